@@ -1,0 +1,61 @@
+/**
+ * The one storage interface every repository destination implements (local, s3, memory) and every
+ * wrapper (retry, dry-run, fault injection) wraps. Layout of names: docs/format.md#files.
+ *
+ * @module
+ */
+
+/** The kinds of files in a repository; each lives in its own folder (or key prefix). */
+export type FileKind = "config" | "keys" | "data" | "index" | "snapshots" | "locks";
+
+/** All kinds, in a stable order. */
+export const FILE_KINDS: readonly FileKind[] = ["config", "keys", "data", "index", "snapshots", "locks"];
+
+/** Names one stored file. For `config` the name is always "config". */
+export interface Handle {
+  kind: FileKind;
+  name: string;
+}
+
+/** A byte range to read: `length` bytes from `offset`. */
+export interface ByteRange {
+  offset: number;
+  length: number;
+}
+
+/** A listed file. */
+export interface FileEntry {
+  name: string;
+  size: number;
+}
+
+/** Storage of immutable, named files. All methods are async; none assumes that a rename exists. */
+export interface Backend {
+  /** Human-readable location, for messages ("/srv/backup", "s3://host/bucket/prefix"). */
+  readonly location: string;
+  /**
+   * Reads a whole file or a range of it. Throws `NotFoundError` when it does not exist and
+   * `BackendError` for other failures (with `permanent` saying whether a retry can help).
+   */
+  get(handle: Handle, range?: ByteRange): Promise<Uint8Array>;
+  /**
+   * Stores a file atomically: readers see all of it or nothing, also after a crash. Throws
+   * `AlreadyExistsError` when the name exists (where the backend can tell), never replacing it.
+   */
+  put(handle: Handle, data: Uint8Array): Promise<void>;
+  /** Lists the files of one kind, in no particular order. */
+  list(kind: FileKind): AsyncIterable<FileEntry>;
+  /** Size of a file, or undefined when it does not exist. */
+  stat(handle: Handle): Promise<FileEntry | undefined>;
+  /** Removes a file; removing a missing file is not an error. */
+  delete(handle: Handle): Promise<void>;
+  /** Releases connections or handles. */
+  close(): Promise<void>;
+}
+
+/** The path of a file inside the repository, relative to its root: `data/ab/abcdef…`, `snapshots/…`. */
+export function handlePath(handle: Handle): string {
+  if (handle.kind === "config") return "config";
+  if (handle.kind === "data") return `data/${handle.name.slice(0, 2)}/${handle.name}`;
+  return `${handle.kind}/${handle.name}`;
+}

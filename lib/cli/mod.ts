@@ -1,0 +1,111 @@
+/**
+ * The command line: parses arguments, calls one library function per command, renders the result.
+ *
+ * @module
+ */
+
+import { Command, CommanderError } from "@commander-js/extra-typings";
+import { ExitCode, UserError } from "../errors.ts";
+import { VERSION } from "../version.ts";
+import { planJsonSchema, resolveConfigPath } from "../plan/mod.ts";
+import { type Output, processOutput } from "./output.ts";
+import { runValidate } from "./validate.ts";
+
+/** What a command needs from the process: injectable for tests. */
+export interface CliContext {
+  output: Output;
+  env: (name: string) => string | undefined;
+  cwd: string;
+}
+
+const defaultContext = (): CliContext => ({
+  output: processOutput,
+  env: (name) => Deno.env.get(name),
+  cwd: Deno.cwd(),
+});
+
+/** Runs kept with `args` (without the program name) and returns the exit code. Never throws. */
+export async function main(args: string[], context: CliContext = defaultContext()): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const program = buildProgram(context, (code) => exitCode = code);
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed its message (or the help/version text).
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (error instanceof UserError) {
+      context.output.err(`kept: ${error.message}\n`);
+      if (error.hint) context.output.err(`hint: ${error.hint}\n`);
+      return error.exitCode;
+    }
+    const stack = error instanceof Error ? error.stack ?? error.message : String(error);
+    context.output.err(`kept: internal error (this is a bug, please report it):\n${stack}\n`);
+    return 70;
+  }
+}
+
+function buildProgram(context: CliContext, setExitCode: (code: number) => void) {
+  const { output } = context;
+  const program = new Command()
+    .name("kept")
+    .description(
+      "Declarative, deduplicated, encrypted backups. Plans live in YAML files; kept backs them up to local\n" +
+        "disks or S3-compatible storage and keeps snapshots by a grandfather-father-son policy.",
+    )
+    .version(VERSION, "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help for a command")
+    .option(
+      "--config <path>",
+      "plan file or folder (env KEPT_CONFIG; default ./plans, else $XDG_CONFIG_HOME/kept)",
+    )
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => output.out(text),
+      writeErr: (text) => output.err(text),
+      outputError: (text, write) => write(`kept: ${text.replace(/^error: /, "")}`),
+    })
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 ok, 1 failure, 2 usage error, 3 backup finished with unreadable files skipped.\n" +
+        "Docs: README.md, docs/plans.md, docs/format.md",
+    );
+
+  const configPath = () =>
+    resolveConfigPath({ flag: program.opts().config, env: context.env, cwd: context.cwd });
+
+  program.command("validate")
+    .description("check plan files for mistakes without touching any repository (for CI)")
+    .argument("[paths...]", "plan files or folders (default: the config)")
+    .option("--json", "print problems as JSON")
+    .option("--require-env", "treat unset environment variables as errors instead of warnings")
+    .addHelpText(
+      "after",
+      "\nPrints one line per problem as file:line:col: error|warning: message.\n" +
+        "Exit codes: 0 valid (warnings allowed), 1 invalid, 2 usage error.",
+    )
+    .action(async (paths, options) => {
+      setExitCode(
+        await runValidate({
+          paths: paths.length > 0 ? paths : [configPath()],
+          json: options.json ?? false,
+          requireEnv: options.requireEnv ?? false,
+          env: context.env,
+        }, output),
+      );
+    });
+
+  program.command("schema")
+    .description("print the JSON Schema of plan files, for editors (yaml-language-server)")
+    .action(() => {
+      output.out(JSON.stringify(planJsonSchema(), null, 2) + "\n");
+    });
+
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput(program.configureOutput());
+  }
+  return program;
+}

@@ -1,0 +1,49 @@
+// `kept validate`: checks plan files without touching any repository.
+
+import { formatKeyPath, formatProblem, loadConfig } from "../plan/mod.ts";
+import { ExitCode } from "../errors.ts";
+import type { Output } from "./output.ts";
+
+/** Options of `kept validate`. */
+export interface ValidateOptions {
+  paths: string[];
+  json: boolean;
+  requireEnv: boolean;
+  env: (name: string) => string | undefined;
+}
+
+/** Validates the plan files and prints every problem; returns the exit code. */
+export async function runValidate(options: ValidateOptions, output: Output): Promise<number> {
+  const result = await loadConfig(options.paths, { env: options.env, requireEnv: options.requireEnv });
+  const errors = result.problems.filter((p) => p.severity === "error").length;
+  const warnings = result.problems.length - errors;
+  if (options.json) {
+    const problems = result.problems.map((p) => ({
+      file: p.file,
+      line: p.line ?? null,
+      column: p.column ?? null,
+      path: formatKeyPath(p.path),
+      severity: p.severity,
+      message: p.message,
+    }));
+    output.out(JSON.stringify({ valid: errors === 0, files: result.files, problems }, null, 2) + "\n");
+  } else {
+    for (const problem of result.problems) output.out(formatProblem(problem) + "\n");
+    const files = `${result.files.length} file${result.files.length === 1 ? "" : "s"}`;
+    if (result.config) {
+      const { plans, destinations } = result.config;
+      output.err(
+        `${files} valid: ${plans.size} plan${plans.size === 1 ? "" : "s"}, ${destinations.size} destination${
+          destinations.size === 1 ? "" : "s"
+        }${warnings ? `, ${warnings} warning${warnings === 1 ? "" : "s"}` : ""}\n`,
+      );
+    } else {
+      output.err(
+        `${files} checked: ${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${
+          warnings === 1 ? "" : "s"
+        }\n`,
+      );
+    }
+  }
+  return errors === 0 ? ExitCode.ok : ExitCode.failure;
+}

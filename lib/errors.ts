@@ -1,0 +1,81 @@
+/**
+ * Errors meant for the user. Each carries the process exit code it maps to; `main.ts` prints a
+ * `UserError` as one line and anything else as a bug with its stack.
+ *
+ * @module
+ */
+
+/** Exit codes shared by every command. */
+export const ExitCode = {
+  ok: 0,
+  /** The command ran and found something wrong (invalid plan, failed check, failed backup). */
+  failure: 1,
+  /** The command line itself was wrong. */
+  usage: 2,
+  /** A backup finished but skipped files it could not read. */
+  partial: 3,
+} as const;
+
+/** A problem caused by input or environment, explained in one line. */
+export class UserError extends Error {
+  /** Process exit code to end with. */
+  readonly exitCode: number;
+  /** Optional second line telling the user what to do. */
+  readonly hint: string | undefined;
+
+  constructor(message: string, options: { exitCode?: number; hint?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = "UserError";
+    this.exitCode = options.exitCode ?? ExitCode.failure;
+    this.hint = options.hint;
+  }
+}
+
+/** Wrong command-line usage: unknown flag, missing argument, conflicting options. */
+export class UsageError extends UserError {
+  constructor(message: string, hint?: string) {
+    super(message, hint === undefined ? { exitCode: ExitCode.usage } : { exitCode: ExitCode.usage, hint });
+    this.name = "UsageError";
+  }
+}
+
+/** Stored data failed authentication or does not match its id: never retried, always reported. */
+export class IntegrityError extends UserError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = "IntegrityError";
+  }
+}
+
+/** A storage backend failed. `permanent` tells retry wrappers not to try again. */
+export class BackendError extends UserError {
+  readonly permanent: boolean;
+
+  constructor(message: string, options: { permanent: boolean; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = "BackendError";
+    this.permanent = options.permanent;
+  }
+}
+
+/** An object the caller asked for does not exist in the backend. */
+export class NotFoundError extends BackendError {
+  constructor(message: string) {
+    super(message, { permanent: true });
+    this.name = "NotFoundError";
+  }
+}
+
+/** A backend refused to store a file because one of that name already exists. */
+export class AlreadyExistsError extends BackendError {
+  constructor(message: string) {
+    super(message, { permanent: true });
+    this.name = "AlreadyExistsError";
+  }
+}
+
+/** Turns any thrown value into a one-line description (for logs and partial-failure reports). */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

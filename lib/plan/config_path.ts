@@ -1,0 +1,30 @@
+/**
+ * Which config to read when the user names none.
+ *
+ * @module
+ */
+
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+/** Inputs to {@link resolveConfigPath}; all explicit so the choice is testable. */
+export interface ConfigPathInputs {
+  /** `--config PATH` */
+  flag?: string | undefined;
+  env: (name: string) => string | undefined;
+  cwd: string;
+}
+
+/**
+ * `--config`, else `$KEPT_CONFIG`, else `./plans` when it exists, else `$XDG_CONFIG_HOME/kept`
+ * (`~/.config/kept`).
+ */
+export function resolveConfigPath(inputs: ConfigPathInputs): string {
+  if (inputs.flag) return resolve(inputs.cwd, inputs.flag);
+  const fromEnv = inputs.env("KEPT_CONFIG");
+  if (fromEnv) return resolve(inputs.cwd, fromEnv);
+  const local = join(inputs.cwd, "plans");
+  if (existsSync(local)) return local;
+  const configHome = inputs.env("XDG_CONFIG_HOME") || join(inputs.env("HOME") ?? "/", ".config");
+  return join(configHome, "kept");
+}

@@ -1,0 +1,63 @@
+/**
+ * Destination URLs: a local path (`/srv/backup`, `file:///srv/backup`) or an S3 bucket
+ * (`s3://host[:port]/bucket/prefix`, HTTPS; `s3+http://…` for plain HTTP on a trusted network).
+ *
+ * @module
+ */
+
+/** Where a repository lives, as parsed from a destination's `url`. */
+export type DestinationLocation =
+  | { kind: "local"; path: string }
+  | { kind: "s3"; endpoint: string; bucket: string; prefix: string };
+
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** Parses a destination URL; relative local paths are returned as written. */
+export function parseDestinationUrl(url: string): { location?: DestinationLocation; problem?: string } {
+  if (url.trim() === "") return { problem: "url is empty: give a path or s3://host/bucket" };
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(url)?.[1]?.toLowerCase();
+  if (scheme === undefined) return { location: { kind: "local", path: url } };
+  if (scheme === "file") {
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(url).pathname);
+    } catch {
+      return { problem: `cannot parse URL "${url}"` };
+    }
+    return { location: { kind: "local", path } };
+  }
+  if (scheme !== "s3" && scheme !== "s3+http") {
+    return {
+      problem: `unsupported URL scheme "${scheme}" in "${url}": use a path, file://… or s3://host/bucket`,
+    };
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url.replace(/^[^:]+:/, scheme === "s3" ? "https:" : "http:"));
+  } catch {
+    return { problem: `cannot parse URL "${url}": expected s3://host[:port]/bucket[/prefix]` };
+  }
+  if (parsed.hostname === "") {
+    return { problem: `URL "${url}" names no host: expected s3://host[:port]/bucket` };
+  }
+  if (parsed.search !== "" || parsed.hash !== "" || parsed.username !== "") {
+    return { problem: `URL "${url}" must not contain credentials, a query or a fragment` };
+  }
+  const [bucket = "", ...rest] = parsed.pathname.split("/").filter((part) => part !== "");
+  if (bucket === "") {
+    return { problem: `URL "${url}" names no bucket: expected s3://host[:port]/bucket[/prefix]` };
+  }
+  if (!BUCKET.test(bucket)) {
+    return {
+      problem: `invalid bucket name "${bucket}" in "${url}": 3-63 lower-case letters, digits, '.' or '-'`,
+    };
+  }
+  return {
+    location: {
+      kind: "s3",
+      endpoint: `${parsed.protocol}//${parsed.host}`,
+      bucket,
+      prefix: rest.map((part) => decodeURIComponent(part)).join("/"),
+    },
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * Plan files: loading, validation with positions, typed config, and the JSON Schema.
+ *
+ * @module
+ */
+
+export {
+  type Config,
+  type Destination,
+  loadConfig,
+  type LoadOptions,
+  type LoadResult,
+  type PasswordSource,
+  type Plan,
+  type RetentionPolicy,
+} from "./load.ts";
+export { compareProblems, formatKeyPath, formatProblem, type Problem, type Severity } from "./problem.ts";
+export { PLAN_FORMAT_VERSION, planJsonSchema } from "./schema.ts";
+export { type DestinationLocation, parseDestinationUrl } from "./destination_url.ts";
+export { type Age, parseAge, parseSize, parseTimeout } from "./units.ts";
+export { resolveConfigPath } from "./config_path.ts";
