@@ -1,0 +1,490 @@
+/**
+ * A repository in a folder on a local or mounted file system. Layout: docs/format.md#files.
+ *
+ * Writes are atomic and never replace: each file is written to a temporary file in its final
+ * folder, flushed to disk, then hard-linked to its name (which fails when the name exists) and
+ * the folder is flushed. After a crash only temporary files (`.tmp-*`) can be left over; readers
+ * never see a partial file under its final name, and `cleanTemporaryFiles()` removes the rest.
+ *
+ * @module
+ */
+
+import { dirname, join, resolve } from "node:path";
+import { AlreadyExistsError, BackendError, NotFoundError } from "../errors.ts";
+import {
+  type Backend,
+  type ByteRange,
+  FILE_KINDS,
+  type FileEntry,
+  type FileKind,
+  type Handle,
+  handlePath,
+} from "./backend.ts";
+
+/** Prefix of the temporary files a `put` writes before linking them to their final name. */
+const TEMP_PREFIX = ".tmp-";
+
+/** How many `stat` calls `list` keeps in flight at once. */
+const STAT_CONCURRENCY = 32;
+
+/** Options for {@linkcode LocalBackend.create} and {@linkcode LocalBackend.open}. */
+export interface LocalBackendOptions {
+  /**
+   * Whether to publish files with a hard link (default true). File systems without hard links
+   * (FAT, exFAT, some network shares) are detected on the first `put`; `false` skips the attempt.
+   * Without hard links a file is published by rename after checking that the name is free, so two
+   * processes storing the same name at the same instant may both succeed (one replacing the other).
+   */
+  hardLinks?: boolean;
+}
+
+/** Result of {@linkcode LocalBackend.cleanTemporaryFiles}. */
+export interface CleanResult {
+  /** Repository-relative paths of the temporary files removed. */
+  removed: string[];
+}
+
+/** A {@linkcode Backend} storing each file as a file under a root folder. */
+export class LocalBackend implements Backend {
+  /** The absolute path of the repository folder. */
+  readonly location: string;
+  #root: string;
+  #hardLinks: boolean;
+
+  private constructor(root: string, options: LocalBackendOptions) {
+    this.#root = root;
+    this.location = root;
+    this.#hardLinks = options.hardLinks ?? true;
+  }
+
+  /**
+   * Creates the repository folder (mode 0700, with missing parents) and one folder per file kind,
+   * then opens it. An existing folder is reused as it is; checking that it holds no repository yet
+   * is the repository layer's job.
+   *
+   * @throws {BackendError} when a folder cannot be created (permanent for permission or space problems).
+   */
+  static async create(root: string, options: LocalBackendOptions = {}): Promise<LocalBackend> {
+    const absolute = resolve(root);
+    try {
+      await Deno.mkdir(absolute, { recursive: true, mode: 0o700 });
+      for (const kind of FILE_KINDS) {
+        if (kind !== "config") await Deno.mkdir(join(absolute, kind), { recursive: true, mode: 0o700 });
+      }
+    } catch (error) {
+      throw backendError(`Cannot create repository folder "${absolute}"`, error);
+    }
+    await syncFolder(absolute);
+    await syncFolder(dirname(absolute));
+    return await LocalBackend.open(absolute, options);
+  }
+
+  /**
+   * Opens an existing repository folder. Only checks that the folder exists and can be read;
+   * whether it holds a repository is decided by the repository layer (from the config file).
+   *
+   * @throws {BackendError} (permanent) naming the path when it is missing, not a folder or unreadable.
+   */
+  static async open(root: string, options: LocalBackendOptions = {}): Promise<LocalBackend> {
+    const absolute = resolve(root);
+    const prefix = `Cannot open repository folder "${absolute}"`;
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.stat(absolute);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) {
+        throw new BackendError(`${prefix}: it does not exist`, { permanent: true, cause: error });
+      }
+      throw backendError(prefix, error);
+    }
+    if (!info.isDirectory) {
+      throw new BackendError(`${prefix}: it is not a folder`, { permanent: true });
+    }
+    try {
+      for await (const _ of Deno.readDir(absolute)) break;
+    } catch (error) {
+      throw backendError(prefix, error);
+    }
+    return new LocalBackend(absolute, options);
+  }
+
+  /**
+   * Reads a whole file, or exactly `range.length` bytes from `range.offset`.
+   *
+   * @throws {NotFoundError} when the file does not exist.
+   * @throws {BackendError} when reading fails, or (permanent, "truncated") when the file ends
+   * before the requested bytes.
+   * @throws {RangeError} when the range is not made of non-negative integers (a bug in the caller).
+   */
+  async get(handle: Handle, range?: ByteRange): Promise<Uint8Array> {
+    if (range !== undefined) checkRange(range);
+    const relative = this.#relative(handle);
+    const path = join(this.#root, relative);
+    const action = `Cannot read "${relative}" in "${this.#root}"`;
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(path, { read: true });
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) {
+        throw new NotFoundError(`${action}: it does not exist`);
+      }
+      throw backendError(action, error);
+    }
+    try {
+      let offset = 0;
+      let length: number;
+      if (range === undefined) {
+        length = (await file.stat()).size;
+      } else {
+        offset = range.offset;
+        length = range.length;
+        if (length === 0) {
+          const size = (await file.stat()).size;
+          if (offset > size) throw truncated(action, range, size);
+          return new Uint8Array(0);
+        }
+        await file.seek(offset, Deno.SeekMode.Start);
+      }
+      const buffer = new Uint8Array(length);
+      let filled = 0;
+      while (filled < length) {
+        const read = await file.read(buffer.subarray(filled));
+        if (read === null) throw truncated(action, { offset, length }, (await file.stat()).size);
+        filled += read;
+      }
+      return buffer;
+    } catch (error) {
+      if (error instanceof BackendError) throw error;
+      throw backendError(action, error);
+    } finally {
+      file.close();
+    }
+  }
+
+  /**
+   * Stores a file atomically (temporary file, fsync, hard link, fsync of the folder), never
+   * replacing an existing one. Creates missing folders (such as `data/ab/`) on the way.
+   *
+   * @throws {AlreadyExistsError} when a file of that name exists; its content is left unchanged.
+   * @throws {BackendError} when writing fails (permanent for permission and space problems).
+   */
+  async put(handle: Handle, data: Uint8Array): Promise<void> {
+    const relative = this.#relative(handle);
+    const path = join(this.#root, relative);
+    const folder = dirname(path);
+    const action = `Cannot store "${relative}" in "${this.#root}"`;
+    const temp = join(folder, TEMP_PREFIX + randomHex(8));
+    let tempExists = false;
+    try {
+      let file: Deno.FsFile;
+      try {
+        file = await Deno.open(temp, { write: true, createNew: true, mode: 0o600 });
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+        await this.#createFolder(folder);
+        file = await Deno.open(temp, { write: true, createNew: true, mode: 0o600 });
+      }
+      tempExists = true;
+      try {
+        let written = 0;
+        while (written < data.length) written += await file.write(data.subarray(written));
+        await file.sync();
+      } finally {
+        file.close();
+      }
+      await this.#publish(temp, path, action);
+      // After a hard link the temporary name still exists; after a rename it is gone.
+      await Deno.remove(temp).catch(ignoreNotFound);
+      tempExists = false;
+      await syncFolder(folder);
+    } catch (error) {
+      if (tempExists) await Deno.remove(temp).catch(() => {});
+      if (error instanceof BackendError) throw error;
+      throw backendError(action, error);
+    }
+  }
+
+  /**
+   * Lists the files of one kind with their sizes. For `data` it walks the two-character
+   * subfolders; temporary files and files in the wrong subfolder are skipped, so every listed
+   * name can be read with `get`. A missing kind folder lists nothing.
+   *
+   * @throws {BackendError} when a folder cannot be read.
+   */
+  async *list(kind: FileKind): AsyncGenerator<FileEntry> {
+    if (kind === "config") {
+      const entry = await this.stat({ kind: "config", name: "config" });
+      if (entry !== undefined) yield entry;
+      return;
+    }
+    const folder = join(this.#root, kind);
+    if (kind !== "data") {
+      yield* this.#listFolder(folder, kind, undefined);
+      return;
+    }
+    for (const sub of await readFolder(folder, `Cannot list "${kind}" in "${this.#root}"`)) {
+      if (!sub.isDirectory || sub.name.startsWith(".")) continue;
+      yield* this.#listFolder(join(folder, sub.name), `data/${sub.name}`, sub.name);
+    }
+  }
+
+  /**
+   * Size of a file, or undefined when it does not exist.
+   *
+   * @throws {BackendError} when the file cannot be inspected.
+   */
+  async stat(handle: Handle): Promise<FileEntry | undefined> {
+    const relative = this.#relative(handle);
+    try {
+      const info = await Deno.stat(join(this.#root, relative));
+      if (!info.isFile) return undefined;
+      return { name: handle.name, size: info.size };
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return undefined;
+      throw backendError(`Cannot inspect "${relative}" in "${this.#root}"`, error);
+    }
+  }
+
+  /**
+   * Removes a file; a missing file is not an error.
+   *
+   * @throws {BackendError} when the file exists but cannot be removed.
+   */
+  async delete(handle: Handle): Promise<void> {
+    const relative = this.#relative(handle);
+    try {
+      await Deno.remove(join(this.#root, relative));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return;
+      throw backendError(`Cannot delete "${relative}" in "${this.#root}"`, error);
+    }
+  }
+
+  /** Nothing to release: every call opens and closes its own files. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /**
+   * Removes temporary files left behind by writers that were killed between writing and linking.
+   * Only files last modified more than `olderThanMs` before `options.now` (default: the current
+   * time) are removed, so that puts still running in other processes are left alone.
+   *
+   * @throws {BackendError} when a folder cannot be read or a file cannot be removed.
+   */
+  async cleanTemporaryFiles(olderThanMs: number, options: { now?: number } = {}): Promise<CleanResult> {
+    const cutoff = (options.now ?? Date.now()) - olderThanMs;
+    const removed: string[] = [];
+    const folders = [""];
+    for (const kind of FILE_KINDS) if (kind !== "config") folders.push(kind);
+    const data = join(this.#root, "data");
+    for (const sub of await readFolder(data, `Cannot list "data" in "${this.#root}"`)) {
+      if (sub.isDirectory) folders.push(`data/${sub.name}`);
+    }
+    for (const folder of folders) {
+      const action = `Cannot clean temporary files in "${join(this.#root, folder)}"`;
+      for (const entry of await readFolder(join(this.#root, folder), action)) {
+        if (!entry.isFile || !entry.name.startsWith(TEMP_PREFIX)) continue;
+        const relative = folder === "" ? entry.name : `${folder}/${entry.name}`;
+        const path = join(this.#root, relative);
+        try {
+          const info = await Deno.stat(path);
+          if (info.mtime !== null && info.mtime.getTime() > cutoff) continue;
+          await Deno.remove(path);
+          removed.push(relative);
+        } catch (error) {
+          if (error instanceof Deno.errors.NotFound) continue;
+          throw backendError(action, error);
+        }
+      }
+    }
+    return { removed };
+  }
+
+  /** The checked repository-relative path of a handle. */
+  #relative(handle: Handle): string {
+    checkHandle(handle);
+    return handlePath(handle);
+  }
+
+  /** Gives the written temporary file its final name without ever replacing an existing file. */
+  async #publish(temp: string, path: string, action: string): Promise<void> {
+    if (this.#hardLinks) {
+      try {
+        await Deno.link(temp, path);
+        return;
+      } catch (error) {
+        if (error instanceof Deno.errors.AlreadyExists) {
+          throw new AlreadyExistsError(`${action}: a file of that name already exists`);
+        }
+        if (!LINK_UNSUPPORTED.has(errorCode(error) ?? "")) throw error;
+        this.#hardLinks = false;
+      }
+    }
+    try {
+      await Deno.lstat(path);
+      throw new AlreadyExistsError(`${action}: a file of that name already exists`);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    await Deno.rename(temp, path);
+  }
+
+  /** Creates a missing folder (and its parents) and flushes the folders that now name it. */
+  async #createFolder(folder: string): Promise<void> {
+    await Deno.mkdir(folder, { recursive: true, mode: 0o700 });
+    for (let parent = dirname(folder); parent.startsWith(this.#root); parent = dirname(parent)) {
+      await syncFolder(parent);
+      if (parent === this.#root) break;
+    }
+  }
+
+  /** Yields the regular, non-temporary files of one folder, with sizes. */
+  async *#listFolder(folder: string, label: string, prefix: string | undefined): AsyncGenerator<FileEntry> {
+    const action = `Cannot list "${label}" in "${this.#root}"`;
+    const names = (await readFolder(folder, action))
+      .filter((entry) => !entry.isDirectory && !entry.name.startsWith("."))
+      .map((entry) => entry.name)
+      .filter((name) => prefix === undefined || name.slice(0, 2) === prefix);
+    for (let start = 0; start < names.length; start += STAT_CONCURRENCY) {
+      const batch = names.slice(start, start + STAT_CONCURRENCY);
+      const infos = await Promise.all(batch.map(async (name) => {
+        try {
+          const info = await Deno.stat(join(folder, name));
+          return info.isFile ? { name, size: info.size } : undefined;
+        } catch (error) {
+          // Deleted while we listed: it is no longer there, so it is rightly not listed.
+          if (error instanceof Deno.errors.NotFound) return undefined;
+          throw backendError(action, error);
+        }
+      }));
+      for (const info of infos) if (info !== undefined) yield info;
+    }
+  }
+}
+
+/** Error codes that say a file system cannot make hard links. */
+const LINK_UNSUPPORTED = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"]);
+
+/** Error codes after which retrying cannot help. */
+const PERMANENT_CODES = new Set([
+  "EACCES",
+  "EPERM",
+  "ENOSPC",
+  "EDQUOT",
+  "EROFS",
+  "EFBIG",
+  "ENOTDIR",
+  "EISDIR",
+  "ENAMETOOLONG",
+  "ELOOP",
+  "EEXIST",
+  "EINVAL",
+]);
+
+/** Short explanations for the errors users meet most, instead of the raw OS message. */
+const REASONS: Record<string, string> = {
+  ENOENT: "it does not exist",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "read-only file system",
+  ENOTDIR: "a part of the path is not a folder",
+  EIO: "input/output error",
+};
+
+/** The POSIX code of a Deno or Node error ("ENOENT"), when it has one. */
+function errorCode(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null || !("code" in error)) return undefined;
+  return typeof error.code === "string" ? error.code : undefined;
+}
+
+/** Wraps a file system error as a `BackendError` that says whether a retry can help. */
+function backendError(action: string, error: unknown): BackendError {
+  const code = errorCode(error);
+  let permanent = code !== undefined && PERMANENT_CODES.has(code);
+  if (error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotFound) {
+    permanent = true;
+  }
+  const reason = (code === undefined ? undefined : REASONS[code]) ??
+    (error instanceof Error ? error.message : String(error));
+  return new BackendError(`${action}: ${reason}`, { permanent, cause: error });
+}
+
+/** The error for a read that needs bytes past the end of a file. */
+function truncated(action: string, range: ByteRange, size: number): BackendError {
+  return new BackendError(
+    `${action}: truncated, wanted ${range.length} bytes at offset ${range.offset} but the file ends at ${size}`,
+    { permanent: true },
+  );
+}
+
+/** Rejects names that would escape their folder or hide as temporary files (bugs in the caller). */
+function checkHandle(handle: Handle): void {
+  const name = handle.name;
+  if (handle.kind === "config") {
+    if (name !== "config") throw new TypeError(`Invalid config handle name "${name}": must be "config"`);
+    return;
+  }
+  if (name === "" || name.startsWith(".") || /[/\\\0]/.test(name)) {
+    throw new TypeError(`Invalid ${handle.kind} file name "${name}"`);
+  }
+}
+
+/** Rejects ranges that are not made of non-negative integers (bugs in the caller). */
+function checkRange(range: ByteRange): void {
+  if (!Number.isSafeInteger(range.offset) || range.offset < 0) {
+    throw new RangeError(`Invalid range offset ${range.offset}`);
+  }
+  if (!Number.isSafeInteger(range.length) || range.length < 0) {
+    throw new RangeError(`Invalid range length ${range.length}`);
+  }
+}
+
+/** Reads a folder's entries; a missing folder has none. */
+async function readFolder(folder: string, action: string): Promise<Deno.DirEntry[]> {
+  const entries: Deno.DirEntry[] = [];
+  try {
+    for await (const entry of Deno.readDir(folder)) entries.push(entry);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw backendError(action, error);
+  }
+  return entries;
+}
+
+/**
+ * Flushes a folder so that names created or removed in it survive a crash. Platforms that
+ * cannot open or flush a folder (Windows, some network file systems) are skipped.
+ */
+async function syncFolder(folder: string): Promise<void> {
+  let handle: Deno.FsFile;
+  try {
+    handle = await Deno.open(folder, { read: true });
+  } catch {
+    return;
+  }
+  try {
+    await handle.sync();
+  } catch (error) {
+    const code = errorCode(error);
+    if (
+      code !== undefined && ["EINVAL", "ENOTSUP", "EOPNOTSUPP", "EBADF", "EISDIR", "EPERM"].includes(code)
+    ) return;
+    throw error;
+  } finally {
+    handle.close();
+  }
+}
+
+/** Ignores a "not found" error, rethrows anything else. */
+function ignoreNotFound(error: unknown): void {
+  if (!(error instanceof Deno.errors.NotFound)) throw error;
+}
+
+/** `bytes` random bytes as lowercase hex, for temporary file names. */
+function randomHex(bytes: number): string {
+  const values = crypto.getRandomValues(new Uint8Array(bytes));
+  return Array.from(values, (value) => value.toString(16).padStart(2, "0")).join("");
+}

@@ -1,0 +1,6 @@
+import { MemoryBackend } from "../../lib/backends/mod.ts";
+import { backendConformance } from "./conformance.ts";
+
+backendConformance("MemoryBackend", () => {
+  return Promise.resolve({ backend: new MemoryBackend(), cleanup: () => Promise.resolve() });
+});
