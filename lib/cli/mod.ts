@@ -8,20 +8,19 @@ import { Command, CommanderError } from "@commander-js/extra-typings";
 import { ExitCode, UserError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { planJsonSchema, resolveConfigPath } from "../plan/mod.ts";
-import { type Output, processOutput } from "./output.ts";
-import { runValidate } from "./validate.ts";
+import { processOutput } from "./output.ts";
+import type { CliContext } from "./_context.ts";
+import { promptHidden } from "../secrets.ts";
+import { registerRepositoryCommands } from "./repository_commands.ts";
 
-/** What a command needs from the process: injectable for tests. */
-export interface CliContext {
-  output: Output;
-  env: (name: string) => string | undefined;
-  cwd: string;
-}
+export type { CliContext };
+import { runValidate } from "./validate.ts";
 
 const defaultContext = (): CliContext => ({
   output: processOutput,
   env: (name) => Deno.env.get(name),
   cwd: Deno.cwd(),
+  prompt: promptHidden,
 });
 
 /** Runs kept with `args` (without the program name) and returns the exit code. Never throws. */
@@ -103,6 +102,8 @@ function buildProgram(context: CliContext, setExitCode: (code: number) => void) 
     .action(() => {
       output.out(JSON.stringify(planJsonSchema(), null, 2) + "\n");
     });
+
+  registerRepositoryCommands(program, context, setExitCode, () => program.opts().config);
 
   for (const command of program.commands) {
     command.exitOverride().configureOutput(program.configureOutput());

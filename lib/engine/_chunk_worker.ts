@@ -1,0 +1,127 @@
+// Web Worker: reads files, cuts them into content-defined chunks, ids them, and compresses and seals the
+// chunks the repository does not have yet. One per core; the main thread only packs and stores.
+
+/// <reference lib="deno.worker" />
+
+import { Chunker, gearTable } from "../chunker/mod.ts";
+import { blobIdBytes, toHex } from "../crypto/mod.ts";
+import { encodeBlob } from "../repo/blob.ts";
+import { SharedIdSet } from "./_shared_id_set.ts";
+import type { ToMain, ToWorker } from "./_chunk_protocol.ts";
+
+/** Sealed bytes (KiB) this worker may have in flight before it waits for the main thread to store them. */
+const CREDIT_LIMIT_KIB = 64 * 1024;
+
+let state: {
+  encryptKey: Uint8Array;
+  idKey: Uint8Array;
+  chunker: Chunker;
+  maxSize: number;
+  level: number;
+  known: SharedIdSet;
+  credits: Int32Array;
+  slot: number;
+  buffer: Uint8Array;
+  /** Ids this worker already sent during this run. */
+  sent: Set<string>;
+} | undefined;
+
+self.onmessage = (event: MessageEvent<ToWorker>) => {
+  const message = event.data;
+  if (message.type === "init") {
+    state = {
+      encryptKey: message.encryptKey,
+      idKey: message.idKey,
+      chunker: new Chunker(gearTable(message.chunkerKey), message.params),
+      maxSize: message.params.maxSize,
+      level: message.level,
+      known: new SharedIdSet(message.known),
+      credits: new Int32Array(message.credits),
+      slot: message.slot,
+      buffer: new Uint8Array(2 * message.params.maxSize),
+      sent: new Set(),
+    };
+    return;
+  }
+  if (!state) throw new Error("chunk worker used before init");
+  const { job, path, size, mtime } = message;
+  try {
+    let result = chunkFile(state, job, path);
+    let changed = result.size !== size || result.mtime !== mtime || result.changed;
+    if (changed) {
+      // Changed while we read it (or since the scan): read once more; report if it keeps changing.
+      const again = chunkFile(state, job, path);
+      changed = again.changed;
+      result = again;
+    }
+    post({ type: "done", job, content: result.content, size: result.size, mtime: result.mtime, changed });
+  } catch (error) {
+    post({ type: "done", job, error: error instanceof Error ? error.message : String(error) });
+  }
+};
+
+function post(message: ToMain, transfer: Transferable[] = []): void {
+  self.postMessage(message, transfer);
+}
+
+function chunkFile(
+  s: NonNullable<typeof state>,
+  job: number,
+  path: string,
+): { content: string[]; size: number; mtime: number; changed: boolean } {
+  const file = Deno.openSync(path, { read: true });
+  try {
+    const before = file.statSync();
+    const buffer = s.buffer;
+    const content: string[] = [];
+    let start = 0;
+    let end = 0;
+    let eof = false;
+    let total = 0;
+    for (;;) {
+      if (!eof && end - start < s.maxSize) {
+        if (start > 0) {
+          buffer.copyWithin(0, start, end);
+          end -= start;
+          start = 0;
+        }
+        while (end < buffer.length) {
+          const read = file.readSync(buffer.subarray(end));
+          if (read === null || read === 0) {
+            eof = true;
+            break;
+          }
+          end += read;
+          total += read;
+        }
+      }
+      const length = s.chunker.nextChunkLength(buffer, start, end, eof);
+      if (length === 0) break;
+      if (length < 0) continue;
+      content.push(storeChunk(s, job, buffer.subarray(start, start + length)));
+      start += length;
+    }
+    const after = file.statSync();
+    const changed = total !== after.size || before.mtime?.getTime() !== after.mtime?.getTime();
+    return { content, size: total, mtime: after.mtime?.getTime() ?? 0, changed };
+  } finally {
+    file.close();
+  }
+}
+
+function storeChunk(s: NonNullable<typeof state>, job: number, chunk: Uint8Array): string {
+  const id = blobIdBytes(s.idKey, chunk);
+  const hex = toHex(id);
+  if (s.known.has(id) || s.sent.has(hex)) return hex;
+  s.sent.add(hex);
+  const sealed = encodeBlob(s.encryptKey, chunk, s.level);
+  const credit = Math.ceil(sealed.length / 1024);
+  post({ type: "blob", job, id, sealed, rawLength: chunk.length, credit }, [sealed.buffer as ArrayBuffer]);
+  // Back-pressure: wait while the main thread has too much of our data not yet stored.
+  let pending = Atomics.add(s.credits, s.slot, credit) + credit;
+  while (pending > CREDIT_LIMIT_KIB) {
+    Atomics.wait(s.credits, s.slot, pending, 1000);
+    pending = Atomics.load(s.credits, s.slot);
+  }
+  return hex;
+}

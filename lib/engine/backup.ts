@@ -1,0 +1,379 @@
+/**
+ * Backs up a plan's sources into a repository: walk (with excludes), reuse unchanged files from the
+ * parent snapshot, chunk and store changed files on all cores, write trees, index, then the snapshot.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { blobIdBytes } from "../crypto/mod.ts";
+import { describeError } from "../errors.ts";
+import type { Plan } from "../plan/mod.ts";
+import { encodeBlob } from "../repo/blob.ts";
+import type { Repository, SnapshotEntry } from "../repo/repository.ts";
+import type { NodeType, Snapshot, SnapshotStats, Tree, TreeNode } from "../repo/types.ts";
+import { VERSION } from "../version.ts";
+import { type ChunkedFile, ChunkPool } from "./_chunk_pool.ts";
+import { PackSink } from "./_pack_sink.ts";
+import { buildSharedIdSet } from "./_shared_id_set.ts";
+import { ExcludeMatcher, type FolderRules } from "./excludes.ts";
+import { isUnchanged } from "./file_changed.ts";
+
+/** Options of {@link backup}. */
+export interface BackupOptions {
+  plan: Plan;
+  destination: string;
+  host: string;
+  username: string;
+  /** The snapshot's time. */
+  now: Date;
+  /** Scan and compare only: read no file content, write nothing. */
+  dryRun?: boolean;
+  /** Chunking workers (default: the number of cores). */
+  workers?: number;
+  /** Called for every file or folder that is skipped or changed while read. */
+  onWarning?: (message: string) => void;
+}
+
+/** What a backup did. `snapshotId` is absent for dry runs. */
+export interface BackupResult {
+  snapshotId?: string;
+  parentId?: string;
+  stats: SnapshotStats;
+  warnings: string[];
+}
+
+interface WalkContext {
+  matcher: ExcludeMatcher;
+  plan: Plan;
+  stats: SnapshotStats;
+  warn: (message: string) => void;
+  /** Stores a file's content (undefined in a dry run). */
+  chunk?: (path: string, size: number, mtime: number) => Promise<ChunkedFile>;
+  /** Stores a tree and returns its id (a dry run only computes the id). */
+  saveTree: (tree: Tree) => Promise<string>;
+  loadTree: (id: string) => Promise<Tree | undefined>;
+  hasBlob: (id: string) => boolean;
+  /** Content of hard-linked files already read in this run, by device:inode. */
+  hardLinks: Map<string, Promise<ChunkedFile | undefined>>;
+}
+
+/** Runs one backup of `options.plan` into `repository`. Unreadable files are reported and skipped. */
+export async function backup(repository: Repository, options: BackupOptions): Promise<BackupResult> {
+  const started = performance.now();
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    warnings.push(message);
+    options.onWarning?.(message);
+  };
+  await repository.loadIndex();
+  repository.cachePacks(8);
+  const parent = await findParent(repository, options);
+  const stats: SnapshotStats = {
+    files: 0,
+    dirs: 0,
+    bytes: 0,
+    newFiles: 0,
+    changedFiles: 0,
+    unchangedFiles: 0,
+    addedBlobs: 0,
+    addedBytes: 0,
+    skipped: 0,
+    durationMs: 0,
+  };
+  const sink = new PackSink(repository);
+  const pool = options.dryRun ? undefined : new ChunkPool({
+    workers: options.workers ?? navigator.hardwareConcurrency ?? 2,
+    encryptKey: repository.keys.encrypt,
+    idKey: repository.keys.id,
+    chunkerKey: repository.keys.chunker,
+    params: repository.config.chunker,
+    level: 3,
+    known: buildSharedIdSet(repository.index.blobIds(), repository.index.size),
+  }, sink);
+
+  const context: WalkContext = {
+    matcher: new ExcludeMatcher(options.plan),
+    plan: options.plan,
+    stats,
+    warn: (message) => {
+      stats.skipped++;
+      warn(message);
+    },
+    saveTree: async (tree) => {
+      const bytes = new TextEncoder().encode(JSON.stringify(tree));
+      const idBytes = blobIdBytes(repository.keys.id, bytes);
+      const id = repository.blobId(bytes);
+      if (!options.dryRun && !sink.has(id)) {
+        await sink.add("tree", idBytes, encodeBlob(repository.keys.encrypt, bytes), bytes.length);
+      }
+      return id;
+    },
+    loadTree: async (id) => {
+      try {
+        return await repository.loadTree(id);
+      } catch (error) {
+        warn(`cannot read the parent snapshot's tree ${id.slice(0, 12)}: ${describeError(error)}`);
+        return undefined;
+      }
+    },
+    hasBlob: (id) => sink.has(id),
+    hardLinks: new Map(),
+  };
+  if (pool) {
+    context.chunk = (path, size, mtime) => pool.chunkFile(path, size, mtime);
+  }
+
+  let rootTree: string;
+  try {
+    const parentRoot = parent ? await context.loadTree(parent.snapshot.tree) : undefined;
+    rootTree = await backupSources(options.plan.sources, parentRoot, context);
+    await sink.finish();
+  } finally {
+    await pool?.close();
+  }
+  stats.addedBlobs = sink.addedBlobs;
+  stats.addedBytes = sink.addedBytes;
+  stats.durationMs = Math.round(performance.now() - started);
+  if (options.dryRun) return { ...(parent ? { parentId: parent.id } : {}), stats, warnings };
+
+  const snapshot: Snapshot = {
+    version: 1,
+    time: options.now.toISOString(),
+    host: options.host,
+    username: options.username,
+    plan: options.plan.name,
+    destination: options.destination,
+    tags: [...options.plan.tags],
+    paths: [...options.plan.sources],
+    tree: rootTree,
+    ...(parent ? { parent: parent.id } : {}),
+    program: `kept ${VERSION}`,
+    stats,
+  };
+  const snapshotId = await repository.writeMeta("snapshots", snapshot);
+  return { snapshotId, ...(parent ? { parentId: parent.id } : {}), stats, warnings };
+}
+
+/** The newest snapshot of the same plan from the same host: unchanged files are taken from it. */
+async function findParent(
+  repository: Repository,
+  options: BackupOptions,
+): Promise<SnapshotEntry | undefined> {
+  const snapshots = await repository.listSnapshots();
+  return snapshots.filter((s) => s.snapshot.plan === options.plan.name && s.snapshot.host === options.host)
+    .at(-1);
+}
+
+interface SourceTrie {
+  children: Map<string, SourceTrie>;
+  /** Set when this path is itself a source: everything below it is backed up. */
+  isSource: boolean;
+}
+
+/**
+ * Sources keep their absolute paths inside the snapshot: `/etc` and `/var/www` become a root folder
+ * holding `etc` and `var/www`, so a restore recreates the same layout below its target.
+ */
+async function backupSources(sources: readonly string[], parentRoot: Tree | undefined, context: WalkContext) {
+  const root: SourceTrie = { children: new Map(), isSource: false };
+  for (const source of sources) {
+    let node = root;
+    for (const part of source.split("/").filter((p) => p !== "")) {
+      let child = node.children.get(part);
+      if (!child) node.children.set(part, child = { children: new Map(), isSource: false });
+      node = child;
+    }
+    node.isSource = true;
+  }
+  return await backupVirtualFolder("/", root, parentRoot, context);
+}
+
+/** A folder on the way to a source: recorded with its metadata but only the chosen children. */
+async function backupVirtualFolder(
+  path: string,
+  trie: SourceTrie,
+  parentTree: Tree | undefined,
+  context: WalkContext,
+): Promise<string> {
+  const parentNodes = new Map(parentTree?.nodes.map((n) => [n.name, n]));
+  const nodes = await Promise.all([...trie.children].map(async ([name, child]) => {
+    const childPath = join(path, name);
+    const parentNode = parentNodes.get(name);
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.lstatSync(childPath);
+    } catch (error) {
+      context.warn(`${childPath}: cannot read source: ${describeError(error)}`);
+      return undefined;
+    }
+    if (child.isSource) return await backupEntry(childPath, name, info, parentNode, [], info.dev, context);
+    if (!info.isDirectory) {
+      context.warn(`${childPath}: is not a folder, so the sources below it are missing`);
+      return undefined;
+    }
+    const subtreeParent = parentNode?.subtree ? await context.loadTree(parentNode.subtree) : undefined;
+    const subtree = await backupVirtualFolder(childPath, child, subtreeParent, context);
+    context.stats.dirs++;
+    return { ...metadata(name, "dir", info), subtree };
+  }));
+  return await context.saveTree({ nodes: sortNodes(nodes) });
+}
+
+function sortNodes(nodes: (TreeNode | undefined)[]): TreeNode[] {
+  return nodes.filter((n): n is TreeNode => n !== undefined).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+  );
+}
+
+/** Backs up one path of any type; undefined when it is skipped. */
+async function backupEntry(
+  path: string,
+  name: string,
+  info: Deno.FileInfo,
+  parentNode: TreeNode | undefined,
+  rules: readonly FolderRules[],
+  rootDevice: number,
+  context: WalkContext,
+): Promise<TreeNode | undefined> {
+  if (info.isDirectory) return await backupFolder(path, name, info, parentNode, rules, rootDevice, context);
+  if (info.isFile) return await backupFile(path, name, info, parentNode, context);
+  if (info.isSymlink) {
+    let target: string;
+    try {
+      target = Deno.readLinkSync(path);
+    } catch (error) {
+      context.warn(`${path}: cannot read link: ${describeError(error)}`);
+      return undefined;
+    }
+    return { ...metadata(name, "symlink", info), target };
+  }
+  const type: NodeType = info.isFifo
+    ? "fifo"
+    : info.isSocket
+    ? "socket"
+    : info.isCharDevice
+    ? "chardev"
+    : info.isBlockDevice
+    ? "blockdev"
+    : "file";
+  return { ...metadata(name, type, info), ...(info.rdev ? { rdev: info.rdev } : {}) };
+}
+
+async function backupFolder(
+  path: string,
+  name: string,
+  info: Deno.FileInfo,
+  parentNode: TreeNode | undefined,
+  inherited: readonly FolderRules[],
+  rootDevice: number,
+  context: WalkContext,
+): Promise<TreeNode | undefined> {
+  const node = metadata(name, "dir", info);
+  if (context.plan.oneFileSystem && info.dev !== rootDevice) {
+    // A mount point: kept as an empty folder, as restic and borg do.
+    context.stats.dirs++;
+    return { ...node, subtree: await context.saveTree({ nodes: [] }) };
+  }
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(path)];
+  } catch (error) {
+    context.warn(`${path}: cannot read folder: ${describeError(error)}`);
+    return undefined;
+  }
+  const names = new Set(entries.map((e) => e.name));
+  if (context.matcher.excludesFolderWith(names)) return undefined;
+  const rules = context.matcher.folderRules(path, names, inherited);
+  const parentTree = parentNode?.type === "dir" && parentNode.subtree
+    ? await context.loadTree(parentNode.subtree)
+    : undefined;
+  const parentNodes = new Map(parentTree?.nodes.map((n) => [n.name, n]));
+
+  const children: Promise<TreeNode | undefined>[] = [];
+  for (const entry of entries) {
+    const childPath = path === "/" ? `/${entry.name}` : `${path}/${entry.name}`;
+    let childInfo: Deno.FileInfo;
+    try {
+      childInfo = Deno.lstatSync(childPath);
+    } catch (error) {
+      context.warn(`${childPath}: cannot read: ${describeError(error)}`);
+      continue;
+    }
+    if (context.matcher.isExcluded(childPath, childInfo.isDirectory, rules)) continue;
+    if (childInfo.isFile && context.matcher.isTooLarge(childInfo.size)) continue;
+    children.push(
+      backupEntry(childPath, entry.name, childInfo, parentNodes.get(entry.name), rules, rootDevice, context),
+    );
+  }
+  const nodes = await Promise.all(children);
+  context.stats.dirs++;
+  return { ...node, subtree: await context.saveTree({ nodes: sortNodes(nodes) }) };
+}
+
+async function backupFile(
+  path: string,
+  name: string,
+  info: Deno.FileInfo,
+  parentNode: TreeNode | undefined,
+  context: WalkContext,
+): Promise<TreeNode | undefined> {
+  const node = metadata(name, "file", info);
+  context.stats.files++;
+  if (parentNode && isUnchanged(parentNode, info) && parentNode.content?.every(context.hasBlob)) {
+    context.stats.unchangedFiles++;
+    context.stats.bytes += info.size;
+    return { ...node, content: parentNode.content };
+  }
+  if (parentNode?.type === "file") context.stats.changedFiles++;
+  else context.stats.newFiles++;
+  if (!context.chunk) {
+    context.stats.bytes += info.size;
+    return { ...node, content: [] };
+  }
+  const chunk = context.chunk;
+  const read = async () => {
+    try {
+      return await chunk(path, info.size, node.mtime);
+    } catch (error) {
+      context.warn(`${path}: cannot read file: ${describeError(error)}`);
+      return undefined;
+    }
+  };
+  let result: ChunkedFile | undefined;
+  if ((info.nlink ?? 1) > 1) {
+    const key = `${info.dev}:${info.ino}`;
+    let shared = context.hardLinks.get(key);
+    if (!shared) context.hardLinks.set(key, shared = read());
+    result = await shared;
+  } else {
+    result = await read();
+  }
+  if (!result) {
+    context.stats.files--;
+    return undefined;
+  }
+  if (result.changed) context.warn(`${path}: file changed while it was read; the snapshot may hold a mix`);
+  context.stats.bytes += result.size;
+  return { ...node, size: result.size, mtime: result.mtime, content: result.content };
+}
+
+/** The metadata every node records, from lstat. */
+function metadata(name: string, type: NodeType, info: Deno.FileInfo): TreeNode {
+  const node: TreeNode = {
+    name,
+    type,
+    mode: (info.mode ?? 0) & 0o7777,
+    mtime: info.mtime?.getTime() ?? 0,
+    uid: info.uid ?? 0,
+    gid: info.gid ?? 0,
+  };
+  if (type === "file") {
+    node.size = info.size;
+    node.ctime = info.ctime?.getTime() ?? 0;
+    node.inode = info.ino ?? 0;
+    node.device = info.dev;
+    if ((info.nlink ?? 1) > 1) node.links = info.nlink!;
+  }
+  return node;
+}

@@ -1,0 +1,177 @@
+/**
+ * Verifies a repository: every blob a snapshot needs is indexed and its pack exists; with `readData`,
+ * every pack (or a subset) is read, hashed, and every blob in it decrypted and checked against its id.
+ * Damage is reported with the packs, snapshots and files it affects.
+ *
+ * @module
+ */
+
+import { sha256Hex } from "../crypto/mod.ts";
+import { describeError } from "../errors.ts";
+import { decodeBlob } from "../repo/blob.ts";
+import { readPackHeader } from "../repo/pack.ts";
+import type { Repository, SnapshotEntry } from "../repo/repository.ts";
+
+/** Options of {@link check}. */
+export interface CheckOptions {
+  /** Read and verify pack contents. */
+  readData?: boolean;
+  /** Read only this fraction (0..1] of the packs, chosen at random. */
+  readDataSubset?: number;
+  onProgress?: (message: string) => void;
+}
+
+/** What a check found. `ok` is false when anything is wrong. */
+export interface CheckResult {
+  ok: boolean;
+  snapshots: number;
+  packs: number;
+  packsRead: number;
+  /** One line per problem. */
+  errors: string[];
+  /** Problems that lose nothing (e.g. unreferenced packs, which prune removes). */
+  warnings: string[];
+  damagedPacks: string[];
+  /** Snapshot id → paths of files whose data is damaged or missing. */
+  affected: Map<string, string[]>;
+}
+
+/** Checks the repository's structure and, optionally, its data. */
+export async function check(repository: Repository, options: CheckOptions = {}): Promise<CheckResult> {
+  const result: CheckResult = {
+    ok: true,
+    snapshots: 0,
+    packs: 0,
+    packsRead: 0,
+    errors: [],
+    warnings: [],
+    damagedPacks: [],
+    affected: new Map(),
+  };
+  await repository.loadIndex();
+  repository.cachePacks(4);
+
+  const stored = new Map<string, number>();
+  for await (const entry of repository.backend.list("data")) stored.set(entry.name, entry.size);
+  result.packs = stored.size;
+  const indexed = new Set(repository.index.packIds());
+  for (const pack of indexed) {
+    if (!stored.has(pack)) {
+      result.errors.push(`pack ${pack} is in the index but missing from storage`);
+      result.damagedPacks.push(pack);
+    }
+  }
+  for (const pack of stored.keys()) {
+    if (!indexed.has(pack)) result.warnings.push(`pack ${pack} is not in any index (prune removes it)`);
+  }
+
+  const badBlobs = new Set<string>();
+  if (options.readData || options.readDataSubset !== undefined) {
+    const packs = [...indexed].filter((p) => stored.has(p));
+    const fraction = options.readDataSubset ?? 1;
+    const chosen = fraction >= 1 ? packs : packs.filter(() => Math.random() < fraction);
+    for (const pack of chosen) {
+      const problem = await verifyPack(repository, pack, badBlobs);
+      result.packsRead++;
+      options.onProgress?.(`read ${result.packsRead}/${chosen.length} packs`);
+      if (problem) {
+        result.errors.push(`pack ${pack}: ${problem}`);
+        result.damagedPacks.push(pack);
+      }
+    }
+  }
+  for (const pack of result.damagedPacks) {
+    for (const entry of repository.index.packEntries(pack) ?? []) badBlobs.add(entry.id);
+  }
+
+  let snapshots: SnapshotEntry[] = [];
+  try {
+    snapshots = await repository.listSnapshots();
+  } catch (error) {
+    result.errors.push(`cannot read snapshots: ${describeError(error)}`);
+  }
+  result.snapshots = snapshots.length;
+  const treesSeen = new Map<string, boolean>();
+  for (const { id, snapshot } of snapshots) {
+    const affected: string[] = [];
+    await walkTree(repository, snapshot.tree, "", badBlobs, treesSeen, affected, result.errors);
+    if (affected.length > 0) result.affected.set(id, affected);
+  }
+  for (const [id, paths] of result.affected) {
+    result.errors.push(`snapshot ${id.slice(0, 12)} has damaged or missing data in: ${paths.join(", ")}`);
+  }
+  result.ok = result.errors.length === 0;
+  return result;
+}
+
+/** Reads one pack and verifies its hash, header and every blob; returns the problem or undefined. */
+async function verifyPack(
+  repository: Repository,
+  pack: string,
+  badBlobs: Set<string>,
+): Promise<string | undefined> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await repository.backend.get({ kind: "data", name: pack });
+  } catch (error) {
+    return `cannot be read: ${describeError(error)}`;
+  }
+  const problems: string[] = [];
+  if (sha256Hex(bytes) !== pack) problems.push("content does not match its name (SHA-256)");
+  const header = readPackHeader(repository.keys.encrypt, bytes);
+  if (!header) problems.push("header is damaged");
+  for (const entry of repository.index.packEntries(pack) ?? []) {
+    const sealed = bytes.subarray(entry.offset, entry.offset + entry.length);
+    const plain = sealed.length === entry.length ? decodeBlob(repository.keys.encrypt, sealed) : undefined;
+    if (!plain || plain.length !== entry.rawLength || repository.blobId(plain) !== entry.id) {
+      badBlobs.add(entry.id);
+      problems.push(`blob ${entry.id.slice(0, 12)} is damaged`);
+    }
+  }
+  return problems.length > 0 ? problems.join("; ") : undefined;
+}
+
+/**
+ * Walks a tree: every subtree and data blob must be indexed and not damaged. Collects the paths of
+ * affected files. `seen` remembers verdicts for shared subtrees (true: clean).
+ */
+async function walkTree(
+  repository: Repository,
+  treeId: string,
+  path: string,
+  badBlobs: ReadonlySet<string>,
+  seen: Map<string, boolean>,
+  affected: string[],
+  errors: string[],
+): Promise<boolean> {
+  const verdict = seen.get(treeId);
+  if (verdict === true) return true;
+  if (!repository.index.has(treeId) || badBlobs.has(treeId)) {
+    affected.push(`${path || "/"} (folder listing)`);
+    seen.set(treeId, false);
+    return false;
+  }
+  let clean = true;
+  try {
+    const tree = await repository.loadTree(treeId);
+    for (const node of tree.nodes) {
+      const nodePath = `${path}/${node.name}`;
+      if (node.type === "dir" && node.subtree) {
+        if (!(await walkTree(repository, node.subtree, nodePath, badBlobs, seen, affected, errors))) {
+          clean = false;
+        }
+      } else if (node.type === "file") {
+        const missing = (node.content ?? []).some((id) => !repository.index.has(id) || badBlobs.has(id));
+        if (missing) {
+          affected.push(nodePath);
+          clean = false;
+        }
+      }
+    }
+  } catch (error) {
+    errors.push(`tree ${treeId.slice(0, 12)} at ${path || "/"}: ${describeError(error)}`);
+    clean = false;
+  }
+  seen.set(treeId, clean);
+  return clean;
+}

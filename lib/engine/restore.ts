@@ -1,0 +1,269 @@
+/**
+ * Restores a snapshot (or a path inside it) below a target folder: contents verified blob by blob,
+ * then modes, times, ownership (as root), symlinks and hard links. Never writes outside the target,
+ * never replaces a file it did not write unless told to, and resumes after an interruption.
+ *
+ * @module
+ */
+
+import * as fs from "node:fs";
+import ignore from "ignore";
+import { describeError, IntegrityError, UserError } from "../errors.ts";
+import type { Repository } from "../repo/repository.ts";
+import type { Tree, TreeNode } from "../repo/types.ts";
+
+/** Options of {@link restore}. */
+export interface RestoreOptions {
+  /** Root tree of the snapshot. */
+  tree: string;
+  target: string;
+  /** Restore only this path of the snapshot (e.g. `/etc/nginx`). */
+  path?: string;
+  /** gitignore-style patterns: restore only matching paths (and the folders leading to them). */
+  include?: readonly string[];
+  /** Replace existing files that differ from the snapshot. */
+  overwrite?: boolean;
+  onWarning?: (message: string) => void;
+}
+
+/** What a restore did. */
+export interface RestoreResult {
+  files: number;
+  dirs: number;
+  bytes: number;
+  /** Files already present with the right size and time (a resumed restore). */
+  skipped: number;
+  errors: string[];
+}
+
+const PARTIAL_SUFFIX = ".kept-partial";
+const IS_ROOT = Deno.uid() === 0;
+const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+
+/** Restores into `options.target`. Damaged data and unsafe names are errors; the rest continues. */
+export async function restore(repository: Repository, options: RestoreOptions): Promise<RestoreResult> {
+  await repository.loadIndex();
+  repository.cachePacks(4);
+  const result: RestoreResult = { files: 0, dirs: 0, bytes: 0, skipped: 0, errors: [] };
+  const fail = (message: string) => {
+    result.errors.push(message);
+    options.onWarning?.(message);
+  };
+  const target = fs.realpathSync(ensureFolder(options.target));
+  const include = options.include && options.include.length > 0
+    ? ignore().add([...options.include])
+    : undefined;
+  const hardLinks = new Map<string, string>();
+  const zeroBlobs = new Set<string>();
+
+  // Find the starting point: the whole snapshot or one path inside it.
+  let startTree = options.tree;
+  let startNode: TreeNode | undefined;
+  const parts = (options.path ?? "/").split("/").filter((p) => p !== "" && p !== ".");
+  let walkedPath = "";
+  for (const [i, part] of parts.entries()) {
+    const tree = await repository.loadTree(startTree);
+    const node = tree.nodes.find((n) => n.name === part);
+    if (!node) throw new UserError(`Path "${options.path}" is not in the snapshot`);
+    walkedPath += `/${part}`;
+    if (i === parts.length - 1) startNode = node;
+    else if (node.type !== "dir" || !node.subtree) {
+      throw new UserError(`Path "${walkedPath}" is not a folder`);
+    } else startTree = node.subtree;
+  }
+
+  const wanted = (snapshotPath: string, isDir: boolean): boolean => {
+    if (!include) return true;
+    const rel = snapshotPath.slice(1);
+    if (rel === "") return true;
+    // A folder is entered when it or anything below it may match; files must match themselves.
+    return include.ignores(rel + (isDir ? "/" : "")) || isDir;
+  };
+
+  const restoreNode = async (node: TreeNode, folder: string, snapshotPath: string, forced: boolean) => {
+    if (!isSafeName(node.name)) {
+      fail(`${snapshotPath}: unsafe name ${JSON.stringify(node.name)} in the snapshot; not restored`);
+      return false;
+    }
+    const path = `${folder}/${node.name}`;
+    const selfMatches = forced || !include ||
+      include.ignores(snapshotPath.slice(1) + (node.type === "dir" ? "/" : ""));
+    if (!wanted(snapshotPath, node.type === "dir")) return false;
+    try {
+      if (node.type === "dir") {
+        const created = await restoreFolder(node, path, snapshotPath, selfMatches);
+        return created;
+      }
+      if (!selfMatches) return false;
+      if (node.type === "file") await restoreFile(node, path);
+      else if (node.type === "symlink") restoreSymlink(node, path);
+      else {
+        fail(`${snapshotPath}: ${node.type} entries are not restored (recreate it with mknod/mkfifo)`);
+        return false;
+      }
+      return true;
+    } catch (error) {
+      if (error instanceof IntegrityError) throw new IntegrityError(`${snapshotPath}: ${error.message}`);
+      fail(`${snapshotPath}: ${describeError(error)}`);
+      return false;
+    }
+  };
+
+  const restoreFolder = async (node: TreeNode, path: string, snapshotPath: string, forced: boolean) => {
+    const tree: Tree = node.subtree ? await repository.loadTree(node.subtree) : { nodes: [] };
+    assertUniqueNames(tree, snapshotPath);
+    let existed = true;
+    try {
+      const info = Deno.lstatSync(path);
+      if (!info.isDirectory) {
+        if (!options.overwrite) throw new UserError(`${path} exists and is not a folder (use --overwrite)`);
+        Deno.removeSync(path, { recursive: true });
+        existed = false;
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      existed = false;
+    }
+    if (!existed) Deno.mkdirSync(path, { mode: 0o700 });
+    let any = forced;
+    for (const child of tree.nodes) {
+      if (await restoreNode(child, path, `${snapshotPath}/${child.name}`, forced)) any = true;
+    }
+    if (!any && !existed) {
+      // Nothing below matched --include: leave no empty folder behind.
+      Deno.removeSync(path);
+      return false;
+    }
+    applyMetadata(node, path);
+    result.dirs++;
+    return true;
+  };
+
+  const restoreFile = async (node: TreeNode, path: string) => {
+    const linkKey = node.links && node.links > 1 ? `${node.device}:${node.inode}` : undefined;
+    const linkedTo = linkKey ? hardLinks.get(linkKey) : undefined;
+    const existing = lstatOrUndefined(path);
+    if (existing) {
+      if (existing.isFile && existing.size === (node.size ?? 0) && existing.mtime?.getTime() === node.mtime) {
+        // Already restored (a resumed restore).
+        result.skipped++;
+        if (linkKey && !linkedTo) hardLinks.set(linkKey, path);
+        return;
+      }
+      if (!options.overwrite) {
+        throw new UserError(`${path} exists and differs from the snapshot (use --overwrite to replace it)`);
+      }
+      Deno.removeSync(path, { recursive: true });
+    }
+    if (linkedTo) {
+      Deno.linkSync(linkedTo, path);
+      result.files++;
+      return;
+    }
+    const partial = `${path}${PARTIAL_SUFFIX}`;
+    try {
+      Deno.removeSync(partial);
+    } catch {
+      // none left by an earlier run
+    }
+    const fd = fs.openSync(partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+    try {
+      let position = 0;
+      for (const id of node.content ?? []) {
+        const location = repository.index.lookup(id);
+        if (zeroBlobs.has(id) && location) {
+          position += location.rawLength; // a hole: leave it sparse
+          continue;
+        }
+        const data = await repository.loadBlob(id);
+        if (isAllZero(data)) {
+          zeroBlobs.add(id);
+        } else {
+          let written = 0;
+          while (written < data.length) {
+            written += fs.writeSync(fd, data, written, data.length - written, position + written);
+          }
+        }
+        position += data.length;
+      }
+      fs.ftruncateSync(fd, position);
+      result.bytes += position;
+    } finally {
+      fs.closeSync(fd);
+    }
+    applyMetadata(node, partial);
+    Deno.renameSync(partial, path);
+    if (linkKey) hardLinks.set(linkKey, path);
+    result.files++;
+  };
+
+  const restoreSymlink = (node: TreeNode, path: string) => {
+    const existing = lstatOrUndefined(path);
+    if (existing) {
+      if (existing.isSymlink && Deno.readLinkSync(path) === node.target) {
+        result.skipped++;
+        return;
+      }
+      if (!options.overwrite) throw new UserError(`${path} exists (use --overwrite to replace it)`);
+      Deno.removeSync(path, { recursive: true });
+    }
+    Deno.symlinkSync(node.target ?? "", path);
+    if (IS_ROOT) fs.lchownSync(path, node.uid, node.gid);
+    fs.lutimesSync(path, node.mtime / 1000, node.mtime / 1000);
+    result.files++;
+  };
+
+  if (startNode) {
+    await restoreNode(startNode, target, `/${parts.join("/")}`, false);
+  } else {
+    const tree = await repository.loadTree(startTree);
+    assertUniqueNames(tree, "/");
+    for (const node of tree.nodes) await restoreNode(node, target, `/${node.name}`, false);
+  }
+  return result;
+}
+
+/** A name that is one path component: no separators, not `.`/`..`, not empty, no NUL. */
+export function isSafeName(name: string): boolean {
+  return name !== "" && name !== "." && name !== ".." && !name.includes("/") && !name.includes("\0");
+}
+
+/** Two entries with one name could let a symlink redirect the other's contents: refuse the tree. */
+function assertUniqueNames(tree: Tree, path: string): void {
+  const names = new Set<string>();
+  for (const node of tree.nodes) {
+    if (names.has(node.name)) throw new IntegrityError(`${path}: the snapshot lists "${node.name}" twice`);
+    names.add(node.name);
+  }
+}
+
+function ensureFolder(path: string): string {
+  Deno.mkdirSync(path, { recursive: true });
+  return path;
+}
+
+function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
+  try {
+    return Deno.lstatSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
+function applyMetadata(node: TreeNode, path: string): void {
+  if (IS_ROOT) Deno.chownSync(path, node.uid, node.gid);
+  Deno.chmodSync(path, node.mode);
+  Deno.utimeSync(path, node.mtime / 1000, node.mtime / 1000);
+}
+
+function isAllZero(data: Uint8Array): boolean {
+  if (data.byteOffset % 8 === 0) {
+    const words = new BigUint64Array(data.buffer, data.byteOffset, data.length >>> 3);
+    for (let i = 0; i < words.length; i++) if (words[i] !== 0n) return false;
+    for (let i = words.length * 8; i < data.length; i++) if (data[i] !== 0) return false;
+    return true;
+  }
+  for (let i = 0; i < data.length; i++) if (data[i] !== 0) return false;
+  return true;
+}

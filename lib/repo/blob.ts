@@ -1,0 +1,60 @@
+/**
+ * Blobs: the unit of deduplication. A blob is sealed as `seal(encoding byte ‖ body)`, where the body is
+ * the plaintext or its zstd compression (docs/format.md#blobs).
+ *
+ * @module
+ */
+
+import { constants, zstdCompressSync, zstdDecompressSync } from "node:zlib";
+import { open, seal } from "../crypto/mod.ts";
+
+/** What a blob holds: file content or a serialized tree. */
+export type BlobType = "data" | "tree";
+
+/** Numeric codes of blob types in pack headers. */
+export const BLOB_TYPE_CODES: Record<BlobType, number> = { data: 0, tree: 1 };
+/** Blob types by their numeric code. */
+export const BLOB_TYPES: readonly BlobType[] = ["data", "tree"];
+
+const RAW = 0;
+const ZSTD = 1;
+
+/** zstd level for data: 3 is zstd's default and the best speed/size balance measured here. */
+export const DEFAULT_COMPRESSION_LEVEL = 3;
+
+/** Data that does not shrink to this fraction is stored raw: decompressing it would cost for nothing. */
+const WORTH_COMPRESSING = 0.97;
+
+const zstdOptions = (level: number) => ({ params: { [constants.ZSTD_c_compressionLevel]: level } });
+
+/** Seals a blob, compressing it when that saves space. `level` 0 disables compression. */
+export function encodeBlob(
+  key: Uint8Array,
+  plaintext: Uint8Array,
+  level = DEFAULT_COMPRESSION_LEVEL,
+): Uint8Array {
+  if (level > 0 && plaintext.length >= 64) {
+    const compressed = zstdCompressSync(plaintext, zstdOptions(level));
+    if (compressed.length < plaintext.length * WORTH_COMPRESSING) {
+      return seal(key, Uint8Array.of(ZSTD), compressed);
+    }
+  }
+  return seal(key, Uint8Array.of(RAW), plaintext);
+}
+
+/** Opens a sealed blob; returns undefined when authentication fails or the encoding is unknown. */
+export function decodeBlob(key: Uint8Array, sealed: Uint8Array): Uint8Array | undefined {
+  const opened = open(key, sealed);
+  if (!opened || opened.length === 0) return undefined;
+  const body = opened.subarray(1);
+  if (opened[0] === RAW) return body;
+  if (opened[0] === ZSTD) {
+    try {
+      const out = zstdDecompressSync(body);
+      return new Uint8Array(out.buffer, out.byteOffset, out.length);
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,72 @@
+/**
+ * The documents stored in a repository: snapshots and trees (docs/format.md#snapshots, #trees).
+ *
+ * @module
+ */
+
+/** What a backup did, recorded in its snapshot. */
+export interface SnapshotStats {
+  files: number;
+  dirs: number;
+  /** Sum of the sizes of all files in the snapshot. */
+  bytes: number;
+  newFiles: number;
+  changedFiles: number;
+  unchangedFiles: number;
+  /** Blobs and sealed bytes this backup added to the repository. */
+  addedBlobs: number;
+  addedBytes: number;
+  /** Files or folders that could not be read and were left out. */
+  skipped: number;
+  durationMs: number;
+}
+
+/** A snapshot document. Written last: it only ever names data that is already stored. */
+export interface Snapshot {
+  version: 1;
+  time: string;
+  host: string;
+  username: string;
+  plan: string;
+  destination: string;
+  tags: string[];
+  paths: string[];
+  tree: string;
+  parent?: string;
+  program: string;
+  stats: SnapshotStats;
+}
+
+/** File types a tree records. */
+export type NodeType = "file" | "dir" | "symlink" | "fifo" | "socket" | "chardev" | "blockdev";
+
+/** One entry of a folder. */
+export interface TreeNode {
+  name: string;
+  type: NodeType;
+  /** Permission bits including setuid, setgid and sticky (mode & 0o7777). */
+  mode: number;
+  /** Modification time in milliseconds since the epoch (may be negative). */
+  mtime: number;
+  ctime?: number;
+  uid: number;
+  gid: number;
+  size?: number;
+  inode?: number;
+  device?: number;
+  /** Hard-link count when above 1: restore links entries with the same device and inode. */
+  links?: number;
+  /** Data blob ids, in order (files). */
+  content?: string[];
+  /** Tree blob id (folders). */
+  subtree?: string;
+  /** Link target (symlinks). */
+  target?: string;
+  /** Device number (character and block devices). */
+  rdev?: number;
+}
+
+/** A folder: its entries sorted by name. */
+export interface Tree {
+  nodes: TreeNode[];
+}

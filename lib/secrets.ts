@@ -1,0 +1,93 @@
+/**
+ * Repository passwords: from the destination's `password`, `password_file` or `password_command`,
+ * else `$KEPT_PASSWORD`, else a prompt on a terminal. Never logged, never in `--json`.
+ *
+ * @module
+ */
+
+import type { PasswordSource } from "./plan/mod.ts";
+import { UserError } from "./errors.ts";
+
+/** Where to look when the destination names no password source. */
+export interface PasswordContext {
+  env: (name: string) => string | undefined;
+  /** Asks on the terminal; undefined when there is none. */
+  prompt?: ((question: string) => Promise<string | undefined>) | undefined;
+}
+
+/** Resolves a password; `label` names the destination in messages. */
+export async function resolvePassword(
+  source: PasswordSource | undefined,
+  label: string,
+  context: PasswordContext,
+): Promise<string> {
+  let password: string | undefined;
+  if (source?.kind === "value") password = source.value;
+  else if (source?.kind === "file") password = await readPasswordFile(source.path, label);
+  else if (source?.kind === "command") password = await runPasswordCommand(source.command, label);
+  else password = context.env("KEPT_PASSWORD") ?? await context.prompt?.(`Password for ${label}: `);
+  if (password === undefined) {
+    throw new UserError(`No password for destination "${label}"`, {
+      hint: "set password, password_file or password_command in the plan, or KEPT_PASSWORD",
+    });
+  }
+  if (password === "") throw new UserError(`The password for destination "${label}" is empty`);
+  return password;
+}
+
+async function readPasswordFile(path: string, label: string): Promise<string> {
+  try {
+    return (await Deno.readTextFile(path)).split(/\r?\n/)[0] ?? "";
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound ? "no such file" : (error as Error).message;
+    throw new UserError(`Cannot read password_file "${path}" of destination "${label}": ${reason}`);
+  }
+}
+
+async function runPasswordCommand(command: string, label: string): Promise<string> {
+  let output: Deno.CommandOutput;
+  try {
+    output = await new Deno.Command("sh", {
+      args: ["-c", command],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    })
+      .output();
+  } catch (error) {
+    throw new UserError(`Cannot run password_command of destination "${label}": ${(error as Error).message}`);
+  }
+  if (!output.success) {
+    const detail = new TextDecoder().decode(output.stderr).trim().split("\n")[0] ?? "";
+    throw new UserError(
+      `password_command of destination "${label}" failed with exit code ${output.code}${
+        detail ? `: ${detail}` : ""
+      }`,
+    );
+  }
+  return new TextDecoder().decode(output.stdout).replace(/\r?\n$/, "");
+}
+
+/** Reads a line from the terminal without echo; undefined when stdin is not a terminal. */
+export async function promptHidden(question: string): Promise<string | undefined> {
+  if (!Deno.stdin.isTerminal()) return undefined;
+  await Deno.stderr.write(new TextEncoder().encode(question));
+  Deno.stdin.setRaw(true);
+  let answer = "";
+  try {
+    const buffer = new Uint8Array(1);
+    for (;;) {
+      const read = await Deno.stdin.read(buffer);
+      if (read === null) break;
+      const char = buffer[0]!;
+      if (char === 3) throw new UserError("Interrupted", { exitCode: 130 });
+      if (char === 13 || char === 10) break;
+      if (char === 127 || char === 8) answer = answer.slice(0, -1);
+      else answer += String.fromCharCode(char);
+    }
+  } finally {
+    Deno.stdin.setRaw(false);
+    await Deno.stderr.write(new TextEncoder().encode("\n"));
+  }
+  return new TextDecoder().decode(Uint8Array.from(answer, (c) => c.charCodeAt(0)));
+}
