@@ -1,0 +1,88 @@
+import assert from "node:assert/strict";
+import { runKept } from "../_support/run_cli.ts";
+import { VERSION } from "../../lib/version.ts";
+
+const NO_STACK = /^\s+at /m;
+
+Deno.test("`kept --version` prints the version from deno.json", async () => {
+  const denoJson = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  assert.equal(VERSION, denoJson.version);
+  const result = await runKept(["--version"]);
+  assert.equal(result.code, 0);
+  assert.equal(result.stdout.trim(), VERSION);
+});
+
+Deno.test("`kept --help` lists every command", async () => {
+  const result = await runKept(["--help"]);
+  assert.equal(result.code, 0);
+  for (
+    const command of [
+      "validate",
+      "schema",
+      "init",
+      "backup",
+      "snapshots",
+      "ls",
+      "diff",
+      "restore",
+      "check",
+      "key",
+    ]
+  ) {
+    assert.match(result.stdout, new RegExp(`^  ${command}\\b`, "m"), `missing ${command}`);
+  }
+});
+
+Deno.test("an unknown command is a usage error (exit 2) with a suggestion", async () => {
+  const result = await runKept(["valdate"]);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /unknown command 'valdate'/);
+  assert.match(result.stderr, /Did you mean validate\?/);
+});
+
+Deno.test("an unknown option and a missing argument are usage errors (exit 2)", async () => {
+  assert.equal((await runKept(["validate", "--bogus"])).code, 2);
+  const missing = await runKept(["restore", "latest"]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /--target/);
+});
+
+Deno.test("--read-data and --read-data-subset cannot be combined", async () => {
+  const result = await runKept(["check", "--read-data", "--read-data-subset", "10%"]);
+  assert.equal(result.code, 2);
+});
+
+Deno.test("repository commands report an invalid config as one line naming file:line:col", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/bad.yaml`, "version: 1\nplans:\n  web:\n    sourcs: [/etc]\n");
+    const result = await runKept(["--config", dir, "backup", "web"]);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /^kept: \S*bad\.yaml:3:3: error: missing required key "destinations".*\(and 1 more/,
+    );
+    assert.doesNotMatch(result.stderr, NO_STACK);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("backup of an unknown plan and a repository that does not exist are one-line errors", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/p.yaml`,
+      "version: 1\ndestinations:\n  d: {url: ./repo, password: x}\nplans:\n  web: {sources: [.], destinations: [d]}\n",
+    );
+    const unknown = await runKept(["--config", dir, "backup", "wbe"]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /Unknown plan "wbe" \(defined: web\)/);
+    const missing = await runKept(["--config", dir, "backup", "web"]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /repo/);
+    assert.doesNotMatch(missing.stderr + unknown.stderr, NO_STACK);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
