@@ -1,6 +1,6 @@
 /** Chunk size parameters in bytes. */
 export interface ChunkerParams {
-  /** Smallest chunk the chunker cuts, except the last chunk of an input. The first `minSize` bytes are not hashed. */
+  /** Smallest chunk the chunker cuts, except the last chunk of an input. Bytes before `minSize - 32` are not hashed. */
   minSize: number;
   /** Target size; the cut masks are derived from `log2(avgSize)` rounded to the nearest integer. */
   avgSize: number;
@@ -118,7 +118,7 @@ function findCut(
         hash = ((hash << 1) + gear[(word >>> 8) & 0xff]!) | 0;
         if ((hash & mask) === 0) return (j << 2) + delta + 2;
         hash = ((hash << 1) + gear[(word >>> 16) & 0xff]!) | 0;
-        if ((hash & mask) === 0) return (j << 2) + delta + 2;
+        if ((hash & mask) === 0) return (j << 2) + delta + 3;
         hash = ((hash << 1) + gear[word >>> 24]!) | 0;
         if ((hash & mask) === 0) return (j << 2) + delta + 4;
       }
@@ -197,10 +197,12 @@ export class Chunker {
    *
    * The result depends only on the bytes, never on how the caller splits its buffers.
    *
-   * @throws {RangeError} Unless `0 <= start <= end <= data.length`.
+   * @throws {RangeError} Unless `start` and `end` are integers with `0 <= start <= end <= data.length`.
    */
   nextChunkLength(data: Uint8Array, start: number, end: number, final: boolean): number {
-    if (!(0 <= start && start <= end && end <= data.length) || start !== Math.floor(start)) {
+    if (
+      !(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= data.length)
+    ) {
       throw new RangeError(
         `Cannot find next chunk: need 0 <= start <= end <= ${data.length}, got start ${start}, end ${end}`,
       );
