@@ -1,7 +1,7 @@
 // Hands files to the chunking workers and feeds the sealed blobs they return into the pack sink.
 
 import type { ChunkerParams } from "../chunker/mod.ts";
-import type { ToMain, ToWorker } from "./_chunk_protocol.ts";
+import type { FileJob, ToMain, ToWorker } from "./_chunk_protocol.ts";
 import type { PackSink } from "./_pack_sink.ts";
 
 /** What reading one file produced. */
@@ -14,7 +14,10 @@ export interface ChunkedFile {
 }
 
 /** Files each worker may have queued, so that none idles while the main thread is busy. */
-const JOBS_PER_WORKER = 8;
+const JOBS_PER_WORKER = 128;
+/** A batch sent to a worker: at most this many files or bytes of file content. */
+const BATCH_FILES = 64;
+const BATCH_BYTES = 16 * 1024 * 1024;
 
 interface Job {
   id: number;
@@ -33,11 +36,14 @@ interface WorkerEntry {
 /** A pool of chunking workers bound to one pack sink. */
 export class ChunkPool {
   #workers: WorkerEntry[] = [];
+  /** Waiting jobs: a list with a moving head, since Array.shift is linear in the queue length. */
   #queue: Job[] = [];
+  #queueHead = 0;
   #nextJob = 0;
   #sink: PackSink;
   #credits: Int32Array;
   #pendingAdds: Promise<void> = Promise.resolve();
+  #dispatchScheduled = false;
 
   constructor(
     options: {
@@ -85,12 +91,19 @@ export class ChunkPool {
   chunkFile(path: string, size: number, mtime: number): Promise<ChunkedFile> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ id: this.#nextJob++, path, size, mtime, resolve, reject });
-      this.#dispatch();
+      // Dispatch once the walk yields, so that the files it found meanwhile travel as one batch.
+      if (!this.#dispatchScheduled) {
+        this.#dispatchScheduled = true;
+        queueMicrotask(() => {
+          this.#dispatchScheduled = false;
+          this.#dispatch();
+        });
+      }
     });
   }
 
   #dispatch(): void {
-    while (this.#queue.length > 0) {
+    while (this.#queueHead < this.#queue.length) {
       let best: WorkerEntry | undefined;
       for (const entry of this.#workers) {
         if (entry.running.size < JOBS_PER_WORKER && (!best || entry.running.size < best.running.size)) {
@@ -98,49 +111,59 @@ export class ChunkPool {
         }
       }
       if (!best) return;
-      const job = this.#queue.shift()!;
-      best.running.set(job.id, job);
-      const message: ToWorker = {
-        type: "file",
-        job: job.id,
-        path: job.path,
-        size: job.size,
-        mtime: job.mtime,
-      };
+      const files: FileJob[] = [];
+      let bytes = 0;
+      while (
+        this.#queueHead < this.#queue.length && files.length < BATCH_FILES && bytes < BATCH_BYTES &&
+        best.running.size < JOBS_PER_WORKER
+      ) {
+        const job = this.#queue[this.#queueHead]!;
+        this.#queue[this.#queueHead++] = undefined as unknown as Job;
+        best.running.set(job.id, job);
+        files.push({ job: job.id, path: job.path, size: job.size, mtime: job.mtime });
+        bytes += job.size;
+      }
+      if (this.#queueHead === this.#queue.length) {
+        this.#queue = [];
+        this.#queueHead = 0;
+      }
+      const message: ToWorker = { type: "files", files };
       best.worker.postMessage(message);
     }
   }
 
   #receive(slot: number, running: Map<number, Job>, message: ToMain): void {
-    if (message.type === "blob") {
+    for (const blob of message.blobs) {
       const release = () => {
-        Atomics.sub(this.#credits, slot, message.credit);
+        Atomics.sub(this.#credits, slot, blob.credit);
         Atomics.notify(this.#credits, slot);
       };
-      // Keep the sink's order of adds; a failure surfaces through the file's promise below.
+      // Keep the sink's order of adds; a failure surfaces through the files' promises below.
       this.#pendingAdds = this.#pendingAdds.then(() =>
-        this.#sink.add("data", message.id, message.sealed, message.rawLength, release)
+        this.#sink.add("data", blob.id, blob.sealed, blob.rawLength, release)
       );
-      return;
     }
-    const job = running.get(message.job);
-    if (!job) return;
-    running.delete(message.job);
+    if (message.done.length === 0) return;
     // A file is done only once all of its blobs have reached the sink.
     const added = this.#pendingAdds;
     this.#pendingAdds = added.catch(() => {});
-    added.then(
-      () => {
-        if ("error" in message) job.reject(new Error(message.error));
-        else {job.resolve({
-            content: message.content,
-            size: message.size,
-            mtime: message.mtime,
-            changed: message.changed,
-          });}
-      },
-      (error) => job.reject(error instanceof Error ? error : new Error(String(error))),
-    );
+    for (const done of message.done) {
+      const job = running.get(done.job);
+      if (!job) continue;
+      running.delete(done.job);
+      added.then(
+        () => {
+          if ("error" in done) job.reject(new Error(done.error));
+          else {job.resolve({
+              content: done.content,
+              size: done.size,
+              mtime: done.mtime,
+              changed: done.changed,
+            });}
+        },
+        (error) => job.reject(error instanceof Error ? error : new Error(String(error))),
+      );
+    }
     this.#dispatch();
   }
 

@@ -1,6 +1,16 @@
-// Messages between the backup's main thread and its chunking workers.
+// Messages between the backup's main thread and its chunking workers. Both directions are batched:
+// every message costs a trip through the event loop, which on a tree of small files would cost more
+// than reading the files.
 
 import type { ChunkerParams } from "../chunker/mod.ts";
+
+/** One file to read. */
+export interface FileJob {
+  job: number;
+  path: string;
+  size: number;
+  mtime: number;
+}
 
 /** Main thread → worker. */
 export type ToWorker =
@@ -17,10 +27,24 @@ export type ToWorker =
     credits: SharedArrayBuffer;
     slot: number;
   }
-  | { type: "file"; job: number; path: string; size: number; mtime: number };
+  | { type: "files"; files: FileJob[] };
 
-/** Worker → main thread. */
-export type ToMain =
-  | { type: "blob"; job: number; id: Uint8Array; sealed: Uint8Array; rawLength: number; credit: number }
-  | { type: "done"; job: number; content: string[]; size: number; mtime: number; changed: boolean }
-  | { type: "done"; job: number; error: string };
+/** A new blob, sealed. `credit` is its size in KiB for back-pressure. */
+export interface SealedBlob {
+  id: Uint8Array;
+  sealed: Uint8Array;
+  rawLength: number;
+  credit: number;
+}
+
+/** The outcome of one file. */
+export type FileDone =
+  | { job: number; content: string[]; size: number; mtime: number; changed: boolean }
+  | { job: number; error: string };
+
+/** Worker → main thread: blobs first, then the files they complete. */
+export interface ToMain {
+  type: "results";
+  blobs: SealedBlob[];
+  done: FileDone[];
+}

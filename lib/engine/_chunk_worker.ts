@@ -7,10 +7,16 @@ import { Chunker, gearTable } from "../chunker/mod.ts";
 import { blobIdBytes, toHex } from "../crypto/mod.ts";
 import { encodeBlob } from "../repo/blob.ts";
 import { SharedIdSet } from "./_shared_id_set.ts";
-import type { ToMain, ToWorker } from "./_chunk_protocol.ts";
+import type { FileDone, SealedBlob, ToMain, ToWorker } from "./_chunk_protocol.ts";
 
 /** Sealed bytes (KiB) this worker may have in flight before it waits for the main thread to store them. */
-const CREDIT_LIMIT_KIB = 64 * 1024;
+const CREDIT_LIMIT_KIB = 32 * 1024;
+/** Blobs are sent in batches of about this many bytes. */
+const BATCH_BYTES = 4 * 1024 * 1024;
+
+/** Blobs sealed but not yet sent. */
+let outbox: SealedBlob[] = [];
+let outboxBytes = 0;
 
 let state: {
   encryptKey: Uint8Array;
@@ -44,29 +50,51 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     return;
   }
   if (!state) throw new Error("chunk worker used before init");
-  const { job, path, size, mtime } = message;
+  const done: FileDone[] = [];
+  for (const file of message.files) done.push(processFile(state, file.job, file.path, file.size, file.mtime));
+  flush(done);
+};
+
+function processFile(
+  s: NonNullable<typeof state>,
+  job: number,
+  path: string,
+  size: number,
+  mtime: number,
+): FileDone {
   try {
-    let result = chunkFile(state, job, path);
+    let result = chunkFile(s, path);
     let changed = result.size !== size || result.mtime !== mtime || result.changed;
     if (changed) {
       // Changed while we read it (or since the scan): read once more; report if it keeps changing.
-      const again = chunkFile(state, job, path);
-      changed = again.changed;
-      result = again;
+      result = chunkFile(s, path);
+      changed = result.changed;
     }
-    post({ type: "done", job, content: result.content, size: result.size, mtime: result.mtime, changed });
+    return { job, content: result.content, size: result.size, mtime: result.mtime, changed };
   } catch (error) {
-    post({ type: "done", job, error: error instanceof Error ? error.message : String(error) });
+    return { job, error: error instanceof Error ? error.message : String(error) };
   }
-};
+}
 
-function post(message: ToMain, transfer: Transferable[] = []): void {
-  self.postMessage(message, transfer);
+/** Sends the blobs collected so far (and the files they complete), then waits for credit if needed. */
+function flush(done: FileDone[]): void {
+  const s = state!;
+  const blobs = outbox;
+  const credit = blobs.reduce((sum, blob) => sum + blob.credit, 0);
+  outbox = [];
+  outboxBytes = 0;
+  const message: ToMain = { type: "results", blobs, done };
+  self.postMessage(message, blobs.map((blob) => blob.sealed.buffer as ArrayBuffer));
+  // Back-pressure: wait while the main thread has too much of our data not yet stored.
+  let pending = Atomics.add(s.credits, s.slot, credit) + credit;
+  while (pending > CREDIT_LIMIT_KIB) {
+    Atomics.wait(s.credits, s.slot, pending, 1000);
+    pending = Atomics.load(s.credits, s.slot);
+  }
 }
 
 function chunkFile(
   s: NonNullable<typeof state>,
-  job: number,
   path: string,
 ): { content: string[]; size: number; mtime: number; changed: boolean } {
   const file = Deno.openSync(path, { read: true });
@@ -98,7 +126,7 @@ function chunkFile(
       const length = s.chunker.nextChunkLength(buffer, start, end, eof);
       if (length === 0) break;
       if (length < 0) continue;
-      content.push(storeChunk(s, job, buffer.subarray(start, start + length)));
+      content.push(storeChunk(s, buffer.subarray(start, start + length)));
       start += length;
     }
     const after = file.statSync();
@@ -109,19 +137,14 @@ function chunkFile(
   }
 }
 
-function storeChunk(s: NonNullable<typeof state>, job: number, chunk: Uint8Array): string {
+function storeChunk(s: NonNullable<typeof state>, chunk: Uint8Array): string {
   const id = blobIdBytes(s.idKey, chunk);
   const hex = toHex(id);
   if (s.known.has(id) || s.sent.has(hex)) return hex;
   s.sent.add(hex);
   const sealed = encodeBlob(s.encryptKey, chunk, s.level);
-  const credit = Math.ceil(sealed.length / 1024);
-  post({ type: "blob", job, id, sealed, rawLength: chunk.length, credit }, [sealed.buffer as ArrayBuffer]);
-  // Back-pressure: wait while the main thread has too much of our data not yet stored.
-  let pending = Atomics.add(s.credits, s.slot, credit) + credit;
-  while (pending > CREDIT_LIMIT_KIB) {
-    Atomics.wait(s.credits, s.slot, pending, 1000);
-    pending = Atomics.load(s.credits, s.slot);
-  }
+  outbox.push({ id, sealed, rawLength: chunk.length, credit: Math.ceil(sealed.length / 1024) });
+  outboxBytes += sealed.length;
+  if (outboxBytes >= BATCH_BYTES) flush([]);
   return hex;
 }

@@ -56,6 +56,36 @@ interface WalkContext {
   hasBlob: (id: string) => boolean;
   /** Content of hard-linked files already read in this run, by device:inode. */
   hardLinks: Map<string, Promise<ChunkedFile | undefined>>;
+  /** Bounds the files being read at once, so the walk never runs far ahead of the workers. */
+  slots: Slots;
+}
+
+/** Files in flight between the walk and the workers: enough to keep both cores busy, no more. */
+const FILES_IN_FLIGHT = 1024;
+
+/** A counting semaphore. */
+class Slots {
+  #free: number;
+  #waiting: (() => void)[] = [];
+
+  constructor(count: number) {
+    this.#free = count;
+  }
+
+  /** Resolves once a slot is free (immediately when one is). */
+  acquire(): Promise<void> | undefined {
+    if (this.#free > 0) {
+      this.#free--;
+      return undefined;
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#free++;
+  }
 }
 
 /** Runs one backup of `options.plan` into `repository`. Unreadable files are reported and skipped. */
@@ -119,6 +149,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     },
     hasBlob: (id) => sink.has(id),
     hardLinks: new Map(),
+    slots: new Slots(FILES_IN_FLIGHT),
   };
   if (pool) {
     context.chunk = (path, size, mtime) => pool.chunkFile(path, size, mtime);
@@ -207,7 +238,10 @@ async function backupVirtualFolder(
       context.warn(`${childPath}: cannot read source: ${describeError(error)}`);
       return undefined;
     }
-    if (child.isSource) return await backupEntry(childPath, name, info, parentNode, [], info.dev, context);
+    if (child.isSource) {
+      if (info.isFile) await context.slots.acquire(); // released by backupFile
+      return await backupEntry(childPath, name, info, parentNode, [], info.dev, context);
+    }
     if (!info.isDirectory) {
       context.warn(`${childPath}: is not a folder, so the sources below it are missing`);
       return undefined;
@@ -302,6 +336,7 @@ async function backupFolder(
     }
     if (context.matcher.isExcluded(childPath, childInfo.isDirectory, rules)) continue;
     if (childInfo.isFile && context.matcher.isTooLarge(childInfo.size)) continue;
+    if (childInfo.isFile) await context.slots.acquire();
     children.push(
       backupEntry(childPath, entry.name, childInfo, parentNodes.get(entry.name), rules, rootDevice, context),
     );
@@ -320,7 +355,9 @@ async function backupFile(
 ): Promise<TreeNode | undefined> {
   const node = metadata(name, "file", info);
   context.stats.files++;
+  const done = () => context.slots.release();
   if (parentNode && isUnchanged(parentNode, info) && parentNode.content?.every(context.hasBlob)) {
+    done();
     context.stats.unchangedFiles++;
     context.stats.bytes += info.size;
     return { ...node, content: parentNode.content };
@@ -328,6 +365,7 @@ async function backupFile(
   if (parentNode?.type === "file") context.stats.changedFiles++;
   else context.stats.newFiles++;
   if (!context.chunk) {
+    done();
     context.stats.bytes += info.size;
     return { ...node, content: [] };
   }
@@ -338,13 +376,16 @@ async function backupFile(
     } catch (error) {
       context.warn(`${path}: cannot read file: ${describeError(error)}`);
       return undefined;
+    } finally {
+      done();
     }
   };
   let result: ChunkedFile | undefined;
   if ((info.nlink ?? 1) > 1) {
     const key = `${info.dev}:${info.ino}`;
     let shared = context.hardLinks.get(key);
-    if (!shared) context.hardLinks.set(key, shared = read());
+    if (shared) done();
+    else context.hardLinks.set(key, shared = read());
     result = await shared;
   } else {
     result = await read();
