@@ -1,0 +1,362 @@
+/**
+ * `deno task bench`: builds (or reuses) a deterministic corpus and measures kept, restic and borg side by
+ * side on it — initial backup, no-change backup, backup after 1% of files changed, full restore, check
+ * reading all data — then prints a Markdown report and, with `--write-results`, saves it to
+ * bench/RESULTS.md. See bench/README.md.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Corpus, describeCorpus, ensureCorpus, mutateCorpus } from "./corpus.ts";
+import {
+  BenchError,
+  capture,
+  ensureCommand,
+  folderBytes,
+  GNU_TIME,
+  hasGnuTime,
+  measure,
+  removeIfPresent,
+  syncDisks,
+} from "./measure.ts";
+import {
+  formatBytes,
+  type MachineInfo,
+  renderMarkdown,
+  type RunReport,
+  stepLine,
+  type StepName,
+  type StepResult,
+  STEPS,
+  type ToolReport,
+} from "./report.ts";
+import { openTool, type Tool, TOOL_NAMES, type ToolName } from "./tools.ts";
+import { compareTrees, locateRestoredRoot, readTree } from "./tree.ts";
+
+const BENCH_DIR = fileURLToPath(new URL(".", import.meta.url));
+const RESULTS_PATH = join(BENCH_DIR, "RESULTS.md");
+const PASSWORD = "kept-bench-password";
+const SEED = 20240101;
+
+const USAGE = `Usage: deno task bench [options]
+
+Measures kept, restic and borg on the same deterministic corpus: initial backup, no-change backup,
+backup after 1% of files changed, full restore (verified), check reading all data.
+
+Options:
+  --size SIZE        corpus size, e.g. 200MiB, 1GiB, 500MB (default 1GiB)
+  --tools LIST       comma-separated subset of ${TOOL_NAMES.join(",")} (default: all)
+  --steps LIST       comma-separated subset of ${STEPS.map((s) => s.name).join(",")} (default: all;
+                     the initial backup always runs)
+  --write-results    also write the report to bench/RESULTS.md
+  --note TEXT        a line to put at the top of the report
+  --work DIR         work folder for corpus, repositories and logs (default bench/.work)
+  --no-install       do not apt-get install missing tools (restic, borgbackup, time)
+  -h, --help         show this help`;
+
+/** Parsed command-line options. */
+interface Options {
+  size: number;
+  tools: ToolName[];
+  steps: StepName[];
+  writeResults: boolean;
+  note: string | undefined;
+  work: string;
+  install: boolean;
+}
+
+/** Parses `args`; throws an Error with a one-line message on bad input. Returns undefined for --help. */
+function parseOptions(args: string[]): Options | undefined {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      size: { type: "string", default: "1GiB" },
+      tools: { type: "string", default: TOOL_NAMES.join(",") },
+      steps: { type: "string", default: STEPS.map((step) => step.name).join(",") },
+      "write-results": { type: "boolean", default: false },
+      note: { type: "string" },
+      work: { type: "string", default: join(BENCH_DIR, ".work") },
+      "no-install": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) return undefined;
+  const steps = parseList(values.steps, STEPS.map((step) => step.name), "step");
+  return {
+    size: parseSize(values.size),
+    tools: parseList(values.tools, TOOL_NAMES, "tool"),
+    // Every later step needs a repository with a snapshot in it.
+    steps: STEPS.map((step) => step.name).filter((name) => name === "initial" || steps.includes(name)),
+    writeResults: values["write-results"],
+    note: values.note,
+    work: resolve(values.work),
+    install: !values["no-install"],
+  };
+}
+
+function parseList<T extends string>(text: string, known: readonly T[], what: string): T[] {
+  const items = text.split(",").map((item) => item.trim()).filter((item) => item !== "");
+  for (const item of items) {
+    if (!known.includes(item as T)) {
+      throw new Error(`Unknown ${what} "${item}": expected ${known.join(", ")}`);
+    }
+  }
+  return known.filter((name) => items.includes(name));
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 1024,
+  kib: 1024,
+  kb: 1e3,
+  m: 1024 ** 2,
+  mib: 1024 ** 2,
+  mb: 1e6,
+  g: 1024 ** 3,
+  gib: 1024 ** 3,
+  gb: 1e9,
+};
+
+/** Parses `200MiB`, `1GiB`, `500MB`, `1.5G` into bytes (at least 16 MiB). */
+export function parseSize(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
+  if (!match || unit === undefined) {
+    throw new Error(`Cannot parse size "${text}": expected e.g. 200MiB or 1GiB`);
+  }
+  const bytes = Math.round(Number(match[1]) * unit);
+  if (bytes < 16 * 1024 ** 2) throw new Error(`Size "${text}" is too small: use at least 16MiB`);
+  return bytes;
+}
+
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Runs the benchmark; returns the process exit code. */
+async function main(args: string[]): Promise<number> {
+  let options: Options | undefined;
+  try {
+    options = parseOptions(args);
+  } catch (error) {
+    console.error(`bench: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options === undefined) {
+    console.log(USAGE);
+    return 0;
+  }
+  let report: RunReport;
+  try {
+    report = await runBenchmark(options, ["deno task bench", ...args.map(shellQuote)].join(" "));
+  } catch (error) {
+    if (!(error instanceof BenchError)) throw error;
+    console.error(`bench: ${error.message}`);
+    return 1;
+  }
+  const markdown = renderMarkdown(report);
+  console.log("\n" + markdown);
+  if (options.writeResults) {
+    await Deno.writeTextFile(RESULTS_PATH, markdown);
+    // Keep the file as `deno fmt --check` (part of `deno task check`) wants it.
+    await capture([Deno.execPath(), "fmt", "--config", join(BENCH_DIR, "..", "deno.json"), RESULTS_PATH]);
+    console.log(`bench: wrote ${RESULTS_PATH}`);
+  }
+  return 0;
+}
+
+/** Prepares the corpus and the tools, runs every step for every tool and collects the report. */
+async function runBenchmark(options: Options, commandLine: string): Promise<RunReport> {
+  const started = performance.now();
+  const loadAtStart = Deno.loadavg()[0]!;
+  const date = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  const logs = join(options.work, "logs");
+  Deno.mkdirSync(logs, { recursive: true });
+  const gnuTime = await prepareGnuTime(options.install);
+
+  console.error(`bench: preparing a ${formatBytes(options.size)} corpus in ${options.work} …`);
+  const manifest = join(options.work, "corpus.json");
+  const corpus = ensureCorpus(join(options.work, "corpus"), manifest, { seed: SEED, size: options.size });
+  const corpusAction = `${corpus.action}, then read in full to warm the page cache, in ${
+    corpus.seconds.toFixed(1)
+  } s`;
+  console.error(
+    `bench: corpus ${corpusAction}: ${corpus.tree.files} files, ${formatBytes(corpus.tree.bytes)}`,
+  );
+
+  const reports: ToolReport[] = [];
+  const tools: { tool: Tool; report: ToolReport }[] = [];
+  for (const name of options.tools) {
+    const entry = await prepareTool(name, options, corpus, gnuTime, logs);
+    reports.push(entry.report);
+    if (entry.tool) tools.push({ tool: entry.tool, report: entry.report });
+  }
+
+  let changeSummary: string | undefined;
+  let backups = 0;
+  for (const step of options.steps) {
+    if (step === "changed") changeSummary = summarizeChanges(mutateCorpus(corpus, manifest));
+    if (step === "initial" || step === "unchanged" || step === "changed") backups++;
+    for (const { tool, report } of tools) {
+      const result = await runStep(tool, step, { corpus, backups, gnuTime, logs, work: options.work });
+      report.steps.push(result);
+      console.error(stepLine(tool.name, result));
+    }
+  }
+
+  return {
+    commandLine,
+    date,
+    machine: await machineInfo(options.work, loadAtStart),
+    corpusGroups: describeCorpus(corpus.specs),
+    corpusFiles: corpus.tree.files,
+    corpusBytes: corpus.tree.bytes,
+    corpusAction,
+    ...(changeSummary === undefined ? {} : { changeSummary }),
+    tools: reports,
+    conditions: conditions(gnuTime),
+    ...(options.note === undefined ? {} : { note: options.note }),
+    totalSeconds: (performance.now() - started) / 1000,
+  };
+}
+
+async function prepareGnuTime(install: boolean): Promise<boolean> {
+  const missing = await ensureCommand(GNU_TIME, "time", install);
+  if (missing === undefined && await hasGnuTime()) return true;
+  console.error(`bench: ${missing ?? `${GNU_TIME} is not GNU time`}: CPU time and peak RSS will be missing`);
+  return false;
+}
+
+/**
+ * Opens a tool and initialises its empty repository. A tool that cannot be had is reported as unavailable;
+ * one whose init fails gets every selected step marked as failed, with the reason.
+ */
+async function prepareTool(
+  name: ToolName,
+  options: Options,
+  corpus: Corpus,
+  gnuTime: boolean,
+  logs: string,
+): Promise<{ tool?: Tool; report: ToolReport }> {
+  const opened = await openTool(name, {
+    work: options.work,
+    corpus: corpus.root,
+    password: PASSWORD,
+    install: options.install,
+  });
+  if ("unavailable" in opened) {
+    console.error(`bench: skipping ${name}: ${opened.unavailable}`);
+    return { report: { name, unavailable: opened.unavailable, steps: [] } };
+  }
+  const report: ToolReport = { name, version: opened.version, settings: opened.settings, steps: [] };
+  console.error(`bench: ${opened.version}: ${opened.settings}`);
+  const init = await measure(opened.init(), { logPrefix: join(logs, `${name}-init`), gnuTime });
+  if (init.exitCode === 0) return { tool: opened, report };
+  const failure = `init failed (exit ${init.exitCode}): ${init.firstErrorLine}`;
+  console.error(`${name}: ${failure}`);
+  report.steps = options.steps.map((step) => ({ step, corpusBytes: corpus.tree.bytes, failure }));
+  return { report };
+}
+
+interface StepContext {
+  corpus: Corpus;
+  /** how many backups this step's snapshot is (1-based): the latest */
+  backups: number;
+  gnuTime: boolean;
+  logs: string;
+  work: string;
+}
+
+/** Runs one measured step of one tool; a restore is verified against the corpus afterwards. */
+async function runStep(tool: Tool, step: StepName, context: StepContext): Promise<StepResult> {
+  const { corpus, backups } = context;
+  const target = join(context.work, `${tool.name}-restore`);
+  let invocation;
+  if (step === "restore") {
+    removeIfPresent(target);
+    Deno.mkdirSync(target, { recursive: true });
+    invocation = tool.restore(backups, target);
+  } else if (step === "check") {
+    invocation = tool.check();
+  } else {
+    invocation = tool.backup(backups);
+  }
+  await syncDisks();
+  const measurement = await measure(invocation, {
+    logPrefix: join(context.logs, `${tool.name}-${step}`),
+    gnuTime: context.gnuTime,
+  });
+  const result: StepResult = {
+    step,
+    corpusBytes: corpus.tree.bytes,
+    measurement,
+    repoBytes: await folderBytes(tool.repo),
+  };
+  if (measurement.exitCode !== 0) {
+    result.failure = `failed (exit ${measurement.exitCode}): ${measurement.firstErrorLine}`;
+  } else if (step === "restore") {
+    const verdict = compareTrees(corpus.tree, readTree(locateRestoredRoot(target, corpus.root)));
+    if (verdict.ok) result.note = verdict.summary;
+    else result.failure = verdict.summary;
+  }
+  if (step === "restore") removeIfPresent(target);
+  return result;
+}
+
+function summarizeChanges(changes: { how: string; bytes: number }[]): string {
+  const appended = changes.filter((change) => change.how === "appended");
+  const total = changes.reduce((sum, change) => sum + change.bytes, 0);
+  return `${changes.length} files (${appended.length} appended to, ${changes.length - appended.length} ` +
+    `rewritten in the middle), ${formatBytes(total)} written; the files get a new mtime`;
+}
+
+function conditions(gnuTime: boolean): string[] {
+  return [
+    "Warm cache: the corpus is read in full (and hashed) before the first measurement. Dropping the page " +
+    "cache needs privileges we cannot assume, so every tool runs under the same warm conditions instead.",
+    "Steps are interleaved: step 1 for every tool, then step 2 for every tool, and so on, so all tools see the " +
+    "same corpus state. `sync` runs, untimed, before every measurement so one tool's pending writes do not " +
+    "slow down the next.",
+    "Every run starts with empty repositories and caches (restic cache, borg base dir, kept XDG dirs, all " +
+    "inside the work folder); the password comes from the environment.",
+    "wall s: elapsed time of the process, by the harness's clock. MB/s: corpus bytes (10^6) / wall s, for " +
+    "every step. " +
+    (gnuTime
+      ? "CPU s (user + system) and peak RSS (largest resident set of the process tree) come from GNU time."
+      : "CPU s and peak RSS are missing: GNU time was not available."),
+    "repo MiB: apparent size (`du -sb`) of the repository folder after the step; caches are not counted.",
+    "A restore goes to an empty folder and is verified file by file (count, sizes, SHA-256) against the " +
+    "corpus; a wrong restore counts as failed.",
+    "kept runs from source (`deno run -A main.ts`), so each kept step includes Deno's start-up and module " +
+    "loading; a `deno compile`d binary starts faster.",
+  ];
+}
+
+async function machineInfo(work: string, loadAtStart: number): Promise<MachineInfo> {
+  let cpuModel = "";
+  try {
+    cpuModel = /^model name\s*:\s*(.+)$/m.exec(await Deno.readTextFile("/proc/cpuinfo"))?.[1]?.trim() ?? "";
+  } catch {
+    // not Linux
+  }
+  const filesystem = (await capture(["findmnt", "-no", "FSTYPE", "-T", work])).stdout.trim() ||
+    (await capture(["stat", "-f", "-c", "%T", work])).stdout.trim() || "unknown";
+  return {
+    cpus: Number((await capture(["nproc"])).stdout.trim()) || navigator.hardwareConcurrency,
+    cpuModel: cpuModel ? `(${cpuModel})` : "",
+    memoryBytes: Deno.systemMemoryInfo().total,
+    os: `${Deno.build.os} ${Deno.osRelease()}`,
+    filesystem,
+    loadAverage: { start: loadAtStart, end: Deno.loadavg()[0]! },
+  };
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
