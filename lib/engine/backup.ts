@@ -56,6 +56,10 @@ interface WalkContext {
   hasBlob: (id: string) => boolean;
   /** Content of hard-linked files already read in this run, by device:inode. */
   hardLinks: Map<string, Promise<ChunkedFile | undefined>>;
+  /** When the parent snapshot's backup started (ms), for {@link isUnchanged}. */
+  parentTime: number | undefined;
+  /** Reports a problem with a file that is still backed up (not counted as skipped). */
+  notice: (message: string) => void;
   /** Bounds the files being read at once, so the walk never runs far ahead of the workers. */
   slots: Slots;
 }
@@ -149,6 +153,8 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     },
     hasBlob: (id) => sink.has(id),
     hardLinks: new Map(),
+    parentTime: parent ? Date.parse(parent.snapshot.time) : undefined,
+    notice: warn,
     slots: new Slots(FILES_IN_FLIGHT),
   };
   if (pool) {
@@ -356,7 +362,10 @@ async function backupFile(
   const node = metadata(name, "file", info);
   context.stats.files++;
   const done = () => context.slots.release();
-  if (parentNode && isUnchanged(parentNode, info) && parentNode.content?.every(context.hasBlob)) {
+  if (
+    parentNode && isUnchanged(parentNode, info, context.parentTime) &&
+    parentNode.content?.every(context.hasBlob)
+  ) {
     done();
     context.stats.unchangedFiles++;
     context.stats.bytes += info.size;
@@ -394,7 +403,7 @@ async function backupFile(
     context.stats.files--;
     return undefined;
   }
-  if (result.changed) context.warn(`${path}: file changed while it was read; the snapshot may hold a mix`);
+  if (result.changed) context.notice(`${path}: file changed while it was read; the snapshot may hold a mix`);
   context.stats.bytes += result.size;
   return { ...node, size: result.size, mtime: result.mtime, content: result.content };
 }

@@ -55,17 +55,18 @@ export async function check(repository: Repository, options: CheckOptions = {}):
   for await (const entry of repository.backend.list("data")) stored.set(entry.name, entry.size);
   result.packs = stored.size;
   const indexed = new Set(repository.index.packIds());
+  const badBlobs = new Set<string>();
   for (const pack of indexed) {
     if (!stored.has(pack)) {
       result.errors.push(`pack ${pack} is in the index but missing from storage`);
       result.damagedPacks.push(pack);
+      for (const entry of repository.index.packEntries(pack) ?? []) badBlobs.add(entry.id);
     }
   }
   for (const pack of stored.keys()) {
     if (!indexed.has(pack)) result.warnings.push(`pack ${pack} is not in any index (prune removes it)`);
   }
 
-  const badBlobs = new Set<string>();
   if (options.readData || options.readDataSubset !== undefined) {
     const packs = [...indexed].filter((p) => stored.has(p));
     const fraction = options.readDataSubset ?? 1;
@@ -79,9 +80,6 @@ export async function check(repository: Repository, options: CheckOptions = {}):
         result.damagedPacks.push(pack);
       }
     }
-  }
-  for (const pack of result.damagedPacks) {
-    for (const entry of repository.index.packEntries(pack) ?? []) badBlobs.add(entry.id);
   }
 
   let snapshots: SnapshotEntry[] = [];
@@ -104,7 +102,11 @@ export async function check(repository: Repository, options: CheckOptions = {}):
   return result;
 }
 
-/** Reads one pack and verifies its hash, header and every blob; returns the problem or undefined. */
+/**
+ * Reads one pack and verifies its hash, header and every blob; returns the problem or undefined. Only
+ * the blobs that fail (all of them when the pack cannot be read) are added to `badBlobs`: a damaged
+ * header or one damaged blob leaves the pack's other blobs restorable.
+ */
 async function verifyPack(
   repository: Repository,
   pack: string,
@@ -114,6 +116,7 @@ async function verifyPack(
   try {
     bytes = await repository.backend.get({ kind: "data", name: pack });
   } catch (error) {
+    for (const entry of repository.index.packEntries(pack) ?? []) badBlobs.add(entry.id);
     return `cannot be read: ${describeError(error)}`;
   }
   const problems: string[] = [];

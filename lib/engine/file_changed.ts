@@ -7,8 +7,14 @@
 
 import type { TreeNode } from "../repo/types.ts";
 
-/** True when the file at `info` can reuse `previous`'s content without being read. */
-export function isUnchanged(previous: TreeNode, info: Deno.FileInfo): boolean {
+/**
+ * True when the file at `info` can reuse `previous`'s content without being read. `scannedAt` is the
+ * time (ms) the parent snapshot's backup started: a file whose recorded change time is not older than
+ * that second is "racy" (as git calls it) and always read again, because Deno reports ctime in whole
+ * seconds and a rewrite later in that same second would keep every compared field.
+ */
+export function isUnchanged(previous: TreeNode, info: Deno.FileInfo, scannedAt?: number): boolean {
+  if (scannedAt !== undefined && (previous.ctime ?? 0) >= Math.floor(scannedAt / 1000) * 1000) return false;
   return previous.type === "file" &&
     info.isFile &&
     previous.size === info.size &&

@@ -8,6 +8,7 @@
 
 import * as fs from "node:fs";
 import ignore from "ignore";
+import { sha256Hex } from "../crypto/mod.ts";
 import { describeError, IntegrityError, UserError } from "../errors.ts";
 import type { Repository } from "../repo/repository.ts";
 import type { Tree, TreeNode } from "../repo/types.ts";
@@ -40,10 +41,11 @@ const PARTIAL_SUFFIX = ".kept-partial";
 const IS_ROOT = Deno.uid() === 0;
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
 
-/** Restores into `options.target`. Damaged data and unsafe names are errors; the rest continues. */
+/** Restores into `options.target`. Damaged data and unsafe names are reported as errors; the rest continues. */
 export async function restore(repository: Repository, options: RestoreOptions): Promise<RestoreResult> {
   await repository.loadIndex();
-  repository.cachePacks(4);
+  // Ranged reads: restore order (by name) is not pack order, and whole-pack caching thrashes.
+  repository.cachePacks(0);
   const result: RestoreResult = { files: 0, dirs: 0, bytes: 0, skipped: 0, errors: [] };
   const fail = (message: string) => {
     result.errors.push(message);
@@ -103,7 +105,7 @@ export async function restore(repository: Repository, options: RestoreOptions): 
       }
       return true;
     } catch (error) {
-      if (error instanceof IntegrityError) throw new IntegrityError(`${snapshotPath}: ${error.message}`);
+      // Damaged data is reported like any other failure, once, with its path; the rest is restored.
       fail(`${snapshotPath}: ${describeError(error)}`);
       return false;
     }
@@ -160,13 +162,14 @@ export async function restore(repository: Repository, options: RestoreOptions): 
       result.files++;
       return;
     }
-    const partial = `${path}${PARTIAL_SUFFIX}`;
+    const partial = `${folderOf(path)}/${partialName(node.name)}`;
     try {
       Deno.removeSync(partial);
     } catch {
       // none left by an earlier run
     }
     const fd = fs.openSync(partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+    let complete = false;
     try {
       let position = 0;
       for (const id of node.content ?? []) {
@@ -188,8 +191,11 @@ export async function restore(repository: Repository, options: RestoreOptions): 
       }
       fs.ftruncateSync(fd, position);
       result.bytes += position;
+      complete = true;
     } finally {
       fs.closeSync(fd);
+      // A file that cannot be restored completely leaves nothing behind, not even its partial copy.
+      if (!complete) Deno.removeSync(partial);
     }
     applyMetadata(node, partial);
     Deno.renameSync(partial, path);
@@ -209,7 +215,7 @@ export async function restore(repository: Repository, options: RestoreOptions): 
     }
     Deno.symlinkSync(node.target ?? "", path);
     if (IS_ROOT) fs.lchownSync(path, node.uid, node.gid);
-    fs.lutimesSync(path, node.mtime / 1000, node.mtime / 1000);
+    setSymlinkTime(path, node.mtime);
     result.files++;
   };
 
@@ -237,6 +243,20 @@ function assertUniqueNames(tree: Tree, path: string): void {
   }
 }
 
+/**
+ * The name a file is written under before it is renamed into place: `NAME.kept-partial`, or a name
+ * derived from a hash when that would exceed the 255-byte limit of a name.
+ */
+function partialName(name: string): string {
+  const partial = `${name}${PARTIAL_SUFFIX}`;
+  if (new TextEncoder().encode(partial).length <= 255) return partial;
+  return `${PARTIAL_SUFFIX}-${sha256Hex(new TextEncoder().encode(name)).slice(0, 32)}`;
+}
+
+function folderOf(path: string): string {
+  return path.slice(0, path.lastIndexOf("/"));
+}
+
 function ensureFolder(path: string): string {
   Deno.mkdirSync(path, { recursive: true });
   return path;
@@ -255,6 +275,30 @@ function applyMetadata(node: TreeNode, path: string): void {
   if (IS_ROOT) Deno.chownSync(path, node.uid, node.gid);
   Deno.chmodSync(path, node.mode);
   Deno.utimeSync(path, node.mtime / 1000, node.mtime / 1000);
+}
+
+/** Sets a symlink's own modification time (and access time). */
+function setSymlinkTime(path: string, ms: number): void {
+  if (ms >= 0) {
+    fs.lutimesSync(path, ms / 1000, ms / 1000);
+    return;
+  }
+  // node:fs silently turns times before 1970 into "now" and Deno has no lutime: let touch(1) do it.
+  const abs = Math.abs(ms);
+  const seconds = `-${Math.floor(abs / 1000)}.${String(abs % 1000).padStart(3, "0")}`;
+  let output: Deno.CommandOutput;
+  try {
+    output = new Deno.Command("touch", { args: ["-h", "-d", `@${seconds}`, "--", path], stdin: "null" })
+      .outputSync();
+  } catch (error) {
+    throw new Error(
+      `cannot set the time of the symlink to ${new Date(ms).toISOString()}: ${describeError(error)}`,
+    );
+  }
+  if (!output.success) {
+    const detail = new TextDecoder().decode(output.stderr).trim().split("\n")[0] ?? "";
+    throw new Error(`cannot set the time of the symlink to ${new Date(ms).toISOString()}: ${detail}`);
+  }
 }
 
 function isAllZero(data: Uint8Array): boolean {

@@ -1,0 +1,68 @@
+// A plan's excludes, exclude_if_present, ignore_files and exclude_larger_than decide what a backup keeps.
+
+import assert from "node:assert/strict";
+import { makeFixture, parseLines } from "./_fixture.ts";
+
+Deno.test("backup honours excludes, exclude_if_present, per-folder ignore files and exclude_larger_than", async () => {
+  const fixture = await makeFixture((root) => ({
+    p: {
+      sources: [`${root}/src`],
+      excludes: ["*.log", "**/node_modules/", `${root}/src/tmp/`],
+      exclude_if_present: [".nobackup"],
+      ignore_files: [".keptignore"],
+      exclude_larger_than: "1MiB",
+    },
+  }));
+  const src = `${fixture.root}/src`;
+  try {
+    const files: Record<string, string | number> = {
+      "keep.txt": "kept",
+      "app.log": "excluded by *.log",
+      "sub/debug.log": "excluded by *.log in a subfolder",
+      "sub/log.txt": "kept: *.log matches names ending in .log only",
+      "node_modules/pkg/index.js": "excluded folder",
+      "sub/node_modules/x.js": "excluded folder at any depth",
+      "other/node_modules": "kept: a file, and the pattern names folders",
+      "tmp/scratch": "excluded by the anchored pattern",
+      "sub/tmp/keep.txt": "kept: the anchored pattern names only the top tmp/",
+      "cache/.nobackup": "",
+      "cache/data": "excluded with its folder",
+      "cache/deeper/data": "excluded with its folder",
+      "proj/.keptignore": "*.o\nbuild/\n!keep.o\n",
+      "proj/main.c": "kept",
+      "proj/main.o": "excluded by the ignore file",
+      "proj/keep.o": "kept: negated in the ignore file",
+      "proj/build/out": "excluded by the ignore file",
+      "proj/sub/x.o": "excluded: ignore files apply to every folder below theirs",
+      "other/y.o": "kept: the ignore file is in proj/ only",
+      "big/large.bin": 1024 * 1024 + 1,
+      "big/limit.bin": 1024 * 1024,
+    };
+    for (const [path, content] of Object.entries(files)) {
+      Deno.mkdirSync(`${src}/${path.slice(0, path.lastIndexOf("/") + 1)}`, { recursive: true });
+      if (typeof content === "number") Deno.writeFileSync(`${src}/${path}`, new Uint8Array(content));
+      else Deno.writeTextFileSync(`${src}/${path}`, content);
+    }
+    await fixture.backup("p");
+
+    const listed = parseLines<{ path: string; type: string }>(
+      (await fixture.keptOk(["ls", "latest", src, "--json"])).stdout,
+    );
+    const kept = listed.filter((e) => e.type === "file").map((e) => e.path.slice(src.length + 1)).sort();
+    assert.deepEqual(kept, [
+      "big/limit.bin",
+      "keep.txt",
+      "other/node_modules",
+      "other/y.o",
+      "proj/.keptignore",
+      "proj/keep.o",
+      "proj/main.c",
+      "sub/log.txt",
+      "sub/tmp/keep.txt",
+    ]);
+    const folders = listed.filter((e) => e.type === "dir").map((e) => e.path.slice(src.length + 1)).sort();
+    assert.deepEqual(folders, ["", "big", "other", "proj", "proj/sub", "sub", "sub/tmp"]);
+  } finally {
+    await fixture.cleanup();
+  }
+});
