@@ -18,6 +18,7 @@ import { PackSink } from "./_pack_sink.ts";
 import { buildSharedIdSet } from "./_shared_id_set.ts";
 import { ExcludeMatcher, type FolderRules } from "./excludes.ts";
 import { isUnchanged } from "./file_changed.ts";
+import { Slots } from "./_slots.ts";
 
 /** Options of {@link backup}. */
 export interface BackupOptions {
@@ -66,31 +67,6 @@ interface WalkContext {
 
 /** Files in flight between the walk and the workers: enough to keep both cores busy, no more. */
 const FILES_IN_FLIGHT = 1024;
-
-/** A counting semaphore. */
-class Slots {
-  #free: number;
-  #waiting: (() => void)[] = [];
-
-  constructor(count: number) {
-    this.#free = count;
-  }
-
-  /** Resolves once a slot is free (immediately when one is). */
-  acquire(): Promise<void> | undefined {
-    if (this.#free > 0) {
-      this.#free--;
-      return undefined;
-    }
-    return new Promise((resolve) => this.#waiting.push(resolve));
-  }
-
-  release(): void {
-    const next = this.#waiting.shift();
-    if (next) next();
-    else this.#free++;
-  }
-}
 
 /** Runs one backup of `options.plan` into `repository`. Unreadable files are reported and skipped. */
 export async function backup(repository: Repository, options: BackupOptions): Promise<BackupResult> {

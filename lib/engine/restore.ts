@@ -12,6 +12,7 @@ import { sha256Hex } from "../crypto/mod.ts";
 import { describeError, IntegrityError, UserError } from "../errors.ts";
 import type { Repository } from "../repo/repository.ts";
 import type { Tree, TreeNode } from "../repo/types.ts";
+import { Slots } from "./_slots.ts";
 
 /** Options of {@link restore}. */
 export interface RestoreOptions {
@@ -39,7 +40,11 @@ export interface RestoreResult {
 
 const PARTIAL_SUFFIX = ".kept-partial";
 const IS_ROOT = Deno.uid() === 0;
-const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+/**
+ * Files restored at once. Creating a file is a slow metadata operation on many file systems
+ * (0.4 ms here); several in flight let the kernel overlap them.
+ */
+const FILES_IN_FLIGHT = 16;
 
 /** Restores into `options.target`. Damaged data and unsafe names are reported as errors; the rest continues. */
 export async function restore(repository: Repository, options: RestoreOptions): Promise<RestoreResult> {
@@ -56,6 +61,7 @@ export async function restore(repository: Repository, options: RestoreOptions): 
     ? ignore().add([...options.include])
     : undefined;
   const hardLinks = new Map<string, string>();
+  const slots = new Slots(FILES_IN_FLIGHT);
   const zeroBlobs = new Set<string>();
 
   // Find the starting point: the whole snapshot or one path inside it.
@@ -128,9 +134,18 @@ export async function restore(repository: Repository, options: RestoreOptions): 
     }
     if (!existed) Deno.mkdirSync(path, { mode: 0o700 });
     let any = forced;
+    const inFlight: Promise<boolean>[] = [];
     for (const child of tree.nodes) {
-      if (await restoreNode(child, path, `${snapshotPath}/${child.name}`, forced)) any = true;
+      const childPath = `${snapshotPath}/${child.name}`;
+      // Plain files go in parallel; folders, links and hard-link groups in order (a link needs its first path).
+      if (child.type === "file" && !(child.links && child.links > 1)) {
+        await slots.acquire();
+        inFlight.push(restoreNode(child, path, childPath, forced).finally(() => slots.release()));
+      } else if (await restoreNode(child, path, childPath, forced)) {
+        any = true;
+      }
     }
+    for (const restored of await Promise.all(inFlight)) if (restored) any = true;
     if (!any && !existed) {
       // Nothing below matched --include: leave no empty folder behind.
       Deno.removeSync(path);
@@ -168,7 +183,8 @@ export async function restore(repository: Repository, options: RestoreOptions): 
     } catch {
       // none left by an earlier run
     }
-    const fd = fs.openSync(partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+    // createNew is O_CREAT | O_EXCL: it never follows a symlink planted at that name.
+    const file = await Deno.open(partial, { write: true, createNew: true, mode: 0o600 });
     let complete = false;
     try {
       let position = 0;
@@ -182,23 +198,22 @@ export async function restore(repository: Repository, options: RestoreOptions): 
         if (isAllZero(data)) {
           zeroBlobs.add(id);
         } else {
+          await file.seek(position, Deno.SeekMode.Start);
           let written = 0;
-          while (written < data.length) {
-            written += fs.writeSync(fd, data, written, data.length - written, position + written);
-          }
+          while (written < data.length) written += await file.write(data.subarray(written));
         }
         position += data.length;
       }
-      fs.ftruncateSync(fd, position);
+      await file.truncate(position);
       result.bytes += position;
       complete = true;
     } finally {
-      fs.closeSync(fd);
+      file.close();
       // A file that cannot be restored completely leaves nothing behind, not even its partial copy.
-      if (!complete) Deno.removeSync(partial);
+      if (!complete) await Deno.remove(partial);
     }
-    applyMetadata(node, partial);
-    Deno.renameSync(partial, path);
+    await applyMetadataAsync(node, partial);
+    await Deno.rename(partial, path);
     if (linkKey) hardLinks.set(linkKey, path);
     result.files++;
   };
@@ -269,6 +284,12 @@ function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
+}
+
+async function applyMetadataAsync(node: TreeNode, path: string): Promise<void> {
+  if (IS_ROOT) await Deno.chown(path, node.uid, node.gid);
+  await Deno.chmod(path, node.mode);
+  await Deno.utime(path, node.mtime / 1000, node.mtime / 1000);
 }
 
 function applyMetadata(node: TreeNode, path: string): void {
