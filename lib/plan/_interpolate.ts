@@ -31,13 +31,25 @@ export function interpolate(text: string, env: (name: string) => string | undefi
     } else if (next === "{") {
       const close = text.indexOf("}", dollar + 2);
       if (close < 0) {
-        return { value, unset, error: `unterminated "\${" in "${text}" (write "$$" for a literal "$")` };
+        return {
+          value,
+          unset,
+          error: `unterminated "\${" in ${shorten(text)} (write "$$" for a literal "$")`,
+        };
       }
       const body = text.slice(dollar + 2, close);
+      if (body.includes("${")) {
+        return { value, unset, error: `nested "\${" in ${shorten(text)} is not supported` };
+      }
       const separator = body.indexOf(":-");
       const name = separator < 0 ? body : body.slice(0, separator);
       if (!NAME.test(name)) {
-        return { value, unset, error: `invalid variable name "${name}" in "\${${body}}"` };
+        return {
+          value,
+          unset,
+          error: `invalid variable name ${shorten(name)} in ${shorten(`\${${body}}`)}: ` +
+            "use letters, digits and _, not starting with a digit",
+        };
       }
       const found = env(name);
       if (found !== undefined && found !== "") value += found;
@@ -50,4 +62,9 @@ export function interpolate(text: string, env: (name: string) => string | undefi
     }
   }
   return { value, unset };
+}
+
+/** The text in quotes for a message, cut short when long. */
+function shorten(text: string): string {
+  return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
 }

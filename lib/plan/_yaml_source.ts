@@ -1,8 +1,8 @@
 // Parses one plan file into plain values plus a map from key paths back to line:column positions, so that
 // every later problem (schema, cross-reference, interpolation) can name the exact spot in the file.
 
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
-import type { Document, Node as YamlNode } from "yaml";
+import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, Lexer, parseDocument } from "yaml";
+import type { Document, Node as YamlNode, YAMLError } from "yaml";
 import type { Problem } from "./problem.ts";
 
 /** A path into the parsed value: object keys and array indices. */
@@ -14,14 +14,26 @@ export interface Position {
   column: number;
 }
 
-/** Where a key and its value stand in the source text. */
+/** Where one node stands in the source text (offsets), and where its children stand. */
 interface Located {
-  key?: Position;
-  value: Position;
+  /** The key, for an entry of a mapping. */
+  key?: number;
+  value: number;
+  /**
+   * The value is a block mapping or sequence, or empty: a problem with the value as a whole reads best
+   * at its key (`retention:`), not at its first child or at the end of the line.
+   */
+  preferKey: boolean;
+  children?: Map<string | number, Located>;
+  /** The value of a merge key (`<<: *defaults`): where keys this mapping does not write come from. */
+  merge?: number;
 }
 
 /** Plan files are small; anything bigger is a mistake, and refusing it keeps the parser fast. */
 export const MAX_PLAN_FILE_BYTES = 1024 * 1024;
+
+/** Plans use a few aliases at most (shared settings); resolving many is slow in the yaml library. */
+const MAX_ALIASES = 1000;
 
 /** Plans never nest deeper than a few levels; past this the position map stops descending. */
 const MAX_DEPTH = 64;
@@ -30,36 +42,48 @@ const MAX_DEPTH = 64;
 export class YamlSource {
   readonly file: string;
   readonly value: unknown;
-  #positions = new Map<string, Located>();
+  #root: Located;
+  #toPosition: (offset: number) => Position;
 
-  constructor(file: string, value: unknown, positions: Map<string, Located>) {
+  constructor(file: string, value: unknown, root: Located, toPosition: (offset: number) => Position) {
     this.file = file;
     this.value = value;
-    this.#positions = positions;
+    this.#root = root;
+    this.#toPosition = toPosition;
   }
 
   /**
-   * Position of the node at `path`: the key for `at: "key"` (unknown or duplicate keys), the value
-   * otherwise. Falls back to the nearest ancestor that has a position (e.g. keys merged with `<<`).
+   * Position of the node at `path`: the key for `at: "key"` (unknown or duplicate keys) and for values
+   * that span several lines, the value otherwise. Falls back to the nearest ancestor that has a position
+   * (e.g. keys merged with `<<`, or a missing key: then the mapping that lacks it).
    */
   positionOf(path: KeyPath, at: "key" | "value" = "value"): Position {
-    for (let length = path.length; length >= 0; length--) {
-      const located = this.#positions.get(pathKey(path.slice(0, length)));
-      if (!located) continue;
-      if (at === "key" && length === path.length && located.key) return located.key;
-      return located.value;
+    let located = this.#root;
+    let complete = true;
+    for (const part of path) {
+      const child = located.children?.get(part);
+      if (!child) {
+        if (located.merge !== undefined) return this.#toPosition(located.merge);
+        complete = false;
+        break;
+      }
+      located = child;
     }
-    return { line: 1, column: 1 };
+    if (located.key !== undefined && ((at === "key" && complete) || located.preferKey)) {
+      return this.#toPosition(located.key);
+    }
+    return this.#toPosition(located.value);
   }
 
   /** True when the file itself contains `path` (not just inherited through a merge key). */
   has(path: KeyPath): boolean {
-    return this.#positions.has(pathKey(path));
+    let located: Located | undefined = this.#root;
+    for (const part of path) {
+      located = located.children?.get(part);
+      if (!located) return false;
+    }
+    return true;
   }
-}
-
-function pathKey(path: KeyPath): string {
-  return JSON.stringify(path);
 }
 
 /**
@@ -74,13 +98,13 @@ export function parseYamlSource(
     problems: [{ file, ...position, path: [], severity: "error" as const, message }],
   });
   if (bytes.length > MAX_PLAN_FILE_BYTES) {
-    return fail(`file is too large for a plan (${bytes.length} bytes; the limit is ${MAX_PLAN_FILE_BYTES})`);
+    return fail("file is larger than 1 MiB, the limit for a plan file: is it the right file?");
   }
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    return fail("file is not UTF-8 text");
+    return fail("file is not UTF-8 text: is it a binary file?");
   }
   const nul = text.indexOf("\0");
   if (nul >= 0) {
@@ -91,87 +115,278 @@ export function parseYamlSource(
     });
   }
 
-  const lineCounter = new LineCounter();
+  const toPosition = positionsIn(text);
   let doc: Document.Parsed;
   try {
     // uniqueKeys is checked by our own walk below: the library's check is quadratic in the key count.
-    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: true });
+    doc = parseDocument(text, {
+      prettyErrors: false,
+      uniqueKeys: false,
+      merge: true,
+      logLevel: "error",
+    });
   } catch (error) {
     return fail(parserFailure(error));
   }
-  const toPosition = (offset: number): Position => {
-    const { line, col } = lineCounter.linePos(offset);
-    return { line, column: col };
-  };
-  if (doc.errors.length > 0) {
-    const problems: Problem[] = [];
-    for (const error of doc.errors) {
-      problems.push({
-        file,
-        ...toPosition(error.pos[0]),
-        path: [],
-        severity: "error",
-        message: yamlMessage(error.message),
-      });
-      if (/call stack/i.test(error.message)) break; // one "too deep" is enough
-    }
-    return { problems };
+  if (doc.errors.length > 0) return { problems: syntaxProblems(file, text, doc.errors, toPosition) };
+
+  const aliases = countAliases(doc, MAX_ALIASES + 1);
+  if (aliases.count > MAX_ALIASES) {
+    return fail(
+      `file uses more than ${MAX_ALIASES} aliases ("*name"): plan files are limited to ${MAX_ALIASES}`,
+      aliases.last?.range ? toPosition(aliases.last.range[0]) : undefined,
+    );
   }
 
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    return fail(parserFailure(error));
+    const alias = /^Unresolved alias.*: (.*)$/.exec(error instanceof Error ? error.message : "")?.[1];
+    if (alias !== undefined) {
+      const node = findAlias(doc, alias);
+      return fail(
+        `"*${alias}" is read as an alias, but no anchor "&${alias}" is defined above it; ` +
+          `if you meant the text, quote it: "*${alias}"`,
+        node?.range ? toPosition(node.range[0]) : undefined,
+      );
+    }
+    const bomb = error instanceof Error && /alias count/i.test(error.message);
+    const first = bomb ? findAlias(doc) : undefined;
+    return fail(parserFailure(error), first?.range ? toPosition(first.range[0]) : undefined);
   }
 
-  const positions = new Map<string, Located>();
   const problems: Problem[] = [];
-  const walk = (node: unknown, path: (string | number)[], depth: number) => {
-    if (depth > MAX_DEPTH) return;
-    if (isAlias(node)) node = node.resolve(doc);
+  const walk = (node: unknown, located: Located, path: (string | number)[], depth: number) => {
+    // An alias's content stands at its anchor: problems inside it are reported at the alias itself.
+    if (depth > MAX_DEPTH || isAlias(node)) return;
     if (isMap(node)) {
-      const seen = new Map<string, Position>();
+      const seen = new Map<string, number>();
+      located.children = new Map();
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
         const keyNode = pair.key as YamlNode | null;
-        const key = isScalar(keyNode) ? String(keyNode.value) : undefined;
-        if (key === undefined) continue;
-        if (key === "<<") continue; // merge key: its entries have no place of their own here
-        const keyPosition = toPosition(keyNode?.range?.[0] ?? 0);
-        const earlier = seen.get(key);
-        if (earlier) {
+        const keyOffset = keyNode?.range?.[0] ?? node.range?.[0] ?? 0;
+        if (!isScalar(keyNode)) {
           problems.push({
             file,
-            ...keyPosition,
+            ...toPosition(keyOffset),
+            path,
+            severity: "error",
+            message: "a key must be a plain name, not a list, mapping or alias",
+          });
+          continue;
+        }
+        // The same string the yaml library uses as the key of the JavaScript object.
+        const key = keyNode.value === null ? "" : String(keyNode.value);
+        if (typeof keyNode.value === "symbol") {
+          // Merge key: its entries have no place of their own here; problems with them point at it.
+          const merged = (pair.value as YamlNode | null)?.range?.[0];
+          if (merged !== undefined) located.merge ??= merged;
+          continue;
+        }
+        const earlier = seen.get(key);
+        if (earlier !== undefined) {
+          problems.push({
+            file,
+            ...toPosition(keyOffset),
             path: [...path, key],
             severity: "error",
-            message: `duplicate key "${key}" (first defined at line ${earlier.line})`,
+            message: `duplicate key "${key}" (first defined at line ${toPosition(earlier).line})`,
           });
         }
-        seen.set(key, keyPosition);
+        seen.set(key, keyOffset);
         const valueNode = pair.value as YamlNode | null;
-        const childPath = [...path, key];
-        positions.set(pathKey(childPath), {
-          key: keyPosition,
-          value: valueNode?.range ? toPosition(valueNode.range[0]) : keyPosition,
-        });
-        walk(valueNode, childPath, depth + 1);
+        const child: Located = {
+          key: keyOffset,
+          value: valueNode?.range && !isEmpty(valueNode) ? valueNode.range[0] : keyOffset,
+          preferKey: valueNode === null || isEmpty(valueNode) || isBlockCollection(valueNode),
+        };
+        located.children.set(key, child);
+        walk(valueNode, child, [...path, key], depth + 1);
       }
     } else if (isSeq(node)) {
+      located.children = new Map();
+      const children = located.children;
       node.items.forEach((item, index) => {
-        const childPath = [...path, index];
         const range = (item as YamlNode | null)?.range;
-        if (range) positions.set(pathKey(childPath), { value: toPosition(range[0]) });
-        walk(item, childPath, depth + 1);
+        const child: Located = {
+          value: range ? range[0] : located.value,
+          preferKey: false,
+        };
+        children.set(index, child);
+        walk(item, child, [...path, index], depth + 1);
       });
     }
   };
   const root = doc.contents as YamlNode | null;
-  positions.set(pathKey([]), { value: toPosition(root?.range?.[0] ?? 0) });
-  walk(root, [], 0);
+  const rootLocated: Located = { value: root?.range?.[0] ?? 0, preferKey: false };
+  walk(root, rootLocated, [], 0);
   if (problems.length > 0) return { problems };
-  return { source: new YamlSource(file, value, positions), problems: [] };
+  return { source: new YamlSource(file, value, rootLocated, toPosition), problems: [] };
+}
+
+/**
+ * Turns offsets into line and column, lines ending at "\n". (The yaml library's LineCounter misses the
+ * line breaks inside some tokens after a syntax error, and then names lines past the end of the file.)
+ */
+function positionsIn(text: string): (offset: number) => Position {
+  const starts = [0];
+  for (let index = text.indexOf("\n"); index >= 0; index = text.indexOf("\n", index + 1)) {
+    starts.push(index + 1);
+  }
+  return (offset) => {
+    const clamped = Math.max(0, Math.min(offset, text.length));
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (starts[middle]! <= clamped) low = middle;
+      else high = middle - 1;
+    }
+    return { line: low + 1, column: clamped - starts[low]! + 1 };
+  };
+}
+
+/** A null scalar written as nothing at all (`key:` at the end of a line). */
+function isEmpty(node: YamlNode): boolean {
+  return isScalar(node) && node.value === null && (node.source === "" || node.source === undefined);
+}
+
+function isBlockCollection(node: YamlNode): boolean {
+  return isCollection(node) && !node.flow;
+}
+
+/**
+ * Counts alias nodes up to `stop`, without recursion (the document may be deep). The yaml library
+ * resolves each alias by scanning every anchor and alias before it: quadratic, so their number is capped.
+ */
+function countAliases(doc: Document.Parsed, stop: number): { count: number; last?: YamlNode } {
+  const stack: unknown[] = [doc.contents];
+  let count = 0;
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isAlias(node)) {
+      if (++count >= stop) return { count, last: node };
+    } else if (isPair(node)) {
+      stack.push(node.value, node.key);
+    } else if (isCollection(node)) {
+      for (let index = node.items.length - 1; index >= 0; index--) stack.push(node.items[index]);
+    }
+  }
+  return { count };
+}
+
+/** The first alias (named `name`, if given), found without recursion (the document may be deep). */
+function findAlias(doc: Document.Parsed, name?: string): YamlNode | undefined {
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isAlias(node)) {
+      if (name === undefined || node.source === name) return node;
+    } else if (isPair(node)) {
+      stack.push(node.value, node.key);
+    } else if (isCollection(node)) {
+      for (let index = node.items.length - 1; index >= 0; index--) stack.push(node.items[index]);
+    }
+  }
+  return undefined;
+}
+
+/** One problem per line at most: later errors on a line are usually echoes of the first. */
+function syntaxProblems(
+  file: string,
+  text: string,
+  errors: YAMLError[],
+  toPosition: (offset: number) => Position,
+): Problem[] {
+  const problems: Problem[] = [];
+  const lines = new Set<number>();
+  const multiline = new Set(
+    errors.filter((error) => error.code === "MULTILINE_IMPLICIT_KEY").map((error) => error.pos[0]),
+  );
+  for (const error of errors) {
+    // "Nested mappings are not allowed in compact mappings" is an echo of a key that runs over lines.
+    if (error.code === "BLOCK_AS_IMPLICIT_KEY" && multiline.has(error.pos[0])) continue;
+    const quote = error.code === "MISSING_CHAR" ? /closing (["'])quote/.exec(error.message)?.[1] : undefined;
+    const position = toPosition(
+      quote === undefined ? error.pos[0] : openingQuote(text, quote) ?? error.pos[0],
+    );
+    if (lines.has(position.line)) continue;
+    lines.add(position.line);
+    problems.push({
+      file,
+      ...position,
+      path: [],
+      severity: "error",
+      message: syntaxMessage(error, text, toPosition),
+    });
+    if (/call stack/i.test(error.message)) break; // one "too deep" is enough
+  }
+  return problems;
+}
+
+/**
+ * Where an unterminated quoted value starts: the yaml library reports the end of the file, where the
+ * closing quote was missed, but the mistake is where the quote was opened.
+ */
+function openingQuote(text: string, quote: string): number | undefined {
+  let offset = 0;
+  for (const token of new Lexer().lex(text)) {
+    // Document start, flow end and scalar markers are the lexer's own: they take no room in the text.
+    if (token === "\x02" || token === "\x18" || token === "\x1f") continue;
+    if (token.startsWith(quote) && offset + token.length === text.length) return offset;
+    offset += token.length;
+  }
+  return undefined;
+}
+
+/** The yaml library's message, made to read like ours and to say what to do. */
+function syntaxMessage(error: YAMLError, text: string, toPosition: (offset: number) => Position): string {
+  if (/call stack/i.test(error.message)) return "YAML is nested too deeply";
+  const first = error.message.split("\n")[0] ?? error.message;
+  const plain = first.replace(/ at line \d+, column \d+:?$/, "").replace(/\.$/, "");
+  const message = plain.charAt(0).toLowerCase() + plain.slice(1);
+  switch (error.code) {
+    case "MULTIPLE_DOCS":
+      return `file contains more than one YAML document ("---"): a plan file holds exactly one`;
+    case "MULTILINE_IMPLICIT_KEY": {
+      const start = toPosition(error.pos[0]).line;
+      const end = toPosition(error.pos[1]).line;
+      if (end === start) return message;
+      return `a key must fit on one line, but this one runs on to line ${end}: ` +
+        `check the indentation of line ${end} and that each ":" is followed by a space`;
+    }
+    case "BLOCK_AS_IMPLICIT_KEY":
+      return message.startsWith("nested mappings")
+        ? `unexpected ": " inside a value: quote the value, or start a nested mapping on a new line`
+        : message;
+    case "BAD_SCALAR_START": {
+      const value = /^[^\n#,\]}]*/.exec(text.slice(error.pos[0]))?.[0].trim() ?? "";
+      return `${message}: quote the value${value === "" ? "" : `: ${JSON.stringify(value)}`}`;
+    }
+    case "BAD_INDENT": {
+      const flow = /^flow (sequence|map) in block collection/.exec(message)?.[1];
+      if (flow === undefined) return message;
+      const [open, close, what] = flow === "map" ? ["{", "}", "mapping"] : ["[", "]", "list"];
+      return `a ${what} opened with "${open}" is not closed before this line: ` +
+        `end it with "${close}", and indent its continued lines more than its key`;
+    }
+    case "UNEXPECTED_TOKEN": {
+      // "unexpected map-value-ind token in YAML stream: \":\"" names the lexer's token kind: say just the text.
+      const token = /token in YAML stream: (.*)$/.exec(message)?.[1];
+      return token === undefined ? message : `unexpected ${token} here: check this line and the one above`;
+    }
+    case "TAB_AS_INDENT":
+      return `${message}: indent with spaces`;
+    case "MISSING_CHAR": {
+      const quote = /closing (["'])quote/.exec(message)?.[1];
+      if (quote === undefined) return message;
+      return `missing closing ${quote} quote: the value quoted here runs on to the end of the file`;
+    }
+    default:
+      return message;
+  }
 }
 
 function parserFailure(error: unknown): string {
@@ -180,12 +395,4 @@ function parserFailure(error: unknown): string {
     return "YAML expands too many aliases (a billion-laughs style alias bomb)";
   }
   return `cannot parse YAML: ${error instanceof Error ? error.message : String(error)}`;
-}
-
-/** The yaml library's messages end with a code frame and a period; keep the first sentence. */
-function yamlMessage(message: string): string {
-  if (/call stack/i.test(message)) return "YAML is nested too deeply";
-  const first = message.split("\n")[0] ?? message;
-  const trimmed = first.replace(/ at line \d+, column \d+:?$/, "").replace(/\.$/, "");
-  return trimmed.charAt(0).toLowerCase() + trimmed.slice(1);
 }

@@ -18,11 +18,21 @@ export function parseDestinationUrl(url: string): { location?: DestinationLocati
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(url)?.[1]?.toLowerCase();
   if (scheme === undefined) return { location: { kind: "local", path: url } };
   if (scheme === "file") {
-    let path: string;
+    let parsed: URL;
     try {
-      path = decodeURIComponent(new URL(url).pathname);
+      parsed = new URL(url);
     } catch {
-      return { problem: `cannot parse URL "${url}"` };
+      return { problem: `cannot parse URL "${url}": expected file:///path` };
+    }
+    const path = decodePath(parsed.pathname);
+    if (path === undefined) return { problem: badPercent(url) };
+    if (parsed.hostname !== "" && parsed.hostname !== "localhost") {
+      return {
+        problem: `URL "${url}" names the host "${parsed.hostname}": a file URL is local, write file:///path`,
+      };
+    }
+    if (parsed.search !== "" || parsed.hash !== "") {
+      return { problem: `URL "${url}" must not contain a query or a fragment` };
     }
     return { location: { kind: "local", path } };
   }
@@ -37,7 +47,7 @@ export function parseDestinationUrl(url: string): { location?: DestinationLocati
   } catch {
     return { problem: `cannot parse URL "${url}": expected s3://host[:port]/bucket[/prefix]` };
   }
-  if (parsed.hostname === "") {
+  if (parsed.hostname === "" || /^[^:]+:\/\/\//.test(url)) {
     return { problem: `URL "${url}" names no host: expected s3://host[:port]/bucket` };
   }
   if (parsed.search !== "" || parsed.hash !== "" || parsed.username !== "") {
@@ -52,12 +62,20 @@ export function parseDestinationUrl(url: string): { location?: DestinationLocati
       problem: `invalid bucket name "${bucket}" in "${url}": 3-63 lower-case letters, digits, '.' or '-'`,
     };
   }
-  return {
-    location: {
-      kind: "s3",
-      endpoint: `${parsed.protocol}//${parsed.host}`,
-      bucket,
-      prefix: rest.map((part) => decodeURIComponent(part)).join("/"),
-    },
-  };
+  const prefix = decodePath(rest.join("/"));
+  if (prefix === undefined) return { problem: badPercent(url) };
+  return { location: { kind: "s3", endpoint: `${parsed.protocol}//${parsed.host}`, bucket, prefix } };
+}
+
+/** Decodes %XX escapes; undefined when a "%" is not followed by an escape (`100%-done`). */
+function decodePath(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function badPercent(url: string): string {
+  return `URL "${url}" contains a "%" that does not start an escape like %20: write %25 for a literal "%"`;
 }

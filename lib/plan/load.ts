@@ -7,11 +7,20 @@
 
 import { dirname, extname, isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
-import { parseYamlSource, type YamlSource } from "./_yaml_source.ts";
+import { MAX_PLAN_FILE_BYTES, parseYamlSource, type YamlSource } from "./_yaml_source.ts";
 import { interpolate } from "./_interpolate.ts";
-import { didYouMean } from "./_suggest.ts";
+import { closest, didYouMean, SuggestionBudget } from "./_suggest.ts";
 import { compareProblems, formatKeyPath, type Problem } from "./problem.ts";
-import { type DestinationInput, type PlanFile, PlanFileSchema, type PlanInput } from "./schema.ts";
+import {
+  DEFAULT_HOOK_TIMEOUT,
+  DEFAULT_S3_REGION,
+  type DestinationInput,
+  PLAN_FORMAT_VERSION,
+  type PlanFile,
+  PlanFileSchema,
+  type PlanInput,
+  timeZoneProblem,
+} from "./schema.ts";
 import { type DestinationLocation, parseDestinationUrl } from "./destination_url.ts";
 import { type Age, parseAge, parseSize, parseTimeout } from "./units.ts";
 
@@ -86,7 +95,7 @@ export interface LoadResult {
   problems: Problem[];
 }
 
-const DEFAULT_HOOK_TIMEOUT_MS = 10 * 60_000;
+const DEFAULT_HOOK_TIMEOUT_MS = parseTimeout(DEFAULT_HOOK_TIMEOUT)!;
 
 /** Loads and validates the plan files at `paths` (files or folders). Never throws for bad input. */
 export async function loadConfig(paths: readonly string[], options: LoadOptions = {}): Promise<LoadResult> {
@@ -94,30 +103,60 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions 
   const problems: Problem[] = [];
   const files = await expandPaths(paths, problems);
   const parsed: { source: YamlSource; file: PlanFile }[] = [];
+  const named: { source: YamlSource; names: FileNames }[] = [];
+  let complete = true;
 
+  const budget = new SuggestionBudget();
   for (const file of files) {
     let bytes: Uint8Array;
     try {
-      bytes = await Deno.readFile(file);
+      bytes = await readBounded(file, MAX_PLAN_FILE_BYTES);
     } catch (error) {
       problems.push({ file, path: [], severity: "error", message: `cannot read file: ${ioReason(error)}` });
+      complete = false;
       continue;
     }
     const { source, problems: parseProblems } = parseYamlSource(file, bytes);
     problems.push(...parseProblems);
-    if (!source) continue;
-    const checked = checkFile(source, env, options.requireEnv ?? false);
+    if (!source) {
+      complete = false;
+      continue;
+    }
+    const checked = checkFile(source, env, { requireEnv: options.requireEnv ?? false, budget });
     problems.push(...checked.problems);
     if (checked.file) parsed.push({ source, file: checked.file });
+    if (checked.names) named.push({ source, names: checked.names });
+    else complete = false;
   }
 
-  problems.push(...checkAcrossFiles(parsed));
+  // Runs on files with problems too, so that every problem shows at once; when a file could not be read
+  // at all, what it defines is unknown, and references to it are not checked.
+  problems.push(...checkAcrossFiles(named, { checkReferences: complete, budget }));
   if (files.length > 0 && problems.length === 0 && !parsed.some(({ file }) => file.plans)) {
     problems.push({ file: files[0]!, path: [], severity: "warning", message: "no plans are defined" });
   }
+  for (const problem of problems) problem.message = oneLine(problem.message);
   problems.sort(compareProblems);
   if (problems.some((p) => p.severity === "error")) return { files, problems };
   return { config: buildConfig(files, parsed, env), files, problems };
+}
+
+/**
+ * Reads at most `limit + 1` bytes: enough for {@link parseYamlSource} to tell that a file is too large,
+ * without reading all of a 10 GB file, /dev/zero or a pipe that never ends.
+ */
+async function readBounded(path: string, limit: number): Promise<Uint8Array> {
+  using file = await Deno.open(path, { read: true });
+  const info = await file.stat();
+  if (info.isDirectory) throw new Deno.errors.IsADirectory(path);
+  const buffer = new Uint8Array(info.isFile ? Math.min(info.size, limit) + 1 : limit + 1);
+  let filled = 0;
+  while (filled < buffer.length) {
+    const count = await file.read(buffer.subarray(filled));
+    if (count === null) break;
+    filled += count;
+  }
+  return buffer.subarray(0, filled);
 }
 
 /** Expands folders into their `*.yaml`/`*.yml` files (sorted, not recursive). */
@@ -141,11 +180,21 @@ async function expandPaths(paths: readonly string[], problems: Problem[]): Promi
       continue;
     }
     const found: string[] = [];
-    for await (const entry of Deno.readDir(path)) {
-      const extension = extname(entry.name).toLowerCase();
-      if ((extension === ".yaml" || extension === ".yml") && !entry.isDirectory) {
-        found.push(join(path, entry.name));
+    try {
+      for await (const entry of Deno.readDir(path)) {
+        const extension = extname(entry.name).toLowerCase();
+        if ((extension === ".yaml" || extension === ".yml") && !entry.isDirectory) {
+          found.push(join(path, entry.name));
+        }
       }
+    } catch (error) {
+      problems.push({
+        file: path,
+        path: [],
+        severity: "error",
+        message: `cannot read folder: ${ioReason(error)}`,
+      });
+      continue;
     }
     if (found.length === 0) {
       problems.push({
@@ -160,6 +209,15 @@ async function expandPaths(paths: readonly string[], problems: Problem[]): Promi
   return [...new Set(files)];
 }
 
+/** Messages quote keys and values from the file: keep them on one line, as `file:line:col: …` promises. */
+function oneLine(message: string): string {
+  // deno-lint-ignore no-control-regex
+  return message.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (char) => {
+    const escapes: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+    return escapes[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  });
+}
+
 function ioReason(error: unknown): string {
   if (error instanceof Deno.errors.NotFound) return "no such file or folder";
   if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
@@ -167,16 +225,40 @@ function ioReason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** How {@link checkFile} reports: unset variables as errors or warnings; a shared suggestion budget. */
+interface CheckOptions {
+  requireEnv: boolean;
+  budget: SuggestionBudget;
+}
+
+/** Interpolation looks no deeper than this: plans nest a few levels, and deeper input is rejected anyway. */
+const MAX_INTERPOLATION_DEPTH = 64;
+
+/**
+ * The names a file defines and uses, read leniently from a file that may have other problems, so that
+ * checks across files can run on it too.
+ */
+interface FileNames {
+  destinations: string[];
+  plans: { name: string; destinations: { index: number; name: string }[] }[];
+  state: string | undefined;
+}
+
 /** Interpolates variables, then validates one file against the schema. */
 function checkFile(
   source: YamlSource,
   env: (name: string) => string | undefined,
-  requireEnv: boolean,
-): { file?: PlanFile; problems: Problem[] } {
+  options: CheckOptions,
+): { file?: PlanFile; names?: FileNames; problems: Problem[] } {
   const problems: Problem[] = [];
   const unresolved: (string | number)[][] = [];
-  const problemAt = (path: (string | number)[], message: string, severity: Problem["severity"] = "error") => {
-    problems.push({ file: source.file, ...source.positionOf(path), path, severity, message });
+  const problemAt = (
+    path: readonly (string | number)[],
+    message: string,
+    severity: Problem["severity"] = "error",
+    at: "key" | "value" = "value",
+  ) => {
+    problems.push({ file: source.file, ...source.positionOf(path, at), path, severity, message });
   };
 
   const substitute = (value: unknown, path: (string | number)[]): unknown => {
@@ -190,12 +272,13 @@ function checkFile(
         problemAt(
           path,
           `environment variable ${name} is not set (used in ${formatKeyPath(path)})`,
-          requireEnv ? "error" : "warning",
+          options.requireEnv ? "error" : "warning",
         );
         unresolved.push(path);
       }
       return result.value;
     }
+    if (path.length > MAX_INTERPOLATION_DEPTH) return value;
     if (Array.isArray(value)) return value.map((item, index) => substitute(item, [...path, index]));
     if (value !== null && typeof value === "object") {
       return Object.fromEntries(
@@ -207,47 +290,93 @@ function checkFile(
 
   const value = substitute(source.value, []);
   if (value === null || value === undefined) {
-    problemAt([], `file is empty: a plan file starts with "version: 1"`);
-    return { problems };
+    problemAt([], `file is empty: a plan file starts with "version: ${PLAN_FORMAT_VERSION}"`);
+    return { names: { destinations: [], plans: [], state: undefined }, problems };
   }
   if (typeof value !== "object" || Array.isArray(value)) {
     problemAt([], `expected a mapping of keys (version, destinations, plans), found ${describeValue(value)}`);
     return { problems };
   }
 
-  const result = PlanFileSchema.safeParse(value);
-  if (result.success) return { file: result.data, problems };
   const isUnresolved = (path: readonly PropertyKey[]) =>
     unresolved.some((prefix) => prefix.every((part, index) => path[index] === part));
-  for (const issue of result.error.issues) {
-    const path = issue.path.filter((part) => typeof part !== "symbol") as (string | number)[];
-    if (isUnresolved(path)) continue;
-    if (issue.code === "unrecognized_keys") {
-      const known = knownKeys(path);
-      for (const key of issue.keys) {
-        problems.push({
-          file: source.file,
-          ...source.positionOf([...path, key], "key"),
-          path: [...path, key],
-          severity: "error",
-          message: `unknown key "${key}"${where(path)}${didYouMean(key, known)}`,
-        });
-      }
-      continue;
+  const names = namesOf(value as Record<string, unknown>, isUnresolved);
+
+  const result = PlanFileSchema.safeParse(value, { reportInput: true });
+  if (result.success) return { file: result.data, names, problems };
+
+  const issues = result.error.issues
+    .map((issue) => ({
+      issue,
+      path: issue.path.filter((part) => typeof part !== "symbol") as (string | number)[],
+    }))
+    .filter(({ path }) => !isUnresolved(path));
+
+  // Misspelled keys explain other problems of the same mapping: `sorces` is why `sources` is missing,
+  // and why a retention with only `keep_daly` keeps nothing. Report the misspelling alone.
+  const suggested = new Map<string, Set<string>>();
+  for (const { issue, path } of issues) {
+    if (issue.code !== "unrecognized_keys") continue;
+    const known = knownKeys(path);
+    const matches = new Set<string>();
+    suggested.set(JSON.stringify(path), matches);
+    for (const key of issue.keys) {
+      const match = closest(key, known, options.budget);
+      if (match !== undefined) matches.add(match);
+      problemAt(
+        [...path, key],
+        `unknown key "${key}"${where(path)}${match === undefined ? "" : `; did you mean "${match}"?`}`,
+        "error",
+        "key",
+      );
     }
-    if (issue.code === "invalid_key") {
-      problems.push({
-        file: source.file,
-        ...source.positionOf(path, "key"),
-        path,
-        severity: "error",
-        message: `invalid name "${path.at(-1)}": ${issue.issues[0]?.message ?? "not a valid name"}`,
-      });
-      continue;
-    }
-    problemAt(path, issueMessage(issue, path, source));
   }
-  return { problems };
+
+  for (const { issue, path } of issues) {
+    if (issue.code === "unrecognized_keys") continue;
+    if (issue.code === "custom" && suggested.has(JSON.stringify(path))) continue;
+    if (issue.code === "invalid_key") {
+      const kind = path[0] === "plans" ? "plan " : path[0] === "destinations" ? "destination " : "";
+      const reason = issue.issues[0]?.message ?? "not a valid name";
+      problemAt(path, `invalid ${kind}name "${path.at(-1)}": ${reason}`, "error", "key");
+      continue;
+    }
+    const missing = issue.code === "invalid_type" && issue.input === undefined && !source.has(path);
+    if (missing && suggested.get(JSON.stringify(path.slice(0, -1)))?.has(String(path.at(-1)))) continue;
+    if (issue.code === "custom" && path.at(-1) === "timezone" && typeof issue.input === "string") {
+      // The schema's message without "did you mean": suggestions among ~400 zones are costly, so bounded.
+      problemAt(path, timeZoneProblem(issue.input, options.budget) ?? issue.message);
+      continue;
+    }
+    problemAt(path, issueMessage(issue, path, missing));
+  }
+  return { names, problems };
+}
+
+/** Reads {@link FileNames} from a file's value, skipping whatever has the wrong shape or is unresolved. */
+function namesOf(
+  value: Record<string, unknown>,
+  isUnresolved: (path: readonly PropertyKey[]) => boolean,
+): FileNames {
+  const entries = (section: unknown) =>
+    section !== null && typeof section === "object" && !Array.isArray(section) ? Object.entries(section) : [];
+  return {
+    destinations: entries(value.destinations).map(([name]) => name),
+    plans: entries(value.plans).map(([name, plan]) => {
+      const list = plan !== null && typeof plan === "object"
+        ? (plan as Record<string, unknown>).destinations
+        : [];
+      return {
+        name,
+        destinations: (Array.isArray(list) ? list : []).flatMap((item, index) =>
+          typeof item === "string" && !isUnresolved(["plans", name, "destinations", index])
+            ? [{ index, name: item }]
+            : []
+        ),
+      };
+    }),
+    state: typeof value.state === "string" && !isUnresolved(["state"]) ? value.state : undefined,
+  };
 }
 
 /** ` in plans.web` — where an unknown key was found, for context. */
@@ -255,20 +384,46 @@ function where(path: readonly (string | number)[]): string {
   return path.length === 0 ? "" : ` in ${formatKeyPath(path)}`;
 }
 
-function issueMessage(issue: z.core.$ZodIssue, path: (string | number)[], source: YamlSource): string {
+/** What a value is called in messages: `plan "web"`, `"sources"`, `plans.web.sources[1]`. */
+function label(path: readonly (string | number)[]): string {
   const key = path.at(-1);
-  const label = key === undefined ? "value" : typeof key === "number" ? `${formatKeyPath(path)}` : `"${key}"`;
+  if (key === undefined) return "the file";
+  if (path.length === 2 && path[0] === "plans") return `plan "${key}"`;
+  if (path.length === 2 && path[0] === "destinations") return `destination "${key}"`;
+  return typeof key === "number" ? formatKeyPath(path) : `"${key}"`;
+}
+
+/** Words YAML 1.1 read as booleans; YAML 1.2 (and kept) reads them as text. */
+const YAML11_BOOLEANS = new Set(["yes", "no", "on", "off", "y", "n"]);
+
+function issueMessage(issue: z.core.$ZodIssue, path: (string | number)[], missing: boolean): string {
+  const name = label(path);
   if (issue.code === "invalid_type") {
-    if (!source.has(path) && issue.input === undefined) {
-      return `missing required key "${key}"${where(path.slice(0, -1))}`;
+    if (missing) return `missing required key "${path.at(-1)}"${where(path.slice(0, -1))}`;
+    const schema = issue.expected === "number" ? schemaAt(path) : undefined;
+    const expected = article(schema instanceof z.ZodNumber && schema.isInt ? "int" : issue.expected);
+    const input = issue.input;
+    if (input === null) return `${name} is empty: expected ${expected}`;
+    let hint = "";
+    if (issue.expected === "array" && typeof input === "string") {
+      hint = `; write [${JSON.stringify(input)}] for a list of one`;
+    } else if ((issue.expected === "number" || issue.expected === "int") && typeof input === "string") {
+      if (input.trim() !== "" && Number.isFinite(Number(input))) {
+        hint = `; write ${input.trim()} without quotes`;
+      }
+    } else if (issue.expected === "boolean" && typeof input === "string") {
+      if (YAML11_BOOLEANS.has(input.toLowerCase())) {
+        hint = `; YAML reads "${input}" as text, not as true or false`;
+      }
     }
-    return `${label} must be ${article(issue.expected)}, found ${describeValue(issue.input)}`;
+    return `${name} must be ${expected}, found ${describeValue(input)}${hint}`;
   }
   if (issue.code === "invalid_union") {
-    return `${label} has the wrong type: found ${describeValue(issue.input)}`;
+    return `${name} has the wrong type: found ${describeValue(issue.input)}`;
   }
   if (issue.code === "too_small" && issue.origin === "number") {
-    return `${label} must be at least ${issue.minimum}, found ${JSON.stringify(issue.input)}`;
+    const unlimited = issue.minimum === -1 ? " (-1 means unlimited)" : "";
+    return `${name} must be at least ${issue.minimum}${unlimited}, found ${describeValue(issue.input)}`;
   }
   return issue.message;
 }
@@ -277,9 +432,11 @@ function article(expected: string): string {
   const names: Record<string, string> = {
     array: "a list",
     object: "a mapping",
+    record: "a mapping",
+    map: "a mapping",
     string: "a string",
     number: "a number",
-    int: "an integer",
+    int: "a whole number",
     boolean: "true or false",
   };
   return names[expected] ?? expected;
@@ -292,35 +449,44 @@ function describeValue(value: unknown): string {
   if (typeof value === "string") {
     return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
   }
-  if (typeof value === "number") {
-    return Number.isInteger(value) ? `the integer ${value}` : `the number ${value}`;
-  }
+  if (typeof value === "number") return `${value}`;
   return String(value);
 }
 
 /** The keys the schema allows at `path`, for "did you mean". */
 function knownKeys(path: readonly (string | number)[]): string[] {
+  const schema = schemaAt(path);
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
+
+/** The schema of the value at `path` (unwrapped), or undefined when the path leaves the schema. */
+function schemaAt(path: readonly (string | number)[]): z.ZodType | undefined {
   let schema: z.ZodType = PlanFileSchema;
   for (const part of path) {
     schema = unwrap(schema);
     if (schema instanceof z.ZodObject) {
-      schema = (schema.shape as Record<string, z.ZodType>)[String(part)] ?? schema;
+      const shape = schema.shape as Record<string, z.ZodType>;
+      if (!Object.hasOwn(shape, String(part))) return undefined;
+      schema = shape[String(part)]!;
     } else if (schema instanceof z.ZodRecord) schema = schema.valueType as z.ZodType;
     else if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
+    else return undefined;
   }
-  schema = unwrap(schema);
-  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+  return unwrap(schema);
 }
 
 function unwrap(schema: z.ZodType): z.ZodType {
-  while (schema instanceof z.ZodOptional || schema instanceof z.ZodDefault) {
-    schema = schema.unwrap() as z.ZodType;
+  while (schema instanceof z.ZodOptional || schema instanceof z.ZodDefault || schema instanceof z.ZodPipe) {
+    schema = (schema instanceof z.ZodPipe ? schema.in : schema.unwrap()) as z.ZodType;
   }
   return schema;
 }
 
 /** Checks that need every file: duplicate names, references to destinations, one state path. */
-function checkAcrossFiles(parsed: { source: YamlSource; file: PlanFile }[]): Problem[] {
+function checkAcrossFiles(
+  files: { source: YamlSource; names: FileNames }[],
+  options: { checkReferences: boolean; budget: SuggestionBudget },
+): Problem[] {
   const problems: Problem[] = [];
   const destinations = new Map<string, { source: YamlSource }>();
   const plans = new Map<string, { source: YamlSource }>();
@@ -341,47 +507,48 @@ function checkAcrossFiles(parsed: { source: YamlSource; file: PlanFile }[]): Pro
         ...source.positionOf([section, name], "key"),
         path: [section, name],
         severity: "error",
-        message: `${kind} "${name}" is already defined at ${earlier.source.file}:${at.line}:${at.column}`,
+        message: `${kind} "${name}" is already defined at ${earlier.source.file}:${at.line}:${at.column}; ` +
+          `${kind} names must be unique across all plan files`,
       });
     } else {
       registry.set(name, { source });
     }
   };
 
-  for (const { source, file } of parsed) {
-    for (const name of Object.keys(file.destinations ?? {})) {
-      defineOnce("destination", destinations, name, source);
-    }
-    for (const name of Object.keys(file.plans ?? {})) defineOnce("plan", plans, name, source);
-    if (file.state !== undefined) {
-      if (state && state.value !== file.state) {
+  for (const { source, names } of files) {
+    for (const name of names.destinations) defineOnce("destination", destinations, name, source);
+    for (const { name } of names.plans) defineOnce("plan", plans, name, source);
+    if (names.state !== undefined) {
+      if (state && state.value !== names.state) {
         const at = state.source.positionOf(["state"]);
         problems.push({
           file: source.file,
-          ...source.positionOf(["state"], "key"),
+          ...source.positionOf(["state"]),
           path: ["state"],
           severity: "error",
-          message:
-            `"state" is already set to a different path at ${state.source.file}:${at.line}:${at.column}`,
+          message: `"state" is already set to ${JSON.stringify(state.value)} at ` +
+            `${state.source.file}:${at.line}:${at.column}; set it in one file only`,
         });
       }
-      state ??= { source, value: file.state };
+      state ??= { source, value: names.state };
     }
   }
 
-  for (const { source, file } of parsed) {
-    for (const [planName, plan] of Object.entries(file.plans ?? {})) {
-      plan.destinations.forEach((name, index) => {
+  if (!options.checkReferences) return problems;
+  for (const { source, names } of files) {
+    for (const { name: planName, destinations: used } of names.plans) {
+      used.forEach(({ index, name }) => {
         if (destinations.has(name)) return;
         const path = ["plans", planName, "destinations", index];
+        const reason = destinations.size === 0
+          ? ", but no destinations are defined"
+          : `, which is not defined${didYouMean(name, destinations.keys(), options.budget)}`;
         problems.push({
           file: source.file,
           ...source.positionOf(path),
           path,
           severity: "error",
-          message: `plan "${planName}" names destination "${name}", which is not defined${
-            didYouMean(name, destinations.keys())
-          }`,
+          message: `plan "${planName}" names destination "${name}"${reason}`,
         });
       });
     }
@@ -439,7 +606,7 @@ function buildDestination(
     location: location.kind === "local" ? { kind: "local", path: resolvePath(location.path) } : location,
     password,
     s3: {
-      region: input.region ?? "us-east-1",
+      region: input.region ?? DEFAULT_S3_REGION,
       accessKeyId: input.access_key_id,
       secretAccessKey: input.secret_access_key,
     },

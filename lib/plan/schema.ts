@@ -7,8 +7,17 @@
 
 import { z } from "zod";
 import { Cron } from "croner";
-import { isZeroAge, parseAge, parseSize, parseTimeout } from "./units.ts";
+import {
+  AGE_PATTERN,
+  isZeroAge,
+  parseAge,
+  parseSize,
+  parseTimeout,
+  SIZE_PATTERN,
+  TIMEOUT_PATTERN,
+} from "./units.ts";
 import { parseDestinationUrl } from "./destination_url.ts";
+import { didYouMean, type SuggestionBudget } from "./_suggest.ts";
 
 /** The plan format version this build reads. */
 export const PLAN_FORMAT_VERSION = 1;
@@ -20,72 +29,197 @@ const name = z.string().regex(NAME_PATTERN, {
   error: "must start with a letter or digit and contain only letters, digits, '.', '_' and '-' (at most 64)",
 });
 
-const stringList = (description: string) => z.array(z.string()).describe(description);
+/** The time limit of each hook command when `hooks.timeout` is not set. */
+export const DEFAULT_HOOK_TIMEOUT = "10m";
+/** The S3 region used when a destination names none. */
+export const DEFAULT_S3_REGION = "us-east-1";
 
-const size = z.union([z.string(), z.int().nonnegative()]).refine((v) => parseSize(v) !== undefined, {
+/** An optional list of strings, empty by default. */
+const stringList = (description: string) => z.array(z.string()).meta({ default: [] }).describe(description);
+
+const size = z.union([z.string(), z.number()], {
   error: (issue) =>
-    `invalid size ${JSON.stringify(issue.input)}: write a number with a unit, like 500MB or 2GiB`,
-});
+    `size must be a number with a unit, like 500MB or 2GiB, found ${describeInput(issue.input)}`,
+}).refine((v) => parseSize(v) !== undefined, {
+  error: (issue) =>
+    typeof issue.input === "number"
+      ? `invalid size ${issue.input}: write a whole number of bytes, or a number with a unit, like 500MB or 2GiB`
+      : `invalid size ${JSON.stringify(issue.input)}: write a number with a unit, like 500MB or 2GiB`,
+}).meta({ pattern: SIZE_PATTERN, examples: ["500MB", "2GiB"] });
 
-const age = z.string().refine((v) => parseAge(v) !== undefined, {
+const age = z.string({
+  error: (issue) =>
+    `duration must be a string with units, like 2d or 1y2m, found ${describeInput(issue.input)}`,
+}).refine((v) => parseAge(v) !== undefined, {
   error: (issue) =>
     `invalid duration ${
       JSON.stringify(issue.input)
     }: write amounts with units y, m (months), w, d, h, like 2d or 1y2m`,
-});
+}).meta({ pattern: AGE_PATTERN, examples: ["2d", "36h", "1y2m"] });
 
-const timeout = z.union([z.string(), z.number().nonnegative()]).refine((v) => parseTimeout(v) !== undefined, {
+const timeout = z.union([z.string(), z.number()], {
+  error: (issue) => `timeout must be a duration like 10m or 90s, found ${describeInput(issue.input)}`,
+}).refine((v) => parseTimeout(v) !== undefined, {
   error: (issue) =>
     `invalid timeout ${
       JSON.stringify(issue.input)
     }: write amounts with units h, m (minutes), s, ms, like 10m or 90s`,
-});
+}).meta({ pattern: TIMEOUT_PATTERN, examples: ["10m", "90s", "1h30m"] });
+
+/** A short description of a wrong value for messages: `a list`, `the number 3`. */
+function describeInput(value: unknown): string {
+  if (value === null || value === undefined) return "nothing";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
+  return `${typeof value === "boolean" ? "" : "the number "}${String(value)}`;
+}
 
 const CRON_NICKNAMES = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
+
+const MONTH_NAMES = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+const WEEKDAY_NAMES = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+
+/** A cron field: its name, its range, and the words it accepts besides numbers. */
+interface CronField {
+  name: string;
+  min: number;
+  max: number;
+  words: readonly string[];
+}
+
+const CRON_FIELDS: readonly CronField[] = [
+  { name: "minute", min: 0, max: 59, words: [] },
+  { name: "hour", min: 0, max: 23, words: [] },
+  { name: "day of month", min: 1, max: 31, words: ["L", "W", "LW"] },
+  { name: "month", min: 1, max: 12, words: MONTH_NAMES },
+  { name: "weekday", min: 0, max: 7, words: [...WEEKDAY_NAMES, "L"] },
+];
+const SECONDS_FIELD: CronField = { name: "second", min: 0, max: 59, words: [] };
 
 /** Returns why a schedule is not valid cron, or undefined when it is. */
 export function cronProblem(expression: string): string | undefined {
   const trimmed = expression.trim();
+  if (trimmed === "") return `schedule is empty: write a cron expression like "0 3 * * *", or @daily`;
   if (trimmed.startsWith("@")) {
-    return CRON_NICKNAMES.includes(trimmed)
+    return CRON_NICKNAMES.includes(trimmed.toLowerCase())
       ? undefined
-      : `unknown schedule "${trimmed}": use one of ${CRON_NICKNAMES.join(", ")} or a cron expression`;
+      : `unknown schedule "${trimmed}": use one of ${CRON_NICKNAMES.join(", ")} or a cron expression${
+        didYouMean(trimmed, CRON_NICKNAMES)
+      }`;
   }
-  const fields = trimmed.split(/\s+/).length;
-  if (fields !== 5 && fields !== 6) {
-    return `invalid cron expression "${trimmed}": expected 5 fields (minute hour day month weekday) or 6 (with seconds first), found ${fields}`;
+  const parts = trimmed.split(/\s+/);
+  const invalid = (detail: string) => `invalid cron expression "${trimmed}": ${detail}`;
+  if (parts.length !== 5 && parts.length !== 6) {
+    return invalid(
+      `expected 5 fields (minute hour day-of-month month weekday) or 6 (seconds first), found ${parts.length}`,
+    );
   }
+  const fields = parts.length === 6 ? [SECONDS_FIELD, ...CRON_FIELDS] : CRON_FIELDS;
+  for (const [index, text] of parts.entries()) {
+    const problem = cronFieldProblem(text, fields[index]!);
+    if (problem) return invalid(problem);
+  }
+  const [day = "*", month = "*", weekday = "*"] = parts.slice(-3);
+  const never = impossibleDate(day, month, weekday);
+  if (never) return invalid(never);
   try {
     new Cron(trimmed, { paused: true });
     return undefined;
   } catch (error) {
     const detail = error instanceof Error ? error.message.replace(/^CronPattern: /, "") : String(error);
-    return `invalid cron expression "${trimmed}": ${detail.charAt(0).toLowerCase()}${detail.slice(1)}`;
+    return invalid(`${detail.charAt(0).toLowerCase()}${detail.slice(1).replace(/\.$/, "")}`);
   }
 }
 
-/** Returns why a time zone name is not known, or undefined when it is. */
-export function timeZoneProblem(zone: string): string | undefined {
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** `it never runs: February has no day 30` for plain day and month lists that never meet. */
+function impossibleDate(day: string, month: string, weekday: string): string | undefined {
+  if (weekday !== "*" && weekday !== "?") return undefined; // day or weekday: the weekday can match
+  const number = (text: string) =>
+    /^\d+$/.test(text) ? Number(text) : MONTH_NAMES.indexOf(text.toUpperCase()) + 1;
+  const days = day.split(",").map(number);
+  const months = month.split(",").map(number);
+  if (![...days, ...months].every((value) => value > 0)) return undefined;
+  if (days.some((d) => months.some((m) => d <= DAYS_IN_MONTH[m - 1]!))) return undefined;
+  const names = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+  ];
+  return `it never runs: ${months.map((m) => names[m - 1]).join(", ")} ${
+    months.length === 1 ? "has" : "have"
+  } no day ${days.join(", ")}`;
+}
+
+/**
+ * Checks numbers and names of one field, so that messages name the field and its range (croner's own
+ * messages count days and months from zero).
+ */
+function cronFieldProblem(text: string, field: CronField): string | undefined {
+  for (const item of text.split(",")) {
+    if (item === "") return `the ${field.name} field "${text}" has an empty entry`;
+    const [range = "", step] = item.split("/");
+    if (step !== undefined && !/^\d+$/.test(step)) {
+      return `the ${field.name} field "${text}" has an invalid step "/${step}"`;
+    }
+    for (const bound of range.split(/[-#]/)) {
+      if (/^\d+$/.test(bound)) {
+        const value = Number(bound);
+        if (value < field.min || value > field.max) {
+          return `${field.name} ${value} is out of range ${field.min}-${field.max}`;
+        }
+      } else if (/^[A-Za-z]+$/.test(bound) && !field.words.includes(bound.toUpperCase())) {
+        return `unknown ${field.name} "${bound}"${didYouMean(bound.toUpperCase(), field.words)}`;
+      }
+    }
+  }
+  return undefined;
+}
+
+let timeZoneNames: string[] | undefined;
+
+/**
+ * Returns why a time zone name is not known, or undefined when it is. With a `budget`, the message
+ * suggests the closest known name (suggestions cost time, so the caller bounds them per load).
+ */
+export function timeZoneProblem(zone: string, budget?: SuggestionBudget): string | undefined {
   try {
     new Intl.DateTimeFormat("en", { timeZone: zone });
     return undefined;
   } catch {
-    return `unknown time zone "${zone}": use an IANA name like Europe/Berlin or UTC`;
+    let suggestion = "";
+    if (budget) {
+      timeZoneNames ??= ["UTC", ...Intl.supportedValuesOf("timeZone")];
+      suggestion = didYouMean(zone, timeZoneNames, budget);
+    }
+    return `unknown time zone "${zone}": use an IANA name like Europe/Berlin or UTC${suggestion}`;
   }
 }
 
 const PASSWORD_KEYS = ["password", "password_file", "password_command"] as const;
 
 const destination = z.strictObject({
-  url: z.string().describe(
-    "Where the repository lives: a path, file:///path, or s3://host[:port]/bucket/prefix",
+  url: z.string().meta({ examples: ["/srv/backup", "s3://s3.example.com/backups/kept"] }).describe(
+    "Where the repository lives: a path, file:///path, s3://host[:port]/bucket/prefix (HTTPS) " +
+      "or s3+http://host[:port]/bucket/prefix (plain HTTP)",
   ),
   password: z.string().optional().describe("The repository password; usually ${VAR} from the environment"),
   password_file: z.string().optional().describe("A file whose first line is the repository password"),
   password_command: z.string().optional().describe(
     "A shell command that prints the repository password on stdout",
   ),
-  region: z.string().optional().describe("S3 region (default us-east-1)"),
+  region: z.string().meta({ default: DEFAULT_S3_REGION }).optional().describe("S3 region"),
   access_key_id: z.string().optional().describe("S3 access key id (default: env AWS_ACCESS_KEY_ID)"),
   secret_access_key: z.string().optional().describe("S3 secret key (default: env AWS_SECRET_ACCESS_KEY)"),
 }).superRefine((value, context) => {
@@ -111,7 +245,7 @@ const RETENTION_COUNTS = [
 ] as const;
 
 const count = (description: string) =>
-  z.int().min(-1).optional().describe(`${description}; -1 means unlimited`);
+  z.int().min(-1).meta({ default: 0 }).optional().describe(`${description}; -1 means unlimited`);
 
 const retention = z.strictObject({
   keep_last: count("Keep the newest N snapshots"),
@@ -141,11 +275,13 @@ const hooks = z.strictObject({
   before: stringList("Shell commands run before the backup; a failure aborts it").optional(),
   after: stringList("Shell commands run after a successful backup").optional(),
   on_failure: stringList("Shell commands run when the backup or a hook failed").optional(),
-  timeout: timeout.optional().describe("Time limit for each hook command (default 10m)"),
+  timeout: timeout.meta({ default: DEFAULT_HOOK_TIMEOUT }).optional().describe(
+    "Time limit for each hook command",
+  ),
 });
 
 const plan = z.strictObject({
-  sources: z.array(z.string()).min(1, { error: "sources is empty: name at least one file or folder" })
+  sources: z.array(z.string()).min(1, { error: `"sources" is empty: name at least one file or folder` })
     .describe(
       "Files and folders to back up; relative paths resolve against this file's folder",
     ),
@@ -157,15 +293,25 @@ const plan = z.strictObject({
     .optional(),
   ignore_files: stringList("Per-folder files (like .gitignore) whose patterns leave out paths below them")
     .optional(),
-  exclude_larger_than: size.optional().describe("Leave out files larger than this (e.g. 2GiB)"),
-  one_file_system: z.boolean().optional().describe("Do not cross into other mounted file systems"),
+  exclude_larger_than: size.optional().describe(
+    "Leave out files larger than this, e.g. 2GiB (default: no limit)",
+  ),
+  one_file_system: z.boolean().meta({ default: false }).optional().describe(
+    "Do not cross into other mounted file systems",
+  ),
   schedule: z.string().refine((v) => cronProblem(v) === undefined, {
     error: (issue) => cronProblem(String(issue.input)) ?? "invalid schedule",
-  }).optional().describe("When the plan is due: cron (5 or 6 fields) or @hourly, @daily, @weekly, @monthly"),
+  }).meta({ examples: ["@daily", "0 3 * * *", "30 2 * * MON-FRI"] }).optional().describe(
+    "When the plan is due: cron (5 fields, or 6 with seconds first) or @hourly, @daily, @weekly, @monthly, @yearly",
+  ),
   timezone: z.string().refine((v) => timeZoneProblem(v) === undefined, {
     error: (issue) => timeZoneProblem(String(issue.input)) ?? "invalid time zone",
-  }).optional().describe("IANA time zone for the schedule and retention buckets (default: the machine's)"),
-  destinations: z.array(z.string()).min(1, { error: "destinations is empty: name at least one destination" })
+  }).meta({ examples: ["UTC", "Europe/Berlin"] }).optional().describe(
+    "IANA time zone for the schedule and retention buckets (default: the machine's)",
+  ),
+  destinations: z.array(z.string()).min(1, {
+    error: `"destinations" is empty: name at least one destination`,
+  })
     .describe("Names of destinations (defined under `destinations:`) to back up to"),
   retention: retention.optional().describe("Which snapshots to keep; without it every snapshot is kept"),
   hooks: hooks.optional().describe("Commands to run around the backup"),
@@ -178,6 +324,8 @@ export const PlanFileSchema = z.strictObject({
     error: (issue) =>
       issue.input === undefined
         ? `missing required key "version": add "version: ${PLAN_FORMAT_VERSION}"`
+        : String(issue.input) === String(PLAN_FORMAT_VERSION)
+        ? `"version" must be the number ${PLAN_FORMAT_VERSION}, not ${describeInput(issue.input)}`
         : `unsupported version ${
           JSON.stringify(issue.input)
         }: this kept reads version ${PLAN_FORMAT_VERSION}`,

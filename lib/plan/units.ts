@@ -21,6 +21,9 @@ const SIZE_UNITS: Record<string, number> = {
   tib: 1024 ** 4,
 };
 
+/** What {@link parseSize} accepts as text, for the JSON Schema (editors flag a bad size as you type). */
+export const SIZE_PATTERN = "^\\s*\\d+(\\.\\d+)?\\s*([bB]|[kKmMgGtT]([iI]?[bB])?)?\\s*$";
+
 /**
  * Parses a size: a number of bytes or a number with a unit. `KB`/`MB`/`GB`/`TB` are powers of 1000,
  * `KiB`/`MiB`/`GiB`/`TiB` and the bare `K`/`M`/`G`/`T` (as in restic) are powers of 1024.
@@ -52,6 +55,9 @@ const AGE_UNITS: Record<string, keyof Age | "weeks"> = {
   h: "hours",
 };
 
+/** What {@link parseAge} accepts, for the JSON Schema. */
+export const AGE_PATTERN = "^\\s*(\\d+[ymwdh])+\\s*$";
+
 /**
  * Parses a retention age such as `2d`, `36h` or `1y2m` (as restic's `--keep-within`): `y` years,
  * `m` months, `w` weeks, `d` days, `h` hours. Returns undefined when the text is not an age.
@@ -65,7 +71,7 @@ export function parseAge(text: string): Age | undefined {
     if (field === "weeks") age.days += 7 * Number(amount);
     else age[field] += Number(amount);
   }
-  return age;
+  return Object.values(age).every(Number.isSafeInteger) ? age : undefined;
 }
 
 /** True when an age is zero in every unit. */
@@ -75,18 +81,25 @@ export function isZeroAge(age: Age): boolean {
 
 const TIMEOUT_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
+/** What {@link parseTimeout} accepts as text, for the JSON Schema. */
+export const TIMEOUT_PATTERN = "^\\s*(\\d+|(\\d+(ms|s|m|h|d))+)\\s*$";
+
 /**
  * Parses a timeout such as `10m`, `90s`, `1h30m` or `500ms` into milliseconds (`m` is minutes here).
  * A bare number is seconds. Returns undefined when the text is not a timeout.
  */
 export function parseTimeout(text: string | number): number | undefined {
-  if (typeof text === "number") return Number.isFinite(text) && text >= 0 ? text * 1000 : undefined;
+  if (typeof text === "number") {
+    return Number.isFinite(text) && text >= 0 && text * 1000 <= Number.MAX_SAFE_INTEGER
+      ? Math.round(text * 1000)
+      : undefined;
+  }
   const trimmed = text.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  if (/^\d+$/.test(trimmed)) return parseTimeout(Number(trimmed));
   if (!/^(\d+(ms|s|m|h|d))+$/.test(trimmed)) return undefined;
   let total = 0;
   for (const [, amount, unit] of trimmed.matchAll(/(\d+)(ms|s|m|h|d)/g)) {
     total += Number(amount) * TIMEOUT_UNITS[unit!]!;
   }
-  return total;
+  return Number.isSafeInteger(total) ? total : undefined;
 }

@@ -1,0 +1,53 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { resolveConfigPath } from "../../lib/plan/mod.ts";
+
+/** A temp dir as cwd, with or without a `plans` folder in it. */
+async function withCwd(hasPlans: boolean, fn: (cwd: string) => void): Promise<void> {
+  const cwd = await Deno.makeTempDir({ prefix: "kept-config-path-" });
+  try {
+    if (hasPlans) await Deno.mkdir(join(cwd, "plans"));
+    fn(cwd);
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
+}
+
+const envOf = (values: Record<string, string>) => (name: string) => values[name];
+
+Deno.test("resolveConfigPath() takes --config first, relative to the cwd", async () => {
+  await withCwd(true, (cwd) => {
+    const env = envOf({ KEPT_CONFIG: "/etc/kept", XDG_CONFIG_HOME: "/xdg", HOME: "/home/a" });
+    assert.equal(resolveConfigPath({ flag: "my/plans.yaml", env, cwd }), join(cwd, "my/plans.yaml"));
+    assert.equal(resolveConfigPath({ flag: "/abs/plans", env, cwd }), "/abs/plans");
+  });
+});
+
+Deno.test("resolveConfigPath() takes KEPT_CONFIG when there is no --config", async () => {
+  await withCwd(true, (cwd) => {
+    const env = envOf({ KEPT_CONFIG: "conf", XDG_CONFIG_HOME: "/xdg", HOME: "/home/a" });
+    assert.equal(resolveConfigPath({ env, cwd }), join(cwd, "conf"));
+    assert.equal(resolveConfigPath({ flag: undefined, env, cwd }), join(cwd, "conf"));
+  });
+});
+
+Deno.test("resolveConfigPath() takes ./plans when it exists and nothing else is set", async () => {
+  await withCwd(true, (cwd) => {
+    const env = envOf({ KEPT_CONFIG: "", XDG_CONFIG_HOME: "/xdg", HOME: "/home/a" });
+    assert.equal(resolveConfigPath({ env, cwd }), join(cwd, "plans"));
+  });
+});
+
+Deno.test("resolveConfigPath() falls back to $XDG_CONFIG_HOME/kept, then ~/.config/kept", async () => {
+  await withCwd(false, (cwd) => {
+    assert.equal(
+      resolveConfigPath({ env: envOf({ XDG_CONFIG_HOME: "/xdg", HOME: "/home/a" }), cwd }),
+      "/xdg/kept",
+    );
+    assert.equal(resolveConfigPath({ env: envOf({ HOME: "/home/a" }), cwd }), "/home/a/.config/kept");
+    assert.equal(
+      resolveConfigPath({ env: envOf({ XDG_CONFIG_HOME: "", HOME: "/home/a" }), cwd }),
+      "/home/a/.config/kept",
+    );
+  });
+});

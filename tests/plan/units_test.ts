@@ -1,0 +1,113 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { parseAge, parseSize, parseTimeout } from "../../lib/plan/mod.ts";
+import { AGE_PATTERN, SIZE_PATTERN, TIMEOUT_PATTERN } from "../../lib/plan/units.ts";
+
+Deno.test("parseSize() reads KB/MB/GB/TB as powers of 1000", () => {
+  assert.equal(parseSize("500MB"), 500_000_000);
+  assert.equal(parseSize("1kb"), 1000);
+  assert.equal(parseSize("1.5GB"), 1_500_000_000);
+  assert.equal(parseSize("1TB"), 1e12);
+});
+
+Deno.test("parseSize() reads KiB/MiB/GiB/TiB and bare K/M/G/T as powers of 1024", () => {
+  assert.equal(parseSize("2GiB"), 2 * 1024 ** 3);
+  assert.equal(parseSize("2gib"), 2 * 1024 ** 3);
+  assert.equal(parseSize("1.5K"), 1536);
+  assert.equal(parseSize("3M"), 3 * 1024 ** 2);
+  assert.equal(parseSize("1G"), 1024 ** 3);
+  assert.equal(parseSize("1T"), 1024 ** 4);
+});
+
+Deno.test("parseSize() reads bytes without a unit, with B, and as a number", () => {
+  assert.equal(parseSize("10"), 10);
+  assert.equal(parseSize("10B"), 10);
+  assert.equal(parseSize(" 2 GiB "), 2 * 1024 ** 3);
+  assert.equal(parseSize(0), 0);
+  assert.equal(parseSize(4096), 4096);
+});
+
+Deno.test("parseSize() rejects negative, fractional byte counts, unknown units and overflow", () => {
+  for (
+    const text of ["", "-1", "1e3", "2XB", "2 gigs", "GiB", "1.5.2M", "9007199254740993", "99999999999TiB"]
+  ) {
+    assert.equal(parseSize(text), undefined, text);
+  }
+  assert.equal(parseSize(-1), undefined);
+  assert.equal(parseSize(1.5), undefined);
+});
+
+Deno.test("parseAge() reads years, months, weeks, days and hours as calendar units", () => {
+  assert.deepEqual(parseAge("2d"), { years: 0, months: 0, days: 2, hours: 0 });
+  assert.deepEqual(parseAge("36h"), { years: 0, months: 0, days: 0, hours: 36 });
+  assert.deepEqual(parseAge("1y2m"), { years: 1, months: 2, days: 0, hours: 0 });
+  assert.deepEqual(parseAge("3w"), { years: 0, months: 0, days: 21, hours: 0 });
+  assert.deepEqual(parseAge(" 1y6m2w3d4h "), { years: 1, months: 6, days: 17, hours: 4 });
+  assert.deepEqual(parseAge("0d"), { years: 0, months: 0, days: 0, hours: 0 });
+});
+
+Deno.test("parseAge() rejects bare numbers, spaces between amounts, capitals, minutes and overflow", () => {
+  for (const text of ["", "5", "2 days", "2d 3h", "2D", "10min", "1.5d", "-1d", "9".repeat(30) + "d"]) {
+    assert.equal(parseAge(text), undefined, text);
+  }
+});
+
+Deno.test("parseTimeout() reads h, m (minutes), s and ms; a bare number is seconds", () => {
+  assert.equal(parseTimeout("10m"), 600_000);
+  assert.equal(parseTimeout("90s"), 90_000);
+  assert.equal(parseTimeout("1h30m"), 5_400_000);
+  assert.equal(parseTimeout("500ms"), 500);
+  assert.equal(parseTimeout("1m500ms"), 60_500);
+  assert.equal(parseTimeout("30"), 30_000);
+  assert.equal(parseTimeout(5), 5_000);
+  assert.equal(parseTimeout(0), 0);
+});
+
+Deno.test("parseTimeout() rejects words, negative numbers, fractions in text and overflow", () => {
+  for (const text of ["", "10 minutes", "1.5h", "-5s", "5y", "9".repeat(400) + "h"]) {
+    assert.equal(parseTimeout(text), undefined, text);
+  }
+  assert.equal(parseTimeout(-1), undefined);
+  assert.equal(parseTimeout(Infinity), undefined);
+});
+
+Deno.test("the JSON Schema patterns accept exactly the text that the parsers accept", () => {
+  const pieces = fc.array(
+    fc.constantFrom(
+      "1",
+      "25",
+      ".",
+      "5",
+      " ",
+      "k",
+      "K",
+      "i",
+      "B",
+      "b",
+      "M",
+      "G",
+      "T",
+      "m",
+      "s",
+      "h",
+      "d",
+      "y",
+      "w",
+      "x",
+      "-",
+    ),
+    { maxLength: 8 },
+  ).map((parts) => parts.join(""));
+  /** Same verdict, except that a pattern cannot see that a long number overflows. */
+  const agrees = (pattern: string, parsed: unknown, text: string) =>
+    new RegExp(pattern).test(text) === (parsed !== undefined) ||
+    (parsed === undefined && text.replace(/\D/g, "").length > 3);
+  fc.assert(
+    fc.property(pieces, (text) => {
+      assert.ok(agrees(SIZE_PATTERN, parseSize(text), text), `size ${JSON.stringify(text)}`);
+      assert.ok(agrees(AGE_PATTERN, parseAge(text), text), `age ${JSON.stringify(text)}`);
+      assert.ok(agrees(TIMEOUT_PATTERN, parseTimeout(text), text), `timeout ${JSON.stringify(text)}`);
+    }),
+    { numRuns: 2000 },
+  );
+});
