@@ -17,7 +17,8 @@ export interface CliContext {
 /** Loads the config named by `--config` (or the default); invalid plans are one UserError. */
 export async function loadConfigOrFail(context: CliContext, flag: string | undefined): Promise<Config> {
   const path = resolveConfigPath({ flag, env: context.env, cwd: context.cwd });
-  const result = await loadConfig([path], { env: context.env });
+  // Commands that act on plans treat an unset variable as an error: `${DATA}/x` must never become `/x`.
+  const result = await loadConfig([path], { env: context.env, requireEnv: true });
   const errors = result.problems.filter((p) => p.severity === "error");
   if (!result.config) {
     const first = errors[0];

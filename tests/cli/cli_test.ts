@@ -86,3 +86,20 @@ Deno.test("backup of an unknown plan and a repository that does not exist are on
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("repository commands refuse a config with an unset variable instead of using an empty string", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/p.yaml`,
+      'version: 1\ndestinations:\n  d: {url: ./repo, password: x}\nplans:\n  web: {sources: ["${KEPT_TEST_UNSET_DATA}/x"], destinations: [d]}\n',
+    );
+    const result = await runKept(["--config", dir, "backup", "web"]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /p\.yaml:5:\d+: error: environment variable KEPT_TEST_UNSET_DATA is not set/);
+    // validate keeps it a warning, since CI seldom holds production variables
+    assert.equal((await runKept(["validate", dir])).code, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
