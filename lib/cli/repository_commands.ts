@@ -292,6 +292,21 @@ export function registerRepositoryCommands(
     }
     return first;
   };
+  /** Seals the repository's keys under a new password (see newPassword) as a new key file. */
+  const addKeyWithNewPassword = async (repository: Repository, options: { newPasswordFile?: string }) => {
+    const kdf = kdfFromEnv(context.env);
+    return await addKey(
+      repository.backend,
+      repository.config.id,
+      repository.keys,
+      await newPassword(options),
+      {
+        ...whoAmI(context.env),
+        now: new Date(),
+        ...(kdf ? { kdf } : {}),
+      },
+    );
+  };
   key.command("list")
     .description("list the keys of a repository")
     .option("--destination <name>", "destination (needed when several are defined)")
@@ -323,18 +338,7 @@ export function registerRepositoryCommands(
     .option("--new-password-file <path>", "file whose first line is the new password")
     .action(async (options) => {
       const { repository } = await openNamed(options.destination);
-      const kdf = kdfFromEnv(context.env);
-      const id = await addKey(
-        repository.backend,
-        repository.config.id,
-        repository.keys,
-        await newPassword(options),
-        {
-          ...whoAmI(context.env),
-          now: new Date(),
-          ...(kdf ? { kdf } : {}),
-        },
-      );
+      const id = await addKeyWithNewPassword(repository, options);
       output.out(`added key ${id.slice(0, 12)}\n`);
     });
   key.command("remove")
@@ -363,18 +367,7 @@ export function registerRepositoryCommands(
     .option("--new-password-file <path>", "file whose first line is the new password")
     .action(async (options) => {
       const { repository } = await openNamed(options.destination);
-      const kdf = kdfFromEnv(context.env);
-      const id = await addKey(
-        repository.backend,
-        repository.config.id,
-        repository.keys,
-        await newPassword(options),
-        {
-          ...whoAmI(context.env),
-          now: new Date(),
-          ...(kdf ? { kdf } : {}),
-        },
-      );
+      const id = await addKeyWithNewPassword(repository, options);
       await repository.backend.delete({ kind: "keys", name: repository.keyId });
       output.out(`password changed: key ${id.slice(0, 12)} replaces ${repository.keyId.slice(0, 12)}\n`);
     });
