@@ -11,7 +11,14 @@ import { describeError } from "../errors.ts";
 import type { Plan } from "../plan/mod.ts";
 import { encodeBlob } from "../repo/blob.ts";
 import type { Repository, SnapshotEntry } from "../repo/repository.ts";
-import type { NodeType, Snapshot, SnapshotStats, Tree, TreeNode } from "../repo/types.ts";
+import {
+  emptySnapshotStats,
+  type NodeType,
+  type Snapshot,
+  type SnapshotStats,
+  type Tree,
+  type TreeNode,
+} from "../repo/types.ts";
 import { VERSION } from "../version.ts";
 import { type ChunkedFile, ChunkPool } from "./_chunk_pool.ts";
 import { PackSink } from "./_pack_sink.ts";
@@ -79,18 +86,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
   await repository.loadIndex();
   repository.cachePacks(8);
   const parent = await findParent(repository, options);
-  const stats: SnapshotStats = {
-    files: 0,
-    dirs: 0,
-    bytes: 0,
-    newFiles: 0,
-    changedFiles: 0,
-    unchangedFiles: 0,
-    addedBlobs: 0,
-    addedBytes: 0,
-    skipped: 0,
-    durationMs: 0,
-  };
+  const stats = emptySnapshotStats();
   const sink = new PackSink(repository);
   const pool = options.dryRun ? undefined : new ChunkPool({
     workers: options.workers ?? navigator.hardwareConcurrency ?? 2,

@@ -21,6 +21,22 @@ export interface SnapshotStats {
   durationMs: number;
 }
 
+/** Stats with every count at zero, for a backup to fill in. */
+export function emptySnapshotStats(): SnapshotStats {
+  return {
+    files: 0,
+    dirs: 0,
+    bytes: 0,
+    newFiles: 0,
+    changedFiles: 0,
+    unchangedFiles: 0,
+    addedBlobs: 0,
+    addedBytes: 0,
+    skipped: 0,
+    durationMs: 0,
+  };
+}
+
 /** A snapshot document. Written last: it only ever names data that is already stored. */
 export interface Snapshot {
   version: 1;

@@ -5,7 +5,7 @@ import { blobIdBytes } from "../../lib/crypto/mod.ts";
 import { PackSink } from "../../lib/engine/_pack_sink.ts";
 import { encodeBlob } from "../../lib/repo/blob.ts";
 import type { Repository } from "../../lib/repo/repository.ts";
-import type { Snapshot, TreeNode } from "../../lib/repo/types.ts";
+import { emptySnapshotStats, type Snapshot, type TreeNode } from "../../lib/repo/types.ts";
 
 const BASE = { mode: 0o644, mtime: 1_600_000_000_000, uid: 0, gid: 0 };
 
@@ -57,18 +57,7 @@ export class SnapshotCrafter {
       paths: ["/"],
       tree,
       program: "hand-made",
-      stats: {
-        files: 0,
-        dirs: 0,
-        bytes: 0,
-        newFiles: 0,
-        changedFiles: 0,
-        unchangedFiles: 0,
-        addedBlobs: 0,
-        addedBytes: 0,
-        skipped: 0,
-        durationMs: 0,
-      },
+      stats: emptySnapshotStats(),
     };
     return await this.#repository.writeMeta("snapshots", snapshot);
   }
