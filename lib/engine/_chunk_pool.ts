@@ -1,7 +1,6 @@
 // Hands files to the chunking workers and feeds the sealed blobs they return into the pack sink.
 
-import type { ChunkerParams } from "../chunker/mod.ts";
-import type { FileJob, ToMain, ToWorker } from "./_chunk_protocol.ts";
+import type { ChunkerSetup, FileJob, ToMain, ToWorker } from "./_chunk_protocol.ts";
 import type { PackSink } from "./_pack_sink.ts";
 
 /** What reading one file produced. */
@@ -46,15 +45,7 @@ export class ChunkPool {
   #dispatchScheduled = false;
 
   constructor(
-    options: {
-      workers: number;
-      encryptKey: Uint8Array;
-      idKey: Uint8Array;
-      chunkerKey: Uint8Array;
-      params: ChunkerParams;
-      level: number;
-      known: SharedArrayBuffer;
-    },
+    options: ChunkerSetup & { workers: number },
     sink: PackSink,
   ) {
     this.#sink = sink;
@@ -71,17 +62,8 @@ export class ChunkPool {
         }
         entry.running.clear();
       };
-      const init: ToWorker = {
-        type: "init",
-        encryptKey: options.encryptKey,
-        idKey: options.idKey,
-        chunkerKey: options.chunkerKey,
-        params: options.params,
-        level: options.level,
-        known: options.known,
-        credits,
-        slot,
-      };
+      const { workers: _, ...setup } = options;
+      const init: ToWorker = { ...setup, type: "init", credits, slot };
       worker.postMessage(init);
       this.#workers.push(entry);
     }

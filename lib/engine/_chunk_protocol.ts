@@ -12,17 +12,21 @@ export interface FileJob {
   mtime: number;
 }
 
+/** What every worker needs to cut, id, compress and seal chunks for one repository. */
+export interface ChunkerSetup {
+  encryptKey: Uint8Array;
+  idKey: Uint8Array;
+  chunkerKey: Uint8Array;
+  params: ChunkerParams;
+  level: number;
+  /** Ids the repository already has (see _shared_id_set.ts). */
+  known: SharedArrayBuffer;
+}
+
 /** Main thread → worker. */
 export type ToWorker =
-  | {
+  | ChunkerSetup & {
     type: "init";
-    encryptKey: Uint8Array;
-    idKey: Uint8Array;
-    chunkerKey: Uint8Array;
-    params: ChunkerParams;
-    level: number;
-    /** Ids the repository already has (see _shared_id_set.ts). */
-    known: SharedArrayBuffer;
     /** One Int32 per worker: KiB of sealed data sent but not yet stored. */
     credits: SharedArrayBuffer;
     slot: number;
