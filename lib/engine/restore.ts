@@ -151,7 +151,7 @@ export async function restore(repository: Repository, options: RestoreOptions): 
       Deno.removeSync(path);
       return false;
     }
-    applyMetadata(node, path);
+    await applyMetadata(node, path);
     result.dirs++;
     return true;
   };
@@ -212,7 +212,7 @@ export async function restore(repository: Repository, options: RestoreOptions): 
       // A file that cannot be restored completely leaves nothing behind, not even its partial copy.
       if (!complete) await Deno.remove(partial);
     }
-    await applyMetadataAsync(node, partial);
+    await applyMetadata(node, partial);
     await Deno.rename(partial, path);
     if (linkKey) hardLinks.set(linkKey, path);
     result.files++;
@@ -286,16 +286,10 @@ function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
   }
 }
 
-async function applyMetadataAsync(node: TreeNode, path: string): Promise<void> {
+async function applyMetadata(node: TreeNode, path: string): Promise<void> {
   if (IS_ROOT) await Deno.chown(path, node.uid, node.gid);
   await Deno.chmod(path, node.mode);
   await Deno.utime(path, node.mtime / 1000, node.mtime / 1000);
-}
-
-function applyMetadata(node: TreeNode, path: string): void {
-  if (IS_ROOT) Deno.chownSync(path, node.uid, node.gid);
-  Deno.chmodSync(path, node.mode);
-  Deno.utimeSync(path, node.mtime / 1000, node.mtime / 1000);
 }
 
 /** Sets a symlink's own modification time (and access time). */
