@@ -41,6 +41,7 @@ export interface Backend {
   /**
    * Stores a file atomically: readers see all of it or nothing, also after a crash. Throws
    * `AlreadyExistsError` when the name exists (where the backend can tell), never replacing it.
+   * The caller may reuse `data`'s memory once the promise settles: keep no reference to it.
    */
   put(handle: Handle, data: Uint8Array): Promise<void>;
   /** Lists the files of one kind, in no particular order. */

@@ -10,7 +10,7 @@ import { SharedIdSet } from "./_shared_id_set.ts";
 import type { FileDone, SealedBlob, ToMain, ToWorker } from "./_chunk_protocol.ts";
 
 /** Sealed bytes (KiB) this worker may have in flight before it waits for the main thread to store them. */
-const CREDIT_LIMIT_KIB = 32 * 1024;
+const CREDIT_LIMIT_KIB = 8 * 1024;
 /** Blobs are sent in batches of about this many bytes. */
 const BATCH_BYTES = 4 * 1024 * 1024;
 

@@ -12,17 +12,20 @@ import type { Repository } from "../repo/repository.ts";
 export const PACK_SIZE = 16 * 1024 * 1024;
 /** Packs per index file written during a backup. */
 const PACKS_PER_INDEX = 32;
-/** Packs being stored at once. */
-const UPLOADS_IN_FLIGHT = 2;
+/** Packs being stored at once, besides the one being filled. */
+const UPLOADS_IN_FLIGHT = 1;
+/** Room above PACK_SIZE: a pack closes after the blob that reaches PACK_SIZE, which may be 8 MiB. */
+const PACK_SLACK = 9 * 1024 * 1024;
 
-/** Called when a blob's bytes are stored (or turned out to be duplicates), to release back-pressure. */
+/** Called when a blob's bytes are in a pack (or turned out to be duplicates), to release back-pressure. */
 export type Release = () => void;
 
 /** Packs blobs for one repository; dedups against the index and everything added through it. */
 export class PackSink {
   #repository: Repository;
-  #builders: Record<BlobType, PackBuilder> = { data: new PackBuilder(), tree: new PackBuilder() };
-  #releases: Record<BlobType, Release[]> = { data: [], tree: [] };
+  #builders: Record<BlobType, PackBuilder>;
+  /** Pack buffers whose upload finished, for the next packs. */
+  #spareBuffers: Uint8Array[] = [];
   #added = new Set<string>();
   #uploads = new Set<Promise<void>>();
   #unindexed: { id: string; entries: PackEntry[] }[] = [];
@@ -33,6 +36,13 @@ export class PackSink {
 
   constructor(repository: Repository) {
     this.#repository = repository;
+    // Trees are small and rare: their pack grows from 1 MiB as needed.
+    this.#builders = { data: this.#newBuilder("data"), tree: this.#newBuilder("tree") };
+  }
+
+  #newBuilder(type: BlobType): PackBuilder {
+    if (type === "tree") return new PackBuilder();
+    return new PackBuilder(this.#spareBuffers.pop() ?? new Uint8Array(PACK_SIZE + PACK_SLACK));
   }
 
   /** True when the repository has the blob or it was added in this run. */
@@ -40,37 +50,35 @@ export class PackSink {
     return this.#added.has(id) || this.#repository.index.has(id);
   }
 
-  /** Adds a sealed blob unless it is known; `release` runs once its bytes are stored or dropped. */
+  /**
+   * Adds a sealed blob unless it is known. `release` runs once the blob is copied into a pack (or
+   * dropped as a duplicate); while uploads are behind, this waits before returning.
+   */
   async add(type: BlobType, id: Uint8Array, sealed: Uint8Array, rawLength: number, release?: Release) {
     this.#throwIfFailed();
     const hex = toHex(id);
-    if (this.has(hex)) {
-      release?.();
-      return;
+    if (!this.has(hex)) {
+      this.#added.add(hex);
+      this.#builders[type].add(type, id, sealed, rawLength);
+      this.addedBlobs++;
+      this.addedBytes += sealed.length;
     }
-    this.#added.add(hex);
-    const builder = this.#builders[type];
-    builder.add(type, id, sealed, rawLength);
-    if (release) this.#releases[type].push(release);
-    this.addedBlobs++;
-    this.addedBytes += sealed.length;
-    if (builder.size >= PACK_SIZE) await this.#flush(type);
+    release?.();
+    if (this.#builders[type].size >= PACK_SIZE) await this.#flush(type);
   }
 
   async #flush(type: BlobType): Promise<void> {
     const builder = this.#builders[type];
     if (builder.count === 0) return;
-    const releases = this.#releases[type];
-    this.#builders[type] = new PackBuilder();
-    this.#releases[type] = [];
     while (this.#uploads.size >= UPLOADS_IN_FLIGHT) await Promise.race(this.#uploads);
     this.#throwIfFailed();
+    this.#builders[type] = this.#newBuilder(type);
     const pack = builder.finish(this.#repository.keys.encrypt);
     const upload = (async () => {
       await this.#repository.backend.put({ kind: "data", name: pack.id }, pack.bytes);
+      if (type === "data") this.#spareBuffers.push(new Uint8Array(pack.bytes.buffer));
       this.#repository.index.addPack(pack.id, pack.entries);
       this.#unindexed.push({ id: pack.id, entries: pack.entries });
-      for (const release of releases) release();
       if (this.#unindexed.length >= PACKS_PER_INDEX) await this.#writeIndex();
     })().catch((error) => {
       this.#failure ??= error;

@@ -27,13 +27,27 @@ const WORTH_COMPRESSING = 0.97;
 
 const zstdOptions = (level: number) => ({ params: { [constants.ZSTD_c_compressionLevel]: level } });
 
+/** Chunks above this size are probed before zstd sees all of them. */
+const PROBE_ABOVE = 256 * 1024;
+const PROBE_BYTES = 64 * 1024;
+
+/**
+ * False when a sample of a large chunk does not compress (already compressed or encrypted data):
+ * compressing a whole megabyte only to throw the result away costs CPU and garbage.
+ */
+function looksCompressible(plaintext: Uint8Array): boolean {
+  if (plaintext.length <= PROBE_ABOVE) return true;
+  const sample = plaintext.subarray(0, PROBE_BYTES);
+  return zstdCompressSync(sample, zstdOptions(1)).length < PROBE_BYTES * WORTH_COMPRESSING;
+}
+
 /** Seals a blob, compressing it when that saves space. `level` 0 disables compression. */
 export function encodeBlob(
   key: Uint8Array,
   plaintext: Uint8Array,
   level = DEFAULT_COMPRESSION_LEVEL,
 ): Uint8Array {
-  if (level > 0 && plaintext.length >= 64) {
+  if (level > 0 && plaintext.length >= 64 && looksCompressible(plaintext)) {
     const compressed = zstdCompressSync(plaintext, zstdOptions(level));
     if (compressed.length < plaintext.length * WORTH_COMPRESSING) {
       return seal(key, Uint8Array.of(ZSTD), compressed);

@@ -27,11 +27,19 @@ export interface FinishedPack {
   entries: PackEntry[];
 }
 
-/** Collects sealed blobs into one pack file. */
+/**
+ * Collects sealed blobs into one pack file. Blobs are copied into one growing buffer as they come, so
+ * the caller's copy can be freed at once and finishing needs no second copy of the whole pack.
+ */
 export class PackBuilder {
-  #parts: Uint8Array[] = [];
+  #buffer: Uint8Array;
   #entries: { type: BlobType; id: Uint8Array; length: number; rawLength: number }[] = [];
   #size = 0;
+
+  /** `buffer`: where to build the pack (reused between packs: fresh memory is slow to touch). */
+  constructor(buffer: Uint8Array = new Uint8Array(1024 * 1024)) {
+    this.#buffer = buffer;
+  }
 
   /** Bytes of blob data collected so far. */
   get size(): number {
@@ -43,14 +51,22 @@ export class PackBuilder {
     return this.#entries.length;
   }
 
-  /** Adds a sealed blob with its 32-byte id. */
+  /** Adds (copies) a sealed blob with its 32-byte id. */
   add(type: BlobType, id: Uint8Array, sealed: Uint8Array, rawLength: number): void {
-    this.#parts.push(sealed);
+    this.#reserve(sealed.length);
+    this.#buffer.set(sealed, this.#size);
     this.#entries.push({ type, id, length: sealed.length, rawLength });
     this.#size += sealed.length;
   }
 
-  /** Builds the pack file: blobs, sealed header, header length. */
+  #reserve(extra: number): void {
+    if (this.#size + extra <= this.#buffer.length) return;
+    const grown = new Uint8Array(Math.max(this.#size + extra, this.#buffer.length * 2));
+    grown.set(this.#buffer.subarray(0, this.#size));
+    this.#buffer = grown;
+  }
+
+  /** Builds the pack file: blobs, sealed header, header length. The builder must not be used after. */
   finish(key: Uint8Array): FinishedPack {
     const header = new Uint8Array(this.#entries.length * ENTRY_BYTES);
     const view = new DataView(header.buffer);
@@ -72,14 +88,12 @@ export class PackBuilder {
       offset += entry.length;
     });
     const sealedHeader = seal(key, header);
-    const bytes = new Uint8Array(offset + sealedHeader.length + TRAILER_BYTES);
-    let at = 0;
-    for (const part of this.#parts) {
-      bytes.set(part, at);
-      at += part.length;
-    }
-    bytes.set(sealedHeader, at);
-    new DataView(bytes.buffer).setUint32(at + sealedHeader.length, sealedHeader.length, true);
+    this.#reserve(sealedHeader.length + TRAILER_BYTES);
+    const buffer = this.#buffer;
+    buffer.set(sealedHeader, offset);
+    const end = offset + sealedHeader.length + TRAILER_BYTES;
+    new DataView(buffer.buffer).setUint32(end - TRAILER_BYTES, sealedHeader.length, true);
+    const bytes = buffer.subarray(0, end);
     return { id: sha256Hex(bytes), bytes, entries };
   }
 }
