@@ -9,6 +9,7 @@
  * @module
  */
 
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { AlreadyExistsError, BackendError, NotFoundError } from "../errors.ts";
 import {
@@ -50,6 +51,11 @@ export class LocalBackend implements Backend {
   readonly location: string;
   #root: string;
   #hardLinks: boolean;
+  /**
+   * Open descriptors of recently read data files, most recent last. Packs never change once stored,
+   * so a restore reading many blobs of one pack opens it once instead of once per blob.
+   */
+  #openPacks = new Map<string, number>();
 
   private constructor(root: string, options: LocalBackendOptions) {
     this.#root = root;
@@ -118,6 +124,9 @@ export class LocalBackend implements Backend {
    */
   async get(handle: Handle, range?: ByteRange): Promise<Uint8Array> {
     if (range !== undefined) checkRange(range);
+    if (range !== undefined && range.length > 0 && handle.kind === "data") {
+      return this.#readPackRange(handle, range);
+    }
     const relative = this.#relative(handle);
     const path = join(this.#root, relative);
     const action = `Cannot read "${relative}" in "${this.#root}"`;
@@ -252,6 +261,7 @@ export class LocalBackend implements Backend {
    */
   async delete(handle: Handle): Promise<void> {
     const relative = this.#relative(handle);
+    this.#forget(relative);
     try {
       await Deno.remove(join(this.#root, relative));
     } catch (error) {
@@ -260,9 +270,52 @@ export class LocalBackend implements Backend {
     }
   }
 
-  /** Nothing to release: every call opens and closes its own files. */
+  /** Closes the descriptors kept open for ranged reads. */
   close(): Promise<void> {
+    for (const fd of this.#openPacks.values()) closeSync(fd);
+    this.#openPacks.clear();
     return Promise.resolve();
+  }
+
+  /** A ranged read of a pack through a cached descriptor: one pread, no open, seek or close. */
+  #readPackRange(handle: Handle, range: ByteRange): Uint8Array {
+    const relative = this.#relative(handle);
+    const action = `Cannot read "${relative}" in "${this.#root}"`;
+    let fd = this.#openPacks.get(relative);
+    try {
+      if (fd === undefined) {
+        fd = openSync(join(this.#root, relative), "r");
+        if (this.#openPacks.size >= OPEN_PACKS) {
+          const [oldest, oldFd] = this.#openPacks.entries().next().value!;
+          this.#openPacks.delete(oldest);
+          closeSync(oldFd);
+        }
+      } else {
+        this.#openPacks.delete(relative); // re-inserted below as the most recent
+      }
+      this.#openPacks.set(relative, fd);
+      const buffer = new Uint8Array(range.length);
+      let filled = 0;
+      while (filled < range.length) {
+        const read = readSync(fd, buffer, filled, range.length - filled, range.offset + filled);
+        if (read === 0) throw truncated(action, range, fstatSync(fd).size);
+        filled += read;
+      }
+      return buffer;
+    } catch (error) {
+      if (error instanceof BackendError) throw error;
+      if ((error as { code?: string }).code === "ENOENT") {
+        throw new NotFoundError(`${action}: it does not exist`);
+      }
+      throw backendError(action, error);
+    }
+  }
+
+  #forget(relative: string): void {
+    const fd = this.#openPacks.get(relative);
+    if (fd === undefined) return;
+    this.#openPacks.delete(relative);
+    closeSync(fd);
   }
 
   /**
@@ -411,6 +464,9 @@ function backendError(action: string, error: unknown): BackendError {
     (error instanceof Error ? error.message : String(error));
   return new BackendError(`${action}: ${reason}`, { permanent, cause: error });
 }
+
+/** Pack descriptors kept open for ranged reads. */
+const OPEN_PACKS = 16;
 
 /** The error for a read that needs bytes past the end of a file. */
 function truncated(action: string, range: ByteRange, size: number): BackendError {

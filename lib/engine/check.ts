@@ -6,11 +6,9 @@
  * @module
  */
 
-import { sha256Hex } from "../crypto/mod.ts";
 import { describeError } from "../errors.ts";
-import { decodeBlob } from "../repo/blob.ts";
-import { readPackHeader } from "../repo/pack.ts";
-import type { Repository, SnapshotEntry } from "../repo/repository.ts";
+import { mapLimit, type Repository, type SnapshotEntry } from "../repo/repository.ts";
+import type { VerifyRequest, VerifyResponse } from "./_verify_worker.ts";
 
 /** Options of {@link check}. */
 export interface CheckOptions {
@@ -71,14 +69,23 @@ export async function check(repository: Repository, options: CheckOptions = {}):
     const packs = [...indexed].filter((p) => stored.has(p));
     const fraction = options.readDataSubset ?? 1;
     const chosen = fraction >= 1 ? packs : packs.filter(() => Math.random() < fraction);
-    for (const pack of chosen) {
-      const problem = await verifyPack(repository, pack, badBlobs);
-      result.packsRead++;
-      options.onProgress?.(`read ${result.packsRead}/${chosen.length} packs`);
-      if (problem) {
-        result.errors.push(`pack ${pack}: ${problem}`);
+    const workers = navigator.hardwareConcurrency ?? 2;
+    const verifier = new PackVerifier(workers);
+    try {
+      // One pack per worker, plus one being read: each pack is 16 MiB of memory.
+      const problems = await mapLimit(chosen, workers + 1, async (pack) => {
+        const problem = await verifyPack(repository, verifier, pack, badBlobs);
+        result.packsRead++;
+        options.onProgress?.(`read ${result.packsRead}/${chosen.length} packs`);
+        return problem;
+      });
+      chosen.forEach((pack, i) => {
+        if (!problems[i]) return;
+        result.errors.push(`pack ${pack}: ${problems[i]}`);
         result.damagedPacks.push(pack);
-      }
+      });
+    } finally {
+      verifier.close();
     }
   }
 
@@ -107,31 +114,64 @@ export async function check(repository: Repository, options: CheckOptions = {}):
  * the blobs that fail (all of them when the pack cannot be read) are added to `badBlobs`: a damaged
  * header or one damaged blob leaves the pack's other blobs restorable.
  */
+/** Verifies packs on every core: the main thread reads them, workers hash and decrypt. */
+class PackVerifier {
+  #workers: Worker[] = [];
+  #idle: Worker[] = [];
+  #waiting: (() => void)[] = [];
+  #pending = new Map<string, (response: VerifyResponse) => void>();
+
+  constructor(count: number) {
+    for (let i = 0; i < count; i++) {
+      const worker = new Worker(new URL("./_verify_worker.ts", import.meta.url), { type: "module" });
+      worker.onmessage = (event: MessageEvent<VerifyResponse>) => {
+        this.#pending.get(event.data.pack)?.(event.data);
+        this.#pending.delete(event.data.pack);
+        this.#release(worker);
+      };
+      this.#workers.push(worker);
+      this.#idle.push(worker);
+    }
+  }
+
+  #release(worker: Worker): void {
+    this.#idle.push(worker);
+    this.#waiting.shift()?.();
+  }
+
+  /** Hands one pack to a free worker (waiting for one first) and resolves with its verdict. */
+  async verify(request: VerifyRequest): Promise<VerifyResponse> {
+    while (this.#idle.length === 0) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    const worker = this.#idle.pop()!;
+    return await new Promise((resolve) => {
+      this.#pending.set(request.pack, resolve);
+      worker.postMessage(request, [request.bytes.buffer as ArrayBuffer]);
+    });
+  }
+
+  close(): void {
+    for (const worker of this.#workers) worker.terminate();
+  }
+}
+
+/** Reads one pack and has it verified; returns the problem or undefined. */
 async function verifyPack(
   repository: Repository,
+  verifier: PackVerifier,
   pack: string,
   badBlobs: Set<string>,
 ): Promise<string | undefined> {
+  const entries = [...(repository.index.packEntries(pack) ?? [])];
   let bytes: Uint8Array;
   try {
     bytes = await repository.backend.get({ kind: "data", name: pack });
   } catch (error) {
-    for (const entry of repository.index.packEntries(pack) ?? []) badBlobs.add(entry.id);
+    for (const entry of entries) badBlobs.add(entry.id);
     return `cannot be read: ${describeError(error)}`;
   }
-  const problems: string[] = [];
-  if (sha256Hex(bytes) !== pack) problems.push("content does not match its name (SHA-256)");
-  const header = readPackHeader(repository.keys.encrypt, bytes);
-  if (!header) problems.push("header is damaged");
-  for (const entry of repository.index.packEntries(pack) ?? []) {
-    const sealed = bytes.subarray(entry.offset, entry.offset + entry.length);
-    const plain = sealed.length === entry.length ? decodeBlob(repository.keys.encrypt, sealed) : undefined;
-    if (!plain || plain.length !== entry.rawLength || repository.blobId(plain) !== entry.id) {
-      badBlobs.add(entry.id);
-      problems.push(`blob ${entry.id.slice(0, 12)} is damaged`);
-    }
-  }
-  return problems.length > 0 ? problems.join("; ") : undefined;
+  const verdict = await verifier.verify({ keys: repository.keys, pack, bytes, entries });
+  for (const id of verdict.badBlobs) badBlobs.add(id);
+  return verdict.problems.length > 0 ? verdict.problems.join("; ") : undefined;
 }
 
 /**

@@ -63,6 +63,9 @@ export async function restore(repository: Repository, options: RestoreOptions): 
   const hardLinks = new Map<string, string>();
   const slots = new Slots(FILES_IN_FLIGHT);
   const zeroBlobs = new Set<string>();
+  /** Folders this run created: nothing can exist in them yet, so their entries need no checks. */
+  const freshFolders = new Set<string>();
+  const exists = (path: string) => freshFolders.has(folderOf(path)) ? undefined : lstatOrUndefined(path);
 
   // Find the starting point: the whole snapshot or one path inside it.
   let startTree = options.tree;
@@ -120,19 +123,17 @@ export async function restore(repository: Repository, options: RestoreOptions): 
   const restoreFolder = async (node: TreeNode, path: string, snapshotPath: string, forced: boolean) => {
     const tree: Tree = node.subtree ? await repository.loadTree(node.subtree) : { nodes: [] };
     assertUniqueNames(tree, snapshotPath);
-    let existed = true;
-    try {
-      const info = Deno.lstatSync(path);
-      if (!info.isDirectory) {
-        if (!options.overwrite) throw new UserError(`${path} exists and is not a folder (use --overwrite)`);
-        Deno.removeSync(path, { recursive: true });
-        existed = false;
-      }
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    const info = exists(path);
+    let existed = info !== undefined;
+    if (info && !info.isDirectory) {
+      if (!options.overwrite) throw new UserError(`${path} exists and is not a folder (use --overwrite)`);
+      Deno.removeSync(path, { recursive: true });
       existed = false;
     }
-    if (!existed) Deno.mkdirSync(path, { mode: 0o700 });
+    if (!existed) {
+      Deno.mkdirSync(path, { mode: 0o700 });
+      freshFolders.add(path);
+    }
     let any = forced;
     const inFlight: Promise<boolean>[] = [];
     for (const child of tree.nodes) {
@@ -159,7 +160,7 @@ export async function restore(repository: Repository, options: RestoreOptions): 
   const restoreFile = async (node: TreeNode, path: string) => {
     const linkKey = node.links && node.links > 1 ? `${node.device}:${node.inode}` : undefined;
     const linkedTo = linkKey ? hardLinks.get(linkKey) : undefined;
-    const existing = lstatOrUndefined(path);
+    const existing = exists(path);
     if (existing) {
       if (existing.isFile && existing.size === (node.size ?? 0) && existing.mtime?.getTime() === node.mtime) {
         // Already restored (a resumed restore).
@@ -178,16 +179,14 @@ export async function restore(repository: Repository, options: RestoreOptions): 
       return;
     }
     const partial = `${folderOf(path)}/${partialName(node.name)}`;
-    try {
-      Deno.removeSync(partial);
-    } catch {
-      // none left by an earlier run
-    }
+    // An interrupted earlier run may have left its partial copy.
+    if (exists(partial)) await Deno.remove(partial);
     // createNew is O_CREAT | O_EXCL: it never follows a symlink planted at that name.
     const file = await Deno.open(partial, { write: true, createNew: true, mode: 0o600 });
     let complete = false;
     try {
       let position = 0;
+      let fileOffset = 0;
       for (const id of node.content ?? []) {
         const location = repository.index.lookup(id);
         if (zeroBlobs.has(id) && location) {
@@ -198,13 +197,14 @@ export async function restore(repository: Repository, options: RestoreOptions): 
         if (isAllZero(data)) {
           zeroBlobs.add(id);
         } else {
-          await file.seek(position, Deno.SeekMode.Start);
+          if (fileOffset !== position) await file.seek(position, Deno.SeekMode.Start);
           let written = 0;
           while (written < data.length) written += await file.write(data.subarray(written));
+          fileOffset = position + data.length;
         }
         position += data.length;
       }
-      await file.truncate(position);
+      if (fileOffset !== position) await file.truncate(position); // a trailing hole
       result.bytes += position;
       complete = true;
     } finally {
@@ -219,7 +219,7 @@ export async function restore(repository: Repository, options: RestoreOptions): 
   };
 
   const restoreSymlink = (node: TreeNode, path: string) => {
-    const existing = lstatOrUndefined(path);
+    const existing = exists(path);
     if (existing) {
       if (existing.isSymlink && Deno.readLinkSync(path) === node.target) {
         result.skipped++;
