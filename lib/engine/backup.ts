@@ -88,15 +88,18 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
   const parent = await findParent(repository, options);
   const stats = emptySnapshotStats();
   const sink = new PackSink(repository);
-  const pool = options.dryRun ? undefined : new ChunkPool({
-    workers: options.workers ?? navigator.hardwareConcurrency ?? 2,
-    encryptKey: repository.keys.encrypt,
-    idKey: repository.keys.id,
-    chunkerKey: repository.keys.chunker,
-    params: repository.config.chunker,
-    level: 3,
-    known: buildSharedIdSet(repository.index.blobIds(), repository.index.size),
-  }, sink);
+  // Started with the first file that must be read: a backup where nothing changed needs no workers.
+  let pool: ChunkPool | undefined;
+  const startPool = () =>
+    new ChunkPool({
+      workers: options.workers ?? navigator.hardwareConcurrency ?? 2,
+      encryptKey: repository.keys.encrypt,
+      idKey: repository.keys.id,
+      chunkerKey: repository.keys.chunker,
+      params: repository.config.chunker,
+      level: 3,
+      known: buildSharedIdSet(repository.index.blobIds(), repository.index.size),
+    }, sink);
 
   const context: WalkContext = {
     matcher: new ExcludeMatcher(options.plan),
@@ -129,8 +132,8 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     notice: warn,
     slots: new Slots(FILES_IN_FLIGHT),
   };
-  if (pool) {
-    context.chunk = (path, size, mtime) => pool.chunkFile(path, size, mtime);
+  if (!options.dryRun) {
+    context.chunk = (path, size, mtime) => (pool ??= startPool()).chunkFile(path, size, mtime);
   }
 
   let rootTree: string;
