@@ -212,7 +212,7 @@ export async function restore(repository: Repository, options: RestoreOptions): 
       // A file that cannot be restored completely leaves nothing behind, not even its partial copy.
       if (!complete) await Deno.remove(partial);
     }
-    await applyMetadata(node, partial);
+    await applyMetadata(node, partial, freshFolders.has(folderOf(path)));
     await Deno.rename(partial, path);
     if (linkKey) hardLinks.set(linkKey, path);
     result.files++;
@@ -286,8 +286,14 @@ function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
   }
 }
 
-async function applyMetadata(node: TreeNode, path: string): Promise<void> {
-  if (IS_ROOT) await Deno.chown(path, node.uid, node.gid);
+/**
+ * Sets owner (as root), mode and times. `ownedByRoot`: the entry was just created by root in a folder
+ * of ours (mode 0700, no setgid), so it already belongs to 0:0 and needs no chown for a root-owned node.
+ */
+async function applyMetadata(node: TreeNode, path: string, ownedByRoot = false): Promise<void> {
+  if (IS_ROOT && !(ownedByRoot && node.uid === 0 && node.gid === 0)) {
+    await Deno.chown(path, node.uid, node.gid);
+  }
   await Deno.chmod(path, node.mode);
   await Deno.utime(path, node.mtime / 1000, node.mtime / 1000);
 }
