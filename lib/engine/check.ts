@@ -8,6 +8,7 @@
 
 import { describeError } from "../errors.ts";
 import { mapLimit, type Repository, type SnapshotEntry } from "../repo/repository.ts";
+import { isSafeName } from "../repo/types.ts";
 import type { VerifyRequest, VerifyResponse } from "./_verify_worker.ts";
 
 /** Options of {@link check}. */
@@ -197,8 +198,22 @@ async function walkTree(
   let clean = true;
   try {
     const tree = await repository.loadTree(treeId);
+    const names = new Set<string>();
     for (const node of tree.nodes) {
       const nodePath = `${path}/${node.name}`;
+      // Restore refuses these; check says so before anyone needs the snapshot.
+      if (!isSafeName(node.name)) {
+        errors.push(
+          `${path || "/"}: unsafe name ${JSON.stringify(node.name)} in folder listing ${treeId.slice(0, 12)}`,
+        );
+        clean = false;
+        continue;
+      }
+      if (names.has(node.name)) {
+        errors.push(`${path || "/"}: folder listing ${treeId.slice(0, 12)} lists "${node.name}" twice`);
+        clean = false;
+      }
+      names.add(node.name);
       if (node.type === "dir" && node.subtree) {
         if (!(await walkTree(repository, node.subtree, nodePath, badBlobs, seen, affected, errors))) {
           clean = false;

@@ -11,7 +11,7 @@ import ignore from "ignore";
 import { sha256Hex } from "../crypto/mod.ts";
 import { describeError, IntegrityError, UserError } from "../errors.ts";
 import type { Repository } from "../repo/repository.ts";
-import type { Tree, TreeNode } from "../repo/types.ts";
+import { isSafeName, type Tree, type TreeNode } from "../repo/types.ts";
 import { Slots } from "./_slots.ts";
 
 /** Options of {@link restore}. */
@@ -242,11 +242,6 @@ export async function restore(repository: Repository, options: RestoreOptions): 
     for (const node of tree.nodes) await restoreNode(node, target, `/${node.name}`, false);
   }
   return result;
-}
-
-/** A name that is one path component: no separators, not `.`/`..`, not empty, no NUL. */
-export function isSafeName(name: string): boolean {
-  return name !== "" && name !== "." && name !== ".." && !name.includes("/") && !name.includes("\0");
 }
 
 /** Two entries with one name could let a symlink redirect the other's contents: refuse the tree. */

@@ -86,3 +86,11 @@ export interface TreeNode {
 export interface Tree {
   nodes: TreeNode[];
 }
+
+/**
+ * A name that is one path component: no separators, not `.`/`..`, not empty, no NUL. Anything else in a
+ * tree is damage or an attack (docs/format.md#restore-safety).
+ */
+export function isSafeName(name: string): boolean {
+  return name !== "" && name !== "." && name !== ".." && !name.includes("/") && !name.includes("\0");
+}
