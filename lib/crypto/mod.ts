@@ -1,7 +1,7 @@
 /**
  * Cryptographic primitives of the repository format (docs/format.md#encryption): ChaCha20-Poly1305
- * sealing, keyed blob ids (HMAC-SHA256), SHA-256 file ids and the scrypt key derivation. A leaf module:
- * it imports nothing else of kept's.
+ * sealing, keyed blob ids (HMAC-SHA256), SHA-256 file ids and the scrypt key derivation. It imports
+ * nothing else of kept's but lib/memory.ts.
  *
  * @module
  */
@@ -14,6 +14,7 @@ import {
   randomBytes as nodeRandomBytes,
   scrypt,
 } from "node:crypto";
+import { discard } from "../memory.ts";
 
 /** Bytes of a ChaCha20-Poly1305 nonce. */
 export const NONCE_BYTES = 12;
@@ -32,23 +33,30 @@ export function randomBytes(length: number): Uint8Array {
  * `parts` are concatenated as the plaintext, so callers can prepend a header without copying.
  */
 export function seal(key: Uint8Array, ...parts: Uint8Array[]): Uint8Array {
+  let length = SEAL_OVERHEAD;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  sealInto(key, out, parts);
+  return out;
+}
+
+/** {@link seal} into `out`, which must be exactly SEAL_OVERHEAD bytes longer than the parts together. */
+export function sealInto(key: Uint8Array, out: Uint8Array, parts: readonly Uint8Array[]): void {
   const nonce = nodeRandomBytes(NONCE_BYTES);
   const cipher = createCipheriv("chacha20-poly1305", key, nonce, { authTagLength: TAG_BYTES });
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(NONCE_BYTES + length + TAG_BYTES);
   out.set(nonce, 0);
   let offset = NONCE_BYTES;
   for (const part of parts) {
     const encrypted = cipher.update(part);
     out.set(encrypted, offset);
     offset += encrypted.length;
+    discard(encrypted);
   }
   const final = cipher.final();
   out.set(final, offset);
   offset += final.length;
+  if (offset + TAG_BYTES !== out.length) throw new RangeError("sealInto: output length does not match");
   out.set(cipher.getAuthTag(), offset);
-  return out;
 }
 
 /** Decrypts a sealed message; returns undefined when it was tampered with or the key is wrong. */

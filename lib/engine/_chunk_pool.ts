@@ -2,6 +2,8 @@
 
 import type { ChunkerSetup, FileJob, ToMain, ToWorker } from "./_chunk_protocol.ts";
 import type { PackSink } from "./_pack_sink.ts";
+import { discard } from "../memory.ts";
+import { createRing, RingReader } from "./_blob_ring.ts";
 
 /** What reading one file produced. */
 export interface ChunkedFile {
@@ -30,6 +32,7 @@ interface Job {
 interface WorkerEntry {
   worker: Worker;
   running: Map<number, Job>;
+  ring: RingReader;
 }
 
 /** A pool of chunking workers bound to one pack sink. */
@@ -40,7 +43,6 @@ export class ChunkPool {
   #queueHead = 0;
   #nextJob = 0;
   #sink: PackSink;
-  #credits: Int32Array;
   #pendingAdds: Promise<void> = Promise.resolve();
   #dispatchScheduled = false;
 
@@ -49,12 +51,11 @@ export class ChunkPool {
     sink: PackSink,
   ) {
     this.#sink = sink;
-    const credits = new SharedArrayBuffer(4 * options.workers);
-    this.#credits = new Int32Array(credits);
     for (let slot = 0; slot < options.workers; slot++) {
       const worker = new Worker(new URL("./_chunk_worker.ts", import.meta.url), { type: "module" });
-      const entry: WorkerEntry = { worker, running: new Map<number, Job>() };
-      worker.onmessage = (event: MessageEvent<ToMain>) => this.#receive(slot, entry.running, event.data);
+      const ring = createRing();
+      const entry: WorkerEntry = { worker, running: new Map<number, Job>(), ring: new RingReader(ring) };
+      worker.onmessage = (event: MessageEvent<ToMain>) => this.#receive(entry, event.data);
       worker.onerror = (event) => {
         event.preventDefault();
         for (const job of entry.running.values()) {
@@ -63,7 +64,7 @@ export class ChunkPool {
         entry.running.clear();
       };
       const { workers: _, ...setup } = options;
-      const init: ToWorker = { ...setup, type: "init", credits, slot };
+      const init: ToWorker = { ...setup, type: "init", ring };
       worker.postMessage(init);
       this.#workers.push(entry);
     }
@@ -114,15 +115,17 @@ export class ChunkPool {
     }
   }
 
-  #receive(slot: number, running: Map<number, Job>, message: ToMain): void {
+  #receive(entry: WorkerEntry, message: ToMain): void {
+    const { ring, running } = entry;
     for (const blob of message.blobs) {
-      const release = () => {
-        Atomics.sub(this.#credits, slot, blob.credit);
-        Atomics.notify(this.#credits, slot);
-      };
+      // The sink copies the blob into a pack before it calls release, in the order of adds, which is
+      // the order the worker wrote its ring in.
+      const [sealed, release] = "slice" in blob
+        ? [ring.view(blob.slice), () => ring.release(blob.slice)]
+        : [blob.sealed, () => discard(blob.sealed)];
       // Keep the sink's order of adds; a failure surfaces through the files' promises below.
       this.#pendingAdds = this.#pendingAdds.then(() =>
-        this.#sink.add("data", blob.id, blob.sealed, blob.rawLength, release)
+        this.#sink.add("data", blob.id, sealed, blob.rawLength, release)
       );
     }
     if (message.done.length === 0) return;

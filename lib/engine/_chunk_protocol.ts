@@ -3,6 +3,7 @@
 // than reading the files.
 
 import type { ChunkerParams } from "../chunker/mod.ts";
+import type { RingBuffers, RingSlice } from "./_blob_ring.ts";
 
 /** One file to read. */
 export interface FileJob {
@@ -27,19 +28,15 @@ export interface ChunkerSetup {
 export type ToWorker =
   | ChunkerSetup & {
     type: "init";
-    /** One Int32 per worker: KiB of sealed data sent but not yet stored. */
-    credits: SharedArrayBuffer;
-    slot: number;
+    /** Where this worker puts sealed blobs for the main thread. */
+    ring: RingBuffers;
   }
   | { type: "files"; files: FileJob[] };
 
-/** A new blob, sealed. `credit` is its size in KiB for back-pressure. */
-export interface SealedBlob {
-  id: Uint8Array;
-  sealed: Uint8Array;
-  rawLength: number;
-  credit: number;
-}
+/** A new blob, sealed: in the worker's ring, or (when too large for it) in a buffer of its own. */
+export type SealedBlob =
+  & { id: Uint8Array; rawLength: number }
+  & ({ slice: RingSlice } | { sealed: Uint8Array });
 
 /** The outcome of one file. */
 export type FileDone =

@@ -4,15 +4,14 @@
 /// <reference lib="deno.worker" />
 
 import { Chunker, gearTable } from "../chunker/mod.ts";
-import { blobIdBytes, toHex } from "../crypto/mod.ts";
-import { encodeBlob } from "../repo/blob.ts";
+import { blobIdBytes, seal, SEAL_OVERHEAD, sealInto, toHex } from "../crypto/mod.ts";
+import { encodeBlobParts } from "../repo/blob.ts";
+import { RING_BYTES, RingWriter } from "./_blob_ring.ts";
 import { SharedIdSet } from "./_shared_id_set.ts";
 import type { FileDone, SealedBlob, ToMain, ToWorker } from "./_chunk_protocol.ts";
 
-/** Sealed bytes (KiB) this worker may have in flight before it waits for the main thread to store them. */
-const CREDIT_LIMIT_KIB = 8 * 1024;
-/** Blobs are sent in batches of about this many bytes. */
-const BATCH_BYTES = 4 * 1024 * 1024;
+/** Blobs are sent in batches of about this many bytes: a quarter ring keeps both sides busy. */
+const BATCH_BYTES = RING_BYTES / 4;
 
 /** Blobs sealed but not yet sent. */
 let outbox: SealedBlob[] = [];
@@ -25,8 +24,7 @@ let state: {
   maxSize: number;
   level: number;
   known: SharedIdSet;
-  credits: Int32Array;
-  slot: number;
+  ring: RingWriter;
   buffer: Uint8Array;
   /** Ids this worker already sent during this run. */
   sent: Set<string>;
@@ -42,8 +40,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       maxSize: message.params.maxSize,
       level: message.level,
       known: new SharedIdSet(message.known),
-      credits: new Int32Array(message.credits),
-      slot: message.slot,
+      ring: new RingWriter(message.ring),
       buffer: new Uint8Array(2 * message.params.maxSize),
       sent: new Set(),
     };
@@ -76,21 +73,14 @@ function processFile(
   }
 }
 
-/** Sends the blobs collected so far (and the files they complete), then waits for credit if needed. */
+/** Sends the blobs collected so far and the files they complete. */
 function flush(done: FileDone[]): void {
-  const s = state!;
   const blobs = outbox;
-  const credit = blobs.reduce((sum, blob) => sum + blob.credit, 0);
   outbox = [];
   outboxBytes = 0;
   const message: ToMain = { type: "results", blobs, done };
-  self.postMessage(message, blobs.map((blob) => blob.sealed.buffer as ArrayBuffer));
-  // Back-pressure: wait while the main thread has too much of our data not yet stored.
-  let pending = Atomics.add(s.credits, s.slot, credit) + credit;
-  while (pending > CREDIT_LIMIT_KIB) {
-    Atomics.wait(s.credits, s.slot, pending, 1000);
-    pending = Atomics.load(s.credits, s.slot);
-  }
+  const own = blobs.flatMap((blob) => "sealed" in blob ? [blob.sealed.buffer as ArrayBuffer] : []);
+  self.postMessage(message, own);
 }
 
 function chunkFile(
@@ -142,9 +132,18 @@ function storeChunk(s: NonNullable<typeof state>, chunk: Uint8Array): string {
   const hex = toHex(id);
   if (s.known.has(id) || s.sent.has(hex)) return hex;
   s.sent.add(hex);
-  const sealed = encodeBlob(s.encryptKey, chunk, s.level);
-  outbox.push({ id, sealed, rawLength: chunk.length, credit: Math.ceil(sealed.length / 1024) });
-  outboxBytes += sealed.length;
+  const parts = encodeBlobParts(chunk, s.level);
+  let length = SEAL_OVERHEAD;
+  for (const part of parts) length += part.length;
+  if (RingWriter.tooLarge(length)) {
+    outbox.push({ id, rawLength: chunk.length, sealed: seal(s.encryptKey, ...parts) });
+  } else {
+    // A full ring waits for the main thread, which must first have the blobs that fill it.
+    const slice = s.ring.reserve(length, () => outbox.length > 0 && flush([]));
+    sealInto(s.encryptKey, s.ring.bytes.subarray(slice.offset, slice.offset + length), parts);
+    outbox.push({ id, rawLength: chunk.length, slice });
+  }
+  outboxBytes += length;
   if (outboxBytes >= BATCH_BYTES) flush([]);
   return hex;
 }

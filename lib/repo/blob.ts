@@ -5,8 +5,10 @@
  * @module
  */
 
-import { constants, zstdCompressSync, zstdDecompressSync } from "node:zlib";
+import { zstdDecompressSync } from "node:zlib";
 import { open, seal } from "../crypto/mod.ts";
+import { discard } from "../memory.ts";
+import { ZstdCompressor } from "./zstd.ts";
 
 /** What a blob holds: file content or a serialized tree. */
 export type BlobType = "data" | "tree";
@@ -25,7 +27,14 @@ export const DEFAULT_COMPRESSION_LEVEL = 3;
 /** Data that does not shrink to this fraction is stored raw: decompressing it would cost for nothing. */
 const WORTH_COMPRESSING = 0.97;
 
-const zstdOptions = (level: number) => ({ params: { [constants.ZSTD_c_compressionLevel]: level } });
+/** One compressor per level and thread: encodeBlob seals each result before it compresses the next. */
+const compressors = new Map<number, ZstdCompressor>();
+
+function compressor(level: number): ZstdCompressor {
+  let found = compressors.get(level);
+  if (!found) compressors.set(level, found = new ZstdCompressor(level));
+  return found;
+}
 
 /** Chunks above this size are probed before zstd sees all of them. */
 const PROBE_ABOVE = 256 * 1024;
@@ -38,7 +47,23 @@ const PROBE_BYTES = 64 * 1024;
 function looksCompressible(plaintext: Uint8Array): boolean {
   if (plaintext.length <= PROBE_ABOVE) return true;
   const sample = plaintext.subarray(0, PROBE_BYTES);
-  return zstdCompressSync(sample, zstdOptions(1)).length < PROBE_BYTES * WORTH_COMPRESSING;
+  return compressor(1).compress(sample, Math.floor(PROBE_BYTES * WORTH_COMPRESSING)) !== undefined;
+}
+
+/**
+ * The plaintext of a sealed blob as parts: the encoding byte and the body, compressed when that saves
+ * space. `level` 0 disables compression. The body may be a view of a reused buffer: seal it before the
+ * next call.
+ */
+export function encodeBlobParts(plaintext: Uint8Array, level = DEFAULT_COMPRESSION_LEVEL): Uint8Array[] {
+  if (level > 0 && plaintext.length >= 64 && looksCompressible(plaintext)) {
+    const compressed = compressor(level).compress(
+      plaintext,
+      Math.floor(plaintext.length * WORTH_COMPRESSING),
+    );
+    if (compressed) return [Uint8Array.of(ZSTD), compressed];
+  }
+  return [Uint8Array.of(RAW), plaintext];
 }
 
 /** Seals a blob, compressing it when that saves space. `level` 0 disables compression. */
@@ -47,13 +72,7 @@ export function encodeBlob(
   plaintext: Uint8Array,
   level = DEFAULT_COMPRESSION_LEVEL,
 ): Uint8Array {
-  if (level > 0 && plaintext.length >= 64 && looksCompressible(plaintext)) {
-    const compressed = zstdCompressSync(plaintext, zstdOptions(level));
-    if (compressed.length < plaintext.length * WORTH_COMPRESSING) {
-      return seal(key, Uint8Array.of(ZSTD), compressed);
-    }
-  }
-  return seal(key, Uint8Array.of(RAW), plaintext);
+  return seal(key, ...encodeBlobParts(plaintext, level));
 }
 
 /** Opens a sealed blob; returns undefined when authentication fails or the encoding is unknown. */
@@ -68,6 +87,8 @@ export function decodeBlob(key: Uint8Array, sealed: Uint8Array): Uint8Array | un
       return new Uint8Array(out.buffer, out.byteOffset, out.length);
     } catch {
       return undefined;
+    } finally {
+      discard(opened);
     }
   }
   return undefined;

@@ -1,4 +1,5 @@
-// The layers point one way (STYLE.md): cli → plan/engine → repo → backends; chunker and crypto are leaves.
+// The layers point one way (STYLE.md): cli → plan/engine → repo → backends; chunker and crypto are leaves
+// (crypto uses only memory.ts, a leaf helper).
 
 import assert from "node:assert/strict";
 
@@ -7,11 +8,21 @@ const LIB = new URL("../../lib/", import.meta.url).pathname;
 /** Which of our folders each folder may import. */
 const ALLOWED: Record<string, string[]> = {
   chunker: [],
-  crypto: [],
+  crypto: ["memory.ts"],
   backends: ["errors.ts"],
   plan: [],
-  repo: ["crypto", "backends", "errors.ts", "version.ts"],
-  engine: ["repo", "crypto", "chunker", "backends", "plan", "errors.ts", "version.ts", "secrets.ts"],
+  repo: ["crypto", "backends", "errors.ts", "version.ts", "memory.ts"],
+  engine: [
+    "repo",
+    "crypto",
+    "chunker",
+    "backends",
+    "plan",
+    "errors.ts",
+    "version.ts",
+    "secrets.ts",
+    "memory.ts",
+  ],
   cli: ["engine", "repo", "plan", "errors.ts", "version.ts", "secrets.ts", "backends"],
 };
 

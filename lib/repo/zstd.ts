@@ -1,0 +1,97 @@
+/**
+ * zstd compression into one buffer that is reused from call to call.
+ *
+ * node:zlib's one-shot functions set up a fresh zstd context (megabytes of tables) and fresh output
+ * buffers for every call; per 1 MiB chunk that is a sixth of the compression time and most of the
+ * garbage a backup makes. Here one context lives as long as the object, and output goes into one buffer. The reuse relies on the handle inside Deno's node:zlib stream classes (`_handle`,
+ * `_writeState`: the same shape as Node's own binding); where it is missing, the one-shot functions
+ * are used instead, and a test says so (tests/repo/zstd_test.ts).
+ *
+ * @module
+ */
+
+import { constants, createZstdCompress, zstdCompressSync } from "node:zlib";
+
+/** The parts of node:zlib's native handle used here. */
+interface ZstdHandle {
+  writeSync(
+    flush: number,
+    input: Uint8Array,
+    inputOffset: number,
+    inputLength: number,
+    output: Uint8Array,
+    outputOffset: number,
+    outputLength: number,
+  ): void;
+  reset(): void;
+}
+
+interface HandleOwner {
+  _handle?: ZstdHandle;
+  /** [output bytes left, input bytes left] after each writeSync. */
+  _writeState?: Uint32Array;
+}
+
+function reusableHandle(owner: HandleOwner): { handle: ZstdHandle; state: Uint32Array } | undefined {
+  const handle = owner._handle;
+  const state = owner._writeState;
+  if (typeof handle?.writeSync !== "function" || typeof handle.reset !== "function") return undefined;
+  if (!(state instanceof Uint32Array) || state.length < 2) return undefined;
+  return { handle, state };
+}
+
+/**
+ * Compresses one whole input as a single frame. Returns the output length, or undefined when the output
+ * does not fit in `limit` bytes. The handle is ready for the next frame either way.
+ */
+function runFrame(
+  native: { handle: ZstdHandle; state: Uint32Array },
+  input: Uint8Array,
+  output: Uint8Array,
+  limit: number,
+): number | undefined {
+  try {
+    native.handle.writeSync(constants.ZSTD_e_end, input, 0, input.length, output, 0, limit);
+    const [outputLeft, inputLeft] = native.state;
+    // Output space left over means the frame was finished; none left means it may not have been.
+    return outputLeft! > 0 && inputLeft === 0 ? limit - outputLeft! : undefined;
+  } finally {
+    native.handle.reset();
+  }
+}
+
+/** Compresses chunks with one zstd context and one output buffer. */
+export class ZstdCompressor {
+  readonly #level: number;
+  readonly #native: { handle: ZstdHandle; state: Uint32Array } | undefined;
+  #output = new Uint8Array(0);
+
+  constructor(level: number) {
+    this.#level = level;
+    const stream = createZstdCompress({ params: { [constants.ZSTD_c_compressionLevel]: level } });
+    this.#native = reusableHandle(stream as unknown as HandleOwner);
+  }
+
+  /** True when contexts and buffers are reused (false: Deno's node:zlib changed shape). */
+  get reuses(): boolean {
+    return this.#native !== undefined;
+  }
+
+  /**
+   * The compressed form of `input` if it is shorter than `limit` bytes, else undefined. The result is
+   * a view of this compressor's buffer: valid until the next call.
+   */
+  compress(input: Uint8Array, limit: number): Uint8Array | undefined {
+    if (!this.#native) {
+      const compressed = zstdCompressSync(input, {
+        params: { [constants.ZSTD_c_compressionLevel]: this.#level },
+      });
+      return compressed.length < limit
+        ? new Uint8Array(compressed.buffer, compressed.byteOffset, compressed.length)
+        : undefined;
+    }
+    if (this.#output.length < limit) this.#output = new Uint8Array(limit);
+    const length = runFrame(this.#native, input, this.#output, limit);
+    return length === undefined || length >= limit ? undefined : this.#output.subarray(0, length);
+  }
+}
