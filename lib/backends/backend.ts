@@ -52,6 +52,11 @@ export interface Backend {
   delete(handle: Handle): Promise<void>;
   /** Releases connections or handles. */
   close(): Promise<void>;
+  /**
+   * Where a file lies on this machine, for backends that keep files in a local folder: lets worker
+   * threads read packs themselves instead of through the main thread. Absent for remote storage.
+   */
+  localPath?(handle: Handle): string;
 }
 
 /** The path of a file inside the repository, relative to its root: `data/ab/abcdef…`, `snapshots/…`. */

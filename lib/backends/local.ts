@@ -122,6 +122,10 @@ export class LocalBackend implements Backend {
    * before the requested bytes.
    * @throws {RangeError} when the range is not made of non-negative integers (a bug in the caller).
    */
+  localPath(handle: Handle): string {
+    return join(this.#root, this.#relative(handle));
+  }
+
   async get(handle: Handle, range?: ByteRange): Promise<Uint8Array> {
     if (range !== undefined) checkRange(range);
     if (range !== undefined && range.length > 0 && handle.kind === "data") {

@@ -1,8 +1,9 @@
 // Verifies one whole pack file: its name (SHA-256), its header, and every blob the index places in it.
 // Pure and synchronous, so that check can run it on every core.
 
-import { blobIdBytes, sha256Hex, toHex } from "../crypto/mod.ts";
-import { decodeBlob } from "../repo/blob.ts";
+import { sha256Hex } from "../crypto/mod.ts";
+import { openBlob } from "../repo/blob.ts";
+import { discard } from "../memory.ts";
 import { type PackEntry, readPackHeader } from "../repo/pack.ts";
 
 /** The keys verification needs. */
@@ -30,10 +31,14 @@ export function verifyPackBytes(
   if (!readPackHeader(keys.encrypt, bytes)) problems.push("header is damaged");
   for (const entry of entries) {
     const sealed = bytes.subarray(entry.offset, entry.offset + entry.length);
-    const plain = sealed.length === entry.length ? decodeBlob(keys.encrypt, sealed) : undefined;
-    if (!plain || plain.length !== entry.rawLength || toHex(blobIdBytes(keys.id, plain)) !== entry.id) {
+    const plain = sealed.length === entry.length
+      ? openBlob(keys, entry.id, entry.rawLength, sealed)
+      : undefined;
+    if (!plain) {
       badBlobs.push(entry.id);
       problems.push(`blob ${entry.id.slice(0, 12)} is damaged`);
+    } else {
+      discard(new Uint8Array(plain.buffer as ArrayBuffer)); // its own buffer (decipher or zstd output)
     }
   }
   return { problems, badBlobs };

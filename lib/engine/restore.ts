@@ -12,6 +12,9 @@ import { sha256Hex } from "../crypto/mod.ts";
 import { describeError, IntegrityError, UserError } from "../errors.ts";
 import type { Repository } from "../repo/repository.ts";
 import { isSafeName, type Tree, type TreeNode } from "../repo/types.ts";
+import type { Handle } from "../backends/backend.ts";
+import type { BlobSource } from "./_restore_protocol.ts";
+import { RestorePool } from "./_restore_pool.ts";
 import { Slots } from "./_slots.ts";
 
 /** Options of {@link restore}. */
@@ -40,17 +43,35 @@ export interface RestoreResult {
 
 const PARTIAL_SUFFIX = ".kept-partial";
 const IS_ROOT = Deno.uid() === 0;
-/**
- * Files restored at once. Creating a file is a slow metadata operation on many file systems
- * (0.4 ms here); several in flight let the kernel overlap them.
- */
-const FILES_IN_FLIGHT = 16;
+/** Files handed to the workers at once: enough to keep each busy while the main thread walks trees. */
+const FILES_IN_FLIGHT = 128;
 
 /** Restores into `options.target`. Damaged data and unsafe names are reported as errors; the rest continues. */
 export async function restore(repository: Repository, options: RestoreOptions): Promise<RestoreResult> {
+  const backend = repository.backend;
+  if (!backend.localPath) throw new UserError(`Restoring from ${backend.location} is not supported yet`);
+  const localPath = backend.localPath.bind(backend);
   await repository.loadIndex();
-  // Ranged reads: restore order (by name) is not pack order, and whole-pack caching thrashes.
+  // Trees only: file contents are read by the workers.
   repository.cachePacks(0);
+  const pool = new RestorePool({
+    workers: navigator.hardwareConcurrency ?? 2,
+    encryptKey: repository.keys.encrypt,
+    idKey: repository.keys.id,
+  });
+  try {
+    return await restoreWith(repository, options, pool, localPath);
+  } finally {
+    pool.close();
+  }
+}
+
+async function restoreWith(
+  repository: Repository,
+  options: RestoreOptions,
+  pool: RestorePool,
+  localPath: (handle: Handle) => string,
+): Promise<RestoreResult> {
   const result: RestoreResult = { files: 0, dirs: 0, bytes: 0, skipped: 0, errors: [] };
   const fail = (message: string) => {
     result.errors.push(message);
@@ -62,7 +83,6 @@ export async function restore(repository: Repository, options: RestoreOptions): 
     : undefined;
   const hardLinks = new Map<string, string>();
   const slots = new Slots(FILES_IN_FLIGHT);
-  const zeroBlobs = new Set<string>();
   /** Folders this run created: nothing can exist in them yet, so their entries need no checks. */
   const freshFolders = new Set<string>();
   const exists = (path: string) => freshFolders.has(folderOf(path)) ? undefined : lstatOrUndefined(path);
@@ -180,40 +200,25 @@ export async function restore(repository: Repository, options: RestoreOptions): 
     }
     const partial = `${folderOf(path)}/${partialName(node.name)}`;
     // An interrupted earlier run may have left its partial copy.
-    if (exists(partial)) await Deno.remove(partial);
-    // createNew is O_CREAT | O_EXCL: it never follows a symlink planted at that name.
-    const file = await Deno.open(partial, { write: true, createNew: true, mode: 0o600 });
-    let complete = false;
-    try {
-      let position = 0;
-      let fileOffset = 0;
-      for (const id of node.content ?? []) {
-        const location = repository.index.lookup(id);
-        if (zeroBlobs.has(id) && location) {
-          position += location.rawLength; // a hole: leave it sparse
-          continue;
-        }
-        const data = await repository.loadBlob(id);
-        if (isAllZero(data)) {
-          zeroBlobs.add(id);
-        } else {
-          if (fileOffset !== position) await file.seek(position, Deno.SeekMode.Start);
-          let written = 0;
-          while (written < data.length) written += await file.write(data.subarray(written));
-          fileOffset = position + data.length;
-        }
-        position += data.length;
-      }
-      if (fileOffset !== position) await file.truncate(position); // a trailing hole
-      result.bytes += position;
-      complete = true;
-    } finally {
-      file.close();
-      // A file that cannot be restored completely leaves nothing behind, not even its partial copy.
-      if (!complete) await Deno.remove(partial);
-    }
-    await applyMetadata(node, partial, freshFolders.has(folderOf(path)));
-    await Deno.rename(partial, path);
+    if (exists(partial)) Deno.removeSync(partial);
+    const blobs = (node.content ?? []).map((id): BlobSource => {
+      const location = repository.index.lookup(id);
+      if (!location) throw new IntegrityError(`Blob ${id.slice(0, 12)} is not in the index`);
+      const { offset, length, rawLength } = location;
+      const pack = localPath({ kind: "data", name: location.pack });
+      return { id, pack, packName: location.pack, offset, length, rawLength };
+    });
+    // Just created by root in a folder of ours (mode 0700, no setgid): it already belongs to 0:0.
+    const ownedByRoot = freshFolders.has(folderOf(path));
+    const needsChown = IS_ROOT && !(ownedByRoot && node.uid === 0 && node.gid === 0);
+    result.bytes += await pool.write({
+      partial,
+      path,
+      blobs,
+      mode: node.mode,
+      mtime: node.mtime,
+      ...(needsChown ? { owner: { uid: node.uid, gid: node.gid } } : {}),
+    }, node.size ?? 0);
     if (linkKey) hardLinks.set(linkKey, path);
     result.files++;
   };
@@ -281,14 +286,9 @@ function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
   }
 }
 
-/**
- * Sets owner (as root), mode and times. `ownedByRoot`: the entry was just created by root in a folder
- * of ours (mode 0700, no setgid), so it already belongs to 0:0 and needs no chown for a root-owned node.
- */
-async function applyMetadata(node: TreeNode, path: string, ownedByRoot = false): Promise<void> {
-  if (IS_ROOT && !(ownedByRoot && node.uid === 0 && node.gid === 0)) {
-    await Deno.chown(path, node.uid, node.gid);
-  }
+/** Sets owner (as root), mode and times of a folder. */
+async function applyMetadata(node: TreeNode, path: string): Promise<void> {
+  if (IS_ROOT) await Deno.chown(path, node.uid, node.gid);
   await Deno.chmod(path, node.mode);
   await Deno.utime(path, node.mtime / 1000, node.mtime / 1000);
 }
@@ -315,15 +315,4 @@ function setSymlinkTime(path: string, ms: number): void {
     const detail = new TextDecoder().decode(output.stderr).trim().split("\n")[0] ?? "";
     throw new Error(`cannot set the time of the symlink to ${new Date(ms).toISOString()}: ${detail}`);
   }
-}
-
-function isAllZero(data: Uint8Array): boolean {
-  if (data.byteOffset % 8 === 0) {
-    const words = new BigUint64Array(data.buffer, data.byteOffset, data.length >>> 3);
-    for (let i = 0; i < words.length; i++) if (words[i] !== 0n) return false;
-    for (let i = words.length * 8; i < data.length; i++) if (data[i] !== 0) return false;
-    return true;
-  }
-  for (let i = 0; i < data.length; i++) if (data[i] !== 0) return false;
-  return true;
 }

@@ -6,9 +6,9 @@
  */
 
 import { zstdDecompressSync } from "node:zlib";
-import { open, seal } from "../crypto/mod.ts";
+import { blobIdBytes, open, seal, toHex } from "../crypto/mod.ts";
 import { discard } from "../memory.ts";
-import { ZstdCompressor } from "./zstd.ts";
+import { ZstdCompressor, ZstdDecompressor } from "./zstd.ts";
 
 /** What a blob holds: file content or a serialized tree. */
 export type BlobType = "data" | "tree";
@@ -75,21 +75,41 @@ export function encodeBlob(
   return seal(key, ...encodeBlobParts(plaintext, level));
 }
 
-/** Opens a sealed blob; returns undefined when authentication fails or the encoding is unknown. */
-export function decodeBlob(key: Uint8Array, sealed: Uint8Array): Uint8Array | undefined {
+let decompressor: ZstdDecompressor | undefined;
+
+/**
+ * Opens a sealed blob; returns undefined when authentication fails or the encoding is unknown.
+ * `rawLength`, when known (from a pack header or the index), lets zstd write straight into a buffer
+ * of the right size; a blob of another size is then damaged.
+ */
+export function decodeBlob(key: Uint8Array, sealed: Uint8Array, rawLength?: number): Uint8Array | undefined {
   const opened = open(key, sealed);
   if (!opened || opened.length === 0) return undefined;
   const body = opened.subarray(1);
-  if (opened[0] === RAW) return body;
-  if (opened[0] === ZSTD) {
-    try {
-      const out = zstdDecompressSync(body);
-      return new Uint8Array(out.buffer, out.byteOffset, out.length);
-    } catch {
-      return undefined;
-    } finally {
-      discard(opened);
-    }
+  if (opened[0] === RAW) return rawLength === undefined || body.length === rawLength ? body : undefined;
+  if (opened[0] !== ZSTD) return undefined;
+  try {
+    if (rawLength !== undefined) return (decompressor ??= new ZstdDecompressor()).decompress(body, rawLength);
+    const out = zstdDecompressSync(body);
+    return new Uint8Array(out.buffer, out.byteOffset, out.length);
+  } catch {
+    return undefined;
+  } finally {
+    discard(opened);
   }
-  return undefined;
+}
+
+/**
+ * Opens a sealed blob and checks it is the one asked for: the right plaintext length and keyed id.
+ * Returns undefined for a damaged blob.
+ */
+export function openBlob(
+  keys: { encrypt: Uint8Array; id: Uint8Array },
+  id: string,
+  rawLength: number,
+  sealed: Uint8Array,
+): Uint8Array | undefined {
+  const plain = decodeBlob(keys.encrypt, sealed, rawLength);
+  if (!plain || toHex(blobIdBytes(keys.id, plain)) !== id) return undefined;
+  return plain;
 }

@@ -8,7 +8,7 @@
 import type { Backend, FileKind } from "../backends/backend.ts";
 import { blobIdBytes, randomBytes, sha256Hex, toHex } from "../crypto/mod.ts";
 import { IntegrityError, NotFoundError, UserError } from "../errors.ts";
-import { decodeBlob, encodeBlob } from "./blob.ts";
+import { decodeBlob, encodeBlob, openBlob } from "./blob.ts";
 import { addKey, type KeyMeta, type MasterKeys, newMasterKeys, unlock } from "./keys.ts";
 import { type IndexFile, MasterIndex } from "./master_index.ts";
 import type { Snapshot, Tree } from "./types.ts";
@@ -145,10 +145,8 @@ export class Repository {
         throw error;
       }
     }
-    const plain = decodeBlob(this.keys.encrypt, sealed);
-    if (!plain || plain.length !== location.rawLength || this.blobId(plain) !== id) {
-      throw new IntegrityError(`Blob ${id.slice(0, 12)} in pack ${location.pack.slice(0, 12)} is damaged`);
-    }
+    const plain = openBlob(this.keys, id, location.rawLength, sealed);
+    if (!plain) throw damagedBlob(id, location.pack);
     return plain;
   }
 
@@ -256,4 +254,9 @@ export async function mapLimit<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
   return results;
+}
+
+/** The error for a blob that does not decrypt or hash right. */
+export function damagedBlob(id: string, pack: string): IntegrityError {
+  return new IntegrityError(`Blob ${id.slice(0, 12)} in pack ${pack.slice(0, 12)} is damaged`);
 }

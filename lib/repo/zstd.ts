@@ -1,16 +1,24 @@
 /**
- * zstd compression into one buffer that is reused from call to call.
+ * zstd with contexts that are reused from call to call: compression into one reused buffer, and
+ * decompression straight into a buffer of the known plaintext size.
  *
  * node:zlib's one-shot functions set up a fresh zstd context (megabytes of tables) and fresh output
  * buffers for every call; per 1 MiB chunk that is a sixth of the compression time and most of the
- * garbage a backup makes. Here one context lives as long as the object, and output goes into one buffer. The reuse relies on the handle inside Deno's node:zlib stream classes (`_handle`,
+ * garbage a backup makes; decompression also collects its output in 128 KiB pieces and joins them.
+ * Here one context lives as long as the object, and output goes straight where it belongs. The reuse relies on the handle inside Deno's node:zlib stream classes (`_handle`,
  * `_writeState`: the same shape as Node's own binding); where it is missing, the one-shot functions
  * are used instead, and a test says so (tests/repo/zstd_test.ts).
  *
  * @module
  */
 
-import { constants, createZstdCompress, zstdCompressSync } from "node:zlib";
+import {
+  constants,
+  createZstdCompress,
+  createZstdDecompress,
+  zstdCompressSync,
+  zstdDecompressSync,
+} from "node:zlib";
 
 /** The parts of node:zlib's native handle used here. */
 interface ZstdHandle {
@@ -41,8 +49,8 @@ function reusableHandle(owner: HandleOwner): { handle: ZstdHandle; state: Uint32
 }
 
 /**
- * Compresses one whole input as a single frame. Returns the output length, or undefined when the output
- * does not fit in `limit` bytes. The handle is ready for the next frame either way.
+ * Runs one whole input through the handle as a single frame. Returns the output length, or undefined
+ * when the output does not fit in `limit` bytes. The handle is ready for the next frame either way.
  */
 function runFrame(
   native: { handle: ZstdHandle; state: Uint32Array },
@@ -93,5 +101,43 @@ export class ZstdCompressor {
     if (this.#output.length < limit) this.#output = new Uint8Array(limit);
     const length = runFrame(this.#native, input, this.#output, limit);
     return length === undefined || length >= limit ? undefined : this.#output.subarray(0, length);
+  }
+}
+
+/** Decompresses frames whose content size is known, with one zstd context. */
+export class ZstdDecompressor {
+  readonly #native: { handle: ZstdHandle; state: Uint32Array } | undefined;
+
+  constructor() {
+    this.#native = reusableHandle(createZstdDecompress() as unknown as HandleOwner);
+  }
+
+  /** True when the context is reused (false: Deno's node:zlib changed shape). */
+  get reuses(): boolean {
+    return this.#native !== undefined;
+  }
+
+  /**
+   * Decompresses one frame of `size` bytes into a new buffer of exactly that size. Returns undefined
+   * when the frame is damaged or holds less. (A frame that holds more is cut at `size`: callers check
+   * the plaintext's id anyway.)
+   */
+  decompress(input: Uint8Array, size: number): Uint8Array | undefined {
+    try {
+      if (!this.#native) {
+        const plain = zstdDecompressSync(input);
+        return plain.length === size
+          ? new Uint8Array(plain.buffer, plain.byteOffset, plain.length)
+          : undefined;
+      }
+      const output = new Uint8Array(size);
+      if (size === 0) return output;
+      this.#native.handle.writeSync(constants.ZSTD_e_end, input, 0, input.length, output, 0, size);
+      return this.#native.state[0] === 0 && this.#native.state[1] === 0 ? output : undefined;
+    } catch {
+      return undefined;
+    } finally {
+      this.#native?.handle.reset();
+    }
   }
 }

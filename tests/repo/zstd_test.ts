@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { zstdDecompressSync } from "node:zlib";
-import { ZstdCompressor } from "../../lib/repo/zstd.ts";
+import { zstdCompressSync, zstdDecompressSync } from "node:zlib";
+import { ZstdCompressor, ZstdDecompressor } from "../../lib/repo/zstd.ts";
 import { randomBytes } from "../_support/random_bytes.ts";
 
 const text = (n: number) =>
@@ -40,4 +40,21 @@ Deno.test("ZstdCompressor results are views of one buffer, overwritten by the ne
   compressor.compress(text(3000).reverse(), 100_000);
   assert.equal(first.buffer, compressor.compress(text(10), 100_000)!.buffer);
   assert.notDeepEqual(first, firstCopy);
+});
+
+Deno.test("ZstdDecompressor reuses its context on this Deno", () => {
+  assert.equal(new ZstdDecompressor().reuses, true);
+});
+
+Deno.test("ZstdDecompressor writes a frame of the expected size, and refuses short or broken frames", () => {
+  const decompressor = new ZstdDecompressor();
+  const input = text(20_000);
+  const frame = zstdCompressSync(input);
+  assert.deepEqual(decompressor.decompress(frame, input.length), input);
+  assert.equal(decompressor.decompress(frame, input.length + 1), undefined, "the frame holds less");
+  assert.equal(decompressor.decompress(frame.subarray(0, frame.length - 10), input.length), undefined);
+  assert.equal(decompressor.decompress(randomBytes(1000, 3), 1000), undefined, "not a frame");
+  // After failures the context is reset and works again.
+  assert.deepEqual(decompressor.decompress(frame, input.length), input);
+  assert.deepEqual(decompressor.decompress(zstdCompressSync(new Uint8Array(0)), 0), new Uint8Array(0));
 });
