@@ -110,11 +110,6 @@ export async function check(repository: Repository, options: CheckOptions = {}):
   return result;
 }
 
-/**
- * Reads one pack and verifies its hash, header and every blob; returns the problem or undefined. Only
- * the blobs that fail (all of them when the pack cannot be read) are added to `badBlobs`: a damaged
- * header or one damaged blob leaves the pack's other blobs restorable.
- */
 /** Verifies packs on every core: the main thread reads them, workers hash and decrypt. */
 class PackVerifier {
   #workers: Worker[] = [];
@@ -155,7 +150,11 @@ class PackVerifier {
   }
 }
 
-/** Reads one pack and has it verified; returns the problem or undefined. */
+/**
+ * Reads one pack and verifies its hash, header and every blob; returns the problem or undefined. Only
+ * the blobs that fail (all of them when the pack cannot be read) are added to `badBlobs`: a damaged
+ * header or one damaged blob leaves the pack's other blobs restorable.
+ */
 async function verifyPack(
   repository: Repository,
   verifier: PackVerifier,

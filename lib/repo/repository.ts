@@ -39,7 +39,8 @@ export class Repository {
   readonly keyId: string;
   readonly index = new MasterIndex();
   #indexLoaded = false;
-  #packCache = new Map<string, Uint8Array>();
+  /** Whole packs by id, most recently used last. Promises, so that concurrent readers share one read. */
+  #packCache = new Map<string, Promise<Uint8Array>>();
   #packCacheLimit = 0;
 
   private constructor(backend: Backend, config: RepositoryConfig, keys: MasterKeys, keyId: string) {
@@ -150,25 +151,23 @@ export class Repository {
     return plain;
   }
 
-  async #loadPack(pack: string): Promise<Uint8Array> {
+  #loadPack(pack: string): Promise<Uint8Array> {
     const cached = this.#packCache.get(pack);
     if (cached) {
       this.#packCache.delete(pack);
       this.#packCache.set(pack, cached);
       return cached;
     }
-    let bytes: Uint8Array;
-    try {
-      bytes = await this.backend.get({ kind: "data", name: pack });
-    } catch (error) {
+    const loading: Promise<Uint8Array> = this.backend.get({ kind: "data", name: pack }).catch((error) => {
+      if (this.#packCache.get(pack) === loading) this.#packCache.delete(pack);
       if (error instanceof NotFoundError) throw new IntegrityError(`Pack ${pack.slice(0, 12)} is missing`);
       throw error;
-    }
-    this.#packCache.set(pack, bytes);
+    });
+    this.#packCache.set(pack, loading);
     while (this.#packCache.size > this.#packCacheLimit) {
       this.#packCache.delete(this.#packCache.keys().next().value!);
     }
-    return bytes;
+    return loading;
   }
 
   /** Loads and parses a tree blob. */
