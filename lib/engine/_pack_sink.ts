@@ -14,8 +14,8 @@ export const PACK_SIZE = 16 * 1024 * 1024;
 const PACKS_PER_INDEX = 32;
 /** Packs being stored at once, besides the one being filled. */
 const UPLOADS_IN_FLIGHT = 1;
-/** Room above PACK_SIZE: a pack closes after the blob that reaches PACK_SIZE, which may be 8 MiB. */
-const PACK_SLACK = 9 * 1024 * 1024;
+/** Room above PACK_SIZE for the pack's header: 41 bytes a blob, so 1 MiB fits 25,000 blobs. */
+const HEADER_ROOM = 1024 * 1024;
 
 /** Called when a blob's bytes are in a pack (or turned out to be duplicates), to release back-pressure. */
 export type Release = () => void;
@@ -42,7 +42,7 @@ export class PackSink {
 
   #newBuilder(type: BlobType): PackBuilder {
     if (type === "tree") return new PackBuilder();
-    return new PackBuilder(this.#spareBuffers.pop() ?? new Uint8Array(PACK_SIZE + PACK_SLACK));
+    return new PackBuilder(this.#spareBuffers.pop() ?? new Uint8Array(PACK_SIZE + HEADER_ROOM));
   }
 
   /** True when the repository has the blob or it was added in this run. */
@@ -58,13 +58,14 @@ export class PackSink {
     this.#throwIfFailed();
     const hex = toHex(id);
     if (!this.has(hex)) {
-      this.#added.add(hex);
+      this.#added.add(hex); // before waiting, so that a concurrent add of the same blob skips it
+      // A pack closes before the blob that would take it past PACK_SIZE, so its buffer never grows.
+      if (this.#builders[type].size + sealed.length > PACK_SIZE) await this.#flush(type);
       this.#builders[type].add(type, id, sealed, rawLength);
       this.addedBlobs++;
       this.addedBytes += sealed.length;
     }
     release?.();
-    if (this.#builders[type].size >= PACK_SIZE) await this.#flush(type);
   }
 
   async #flush(type: BlobType): Promise<void> {

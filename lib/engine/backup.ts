@@ -305,7 +305,7 @@ async function backupFolder(
     : undefined;
   const parentNodes = new Map(parentTree?.nodes.map((n) => [n.name, n]));
 
-  const children: Promise<TreeNode | undefined>[] = [];
+  const children: (TreeNode | Promise<TreeNode | undefined>)[] = [];
   for (const entry of entries) {
     const childPath = path === "/" ? `/${entry.name}` : `${path}/${entry.name}`;
     let childInfo: Deno.FileInfo;
@@ -316,11 +316,17 @@ async function backupFolder(
       continue;
     }
     if (context.matcher.isExcluded(childPath, childInfo.isDirectory, rules)) continue;
-    if (childInfo.isFile && context.matcher.isTooLarge(childInfo.size)) continue;
-    if (childInfo.isFile) await context.slots.acquire();
-    children.push(
-      backupEntry(childPath, entry.name, childInfo, parentNodes.get(entry.name), rules, rootDevice, context),
-    );
+    const parentChild = parentNodes.get(entry.name);
+    if (childInfo.isFile) {
+      if (context.matcher.isTooLarge(childInfo.size)) continue;
+      const unchanged = reuseUnchanged(entry.name, childInfo, parentChild, context);
+      if (unchanged) {
+        children.push(unchanged);
+        continue;
+      }
+      await context.slots.acquire();
+    }
+    children.push(backupEntry(childPath, entry.name, childInfo, parentChild, rules, rootDevice, context));
   }
   const nodes = await Promise.all(children);
   context.stats.dirs++;
@@ -334,18 +340,14 @@ async function backupFile(
   parentNode: TreeNode | undefined,
   context: WalkContext,
 ): Promise<TreeNode | undefined> {
+  const done = () => context.slots.release();
+  const unchanged = reuseUnchanged(name, info, parentNode, context);
+  if (unchanged) {
+    done();
+    return unchanged;
+  }
   const node = metadata(name, "file", info);
   context.stats.files++;
-  const done = () => context.slots.release();
-  if (
-    parentNode && isUnchanged(parentNode, info, context.parentTime) &&
-    parentNode.content?.every(context.hasBlob)
-  ) {
-    done();
-    context.stats.unchangedFiles++;
-    context.stats.bytes += info.size;
-    return { ...node, content: parentNode.content };
-  }
   if (parentNode?.type === "file") context.stats.changedFiles++;
   else context.stats.newFiles++;
   if (!context.chunk) {
@@ -381,6 +383,29 @@ async function backupFile(
   if (result.changed) context.notice(`${path}: file changed while it was read; the snapshot may hold a mix`);
   context.stats.bytes += result.size;
   return { ...node, size: result.size, mtime: result.mtime, content: result.content };
+}
+
+/**
+ * The node of a file that has not changed since the parent snapshot, with the parent's content; undefined
+ * when the file must be read. Synchronous: most files of a backup take this path, and an async call
+ * per file would cost more than the lstat.
+ */
+function reuseUnchanged(
+  name: string,
+  info: Deno.FileInfo,
+  parentNode: TreeNode | undefined,
+  context: WalkContext,
+): TreeNode | undefined {
+  if (
+    !parentNode || !isUnchanged(parentNode, info, context.parentTime) ||
+    !parentNode.content?.every(context.hasBlob)
+  ) {
+    return undefined;
+  }
+  context.stats.files++;
+  context.stats.unchangedFiles++;
+  context.stats.bytes += info.size;
+  return { ...metadata(name, "file", info), content: parentNode.content };
 }
 
 /** The metadata every node records, from lstat. */
