@@ -9,12 +9,15 @@ import { restore } from "../engine/restore.ts";
 import { check } from "../engine/check.ts";
 import { diffTrees, listTree } from "../engine/browse.ts";
 import { destinationByName, kdfFromEnv, openBackend, openRepository } from "../engine/destination.ts";
-import { Repository, type SnapshotEntry } from "../repo/repository.ts";
+import { matchesFilter, Repository, type SnapshotEntry } from "../repo/repository.ts";
 import { addKey, listKeys } from "../repo/keys.ts";
 import { resolvePassword } from "../secrets.ts";
 import { chooseDestinations, type CliContext, formatBytes, loadConfigOrFail, secretsOf } from "./_context.ts";
 
 type ConfigFlag = () => string | undefined;
+
+const SNAPSHOT_PLAN_HELP = "only snapshots of this plan (latest: the newest of them)";
+const SNAPSHOT_HOST_HELP = "only snapshots taken on this host (latest: the newest of them)";
 
 function whoAmI(env: (name: string) => string | undefined) {
   return { host: Deno.hostname(), username: env("USER") ?? env("LOGNAME") ?? String(Deno.uid() ?? "") };
@@ -107,6 +110,7 @@ export function registerRepositoryCommands(
     .description("list snapshots")
     .option("--destination <name>", "only this destination (default: every destination)")
     .option("--plan <name>", "only snapshots of this plan")
+    .option("--host <name>", "only snapshots taken on this host")
     .option("--json", "print JSON")
     .action(async (options) => {
       const config = await loadConfig();
@@ -115,9 +119,7 @@ export function registerRepositoryCommands(
       for (const name of names) {
         const repository = await openRepository(destinationByName(config, name), secretsOf(context));
         for (const entry of await repository.listSnapshots()) {
-          if (!options.plan || entry.snapshot.plan === options.plan) {
-            rows.push({ ...entry, destination: name });
-          }
+          if (matchesFilter(entry, options)) rows.push({ ...entry, destination: name });
         }
       }
       if (options.json) {
@@ -157,11 +159,13 @@ export function registerRepositoryCommands(
     .argument("<snapshot>", "snapshot id, unique id prefix, or latest")
     .argument("[path]", "folder or file inside the snapshot", "/")
     .option("--destination <name>", "destination (needed when several are defined)")
+    .option("--plan <name>", SNAPSHOT_PLAN_HELP)
+    .option("--host <name>", SNAPSHOT_HOST_HELP)
     .option("--json", "print one JSON object per entry")
     .action(async (ref, path, options) => {
       const { repository } = await openNamed(options.destination);
       await repository.loadIndex();
-      const { snapshot } = await repository.findSnapshot(ref);
+      const { snapshot } = await repository.findSnapshot(ref, options);
       for await (const entry of listTree(repository, snapshot.tree, path)) {
         if (options.json) output.out(JSON.stringify(entry) + "\n");
         else {
@@ -181,12 +185,14 @@ export function registerRepositoryCommands(
     .argument("<snapshot1>", "the older snapshot")
     .argument("<snapshot2>", "the newer snapshot")
     .option("--destination <name>", "destination (needed when several are defined)")
+    .option("--plan <name>", SNAPSHOT_PLAN_HELP)
+    .option("--host <name>", SNAPSHOT_HOST_HELP)
     .option("--json", "print one JSON object per change")
     .action(async (first, second, options) => {
       const { repository } = await openNamed(options.destination);
       await repository.loadIndex();
-      const a = await repository.findSnapshot(first);
-      const b = await repository.findSnapshot(second);
+      const a = await repository.findSnapshot(first, options);
+      const b = await repository.findSnapshot(second, options);
       let count = 0;
       for await (const change of diffTrees(repository, a.snapshot.tree, b.snapshot.tree)) {
         count++;
@@ -203,6 +209,8 @@ export function registerRepositoryCommands(
     .argument("<snapshot>", "snapshot id, unique id prefix, or latest")
     .requiredOption("--target <dir>", "folder to restore into (created if missing)")
     .option("--destination <name>", "destination (needed when several are defined)")
+    .option("--plan <name>", SNAPSHOT_PLAN_HELP)
+    .option("--host <name>", SNAPSHOT_HOST_HELP)
     .option("--path <subpath>", "restore only this path of the snapshot, e.g. /etc/nginx")
     .option("--include <pattern...>", "restore only paths matching these gitignore-style patterns")
     .option("--overwrite", "replace existing files that differ from the snapshot")
@@ -215,7 +223,7 @@ export function registerRepositoryCommands(
     .action(async (ref, options) => {
       const { repository } = await openNamed(options.destination);
       await repository.loadIndex();
-      const { id, snapshot } = await repository.findSnapshot(ref);
+      const { id, snapshot } = await repository.findSnapshot(ref, options);
       const result = await restore(repository, {
         tree: snapshot.tree,
         target: options.target,

@@ -189,24 +189,48 @@ export class Repository {
     );
   }
 
-  /** Finds a snapshot by id, unique id prefix, or `latest` (optionally among one plan's). */
-  async findSnapshot(ref: string, filter: { plan?: string | undefined } = {}): Promise<SnapshotEntry> {
-    const all = (await this.listSnapshots()).filter((s) => !filter.plan || s.snapshot.plan === filter.plan);
+  /**
+   * Finds a snapshot by id, unique id prefix, or `latest`, among the snapshots that match `filter`
+   * (one plan's, one host's): `latest` is the newest of those.
+   */
+  async findSnapshot(ref: string, filter: SnapshotFilter = {}): Promise<SnapshotEntry> {
+    const all = (await this.listSnapshots()).filter((entry) => matchesFilter(entry, filter));
+    const among = describeFilter(filter);
     if (ref === "latest") {
       const latest = all.at(-1);
-      if (!latest) throw new UserError(`No snapshots in ${this.backend.location}`);
+      if (!latest) throw new UserError(`No snapshots${among} in ${this.backend.location}`);
       return latest;
     }
     if (!/^[0-9a-f]{1,64}$/.test(ref)) {
       throw new UserError(`Invalid snapshot "${ref}": give an id, a unique id prefix, or "latest"`);
     }
     const matches = all.filter((s) => s.id.startsWith(ref));
-    if (matches.length === 0) throw new UserError(`No snapshot "${ref}" in ${this.backend.location}`);
+    if (matches.length === 0) throw new UserError(`No snapshot "${ref}"${among} in ${this.backend.location}`);
     if (matches.length > 1) {
       throw new UserError(`Snapshot prefix "${ref}" is ambiguous: it matches ${matches.length} snapshots`);
     }
     return matches[0]!;
   }
+}
+
+/** Narrows which snapshots {@link Repository.findSnapshot} considers. */
+export interface SnapshotFilter {
+  plan?: string | undefined;
+  host?: string | undefined;
+}
+
+/** True when a snapshot is of the filter's plan and from its host (where those are given). */
+export function matchesFilter(entry: SnapshotEntry, filter: SnapshotFilter): boolean {
+  return (!filter.plan || entry.snapshot.plan === filter.plan) &&
+    (!filter.host || entry.snapshot.host === filter.host);
+}
+
+function describeFilter(filter: SnapshotFilter): string {
+  const parts = [
+    ...(filter.plan ? [`of plan "${filter.plan}"`] : []),
+    ...(filter.host ? [`from host "${filter.host}"`] : []),
+  ];
+  return parts.length > 0 ? ` ${parts.join(" ")}` : "";
 }
 
 /** Reads the plain config file, with a clear error when the folder is no kept repository. */
