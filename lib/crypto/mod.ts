@@ -112,10 +112,12 @@ export function deriveKey(password: string, salt: Uint8Array, params: KdfParams)
   });
 }
 
-/** Lower-case hex of bytes. */
+const HEX_PAIRS = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+
+/** Lower-case hex of bytes (by table: called for every blob id, so it is worth being quick). */
 export function toHex(bytes: Uint8Array): string {
   let out = "";
-  for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
+  for (let i = 0; i < bytes.length; i++) out += HEX_PAIRS[bytes[i]!];
   return out;
 }
 

@@ -1,0 +1,17 @@
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { fromHex, toHex } from "../../lib/crypto/mod.ts";
+
+Deno.test("toHex writes every byte value as two lower-case digits, and fromHex reads it back", () => {
+  const every = Uint8Array.from({ length: 256 }, (_, i) => i);
+  assert.equal(toHex(every), Buffer.from(every).toString("hex"));
+  assert.deepEqual(fromHex(toHex(every)), every);
+  assert.equal(toHex(every.subarray(250, 253)), "fafbfc", "views start at their own offset");
+  assert.equal(toHex(new Uint8Array(0)), "");
+});
+
+Deno.test("fromHex refuses odd lengths and non-hex characters", () => {
+  assert.throws(() => fromHex("abc"), TypeError);
+  assert.throws(() => fromHex("zz"), TypeError);
+  assert.deepEqual(fromHex("ABcd"), Uint8Array.of(0xab, 0xcd));
+});
