@@ -139,7 +139,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
   let rootTree: string;
   try {
     const parentRoot = parent ? await context.loadTree(parent.snapshot.tree) : undefined;
-    rootTree = await backupSources(options.plan.sources, parentRoot, context);
+    rootTree = await backupSources(options.plan.sources, parentRoot, parent?.snapshot.tree, context);
     await sink.finish();
   } finally {
     await pool?.close();
@@ -187,7 +187,12 @@ interface SourceTrie {
  * Sources keep their absolute paths inside the snapshot: `/etc` and `/var/www` become a root folder
  * holding `etc` and `var/www`, so a restore recreates the same layout below its target.
  */
-async function backupSources(sources: readonly string[], parentRoot: Tree | undefined, context: WalkContext) {
+async function backupSources(
+  sources: readonly string[],
+  parentRoot: Tree | undefined,
+  parentRootId: string | undefined,
+  context: WalkContext,
+): Promise<string> {
   const root: SourceTrie = { children: new Map(), isSource: false };
   for (const source of sources) {
     let node = root;
@@ -198,7 +203,7 @@ async function backupSources(sources: readonly string[], parentRoot: Tree | unde
     }
     node.isSource = true;
   }
-  return await backupVirtualFolder("/", root, parentRoot, context);
+  return (await backupVirtualFolder("/", root, parentRoot, parentRootId, context)).id;
 }
 
 /** A folder on the way to a source: recorded with its metadata but only the chosen children. */
@@ -206,8 +211,9 @@ async function backupVirtualFolder(
   path: string,
   trie: SourceTrie,
   parentTree: Tree | undefined,
+  parentTreeId: string | undefined,
   context: WalkContext,
-): Promise<string> {
+): Promise<{ id: string; reused: boolean }> {
   const parentNodes = new Map(parentTree?.nodes.map((n) => [n.name, n]));
   const nodes = await Promise.all([...trie.children].map(async ([name, child]) => {
     const childPath = join(path, name);
@@ -228,11 +234,49 @@ async function backupVirtualFolder(
       return undefined;
     }
     const subtreeParent = parentNode?.subtree ? await context.loadTree(parentNode.subtree) : undefined;
-    const subtree = await backupVirtualFolder(childPath, child, subtreeParent, context);
-    context.stats.dirs++;
-    return { ...metadata(name, "dir", info), subtree };
+    const listing = await backupVirtualFolder(childPath, child, subtreeParent, parentNode?.subtree, context);
+    countFolder(context, listing);
+    return { ...metadata(name, "dir", info), subtree: listing.id };
   }));
-  return await context.saveTree({ nodes: sortNodes(nodes) });
+  return await saveOrReuseTree(sortNodes(nodes), parentTree, parentTreeId, context);
+}
+
+/**
+ * Stores a folder's listing, unless it is exactly its parent snapshot's: then the parent's tree is
+ * reused without serializing and hashing it again (most folders of a repeat backup).
+ */
+async function saveOrReuseTree(
+  nodes: TreeNode[],
+  parentTree: Tree | undefined,
+  parentTreeId: string | undefined,
+  context: WalkContext,
+): Promise<{ id: string; reused: boolean }> {
+  if (parentTree && parentTreeId && sameNodes(nodes, parentTree.nodes)) {
+    return { id: parentTreeId, reused: true };
+  }
+  return { id: await context.saveTree({ nodes }), reused: false };
+}
+
+/** Counts a folder of the snapshot, and whether its listing was reused. */
+function countFolder(context: WalkContext, listing: { reused: boolean }): void {
+  context.stats.dirs++;
+  if (listing.reused) context.stats.unchangedDirs++;
+}
+
+/** True when two lists of nodes record exactly the same entries (field by field, content id by id). */
+function sameNodes(a: readonly TreeNode[], b: readonly TreeNode[]): boolean {
+  return a.length === b.length && a.every((node, i) => sameNode(node, b[i]!));
+}
+
+function sameNode(a: TreeNode, b: TreeNode): boolean {
+  const keys = Object.keys(a) as (keyof TreeNode)[];
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) => {
+    const x = a[key];
+    const y = b[key];
+    if (x === y) return true;
+    return Array.isArray(x) && Array.isArray(y) && x.length === y.length && x.every((v, i) => v === y[i]);
+  });
 }
 
 function sortNodes(nodes: (TreeNode | undefined)[]): TreeNode[] {
@@ -328,9 +372,14 @@ async function backupFolder(
     }
     children.push(backupEntry(childPath, entry.name, childInfo, parentChild, rules, rootDevice, context));
   }
-  const nodes = await Promise.all(children);
-  context.stats.dirs++;
-  return { ...node, subtree: await context.saveTree({ nodes: sortNodes(nodes) }) };
+  const listing = await saveOrReuseTree(
+    sortNodes(await Promise.all(children)),
+    parentTree,
+    parentNode?.subtree,
+    context,
+  );
+  countFolder(context, listing);
+  return { ...node, subtree: listing.id };
 }
 
 async function backupFile(

@@ -13,6 +13,8 @@ export interface SnapshotStats {
   newFiles: number;
   changedFiles: number;
   unchangedFiles: number;
+  /** Folders whose entries all match the parent snapshot's: their listing is reused, not stored again. */
+  unchangedDirs: number;
   /** Blobs and sealed bytes this backup added to the repository. */
   addedBlobs: number;
   addedBytes: number;
@@ -30,6 +32,7 @@ export function emptySnapshotStats(): SnapshotStats {
     newFiles: 0,
     changedFiles: 0,
     unchangedFiles: 0,
+    unchangedDirs: 0,
     addedBlobs: 0,
     addedBytes: 0,
     skipped: 0,

@@ -24,6 +24,10 @@ Deno.test("a second backup reuses unchanged files and reads changed and new ones
       [22, 0, 0],
     );
     assert.equal(unchanged.parentId, first.snapshotId);
+    // Every folder's listing is the parent's (the folders leading to src included) and is reused.
+    assert.equal(first.stats.unchangedDirs, 0);
+    assert.equal(unchanged.stats.unchangedDirs, unchanged.stats.dirs);
+    assert.ok(unchanged.stats.dirs >= 2);
 
     Deno.writeTextFileSync(`${src}/edited.txt`, "after, and longer\n");
     Deno.writeTextFileSync(`${src}/added.txt`, "new\n");
@@ -32,6 +36,9 @@ Deno.test("a second backup reuses unchanged files and reads changed and new ones
       [changed.stats.unchangedFiles, changed.stats.changedFiles, changed.stats.newFiles],
       [21, 1, 1],
     );
+    // Only src/sub is as it was; src and the folders above it list a changed entry.
+    assert.equal(changed.stats.unchangedDirs, 1);
+    assert.equal(changed.stats.addedBlobs > 0, true);
     const out = `${fixture.root}/out`;
     await fixture.keptOk(["restore", "latest", "--target", out]);
     assertSameTree(src, `${out}${src}`);
