@@ -15,6 +15,7 @@ import { isSafeName, type Tree, type TreeNode } from "../repo/types.ts";
 import type { Handle } from "../backends/backend.ts";
 import type { BlobSource } from "./_restore_protocol.ts";
 import { RestorePool } from "./_restore_pool.ts";
+import { createSpecialFile } from "./special_files.ts";
 import { Slots } from "./_slots.ts";
 
 /** Options of {@link restore}. */
@@ -128,10 +129,8 @@ async function restoreWith(
       if (!selfMatches) return false;
       if (node.type === "file") await restoreFile(node, path);
       else if (node.type === "symlink") restoreSymlink(node, path);
-      else {
-        fail(`${snapshotPath}: ${node.type} entries are not restored (recreate it with mknod/mkfifo)`);
-        return false;
-      }
+      else if (node.type === "socket") return false; // meaningless without its process, as in restic
+      else await restoreSpecial(node, path);
       return true;
     } catch (error) {
       // Damaged data is reported like any other failure, once, with its path; the rest is restored.
@@ -223,6 +222,21 @@ async function restoreWith(
     result.files++;
   };
 
+  const restoreSpecial = async (node: TreeNode, path: string) => {
+    const existing = exists(path);
+    if (existing) {
+      if (sameSpecialType(existing, node) && (existing.rdev ?? 0) === (node.rdev ?? 0)) {
+        result.skipped++;
+        return;
+      }
+      if (!options.overwrite) throw new UserError(`${path} exists (use --overwrite to replace it)`);
+      Deno.removeSync(path, { recursive: true });
+    }
+    createSpecialFile(node, path, IS_ROOT);
+    await applyMetadata(node, path);
+    result.files++;
+  };
+
   const restoreSymlink = (node: TreeNode, path: string) => {
     const existing = exists(path);
     if (existing) {
@@ -286,7 +300,17 @@ function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
   }
 }
 
-/** Sets owner (as root), mode and times of a folder. */
+function sameSpecialType(info: Deno.FileInfo, node: TreeNode): boolean {
+  return node.type === "fifo"
+    ? info.isFifo === true
+    : node.type === "chardev"
+    ? info.isCharDevice === true
+    : node.type === "blockdev"
+    ? info.isBlockDevice === true
+    : false;
+}
+
+/** Sets owner (as root), mode and times of a folder, FIFO or device node. */
 async function applyMetadata(node: TreeNode, path: string): Promise<void> {
   if (IS_ROOT) await Deno.chown(path, node.uid, node.gid);
   await Deno.chmod(path, node.mode);
