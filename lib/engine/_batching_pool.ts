@@ -1,0 +1,128 @@
+// A pool of Web Workers that take jobs in batches. Every message costs a trip through both event loops,
+// which for a small file costs more than the work itself, so jobs queue until the caller yields and then
+// travel together to the least busy worker. What a job is, and what a worker answers, is the owner's.
+
+/** A queued or running job; `size` (bytes of content) limits how many go in one message. */
+export interface PoolJob<T, R> {
+  id: number;
+  payload: T;
+  size: number;
+  resolve: (value: R) => void;
+  reject: (error: Error) => void;
+}
+
+/** How much one worker gets at once. */
+export interface BatchLimits {
+  /** Jobs a worker may have queued, so that none idles while the main thread is busy. */
+  jobsPerWorker: number;
+  /** A batch: at most this many jobs or bytes. */
+  batchJobs: number;
+  batchBytes: number;
+}
+
+/** What the owner does with its workers. */
+export interface PoolHandlers<T, R, M> {
+  /** Names the workers in errors ("chunk worker"). */
+  label: string;
+  /** Sets a new worker up (its init message). */
+  init(worker: Worker, index: number): void;
+  /** Sends one batch of jobs. */
+  send(worker: Worker, jobs: PoolJob<T, R>[]): void;
+  /** Handles a worker's message; calls {@link BatchingPool.finish} for the jobs it completes. */
+  receive(index: number, message: M): void;
+}
+
+interface WorkerEntry<T, R> {
+  worker: Worker;
+  running: Map<number, PoolJob<T, R>>;
+}
+
+export class BatchingPool<T, R, M> {
+  readonly #entries: WorkerEntry<T, R>[] = [];
+  readonly #limits: BatchLimits;
+  readonly #send: (worker: Worker, jobs: PoolJob<T, R>[]) => void;
+  /** Waiting jobs: a list with a moving head, since Array.shift is linear in the queue length. */
+  #queue: PoolJob<T, R>[] = [];
+  #head = 0;
+  #nextId = 0;
+  #dispatchScheduled = false;
+
+  constructor(url: URL, count: number, limits: BatchLimits, handlers: PoolHandlers<T, R, M>) {
+    this.#limits = limits;
+    this.#send = handlers.send;
+    for (let index = 0; index < count; index++) {
+      const worker = new Worker(url, { type: "module" });
+      const entry: WorkerEntry<T, R> = { worker, running: new Map() };
+      worker.onmessage = (event: MessageEvent<M>) => {
+        handlers.receive(index, event.data);
+        this.#dispatch();
+      };
+      worker.onerror = (event) => {
+        event.preventDefault();
+        const error = new Error(`${handlers.label} failed: ${event.message}`);
+        for (const job of entry.running.values()) job.reject(error);
+        entry.running.clear();
+      };
+      handlers.init(worker, index);
+      this.#entries.push(entry);
+    }
+  }
+
+  /** Queues a job; it settles when its owner resolves or rejects it. */
+  submit(payload: T, size: number): Promise<R> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ id: this.#nextId++, payload, size, resolve, reject });
+      // Dispatch once the caller yields, so that the jobs it queued meanwhile travel as one batch.
+      if (!this.#dispatchScheduled) {
+        this.#dispatchScheduled = true;
+        queueMicrotask(() => {
+          this.#dispatchScheduled = false;
+          this.#dispatch();
+        });
+      }
+    });
+  }
+
+  /** Takes a completed job off its worker's list, which makes room for more; the caller settles it. */
+  finish(index: number, id: number): PoolJob<T, R> | undefined {
+    const running = this.#entries[index]!.running;
+    const job = running.get(id);
+    running.delete(id);
+    return job;
+  }
+
+  #dispatch(): void {
+    const { jobsPerWorker, batchJobs, batchBytes } = this.#limits;
+    while (this.#head < this.#queue.length) {
+      let best: WorkerEntry<T, R> | undefined;
+      for (const entry of this.#entries) {
+        if (entry.running.size < jobsPerWorker && (!best || entry.running.size < best.running.size)) {
+          best = entry;
+        }
+      }
+      if (!best) return;
+      const batch: PoolJob<T, R>[] = [];
+      let bytes = 0;
+      while (
+        this.#head < this.#queue.length && batch.length < batchJobs && bytes < batchBytes &&
+        best.running.size < jobsPerWorker
+      ) {
+        const job = this.#queue[this.#head]!;
+        this.#queue[this.#head++] = undefined as unknown as PoolJob<T, R>;
+        best.running.set(job.id, job);
+        batch.push(job);
+        bytes += job.size;
+      }
+      if (this.#head === this.#queue.length) {
+        this.#queue = [];
+        this.#head = 0;
+      }
+      this.#send(best.worker, batch);
+    }
+  }
+
+  /** Stops the workers; jobs still running never settle. */
+  terminate(): void {
+    for (const { worker } of this.#entries) worker.terminate();
+  }
+}

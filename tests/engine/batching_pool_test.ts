@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { BatchingPool } from "../../lib/engine/_batching_pool.ts";
+
+interface Reply {
+  ids: number[];
+  batch: number;
+}
+
+function echoPool(
+  limits: { jobsPerWorker: number; batchJobs: number; batchBytes: number },
+  batches: number[],
+) {
+  const pool: BatchingPool<string, string, Reply> = new BatchingPool(
+    new URL("./_echo_worker.ts", import.meta.url),
+    2,
+    limits,
+    {
+      label: "echo worker",
+      init: () => {},
+      send: (worker, jobs) => worker.postMessage({ ids: jobs.map((job) => job.id) }),
+      receive: (index, reply) => {
+        batches.push(reply.batch);
+        for (const id of reply.ids) pool.finish(index, id)?.resolve(`done ${id}`);
+      },
+    },
+  );
+  return pool;
+}
+
+Deno.test("jobs queued in one turn travel in batches, within the per-worker and per-batch limits", async () => {
+  const batches: number[] = [];
+  const pool = echoPool({ jobsPerWorker: 10, batchJobs: 4, batchBytes: 1000 }, batches);
+  try {
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => pool.submit(`job ${i}`, 10)));
+    assert.deepEqual(results, Array.from({ length: 50 }, (_, i) => `done ${i}`));
+    assert.ok(batches.every((size) => size <= 4), `batches of at most 4 jobs: ${batches}`);
+    assert.equal(batches.reduce((a, b) => a + b, 0), 50);
+    // One message per job would be 50; batches of four, cut short by the ten-job limit, are about 15.
+    assert.ok(batches.length < 20, `few messages for 50 jobs: ${batches.length}`);
+  } finally {
+    pool.terminate();
+  }
+});
+
+Deno.test("a batch closes at the byte limit, and a job larger than it travels alone", async () => {
+  const batches: number[] = [];
+  const pool = echoPool({ jobsPerWorker: 100, batchJobs: 100, batchBytes: 1000 }, batches);
+  try {
+    await Promise.all([pool.submit("huge", 5000), ...Array.from({ length: 9 }, () => pool.submit("x", 300))]);
+    assert.equal(batches[0], 1, "the huge job reaches the limit alone");
+    assert.ok(batches.slice(1).every((size) => size <= 4), `300-byte jobs, four to 1000 bytes: ${batches}`);
+  } finally {
+    pool.terminate();
+  }
+});
