@@ -6,10 +6,14 @@
  * @module
  */
 
-import { describeError } from "../errors.ts";
+import type { Handle } from "../backends/backend.ts";
+import { describeError, UserError } from "../errors.ts";
+import type { PackEntry } from "../repo/pack.ts";
 import { mapLimit, type Repository, type SnapshotEntry } from "../repo/repository.ts";
 import { isSafeName } from "../repo/types.ts";
-import type { VerifyRequest, VerifyResponse } from "./_verify_worker.ts";
+import { BatchingPool } from "./_batching_pool.ts";
+import type { PackVerdict, VerifyKeys } from "./_verify_pack.ts";
+import type { PackJob, VerifyRequest, VerifyResponse } from "./_verify_worker.ts";
 
 /** Options of {@link check}. */
 export interface CheckOptions {
@@ -70,12 +74,17 @@ export async function check(repository: Repository, options: CheckOptions = {}):
     const packs = [...indexed].filter((p) => stored.has(p));
     const fraction = options.readDataSubset ?? 1;
     const chosen = fraction >= 1 ? packs : packs.filter(() => Math.random() < fraction);
+    const backend = repository.backend;
+    if (!backend.localPath) {
+      throw new UserError(`Reading the data of ${backend.location} is not supported yet`);
+    }
+    const localPath = backend.localPath.bind(backend);
     const workers = navigator.hardwareConcurrency ?? 2;
-    const verifier = new PackVerifier(workers);
+    const verifier = new PackVerifier(workers, repository.keys);
     try {
-      // One pack per worker, plus one being read: each pack is 16 MiB of memory.
-      const problems = await mapLimit(chosen, workers + 1, async (pack) => {
-        const problem = await verifyPack(repository, verifier, pack, badBlobs);
+      // Two packs per worker in flight: the one it reads and the next.
+      const problems = await mapLimit(chosen, 2 * workers, async (pack) => {
+        const problem = await verifyPack(repository, verifier, localPath, pack, badBlobs);
         result.packsRead++;
         options.onProgress?.(`read ${result.packsRead}/${chosen.length} packs`);
         return problem;
@@ -110,66 +119,54 @@ export async function check(repository: Repository, options: CheckOptions = {}):
   return result;
 }
 
-/** Verifies packs on every core: the main thread reads them, workers hash and decrypt. */
+/** Verifies packs on every core: each worker reads a pack file and checks it. */
 class PackVerifier {
-  #workers: Worker[] = [];
-  #idle: Worker[] = [];
-  #waiting: (() => void)[] = [];
-  #pending = new Map<string, (response: VerifyResponse) => void>();
+  #pool: BatchingPool<Omit<PackJob, "job">, PackVerdict, VerifyResponse>;
 
-  constructor(count: number) {
-    for (let i = 0; i < count; i++) {
-      const worker = new Worker(new URL("./_verify_worker.ts", import.meta.url), { type: "module" });
-      worker.onmessage = (event: MessageEvent<VerifyResponse>) => {
-        this.#pending.get(event.data.pack)?.(event.data);
-        this.#pending.delete(event.data.pack);
-        this.#release(worker);
-      };
-      this.#workers.push(worker);
-      this.#idle.push(worker);
-    }
+  constructor(count: number, keys: VerifyKeys) {
+    this.#pool = new BatchingPool(
+      new URL("./_verify_worker.ts", import.meta.url),
+      count,
+      // One pack being read and one waiting per worker; a pack per message.
+      { jobsPerWorker: 2, batchJobs: 1, batchBytes: 1 },
+      {
+        label: "verify worker",
+        init: (worker) => worker.postMessage({ type: "init", keys } satisfies VerifyRequest),
+        send: (worker, jobs) => {
+          const packs = jobs.map((job) => ({ ...job.payload, job: job.id }));
+          worker.postMessage({ type: "packs", packs } satisfies VerifyRequest);
+        },
+        receive: (index, response) => {
+          for (const { job: id, ...verdict } of response.done) this.#pool.finish(index, id)?.resolve(verdict);
+        },
+      },
+    );
   }
 
-  #release(worker: Worker): void {
-    this.#idle.push(worker);
-    this.#waiting.shift()?.();
-  }
-
-  /** Hands one pack to a free worker (waiting for one first) and resolves with its verdict. */
-  async verify(request: VerifyRequest): Promise<VerifyResponse> {
-    while (this.#idle.length === 0) await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    const worker = this.#idle.pop()!;
-    return await new Promise((resolve) => {
-      this.#pending.set(request.pack, resolve);
-      worker.postMessage(request, [request.bytes.buffer as ArrayBuffer]);
-    });
+  /** Reads and verifies one pack: its hash, header and every blob listed in `entries`. */
+  verify(pack: string, path: string, entries: PackEntry[]): Promise<PackVerdict> {
+    return this.#pool.submit({ pack, path, entries }, 1);
   }
 
   close(): void {
-    for (const worker of this.#workers) worker.terminate();
+    this.#pool.terminate();
   }
 }
 
 /**
- * Reads one pack and verifies its hash, header and every blob; returns the problem or undefined. Only
- * the blobs that fail (all of them when the pack cannot be read) are added to `badBlobs`: a damaged
- * header or one damaged blob leaves the pack's other blobs restorable.
+ * Verifies one pack; returns the problem or undefined. Only the blobs that fail (all of them when the
+ * pack cannot be read) are added to `badBlobs`: a damaged header or one damaged blob leaves the pack's
+ * other blobs restorable.
  */
 async function verifyPack(
   repository: Repository,
   verifier: PackVerifier,
+  localPath: (handle: Handle) => string,
   pack: string,
   badBlobs: Set<string>,
 ): Promise<string | undefined> {
   const entries = [...(repository.index.packEntries(pack) ?? [])];
-  let bytes: Uint8Array;
-  try {
-    bytes = await repository.backend.get({ kind: "data", name: pack });
-  } catch (error) {
-    for (const entry of entries) badBlobs.add(entry.id);
-    return `cannot be read: ${describeError(error)}`;
-  }
-  const verdict = await verifier.verify({ keys: repository.keys, pack, bytes, entries });
+  const verdict = await verifier.verify(pack, localPath({ kind: "data", name: pack }), entries);
   for (const id of verdict.badBlobs) badBlobs.add(id);
   return verdict.problems.length > 0 ? verdict.problems.join("; ") : undefined;
 }
