@@ -5,6 +5,7 @@ import type { Command } from "@commander-js/extra-typings";
 import { Option } from "@commander-js/extra-typings";
 import { ExitCode, UsageError, UserError } from "../errors.ts";
 import { backup } from "../engine/backup.ts";
+import { FolderScans } from "../engine/folder_scan.ts";
 import { restore } from "../engine/restore.ts";
 import { check } from "../engine/check.ts";
 import { diffTrees, listTree } from "../engine/browse.ts";
@@ -79,12 +80,18 @@ export function registerRepositoryCommands(
       let partial = false;
       for (const name of chooseDestinations(config, planName, options.destination)) {
         const destination = destinationByName(config, name);
-        const repository = await openRepository(destination, secretsOf(context));
+        // The snapshot's time is taken before any file is looked at.
+        const now = new Date();
+        const opening = openRepository(destination, secretsOf(context));
+        // Read folders while the password's key is derived: the walk then only compares.
+        const scans = FolderScans.start(plan, opening);
+        const repository = await opening;
         const result = await backup(repository, {
           plan,
           destination: name,
           ...whoAmI(context.env),
-          now: new Date(),
+          now,
+          scans,
           dryRun: options.dryRun ?? false,
           onWarning: (message) => output.err(`warning: ${message}\n`),
         });

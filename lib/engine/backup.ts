@@ -24,6 +24,7 @@ import { type ChunkedFile, ChunkPool } from "./_chunk_pool.ts";
 import { PackSink } from "./_pack_sink.ts";
 import { buildSharedIdSet } from "./_shared_id_set.ts";
 import { ExcludeMatcher, type FolderRules } from "./excludes.ts";
+import { type FolderScans, scanFolder } from "./folder_scan.ts";
 import { isUnchanged } from "./file_changed.ts";
 import { Slots } from "./_slots.ts";
 
@@ -39,6 +40,8 @@ export interface BackupOptions {
   dryRun?: boolean;
   /** Chunking workers (default: the number of cores). */
   workers?: number;
+  /** Folders already read, by {@link FolderScans.start} while the repository was being opened. */
+  scans?: FolderScans;
   /** Called for every file or folder that is skipped or changed while read. */
   onWarning?: (message: string) => void;
 }
@@ -70,6 +73,8 @@ interface WalkContext {
   notice: (message: string) => void;
   /** Bounds the files being read at once, so the walk never runs far ahead of the workers. */
   slots: Slots;
+  /** Folders read ahead of the walk (see folder_scan.ts). */
+  scans?: FolderScans;
 }
 
 /** Files in flight between the walk and the workers: enough to keep both cores busy, no more. */
@@ -131,6 +136,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     parentTime: parent ? Date.parse(parent.snapshot.time) : undefined,
     notice: warn,
     slots: new Slots(FILES_IN_FLIGHT),
+    ...(options.scans ? { scans: options.scans } : {}),
   };
   if (!options.dryRun) {
     context.chunk = (path, size, mtime) => (pool ??= startPool()).chunkFile(path, size, mtime);
@@ -334,43 +340,30 @@ async function backupFolder(
     context.stats.dirs++;
     return { ...node, subtree: await context.saveTree({ nodes: [] }) };
   }
-  let entries: Deno.DirEntry[];
-  try {
-    entries = [...Deno.readDirSync(path)];
-  } catch (error) {
-    context.warn(`${path}: cannot read folder: ${describeError(error)}`);
+  const scan = context.scans?.take(path) ?? scanFolder(path, inherited, context.matcher);
+  if (scan.kind === "unreadable") {
+    context.warn(scan.problem);
     return undefined;
   }
-  const names = new Set(entries.map((e) => e.name));
-  if (context.matcher.excludesFolderWith(names)) return undefined;
-  const rules = context.matcher.folderRules(path, names, inherited);
+  if (scan.kind === "excluded") return undefined;
+  for (const problem of scan.problems) context.warn(problem);
   const parentTree = parentNode?.type === "dir" && parentNode.subtree
     ? await context.loadTree(parentNode.subtree)
     : undefined;
   const parentNodes = new Map(parentTree?.nodes.map((n) => [n.name, n]));
 
   const children: (TreeNode | Promise<TreeNode | undefined>)[] = [];
-  for (const entry of entries) {
-    const childPath = path === "/" ? `/${entry.name}` : `${path}/${entry.name}`;
-    let childInfo: Deno.FileInfo;
-    try {
-      childInfo = Deno.lstatSync(childPath);
-    } catch (error) {
-      context.warn(`${childPath}: cannot read: ${describeError(error)}`);
-      continue;
-    }
-    if (context.matcher.isExcluded(childPath, childInfo.isDirectory, rules)) continue;
-    const parentChild = parentNodes.get(entry.name);
+  for (const { name, path: childPath, info: childInfo } of scan.entries) {
+    const parentChild = parentNodes.get(name);
     if (childInfo.isFile) {
-      if (context.matcher.isTooLarge(childInfo.size)) continue;
-      const unchanged = reuseUnchanged(entry.name, childInfo, parentChild, context);
+      const unchanged = reuseUnchanged(name, childInfo, parentChild, context);
       if (unchanged) {
         children.push(unchanged);
         continue;
       }
       await context.slots.acquire();
     }
-    children.push(backupEntry(childPath, entry.name, childInfo, parentChild, rules, rootDevice, context));
+    children.push(backupEntry(childPath, name, childInfo, parentChild, scan.rules, rootDevice, context));
   }
   const listing = await saveOrReuseTree(
     sortNodes(await Promise.all(children)),

@@ -1,0 +1,123 @@
+/**
+ * Reading a folder for a backup: its entries, their lstat, and which of them the plan leaves out. The
+ * walk in backup.ts does this for every folder; {@link FolderScans} does it ahead of time while the
+ * repository's key is being derived (a fifth of a second of scrypt, by design), so that a backup where
+ * little changed does not pay for both one after the other.
+ *
+ * @module
+ */
+
+import { describeError } from "../errors.ts";
+import type { Plan } from "../plan/mod.ts";
+import { ExcludeMatcher, type FolderRules } from "./excludes.ts";
+
+/** One entry of a folder that the plan keeps. */
+export interface ScannedEntry {
+  name: string;
+  path: string;
+  info: Deno.FileInfo;
+}
+
+/** What reading one folder found. Problems are reported by the walk, once, as it uses the scan. */
+export type FolderScan =
+  | { kind: "unreadable"; problem: string }
+  /** exclude_if_present: the whole folder is left out. */
+  | { kind: "excluded" }
+  | { kind: "read"; entries: ScannedEntry[]; rules: readonly FolderRules[]; problems: string[] };
+
+/** Reads a folder: entries not excluded, with their lstat; `inherited` are its ancestors' ignore files. */
+export function scanFolder(
+  path: string,
+  inherited: readonly FolderRules[],
+  matcher: ExcludeMatcher,
+): FolderScan {
+  let listing: Deno.DirEntry[];
+  try {
+    listing = [...Deno.readDirSync(path)];
+  } catch (error) {
+    return { kind: "unreadable", problem: `${path}: cannot read folder: ${describeError(error)}` };
+  }
+  const names = new Set(listing.map((entry) => entry.name));
+  if (matcher.excludesFolderWith(names)) return { kind: "excluded" };
+  const rules = matcher.folderRules(path, names, inherited);
+  const entries: ScannedEntry[] = [];
+  const problems: string[] = [];
+  for (const { name } of listing) {
+    const childPath = path === "/" ? `/${name}` : `${path}/${name}`;
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.lstatSync(childPath);
+    } catch (error) {
+      problems.push(`${childPath}: cannot read: ${describeError(error)}`);
+      continue;
+    }
+    if (matcher.isExcluded(childPath, info.isDirectory, rules)) continue;
+    if (info.isFile && matcher.isTooLarge(info.size)) continue;
+    entries.push({ name, path: childPath, info });
+  }
+  return { kind: "read", entries, rules, problems };
+}
+
+/** How long one slice of scanning may hold the event loop, so that the key derivation proceeds. */
+const SLICE_MS = 4;
+/** Entries scanned ahead at most: their lstat results stay in memory until the walk takes them. */
+const MAX_ENTRIES = 50_000;
+
+/**
+ * Folder scans made ahead of a backup, top-down from the plan's sources, until `until` settles. The walk
+ * takes each scan once (and scans itself whatever is not here), so a scan is never used twice.
+ */
+export class FolderScans {
+  #scans = new Map<string, FolderScan>();
+  #stopped = false;
+
+  private constructor() {}
+
+  /** Starts scanning `plan`'s sources in short slices; stops when `until` settles. */
+  static start(plan: Plan, until: Promise<unknown>): FolderScans {
+    const scans = new FolderScans();
+    const stop = () => scans.#stopped = true;
+    until.then(stop, stop);
+    scans.#run(plan).catch(stop);
+    return scans;
+  }
+
+  /** The scan of `path`, if one was made; it is handed out once. */
+  take(path: string): FolderScan | undefined {
+    const scan = this.#scans.get(path);
+    this.#scans.delete(path);
+    return scan;
+  }
+
+  async #run(plan: Plan): Promise<void> {
+    const matcher = new ExcludeMatcher(plan);
+    const queue: { path: string; rules: readonly FolderRules[]; device: number }[] = [];
+    for (const source of plan.sources) {
+      try {
+        const info = Deno.lstatSync(source);
+        if (info.isDirectory) queue.push({ path: source, rules: [], device: info.dev });
+      } catch {
+        // The walk reports a missing source.
+      }
+    }
+    let entries = 0;
+    for (let next = 0; next < queue.length && entries < MAX_ENTRIES;) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      const sliceEnd = performance.now() + SLICE_MS;
+      while (!this.#stopped && next < queue.length && entries < MAX_ENTRIES && performance.now() < sliceEnd) {
+        const { path, rules, device } = queue[next++]!;
+        const scan = scanFolder(path, rules, matcher);
+        this.#scans.set(path, scan);
+        if (scan.kind !== "read") continue;
+        entries += scan.entries.length;
+        for (const entry of scan.entries) {
+          // The walk keeps other file systems' mount points empty (one_file_system): no need to look in.
+          if (entry.info.isDirectory && !(plan.oneFileSystem && entry.info.dev !== device)) {
+            queue.push({ path: entry.path, rules: scan.rules, device });
+          }
+        }
+      }
+      if (this.#stopped) return;
+    }
+  }
+}

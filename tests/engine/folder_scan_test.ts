@@ -1,0 +1,89 @@
+// Folders read ahead of a backup while the key is derived: the same view of the tree the walk would
+// take (excludes included), each scan handed out once, and no scanning after the repository is open.
+
+import assert from "node:assert/strict";
+import { FolderScans, scanFolder } from "../../lib/engine/folder_scan.ts";
+import { ExcludeMatcher } from "../../lib/engine/excludes.ts";
+import type { Plan } from "../../lib/plan/mod.ts";
+
+function planFor(sources: string[], overrides: Partial<Plan> = {}): Plan {
+  return {
+    name: "p",
+    definedIn: "test",
+    sources,
+    excludes: [],
+    excludeIfPresent: [],
+    ignoreFiles: [],
+    excludeLargerThan: undefined,
+    oneFileSystem: false,
+    schedule: undefined,
+    timezone: undefined,
+    destinations: [],
+    retention: undefined,
+    hooks: { before: [], after: [], onFailure: [], timeoutMs: 0 },
+    tags: [],
+    ...overrides,
+  };
+}
+
+function makeTree(): string {
+  const root = Deno.realPathSync(Deno.makeTempDirSync({ prefix: "kept-scan-" }));
+  Deno.mkdirSync(`${root}/a/b`, { recursive: true });
+  Deno.mkdirSync(`${root}/cache`);
+  Deno.mkdirSync(`${root}/marked`);
+  Deno.writeTextFileSync(`${root}/a/one.txt`, "1");
+  Deno.writeTextFileSync(`${root}/a/b/two.log`, "2");
+  Deno.writeTextFileSync(`${root}/a/big.bin`, "x".repeat(5000));
+  Deno.writeTextFileSync(`${root}/cache/c.txt`, "c");
+  Deno.writeTextFileSync(`${root}/marked/.nobackup`, "");
+  return root;
+}
+
+const names = (scan: ReturnType<typeof scanFolder> | undefined) =>
+  scan?.kind === "read" ? scan.entries.map((e) => e.name).sort() : scan?.kind;
+
+Deno.test("scans made ahead follow the plan's excludes and are handed out once", async () => {
+  const root = makeTree();
+  try {
+    const plan = planFor([root], {
+      excludes: ["*.log", `${root}/cache/`],
+      excludeIfPresent: [".nobackup"],
+      excludeLargerThan: 1000,
+    });
+    const scans = FolderScans.start(plan, new Promise((resolve) => setTimeout(resolve, 200)));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(names(scans.take(root)), ["a", "marked"], "cache/ is excluded");
+    assert.deepEqual(names(scans.take(`${root}/a`)), ["b", "one.txt"], "big.bin is too large");
+    assert.deepEqual(names(scans.take(`${root}/a/b`)), [], "*.log is excluded");
+    assert.equal(scans.take(`${root}/marked`)?.kind, "excluded");
+    assert.equal(scans.take(`${root}/cache`), undefined, "an excluded folder is not read");
+    assert.equal(scans.take(root), undefined, "a scan is handed out once");
+    // The same answers as reading the folder when the walk gets there.
+    assert.deepEqual(names(scanFolder(`${root}/a`, [], new ExcludeMatcher(plan))), ["b", "one.txt"]);
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("scanning ahead stops once the repository is open", async () => {
+  const root = makeTree();
+  try {
+    const scans = FolderScans.start(planFor([root]), Promise.resolve());
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(scans.take(root), undefined, "nothing is read after `until` settled");
+    const failed = FolderScans.start(planFor([root]), Promise.reject(new Error("wrong password")));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(failed.take(root), undefined);
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("an unreadable folder is recorded for the walk to report", () => {
+  const scan = scanFolder("/nonexistent/kept-scan", [], new ExcludeMatcher(planFor([])));
+  assert.equal(scan.kind, "unreadable");
+  assert.match(
+    scan.kind === "unreadable" ? scan.problem : "",
+    /^\/nonexistent\/kept-scan: cannot read folder: /,
+  );
+});
