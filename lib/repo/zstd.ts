@@ -5,9 +5,11 @@
  * node:zlib's one-shot functions set up a fresh zstd context (megabytes of tables) and fresh output
  * buffers for every call; per 1 MiB chunk that is a sixth of the compression time and most of the
  * garbage a backup makes; decompression also collects its output in 128 KiB pieces and joins them.
- * Here one context lives as long as the object, and output goes straight where it belongs. The reuse relies on the handle inside Deno's node:zlib stream classes (`_handle`,
- * `_writeState`: the same shape as Node's own binding); where it is missing, the one-shot functions
- * are used instead, and a test says so (tests/repo/zstd_test.ts).
+ * Here one context lives as long as the object, and output goes straight where it belongs.
+ *
+ * The reuse relies on the handle inside Deno's node:zlib stream classes (`_handle`, `_writeState`: the
+ * same shape as Node's own binding); where it is missing, the one-shot functions are used instead, and
+ * a test says so (tests/repo/zstd_test.ts).
  *
  * @module
  */
