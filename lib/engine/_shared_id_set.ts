@@ -1,6 +1,8 @@
 // A read-only hash set of 32-byte blob ids in a SharedArrayBuffer, so that every chunking worker can
 // skip compressing and encrypting chunks the repository already has without asking the main thread.
 
+import { hexInto } from "../crypto/mod.ts";
+
 const ID_BYTES = 32;
 
 /** Builds the shared table from hex ids. Capacity is a power of two at least twice the count. */
@@ -11,7 +13,7 @@ export function buildSharedIdSet(ids: Iterable<string>, count: number): SharedAr
   const table = new Uint8Array(buffer);
   const id = new Uint8Array(ID_BYTES);
   for (const hex of ids) {
-    for (let i = 0; i < ID_BYTES; i++) id[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+    hexInto(hex, id, 0);
     let slot = slotOf(id, capacity);
     while (!isEmpty(table, slot)) slot = (slot + 1) & (capacity - 1);
     table.set(id, slot * ID_BYTES);
