@@ -14,6 +14,7 @@ import { matchesFilter, Repository, type SnapshotEntry } from "../repo/repositor
 import { addKey, listKeys } from "../repo/keys.ts";
 import { resolvePassword } from "../secrets.ts";
 import { chooseDestinations, type CliContext, formatBytes, loadConfigOrFail, secretsOf } from "./_context.ts";
+import { escapeName } from "./output.ts";
 
 type ConfigFlag = () => string | undefined;
 
@@ -179,9 +180,9 @@ export function registerRepositoryCommands(
           const kind = entry.type === "dir" ? "d" : entry.type === "symlink" ? "l" : "-";
           const size = entry.type === "file" ? String(entry.size ?? 0) : "";
           output.out(
-            `${kind}${modeString(entry.mode)} ${size.padStart(12)} ${
-              new Date(entry.mtime).toISOString()
-            } ${entry.path}${entry.target !== undefined ? ` -> ${entry.target}` : ""}\n`,
+            `${kind}${modeString(entry.mode)} ${size.padStart(12)} ${new Date(entry.mtime).toISOString()} ${
+              escapeName(entry.path)
+            }${entry.target !== undefined ? ` -> ${escapeName(entry.target)}` : ""}\n`,
           );
         }
       }
@@ -205,7 +206,9 @@ export function registerRepositoryCommands(
         count++;
         if (options.json) output.out(JSON.stringify(change) + "\n");
         else {output.out(
-            `${change.change === "added" ? "+" : change.change === "removed" ? "-" : "M"}  ${change.path}\n`,
+            `${change.change === "added" ? "+" : change.change === "removed" ? "-" : "M"}  ${
+              escapeName(change.path)
+            }\n`,
           );}
       }
       if (!options.json) output.err(`${count} change${count === 1 ? "" : "s"}\n`);

@@ -119,3 +119,30 @@ Deno.test("snapshots --json, ls and diff describe two backups and what changed b
     await fixture.cleanup();
   }
 });
+
+Deno.test("ls and diff write names with newlines, tabs and backslashes one line each, escaped; --json keeps them", async () => {
+  const fixture = await makeFixture((root) => ({ p: { sources: [`${root}/src`] } }));
+  const src = `${fixture.root}/src`;
+  try {
+    Deno.mkdirSync(src);
+    Deno.writeTextFileSync(`${src}/two\nlines`, "x");
+    Deno.writeTextFileSync(`${src}/tab\there`, "x");
+    Deno.writeTextFileSync(`${src}/back\\slash`, "x");
+    const first = await fixture.backup("p");
+    const text = (await fixture.keptOk(["ls", "latest", src])).stdout;
+    const lines = text.trimEnd().split("\n");
+    assert.equal(lines.length, 4, `one line per entry:\n${text}`);
+    assert.ok(lines.some((line) => line.endsWith(`${src}/two\\nlines`)));
+    assert.ok(lines.some((line) => line.endsWith(`${src}/tab\\there`)));
+    assert.ok(lines.some((line) => line.endsWith(`${src}/back\\\\slash`)));
+    const json = parseLines<{ path: string }>((await fixture.keptOk(["ls", "latest", src, "--json"])).stdout);
+    assert.ok(json.some((entry) => entry.path === `${src}/two\nlines`), "JSON keeps the exact name");
+
+    Deno.removeSync(`${src}/two\nlines`);
+    const second = await fixture.backup("p");
+    const diff = (await fixture.keptOk(["diff", first.snapshotId!, second.snapshotId!])).stdout;
+    assert.equal(diff, `-  ${src}/two\\nlines\n`);
+  } finally {
+    await fixture.cleanup();
+  }
+});
