@@ -1,7 +1,7 @@
-// A worker for the BatchingPool test: answers each batch with its jobs' ids and the batch's size.
+// A worker for the BatchingPool test: answers each batch with its jobs' ids.
 
 /// <reference lib="deno.worker" />
 
 self.onmessage = (event: MessageEvent<{ ids: number[] }>) => {
-  self.postMessage({ ids: event.data.ids, batch: event.data.ids.length });
+  self.postMessage({ ids: event.data.ids });
 };

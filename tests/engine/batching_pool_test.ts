@@ -3,7 +3,6 @@ import { BatchingPool } from "../../lib/engine/_batching_pool.ts";
 
 interface Reply {
   ids: number[];
-  batch: number;
 }
 
 function echoPool(
@@ -17,9 +16,11 @@ function echoPool(
     {
       label: "echo worker",
       init: () => {},
-      send: (worker, jobs) => worker.postMessage({ ids: jobs.map((job) => job.id) }),
+      send: (worker, jobs) => {
+        batches.push(jobs.length); // in the order sent: replies from two workers may come in any order
+        worker.postMessage({ ids: jobs.map((job) => job.id) });
+      },
       receive: (index, reply) => {
-        batches.push(reply.batch);
         for (const id of reply.ids) pool.finish(index, id)?.resolve(`done ${id}`);
       },
     },
