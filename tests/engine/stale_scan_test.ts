@@ -1,0 +1,73 @@
+// A file that changes after the walk looked at it (here: after the folders were read ahead) is still
+// stored as it is when read: the worker stops at the size the walk saw, sees the file has grown, and
+// reads it again in full.
+
+import assert from "node:assert/strict";
+import { MemoryBackend } from "../../lib/backends/mod.ts";
+import { backup } from "../../lib/engine/backup.ts";
+import { FolderScans } from "../../lib/engine/folder_scan.ts";
+import type { Plan } from "../../lib/plan/mod.ts";
+import { Repository } from "../../lib/repo/repository.ts";
+
+const plan = (source: string): Plan => ({
+  name: "p",
+  definedIn: "test",
+  sources: [source],
+  excludes: [],
+  excludeIfPresent: [],
+  ignoreFiles: [],
+  excludeLargerThan: undefined,
+  oneFileSystem: false,
+  schedule: undefined,
+  timezone: undefined,
+  destinations: [],
+  retention: undefined,
+  hooks: { before: [], after: [], onFailure: [], timeoutMs: 0 },
+  tags: [],
+});
+
+Deno.test("a file that grew or shrank after its folder was scanned is stored as it is now", async () => {
+  const root = Deno.realPathSync(Deno.makeTempDirSync({ prefix: "kept-stale-" }));
+  try {
+    Deno.writeTextFileSync(`${root}/grows.txt`, "short\n");
+    Deno.writeTextFileSync(`${root}/shrinks.txt`, "a much longer first version\n");
+    Deno.writeTextFileSync(`${root}/empty-then-not.txt`, "");
+    const repository = await Repository.init(new MemoryBackend(), "pw", {
+      host: "h",
+      username: "u",
+      now: new Date(),
+      kdf: { N: 1024, r: 8, p: 1 },
+    });
+    let opened!: () => void;
+    const scans = FolderScans.start(plan(root), new Promise<void>((resolve) => opened = resolve));
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the scan of root is made
+    Deno.writeTextFileSync(`${root}/grows.txt`, "short\nand then a lot more than the walk saw\n");
+    Deno.writeTextFileSync(`${root}/shrinks.txt`, "short\n");
+    Deno.writeTextFileSync(`${root}/empty-then-not.txt`, "not empty any more\n");
+    opened();
+
+    const result = await backup(repository, {
+      plan: plan(root),
+      destination: "d",
+      host: "h",
+      username: "u",
+      now: new Date(),
+      scans,
+    });
+    assert.deepEqual(result.warnings, []);
+    const { snapshot } = await repository.findSnapshot(result.snapshotId!);
+    let tree = await repository.loadTree(snapshot.tree);
+    for (const part of root.split("/").filter((p) => p !== "")) {
+      tree = await repository.loadTree(tree.nodes.find((n) => n.name === part)!.subtree!);
+    }
+    for (const name of ["grows.txt", "shrinks.txt", "empty-then-not.txt"]) {
+      const node = tree.nodes.find((n) => n.name === name)!;
+      const parts = await Promise.all((node.content ?? []).map((id) => repository.loadBlob(id)));
+      const stored = new TextDecoder().decode(new Uint8Array(parts.flatMap((p) => [...p])));
+      assert.equal(stored, Deno.readTextFileSync(`${root}/${name}`), name);
+      assert.equal(node.size, Deno.statSync(`${root}/${name}`).size, `${name}: size matches content`);
+    }
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
