@@ -18,6 +18,11 @@ export interface BatchLimits {
   /** A batch: at most this many jobs or bytes. */
   batchJobs: number;
   batchBytes: number;
+  /**
+   * When set, the pool starts with one worker and adds one (up to its count) whenever the bytes queued or
+   * running exceed this much per worker, or more jobs wait than a worker may hold; unset, all start at once.
+   */
+  growAtBytes?: number;
 }
 
 /** What the owner does with its workers. */
@@ -46,32 +51,51 @@ export class BatchingPool<T, R, M> {
   #head = 0;
   #nextId = 0;
   #dispatchScheduled = false;
+  readonly #url: URL;
+  readonly #maxWorkers: number;
+  readonly #handlers: PoolHandlers<T, R, M>;
+  /** Bytes of jobs queued or running: more workers start as this grows (see BatchLimits.growAtBytes). */
+  #pendingBytes = 0;
 
   constructor(url: URL, count: number, limits: BatchLimits, handlers: PoolHandlers<T, R, M>) {
+    this.#url = url;
+    this.#maxWorkers = count;
     this.#limits = limits;
+    this.#handlers = handlers;
     this.#send = handlers.send;
-    for (let index = 0; index < count; index++) {
-      const worker = new Worker(url, { type: "module" });
-      const entry: WorkerEntry<T, R> = { worker, running: new Map() };
-      worker.onmessage = (event: MessageEvent<M>) => {
-        handlers.receive(index, event.data);
-        this.#dispatch();
-      };
-      worker.onerror = (event) => {
-        event.preventDefault();
-        const error = new Error(`${handlers.label} failed: ${event.message}`);
-        for (const job of entry.running.values()) job.reject(error);
-        entry.running.clear();
-      };
-      handlers.init(worker, index);
-      this.#entries.push(entry);
-    }
+    const initial = limits.growAtBytes === undefined ? count : 1;
+    for (let index = 0; index < initial; index++) this.#spawn();
+  }
+
+  #spawn(): void {
+    const index = this.#entries.length;
+    const handlers = this.#handlers;
+    const worker = new Worker(this.#url, { type: "module" });
+    const entry: WorkerEntry<T, R> = { worker, running: new Map() };
+    worker.onmessage = (event: MessageEvent<M>) => {
+      handlers.receive(index, event.data);
+      this.#dispatch();
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      const error = new Error(`${handlers.label} failed: ${event.message}`);
+      for (const job of entry.running.values()) job.reject(error);
+      entry.running.clear();
+    };
+    handlers.init(worker, index);
+    this.#entries.push(entry);
+  }
+
+  /** Number of workers started so far. */
+  get workers(): number {
+    return this.#entries.length;
   }
 
   /** Queues a job; it settles when its owner resolves or rejects it. */
   submit(payload: T, size: number): Promise<R> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ id: this.#nextId++, payload, size, resolve, reject });
+      this.#pendingBytes += size;
       // Dispatch once the caller yields, so that the jobs it queued meanwhile travel as one batch.
       if (!this.#dispatchScheduled) {
         this.#dispatchScheduled = true;
@@ -88,11 +112,21 @@ export class BatchingPool<T, R, M> {
     const running = this.#entries[index]!.running;
     const job = running.get(id);
     running.delete(id);
+    if (job) this.#pendingBytes -= job.size;
     return job;
   }
 
   #dispatch(): void {
-    const { jobsPerWorker, batchJobs, batchBytes } = this.#limits;
+    const { jobsPerWorker, batchJobs, batchBytes, growAtBytes } = this.#limits;
+    // Another worker only when there is work enough to pay for its start (tens of milliseconds of a core):
+    // many bytes, or more jobs waiting than a worker may hold.
+    while (
+      growAtBytes !== undefined && this.#entries.length < this.#maxWorkers &&
+      (this.#pendingBytes > growAtBytes * this.#entries.length ||
+        this.#queue.length - this.#head > jobsPerWorker)
+    ) {
+      this.#spawn();
+    }
     while (this.#head < this.#queue.length) {
       let best: WorkerEntry<T, R> | undefined;
       for (const entry of this.#entries) {

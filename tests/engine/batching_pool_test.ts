@@ -54,3 +54,28 @@ Deno.test("a batch closes at the byte limit, and a job larger than it travels al
     pool.terminate();
   }
 });
+
+Deno.test("a growing pool starts one worker, and a second only for work enough to pay for it", async () => {
+  const limits = { jobsPerWorker: 10, batchJobs: 4, batchBytes: 1000, growAtBytes: 10_000 };
+  const small = echoPool(limits, []);
+  try {
+    await Promise.all(Array.from({ length: 8 }, () => small.submit("x", 100)));
+    assert.equal(small.workers, 1, "800 bytes in 8 jobs: one worker");
+  } finally {
+    small.terminate();
+  }
+  const manyBytes = echoPool(limits, []);
+  try {
+    await Promise.all([manyBytes.submit("big", 50_000), manyBytes.submit("x", 100)]);
+    assert.equal(manyBytes.workers, 2, "50 kB pending: a second worker");
+  } finally {
+    manyBytes.terminate();
+  }
+  const manyJobs = echoPool(limits, []);
+  try {
+    await Promise.all(Array.from({ length: 40 }, () => manyJobs.submit("x", 1)));
+    assert.equal(manyJobs.workers, 2, "more jobs waiting than one worker may hold: a second worker");
+  } finally {
+    manyJobs.terminate();
+  }
+});
