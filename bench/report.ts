@@ -6,6 +6,7 @@
  * @module
  */
 
+import { formatBytes as formatSize } from "../lib/plan/units.ts";
 import type { Measurement } from "./measure.ts";
 import type { ToolName } from "./tools.ts";
 
@@ -231,16 +232,9 @@ function escapeCell(text: string): string {
   return text.replaceAll("|", "\\|").replaceAll("\n", " ");
 }
 
-/** `1.5 GiB`, `210.3 MiB`, `12.0 KiB`, `17 B`. */
+/** `1.5 GiB`, `210.3 MiB`, `12.0 KiB`, `17 B`: one decimal, so that the report's columns line up. */
 export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+  return formatSize(bytes, 1);
 }
 
 /** One line for the console after a step, e.g. `restic: initial backup: 3.21 s, 65.5 MB/s, …`. */

@@ -53,15 +53,3 @@ export function chooseDestinations(
     hint: `defined: ${[...config.destinations.keys()].join(", ")}`,
   });
 }
-
-/** Bytes as a short human string (IEC units, like restic). */
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
-}

@@ -13,8 +13,9 @@ import { destinationByName, kdfFromEnv, openBackend, openRepository } from "../e
 import { matchesFilter, Repository, type SnapshotEntry } from "../repo/repository.ts";
 import { addKey, listKeys } from "../repo/keys.ts";
 import { resolvePassword } from "../secrets.ts";
-import { chooseDestinations, type CliContext, formatBytes, loadConfigOrFail, secretsOf } from "./_context.ts";
+import { chooseDestinations, type CliContext, loadConfigOrFail, secretsOf } from "./_context.ts";
 import { escapeName } from "./output.ts";
+import { formatBytes } from "../plan/mod.ts";
 
 type ConfigFlag = () => string | undefined;
 

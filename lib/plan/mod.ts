@@ -17,5 +17,5 @@ export {
 export { compareProblems, formatKeyPath, formatProblem, type Problem, type Severity } from "./problem.ts";
 export { PLAN_FORMAT_VERSION, planJsonSchema } from "./schema.ts";
 export { type DestinationLocation, parseDestinationUrl } from "./destination_url.ts";
-export { type Age, parseAge, parseSize, parseTimeout } from "./units.ts";
+export { type Age, formatBytes, parseAge, parseSize, parseTimeout } from "./units.ts";
 export { resolveConfigPath } from "./config_path.ts";

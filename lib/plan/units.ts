@@ -103,3 +103,18 @@ export function parseTimeout(text: string | number): number | undefined {
   }
   return Number.isSafeInteger(total) ? total : undefined;
 }
+
+/**
+ * Bytes as a short human string in IEC units, like restic: `17 B`, `2.50 MiB`, `210.3 MiB`. `digits`:
+ * decimals after the point (default: two below 10, else one).
+ */
+export function formatBytes(bytes: number, digits?: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(digits ?? (value < 10 ? 2 : 1))} ${units[unit]}`;
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { parseAge, parseSize, parseTimeout } from "../../lib/plan/mod.ts";
+import { formatBytes, parseAge, parseSize, parseTimeout } from "../../lib/plan/mod.ts";
 import { AGE_PATTERN, SIZE_PATTERN, TIMEOUT_PATTERN } from "../../lib/plan/units.ts";
 
 Deno.test("parseSize() reads KB/MB/GB/TB as powers of 1000", () => {
@@ -110,4 +110,13 @@ Deno.test("the JSON Schema patterns accept exactly the text that the parsers acc
     }),
     { numRuns: 2000 },
   );
+});
+
+Deno.test("formatBytes writes IEC units with two decimals below 10 and one above, or as asked", () => {
+  assert.equal(formatBytes(17), "17 B");
+  assert.equal(formatBytes(2.5 * 1024 * 1024), "2.50 MiB");
+  assert.equal(formatBytes(210.3 * 1024 * 1024), "210.3 MiB");
+  assert.equal(formatBytes(1.5 * 1024 ** 3, 1), "1.5 GiB");
+  assert.equal(formatBytes(12 * 1024, 1), "12.0 KiB");
+  assert.equal(formatBytes(2 * 1024 ** 5), "2048.0 TiB");
 });
