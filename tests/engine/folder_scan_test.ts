@@ -4,27 +4,7 @@
 import assert from "node:assert/strict";
 import { FolderScans, scanFolder } from "../../lib/engine/folder_scan.ts";
 import { ExcludeMatcher } from "../../lib/engine/excludes.ts";
-import type { Plan } from "../../lib/plan/mod.ts";
-
-function planFor(sources: string[], overrides: Partial<Plan> = {}): Plan {
-  return {
-    name: "p",
-    definedIn: "test",
-    sources,
-    excludes: [],
-    excludeIfPresent: [],
-    ignoreFiles: [],
-    excludeLargerThan: undefined,
-    oneFileSystem: false,
-    schedule: undefined,
-    timezone: undefined,
-    destinations: [],
-    retention: undefined,
-    hooks: { before: [], after: [], onFailure: [], timeoutMs: 0 },
-    tags: [],
-    ...overrides,
-  };
-}
+import { testPlan } from "./_plan.ts";
 
 function makeTree(): string {
   const root = Deno.realPathSync(Deno.makeTempDirSync({ prefix: "kept-scan-" }));
@@ -45,7 +25,7 @@ const names = (scan: ReturnType<typeof scanFolder> | undefined) =>
 Deno.test("scans made ahead follow the plan's excludes and are handed out once", async () => {
   const root = makeTree();
   try {
-    const plan = planFor([root], {
+    const plan = testPlan([root], {
       excludes: ["*.log", `${root}/cache/`],
       excludeIfPresent: [".nobackup"],
       excludeLargerThan: 1000,
@@ -68,10 +48,10 @@ Deno.test("scans made ahead follow the plan's excludes and are handed out once",
 Deno.test("scanning ahead stops once the repository is open", async () => {
   const root = makeTree();
   try {
-    const scans = FolderScans.start(planFor([root]), Promise.resolve());
+    const scans = FolderScans.start(testPlan([root]), Promise.resolve());
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(scans.take(root), undefined, "nothing is read after `until` settled");
-    const failed = FolderScans.start(planFor([root]), Promise.reject(new Error("wrong password")));
+    const failed = FolderScans.start(testPlan([root]), Promise.reject(new Error("wrong password")));
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(failed.take(root), undefined);
   } finally {
@@ -80,7 +60,7 @@ Deno.test("scanning ahead stops once the repository is open", async () => {
 });
 
 Deno.test("an unreadable folder is recorded for the walk to report", () => {
-  const scan = scanFolder("/nonexistent/kept-scan", [], new ExcludeMatcher(planFor([])));
+  const scan = scanFolder("/nonexistent/kept-scan", [], new ExcludeMatcher(testPlan([])));
   assert.equal(scan.kind, "unreadable");
   assert.match(
     scan.kind === "unreadable" ? scan.problem : "",

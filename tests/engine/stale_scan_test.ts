@@ -6,25 +6,8 @@ import assert from "node:assert/strict";
 import { MemoryBackend } from "../../lib/backends/mod.ts";
 import { backup } from "../../lib/engine/backup.ts";
 import { FolderScans } from "../../lib/engine/folder_scan.ts";
-import type { Plan } from "../../lib/plan/mod.ts";
+import { testPlan } from "./_plan.ts";
 import { Repository } from "../../lib/repo/repository.ts";
-
-const plan = (source: string): Plan => ({
-  name: "p",
-  definedIn: "test",
-  sources: [source],
-  excludes: [],
-  excludeIfPresent: [],
-  ignoreFiles: [],
-  excludeLargerThan: undefined,
-  oneFileSystem: false,
-  schedule: undefined,
-  timezone: undefined,
-  destinations: [],
-  retention: undefined,
-  hooks: { before: [], after: [], onFailure: [], timeoutMs: 0 },
-  tags: [],
-});
 
 Deno.test("a file that grew or shrank after its folder was scanned is stored as it is now", async () => {
   const root = Deno.realPathSync(Deno.makeTempDirSync({ prefix: "kept-stale-" }));
@@ -39,7 +22,7 @@ Deno.test("a file that grew or shrank after its folder was scanned is stored as 
       kdf: { N: 1024, r: 8, p: 1 },
     });
     let opened!: () => void;
-    const scans = FolderScans.start(plan(root), new Promise<void>((resolve) => opened = resolve));
+    const scans = FolderScans.start(testPlan([root]), new Promise<void>((resolve) => opened = resolve));
     await new Promise((resolve) => setTimeout(resolve, 50)); // the scan of root is made
     Deno.writeTextFileSync(`${root}/grows.txt`, "short\nand then a lot more than the walk saw\n");
     Deno.writeTextFileSync(`${root}/shrinks.txt`, "short\n");
@@ -47,7 +30,7 @@ Deno.test("a file that grew or shrank after its folder was scanned is stored as 
     opened();
 
     const result = await backup(repository, {
-      plan: plan(root),
+      plan: testPlan([root]),
       destination: "d",
       host: "h",
       username: "u",
