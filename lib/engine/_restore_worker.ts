@@ -7,8 +7,7 @@
 import * as fs from "node:fs";
 import { describeError } from "../errors.ts";
 import { discard } from "../memory.ts";
-import { openBlob } from "../repo/blob.ts";
-import { damagedBlob } from "../repo/repository.ts";
+import { blobReadError, openBlob } from "../repo/blob.ts";
 import type { BlobSource, FileDone, FileJob, ToMain, ToWorker } from "./_restore_protocol.ts";
 
 /** Pack files kept open between blobs (restore order is by name, not by pack). */
@@ -83,11 +82,11 @@ function readBlob(blob: BlobSource): Uint8Array {
   let filled = 0;
   while (filled < blob.length) {
     const read = fs.readSync(fd, sealed, filled, blob.length - filled, blob.offset + filled);
-    if (read === 0) throw new Error(`Pack ${blob.packName.slice(0, 12)} is truncated`);
+    if (read === 0) throw blobReadError.truncatedPack(blob.packName);
     filled += read;
   }
   const plain = openBlob(keys!, blob.id, blob.rawLength, sealed);
-  if (!plain) throw damagedBlob(blob.id, blob.packName);
+  if (!plain) throw blobReadError.damaged(blob.id, blob.packName);
   return plain;
 }
 
@@ -102,7 +101,7 @@ function packDescriptor(blob: BlobSource): number {
     fd = fs.openSync(blob.pack, "r");
   } catch (error) {
     if ((error as { code?: string }).code === "ENOENT") {
-      throw new Error(`Pack ${blob.packName.slice(0, 12)} holding blob ${blob.id.slice(0, 12)} is missing`);
+      throw blobReadError.missingPack(blob.id, blob.packName);
     }
     throw error;
   }

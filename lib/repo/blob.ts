@@ -7,6 +7,7 @@
 
 import { zstdDecompressSync } from "node:zlib";
 import { blobIdBytes, open, seal, toHex } from "../crypto/mod.ts";
+import { IntegrityError } from "../errors.ts";
 import { discard } from "../memory.ts";
 import { ZstdCompressor, ZstdDecompressor } from "./zstd.ts";
 
@@ -113,3 +114,12 @@ export function openBlob(
   if (!plain || toHex(blobIdBytes(keys.id, plain)) !== id) return undefined;
   return plain;
 }
+
+/** Why a blob could not be read: the same words wherever it is read (main thread or restore worker). */
+export const blobReadError = {
+  damaged: (id: string, pack: string) =>
+    new IntegrityError(`Blob ${id.slice(0, 12)} in pack ${pack.slice(0, 12)} is damaged`),
+  missingPack: (id: string, pack: string) =>
+    new IntegrityError(`Pack ${pack.slice(0, 12)} holding blob ${id.slice(0, 12)} is missing`),
+  truncatedPack: (pack: string) => new IntegrityError(`Pack ${pack.slice(0, 12)} is truncated`),
+};

@@ -8,7 +8,7 @@
 import type { Backend, FileKind } from "../backends/backend.ts";
 import { blobIdBytes, randomBytes, sha256Hex, toHex } from "../crypto/mod.ts";
 import { IntegrityError, NotFoundError, UserError } from "../errors.ts";
-import { decodeBlob, encodeBlob, openBlob } from "./blob.ts";
+import { blobReadError, decodeBlob, encodeBlob, openBlob } from "./blob.ts";
 import { addKey, type KeyMeta, type MasterKeys, newMasterKeys, unlock } from "./keys.ts";
 import { type IndexFile, MasterIndex } from "./master_index.ts";
 import type { Snapshot, Tree } from "./types.ts";
@@ -128,9 +128,7 @@ export class Repository {
     if (this.#packCacheLimit > 0) {
       const pack = await this.#loadPack(location.pack);
       sealed = pack.subarray(location.offset, location.offset + location.length);
-      if (sealed.length !== location.length) {
-        throw new IntegrityError(`Pack ${location.pack.slice(0, 12)} is truncated`);
-      }
+      if (sealed.length !== location.length) throw blobReadError.truncatedPack(location.pack);
     } else {
       try {
         sealed = await this.backend.get({ kind: "data", name: location.pack }, {
@@ -138,16 +136,12 @@ export class Repository {
           length: location.length,
         });
       } catch (error) {
-        if (error instanceof NotFoundError) {
-          throw new IntegrityError(
-            `Pack ${location.pack.slice(0, 12)} holding blob ${id.slice(0, 12)} is missing`,
-          );
-        }
+        if (error instanceof NotFoundError) throw blobReadError.missingPack(id, location.pack);
         throw error;
       }
     }
     const plain = openBlob(this.keys, id, location.rawLength, sealed);
-    if (!plain) throw damagedBlob(id, location.pack);
+    if (!plain) throw blobReadError.damaged(id, location.pack);
     return plain;
   }
 
@@ -277,9 +271,4 @@ export async function mapLimit<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
   return results;
-}
-
-/** The error for a blob that does not decrypt or hash right. */
-export function damagedBlob(id: string, pack: string): IntegrityError {
-  return new IntegrityError(`Blob ${id.slice(0, 12)} in pack ${pack.slice(0, 12)} is damaged`);
 }
