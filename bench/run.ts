@@ -333,8 +333,8 @@ function conditions(gnuTime: boolean): string[] {
     "repo MiB: apparent size (`du -sb`) of the repository folder after the step; caches are not counted.",
     "A restore goes to an empty folder and is verified file by file (count, sizes, SHA-256) against the " +
     "corpus; a wrong restore counts as failed.",
-    "kept runs from source (`deno run -A main.ts`), so each kept step includes Deno's start-up and module " +
-    "loading; a `deno compile`d binary starts faster.",
+    "kept runs from source (`deno run -A main.ts`, with the V8 flags `deno task compile` builds into the " +
+    "binary), so each kept step includes Deno's start-up and module loading; a compiled binary starts faster.",
   ];
 }
 

@@ -139,7 +139,10 @@ async function openBorg(setup: ToolSetup): Promise<Tool | { unavailable: string 
   };
 }
 
-/** kept is run from source with the Deno running this harness: `deno run -A main.ts`. */
+/**
+ * kept is run from source with the Deno running this harness, with the V8 flags that `deno task compile`
+ * builds into the shipped binary: `deno run -A --v8-flags=… main.ts`.
+ */
 async function openKept(setup: ToolSetup): Promise<Tool | { unavailable: string }> {
   const root = fileURLToPath(new URL("..", import.meta.url));
   const main = join(root, "main.ts");
@@ -165,11 +168,13 @@ async function openKept(setup: ToolSetup): Promise<Tool | { unavailable: string 
   });
   Deno.mkdirSync(plans, { recursive: true });
   Deno.writeTextFileSync(config, keptConfig(repo, setup.corpus));
+  const v8Flags = compiledV8Flags(join(root, "deno.json"));
   const kept = (...args: string[]): Invocation => ({
     argv: [
       Deno.execPath(),
       "run",
       "-A",
+      ...v8Flags,
       "--config",
       join(root, "deno.json"),
       main,
@@ -188,13 +193,21 @@ async function openKept(setup: ToolSetup): Promise<Tool | { unavailable: string 
     version: `kept ${version.replace(/^kept\s+/, "")}${
       commit ? ` (${commit})` : ""
     }, deno ${Deno.version.deno}`,
-    settings: "run from source with `deno run -A main.ts`; repository defaults",
+    settings: `run from source with \`deno run -A ${
+      [...v8Flags, ""].join(" ")
+    }main.ts\` (the V8 flags of \`deno task compile\`); repository defaults`,
     repo,
     init: () => kept("init", "bench"),
     backup: () => kept("backup", "corpus"),
     restore: (_n, target) => kept("restore", "latest", "--destination", "bench", "--target", target),
     check: () => kept("check", "--destination", "bench", "--read-data"),
   };
+}
+
+/** The `--v8-flags=…` argument of deno.json's compile task (none when it has none). */
+export function compiledV8Flags(denoJson: string): string[] {
+  const tasks = JSON.parse(Deno.readTextFileSync(denoJson)).tasks as Record<string, string>;
+  return (tasks.compile ?? "").split(/\s+/).filter((arg) => arg.startsWith("--v8-flags="));
 }
 
 /** The Deno cache folder this harness runs with (`deno info --json`). */

@@ -12,6 +12,14 @@ Deno.test("`kept --version` prints the version from deno.json", async () => {
   assert.equal(result.stdout.trim(), VERSION);
 });
 
+Deno.test("`deno task kept` runs with the V8 flags that `deno task compile` builds into the binary", async () => {
+  const { tasks } = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  const v8Flags = (task: string) => task.split(/\s+/).filter((arg) => arg.startsWith("--v8-flags="));
+  assert.deepEqual(v8Flags(tasks.kept), v8Flags(tasks.compile));
+  // The young generation's cap keeps a no-change backup ~50 MiB smaller (docs/performance.md#memory).
+  assert.ok(v8Flags(tasks.compile).some((flag: string) => flag.includes("--max-semi-space-size=")));
+});
+
 Deno.test("`kept --help` lists every command", async () => {
   const result = await runKept(["--help"]);
   assert.equal(result.code, 0);
