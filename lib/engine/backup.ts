@@ -335,13 +335,49 @@ async function backupFolder(
   inherited: readonly FolderRules[],
   rootDevice: number,
   context: WalkContext,
+  handedOut?: () => void,
 ): Promise<TreeNode | undefined> {
   const node = metadata(name, "dir", info);
-  if (context.plan.oneFileSystem && info.dev !== rootDevice) {
-    // A mount point: kept as an empty folder, as restic and borg do.
-    context.stats.dirs++;
-    return { ...node, subtree: await context.saveTree({ nodes: [] }) };
+  let folder: HandedOutFolder | undefined;
+  try {
+    if (context.plan.oneFileSystem && info.dev !== rootDevice) {
+      // A mount point: kept as an empty folder, as restic and borg do.
+      context.stats.dirs++;
+      return { ...node, subtree: await context.saveTree({ nodes: [] }) };
+    }
+    folder = await handOutFolder(path, parentNode, inherited, rootDevice, context);
+  } finally {
+    handedOut?.();
   }
+  if (!folder) return undefined;
+  const listing = await saveOrReuseTree(
+    sortNodes(await Promise.all(folder.children)),
+    folder.parentTree,
+    parentNode?.subtree,
+    context,
+  );
+  countFolder(context, listing);
+  return { ...node, subtree: listing.id };
+}
+
+/** A folder whose entries are all handed out: their nodes (files may still be being read) and its parent tree. */
+interface HandedOutFolder {
+  children: (TreeNode | Promise<TreeNode | undefined>)[];
+  parentTree: Tree | undefined;
+}
+
+/**
+ * Scans a folder and starts the backup of every entry. Subfolders are handed out depth first: the next
+ * sibling waits until the subfolder's whole subtree has been handed out (not read), so only the folders
+ * on the current path hold their listings, while files of many folders can be read at once.
+ */
+async function handOutFolder(
+  path: string,
+  parentNode: TreeNode | undefined,
+  inherited: readonly FolderRules[],
+  rootDevice: number,
+  context: WalkContext,
+): Promise<HandedOutFolder | undefined> {
   const scan = context.scans?.take(path) ?? scanFolder(path, inherited, context.matcher);
   if (scan.kind === "unreadable") {
     context.warn(scan.problem);
@@ -357,6 +393,24 @@ async function backupFolder(
   const children: (TreeNode | Promise<TreeNode | undefined>)[] = [];
   for (const { name, path: childPath, info: childInfo } of scan.entries) {
     const parentChild = parentNodes.get(name);
+    if (childInfo.isDirectory) {
+      let subtreeHandedOut!: () => void;
+      const handedOut = new Promise<void>((resolve) => subtreeHandedOut = resolve);
+      children.push(
+        backupFolder(
+          childPath,
+          name,
+          childInfo,
+          parentChild,
+          scan.rules,
+          rootDevice,
+          context,
+          subtreeHandedOut,
+        ),
+      );
+      await handedOut;
+      continue;
+    }
     if (childInfo.isFile) {
       const unchanged = reuseUnchanged(name, childInfo, parentChild, context);
       if (unchanged) {
@@ -367,14 +421,7 @@ async function backupFolder(
     }
     children.push(backupEntry(childPath, name, childInfo, parentChild, scan.rules, rootDevice, context));
   }
-  const listing = await saveOrReuseTree(
-    sortNodes(await Promise.all(children)),
-    parentTree,
-    parentNode?.subtree,
-    context,
-  );
-  countFolder(context, listing);
-  return { ...node, subtree: listing.id };
+  return { children, parentTree };
 }
 
 async function backupFile(
