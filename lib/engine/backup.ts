@@ -367,9 +367,11 @@ interface HandedOutFolder {
 }
 
 /**
- * Scans a folder and starts the backup of every entry. Subfolders are handed out depth first: the next
- * sibling waits until the subfolder's whole subtree has been handed out (not read), so only the folders
- * on the current path hold their listings, while files of many folders can be read at once.
+ * Scans a folder and starts the backup of every entry. A subfolder the parent snapshot has is handed out
+ * depth first: the next sibling waits until its whole subtree has been handed out (not read), so a repeat
+ * backup holds the parent trees and listings of the folders on the current path only. A new subfolder is
+ * started alongside its siblings: it has no parent tree to hold, and the walk reaches its large files
+ * early (a file is chunked by one worker, so large files found last leave one core with a long tail).
  */
 async function handOutFolder(
   path: string,
@@ -393,6 +395,10 @@ async function handOutFolder(
   const children: (TreeNode | Promise<TreeNode | undefined>)[] = [];
   for (const { name, path: childPath, info: childInfo } of scan.entries) {
     const parentChild = parentNodes.get(name);
+    if (childInfo.isDirectory && !parentChild?.subtree) {
+      children.push(backupFolder(childPath, name, childInfo, parentChild, scan.rules, rootDevice, context));
+      continue;
+    }
     if (childInfo.isDirectory) {
       let subtreeHandedOut!: () => void;
       const handedOut = new Promise<void>((resolve) => subtreeHandedOut = resolve);
