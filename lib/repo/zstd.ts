@@ -70,16 +70,28 @@ function runFrame(
   }
 }
 
+/** Sizes of zstd's window and match tables, as log2 of bytes and entries (zstd's `*Log` parameters). */
+export interface ZstdTables {
+  windowLog: number;
+  hashLog: number;
+  chainLog: number;
+}
+
 /** Compresses chunks with one zstd context and one output buffer. */
 export class ZstdCompressor {
-  readonly #level: number;
+  readonly #params: Record<number, number>;
   readonly #native: { handle: ZstdHandle; state: Uint32Array } | undefined;
   #output = new Uint8Array(0);
 
-  constructor(level: number) {
-    this.#level = level;
-    const stream = createZstdCompress({ params: { [constants.ZSTD_c_compressionLevel]: level } });
-    this.#native = reusableHandle(stream as unknown as HandleOwner);
+  /** `tables`: smaller than the level's own, for inputs known to be small (zstd's defaults otherwise). */
+  constructor(level: number, tables?: ZstdTables) {
+    this.#params = { [constants.ZSTD_c_compressionLevel]: level };
+    if (tables) {
+      this.#params[constants.ZSTD_c_windowLog] = tables.windowLog;
+      this.#params[constants.ZSTD_c_hashLog] = tables.hashLog;
+      this.#params[constants.ZSTD_c_chainLog] = tables.chainLog;
+    }
+    this.#native = reusableHandle(createZstdCompress({ params: this.#params }) as unknown as HandleOwner);
   }
 
   /** True when contexts and buffers are reused (false: Deno's node:zlib changed shape). */
@@ -93,9 +105,7 @@ export class ZstdCompressor {
    */
   compress(input: Uint8Array, limit: number): Uint8Array | undefined {
     if (!this.#native) {
-      const compressed = zstdCompressSync(input, {
-        params: { [constants.ZSTD_c_compressionLevel]: this.#level },
-      });
+      const compressed = zstdCompressSync(input, { params: this.#params });
       return compressed.length < limit
         ? new Uint8Array(compressed.buffer, compressed.byteOffset, compressed.length)
         : undefined;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomBytes as secureRandom } from "../../lib/crypto/mod.ts";
-import { decodeBlob, encodeBlob, openBlob } from "../../lib/repo/blob.ts";
+import { decodeBlob, encodeBlob, encodeBlobParts, openBlob } from "../../lib/repo/blob.ts";
 import { blobIdBytes, toHex } from "../../lib/crypto/mod.ts";
 import { randomBytes } from "../_support/random_bytes.ts";
 
@@ -37,4 +37,32 @@ Deno.test("openBlob checks the keyed id as well as the seal", () => {
   flipped[flipped.length >> 1]! ^= 1;
   // (assert.ok, not equal: a failing equal would spend minutes printing a 500 kB diff)
   assert.ok(openBlob(keys, id, compressible.length, flipped) === undefined, "a flipped byte is detected");
+});
+
+/** log2 of the window a zstd frame declares (RFC 8878 §3.1.1.1.2; 0 when it declares none). */
+function frameWindowLog(frame: Uint8Array): number {
+  const singleSegment = (frame[4]! & 0x20) !== 0;
+  return singleSegment ? 0 : 10 + (frame[5]! >> 3);
+}
+
+Deno.test("small blobs are compressed with zstd tables sized to them, and still round-trip", () => {
+  const text = (bytes: number) =>
+    new TextEncoder().encode("a line of log text, number 12345\n".repeat(bytes / 33));
+  // A context reused for every chunk is not told the input's size: without tables sized to the input,
+  // every frame declares level 3's 2^21 window (and the 10 KiB file pays for clearing 2^17 tables).
+  const cases: [number, number][] = [[10_000, 14], [100_000, 17], [1_000_000, 21]];
+  for (const [size, windowLog] of cases) {
+    const plain = text(size);
+    const [encoding, body] = encodeBlobParts(plain);
+    assert.equal(encoding![0], 1, `${size} bytes are compressed`);
+    assert.equal(frameWindowLog(body!), windowLog, `window for ${size} bytes`);
+  }
+  for (const size of [64, 1000, 5000, 20_000, 70_000, 131_072, 131_073, 300_000]) {
+    const plain = text(size);
+    assert.deepEqual(
+      decodeBlob(keys.encrypt, encodeBlob(keys.encrypt, plain), plain.length),
+      plain,
+      `${size}`,
+    );
+  }
 });
