@@ -6,6 +6,7 @@
  */
 
 import type { TreeNode } from "../repo/types.ts";
+import type { EntryStat } from "./entry_stat.ts";
 
 /**
  * True when the file at `info` can reuse `previous`'s content without being read. `scannedAt` is the
@@ -13,13 +14,13 @@ import type { TreeNode } from "../repo/types.ts";
  * that second is "racy" (as git calls it) and always read again, because Deno reports ctime in whole
  * seconds and a rewrite later in that same second would keep every compared field.
  */
-export function isUnchanged(previous: TreeNode, info: Deno.FileInfo, scannedAt?: number): boolean {
+export function isUnchanged(previous: TreeNode, info: EntryStat, scannedAt?: number): boolean {
   if (scannedAt !== undefined && (previous.ctime ?? 0) >= Math.floor(scannedAt / 1000) * 1000) return false;
   return previous.type === "file" &&
-    info.isFile &&
+    info.type === "file" &&
     previous.size === info.size &&
-    previous.mtime === (info.mtime?.getTime() ?? 0) &&
-    previous.ctime === (info.ctime?.getTime() ?? 0) &&
-    previous.inode === (info.ino ?? 0) &&
+    previous.mtime === info.mtime &&
+    previous.ctime === info.ctime &&
+    previous.inode === info.ino &&
     previous.device === info.dev;
 }

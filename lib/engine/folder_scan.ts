@@ -9,13 +9,14 @@
 
 import { describeError } from "../errors.ts";
 import type { Plan } from "../plan/mod.ts";
+import { type EntryStat, lstatEntry } from "./entry_stat.ts";
 import { ExcludeMatcher, type FolderRules } from "./excludes.ts";
 
 /** One entry of a folder that the plan keeps. */
 export interface ScannedEntry {
   name: string;
   path: string;
-  info: Deno.FileInfo;
+  info: EntryStat;
 }
 
 /** What reading one folder found. Problems are reported by the walk, once, as it uses the scan. */
@@ -44,15 +45,15 @@ export function scanFolder(
   const problems: string[] = [];
   for (const { name } of listing) {
     const childPath = path === "/" ? `/${name}` : `${path}/${name}`;
-    let info: Deno.FileInfo;
+    let info: EntryStat;
     try {
-      info = Deno.lstatSync(childPath);
+      info = lstatEntry(childPath);
     } catch (error) {
       problems.push(`${childPath}: cannot read: ${describeError(error)}`);
       continue;
     }
-    if (matcher.isExcluded(childPath, info.isDirectory, rules)) continue;
-    if (info.isFile && matcher.isTooLarge(info.size)) continue;
+    if (matcher.isExcluded(childPath, info.type === "dir", rules)) continue;
+    if (info.type === "file" && matcher.isTooLarge(info.size)) continue;
     entries.push({ name, path: childPath, info });
   }
   return { kind: "read", entries, rules, problems };
@@ -112,7 +113,7 @@ export class FolderScans {
         entries += scan.entries.length;
         for (const entry of scan.entries) {
           // The walk keeps other file systems' mount points empty (one_file_system): no need to look in.
-          if (entry.info.isDirectory && !(plan.oneFileSystem && entry.info.dev !== device)) {
+          if (entry.info.type === "dir" && !(plan.oneFileSystem && entry.info.dev !== device)) {
             queue.push({ path: entry.path, rules: scan.rules, device });
           }
         }
