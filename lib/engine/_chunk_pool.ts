@@ -22,7 +22,6 @@ export class ChunkPool {
   #pool: BatchingPool<FileToRead, ChunkedFile, ToMain>;
   #rings: RingReader[] = [];
   #sink: PackSink;
-  #pendingAdds: Promise<void> = Promise.resolve();
 
   constructor(options: ChunkerSetup & { workers: number }, sink: PackSink) {
     this.#sink = sink;
@@ -59,42 +58,43 @@ export class ChunkPool {
 
   #receive(index: number, message: ToMain): void {
     const ring = this.#rings[index]!;
+    let failure: unknown;
     for (const blob of message.blobs) {
-      // The sink copies the blob into a pack before it calls release, in the order of adds, which is
-      // the order the worker wrote its ring in.
+      // The sink copies each blob into a pack before it calls release, in the order of adds (also when
+      // some wait for a pack to close), which is the order the worker wrote its ring in.
       const [sealed, release] = "slice" in blob
         ? [ring.view(blob.slice), () => ring.release(blob.slice)]
         : [blob.sealed, () => discard(blob.sealed)];
-      // Keep the sink's order of adds; a failure surfaces through the files' promises below.
-      this.#pendingAdds = this.#pendingAdds.then(() =>
-        this.#sink.add("data", blob.id, sealed, blob.rawLength, release)
-      );
+      try {
+        this.#sink.add("data", blob.id, sealed, blob.rawLength, release)?.catch(() => {}); // see added() below
+      } catch (error) {
+        failure ??= error;
+      }
     }
     if (message.done.length === 0) return;
     // A file is done only once all of its blobs have reached the sink.
-    const added = this.#pendingAdds;
-    this.#pendingAdds = added.catch(() => {});
+    const added = failure === undefined ? this.#sink.added("data") : Promise.reject(failure);
     for (const done of message.done) {
       const job = this.#pool.finish(index, done.job);
       if (!job) continue;
-      added.then(
-        () => {
-          if ("error" in done) job.reject(new Error(done.error));
-          else {job.resolve({
-              content: done.content,
-              size: done.size,
-              mtime: done.mtime,
-              changed: done.changed,
-            });}
-        },
-        (error) => job.reject(error instanceof Error ? error : new Error(String(error))),
-      );
+      const settle = () => {
+        if ("error" in done) job.reject(new Error(done.error));
+        else {job.resolve({
+            content: done.content,
+            size: done.size,
+            mtime: done.mtime,
+            changed: done.changed,
+          });}
+      };
+      if (!added) settle();
+      else {added.then(settle, (error) =>
+          job.reject(error instanceof Error ? error : new Error(String(error))));}
     }
   }
 
   /** Waits for blobs still being added, then stops the workers. */
   async close(): Promise<void> {
-    await this.#pendingAdds.catch(() => {});
+    await this.#sink.added("data")?.catch(() => {});
     this.#pool.terminate();
   }
 }

@@ -29,6 +29,8 @@ export class PackSink {
   #added = new Set<string>();
   #uploads = new Set<Promise<void>>();
   #unindexed: { id: string; entries: PackEntry[] }[] = [];
+  /** Per type: the last add still waiting for a pack to close; later adds of the type queue behind it. */
+  #waiting: Record<BlobType, Promise<void> | undefined> = { data: undefined, tree: undefined };
   #failure: unknown;
   /** Blobs and sealed bytes added to the repository. */
   addedBlobs = 0;
@@ -51,21 +53,68 @@ export class PackSink {
   }
 
   /**
-   * Adds a sealed blob unless it is known. `release` runs once the blob is copied into a pack (or
-   * dropped as a duplicate); while uploads are behind, this waits before returning.
+   * Adds a sealed blob unless it is known, and runs `release` once its bytes are copied into a pack (or
+   * it was dropped as a duplicate). Returns undefined when that happened at once, or a promise when the
+   * blob waits for a full pack to be closed (while uploads are behind); blobs of one type are always
+   * added in call order, so callers need not wait for one add before making the next.
    */
-  async add(type: BlobType, id: Uint8Array, sealed: Uint8Array, rawLength: number, release?: Release) {
+  add(
+    type: BlobType,
+    id: Uint8Array,
+    sealed: Uint8Array,
+    rawLength: number,
+    release?: Release,
+  ): Promise<void> | undefined {
+    const waiting = this.#waiting[type];
+    if (waiting) {
+      return this.#enqueue(
+        type,
+        waiting.then(() => this.#addNow(type, id, sealed, rawLength, release)),
+      );
+    }
+    const pending = this.#addNow(type, id, sealed, rawLength, release);
+    return pending && this.#enqueue(type, pending);
+  }
+
+  /** Settles once every blob of `type` added so far is in a pack (undefined: they all are). */
+  added(type: BlobType): Promise<void> | undefined {
+    return this.#waiting[type];
+  }
+
+  #addNow(
+    type: BlobType,
+    id: Uint8Array,
+    sealed: Uint8Array,
+    rawLength: number,
+    release?: Release,
+  ): Promise<void> | undefined {
     this.#throwIfFailed();
     const hex = toHex(id);
-    if (!this.has(hex)) {
-      this.#added.add(hex); // before waiting, so that a concurrent add of the same blob skips it
-      // A pack closes before the blob that would take it past PACK_SIZE, so its buffer never grows.
-      if (this.#builders[type].size + sealed.length > PACK_SIZE) await this.#flush(type);
+    if (this.has(hex)) {
+      release?.();
+      return undefined;
+    }
+    this.#added.add(hex); // before waiting, so that a later add of the same blob skips it
+    const store = () => {
       this.#builders[type].add(type, id, sealed, rawLength);
       this.addedBlobs++;
       this.addedBytes += sealed.length;
-    }
-    release?.();
+      release?.();
+    };
+    // A pack closes before the blob that would take it past PACK_SIZE, so its buffer never grows.
+    if (this.#builders[type].size + sealed.length > PACK_SIZE) return this.#flush(type).then(store);
+    store();
+    return undefined;
+  }
+
+  /** Makes later adds of `type` wait for `pending`, until it settles. */
+  #enqueue(type: BlobType, pending: Promise<void>): Promise<void> {
+    this.#waiting[type] = pending;
+    const clear = () => {
+      if (this.#waiting[type] === pending) this.#waiting[type] = undefined;
+    };
+    pending.then(clear, clear);
+    return pending;
   }
 
   async #flush(type: BlobType): Promise<void> {
@@ -100,6 +149,8 @@ export class PackSink {
 
   /** Stores every pending pack and the index files naming them. */
   async finish(): Promise<void> {
+    await this.#waiting.data;
+    await this.#waiting.tree;
     await this.#flush("data");
     await this.#flush("tree");
     await Promise.all(this.#uploads);

@@ -65,9 +65,13 @@ export class SnapshotCrafter {
   #store(type: "data" | "tree", bytes: Uint8Array): string {
     const keys = this.#repository.keys;
     const id = this.#repository.blobId(bytes);
-    this.#pending.push(
-      this.#sink.add(type, blobIdBytes(keys.id, bytes), encodeBlob(keys.encrypt, bytes), bytes.length),
+    const adding = this.#sink.add(
+      type,
+      blobIdBytes(keys.id, bytes),
+      encodeBlob(keys.encrypt, bytes),
+      bytes.length,
     );
+    if (adding) this.#pending.push(adding);
     return id;
   }
 }

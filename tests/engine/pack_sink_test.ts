@@ -1,0 +1,61 @@
+// The pack sink closes a pack before a blob would take it past PACK_SIZE, while earlier packs are still
+// being stored: blobs added meanwhile must all end up in exactly one stored pack, in order.
+
+import assert from "node:assert/strict";
+import type { Handle } from "../../lib/backends/backend.ts";
+import { MemoryBackend } from "../../lib/backends/mod.ts";
+import { PACK_SIZE, PackSink } from "../../lib/engine/_pack_sink.ts";
+import { blobIdBytes, toHex } from "../../lib/crypto/mod.ts";
+import { encodeBlob } from "../../lib/repo/blob.ts";
+import { Repository } from "../../lib/repo/repository.ts";
+import { randomBytes } from "../_support/random_bytes.ts";
+
+/** Stores packs slowly, so that several adds wait behind one upload. */
+class SlowBackend extends MemoryBackend {
+  override async put(handle: Handle, data: Uint8Array): Promise<void> {
+    if (handle.kind === "data") await new Promise((resolve) => setTimeout(resolve, 20));
+    return await super.put(handle, data);
+  }
+}
+
+async function repository(): Promise<Repository> {
+  return await Repository.init(new SlowBackend(), "pw", {
+    host: "h",
+    username: "u",
+    now: new Date(),
+    kdf: { N: 1024, r: 8, p: 1 },
+  });
+}
+
+Deno.test("blobs added at once across several pack boundaries are all stored and readable", async () => {
+  for (const type of ["tree", "data"] as const) {
+    const repo = await repository();
+    const sink = new PackSink(repo);
+    // Twelve blobs of just under a third of a pack each: four packs, each closed while the previous one
+    // is still being stored.
+    const blobs = Array.from({ length: 12 }, (_, i) => randomBytes(Math.floor(PACK_SIZE / 3) - 64, 100 + i));
+    await Promise.all(
+      blobs.map((plain) =>
+        sink.add(
+          type,
+          blobIdBytes(repo.keys.id, plain),
+          encodeBlob(repo.keys.encrypt, plain, 0),
+          plain.length,
+        )
+      ),
+    );
+    await sink.finish();
+    assert.equal(sink.addedBlobs, 12);
+    const reopened = await Repository.open(repo.backend, "pw");
+    await reopened.loadIndex();
+    const packs = new Map<string, number>();
+    for (const plain of blobs) {
+      const id = toHex(blobIdBytes(repo.keys.id, plain));
+      const location = reopened.index.lookup(id);
+      assert.ok(location, `${type} blob ${id.slice(0, 8)} is indexed`);
+      packs.set(location.pack, (packs.get(location.pack) ?? 0) + 1);
+      assert.deepEqual(await reopened.loadBlob(id), plain);
+    }
+    assert.deepEqual([...packs.values()].sort(), [3, 3, 3, 3], `${type}: three blobs a pack`);
+  }
+});
