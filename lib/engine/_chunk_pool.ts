@@ -3,7 +3,7 @@
 import { discard } from "../memory.ts";
 import { BatchingPool, type PoolJob } from "./_batching_pool.ts";
 import { createRing, RingReader } from "./_blob_ring.ts";
-import type { ChunkerSetup, FileJob, ToMain, ToWorker } from "./_chunk_protocol.ts";
+import type { ChunkerSetup, ChunkHints, FileJob, ToMain, ToWorker } from "./_chunk_protocol.ts";
 import type { PackSink } from "./_pack_sink.ts";
 
 /** What reading one file produced. */
@@ -51,9 +51,9 @@ export class ChunkPool {
     );
   }
 
-  /** Reads and stores one file; resolves with its content ids. */
-  chunkFile(path: string, size: number, mtime: number): Promise<ChunkedFile> {
-    return this.#pool.submit({ path, size, mtime }, size);
+  /** Reads and stores one file; resolves with its content ids. `hints`: how its previous version was cut. */
+  chunkFile(path: string, size: number, mtime: number, hints?: ChunkHints): Promise<ChunkedFile> {
+    return this.#pool.submit(hints ? { path, size, mtime, hints } : { path, size, mtime }, size);
   }
 
   #receive(index: number, message: ToMain): void {

@@ -5,12 +5,24 @@
 import type { ChunkerParams } from "../chunker/mod.ts";
 import type { RingBuffers, RingSlice } from "./_blob_ring.ts";
 
+/**
+ * How the parent snapshot cut a file: its chunks' ids and plaintext lengths, in order. A chunk of the
+ * new content that starts where the parent's did and holds the same bytes ends where it did (a cut
+ * depends only on the bytes since the chunk's start), so the worker checks such chunks by their id
+ * instead of searching for cuts: an appended log is hashed, not chunked, up to its old last chunk.
+ */
+export interface ChunkHints {
+  ids: string[];
+  lengths: number[];
+}
+
 /** One file to read. */
 export interface FileJob {
   job: number;
   path: string;
   size: number;
   mtime: number;
+  hints?: ChunkHints;
 }
 
 /** What every worker needs to cut, id, compress and seal chunks for one repository. */

@@ -8,7 +8,7 @@ import { blobIdBytes, seal, SEAL_OVERHEAD, sealInto, toHex } from "../crypto/mod
 import { encodeBlobParts } from "../repo/blob.ts";
 import { RING_BYTES, RingWriter } from "./_blob_ring.ts";
 import { SharedIdSet } from "./_shared_id_set.ts";
-import type { FileDone, SealedBlob, ToMain, ToWorker } from "./_chunk_protocol.ts";
+import type { ChunkHints, FileDone, FileJob, SealedBlob, ToMain, ToWorker } from "./_chunk_protocol.ts";
 
 /** Blobs are sent in batches of about this many bytes: a quarter ring keeps both sides busy. */
 const BATCH_BYTES = RING_BYTES / 4;
@@ -48,22 +48,16 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   }
   if (!state) throw new Error("chunk worker used before init");
   const done: FileDone[] = [];
-  for (const file of message.files) done.push(processFile(state, file.job, file.path, file.size, file.mtime));
+  for (const file of message.files) done.push(processFile(state, file));
   flush(done);
 };
 
-function processFile(
-  s: NonNullable<typeof state>,
-  job: number,
-  path: string,
-  size: number,
-  mtime: number,
-): FileDone {
+function processFile(s: NonNullable<typeof state>, { job, path, size, mtime, hints }: FileJob): FileDone {
   try {
-    let result = chunkFile(s, path, size, mtime);
+    let result = chunkFile(s, path, size, mtime, hints);
     if (result.changed) {
       // Changed while we read it (or since the scan): read once more; report if it keeps changing.
-      result = chunkFile(s, path, result.statSize, result.mtime);
+      result = chunkFile(s, path, result.statSize, result.mtime, hints);
     }
     return { job, content: result.content, size: result.size, mtime: result.mtime, changed: result.changed };
   } catch (error) {
@@ -92,7 +86,11 @@ function chunkFile(
   path: string,
   expectedSize: number,
   expectedMtime: number,
+  hints: ChunkHints | undefined,
 ): { content: string[]; size: number; statSize: number; mtime: number; changed: boolean } {
+  // The parent's last chunk ended where its file did, not at a cut, so it is never a hint.
+  let hinted = hints ? hints.ids.length - 1 : 0;
+  let hint = 0;
   const file = Deno.openSync(path, { read: true });
   try {
     const buffer = s.buffer;
@@ -118,10 +116,25 @@ function chunkFile(
           total += read;
         }
       }
+      if (hint < hinted) {
+        const length = hints!.lengths[hint]!;
+        if (length <= end - start) {
+          const chunk = buffer.subarray(start, start + length);
+          const id = blobIdBytes(s.idKey, chunk);
+          if (toHex(id) === hints!.ids[hint]) {
+            content.push(storeChunk(s, chunk, id));
+            start += length;
+            hint++;
+            continue;
+          }
+        }
+        hinted = 0; // different from here on: search for cuts again, from this chunk's start
+      }
       const length = s.chunker.nextChunkLength(buffer, start, end, eof);
       if (length === 0) break;
       if (length < 0) continue;
-      content.push(storeChunk(s, buffer.subarray(start, start + length)));
+      const chunk = buffer.subarray(start, start + length);
+      content.push(storeChunk(s, chunk, blobIdBytes(s.idKey, chunk)));
       start += length;
     }
     const after = file.statSync();
@@ -134,8 +147,8 @@ function chunkFile(
   }
 }
 
-function storeChunk(s: NonNullable<typeof state>, chunk: Uint8Array): string {
-  const id = blobIdBytes(s.idKey, chunk);
+/** Stores a chunk with id `id` unless the repository or this worker has it; returns the id in hex. */
+function storeChunk(s: NonNullable<typeof state>, chunk: Uint8Array, id: Uint8Array): string {
   const hex = toHex(id);
   if (s.known.has(id) || s.sent.has(hex)) return hex;
   s.sent.add(hex);

@@ -21,6 +21,7 @@ import {
 } from "../repo/types.ts";
 import { VERSION } from "../version.ts";
 import { type ChunkedFile, ChunkPool } from "./_chunk_pool.ts";
+import type { ChunkHints } from "./_chunk_protocol.ts";
 import { PackSink } from "./_pack_sink.ts";
 import { buildSharedIdSet } from "./_shared_id_set.ts";
 import { type EntryStat, lstatEntry } from "./entry_stat.ts";
@@ -61,7 +62,7 @@ interface WalkContext {
   stats: SnapshotStats;
   warn: (message: string) => void;
   /** Stores a file's content (undefined in a dry run). */
-  chunk?: (path: string, size: number, mtime: number) => Promise<ChunkedFile>;
+  chunk?: (path: string, size: number, mtime: number, previous?: readonly string[]) => Promise<ChunkedFile>;
   /** Stores a tree and returns its id (a dry run only computes the id). */
   saveTree: (tree: Tree) => Promise<string>;
   loadTree: (id: string) => Promise<Tree | undefined>;
@@ -142,7 +143,8 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     ...(options.scans ? { scans: options.scans } : {}),
   };
   if (!options.dryRun) {
-    context.chunk = (path, size, mtime) => (pool ??= startPool()).chunkFile(path, size, mtime);
+    context.chunk = (path, size, mtime, previous) =>
+      (pool ??= startPool()).chunkFile(path, size, mtime, previous && chunkHints(repository, previous));
   }
 
   let rootTree: string;
@@ -454,15 +456,16 @@ function backupFile(
     context.stats.bytes += info.size;
     return { ...node, content: [] };
   }
+  const previous = parentNode?.type === "file" ? parentNode.content : undefined;
   let content: Promise<ChunkedFile | undefined>;
   if (info.nlink > 1) {
     const key = `${info.dev}:${info.ino}`;
     const shared = context.hardLinks.get(key);
     if (shared) context.slots.release();
-    else context.hardLinks.set(key, readFile(path, info.size, node.mtime, context));
+    else context.hardLinks.set(key, readFile(path, info.size, node.mtime, previous, context));
     content = context.hardLinks.get(key)!;
   } else {
-    content = readFile(path, info.size, node.mtime, context);
+    content = readFile(path, info.size, node.mtime, previous, context);
   }
   return content.then((result) => fileNode(path, node, result, context));
 }
@@ -472,11 +475,12 @@ function readFile(
   path: string,
   size: number,
   mtime: number,
+  previous: readonly string[] | undefined,
   context: WalkContext,
 ): Promise<ChunkedFile | undefined> {
   let reading: Promise<ChunkedFile>;
   try {
-    reading = context.chunk!(path, size, mtime);
+    reading = context.chunk!(path, size, mtime, previous);
   } catch (error) {
     reading = Promise.reject(error);
   }
@@ -507,6 +511,21 @@ function fileNode(
   if (result.changed) context.notice(`${path}: file changed while it was read; the snapshot may hold a mix`);
   context.stats.bytes += result.size;
   return { ...node, size: result.size, mtime: result.mtime, content: result.content };
+}
+
+/**
+ * How the parent snapshot cut a changed file (see ChunkHints), when that can help: more than one chunk
+ * (the last never is a hint), and every chunk's length known from the index.
+ */
+function chunkHints(repository: Repository, previous: readonly string[]): ChunkHints | undefined {
+  if (previous.length < 2) return undefined;
+  const lengths: number[] = [];
+  for (const id of previous) {
+    const location = repository.index.lookup(id);
+    if (!location) return undefined;
+    lengths.push(location.rawLength);
+  }
+  return { ids: [...previous], lengths };
 }
 
 /**
