@@ -40,6 +40,8 @@ export interface PoolHandlers<T, R, M> {
 interface WorkerEntry<T, R> {
   worker: Worker;
   running: Map<number, PoolJob<T, R>>;
+  /** Bytes of the jobs it is running or holds. */
+  bytes: number;
 }
 
 export class BatchingPool<T, R, M> {
@@ -71,7 +73,7 @@ export class BatchingPool<T, R, M> {
     const index = this.#entries.length;
     const handlers = this.#handlers;
     const worker = new Worker(this.#url, { type: "module" });
-    const entry: WorkerEntry<T, R> = { worker, running: new Map() };
+    const entry: WorkerEntry<T, R> = { worker, running: new Map(), bytes: 0 };
     worker.onmessage = (event: MessageEvent<M>) => {
       handlers.receive(index, event.data);
       this.#dispatch();
@@ -81,6 +83,7 @@ export class BatchingPool<T, R, M> {
       const error = new Error(`${handlers.label} failed: ${event.message}`);
       for (const job of entry.running.values()) job.reject(error);
       entry.running.clear();
+      entry.bytes = 0;
     };
     handlers.init(worker, index);
     this.#entries.push(entry);
@@ -109,10 +112,13 @@ export class BatchingPool<T, R, M> {
 
   /** Takes a completed job off its worker's list, which makes room for more; the caller settles it. */
   finish(index: number, id: number): PoolJob<T, R> | undefined {
-    const running = this.#entries[index]!.running;
-    const job = running.get(id);
-    running.delete(id);
-    if (job) this.#pendingBytes -= job.size;
+    const entry = this.#entries[index]!;
+    const job = entry.running.get(id);
+    entry.running.delete(id);
+    if (job) {
+      this.#pendingBytes -= job.size;
+      entry.bytes -= job.size;
+    }
     return job;
   }
 
@@ -128,11 +134,11 @@ export class BatchingPool<T, R, M> {
       this.#spawn();
     }
     while (this.#head < this.#queue.length) {
+      // The worker with the fewest bytes to go: a large file keeps its worker busy for a while, and the
+      // small files queued after it would wait for it on a worker chosen by count of jobs.
       let best: WorkerEntry<T, R> | undefined;
       for (const entry of this.#entries) {
-        if (entry.running.size < jobsPerWorker && (!best || entry.running.size < best.running.size)) {
-          best = entry;
-        }
+        if (entry.running.size < jobsPerWorker && (!best || entry.bytes < best.bytes)) best = entry;
       }
       if (!best) return;
       const batch: PoolJob<T, R>[] = [];
@@ -144,6 +150,7 @@ export class BatchingPool<T, R, M> {
         const job = this.#queue[this.#head]!;
         this.#queue[this.#head++] = undefined as unknown as PoolJob<T, R>;
         best.running.set(job.id, job);
+        best.bytes += job.size;
         batch.push(job);
         bytes += job.size;
       }

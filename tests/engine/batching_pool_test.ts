@@ -8,15 +8,18 @@ interface Reply {
 function echoPool(
   limits: { jobsPerWorker: number; batchJobs: number; batchBytes: number },
   batches: number[],
+  sentTo: number[][] = [[], []],
 ) {
+  const workers = new Map<Worker, number>();
   const pool: BatchingPool<string, string, Reply> = new BatchingPool(
     new URL("./_echo_worker.ts", import.meta.url),
     2,
     limits,
     {
       label: "echo worker",
-      init: () => {},
+      init: (worker, index) => workers.set(worker, index),
       send: (worker, jobs) => {
+        sentTo[workers.get(worker)!]!.push(...jobs.map((job) => job.id));
         batches.push(jobs.length); // in the order sent: replies from two workers may come in any order
         worker.postMessage({ ids: jobs.map((job) => job.id) });
       },
@@ -77,5 +80,20 @@ Deno.test("a growing pool starts one worker, and a second only for work enough t
     assert.equal(manyJobs.workers, 2, "more jobs waiting than one worker may hold: a second worker");
   } finally {
     manyJobs.terminate();
+  }
+});
+
+Deno.test("jobs go to the worker with the fewest bytes to go, not to the one with the fewest jobs", async () => {
+  const sentTo: number[][] = [[], []];
+  const pool = echoPool({ jobsPerWorker: 100, batchJobs: 1, batchBytes: 1 }, [], sentTo);
+  try {
+    // A large file, then small ones: counting jobs alone put every other small one behind the large one.
+    await Promise.all([
+      pool.submit("large", 64_000_000),
+      ...Array.from({ length: 6 }, () => pool.submit("small", 10)),
+    ]);
+    assert.deepEqual(sentTo, [[0], [1, 2, 3, 4, 5, 6]]);
+  } finally {
+    pool.terminate();
   }
 });
