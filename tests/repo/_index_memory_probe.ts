@@ -1,0 +1,30 @@
+// Run by master_index_test.ts with --expose-gc: prints the heap and array-buffer bytes a MasterIndex of
+// 200,000 blobs (in packs of 200) keeps, per blob.
+
+import { toHex } from "../../lib/crypto/mod.ts";
+import { MasterIndex } from "../../lib/repo/master_index.ts";
+import type { PackEntry } from "../../lib/repo/pack.ts";
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error("run with --v8-flags=--expose-gc");
+const id = new Uint8Array(32);
+const randomId = () => toHex(crypto.getRandomValues(id));
+const used = () => {
+  gc();
+  const memory = Deno.memoryUsage();
+  return memory.heapUsed + memory.external;
+};
+const before = used();
+const index = new MasterIndex();
+for (let p = 0; p < 1000; p++) {
+  const entries: PackEntry[] = Array.from({ length: 200 }, (_, i) => ({
+    type: "data",
+    id: randomId(),
+    offset: i * 1000,
+    length: 1000,
+    rawLength: 3000,
+  }));
+  index.addPack(randomId(), entries);
+}
+const bytesPerBlob = Math.round((used() - before) / index.size);
+console.log(JSON.stringify({ bytesPerBlob, blobs: index.size }));

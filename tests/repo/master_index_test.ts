@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { toHex } from "../../lib/crypto/mod.ts";
+import { MasterIndex } from "../../lib/repo/master_index.ts";
+import type { PackEntry } from "../../lib/repo/pack.ts";
+import { randomBytes } from "../_support/random_bytes.ts";
+
+let seed = 1;
+const randomId = () => toHex(randomBytes(32, seed++));
+
+function pack(count: number): PackEntry[] {
+  let offset = 0;
+  return Array.from({ length: count }, (_, i) => {
+    const entry: PackEntry = {
+      type: i % 7 === 0 ? "tree" : "data",
+      id: randomId(),
+      offset,
+      length: 100 + i,
+      rawLength: 200 + 2 * i,
+    };
+    offset += entry.length;
+    return entry;
+  });
+}
+
+Deno.test("the index finds every blob of every pack, through many regrowths", () => {
+  const index = new MasterIndex();
+  const packs = Array.from({ length: 40 }, () => ({ id: randomId(), entries: pack(250) }));
+  for (const { id, entries } of packs) index.addPack(id, entries);
+  assert.equal(index.size, 10_000);
+  for (const { id, entries } of packs) {
+    for (const entry of entries) {
+      assert.deepEqual(index.lookup(entry.id), {
+        pack: id,
+        type: entry.type,
+        offset: entry.offset,
+        length: entry.length,
+        rawLength: entry.rawLength,
+      });
+      assert.equal(index.has(entry.id), true);
+    }
+    assert.deepEqual(index.packEntries(id), entries);
+  }
+  assert.deepEqual(new Set(index.packIds()), new Set(packs.map((p) => p.id)));
+  assert.deepEqual(new Set(index.blobIds()), new Set(packs.flatMap((p) => p.entries.map((e) => e.id))));
+});
+
+Deno.test("a blob stored in two packs keeps its first location; each pack lists all of its entries", () => {
+  const index = new MasterIndex();
+  const first = pack(3);
+  const second = [...pack(2), { ...first[1]!, offset: 999 }];
+  index.addPack("a".repeat(64), first);
+  index.addPack("b".repeat(64), second);
+  assert.equal(index.size, 5);
+  assert.equal(index.lookup(first[1]!.id)?.pack, "a".repeat(64));
+  assert.deepEqual(index.packEntries("b".repeat(64)), second);
+});
+
+Deno.test("a pack listed again is described by its last listing", () => {
+  const index = new MasterIndex();
+  const entries = pack(4);
+  index.addPack("c".repeat(64), entries);
+  index.addPack("c".repeat(64), entries.slice(0, 2));
+  assert.deepEqual(index.packEntries("c".repeat(64)), entries.slice(0, 2));
+  assert.deepEqual([...index.packIds()], ["c".repeat(64)]);
+  assert.equal(index.size, 4);
+});
+
+Deno.test("ids that are not 64 lower-case hex digits are not found", () => {
+  const index = new MasterIndex();
+  const entries = pack(2);
+  index.addPack("d".repeat(64), entries);
+  const id = entries[0]!.id;
+  for (const wrong of [id.slice(0, 63), id + "0", id.toUpperCase(), "z" + id.slice(1), "", "é".repeat(64)]) {
+    assert.equal(index.lookup(wrong), undefined, JSON.stringify(wrong));
+    assert.equal(index.has(wrong), false);
+  }
+  assert.equal(new MasterIndex().lookup(id), undefined);
+  assert.equal(index.packEntries("e".repeat(64)), undefined);
+});
+
+Deno.test("the index keeps about 110 bytes a blob (a Map of objects took ~270)", async () => {
+  const probe = new URL("./_index_memory_probe.ts", import.meta.url).pathname;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--v8-flags=--expose-gc", probe],
+    stderr: "inherit",
+  }).output();
+  assert.equal(output.code, 0);
+  const { bytesPerBlob, blobs } = JSON.parse(new TextDecoder().decode(output.stdout));
+  assert.equal(blobs, 200_000);
+  assert.ok(bytesPerBlob < 150, `${bytesPerBlob} bytes a blob`);
+});
