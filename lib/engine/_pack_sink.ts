@@ -65,15 +65,29 @@ export class PackSink {
     rawLength: number,
     release?: Release,
   ): Promise<void> | undefined {
+    // A blob that fails is dropped, but its bytes are released all the same (once): a worker waiting for
+    // ring space must get to report its files, or the backup would hang instead of failing.
+    let released = false;
+    const releaseOnce = () => {
+      if (!released) {
+        released = true;
+        release?.();
+      }
+    };
+    const fail = (error: unknown): never => {
+      releaseOnce();
+      throw error;
+    };
     const waiting = this.#waiting[type];
-    if (waiting) {
-      return this.#enqueue(
-        type,
-        waiting.then(() => this.#addNow(type, id, sealed, rawLength, release)),
-      );
+    let pending: Promise<void> | undefined;
+    try {
+      pending = waiting
+        ? waiting.then(() => this.#addNow(type, id, sealed, rawLength, releaseOnce))
+        : this.#addNow(type, id, sealed, rawLength, releaseOnce);
+    } catch (error) {
+      fail(error);
     }
-    const pending = this.#addNow(type, id, sealed, rawLength, release);
-    return pending && this.#enqueue(type, pending);
+    return pending && this.#enqueue(type, pending.catch(fail));
   }
 
   /** Settles once every blob of `type` added so far is in a pack (undefined: they all are). */

@@ -391,16 +391,22 @@ async function handOutFolder(
   const parentNodes = new Map(parentTree?.nodes.map((n) => [n.name, n]));
 
   const children: (TreeNode | Promise<TreeNode | undefined>)[] = [];
+  // A child can fail while this loop still waits (for a slot, or a subfolder): the rejection is seen by
+  // backupFolder's Promise.all later, and must not count as unhandled now (Deno would exit at once).
+  const add = (child: TreeNode | Promise<TreeNode | undefined>) => {
+    if (child instanceof Promise) child.catch(() => {});
+    children.push(child);
+  };
   for (const { name, path: childPath, info: childInfo } of scan.entries) {
     const parentChild = parentNodes.get(name);
     if (childInfo.type === "dir" && !parentChild?.subtree) {
-      children.push(backupFolder(childPath, name, childInfo, parentChild, scan.rules, rootDevice, context));
+      add(backupFolder(childPath, name, childInfo, parentChild, scan.rules, rootDevice, context));
       continue;
     }
     if (childInfo.type === "dir") {
       let subtreeHandedOut!: () => void;
       const handedOut = new Promise<void>((resolve) => subtreeHandedOut = resolve);
-      children.push(
+      add(
         backupFolder(
           childPath,
           name,
@@ -418,14 +424,14 @@ async function handOutFolder(
     if (childInfo.type === "file") {
       const unchanged = reuseUnchanged(name, childInfo, parentChild, context);
       if (unchanged) {
-        children.push(unchanged);
+        add(unchanged);
         continue;
       }
       await context.slots.acquire(); // given back by backupFile
-      children.push(backupFile(childPath, name, childInfo, parentChild, context));
+      add(backupFile(childPath, name, childInfo, parentChild, context));
       continue;
     }
-    children.push(backupEntry(childPath, name, childInfo, parentChild, scan.rules, rootDevice, context));
+    add(backupEntry(childPath, name, childInfo, parentChild, scan.rules, rootDevice, context));
   }
   return { children, parentTree };
 }

@@ -1,0 +1,78 @@
+// A backup whose destination stops taking packs fails with the destination's error: it neither hangs
+// (workers waiting for ring space that failed blobs never gave back) nor dies of an unhandled rejection
+// (a subfolder failing while its parent folder is still being walked).
+
+import assert from "node:assert/strict";
+import type { Handle } from "../../lib/backends/backend.ts";
+import { MemoryBackend } from "../../lib/backends/mod.ts";
+import { backup } from "../../lib/engine/backup.ts";
+import { Repository } from "../../lib/repo/repository.ts";
+import { randomBytes } from "../_support/random_bytes.ts";
+import { testPlan } from "./_plan.ts";
+
+class FullBackend extends MemoryBackend {
+  override put(handle: Handle, data: Uint8Array): Promise<void> {
+    if (handle.kind === "data") return Promise.reject(new Error("no space left on device (simulated)"));
+    return super.put(handle, data);
+  }
+}
+
+async function failingBackup(sources: string[]): Promise<string> {
+  const repository = await Repository.init(new FullBackend(), "pw", {
+    host: "h",
+    username: "u",
+    now: new Date(),
+    kdf: { N: 1024, r: 8, p: 1 },
+  });
+  const run = backup(repository, {
+    plan: testPlan(sources),
+    destination: "d",
+    host: "h",
+    username: "u",
+    now: new Date(),
+    workers: 1,
+  }).then(() => "resolved", (error) => `rejected: ${error.message}`);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<string>((resolve) =>
+    timer = setTimeout(() => resolve("still running after 30 s"), 30_000)
+  );
+  try {
+    return await Promise.race([run, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+Deno.test("a backup fails, rather than hangs, when packs cannot be stored", async () => {
+  const root = Deno.makeTempDirSync({ prefix: "kept-full-" });
+  try {
+    // More than a pack and a worker's ring of new data: the worker has to wait for ring space.
+    for (let i = 0; i < 16; i++) Deno.writeFileSync(`${root}/f${i}`, randomBytes(4 * 1024 * 1024, 1000 + i));
+    assert.equal(await failingBackup([root]), "rejected: no space left on device (simulated)");
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("a subfolder that fails while its parent is still walked fails the backup, not the process", async () => {
+  // The first source fills a pack that cannot be stored; from then on every tree fails to store. The
+  // second has more small files than there are read slots, so its walk waits for slots while some of its
+  // twenty subfolders (wherever the listing puts them) finish and fail.
+  const root = Deno.makeTempDirSync({ prefix: "kept-full-" });
+  try {
+    Deno.mkdirSync(`${root}/big`);
+    Deno.writeFileSync(`${root}/big/file`, randomBytes(20 * 1024 * 1024, 7));
+    Deno.mkdirSync(`${root}/many`);
+    for (let i = 0; i < 3000; i++) Deno.writeFileSync(`${root}/many/c${i}`, randomBytes(100, 10_000 + i));
+    for (let i = 0; i < 20; i++) {
+      Deno.mkdirSync(`${root}/many/sub${i}`);
+      Deno.writeFileSync(`${root}/many/sub${i}/f`, randomBytes(100, 20_000 + i));
+    }
+    assert.equal(
+      await failingBackup([`${root}/big`, `${root}/many`]),
+      "rejected: no space left on device (simulated)",
+    );
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
