@@ -112,7 +112,14 @@ async function restoreWith(
     return include.ignores(rel + (isDir ? "/" : "")) || isDir;
   };
 
-  const restoreNode = async (node: TreeNode, folder: string, snapshotPath: string, forced: boolean) => {
+  /** `partial`: the name the file (if it is one) is written under, see {@link partialNames}. */
+  const restoreNode = async (
+    node: TreeNode,
+    folder: string,
+    snapshotPath: string,
+    forced: boolean,
+    partial = partialNames([node]).get(node.name)!,
+  ) => {
     if (!isSafeName(node.name)) {
       fail(`${snapshotPath}: unsafe name ${JSON.stringify(node.name)} in the snapshot; not restored`);
       return false;
@@ -127,7 +134,7 @@ async function restoreWith(
         return created;
       }
       if (!selfMatches) return false;
-      if (node.type === "file") await restoreFile(node, path);
+      if (node.type === "file") await restoreFile(node, path, `${folder}/${partial}`);
       else if (node.type === "symlink") restoreSymlink(node, path);
       else if (node.type === "socket") return false; // meaningless without its process, as in restic
       else await restoreSpecial(node, path);
@@ -155,13 +162,15 @@ async function restoreWith(
     }
     let any = forced;
     const inFlight: Promise<boolean>[] = [];
+    const partials = partialNames(tree.nodes);
     for (const child of tree.nodes) {
       const childPath = `${snapshotPath}/${child.name}`;
+      const partial = partials.get(child.name);
       // Plain files go in parallel; folders, links and hard-link groups in order (a link needs its first path).
       if (child.type === "file" && !(child.links && child.links > 1)) {
         await slots.acquire();
-        inFlight.push(restoreNode(child, path, childPath, forced).finally(() => slots.release()));
-      } else if (await restoreNode(child, path, childPath, forced)) {
+        inFlight.push(restoreNode(child, path, childPath, forced, partial).finally(() => slots.release()));
+      } else if (await restoreNode(child, path, childPath, forced, partial)) {
         any = true;
       }
     }
@@ -176,7 +185,7 @@ async function restoreWith(
     return true;
   };
 
-  const restoreFile = async (node: TreeNode, path: string) => {
+  const restoreFile = async (node: TreeNode, path: string, partial: string) => {
     const linkKey = node.links && node.links > 1 ? `${node.device}:${node.inode}` : undefined;
     const linkedTo = linkKey ? hardLinks.get(linkKey) : undefined;
     const existing = exists(path);
@@ -197,7 +206,6 @@ async function restoreWith(
       result.files++;
       return;
     }
-    const partial = `${folderOf(path)}/${partialName(node.name)}`;
     // An interrupted earlier run may have left its partial copy.
     if (exists(partial)) Deno.removeSync(partial);
     const blobs = (node.content ?? []).map((id): BlobSource => {
@@ -210,7 +218,7 @@ async function restoreWith(
     // Just created by root in a folder of ours (mode 0700, no setgid): it already belongs to 0:0.
     const ownedByRoot = freshFolders.has(folderOf(path));
     const needsChown = IS_ROOT && !(ownedByRoot && node.uid === 0 && node.gid === 0);
-    result.bytes += await pool.write({
+    const written = await pool.write({
       partial,
       path,
       blobs,
@@ -218,6 +226,7 @@ async function restoreWith(
       mtime: node.mtime,
       ...(needsChown ? { owner: { uid: node.uid, gid: node.gid } } : {}),
     }, node.size ?? 0);
+    result.bytes += written; // added after the await: files written at once must not overwrite each other's count
     if (linkKey) hardLinks.set(linkKey, path);
     result.files++;
   };
@@ -273,13 +282,29 @@ function assertUniqueNames(tree: Tree, path: string): void {
 }
 
 /**
- * The name a file is written under before it is renamed into place: `NAME.kept-partial`, or a name
- * derived from a hash when that would exceed the 255-byte limit of a name.
+ * The names the files of one folder are written under before they are renamed into place:
+ * `NAME.kept-partial`, unless that is too long for a name or is itself an entry of the folder (or another
+ * file's partial name); then `.kept-partial-HASH`, numbered if need be. Never an entry's name, so writing
+ * or clearing one never touches another entry: a folder holding `a` and `a.kept-partial` had the second
+ * renamed over the first's partial copy, and `a` restored with the wrong content. The same names in
+ * every run, so a resumed restore clears what an interrupted one left.
  */
-function partialName(name: string): string {
-  const partial = `${name}${PARTIAL_SUFFIX}`;
-  if (new TextEncoder().encode(partial).length <= 255) return partial;
-  return `${PARTIAL_SUFFIX}-${sha256Hex(new TextEncoder().encode(name)).slice(0, 32)}`;
+export function partialNames(nodes: readonly TreeNode[]): Map<string, string> {
+  const used = new Set(nodes.map((node) => node.name));
+  const partials = new Map<string, string>();
+  const encoder = new TextEncoder();
+  for (const node of nodes) {
+    if (node.type !== "file") continue;
+    let partial = `${node.name}${PARTIAL_SUFFIX}`;
+    if (encoder.encode(partial).length > 255 || used.has(partial)) {
+      const hashed = `${PARTIAL_SUFFIX}-${sha256Hex(encoder.encode(node.name)).slice(0, 32)}`;
+      partial = hashed;
+      for (let n = 1; used.has(partial); n++) partial = `${hashed}-${n}`;
+    }
+    used.add(partial);
+    partials.set(node.name, partial);
+  }
+  return partials;
 }
 
 function folderOf(path: string): string {
