@@ -58,6 +58,8 @@ export class BatchingPool<T, R, M> {
   readonly #handlers: PoolHandlers<T, R, M>;
   /** Bytes of jobs queued or running: more workers start as this grows (see BatchLimits.growAtBytes). */
   #pendingBytes = 0;
+  /** Set once a worker has died. */
+  #failure: Error | undefined;
 
   constructor(url: URL, count: number, limits: BatchLimits, handlers: PoolHandlers<T, R, M>) {
     this.#url = url;
@@ -80,10 +82,7 @@ export class BatchingPool<T, R, M> {
     };
     worker.onerror = (event) => {
       event.preventDefault();
-      const error = new Error(`${handlers.label} failed: ${event.message}`);
-      for (const job of entry.running.values()) job.reject(error);
-      entry.running.clear();
-      entry.bytes = 0;
+      this.#fail(new Error(`${handlers.label} failed: ${event.message}`), entry);
     };
     handlers.init(worker, index);
     this.#entries.push(entry);
@@ -94,8 +93,24 @@ export class BatchingPool<T, R, M> {
     return this.#entries.length;
   }
 
+  /**
+   * A worker died (an error outside the per-job handling, a message that could not be cloned): its jobs,
+   * those waiting and all later ones fail with its error. Dispatching on to it, or to fewer workers,
+   * would leave jobs that never settle, or hide the fault.
+   */
+  #fail(error: Error, entry: WorkerEntry<T, R>): void {
+    this.#failure ??= error;
+    for (const job of entry.running.values()) job.reject(this.#failure);
+    entry.running.clear();
+    entry.bytes = 0;
+    for (let i = this.#head; i < this.#queue.length; i++) this.#queue[i]!.reject(this.#failure);
+    this.#queue = [];
+    this.#head = 0;
+  }
+
   /** Queues a job; it settles when its owner resolves or rejects it. */
   submit(payload: T, size: number): Promise<R> {
+    if (this.#failure) return Promise.reject(this.#failure);
     return new Promise((resolve, reject) => {
       this.#queue.push({ id: this.#nextId++, payload, size, resolve, reject });
       this.#pendingBytes += size;
@@ -123,6 +138,7 @@ export class BatchingPool<T, R, M> {
   }
 
   #dispatch(): void {
+    if (this.#failure) return;
     const { jobsPerWorker, batchJobs, batchBytes, growAtBytes } = this.#limits;
     // Another worker only when there is work enough to pay for its start (tens of milliseconds of a core):
     // many bytes, or more jobs waiting than a worker may hold.

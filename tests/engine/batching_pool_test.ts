@@ -97,3 +97,29 @@ Deno.test("jobs go to the worker with the fewest bytes to go, not to the one wit
     pool.terminate();
   }
 });
+
+Deno.test("when a worker dies, its jobs, the waiting ones and all later ones fail with its error", async () => {
+  const pool: BatchingPool<string, string, Reply> = new BatchingPool(
+    new URL("./_throwing_worker.ts", import.meta.url),
+    1,
+    { jobsPerWorker: 1, batchJobs: 1, batchBytes: 1000 },
+    {
+      label: "test worker",
+      init: () => {},
+      send: (worker, jobs) => worker.postMessage({ ids: jobs.map((job) => job.id) }),
+      receive: (index, reply) => {
+        for (const id of reply.ids) pool.finish(index, id)?.resolve(`done ${id}`);
+      },
+    },
+  );
+  try {
+    const outcome = (job: Promise<string>) => job.then((value) => value, (error) => error.message);
+    // Job 0 kills the worker (Deno prints its error; the test passes all the same); job 1 waits behind it.
+    const [first, second] = await Promise.all([outcome(pool.submit("a", 1)), outcome(pool.submit("b", 1))]);
+    assert.match(first, /test worker failed: .*boom/);
+    assert.equal(second, first);
+    assert.equal(await outcome(pool.submit("c", 1)), first);
+  } finally {
+    pool.terminate();
+  }
+});
