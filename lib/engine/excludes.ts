@@ -30,29 +30,35 @@ interface FolderRules {
  */
 const TESTS_PER_INSTANCE = 4096;
 
-/** Gitignore patterns whose answers are cached for the last few thousand paths only. */
+/**
+ * Gitignore patterns whose answers are cached for the last few thousand paths only. Each source is a list
+ * of patterns (the plan's excludes) or an ignore file's text, which the library reads as git does (a
+ * byte-order mark at its start, CR LF line ends).
+ */
 class GitignorePatterns {
-  #patterns: string[];
+  #sources: readonly (string | readonly string[])[];
   #ignore: Ignore;
   #tests = 0;
 
-  constructor(patterns: string[]) {
-    this.#patterns = patterns;
-    this.#ignore = compile(patterns);
+  constructor(sources: readonly (string | readonly string[])[]) {
+    this.#sources = sources;
+    this.#ignore = compile(sources);
   }
 
   /** True when `path` (relative, with a trailing `/` for folders) is ignored. */
   ignores(path: string): boolean {
     if (++this.#tests > TESTS_PER_INSTANCE) {
-      this.#ignore = compile(this.#patterns);
+      this.#ignore = compile(this.#sources);
       this.#tests = 1;
     }
     return this.#ignore.ignores(path);
   }
 }
 
-function compile(patterns: readonly string[]): Ignore {
-  return ignore({ allowRelativePaths: true }).add([...patterns]);
+function compile(sources: readonly (string | readonly string[])[]): Ignore {
+  const compiled = ignore({ allowRelativePaths: true });
+  for (const source of sources) compiled.add(typeof source === "string" ? source : [...source]);
+  return compiled;
 }
 
 /** Tests paths against a plan's exclude rules while a backup walks its sources. */
@@ -62,7 +68,7 @@ export class ExcludeMatcher {
 
   constructor(rules: ExcludeRules) {
     this.#rules = rules;
-    this.#global = new GitignorePatterns([...rules.excludes]);
+    this.#global = new GitignorePatterns([rules.excludes]);
   }
 
   /** True when `path` (absolute) is excluded; `inherited` are the ignore files of its ancestors. */
@@ -94,15 +100,15 @@ export class ExcludeMatcher {
   ): readonly FolderRules[] {
     const found = this.#rules.ignoreFiles.filter((name) => names.has(name));
     if (found.length === 0) return inherited;
-    const patterns: string[] = [];
+    const texts: string[] = [];
     for (const name of found) {
       try {
-        patterns.push(...Deno.readTextFileSync(join(folder, name)).split(/\r?\n/));
+        texts.push(Deno.readTextFileSync(join(folder, name)));
       } catch {
         // An unreadable ignore file excludes nothing; the file itself is reported when it is backed up.
       }
     }
-    return [...inherited, { folder, matcher: new GitignorePatterns(patterns) }];
+    return [...inherited, { folder, matcher: new GitignorePatterns(texts) }];
   }
 }
 

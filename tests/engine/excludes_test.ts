@@ -96,3 +96,25 @@ Deno.test("the exclude matcher's memory does not grow with the number of files i
   // The `ignore` library alone keeps ~40 MB for these 300,000 paths.
   assert.ok(kept < 4 * 1024 * 1024, `the matcher keeps ${kept} bytes after 300,000 paths`);
 });
+
+Deno.test("each ignore file is read as git reads it: its own byte-order mark, CR LF line ends", () => {
+  const root = Deno.makeTempDirSync({ prefix: "kept-ignore-" });
+  try {
+    const names = [".gitignore", ".keptignore"];
+    Deno.writeTextFileSync(`${root}/.gitignore`, "a.txt\r\nc.txt\r\r\n");
+    Deno.writeTextFileSync(`${root}/.keptignore`, "\uFEFFsecret.key\n"); // as some Windows editors save it
+    const matcher = new ExcludeMatcher({
+      excludes: [],
+      excludeIfPresent: [],
+      ignoreFiles: names,
+      excludeLargerThan: undefined,
+    });
+    const rules = matcher.folderRules(root, new Set(names), []);
+    const excluded = (name: string) => matcher.isExcluded(`${root}/${name}`, false, rules);
+    assert.equal(excluded("secret.key"), true, "the second file's first pattern, after its BOM");
+    assert.equal(excluded("a.txt"), true, "a CR LF line");
+    assert.equal(excluded("c.txt"), false, "only the CR of CR LF is dropped: the pattern is `c.txt\\r`");
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
