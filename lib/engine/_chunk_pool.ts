@@ -15,6 +15,9 @@ export interface ChunkedFile {
   changed: boolean;
 }
 
+/** A file a worker could not read (it vanished, permissions, I/O): the backup reports and skips it. */
+export class FileReadError extends Error {}
+
 type FileToRead = Omit<FileJob, "job">;
 
 /** A pool of chunking workers bound to one pack sink. */
@@ -78,7 +81,7 @@ export class ChunkPool {
       const job = this.#pool.finish(index, done.job);
       if (!job) continue;
       const settle = () => {
-        if ("error" in done) job.reject(new Error(done.error));
+        if ("error" in done) job.reject(new FileReadError(done.error));
         else {job.resolve({
             content: done.content,
             size: done.size,

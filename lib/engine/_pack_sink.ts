@@ -75,6 +75,9 @@ export class PackSink {
       }
     };
     const fail = (error: unknown): never => {
+      // The id is already marked as added, so later adds of it are skipped: the sink as a whole must fail,
+      // or a snapshot could name a blob that no pack holds.
+      this.#failure ??= error;
       releaseOnce();
       throw error;
     };

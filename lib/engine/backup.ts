@@ -20,7 +20,7 @@ import {
   type TreeNode,
 } from "../repo/types.ts";
 import { VERSION } from "../version.ts";
-import { type ChunkedFile, ChunkPool } from "./_chunk_pool.ts";
+import { type ChunkedFile, ChunkPool, FileReadError } from "./_chunk_pool.ts";
 import type { ChunkHints } from "./_chunk_protocol.ts";
 import { PackSink } from "./_pack_sink.ts";
 import { buildSharedIdSet } from "./_shared_id_set.ts";
@@ -476,7 +476,10 @@ function backupFile(
   return content.then((result) => fileNode(path, node, result, context));
 }
 
-/** Reads and stores a file's content; undefined (reported) when it cannot be read. Gives back its slot. */
+/**
+ * Reads and stores a file's content; undefined (reported) when the file cannot be read, rejected when the
+ * workers or the destination fail. Gives back its slot.
+ */
 function readFile(
   path: string,
   size: number,
@@ -497,6 +500,9 @@ function readFile(
     },
     (error) => {
       context.slots.release();
+      // Only the file's own problem is reported and skipped; a worker or the destination failing fails the
+      // backup (skipping every file from then on would make a snapshot that looks merely partial).
+      if (!(error instanceof FileReadError)) throw error;
       context.warn(`${path}: cannot read file: ${describeError(error)}`);
       return undefined;
     },

@@ -76,3 +76,31 @@ Deno.test("a subfolder that fails while its parent is still walked fails the bac
     Deno.removeSync(root, { recursive: true });
   }
 });
+
+Deno.test("a backup fails when a chunk worker dies, rather than skipping every file after it", async () => {
+  const root = Deno.makeTempDirSync({ prefix: "kept-dead-worker-" });
+  try {
+    for (let i = 0; i < 3; i++) Deno.writeTextFileSync(`${root}/f${i}`, `file ${i}\n`);
+    const repository = await Repository.init(new MemoryBackend(), "pw", {
+      host: "h",
+      username: "u",
+      now: new Date(),
+      kdf: { N: 1024, r: 8, p: 1 },
+    });
+    // Parameters the worker's chunker refuses: the worker dies while it starts.
+    (repository.config.chunker as { minSize: number }).minSize = -1;
+    const outcome = await backup(repository, {
+      plan: testPlan([root]),
+      destination: "d",
+      host: "h",
+      username: "u",
+      now: new Date(),
+    }).then(
+      (result) => `resolved, ${result.stats.skipped} files skipped`,
+      (error) => `rejected: ${error.message}`,
+    );
+    assert.match(outcome, /^rejected: chunk worker failed: .*minSize/);
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});

@@ -59,3 +59,21 @@ Deno.test("blobs added at once across several pack boundaries are all stored and
     assert.deepEqual([...packs.values()].sort(), [3, 3, 3, 3], `${type}: three blobs a pack`);
   }
 });
+
+Deno.test("a blob that could not be added fails the sink: later adds and finish report it", async () => {
+  const repo = await repository();
+  const sink = new PackSink(repo);
+  const blob = (seed: number) => {
+    const plain = randomBytes(1000, seed);
+    return [blobIdBytes(repo.keys.id, plain), encodeBlob(repo.keys.encrypt, plain, 0), plain.length] as const;
+  };
+  assert.throws(
+    () =>
+      sink.add("data", ...blob(1), () => {
+        throw new Error("could not copy");
+      }),
+    /could not copy/,
+  );
+  assert.throws(() => sink.add("data", ...blob(2)), /could not copy/);
+  await assert.rejects(sink.finish(), /could not copy/);
+});
