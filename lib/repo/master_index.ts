@@ -32,6 +32,8 @@ export interface IndexFile {
 const ID_BYTES = 32;
 /** A free slot of the lookup table. */
 const FREE = 0xffffffff;
+const VALID_ID = /^[0-9a-f]{64}$/;
+const isUint32 = (n: number) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff;
 /** Value of each lower-case hex digit (ids are lower case) by character code, -1 for other ASCII. */
 const HEX_DIGITS = Int8Array.from(
   { length: 128 },
@@ -93,19 +95,19 @@ export class MasterIndex {
     }
   }
 
-  /** Adds everything an index file lists. */
+  /**
+   * Adds everything an index file lists. Entries that no writer of format v1 makes (an id that is not 64
+   * lower-case hex digits, a number beyond 32 bits) are left out rather than stored wrong: their blobs
+   * then count as missing, which `kept check` reports.
+   */
   addIndexFile(file: IndexFile): void {
     for (const pack of file.packs) {
-      this.addPack(
-        pack.id,
-        pack.blobs.map(([type, id, offset, length, rawLength]) => ({
-          type: BLOB_TYPES[type] ?? "data",
-          id,
-          offset,
-          length,
-          rawLength,
-        })),
-      );
+      const entries: PackEntry[] = [];
+      for (const [type, id, offset, length, rawLength] of pack.blobs) {
+        if (!VALID_ID.test(id) || ![offset, length, rawLength].every(isUint32)) continue;
+        entries.push({ type: BLOB_TYPES[type] ?? "data", id, offset, length, rawLength });
+      }
+      this.addPack(pack.id, entries);
     }
   }
 

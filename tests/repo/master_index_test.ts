@@ -89,3 +89,23 @@ Deno.test("the index keeps about 110 bytes a blob (a Map of objects took ~270)",
   assert.equal(blobs, 200_000);
   assert.ok(bytesPerBlob < 150, `${bytesPerBlob} bytes a blob`);
 });
+
+Deno.test("index file entries no v1 writer makes are left out, not stored wrong", () => {
+  const index = new MasterIndex();
+  const good = pack(1)[0]!;
+  index.addIndexFile({
+    version: 1,
+    packs: [{
+      id: "f".repeat(64),
+      blobs: [
+        [0, good.id, 0, 100, 200],
+        [0, "xyz", 100, 100, 200],
+        [0, good.id.toUpperCase().replace(/^./, "A"), 200, 100, 200],
+        [0, randomId(), 2 ** 32 + 5, 100, 200],
+      ],
+    }],
+  });
+  assert.equal(index.size, 1);
+  assert.equal(index.lookup(good.id)?.offset, 0);
+  assert.equal(index.packEntries("f".repeat(64))?.length, 1);
+});
