@@ -6,9 +6,8 @@ import assert from "node:assert/strict";
 import type { Handle } from "../../lib/backends/backend.ts";
 import { MemoryBackend } from "../../lib/backends/mod.ts";
 import { backup } from "../../lib/engine/backup.ts";
-import { Repository } from "../../lib/repo/repository.ts";
 import { randomBytes } from "../_support/random_bytes.ts";
-import { testPlan } from "./_plan.ts";
+import { backupOptions, testRepository } from "./_repository.ts";
 
 class FullBackend extends MemoryBackend {
   override put(handle: Handle, data: Uint8Array): Promise<void> {
@@ -18,20 +17,11 @@ class FullBackend extends MemoryBackend {
 }
 
 async function failingBackup(sources: string[]): Promise<string> {
-  const repository = await Repository.init(new FullBackend(), "pw", {
-    host: "h",
-    username: "u",
-    now: new Date(),
-    kdf: { N: 1024, r: 8, p: 1 },
-  });
-  const run = backup(repository, {
-    plan: testPlan(sources),
-    destination: "d",
-    host: "h",
-    username: "u",
-    now: new Date(),
-    workers: 1,
-  }).then(() => "resolved", (error) => `rejected: ${error.message}`);
+  const repository = await testRepository(new FullBackend());
+  const run = backup(repository, backupOptions(sources, { workers: 1 })).then(
+    () => "resolved",
+    (error) => `rejected: ${error.message}`,
+  );
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<string>((resolve) =>
     timer = setTimeout(() => resolve("still running after 30 s"), 30_000)
@@ -81,21 +71,10 @@ Deno.test("a backup fails when a chunk worker dies, rather than skipping every f
   const root = Deno.makeTempDirSync({ prefix: "kept-dead-worker-" });
   try {
     for (let i = 0; i < 3; i++) Deno.writeTextFileSync(`${root}/f${i}`, `file ${i}\n`);
-    const repository = await Repository.init(new MemoryBackend(), "pw", {
-      host: "h",
-      username: "u",
-      now: new Date(),
-      kdf: { N: 1024, r: 8, p: 1 },
-    });
+    const repository = await testRepository();
     // Parameters the worker's chunker refuses: the worker dies while it starts.
     (repository.config.chunker as { minSize: number }).minSize = -1;
-    const outcome = await backup(repository, {
-      plan: testPlan([root]),
-      destination: "d",
-      host: "h",
-      username: "u",
-      now: new Date(),
-    }).then(
+    const outcome = await backup(repository, backupOptions([root])).then(
       (result) => `resolved, ${result.stats.skipped} files skipped`,
       (error) => `rejected: ${error.message}`,
     );

@@ -3,14 +3,13 @@
 // depends on the history of a file.
 
 import assert from "node:assert/strict";
-import { MemoryBackend } from "../../lib/backends/mod.ts";
 import { Chunker, chunkLengths, gearTable } from "../../lib/chunker/mod.ts";
 import { backup } from "../../lib/engine/backup.ts";
 import { Repository } from "../../lib/repo/repository.ts";
 import type { TreeNode } from "../../lib/repo/types.ts";
 import { randomBytes } from "../_support/random_bytes.ts";
 import { nextSecond } from "./_fixture.ts";
-import { testPlan } from "./_plan.ts";
+import { backupOptions, testRepository } from "./_repository.ts";
 
 const MiB = 1024 * 1024;
 
@@ -59,19 +58,8 @@ Deno.test("a changed file is cut as if read for the first time, whatever the edi
     await t.step(edit, async () => {
       const root = Deno.realPathSync(Deno.makeTempDirSync({ prefix: "kept-hints-" }));
       try {
-        const repository = await Repository.init(new MemoryBackend(), "pw", {
-          host: "h",
-          username: "u",
-          now: new Date(),
-          kdf: { N: 1024, r: 8, p: 1 },
-        });
-        const options = () => ({
-          plan: testPlan([root]),
-          destination: "d",
-          host: "h",
-          username: "u",
-          now: new Date(),
-        });
+        const repository = await testRepository();
+        const options = () => (backupOptions([root]));
         const before = randomBytes(7 * MiB, 1);
         Deno.writeFileSync(`${root}/f.bin`, before);
         const first = await backup(repository, options());

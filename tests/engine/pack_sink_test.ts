@@ -9,6 +9,7 @@ import { blobIdBytes, toHex } from "../../lib/crypto/mod.ts";
 import { encodeBlob } from "../../lib/repo/blob.ts";
 import { Repository } from "../../lib/repo/repository.ts";
 import { randomBytes } from "../_support/random_bytes.ts";
+import { testRepository } from "./_repository.ts";
 
 /** Stores packs slowly, so that several adds wait behind one upload. */
 class SlowBackend extends MemoryBackend {
@@ -19,12 +20,7 @@ class SlowBackend extends MemoryBackend {
 }
 
 async function repository(): Promise<Repository> {
-  return await Repository.init(new SlowBackend(), "pw", {
-    host: "h",
-    username: "u",
-    now: new Date(),
-    kdf: { N: 1024, r: 8, p: 1 },
-  });
+  return await testRepository(new SlowBackend());
 }
 
 Deno.test("blobs added at once across several pack boundaries are all stored and readable", async () => {

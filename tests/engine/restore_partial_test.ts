@@ -6,10 +6,9 @@ import assert from "node:assert/strict";
 import { LocalBackend } from "../../lib/backends/local.ts";
 import { backup } from "../../lib/engine/backup.ts";
 import { partialNames, restore } from "../../lib/engine/restore.ts";
-import { Repository } from "../../lib/repo/repository.ts";
 import type { TreeNode } from "../../lib/repo/types.ts";
 import { randomBytes } from "../_support/random_bytes.ts";
-import { testPlan } from "./_plan.ts";
+import { backupOptions, testRepository } from "./_repository.ts";
 
 const file = (name: string): TreeNode => ({ name, type: "file", mode: 0o644, mtime: 0, uid: 0, gid: 0 });
 
@@ -39,19 +38,8 @@ async function backupAndRestore(files: Record<string, Uint8Array>) {
   const src = `${root}/src`;
   Deno.mkdirSync(src);
   for (const [name, bytes] of Object.entries(files)) Deno.writeFileSync(`${src}/${name}`, bytes);
-  const repository = await Repository.init(await LocalBackend.create(`${root}/repo`), "pw", {
-    host: "h",
-    username: "u",
-    now: new Date(),
-    kdf: { N: 1024, r: 8, p: 1 },
-  });
-  const done = await backup(repository, {
-    plan: testPlan([src]),
-    destination: "d",
-    host: "h",
-    username: "u",
-    now: new Date(),
-  });
+  const repository = await testRepository(await LocalBackend.create(`${root}/repo`));
+  const done = await backup(repository, backupOptions([src]));
   const snapshot = await repository.readMeta<{ tree: string }>("snapshots", done.snapshotId!);
   const result = await restore(repository, { tree: snapshot.tree, target: `${root}/out` });
   return { root, restored: `${root}/out${src}`, result };

@@ -3,11 +3,10 @@
 // reads it again in full.
 
 import assert from "node:assert/strict";
-import { MemoryBackend } from "../../lib/backends/mod.ts";
 import { backup } from "../../lib/engine/backup.ts";
 import { FolderScans } from "../../lib/engine/folder_scan.ts";
 import { testPlan } from "./_plan.ts";
-import { Repository } from "../../lib/repo/repository.ts";
+import { backupOptions, testRepository } from "./_repository.ts";
 
 Deno.test("a file that grew or shrank after its folder was scanned is stored as it is now", async () => {
   const root = Deno.realPathSync(Deno.makeTempDirSync({ prefix: "kept-stale-" }));
@@ -15,12 +14,7 @@ Deno.test("a file that grew or shrank after its folder was scanned is stored as 
     Deno.writeTextFileSync(`${root}/grows.txt`, "short\n");
     Deno.writeTextFileSync(`${root}/shrinks.txt`, "a much longer first version\n");
     Deno.writeTextFileSync(`${root}/empty-then-not.txt`, "");
-    const repository = await Repository.init(new MemoryBackend(), "pw", {
-      host: "h",
-      username: "u",
-      now: new Date(),
-      kdf: { N: 1024, r: 8, p: 1 },
-    });
+    const repository = await testRepository();
     let opened!: () => void;
     const scans = FolderScans.start(testPlan([root]), new Promise<void>((resolve) => opened = resolve));
     await new Promise((resolve) => setTimeout(resolve, 50)); // the scan of root is made
@@ -29,14 +23,7 @@ Deno.test("a file that grew or shrank after its folder was scanned is stored as 
     Deno.writeTextFileSync(`${root}/empty-then-not.txt`, "not empty any more\n");
     opened();
 
-    const result = await backup(repository, {
-      plan: testPlan([root]),
-      destination: "d",
-      host: "h",
-      username: "u",
-      now: new Date(),
-      scans,
-    });
+    const result = await backup(repository, backupOptions([root], { scans }));
     assert.deepEqual(result.warnings, []);
     const { snapshot } = await repository.findSnapshot(result.snapshotId!);
     let tree = await repository.loadTree(snapshot.tree);

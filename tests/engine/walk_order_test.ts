@@ -6,9 +6,8 @@ import assert from "node:assert/strict";
 import type { ByteRange, Handle } from "../../lib/backends/backend.ts";
 import { MemoryBackend } from "../../lib/backends/mod.ts";
 import { backup } from "../../lib/engine/backup.ts";
-import { Repository } from "../../lib/repo/repository.ts";
 import { nextSecond } from "./_fixture.ts";
-import { testPlan } from "./_plan.ts";
+import { backupOptions, testRepository } from "./_repository.ts";
 
 /** Records the most reads of pack data in flight at once. */
 class ConcurrencyBackend extends MemoryBackend {
@@ -36,19 +35,8 @@ Deno.test("a repeat backup walks folders depth first, not all at once", async ()
       }
     }
     const backend = new ConcurrencyBackend();
-    const repository = await Repository.init(backend, "pw", {
-      host: "h",
-      username: "u",
-      now: new Date(),
-      kdf: { N: 1024, r: 8, p: 1 },
-    });
-    const options = () => ({
-      plan: testPlan([root]),
-      destination: "d",
-      host: "h",
-      username: "u",
-      now: new Date(),
-    });
+    const repository = await testRepository(backend);
+    const options = () => (backupOptions([root]));
     await nextSecond(); // files changed in the second a backup starts are always read again
     const first = await backup(repository, options());
     assert.equal(first.stats.dirs >= 161, true);

@@ -1,0 +1,29 @@
+// A repository and backup options for tests that call the engine directly (no config file, no CLI).
+
+import type { Backend } from "../../lib/backends/backend.ts";
+import { MemoryBackend } from "../../lib/backends/mod.ts";
+import type { BackupOptions } from "../../lib/engine/backup.ts";
+import { Repository } from "../../lib/repo/repository.ts";
+import { testPlan } from "./_plan.ts";
+
+/** A new repository with password "pw" and a fast key derivation, on `backend` (in memory by default). */
+export function testRepository(backend: Backend = new MemoryBackend()): Promise<Repository> {
+  return Repository.init(backend, "pw", {
+    host: "h",
+    username: "u",
+    now: new Date(),
+    kdf: { N: 1024, r: 8, p: 1 },
+  });
+}
+
+/** Options for a backup of `sources`, now, by host "h" to destination "d". */
+export function backupOptions(sources: string[], overrides: Partial<BackupOptions> = {}): BackupOptions {
+  return {
+    plan: testPlan(sources),
+    destination: "d",
+    host: "h",
+    username: "u",
+    now: new Date(),
+    ...overrides,
+  };
+}
