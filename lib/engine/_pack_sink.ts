@@ -26,6 +26,10 @@ export class PackSink {
   #builders: Record<BlobType, PackBuilder>;
   /** Pack buffers whose upload finished, for the next packs. */
   #spareBuffers: Uint8Array[] = [];
+  /**
+   * Ids added in this run whose packs are not in the index yet; the index answers for the rest (a set of
+   * every id a large backup adds would cost ~110 bytes a blob, on top of the index).
+   */
   #added = new Set<string>();
   #uploads = new Set<Promise<void>>();
   #unindexed: { id: string; entries: PackEntry[] }[] = [];
@@ -93,6 +97,11 @@ export class PackSink {
     return pending && this.#enqueue(type, pending.catch(fail));
   }
 
+  /** Number of blobs added in this run whose packs are not in the index yet. */
+  get unindexedBlobs(): number {
+    return this.#added.size;
+  }
+
   /** Settles once every blob of `type` added so far is in a pack (undefined: they all are). */
   added(type: BlobType): Promise<void> | undefined {
     return this.#waiting[type];
@@ -145,6 +154,7 @@ export class PackSink {
       await this.#repository.backend.put({ kind: "data", name: pack.id }, pack.bytes);
       if (type === "data") this.#spareBuffers.push(new Uint8Array(pack.bytes.buffer));
       this.#repository.index.addPack(pack.id, pack.entries);
+      for (const entry of pack.entries) this.#added.delete(entry.id);
       this.#unindexed.push({ id: pack.id, entries: pack.entries });
       if (this.#unindexed.length >= PACKS_PER_INDEX) await this.#writeIndex();
     })().catch((error) => {

@@ -40,8 +40,12 @@ Deno.test("blobs added at once across several pack boundaries are all stored and
         )
       ),
     );
+    assert.ok(sink.unindexedBlobs > 0);
     await sink.finish();
     assert.equal(sink.addedBlobs, 12);
+    // Once their packs are indexed, the index answers for the blobs; the sink keeps no set of them.
+    assert.equal(sink.unindexedBlobs, 0);
+    assert.ok(sink.has(toHex(blobIdBytes(repo.keys.id, blobs[0]!))));
     const reopened = await Repository.open(repo.backend, "pw");
     await reopened.loadIndex();
     const packs = new Map<string, number>();
