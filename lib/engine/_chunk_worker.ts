@@ -7,11 +7,15 @@ import { Chunker, gearTable } from "../chunker/mod.ts";
 import { blobIdBytes, seal, SEAL_OVERHEAD, sealInto, toHex } from "../crypto/mod.ts";
 import { encodeBlobParts } from "../repo/blob.ts";
 import { RING_BYTES, RingWriter } from "./_blob_ring.ts";
+import { RecentIds } from "./_recent_ids.ts";
 import { SharedIdSet } from "./_shared_id_set.ts";
 import type { ChunkHints, FileDone, FileJob, SealedBlob, ToMain, ToWorker } from "./_chunk_protocol.ts";
 
 /** Blobs are sent in batches of about this many bytes: a quarter ring keeps both sides busy. */
 const BATCH_BYTES = RING_BYTES / 4;
+
+/** Ids a worker remembers as sent: 100,000 (~11 MB) covers the copies within a few hundred thousand files. */
+const RECENT_IDS = 100_000;
 
 /** Blobs sealed but not yet sent. */
 let outbox: SealedBlob[] = [];
@@ -26,8 +30,8 @@ let state: {
   known: SharedIdSet;
   ring: RingWriter;
   buffer: Uint8Array;
-  /** Ids this worker already sent during this run. */
-  sent: Set<string>;
+  /** Ids this worker sent lately. */
+  sent: RecentIds;
 } | undefined;
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {
@@ -42,7 +46,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       known: new SharedIdSet(message.known),
       ring: new RingWriter(message.ring),
       buffer: new Uint8Array(2 * message.params.maxSize),
-      sent: new Set(),
+      sent: new RecentIds(RECENT_IDS),
     };
     return;
   }
