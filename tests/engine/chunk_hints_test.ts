@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { Chunker, chunkLengths, gearTable } from "../../lib/chunker/mod.ts";
 import { backup } from "../../lib/engine/backup.ts";
-import { Repository } from "../../lib/repo/repository.ts";
+import type { Repository } from "../../lib/repo/repository.ts";
 import type { TreeNode } from "../../lib/repo/types.ts";
 import { randomBytes } from "../_support/random_bytes.ts";
 import { nextSecond } from "./_fixture.ts";
