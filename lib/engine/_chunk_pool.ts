@@ -77,21 +77,20 @@ export class ChunkPool {
     if (message.done.length === 0) return;
     // A file is done only once all of its blobs have reached the sink.
     const added = failure === undefined ? this.#sink.added("data") : Promise.reject(failure);
+    added?.catch(() => {}); // handled per file below (and not unhandled when no file is ours)
     for (const done of message.done) {
       const job = this.#pool.finish(index, done.job);
       if (!job) continue;
       const settle = () => {
-        if ("error" in done) job.reject(new FileReadError(done.error));
-        else {job.resolve({
-            content: done.content,
-            size: done.size,
-            mtime: done.mtime,
-            changed: done.changed,
-          });}
+        if ("error" in done) {
+          job.reject(new FileReadError(done.error));
+        } else {
+          job.resolve({ content: done.content, size: done.size, mtime: done.mtime, changed: done.changed });
+        }
       };
-      if (!added) settle();
-      else {added.then(settle, (error) =>
-          job.reject(error instanceof Error ? error : new Error(String(error))));}
+      const fail = (error: unknown) => job.reject(error instanceof Error ? error : new Error(String(error)));
+      if (added) added.then(settle, fail);
+      else settle();
     }
   }
 
