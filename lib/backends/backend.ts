@@ -57,6 +57,22 @@ export interface Backend {
    * threads read packs themselves instead of through the main thread. Absent for remote storage.
    */
   localPath?(handle: Handle): string;
+  /**
+   * Starts a file whose name is known only once it is complete (a pack is named by its hash), for backends
+   * that can write through: bytes go to storage as they come, so the caller need not hold the whole file.
+   * Absent: the caller gathers the bytes and calls `put`.
+   */
+  openWriter?(kind: FileKind): FileWriter;
+}
+
+/** A file being written by {@link Backend.openWriter}. */
+export interface FileWriter {
+  /** Appends bytes. Synchronous: the caller may reuse `data` as soon as it returns. */
+  write(data: Uint8Array): void;
+  /** Stores what was written as `name`, with `put`'s guarantees (atomic, durable, never replacing). */
+  commit(name: string): Promise<void>;
+  /** Drops what was written. */
+  abort(): Promise<void>;
 }
 
 /** The path of a file inside the repository, relative to its root: `data/ab/abcdef…`, `snapshots/…`. */

@@ -18,6 +18,7 @@ import {
   FILE_KINDS,
   type FileEntry,
   type FileKind,
+  type FileWriter,
   type Handle,
   handlePath,
 } from "./backend.ts";
@@ -215,6 +216,66 @@ export class LocalBackend implements Backend {
       if (error instanceof BackendError) throw error;
       throw backendError(action, error);
     }
+  }
+
+  /**
+   * Starts a file whose name is known only once it is complete: its bytes go straight to a temporary file
+   * in the kind's folder (synchronous writes, so the caller may reuse them at once), and `commit` gives it
+   * its name as `put` does (fsync, a link that never replaces, fsync of the folder). A writer killed before
+   * its commit leaves only a temporary file, which `cleanTemporaryFiles()` removes.
+   *
+   * @throws {BackendError} when the temporary file cannot be created; `write` and `commit` throw it too.
+   */
+  openWriter(kind: FileKind): FileWriter {
+    const folder = join(this.#root, kind);
+    const temp = join(folder, TEMP_PREFIX + randomHex(8));
+    let file: Deno.FsFile;
+    try {
+      file = Deno.openSync(temp, { write: true, createNew: true, mode: 0o600 });
+    } catch (error) {
+      throw backendError(`Cannot write a new file in "${folder}"`, error);
+    }
+    let open = true;
+    const close = () => {
+      if (open) file.close();
+      open = false;
+    };
+    const drop = async () => {
+      close();
+      await Deno.remove(temp).catch(() => {});
+    };
+    return {
+      write: (data) => {
+        try {
+          for (let written = 0; written < data.length;) written += file.writeSync(data.subarray(written));
+        } catch (error) {
+          throw backendError(`Cannot write "${temp}"`, error);
+        }
+      },
+      commit: async (name) => {
+        const relative = this.#relative({ kind, name });
+        const path = join(this.#root, relative);
+        const action = `Cannot store "${relative}" in "${this.#root}"`;
+        try {
+          await file.sync();
+          close();
+          try {
+            await this.#publish(temp, path, action);
+          } catch (error) {
+            if (!(error instanceof Deno.errors.NotFound)) throw error;
+            await this.#createFolder(dirname(path)); // the first file of this data/ab/ folder
+            await this.#publish(temp, path, action);
+          }
+          await Deno.remove(temp).catch(ignoreNotFound);
+          await syncFolder(dirname(path));
+        } catch (error) {
+          await drop();
+          if (error instanceof BackendError) throw error;
+          throw backendError(action, error);
+        }
+      },
+      abort: drop,
+    };
   }
 
   /**

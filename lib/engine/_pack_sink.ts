@@ -5,7 +5,7 @@
 import { toHex } from "../crypto/mod.ts";
 import type { BlobType } from "../repo/blob.ts";
 import { toIndexFile } from "../repo/master_index.ts";
-import { PackBuilder, type PackEntry } from "../repo/pack.ts";
+import { PackBuilder, type PackEntry, PackWriter } from "../repo/pack.ts";
 import type { Repository } from "../repo/repository.ts";
 
 /** Target size of a pack file. */
@@ -16,6 +16,11 @@ const PACKS_PER_INDEX = 32;
 const UPLOADS_IN_FLIGHT = 1;
 /** Room above PACK_SIZE for the pack's header: 41 bytes a blob, so 1 MiB fits 25,000 blobs. */
 const HEADER_ROOM = 1024 * 1024;
+/** Blobs gathered before a write, where packs are written through (Backend.openWriter). */
+const STAGING_BYTES = 1024 * 1024;
+
+/** A pack being filled: in memory (then `put`), or written through as it fills. */
+type OpenPack = PackBuilder | PackWriter;
 
 /** Called when a blob's bytes are in a pack (or turned out to be duplicates), to release back-pressure. */
 export type Release = () => void;
@@ -23,9 +28,12 @@ export type Release = () => void;
 /** Packs blobs for one repository; dedups against the index and everything added through it. */
 export class PackSink {
   #repository: Repository;
-  #builders: Record<BlobType, PackBuilder>;
+  /** The pack each type's blobs go to; opened with its first blob. */
+  #packs: Record<BlobType, OpenPack | undefined> = { data: undefined, tree: undefined };
   /** Pack buffers whose upload finished, for the next packs. */
   #spareBuffers: Uint8Array[] = [];
+  /** Where data packs that are written through gather blobs between writes. */
+  #staging: Uint8Array | undefined;
   /**
    * Ids added in this run whose packs are not in the index yet; the index answers for the rest (a set of
    * every id a large backup adds would cost ~110 bytes a blob, on top of the index).
@@ -42,13 +50,24 @@ export class PackSink {
 
   constructor(repository: Repository) {
     this.#repository = repository;
-    // Trees are small and rare: their pack grows from 1 MiB as needed.
-    this.#builders = { data: this.#newBuilder("data"), tree: this.#newBuilder("tree") };
   }
 
-  #newBuilder(type: BlobType): PackBuilder {
-    if (type === "tree") return new PackBuilder();
-    return new PackBuilder(this.#spareBuffers.pop() ?? new Uint8Array(PACK_SIZE + HEADER_ROOM));
+  /**
+   * The pack `type`'s next blob goes to. Data packs are written through where the backend can (a local
+   * folder): two 17 MiB pack buffers (one filling, one being stored) become a 1 MiB staging buffer. Trees
+   * are small and rare: their pack grows in memory from 1 MiB as needed.
+   */
+  #pack(type: BlobType): OpenPack {
+    const open = this.#packs[type];
+    if (open) return open;
+    const backend = this.#repository.backend;
+    let pack: OpenPack;
+    if (type === "tree") pack = new PackBuilder();
+    // One data pack is written at a time, and finishing it frees the staging buffer: one serves them all.
+    else if (backend.openWriter) {
+      pack = new PackWriter(backend.openWriter("data"), this.#staging ??= new Uint8Array(STAGING_BYTES));
+    } else pack = new PackBuilder(this.#spareBuffers.pop() ?? new Uint8Array(PACK_SIZE + HEADER_ROOM));
+    return this.#packs[type] = pack;
   }
 
   /** True when the repository has the blob or it was added in this run. */
@@ -122,13 +141,13 @@ export class PackSink {
     }
     this.#added.add(hex); // before waiting, so that a later add of the same blob skips it
     const store = () => {
-      this.#builders[type].add(type, id, sealed, rawLength);
+      this.#pack(type).add(type, id, sealed, rawLength);
       this.addedBlobs++;
       this.addedBytes += sealed.length;
       release?.();
     };
     // A pack closes before the blob that would take it past PACK_SIZE, so its buffer never grows.
-    if (this.#builders[type].size + sealed.length > PACK_SIZE) return this.#flush(type).then(store);
+    if ((this.#packs[type]?.size ?? 0) + sealed.length > PACK_SIZE) return this.#flush(type).then(store);
     store();
     return undefined;
   }
@@ -144,24 +163,57 @@ export class PackSink {
   }
 
   async #flush(type: BlobType): Promise<void> {
-    const builder = this.#builders[type];
-    if (builder.count === 0) return;
+    const pack = this.#packs[type];
+    if (!pack || pack.count === 0) return;
     while (this.#uploads.size >= UPLOADS_IN_FLIGHT) await Promise.race(this.#uploads);
     this.#throwIfFailed();
-    this.#builders[type] = this.#newBuilder(type);
-    const pack = builder.finish(this.#repository.keys.encrypt);
+    this.#packs[type] = undefined;
+    const key = this.#repository.keys.encrypt;
+    const backend = this.#repository.backend;
+    let id: string;
+    let entries: PackEntry[];
+    let store: () => Promise<void>;
+    if (pack instanceof PackWriter) {
+      try {
+        ({ id, entries } = pack.finish(key));
+      } catch (error) {
+        await pack.abort(); // writing its end failed: drop the temporary file
+        throw error;
+      }
+      store = () => pack.commit(id);
+    } else {
+      const built = pack.finish(key);
+      ({ id, entries } = built);
+      store = async () => {
+        await backend.put({ kind: "data", name: id }, built.bytes);
+        if (type === "data") this.#spareBuffers.push(new Uint8Array(built.bytes.buffer));
+      };
+    }
     const upload = (async () => {
-      await this.#repository.backend.put({ kind: "data", name: pack.id }, pack.bytes);
-      if (type === "data") this.#spareBuffers.push(new Uint8Array(pack.bytes.buffer));
-      this.#repository.index.addPack(pack.id, pack.entries);
-      for (const entry of pack.entries) this.#added.delete(entry.id);
-      this.#unindexed.push({ id: pack.id, entries: pack.entries });
+      await store();
+      this.#repository.index.addPack(id, entries);
+      for (const entry of entries) this.#added.delete(entry.id);
+      this.#unindexed.push({ id, entries });
       if (this.#unindexed.length >= PACKS_PER_INDEX) await this.#writeIndex();
     })().catch((error) => {
       this.#failure ??= error;
     });
     this.#uploads.add(upload);
     upload.finally(() => this.#uploads.delete(upload));
+  }
+
+  /**
+   * For a backup that failed: drops the packs still being filled (nothing names them) and waits for the
+   * packs being stored, so that no file operation outlives the backup (a process that exits at once would
+   * leave their temporary files behind).
+   */
+  async discard(): Promise<void> {
+    for (const type of ["data", "tree"] as const) {
+      const pack = this.#packs[type];
+      this.#packs[type] = undefined;
+      if (pack instanceof PackWriter) await pack.abort();
+    }
+    await Promise.allSettled(this.#uploads);
   }
 
   async #writeIndex(): Promise<void> {

@@ -152,6 +152,9 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     const parentRoot = parent ? await context.loadTree(parent.snapshot.tree) : undefined;
     rootTree = await backupSources(options.plan.sources, parentRoot, parent?.snapshot.tree, context);
     await sink.finish();
+  } catch (error) {
+    await sink.discard().catch(() => {}); // a pack half written through is not left behind
+    throw error;
   } finally {
     await pool?.close();
   }

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
+import type { FileWriter } from "../backends/backend.ts";
 import { open, seal, sha256Hex, toHex } from "../crypto/mod.ts";
 import { BLOB_TYPE_CODES, BLOB_TYPES, type BlobType } from "./blob.ts";
 
@@ -68,33 +70,129 @@ export class PackBuilder {
 
   /** Builds the pack file: blobs, sealed header, header length. The builder must not be used after. */
   finish(key: Uint8Array): FinishedPack {
-    const header = new Uint8Array(this.#entries.length * ENTRY_BYTES);
-    const view = new DataView(header.buffer);
-    const entries: PackEntry[] = [];
-    let offset = 0;
-    this.#entries.forEach((entry, i) => {
-      const at = i * ENTRY_BYTES;
-      header[at] = BLOB_TYPE_CODES[entry.type];
-      header.set(entry.id, at + 1);
-      view.setUint32(at + 33, entry.length, true);
-      view.setUint32(at + 37, entry.rawLength, true);
-      entries.push({
-        type: entry.type,
-        id: toHex(entry.id),
-        offset,
-        length: entry.length,
-        rawLength: entry.rawLength,
-      });
-      offset += entry.length;
-    });
-    const sealedHeader = seal(key, header);
-    this.#reserve(sealedHeader.length + TRAILER_BYTES);
-    const buffer = this.#buffer;
-    buffer.set(sealedHeader, offset);
-    const end = offset + sealedHeader.length + TRAILER_BYTES;
-    new DataView(buffer.buffer).setUint32(end - TRAILER_BYTES, sealedHeader.length, true);
-    const bytes = buffer.subarray(0, end);
-    return { id: sha256Hex(bytes), bytes, entries };
+    const tail = packTail(key, this.#entries);
+    this.#reserve(tail.length);
+    this.#buffer.set(tail, this.#size);
+    const bytes = this.#buffer.subarray(0, this.#size + tail.length);
+    return { id: sha256Hex(bytes), bytes, entries: indexEntries(this.#entries) };
+  }
+}
+
+/** A blob as a pack lists it: its sealed length and id; offsets follow from the order. */
+interface PackedBlob {
+  type: BlobType;
+  id: Uint8Array;
+  length: number;
+  rawLength: number;
+}
+
+/** The end of a pack file: the sealed header listing `blobs`, then the header's length (4 bytes, LE). */
+function packTail(key: Uint8Array, blobs: readonly PackedBlob[]): Uint8Array {
+  const header = new Uint8Array(blobs.length * ENTRY_BYTES);
+  const view = new DataView(header.buffer);
+  blobs.forEach((blob, i) => {
+    const at = i * ENTRY_BYTES;
+    header[at] = BLOB_TYPE_CODES[blob.type];
+    header.set(blob.id, at + 1);
+    view.setUint32(at + 33, blob.length, true);
+    view.setUint32(at + 37, blob.rawLength, true);
+  });
+  const sealedHeader = seal(key, header);
+  const tail = new Uint8Array(sealedHeader.length + TRAILER_BYTES);
+  tail.set(sealedHeader);
+  new DataView(tail.buffer).setUint32(sealedHeader.length, sealedHeader.length, true);
+  return tail;
+}
+
+/** The index's entries for blobs packed in this order from offset 0. */
+function indexEntries(blobs: readonly PackedBlob[]): PackEntry[] {
+  let offset = 0;
+  return blobs.map((blob) => {
+    const entry = {
+      type: blob.type,
+      id: toHex(blob.id),
+      offset,
+      length: blob.length,
+      rawLength: blob.rawLength,
+    };
+    offset += blob.length;
+    return entry;
+  });
+}
+
+/** A pack whose bytes went to a {@link FileWriter}: its id and entries; commit the writer as `id`. */
+export interface WrittenPack {
+  id: string;
+  entries: PackEntry[];
+}
+
+/**
+ * Writes one pack file through to a {@link FileWriter} as blobs come, by way of a small staging buffer,
+ * hashing it on the way: the same bytes as {@link PackBuilder}, without holding the whole pack.
+ */
+export class PackWriter {
+  #writer: FileWriter;
+  #hash = createHash("sha256");
+  #staging: Uint8Array;
+  #staged = 0;
+  #blobs: PackedBlob[] = [];
+  #size = 0;
+
+  /** `staging`: the buffer blobs are gathered in before they are written (reused between packs). */
+  constructor(writer: FileWriter, staging: Uint8Array) {
+    this.#writer = writer;
+    this.#staging = staging;
+  }
+
+  /** Bytes of blob data written so far. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Number of blobs written so far. */
+  get count(): number {
+    return this.#blobs.length;
+  }
+
+  /** Adds (copies) a sealed blob with its 32-byte id; the caller may reuse `sealed` at once. */
+  add(type: BlobType, id: Uint8Array, sealed: Uint8Array, rawLength: number): void {
+    this.#append(sealed);
+    this.#blobs.push({ type, id, length: sealed.length, rawLength });
+    this.#size += sealed.length;
+  }
+
+  /** Writes the header and trailer; the staging buffer is free again. Then {@link commit} as the id. */
+  finish(key: Uint8Array): WrittenPack {
+    this.#append(packTail(key, this.#blobs));
+    this.#writeStaged();
+    return { id: this.#hash.digest("hex"), entries: indexEntries(this.#blobs) };
+  }
+
+  /** Stores the finished pack under its id. */
+  commit(id: string): Promise<void> {
+    return this.#writer.commit(id);
+  }
+
+  /** Drops the pack. */
+  abort(): Promise<void> {
+    return this.#writer.abort();
+  }
+
+  #append(bytes: Uint8Array): void {
+    for (let done = 0; done < bytes.length;) {
+      if (this.#staged === this.#staging.length) this.#writeStaged();
+      const take = Math.min(bytes.length - done, this.#staging.length - this.#staged);
+      this.#staging.set(bytes.subarray(done, done + take), this.#staged);
+      this.#staged += take;
+      done += take;
+    }
+  }
+
+  #writeStaged(): void {
+    const staged = this.#staging.subarray(0, this.#staged);
+    this.#hash.update(staged);
+    this.#writer.write(staged);
+    this.#staged = 0;
   }
 }
 

@@ -22,8 +22,12 @@ export interface RepositoryConfig {
   chunker: { minSize: number; avgSize: number; maxSize: number };
 }
 
-/** kept's chunker parameters for format v1: min 256 KiB, average 1 MiB, max 8 MiB. */
-export const CHUNKER_V1 = { minSize: 256 * 1024, avgSize: 1024 * 1024, maxSize: 8 * 1024 * 1024 };
+/** kept's chunker parameters for format v1: min 256 KiB, average 1 MiB, max 8 MiB (frozen: shared by every new repository). */
+export const CHUNKER_V1 = Object.freeze({
+  minSize: 256 * 1024,
+  avgSize: 1024 * 1024,
+  maxSize: 8 * 1024 * 1024,
+});
 
 /** A snapshot with its id. */
 export interface SnapshotEntry {

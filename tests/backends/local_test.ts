@@ -484,3 +484,75 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+Deno.test("`LocalBackend.openWriter()` stores what was written under the name given at commit, like put", async () => {
+  for (const hardLinks of [true, false]) {
+    const { backend, root, cleanup } = await tempRepository({ hardLinks });
+    try {
+      const name = `cd${seededName("writer").slice(2)}`;
+      const writer = backend.openWriter("data");
+      const parts = [
+        seededBytes("w1", 1000),
+        seededBytes("w2", 70_000),
+        new Uint8Array(0),
+        seededBytes("w3", 5),
+      ];
+      for (const part of parts) writer.write(part);
+      // Before the commit only a temporary file exists, which list() does not show.
+      assert.deepEqual(await collect(backend.list("data")), []);
+      await writer.commit(name);
+      const expected = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      for (const part of parts) expected.set(part, (at += part.length) - part.length);
+      assert.ok(equalBytes(await backend.get({ kind: "data", name }), expected));
+      assert.equal((await Deno.stat(join(root, `data/cd/${name}`))).mode! & 0o777, 0o600);
+      assert.deepEqual((await walk(root)).filter((path) => path.startsWith("data")), [
+        "data",
+        "data/cd",
+        `data/cd/${name}`,
+      ]);
+      // Never replaces: a second file of the same name fails and leaves the first as it was.
+      const again = backend.openWriter("data");
+      again.write(seededBytes("other", 10));
+      await assert.rejects(again.commit(name), /already exists/);
+      assert.ok(equalBytes(await backend.get({ kind: "data", name }), expected));
+      assert.deepEqual((await walk(root)).filter((path) => path.startsWith("data")).length, 3);
+    } finally {
+      await cleanup();
+    }
+  }
+});
+
+Deno.test("`LocalBackend.openWriter()`: abort leaves nothing, and an unfinished writer only a temporary file", async () => {
+  const { backend, root, cleanup } = await tempRepository();
+  try {
+    const aborted = backend.openWriter("data");
+    aborted.write(seededBytes("gone", 100));
+    await aborted.abort();
+    assert.deepEqual(await walk(join(root, "data")), []);
+    const unfinished = backend.openWriter("data"); // as if the process were killed now
+    unfinished.write(seededBytes("left", 100));
+    const left = await walk(join(root, "data"));
+    assert.equal(left.length, 1);
+    assert.match(left[0]!, /^\.tmp-/);
+    assert.deepEqual((await backend.cleanTemporaryFiles(0)).removed, [`data/${left[0]}`]);
+    await unfinished.abort();
+  } finally {
+    await cleanup();
+  }
+});
+
+Deno.test("`LocalBackend.openWriter()` where it cannot create its file throws a BackendError naming the folder", async () => {
+  const { backend, root, cleanup } = await tempRepository();
+  try {
+    // A regular file where the data folder should be: no file can be made in it, even by root.
+    await Deno.remove(join(root, "data"), { recursive: true });
+    await Deno.writeTextFile(join(root, "data"), "not a folder");
+    assert.throws(
+      () => backend.openWriter("data"),
+      (error) => error instanceof BackendError && error.message.includes(join(root, "data")),
+    );
+  } finally {
+    await cleanup();
+  }
+});

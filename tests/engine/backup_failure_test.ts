@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import type { Handle } from "../../lib/backends/backend.ts";
-import { MemoryBackend } from "../../lib/backends/mod.ts";
+import { LocalBackend, MemoryBackend } from "../../lib/backends/mod.ts";
 import { backup } from "../../lib/engine/backup.ts";
 import { randomBytes } from "../_support/random_bytes.ts";
 import { backupOptions, testRepository } from "./_repository.ts";
@@ -73,12 +73,49 @@ Deno.test("a backup fails when a chunk worker dies, rather than skipping every f
     for (let i = 0; i < 3; i++) Deno.writeTextFileSync(`${root}/f${i}`, `file ${i}\n`);
     const repository = await testRepository();
     // Parameters the worker's chunker refuses: the worker dies while it starts.
-    (repository.config.chunker as { minSize: number }).minSize = -1;
+    (repository.config as { chunker: object }).chunker = { ...repository.config.chunker, minSize: -1 };
     const outcome = await backup(repository, backupOptions([root])).then(
       (result) => `resolved, ${result.stats.skipped} files skipped`,
       (error) => `rejected: ${error.message}`,
     );
     assert.match(outcome, /^rejected: chunk worker failed: .*minSize/);
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("a backup that fails while a pack is written through leaves no temporary file behind", async () => {
+  const root = Deno.makeTempDirSync({ prefix: "kept-full-local-" });
+  try {
+    Deno.mkdirSync(`${root}/src`);
+    for (let i = 0; i < 10; i++) {
+      Deno.writeFileSync(`${root}/src/f${i}`, randomBytes(4 * 1024 * 1024, 300 + i));
+    }
+    const backend = await LocalBackend.create(`${root}/repo`);
+    const openWriter = backend.openWriter.bind(backend);
+    let written = 0;
+    backend.openWriter = (kind) => {
+      const writer = openWriter(kind);
+      return {
+        ...writer,
+        write: (data) => {
+          written += data.length;
+          // The disk fills up halfway through the second pack.
+          if (written > 24 * 1024 * 1024) throw new Error("no space left on device (simulated)");
+          writer.write(data);
+        },
+      };
+    };
+    const repository = await testRepository(backend);
+    const outcome = await backup(repository, backupOptions([`${root}/src`])).then(
+      () => "resolved",
+      (error) => `rejected: ${error.message}`,
+    );
+    assert.equal(outcome, "rejected: no space left on device (simulated)");
+    const temporary = [...Deno.readDirSync(`${root}/repo/data`)].filter((entry) =>
+      entry.name.startsWith(".tmp-")
+    );
+    assert.deepEqual(temporary, []);
   } finally {
     Deno.removeSync(root, { recursive: true });
   }

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import type { Handle } from "../../lib/backends/backend.ts";
-import { MemoryBackend } from "../../lib/backends/mod.ts";
+import { LocalBackend, MemoryBackend } from "../../lib/backends/mod.ts";
 import { PACK_SIZE, PackSink } from "../../lib/engine/_pack_sink.ts";
 import { blobIdBytes, toHex } from "../../lib/crypto/mod.ts";
 import { encodeBlob } from "../../lib/repo/blob.ts";
@@ -23,9 +23,33 @@ async function repository(): Promise<Repository> {
   return await testRepository(new SlowBackend());
 }
 
+/** A local folder whose packs are written through (Backend.openWriter) and committed slowly. */
+async function slowLocalRepository(): Promise<{ repo: Repository; root: string; cleanup: () => void }> {
+  const root = Deno.makeTempDirSync({ prefix: "kept-sink-" });
+  const backend = await LocalBackend.create(`${root}/repo`);
+  const openWriter = backend.openWriter.bind(backend);
+  backend.openWriter = (kind) => {
+    const writer = openWriter(kind);
+    return {
+      write: (data) => writer.write(data),
+      commit: async (name) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await writer.commit(name);
+      },
+      abort: () => writer.abort(),
+    };
+  };
+  return {
+    repo: await testRepository(backend),
+    root,
+    cleanup: () => Deno.removeSync(root, { recursive: true }),
+  };
+}
+
 Deno.test("blobs added at once across several pack boundaries are all stored and readable", async () => {
-  for (const type of ["tree", "data"] as const) {
-    const repo = await repository();
+  const local = await slowLocalRepository();
+  const cases = [["tree", await repository()], ["data", await repository()], ["data", local.repo]] as const;
+  for (const [type, repo] of cases) {
     const sink = new PackSink(repo);
     // Twelve blobs of just under a third of a pack each: four packs, each closed while the previous one
     // is still being stored.
@@ -58,6 +82,14 @@ Deno.test("blobs added at once across several pack boundaries are all stored and
     }
     assert.deepEqual([...packs.values()].sort(), [3, 3, 3, 3], `${type}: three blobs a pack`);
   }
+  // Written through: four packs and nothing else (no temporary file) in the data folder.
+  const files = [...Deno.readDirSync(`${local.root}/repo/data`)].flatMap((sub) =>
+    sub.isDirectory
+      ? [...Deno.readDirSync(`${local.root}/repo/data/${sub.name}`)].map((f) => f.name)
+      : [sub.name]
+  );
+  assert.equal(files.length, 4, files.join(" "));
+  local.cleanup();
 });
 
 Deno.test("a blob that could not be added fails the sink: later adds and finish report it", async () => {
