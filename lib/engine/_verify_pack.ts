@@ -1,7 +1,7 @@
-// Verifies one whole pack file: its name (SHA-256), its header, and every blob the index places in it.
-// Pure and synchronous, so that check can run it on every core.
+// Verifies one pack file: its name (SHA-256), its header, and every blob the index places in it.
+// Synchronous, so that check can run it on every core.
 
-import { sha256Hex } from "../crypto/mod.ts";
+import { createHash } from "node:crypto";
 import { openBlob } from "../repo/blob.ts";
 import { discard } from "../memory.ts";
 import { type PackEntry, readPackHeader } from "../repo/pack.ts";
@@ -18,28 +18,83 @@ export interface PackVerdict {
   badBlobs: string[];
 }
 
-/** Checks a pack's bytes against its name and the index's entries for it. */
-export function verifyPackBytes(
+/** Bytes read at a time where no blob is to be checked (gaps, the header). */
+const PIECE = 1024 * 1024;
+
+/**
+ * Checks a pack file on this machine against its name and the index's entries for it. Reads it once from
+ * start to end, a blob (or a piece of a gap) at a time, into `scratch` (grown as needed and returned for
+ * the next call), instead of holding the whole pack.
+ */
+export function verifyPackFile(
   keys: VerifyKeys,
   pack: string,
-  bytes: Uint8Array,
+  file: Deno.FsFile,
   entries: readonly Pick<PackEntry, "id" | "offset" | "length" | "rawLength">[],
-): PackVerdict {
+  scratch: Uint8Array,
+): { verdict: PackVerdict; scratch: Uint8Array } {
   const problems: string[] = [];
   const badBlobs: string[] = [];
-  if (sha256Hex(bytes) !== pack) problems.push("content does not match its name (SHA-256)");
-  if (!readPackHeader(keys.encrypt, bytes)) problems.push("header is damaged");
-  for (const entry of entries) {
-    const sealed = bytes.subarray(entry.offset, entry.offset + entry.length);
+  const size = file.statSync().size;
+  const hash = createHash("sha256");
+  let position = 0;
+  /** The next `length` bytes, hashed; fewer where the file ends. */
+  const next = (length: number): Uint8Array => {
+    if (scratch.length < length) scratch = new Uint8Array(length);
+    let filled = 0;
+    while (filled < length) {
+      const read = file.readSync(scratch.subarray(filled, length));
+      if (read === null || read === 0) break;
+      filled += read;
+    }
+    const bytes = scratch.subarray(0, filled);
+    hash.update(bytes);
+    position += filled;
+    return bytes;
+  };
+  const skipTo = (offset: number) => {
+    while (position < offset && next(Math.min(PIECE, offset - position)).length > 0);
+  };
+  const damaged = (id: string) => {
+    badBlobs.push(id);
+    problems.push(`blob ${id.slice(0, 12)} is damaged`);
+  };
+  for (const entry of [...entries].sort((a, b) => a.offset - b.offset)) {
+    if (entry.offset < position) {
+      damaged(entry.id); // overlaps the blob before it: the index is wrong about this pack
+      continue;
+    }
+    skipTo(entry.offset);
+    const sealed = next(entry.length);
     const plain = sealed.length === entry.length
       ? openBlob(keys, entry.id, entry.rawLength, sealed)
       : undefined;
-    if (!plain) {
-      badBlobs.push(entry.id);
-      problems.push(`blob ${entry.id.slice(0, 12)} is damaged`);
-    } else {
-      discard(new Uint8Array(plain.buffer as ArrayBuffer)); // its own buffer (decipher or zstd output)
-    }
+    if (!plain) damaged(entry.id);
+    else discard(new Uint8Array(plain.buffer as ArrayBuffer)); // its own buffer (decipher or zstd output)
   }
-  return { problems, badBlobs };
+  skipTo(size); // the header and trailer (and any blobs the index does not name), for the hash
+  if (hash.digest("hex") !== pack) problems.push("content does not match its name (SHA-256)");
+  if (!readPackHeader(keys.encrypt, readTail(file, size), size)) problems.push("header is damaged");
+  return { verdict: { problems, badBlobs }, scratch };
+}
+
+/** The pack's header and trailer, as the trailer gives the header's length (empty when unreadable). */
+function readTail(file: Deno.FsFile, size: number): Uint8Array {
+  const trailer = readAt(file, size - 4, 4);
+  if (trailer.length < 4) return trailer;
+  const headerLength = new DataView(trailer.buffer).getUint32(0, true);
+  return headerLength + 4 > size ? trailer : readAt(file, size - 4 - headerLength, headerLength + 4);
+}
+
+function readAt(file: Deno.FsFile, offset: number, length: number): Uint8Array {
+  if (offset < 0) return new Uint8Array(0);
+  const bytes = new Uint8Array(length);
+  file.seekSync(offset, Deno.SeekMode.Start);
+  let filled = 0;
+  while (filled < length) {
+    const read = file.readSync(bytes.subarray(filled));
+    if (read === null || read === 0) break;
+    filled += read;
+  }
+  return bytes.subarray(0, filled);
 }

@@ -1,12 +1,11 @@
-// Web Worker: verifies whole packs for `kept check --read-data`. It reads each pack file itself into one
-// reused buffer (a fresh 16 MiB per pack would cost page faults and garbage), then checks its hash,
-// header and every blob.
+// Web Worker: verifies whole packs for `kept check --read-data`. It reads each pack file itself, once, blob
+// by blob into one reused buffer (no pack is held whole), and checks its hash, header and every blob.
 
 /// <reference lib="deno.worker" />
 
 import { describeError } from "../errors.ts";
 import type { PackEntry } from "../repo/pack.ts";
-import { type PackVerdict, type VerifyKeys, verifyPackBytes } from "./_verify_pack.ts";
+import { type PackVerdict, type VerifyKeys, verifyPackFile } from "./_verify_pack.ts";
 
 /** One pack to verify. */
 export interface PackJob {
@@ -26,7 +25,8 @@ export interface VerifyResponse {
 }
 
 let keys: VerifyKeys | undefined;
-let buffer = new Uint8Array(0);
+/** Where blobs are read, grown to the largest blob seen. */
+let scratch: Uint8Array = new Uint8Array(0);
 
 self.onmessage = (event: MessageEvent<VerifyRequest>) => {
   const message = event.data;
@@ -35,36 +35,30 @@ self.onmessage = (event: MessageEvent<VerifyRequest>) => {
     return;
   }
   const response: VerifyResponse = {
-    done: message.packs.map((job) => ({ job: job.job, ...verifyPackFile(job) })),
+    done: message.packs.map((job) => ({ job: job.job, ...verifyPack(job) })),
   };
   self.postMessage(response);
 };
 
-function verifyPackFile(job: PackJob): PackVerdict {
-  let bytes: Uint8Array;
+function verifyPack(job: PackJob): PackVerdict {
+  let file: Deno.FsFile;
   try {
-    bytes = readWhole(job.path);
+    file = Deno.openSync(job.path, { read: true });
   } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound ? "it does not exist" : describeError(error);
-    return { problems: [`cannot be read: ${reason}`], badBlobs: job.entries.map((entry) => entry.id) };
+    return unreadable(job, error);
   }
-  return verifyPackBytes(keys!, job.pack, bytes, job.entries);
-}
-
-/** The file's bytes, in the reused buffer: valid until the next call. */
-function readWhole(path: string): Uint8Array {
-  const file = Deno.openSync(path, { read: true });
   try {
-    const size = file.statSync().size;
-    if (buffer.length < size) buffer = new Uint8Array(size);
-    let filled = 0;
-    while (filled < size) {
-      const read = file.readSync(buffer.subarray(filled, size));
-      if (read === null || read === 0) break;
-      filled += read;
-    }
-    return buffer.subarray(0, filled);
+    const result = verifyPackFile(keys!, job.pack, file, job.entries, scratch);
+    scratch = result.scratch;
+    return result.verdict;
+  } catch (error) {
+    return unreadable(job, error);
   } finally {
     file.close();
   }
+}
+
+function unreadable(job: PackJob, error: unknown): PackVerdict {
+  const reason = error instanceof Deno.errors.NotFound ? "it does not exist" : describeError(error);
+  return { problems: [`cannot be read: ${reason}`], badBlobs: job.entries.map((entry) => entry.id) };
 }

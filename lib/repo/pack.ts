@@ -197,18 +197,25 @@ export class PackWriter {
 }
 
 /**
- * Reads the header of a whole pack file. Returns undefined when the trailer or header is damaged or
- * does not authenticate.
+ * Reads the header of a pack file from its bytes, or from its last bytes (at least the header and the
+ * trailer) and its size. Returns undefined when the trailer or header is damaged or does not authenticate.
  */
-export function readPackHeader(key: Uint8Array, bytes: Uint8Array): PackEntry[] | undefined {
+export function readPackHeader(
+  key: Uint8Array,
+  bytes: Uint8Array,
+  packSize = bytes.length,
+): PackEntry[] | undefined {
   if (bytes.length < TRAILER_BYTES) return undefined;
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.length).getUint32(
     bytes.length - TRAILER_BYTES,
     true,
   );
-  const headerStart = bytes.length - TRAILER_BYTES - headerLength;
-  if (headerStart < 0) return undefined;
-  const header = open(key, bytes.subarray(headerStart, bytes.length - TRAILER_BYTES));
+  if (bytes.length - TRAILER_BYTES - headerLength < 0) return undefined;
+  const headerStart = packSize - TRAILER_BYTES - headerLength;
+  const header = open(
+    key,
+    bytes.subarray(bytes.length - TRAILER_BYTES - headerLength, bytes.length - TRAILER_BYTES),
+  );
   if (!header || header.length % ENTRY_BYTES !== 0) return undefined;
   const view = new DataView(header.buffer, header.byteOffset, header.length);
   const entries: PackEntry[] = [];
