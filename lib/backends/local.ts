@@ -1,9 +1,9 @@
 /**
  * A repository in a folder on a local or mounted file system. Layout: docs/format.md#files.
  *
- * Writes are atomic and never replace: each file is written to a temporary file in its final
- * folder, flushed to disk, then hard-linked to its name (which fails when the name exists) and
- * the folder is flushed. After a crash only temporary files (`.tmp-*`) can be left over; readers
+ * Writes are atomic and never replace: each file is written to a temporary file (in its final folder
+ * for `put`, in its kind's folder for `openWriter`), flushed to disk, then hard-linked to its name
+ * (which fails when the name exists) and the folders are flushed. After a crash only temporary files (`.tmp-*`) can be left over; readers
  * never see a partial file under its final name, and `cleanTemporaryFiles()` removes the rest.
  *
  * @module
@@ -229,9 +229,19 @@ export class LocalBackend implements Backend {
   openWriter(kind: FileKind): FileWriter {
     const folder = join(this.#root, kind);
     const temp = join(folder, TEMP_PREFIX + randomHex(8));
+    const create = () => Deno.openSync(temp, { write: true, createNew: true, mode: 0o600 });
     let file: Deno.FsFile;
+    /** Whether the kind's folder had to be made again (a copy that dropped empty folders), as put does. */
+    let madeFolder = false;
     try {
-      file = Deno.openSync(temp, { write: true, createNew: true, mode: 0o600 });
+      try {
+        file = create();
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+        Deno.mkdirSync(folder, { recursive: true, mode: 0o700 });
+        madeFolder = true;
+        file = create();
+      }
     } catch (error) {
       throw backendError(`Cannot write a new file in "${folder}"`, error);
     }
@@ -268,6 +278,9 @@ export class LocalBackend implements Backend {
           }
           await Deno.remove(temp).catch(ignoreNotFound);
           await syncFolder(dirname(path));
+          // The temporary name is gone from its folder (or renamed out of it, without hard links).
+          await syncFolder(folder);
+          if (madeFolder) await syncFolder(this.#root);
         } catch (error) {
           await drop();
           if (error instanceof BackendError) throw error;
@@ -386,7 +399,9 @@ export class LocalBackend implements Backend {
   /**
    * Removes temporary files left behind by writers that were killed between writing and linking.
    * Only files last modified more than `olderThanMs` before `options.now` (default: the current
-   * time) are removed, so that puts still running in other processes are left alone.
+   * time) are removed, so that writers still running in other processes are left alone. A pack
+   * written through (`openWriter`) stays open while a backup finds its blobs, and its file changes
+   * only with every MiB: without the repository's lock (roadmap) use an age of a day, not minutes.
    *
    * @throws {BackendError} when a folder cannot be read or a file cannot be removed.
    */

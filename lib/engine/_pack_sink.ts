@@ -208,6 +208,8 @@ export class PackSink {
    * leave their temporary files behind).
    */
   async discard(): Promise<void> {
+    // Blobs still coming from the workers must not open new packs now.
+    this.#failure ??= new Error("the backup was abandoned");
     for (const type of ["data", "tree"] as const) {
       const pack = this.#packs[type];
       this.#packs[type] = undefined;

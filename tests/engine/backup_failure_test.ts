@@ -120,3 +120,20 @@ Deno.test("a backup that fails while a pack is written through leaves no tempora
     Deno.removeSync(root, { recursive: true });
   }
 });
+
+Deno.test("a backup into a repository whose empty data folder a copy dropped makes the folder again", async () => {
+  const root = Deno.makeTempDirSync({ prefix: "kept-no-data-" });
+  try {
+    Deno.mkdirSync(`${root}/src`);
+    Deno.writeTextFileSync(`${root}/src/f`, "hello\n");
+    const repository = await testRepository(await LocalBackend.create(`${root}/repo`));
+    Deno.removeSync(`${root}/repo/data`); // empty, so some copy tools leave it out
+    const result = await backup(repository, backupOptions([`${root}/src`]));
+    assert.equal(result.stats.newFiles, 1);
+    assert.ok(result.snapshotId);
+    const entries = [...Deno.readDirSync(`${root}/repo/data`)];
+    assert.ok(entries.length > 0 && entries.every((entry) => entry.isDirectory), "only data/xx folders");
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
