@@ -29,7 +29,10 @@ export interface FileEntry {
   size: number;
 }
 
-/** Storage of immutable, named files. All methods are async; none assumes that a rename exists. */
+/**
+ * Storage of immutable, named files. All methods are async (but for the optional write-through writer of a
+ * local folder, whose writes are synchronous); none assumes that a rename exists.
+ */
 export interface Backend {
   /** Human-readable location, for messages ("/srv/backup", "s3://host/bucket/prefix"). */
   readonly location: string;
