@@ -402,13 +402,12 @@ async function handOutFolder(
   };
   for (const { name, path: childPath, info: childInfo } of scan.entries) {
     const parentChild = parentNodes.get(name);
-    if (childInfo.type === "dir" && !parentChild?.subtree) {
-      add(backupFolder(childPath, name, childInfo, parentChild, scan.rules, rootDevice, context));
-      continue;
-    }
     if (childInfo.type === "dir") {
-      let subtreeHandedOut!: () => void;
-      const handedOut = new Promise<void>((resolve) => subtreeHandedOut = resolve);
+      // Depth first only where the parent snapshot has the folder (see above).
+      let subtreeHandedOut = () => {};
+      const handedOut = parentChild?.subtree
+        ? new Promise<void>((resolve) => subtreeHandedOut = resolve)
+        : undefined;
       add(
         backupFolder(
           childPath,
@@ -421,7 +420,7 @@ async function handOutFolder(
           subtreeHandedOut,
         ),
       );
-      await handedOut;
+      if (handedOut) await handedOut;
       continue;
     }
     if (childInfo.type === "file") {
@@ -430,8 +429,8 @@ async function handOutFolder(
         add(unchanged);
         continue;
       }
-      await context.slots.acquire(); // given back by backupFile
-      add(backupFile(childPath, name, childInfo, parentChild, context));
+      await context.slots.acquire(); // given back by backupChangedFile
+      add(backupChangedFile(childPath, name, childInfo, parentChild, context));
       continue;
     }
     add(backupEntry(childPath, name, childInfo, parentChild, scan.rules, rootDevice, context));
@@ -439,11 +438,7 @@ async function handOutFolder(
   return { children, parentTree };
 }
 
-/**
- * Backs up one regular file whose slot the caller took. Without async functions: a file waiting for a
- * worker lives long enough for V8 to move what it holds to the old space, and two async frames per file
- * held ~1.5 KB there (55 MiB for the bench corpus); closures over the node hold a fraction of that.
- */
+/** Backs up one regular file whose slot the caller took: from the parent snapshot if it is unchanged. */
 function backupFile(
   path: string,
   name: string,
@@ -456,6 +451,22 @@ function backupFile(
     context.slots.release();
     return unchanged;
   }
+  return backupChangedFile(path, name, info, parentNode, context);
+}
+
+/**
+ * Backs up a new or changed regular file whose slot the caller took. Without async functions: a file
+ * waiting for a worker lives long enough for V8 to move what it holds to the old space, and two async
+ * frames per file held ~1.5 KB there (55 MiB for the bench corpus); closures over the node hold a
+ * fraction of that.
+ */
+function backupChangedFile(
+  path: string,
+  name: string,
+  info: EntryStat,
+  parentNode: TreeNode | undefined,
+  context: WalkContext,
+): TreeNode | Promise<TreeNode | undefined> {
   const node = metadata(name, "file", info);
   context.stats.files++;
   if (parentNode?.type === "file") context.stats.changedFiles++;
