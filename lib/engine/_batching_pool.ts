@@ -47,7 +47,6 @@ interface WorkerEntry<T, R> {
 export class BatchingPool<T, R, M> {
   readonly #entries: WorkerEntry<T, R>[] = [];
   readonly #limits: BatchLimits;
-  readonly #send: (worker: Worker, jobs: PoolJob<T, R>[]) => void;
   /** Waiting jobs: a list with a moving head, since Array.shift is linear in the queue length. */
   #queue: PoolJob<T, R>[] = [];
   #head = 0;
@@ -66,7 +65,6 @@ export class BatchingPool<T, R, M> {
     this.#maxWorkers = count;
     this.#limits = limits;
     this.#handlers = handlers;
-    this.#send = handlers.send;
     const initial = limits.growAtBytes === undefined ? count : 1;
     for (let index = 0; index < initial; index++) this.#spawn();
   }
@@ -174,7 +172,7 @@ export class BatchingPool<T, R, M> {
         this.#queue = [];
         this.#head = 0;
       }
-      this.#send(best.worker, batch);
+      this.#handlers.send(best.worker, batch);
     }
   }
 

@@ -125,8 +125,9 @@ function chunkFile(
         if (length <= end - start) {
           const chunk = buffer.subarray(start, start + length);
           const id = blobIdBytes(s.idKey, chunk);
-          if (toHex(id) === hints!.ids[hint]) {
-            content.push(storeChunk(s, chunk, id));
+          const hex = toHex(id);
+          if (hex === hints!.ids[hint]) {
+            content.push(storeChunk(s, chunk, id, hex));
             start += length;
             hint++;
             continue;
@@ -152,8 +153,12 @@ function chunkFile(
 }
 
 /** Stores a chunk with id `id` unless the repository or this worker has it; returns the id in hex. */
-function storeChunk(s: NonNullable<typeof state>, chunk: Uint8Array, id: Uint8Array): string {
-  const hex = toHex(id);
+function storeChunk(
+  s: NonNullable<typeof state>,
+  chunk: Uint8Array,
+  id: Uint8Array,
+  hex = toHex(id),
+): string {
   if (s.known.has(id) || s.sent.has(hex)) return hex;
   s.sent.add(hex);
   const parts = encodeBlobParts(chunk, s.level);
