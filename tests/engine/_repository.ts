@@ -1,7 +1,7 @@
 // A repository and backup options for tests that call the engine directly (no config file, no CLI).
 
-import type { Backend } from "../../lib/backends/backend.ts";
-import { MemoryBackend } from "../../lib/backends/mod.ts";
+import type { Backend, FileWriter } from "../../lib/backends/backend.ts";
+import { type LocalBackend, MemoryBackend } from "../../lib/backends/mod.ts";
 import type { BackupOptions } from "../../lib/engine/backup.ts";
 import { Repository } from "../../lib/repo/repository.ts";
 import { testPlan } from "./_plan.ts";
@@ -25,5 +25,17 @@ export function backupOptions(sources: string[], overrides: Partial<BackupOption
     username: "u",
     now: new Date(),
     ...overrides,
+  };
+}
+
+/** Changes what `backend`'s write-through writers do (slower, failing), keeping the rest as it is. */
+export function patchWriters(
+  backend: LocalBackend,
+  change: (writer: FileWriter) => Partial<FileWriter>,
+): void {
+  const openWriter = backend.openWriter.bind(backend);
+  backend.openWriter = (kind) => {
+    const writer = openWriter(kind);
+    return { ...writer, ...change(writer) };
   };
 }

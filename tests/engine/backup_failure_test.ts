@@ -7,7 +7,7 @@ import type { Handle } from "../../lib/backends/backend.ts";
 import { LocalBackend, MemoryBackend } from "../../lib/backends/mod.ts";
 import { backup } from "../../lib/engine/backup.ts";
 import { randomBytes } from "../_support/random_bytes.ts";
-import { backupOptions, testRepository } from "./_repository.ts";
+import { backupOptions, patchWriters, testRepository } from "./_repository.ts";
 
 class FullBackend extends MemoryBackend {
   override put(handle: Handle, data: Uint8Array): Promise<void> {
@@ -16,12 +16,14 @@ class FullBackend extends MemoryBackend {
   }
 }
 
+/** "resolved", or "rejected: " and the error's message. */
+function outcome(run: Promise<unknown>): Promise<string> {
+  return run.then(() => "resolved", (error) => `rejected: ${error.message}`);
+}
+
 async function failingBackup(sources: string[]): Promise<string> {
   const repository = await testRepository(new FullBackend());
-  const run = backup(repository, backupOptions(sources, { workers: 1 })).then(
-    () => "resolved",
-    (error) => `rejected: ${error.message}`,
-  );
+  const run = outcome(backup(repository, backupOptions(sources, { workers: 1 })));
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<string>((resolve) =>
     timer = setTimeout(() => resolve("still running after 30 s"), 30_000)
@@ -92,26 +94,20 @@ Deno.test("a backup that fails while a pack is written through leaves no tempora
       Deno.writeFileSync(`${root}/src/f${i}`, randomBytes(4 * 1024 * 1024, 300 + i));
     }
     const backend = await LocalBackend.create(`${root}/repo`);
-    const openWriter = backend.openWriter.bind(backend);
     let written = 0;
-    backend.openWriter = (kind) => {
-      const writer = openWriter(kind);
-      return {
-        ...writer,
-        write: (data) => {
-          written += data.length;
-          // The disk fills up halfway through the second pack.
-          if (written > 24 * 1024 * 1024) throw new Error("no space left on device (simulated)");
-          writer.write(data);
-        },
-      };
-    };
+    patchWriters(backend, (writer) => ({
+      write: (data) => {
+        written += data.length;
+        // The disk fills up halfway through the second pack.
+        if (written > 24 * 1024 * 1024) throw new Error("no space left on device (simulated)");
+        writer.write(data);
+      },
+    }));
     const repository = await testRepository(backend);
-    const outcome = await backup(repository, backupOptions([`${root}/src`])).then(
-      () => "resolved",
-      (error) => `rejected: ${error.message}`,
+    assert.equal(
+      await outcome(backup(repository, backupOptions([`${root}/src`]))),
+      "rejected: no space left on device (simulated)",
     );
-    assert.equal(outcome, "rejected: no space left on device (simulated)");
     const temporary = [...Deno.readDirSync(`${root}/repo/data`)].filter((entry) =>
       entry.name.startsWith(".tmp-")
     );

@@ -9,7 +9,7 @@ import { blobIdBytes, toHex } from "../../lib/crypto/mod.ts";
 import { encodeBlob } from "../../lib/repo/blob.ts";
 import { Repository } from "../../lib/repo/repository.ts";
 import { randomBytes } from "../_support/random_bytes.ts";
-import { testRepository } from "./_repository.ts";
+import { patchWriters, testRepository } from "./_repository.ts";
 
 /** Stores packs slowly, so that several adds wait behind one upload. */
 class SlowBackend extends MemoryBackend {
@@ -27,18 +27,12 @@ async function repository(): Promise<Repository> {
 async function slowLocalRepository(): Promise<{ repo: Repository; root: string; cleanup: () => void }> {
   const root = Deno.makeTempDirSync({ prefix: "kept-sink-" });
   const backend = await LocalBackend.create(`${root}/repo`);
-  const openWriter = backend.openWriter.bind(backend);
-  backend.openWriter = (kind) => {
-    const writer = openWriter(kind);
-    return {
-      write: (data) => writer.write(data),
-      commit: async (name) => {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        await writer.commit(name);
-      },
-      abort: () => writer.abort(),
-    };
-  };
+  patchWriters(backend, (writer) => ({
+    commit: async (name) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await writer.commit(name);
+    },
+  }));
   return {
     repo: await testRepository(backend),
     root,
