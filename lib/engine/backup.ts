@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { blobIdBytes } from "../crypto/mod.ts";
 import { describeError } from "../errors.ts";
 import type { Plan } from "../plan/mod.ts";
-import { encodeBlob } from "../repo/blob.ts";
+import { DEFAULT_COMPRESSION_LEVEL, encodeBlob } from "../repo/blob.ts";
 import type { Repository, SnapshotEntry } from "../repo/repository.ts";
 import {
   emptySnapshotStats,
@@ -106,7 +106,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
       idKey: repository.keys.id,
       chunkerKey: repository.keys.chunker,
       params: repository.config.chunker,
-      level: 3,
+      level: DEFAULT_COMPRESSION_LEVEL,
       known: buildSharedIdSet(repository.index.blobIds(), repository.index.size),
     }, sink);
 

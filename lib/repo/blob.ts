@@ -10,6 +10,7 @@ import { blobIdBytes, open, seal, toHex } from "../crypto/mod.ts";
 import { IntegrityError } from "../errors.ts";
 import { discard } from "../memory.ts";
 import { ZstdCompressor, ZstdDecompressor } from "./zstd.ts";
+import { parametersForSize } from "./_zstd_levels.ts";
 
 /** What a blob holds: file content or a serialized tree. */
 export type BlobType = "data" | "tree";
@@ -22,30 +23,29 @@ export const BLOB_TYPES: readonly BlobType[] = ["data", "tree"];
 const RAW = 0;
 const ZSTD = 1;
 
-/** zstd level for data: 3 is zstd's default and the best speed/size balance measured here. */
-export const DEFAULT_COMPRESSION_LEVEL = 3;
+/**
+ * zstd level for data and trees. Level 2 rather than zstd's default 3: on the bench corpus it makes the
+ * whole initial backup 10 % faster for a repository 1 % larger (docs/performance.md); level 1 saves
+ * another 4 % for another 1 %.
+ */
+export const DEFAULT_COMPRESSION_LEVEL = 2;
 
 /** Data that does not shrink to this fraction is stored raw: decompressing it would cost for nothing. */
 const WORTH_COMPRESSING = 0.97;
 
-/** Compressors of this thread by level and table size: encodeBlob seals each result before it compresses the next. */
+/** Compressors of this thread by level and parameters: encodeBlob seals each result before it compresses the next. */
 const compressors = new Map<string, ZstdCompressor>();
 
 /**
- * The compressor for `size` bytes at `level`. A reused zstd context is not told how large its next input
- * is, so at level 3 it would set up tables sized for megabytes for every 10 KiB file. For inputs up to
- * 128 KiB at the default level it gets the tables zstd itself picks when it knows the size (window of
- * the input's size rounded up to a power of two, hash table twice that, chain table as large, within
- * level 3's 2^17 and 2^16): small files compress 13% faster into the same size.
+ * The compressor for `size` bytes at `level`. A reused zstd context is not told how large its next
+ * input is; inputs up to 256 KiB get the parameters zstd picks when it knows the size (window and tables
+ * sized to the input): small files compress faster, into about the same size.
  */
 function compressor(level: number, size: number): ZstdCompressor {
-  const windowLog = Math.max(10, Math.ceil(Math.log2(Math.max(size, 1))));
-  const tables = level === DEFAULT_COMPRESSION_LEVEL && windowLog <= 17
-    ? { windowLog, hashLog: Math.min(17, windowLog + 1), chainLog: Math.min(16, windowLog) }
-    : undefined;
-  const key = `${level}/${tables?.windowLog ?? "default"}`;
+  const parameters = parametersForSize(level, size);
+  const key = parameters ? `${level}/${Object.values(parameters).join(",")}` : `${level}`;
   let found = compressors.get(key);
-  if (!found) compressors.set(key, found = new ZstdCompressor(level, tables));
+  if (!found) compressors.set(key, found = new ZstdCompressor(level, parameters));
   return found;
 }
 

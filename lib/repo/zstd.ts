@@ -21,6 +21,7 @@ import {
   zstdCompressSync,
   zstdDecompressSync,
 } from "node:zlib";
+import type { ZstdParameters } from "./_zstd_levels.ts";
 
 /** The parts of node:zlib's native handle used here. */
 interface ZstdHandle {
@@ -70,26 +71,23 @@ function runFrame(
   }
 }
 
-/** Sizes of zstd's window and match tables, as log2 of bytes and entries (zstd's `*Log` parameters). */
-export interface ZstdTables {
-  windowLog: number;
-  hashLog: number;
-  chainLog: number;
-}
-
 /** Compresses chunks with one zstd context and one output buffer. */
 export class ZstdCompressor {
   readonly #params: Record<number, number>;
   readonly #native: { handle: ZstdHandle; state: Uint32Array } | undefined;
   #output = new Uint8Array(0);
 
-  /** `tables`: smaller than the level's own, for inputs known to be small (zstd's defaults otherwise). */
-  constructor(level: number, tables?: ZstdTables) {
+  /** `parameters`: in place of the level's defaults for large inputs (for inputs known to be small). */
+  constructor(level: number, parameters?: ZstdParameters) {
     this.#params = { [constants.ZSTD_c_compressionLevel]: level };
-    if (tables) {
-      this.#params[constants.ZSTD_c_windowLog] = tables.windowLog;
-      this.#params[constants.ZSTD_c_hashLog] = tables.hashLog;
-      this.#params[constants.ZSTD_c_chainLog] = tables.chainLog;
+    if (parameters) {
+      this.#params[constants.ZSTD_c_windowLog] = parameters.windowLog;
+      this.#params[constants.ZSTD_c_chainLog] = parameters.chainLog;
+      this.#params[constants.ZSTD_c_hashLog] = parameters.hashLog;
+      this.#params[constants.ZSTD_c_searchLog] = parameters.searchLog;
+      this.#params[constants.ZSTD_c_minMatch] = parameters.minMatch;
+      this.#params[constants.ZSTD_c_targetLength] = parameters.targetLength;
+      this.#params[constants.ZSTD_c_strategy] = parameters.strategy;
     }
     this.#native = reusableHandle(createZstdCompress({ params: this.#params }) as unknown as HandleOwner);
   }

@@ -1,0 +1,67 @@
+/**
+ * The zstd parameters zstd itself picks for an input whose size it is told, for inputs up to 256 KiB
+ * (zstd's `lib/compress/clevels.h`, levels 1-3). A context reused from chunk to chunk is never told
+ * the size, so it would use the parameters for large inputs: a 2 MiB window and tables of 2^17
+ * entries cleared for every 10 KiB file, and a match length tuned for megabytes.
+ *
+ * @module
+ */
+
+/** zstd's compression parameters (the `ZSTD_c_*` settings of the same names). */
+export interface ZstdParameters {
+  windowLog: number;
+  chainLog: number;
+  hashLog: number;
+  searchLog: number;
+  minMatch: number;
+  targetLength: number;
+  /** 1 = ZSTD_fast, 2 = ZSTD_dfast. */
+  strategy: number;
+}
+
+type Row = readonly [
+  windowLog: number,
+  chainLog: number,
+  hashLog: number,
+  searchLog: number,
+  minMatch: number,
+  targetLength: number,
+  strategy: number,
+];
+
+/** Per size class (largest input, rows for levels 1, 2, 3), as in zstd's table. */
+const SIZE_CLASSES: readonly { upTo: number; levels: readonly Row[] }[] = [
+  { upTo: 16 * 1024, levels: [[14, 14, 15, 1, 5, 0, 1], [14, 14, 15, 1, 4, 0, 1], [14, 14, 15, 2, 4, 0, 2]] },
+  {
+    upTo: 128 * 1024,
+    levels: [[17, 12, 13, 1, 6, 0, 1], [17, 13, 15, 1, 5, 0, 1], [17, 15, 16, 2, 5, 0, 2]],
+  },
+  {
+    upTo: 256 * 1024,
+    levels: [[18, 13, 14, 1, 6, 0, 1], [18, 14, 14, 1, 5, 0, 2], [18, 16, 16, 1, 4, 0, 2]],
+  },
+];
+
+/** Inputs up to this size get parameters of their own. */
+export const SIZED_UP_TO = SIZE_CLASSES.at(-1)!.upTo;
+
+/**
+ * zstd's parameters at `level` for an input of `size` bytes, or undefined when the level's defaults
+ * for large inputs apply (larger inputs, levels other than 1-3). As zstd does, the window shrinks to
+ * the input (at least 2^10) and the tables to the window.
+ */
+export function parametersForSize(level: number, size: number): ZstdParameters | undefined {
+  const row = SIZE_CLASSES.find((sizeClass) => size <= sizeClass.upTo)?.levels[level - 1];
+  if (!row) return undefined;
+  const [classWindowLog, chainLog, hashLog, searchLog, minMatch, targetLength, strategy] = row;
+  const windowLog = Math.min(classWindowLog, Math.max(10, Math.ceil(Math.log2(Math.max(size, 1)))));
+  return {
+    windowLog,
+    chainLog: Math.min(chainLog, windowLog),
+    hashLog: Math.min(hashLog, windowLog + 1),
+    searchLog,
+    minMatch,
+    targetLength,
+    strategy,
+  };
+}
