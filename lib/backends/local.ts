@@ -1,10 +1,11 @@
 /**
  * A repository in a folder on a local or mounted file system. Layout: docs/format.md#files.
  *
- * Writes are atomic and never replace: each file is written to a temporary file (in its final folder
- * for `put`, in its kind's folder for `openWriter`), flushed to disk, then hard-linked to its name
- * (which fails when the name exists) and the folders are flushed. After a crash only temporary files (`.tmp-*`) can be left over; readers
- * never see a partial file under its final name, and `cleanTemporaryFiles()` removes the rest.
+ * Writes are atomic and never replace: each file is written to a temporary file in its kind's folder
+ * (`data/`, `index/`, ...; the root for `config`), flushed to disk, then hard-linked to its name (which
+ * fails when the name exists) and the folders are flushed. After a crash only temporary files (`.tmp-*`)
+ * can be left over, and only directly in those folders: readers never see a partial file under its final
+ * name, and `cleanTemporaryFiles()` finds the rest without listing the pack folders.
  *
  * @module
  */
@@ -23,7 +24,7 @@ import {
   handlePath,
 } from "./backend.ts";
 
-/** Prefix of the temporary files a `put` writes before linking them to their final name. */
+/** Prefix of the temporary files written before they are linked to their final name. */
 const TEMP_PREFIX = ".tmp-";
 
 /** How many `stat` calls `list` keeps in flight at once. */
@@ -44,6 +45,8 @@ export interface LocalBackendOptions {
 export interface CleanResult {
   /** Repository-relative paths of the temporary files removed. */
   removed: string[];
+  /** Their size in bytes, together. */
+  bytes: number;
 }
 
 /** A {@linkcode Backend} storing each file as a file under a root folder. */
@@ -184,9 +187,8 @@ export class LocalBackend implements Backend {
    */
   async put(handle: Handle, data: Uint8Array): Promise<void> {
     const relative = this.#relative(handle);
-    const path = join(this.#root, relative);
-    const folder = dirname(path);
     const action = `Cannot store "${relative}" in "${this.#root}"`;
+    const folder = this.#tempFolder(handle.kind);
     const temp = join(folder, TEMP_PREFIX + randomHex(8));
     let tempExists = false;
     try {
@@ -206,11 +208,8 @@ export class LocalBackend implements Backend {
       } finally {
         file.close();
       }
-      await this.#publish(temp, path, action);
-      // After a hard link the temporary name still exists; after a rename it is gone.
-      await Deno.remove(temp).catch(ignoreNotFound);
+      await this.#name(temp, relative, action);
       tempExists = false;
-      await syncFolder(folder);
     } catch (error) {
       if (tempExists) await Deno.remove(temp).catch(() => {});
       if (error instanceof BackendError) throw error;
@@ -227,7 +226,7 @@ export class LocalBackend implements Backend {
    * @throws {BackendError} when the temporary file cannot be created; `write` and `commit` throw it too.
    */
   openWriter(kind: FileKind): FileWriter {
-    const folder = join(this.#root, kind);
+    const folder = this.#tempFolder(kind);
     const temp = join(folder, TEMP_PREFIX + randomHex(8));
     const create = () => Deno.openSync(temp, { write: true, createNew: true, mode: 0o600 });
     let file: Deno.FsFile;
@@ -264,22 +263,11 @@ export class LocalBackend implements Backend {
       },
       commit: async (name) => {
         const relative = this.#relative({ kind, name });
-        const path = join(this.#root, relative);
         const action = `Cannot store "${relative}" in "${this.#root}"`;
         try {
           await file.sync();
           close();
-          try {
-            await this.#publish(temp, path, action);
-          } catch (error) {
-            if (!(error instanceof Deno.errors.NotFound)) throw error;
-            await this.#createFolder(dirname(path)); // the first file of this data/ab/ folder
-            await this.#publish(temp, path, action);
-          }
-          await Deno.remove(temp).catch(ignoreNotFound);
-          await syncFolder(dirname(path));
-          // The temporary name is gone from its folder (or renamed out of it, without hard links).
-          await syncFolder(folder);
+          await this.#name(temp, relative, action);
           if (madeFolder) await syncFolder(this.#root);
         } catch (error) {
           await drop();
@@ -402,36 +390,63 @@ export class LocalBackend implements Backend {
    * time) are removed, so that writers still running in other processes are left alone. A pack
    * written through (`openWriter`) stays open while a backup finds its blobs, and its file changes
    * only with every MiB: without the repository's lock (roadmap) use an age of a day, not minutes.
+   * Temporary files sit only directly in the root and the kind folders, so this reads a handful of
+   * folders whatever the size of the repository. `dryRun` reports what would be removed.
    *
    * @throws {BackendError} when a folder cannot be read or a file cannot be removed.
    */
-  async cleanTemporaryFiles(olderThanMs: number, options: { now?: number } = {}): Promise<CleanResult> {
+  cleanTemporaryFiles(
+    olderThanMs: number,
+    options: { now?: number; dryRun?: boolean } = {},
+  ): Promise<CleanResult> {
     const cutoff = (options.now ?? Date.now()) - olderThanMs;
-    const removed: string[] = [];
+    const result: CleanResult = { removed: [], bytes: 0 };
     const folders = [""];
     for (const kind of FILE_KINDS) if (kind !== "config") folders.push(kind);
-    const data = join(this.#root, "data");
-    for (const sub of await readFolder(data, `Cannot list "data" in "${this.#root}"`)) {
-      if (sub.isDirectory) folders.push(`data/${sub.name}`);
-    }
     for (const folder of folders) {
       const action = `Cannot clean temporary files in "${join(this.#root, folder)}"`;
-      for (const entry of await readFolder(join(this.#root, folder), action)) {
+      for (const entry of readFolderSync(join(this.#root, folder), action)) {
         if (!entry.isFile || !entry.name.startsWith(TEMP_PREFIX)) continue;
         const relative = folder === "" ? entry.name : `${folder}/${entry.name}`;
         const path = join(this.#root, relative);
         try {
-          const info = await Deno.stat(path);
+          const info = Deno.statSync(path);
           if (info.mtime !== null && info.mtime.getTime() > cutoff) continue;
-          await Deno.remove(path);
-          removed.push(relative);
+          if (!options.dryRun) Deno.removeSync(path);
+          result.removed.push(relative);
+          result.bytes += info.size;
         } catch (error) {
           if (error instanceof Deno.errors.NotFound) continue;
-          throw backendError(action, error);
+          return Promise.reject(backendError(action, error));
         }
       }
     }
-    return { removed };
+    return Promise.resolve(result);
+  }
+
+  /** The folder a file of `kind` is written in before it has its name. */
+  #tempFolder(kind: FileKind): string {
+    return kind === "config" ? this.#root : join(this.#root, kind);
+  }
+
+  /**
+   * Gives a written and flushed temporary file its name, creating the name's folder (`data/ab/`) when it
+   * is the first there, and flushes the folders: the name's, so that it survives a crash, and the temporary
+   * file's, so that a crash does not bring the temporary name back.
+   */
+  async #name(temp: string, relative: string, action: string): Promise<void> {
+    const path = join(this.#root, relative);
+    try {
+      await this.#publish(temp, path, action);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      await this.#createFolder(dirname(path));
+      await this.#publish(temp, path, action);
+    }
+    // After a hard link the temporary name still exists; after a rename it is gone.
+    await Deno.remove(temp).catch(ignoreNotFound);
+    await syncFolder(dirname(path));
+    if (dirname(temp) !== dirname(path)) await syncFolder(dirname(temp));
   }
 
   /** The checked repository-relative path of a handle. */
@@ -579,6 +594,15 @@ function checkRange(range: ByteRange): void {
 }
 
 /** Reads a folder's entries; a missing folder has none. */
+function readFolderSync(folder: string, action: string): Deno.DirEntry[] {
+  try {
+    return [...Deno.readDirSync(folder)];
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw backendError(action, error);
+  }
+}
+
 async function readFolder(folder: string, action: string): Promise<Deno.DirEntry[]> {
   const entries: Deno.DirEntry[] = [];
   try {

@@ -386,20 +386,62 @@ Deno.test("`cleanTemporaryFiles()` removes only temporary files older than the g
   try {
     const name = `e1${seededName("clean").slice(2)}`;
     await backend.put({ kind: "data", name }, seededBytes("clean", 10));
-    const temps = ["data/e1/.tmp-aa", "snapshots/.tmp-bb", ".tmp-cc", "locks/.tmp-dd"];
+    const temps = ["data/.tmp-aa", "snapshots/.tmp-bb", ".tmp-cc", "locks/.tmp-dd"];
     for (const path of temps) await Deno.writeFile(join(root, path), new Uint8Array(4));
     const old = new Date(Date.UTC(2020, 0, 1));
     for (const path of temps.slice(0, 3)) await Deno.utime(join(root, path), old, old);
     const now = Date.UTC(2020, 0, 1, 1); // one hour after the old files, long before the fresh one
 
-    assert.deepEqual(await backend.cleanTemporaryFiles(2 * 3600_000, { now }), { removed: [] });
-    const { removed } = await backend.cleanTemporaryFiles(1800_000, { now });
+    assert.deepEqual(await backend.cleanTemporaryFiles(2 * 3600_000, { now }), { removed: [], bytes: 0 });
+    const dryRun = await backend.cleanTemporaryFiles(1800_000, { now, dryRun: true });
+    assert.deepEqual(dryRun.removed.sort(), temps.slice(0, 3).sort());
+    assert.equal(dryRun.bytes, 12);
+    assert.equal(
+      (await walk(root)).filter((path) => path.includes(".tmp-")).length,
+      4,
+      "a dry run removes none",
+    );
+    const { removed, bytes } = await backend.cleanTemporaryFiles(1800_000, { now });
     assert.deepEqual(removed.sort(), temps.slice(0, 3).sort());
+    assert.equal(bytes, 12);
     assert.deepEqual((await walk(root)).filter((path) => path.includes(".tmp-")), ["locks/.tmp-dd"]);
-    assert.deepEqual(await backend.cleanTemporaryFiles(0), { removed: ["locks/.tmp-dd"] });
+    assert.deepEqual(await backend.cleanTemporaryFiles(0), { removed: ["locks/.tmp-dd"], bytes: 4 });
     assert.deepEqual(await backend.get({ kind: "data", name }), seededBytes("clean", 10));
   } finally {
     await cleanup();
+  }
+});
+
+Deno.test("`put` and `openWriter` write their temporary files in the kind's folder, never in a pack folder", async () => {
+  // Leftovers of a killed writer are then found by reading six folders, not all 256 pack folders.
+  for (const hardLinks of [true, false]) {
+    const { backend, root, cleanup } = await tempRepository({ hardLinks });
+    try {
+      const name = `ab${seededName("where").slice(2)}`;
+      await Deno.mkdir(join(root, "data", "ab")); // watched from the start, like the kind folders
+      const watcher = Deno.watchFs(root, { recursive: true });
+      const created: string[] = [];
+      const watching = (async () => {
+        for await (const event of watcher) {
+          for (const path of event.paths) {
+            if (event.kind === "create" && path.includes(".tmp-")) created.push(relativePath(root, path));
+          }
+        }
+      })();
+      await backend.put({ kind: "data", name }, seededBytes("where", 100));
+      await backend.put({ kind: "snapshots", name: seededName("snap") }, seededBytes("snap", 10));
+      const writer = backend.openWriter("data");
+      writer.write(seededBytes("through", 100));
+      await writer.commit(`ab${seededName("through").slice(2)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100)); // let the last events arrive
+      watcher.close();
+      await watching;
+      assert.equal(created.length, 3, `temporary files seen: ${created.join(", ")}`);
+      for (const path of created) assert.match(path, /^(data|snapshots)\/\.tmp-[0-9a-f]+$/);
+      assert.deepEqual((await walk(root)).filter((path) => path.includes(".tmp-")), []);
+    } finally {
+      await cleanup();
+    }
   }
 });
 
@@ -429,6 +471,8 @@ Deno.test("A writer killed with SIGKILL mid-put never leaves a partial file unde
     }
 
     const leftovers = (await walk(root)).filter((path) => path.split("/").at(-1)!.startsWith(".tmp-"));
+    // Only in the kind folder, so that finding them never lists the 256 pack folders.
+    for (const path of leftovers) assert.match(path, /^data\/\.tmp-[0-9a-f]+$/);
     const { removed } = await backend.cleanTemporaryFiles(0);
     assert.deepEqual(removed.sort(), leftovers);
     assert.deepEqual((await walk(root)).filter((path) => path.includes(".tmp-")), []);
