@@ -66,6 +66,23 @@ export interface Backend {
    * Absent: the caller gathers the bytes and calls `put`.
    */
   openWriter?(kind: FileKind): FileWriter;
+  /**
+   * Removes the temporary files of writers that were killed before they finished, if last written more
+   * than `olderThanMs` before `options.now` (default: now); `dryRun` only reports them. Absent where a
+   * failed write leaves nothing behind.
+   */
+  cleanTemporaryFiles?(
+    olderThanMs: number,
+    options?: { now?: number; dryRun?: boolean },
+  ): Promise<CleanResult>;
+}
+
+/** Result of {@linkcode Backend.cleanTemporaryFiles}. */
+export interface CleanResult {
+  /** Repository-relative paths of the temporary files removed (or, in a dry run, found). */
+  removed: string[];
+  /** Their size in bytes, together. */
+  bytes: number;
 }
 
 /** A file being written by {@link Backend.openWriter}. */

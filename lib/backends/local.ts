@@ -16,6 +16,7 @@ import { AlreadyExistsError, BackendError, NotFoundError } from "../errors.ts";
 import {
   type Backend,
   type ByteRange,
+  type CleanResult,
   FILE_KINDS,
   type FileEntry,
   type FileKind,
@@ -39,14 +40,6 @@ export interface LocalBackendOptions {
    * processes storing the same name at the same instant may both succeed (one replacing the other).
    */
   hardLinks?: boolean;
-}
-
-/** Result of {@linkcode LocalBackend.cleanTemporaryFiles}. */
-export interface CleanResult {
-  /** Repository-relative paths of the temporary files removed. */
-  removed: string[];
-  /** Their size in bytes, together. */
-  bytes: number;
 }
 
 /** A {@linkcode Backend} storing each file as a file under a root folder. */

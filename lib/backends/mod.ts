@@ -8,11 +8,12 @@
 export {
   type Backend,
   type ByteRange,
+  type CleanResult,
   FILE_KINDS,
   type FileEntry,
   type FileKind,
   type Handle,
   handlePath,
 } from "./backend.ts";
-export { type CleanResult, LocalBackend, type LocalBackendOptions } from "./local.ts";
+export { LocalBackend, type LocalBackendOptions } from "./local.ts";
 export { MemoryBackend } from "./memory.ts";

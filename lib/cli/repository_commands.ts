@@ -66,7 +66,12 @@ export function registerRepositoryCommands(
     .option("--destination <name>", "back up to this destination only")
     .option("--dry-run", "scan and compare with the last snapshot, read and write nothing")
     .option("--json", "print the result as JSON")
-    .addHelpText("after", "\nExit codes: 0 ok, 1 failed, 3 finished but some files could not be read.")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 ok, 1 failed, 3 finished but some files could not be read.\n" +
+        "After the snapshot is saved, temporary files that interrupted backups left in the repository\n" +
+        "more than a day ago are removed.",
+    )
     .action(async (planName, options) => {
       const config = await loadConfig();
       const plan = config.plans.get(planName);
@@ -108,6 +113,18 @@ export function registerRepositoryCommands(
             `${name}: ${verb} ${s.files} files, ${s.dirs} folders, ${formatBytes(s.bytes)} ` +
               `(${s.newFiles} new, ${s.changedFiles} changed, ${s.unchangedFiles} unchanged); ` +
               `added ${formatBytes(s.addedBytes)} in ${(s.durationMs / 1000).toFixed(1)}s\n`,
+          );
+        }
+        if (result.removedLeftovers && !options.json) {
+          const { files, bytes } = result.removedLeftovers;
+          output.out(
+            `${name}: removed ${files} temporary ${files === 1 ? "file" : "files"} (${formatBytes(bytes)}) ` +
+              `left by interrupted backups\n`,
+          );
+        }
+        if (result.leftoversError) {
+          output.err(
+            `note: cannot remove what interrupted backups left in "${name}": ${result.leftoversError}\n`,
           );
         }
       }

@@ -8,6 +8,7 @@
 
 import type { Handle } from "../backends/backend.ts";
 import { describeError, UserError } from "../errors.ts";
+import { formatBytes } from "../plan/units.ts";
 import type { PackEntry } from "../repo/pack.ts";
 import { mapLimit, type Repository, type SnapshotEntry } from "../repo/repository.ts";
 import { isSafeName } from "../repo/types.ts";
@@ -115,8 +116,25 @@ export async function check(repository: Repository, options: CheckOptions = {}):
   for (const [id, paths] of result.affected) {
     result.errors.push(`snapshot ${id.slice(0, 12)} has damaged or missing data in: ${paths.join(", ")}`);
   }
+  await reportLeftovers(repository, result);
   result.ok = result.errors.length === 0;
   return result;
+}
+
+/** Temporary files of interrupted writes take space but lose nothing: a warning, and who removes them. */
+async function reportLeftovers(repository: Repository, result: CheckResult): Promise<void> {
+  try {
+    const found = await repository.backend.cleanTemporaryFiles?.(0, { dryRun: true });
+    if (!found || found.removed.length === 0) return;
+    const shown = found.removed.slice(0, 5).join(", ");
+    const more = found.removed.length > 5 ? ` and ${found.removed.length - 5} more` : "";
+    result.warnings.push(
+      `${found.removed.length} temporary files (${formatBytes(found.bytes)}) left by interrupted writes: ` +
+        `${shown}${more} (a backup removes them once they are a day old)`,
+    );
+  } catch (error) {
+    result.errors.push(`cannot look for temporary files: ${describeError(error)}`);
+  }
 }
 
 /** Verifies packs on every core: each worker reads a pack file and checks it. */

@@ -27,6 +27,7 @@ export interface BackupJson {
   parentId?: string;
   stats: SnapshotStats;
   warnings: string[];
+  removedLeftovers?: { files: number; bytes: number };
 }
 
 /** A config folder, its repository and helpers to run kept on them. */

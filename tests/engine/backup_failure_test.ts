@@ -8,6 +8,7 @@ import { LocalBackend, MemoryBackend } from "../../lib/backends/mod.ts";
 import { backup } from "../../lib/engine/backup.ts";
 import { randomBytes } from "../_support/random_bytes.ts";
 import { backupOptions, patchWriters, testRepository } from "./_repository.ts";
+import { makeFixture } from "./_fixture.ts";
 
 class FullBackend extends MemoryBackend {
   override put(handle: Handle, data: Uint8Array): Promise<void> {
@@ -131,5 +132,22 @@ Deno.test("a backup into a repository whose empty data folder a copy dropped mak
     assert.ok(entries.length > 0 && entries.every((entry) => entry.isDirectory), "only data/xx folders");
   } finally {
     Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("a backup that cannot look for leftovers of interrupted writes still saves its snapshot, and says why", async () => {
+  const fixture = await makeFixture((root) => ({ p: { sources: [`${root}/src`] } }));
+  try {
+    Deno.mkdirSync(`${fixture.root}/src`);
+    Deno.writeTextFileSync(`${fixture.root}/src/f`, "hello\n");
+    // A kind folder that is not a folder: reading it for temporary files fails (ENOTDIR), even as root.
+    Deno.removeSync(`${fixture.repo}/locks`, { recursive: true });
+    Deno.writeTextFileSync(`${fixture.repo}/locks`, "not a folder\n");
+    const result = await fixture.keptOk(["backup", "p"]);
+    assert.match(result.stdout, /snapshot [0-9a-f]{12} saved: 1 files/);
+    assert.match(result.stderr, /^note: cannot remove what interrupted backups left in "local": .*locks/m);
+    assert.equal((await fixture.kept(["snapshots", "--json"])).stdout.match(/"id"/g)?.length, 1);
+  } finally {
+    await fixture.cleanup();
   }
 });

@@ -38,16 +38,37 @@ Deno.test("a backup killed with SIGKILL leaves a repository that checks clean an
     assert.deepEqual([...Deno.readDirSync(`${fixture.repo}/snapshots`)], [], "a snapshot was written");
     const packsLeft = packFiles(fixture.repo).length;
     assert.ok(packsLeft >= 1, "the backup was killed before it stored anything");
+    // The pack it was writing through when it died is a temporary file, named in check's warnings.
+    const leftovers = temporaryFiles(fixture.repo);
+    assert.ok(leftovers.length >= 1, "no pack was being written when the backup was killed");
 
     const check = await fixture.kept(["check", "--read-data"]);
     assert.equal(check.code, 0, check.stdout + check.stderr);
     assert.match(check.stdout, new RegExp(`no errors in 0 snapshots, ${packsLeft} packs`));
+    assert.match(
+      check.stderr,
+      new RegExp(`warning: ${leftovers.length} temporary files .*left by interrupted`),
+    );
+    for (const path of leftovers) assert.ok(check.stderr.includes(path), `check names ${path}`);
 
+    // A backup leaves them while they may still be another backup's (a day), then removes them.
     const again = await fixture.backup("p");
     assert.equal(again.stats.files, 30);
     assert.equal(again.stats.skipped, 0);
+    assert.equal(again.removedLeftovers, undefined);
+    assert.deepEqual(temporaryFiles(fixture.repo), leftovers);
+    const dayAndMinuteAgo = new Date(Date.now() - 24 * 3600_000 - 60_000);
+    for (const path of leftovers) Deno.utimeSync(`${fixture.repo}/${path}`, dayAndMinuteAgo, dayAndMinuteAgo);
+    const third = await fixture.keptOk(["backup", "p"]);
+    const plural = leftovers.length === 1 ? "file" : "files";
+    assert.match(
+      third.stdout,
+      new RegExp(`removed ${leftovers.length} temporary ${plural} \\(.+\\) left by`),
+    );
+    assert.deepEqual(temporaryFiles(fixture.repo), []);
     const checkAgain = await fixture.kept(["check", "--read-data"]);
     assert.equal(checkAgain.code, 0, checkAgain.stdout + checkAgain.stderr);
+    assert.doesNotMatch(checkAgain.stderr, /temporary/);
 
     const out = `${fixture.root}/out`;
     await fixture.keptOk(["restore", "latest", "--target", out]);
@@ -56,3 +77,17 @@ Deno.test("a backup killed with SIGKILL leaves a repository that checks clean an
     await fixture.cleanup();
   }
 });
+
+/** Repository-relative paths of the temporary files in `repo`, sorted. */
+function temporaryFiles(repo: string): string[] {
+  const found: string[] = [];
+  const walk = (folder: string, prefix: string) => {
+    for (const entry of Deno.readDirSync(folder)) {
+      const relative = prefix + entry.name;
+      if (entry.isDirectory) walk(`${folder}/${entry.name}`, `${relative}/`);
+      else if (entry.name.startsWith(".tmp-")) found.push(relative);
+    }
+  };
+  walk(repo, "");
+  return found.sort();
+}
