@@ -119,7 +119,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
       chunkerKey: repository.keys.chunker,
       params: repository.config.chunker,
       level: DEFAULT_COMPRESSION_LEVEL,
-      known: buildSharedIdSet(repository.index.blobIds(), repository.index.size),
+      known: buildSharedIdSet((visit) => repository.index.forEachId(visit), repository.index.size),
     }, sink);
 
   const context: WalkContext = {

@@ -152,11 +152,14 @@ export class MasterIndex {
     return entries;
   }
 
-  /** All blob ids. */
-  *blobIds(): IterableIterator<string> {
-    for (const row of this.#slots) {
-      if (row !== FREE) yield toHex(this.#ids.subarray(row * ID_BYTES, (row + 1) * ID_BYTES));
-    }
+  /**
+   * Calls `visit` for every blob with its id as the 32 bytes at `ids[at..at+32)`: a view of the index's
+   * own column, to copy from and not to keep. No hex strings: a backup copies every id into the table its
+   * workers share, and a string per id cost a microsecond each (a second for a million blobs).
+   */
+  forEachId(visit: (ids: Uint8Array, at: number) => void): void {
+    const ids = this.#ids;
+    for (const row of this.#slots) if (row !== FREE) visit(ids, row * ID_BYTES);
   }
 
   #rowOf(id: string): number | undefined {
