@@ -91,3 +91,35 @@ async function snapshotTree(repository: Repository, id: string): Promise<string>
   const snapshots = await repository.listSnapshots();
   return snapshots.find((entry) => entry.id === id)!.snapshot.tree;
 }
+
+Deno.test("a file many times the workers' read buffer is cut as if read in one piece, with and without hints", async () => {
+  // Zeros make largest (8 MiB) chunks, so cuts fall at every offset of the 9 MiB buffer; random bytes
+  // between them make ~1 MiB chunks that end where the buffer has to be refilled.
+  const parts = [
+    randomBytes(5 * MiB, 4),
+    new Uint8Array(17 * MiB),
+    randomBytes(10 * MiB, 5),
+    new Uint8Array(3 * MiB),
+  ];
+  const before = parts.reduce(concat);
+  const root = Deno.realPathSync(Deno.makeTempDirSync({ prefix: "kept-big-" }));
+  try {
+    const repository = await testRepository();
+    Deno.writeFileSync(`${root}/f.bin`, before);
+    const first = await backup(repository, backupOptions([root]));
+    const firstNode = await fileNode(repository, root, await snapshotTree(repository, first.snapshotId!));
+    const expected = freshIds(repository, before);
+    assert.ok(expected.length >= 15, `${expected.length} chunks`);
+    assert.deepEqual(firstNode.content, expected);
+
+    await nextSecond();
+    const after = before.slice();
+    after.fill(1, 20 * MiB, 20 * MiB + 100); // inside the first run of zeros: hints hold up to there
+    Deno.writeFileSync(`${root}/f.bin`, after);
+    const second = await backup(repository, backupOptions([root]));
+    const node = await fileNode(repository, root, await snapshotTree(repository, second.snapshotId!));
+    assert.deepEqual(node.content, freshIds(repository, after));
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
