@@ -586,7 +586,7 @@ function checkRange(range: ByteRange): void {
   }
 }
 
-/** Reads a folder's entries; a missing folder has none. */
+/** Reads a folder's entries, synchronously; a missing folder has none. */
 function readFolderSync(folder: string, action: string): Deno.DirEntry[] {
   try {
     return [...Deno.readDirSync(folder)];
@@ -596,6 +596,7 @@ function readFolderSync(folder: string, action: string): Deno.DirEntry[] {
   }
 }
 
+/** Reads a folder's entries; a missing folder has none. */
 async function readFolder(folder: string, action: string): Promise<Deno.DirEntry[]> {
   const entries: Deno.DirEntry[] = [];
   try {

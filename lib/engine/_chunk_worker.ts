@@ -127,7 +127,7 @@ function chunkFile(
         total += read;
       }
     };
-    /** False when the buffer holds all it can and still not `bytes` from `start` (or the file ended). */
+    /** True when fewer than `bytes` are read past `start` and reading on can add some (room, no end yet). */
     const canGrowTo = (bytes: number) => !eof && (start > 0 || end < buffer.length) && end - start < bytes;
     fill();
     for (;;) {

@@ -62,9 +62,10 @@ export interface BackupResult {
 
 /**
  * A backup killed while it writes leaves a temporary file (up to a pack, 16 MiB) in the repository; the
- * next backup removes those not written to for this long. Without the repository's lock (roadmap) another
- * backup may still be writing one: a running backup writes its open pack at least every MiB it reads,
- * so a day is far beyond any live writer's pause.
+ * next backup removes those not written to for this long. Without the repository's lock (roadmap) one may
+ * belong to a backup still running, whose open pack grows with every MiB of new data it finds. One that
+ * finds none for a whole day would lose its open pack: its commit, and so that backup, then fails, and
+ * nothing already stored is lost.
  */
 export const LEFTOVER_AGE_MS = 24 * 3600_000;
 

@@ -128,9 +128,10 @@ async function reportLeftovers(repository: Repository, result: CheckResult): Pro
     if (!found || found.removed.length === 0) return;
     const shown = found.removed.slice(0, 5).join(", ");
     const more = found.removed.length > 5 ? ` and ${found.removed.length - 5} more` : "";
+    const files = found.removed.length === 1 ? "1 temporary file" : `${found.removed.length} temporary files`;
     result.warnings.push(
-      `${found.removed.length} temporary files (${formatBytes(found.bytes)}) left by interrupted writes: ` +
-        `${shown}${more} (a backup removes them once they are a day old)`,
+      `${files} (${formatBytes(found.bytes)}) left by interrupted writes: ${shown}${more} ` +
+        `(a backup removes them once they are a day old)`,
     );
   } catch (error) {
     result.errors.push(`cannot look for temporary files: ${describeError(error)}`);

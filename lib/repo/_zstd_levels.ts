@@ -1,8 +1,8 @@
 /**
  * The zstd parameters zstd itself picks for an input whose size it is told, for inputs up to 256 KiB
  * (zstd's `lib/compress/clevels.h`, levels 1-3). A context reused from chunk to chunk is never told
- * the size, so it would use the parameters for large inputs: a 2 MiB window and tables of 2^17
- * entries cleared for every 10 KiB file, and a match length tuned for megabytes.
+ * the size, so it would use the level's parameters for large inputs: at level 2 a 1 MiB window, a table
+ * of 2^16 entries cleared for every 10 KiB file, and a match length tuned for megabytes.
  *
  * @module
  */
