@@ -6,14 +6,14 @@
 
 import * as fs from "node:fs";
 import { describeError } from "../errors.ts";
-import { discard } from "../memory.ts";
-import { blobReadError, openBlob } from "../repo/blob.ts";
+import { BlobOpener, blobReadError } from "../repo/blob.ts";
 import type { BlobSource, FileDone, FileJob, ToMain, ToWorker } from "./_restore_protocol.ts";
 
 /** Pack files kept open between blobs (restore order is by name, not by pack). */
 const OPEN_PACKS = 16;
 
-let keys: { encrypt: Uint8Array; id: Uint8Array } | undefined;
+/** Opens each blob into reused memory: its plaintext is written before the next blob is read. */
+let opener: BlobOpener | undefined;
 const packs = new Map<string, number>();
 /** Blobs known to be all zeros: written as holes. */
 const zeroBlobs = new Set<string>();
@@ -23,7 +23,7 @@ let sealedBuffer = new Uint8Array(1024 * 1024);
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   if (message.type === "init") {
-    keys = { encrypt: message.encryptKey, id: message.idKey };
+    opener = new BlobOpener({ encrypt: message.encryptKey, id: message.idKey });
     return;
   }
   const done: FileDone[] = message.files.map((job) => {
@@ -59,8 +59,6 @@ function writeFile(job: FileJob): number {
         fileOffset = position + data.length;
       }
       position += data.length;
-      // The plaintext has its own buffer (from the decipher or zstd): give its memory back now.
-      discard(new Uint8Array(data.buffer as ArrayBuffer));
     }
     if (fileOffset !== position) file.truncateSync(position); // a trailing hole
     complete = true;
@@ -85,7 +83,7 @@ function readBlob(blob: BlobSource): Uint8Array {
     if (read === 0) throw blobReadError.truncatedPack(blob.packName);
     filled += read;
   }
-  const plain = openBlob(keys!, blob.id, blob.rawLength, sealed);
+  const plain = opener!.open(blob.id, blob.rawLength, sealed);
   if (!plain) throw blobReadError.damaged(blob.id, blob.packName);
   return plain;
 }

@@ -2,8 +2,7 @@
 // Synchronous, so that check can run it on every core.
 
 import { createHash } from "node:crypto";
-import { openBlob } from "../repo/blob.ts";
-import { discard } from "../memory.ts";
+import { BlobOpener } from "../repo/blob.ts";
 import { type PackEntry, readPackHeader } from "../repo/pack.ts";
 
 /** The keys verification needs. */
@@ -32,6 +31,7 @@ export function verifyPackFile(
   file: Deno.FsFile,
   entries: readonly Pick<PackEntry, "id" | "offset" | "length" | "rawLength">[],
   scratch: Uint8Array,
+  opener = new BlobOpener(keys),
 ): { verdict: PackVerdict; scratch: Uint8Array } {
   const problems: string[] = [];
   const badBlobs: string[] = [];
@@ -66,11 +66,8 @@ export function verifyPackFile(
     }
     skipTo(entry.offset);
     const sealed = next(entry.length);
-    const plain = sealed.length === entry.length
-      ? openBlob(keys, entry.id, entry.rawLength, sealed)
-      : undefined;
+    const plain = sealed.length === entry.length ? opener.open(entry.id, entry.rawLength, sealed) : undefined;
     if (!plain) damaged(entry.id);
-    else discard(new Uint8Array(plain.buffer as ArrayBuffer)); // its own buffer (decipher or zstd output)
   }
   skipTo(size); // the header and trailer (and any blobs the index does not name), for the hash
   if (hash.digest("hex") !== pack) problems.push("content does not match its name (SHA-256)");

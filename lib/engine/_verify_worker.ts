@@ -4,6 +4,7 @@
 /// <reference lib="deno.worker" />
 
 import { describeError } from "../errors.ts";
+import { BlobOpener } from "../repo/blob.ts";
 import type { PackEntry } from "../repo/pack.ts";
 import { type PackVerdict, type VerifyKeys, verifyPackFile } from "./_verify_pack.ts";
 
@@ -25,6 +26,7 @@ export interface VerifyResponse {
 }
 
 let keys: VerifyKeys | undefined;
+let opener: BlobOpener | undefined;
 /** Where blobs are read, grown to the largest blob seen. */
 let scratch: Uint8Array = new Uint8Array(0);
 
@@ -32,6 +34,7 @@ self.onmessage = (event: MessageEvent<VerifyRequest>) => {
   const message = event.data;
   if (message.type === "init") {
     keys = message.keys;
+    opener = new BlobOpener(keys);
     return;
   }
   const response: VerifyResponse = {
@@ -48,7 +51,7 @@ function verifyPack(job: PackJob): PackVerdict {
     return unreadable(job, error);
   }
   try {
-    const result = verifyPackFile(keys!, job.pack, file, job.entries, scratch);
+    const result = verifyPackFile(keys!, job.pack, file, job.entries, scratch, opener);
     scratch = result.scratch;
     return result.verdict;
   } catch (error) {

@@ -128,11 +128,11 @@ export class ZstdDecompressor {
   }
 
   /**
-   * Decompresses one frame of `size` bytes into a new buffer of exactly that size. Returns undefined
-   * when the frame is damaged or holds less. (A frame that holds more is cut at `size`: callers check
-   * the plaintext's id anyway.)
+   * Decompresses one frame of `size` bytes into a new buffer of exactly that size, or into the start of
+   * `into` when it is large enough. Returns undefined when the frame is damaged or holds less. (A frame
+   * that holds more is cut at `size`: callers check the plaintext's id anyway.)
    */
-  decompress(input: Uint8Array, size: number): Uint8Array | undefined {
+  decompress(input: Uint8Array, size: number, into?: Uint8Array): Uint8Array | undefined {
     try {
       if (!this.#native) {
         const plain = zstdDecompressSync(input);
@@ -140,7 +140,7 @@ export class ZstdDecompressor {
           ? new Uint8Array(plain.buffer, plain.byteOffset, plain.length)
           : undefined;
       }
-      const output = new Uint8Array(size);
+      const output = into && into.length >= size ? into.subarray(0, size) : new Uint8Array(size);
       if (size === 0) return output;
       this.#native.handle.writeSync(constants.ZSTD_e_end, input, 0, input.length, output, 0, size);
       return this.#native.state[0] === 0 && this.#native.state[1] === 0 ? output : undefined;

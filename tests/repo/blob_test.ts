@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomBytes as secureRandom } from "../../lib/crypto/mod.ts";
-import { decodeBlob, encodeBlob, encodeBlobParts, openBlob } from "../../lib/repo/blob.ts";
+import { BlobOpener, decodeBlob, encodeBlob, encodeBlobParts, openBlob } from "../../lib/repo/blob.ts";
 import { blobIdBytes, toHex } from "../../lib/crypto/mod.ts";
 import { randomBytes } from "../_support/random_bytes.ts";
 
@@ -66,4 +66,39 @@ Deno.test("small blobs are compressed with the window zstd picks for their size,
       `${size}`,
     );
   }
+});
+
+Deno.test("BlobOpener opens blob after blob into reused memory, and frees what it does not reuse", () => {
+  const opener = new BlobOpener(keys);
+  const idOf = (plain: Uint8Array) => toHex(blobIdBytes(keys.id, plain));
+  const otherText = new TextEncoder().encode("pack ".repeat(80_000));
+  const sealedText = encodeBlob(keys.encrypt, compressible);
+  const sealedOther = encodeBlob(keys.encrypt, otherText);
+  const sealedNoise = encodeBlob(keys.encrypt, incompressible);
+
+  const first = opener.open(idOf(compressible), compressible.length, sealedText)!;
+  assert.deepEqual(first, compressible);
+  const second = opener.open(idOf(otherText), otherText.length, sealedOther)!;
+  assert.deepEqual(second, otherText);
+  assert.equal(second.buffer, first.buffer, "compressed blobs are decompressed into one buffer");
+
+  // A raw blob is its decrypted bytes, in a buffer of their own: freed at the next call, not kept.
+  const raw = opener.open(idOf(incompressible), incompressible.length, sealedNoise)!;
+  assert.deepEqual(raw, incompressible);
+  assert.notEqual(raw.buffer, first.buffer);
+  const rawBuffer = raw.buffer as ArrayBuffer;
+  assert.deepEqual(opener.open(idOf(compressible), compressible.length, sealedText), compressible);
+  assert.equal(rawBuffer.detached, true, "the raw blob's buffer was freed");
+
+  // Damage and wrong ids are refused, and the opener works on afterwards.
+  const flipped = sealedOther.slice();
+  flipped[40]! ^= 1;
+  assert.equal(opener.open(idOf(otherText), otherText.length, flipped), undefined);
+  assert.equal(
+    opener.open(idOf(compressible), otherText.length, sealedOther),
+    undefined,
+    "another blob's id",
+  );
+  assert.equal(opener.open(idOf(otherText), otherText.length - 1, sealedOther), undefined, "the wrong size");
+  assert.deepEqual(opener.open(idOf(otherText), otherText.length, sealedOther), otherText);
 });
