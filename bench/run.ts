@@ -209,6 +209,7 @@ async function runBenchmark(options: Options, commandLine: string): Promise<RunR
       console.error(stepLine(tool.name, result));
     }
   }
+  for (const { tool } of tools) removeIfPresent(restoreTarget(options.work, tool));
 
   return {
     commandLine,
@@ -276,7 +277,7 @@ interface StepContext {
 /** Runs one measured step of one tool; a restore is verified against the corpus afterwards. */
 async function runStep(tool: Tool, step: StepName, context: StepContext): Promise<StepResult> {
   const { corpus, backups } = context;
-  const target = join(context.work, `${tool.name}-restore`);
+  const target = restoreTarget(context.work, tool);
   let invocation;
   if (step === "restore") {
     removeIfPresent(target);
@@ -305,8 +306,12 @@ async function runStep(tool: Tool, step: StepName, context: StepContext): Promis
     if (verdict.ok) result.note = verdict.summary;
     else result.failure = verdict.summary;
   }
-  if (step === "restore") removeIfPresent(target);
   return result;
+}
+
+/** Where a tool restores to. Kept until every tool has restored: see the note in {@link conditions}. */
+function restoreTarget(work: string, tool: Tool): string {
+  return join(work, `${tool.name}-restore`);
 }
 
 function summarizeChanges(changes: { how: string; bytes: number }[]): string {
@@ -332,7 +337,10 @@ function conditions(gnuTime: boolean): string[] {
       : "CPU s and peak RSS are missing: GNU time was not available."),
     "repo MiB: apparent size (`du -sb`) of the repository folder after the step; caches are not counted.",
     "A restore goes to an empty folder and is verified file by file (count, sizes, SHA-256) against the " +
-    "corpus; a wrong restore counts as failed.",
+    "corpus; a wrong restore counts as failed. Restored trees are removed only once every tool has " +
+    "restored: for minutes after many files are deleted, ext4 makes creating files several times slower " +
+    "(it skips recently freed inodes), which would handicap the tool restoring right after another's tree " +
+    "is removed. Deleting many files on the work folder's file system shortly before a run has the same effect.",
     "kept runs from source (`deno run -A main.ts`, with the V8 flags `deno task compile` builds into the " +
     "binary), so each kept step includes Deno's start-up and module loading; a compiled binary starts faster.",
   ];
