@@ -396,23 +396,27 @@ export class LocalBackend implements Backend {
     const result: CleanResult = { removed: [], bytes: 0 };
     const folders = [""];
     for (const kind of FILE_KINDS) if (kind !== "config") folders.push(kind);
-    for (const folder of folders) {
-      const action = `Cannot clean temporary files in "${join(this.#root, folder)}"`;
-      for (const entry of readFolderSync(join(this.#root, folder), action)) {
-        if (!entry.isFile || !entry.name.startsWith(TEMP_PREFIX)) continue;
-        const relative = folder === "" ? entry.name : `${folder}/${entry.name}`;
-        const path = join(this.#root, relative);
-        try {
-          const info = Deno.statSync(path);
-          if (info.mtime !== null && info.mtime.getTime() > cutoff) continue;
-          if (!options.dryRun) Deno.removeSync(path);
-          result.removed.push(relative);
-          result.bytes += info.size;
-        } catch (error) {
-          if (error instanceof Deno.errors.NotFound) continue;
-          return Promise.reject(backendError(action, error));
+    try {
+      for (const folder of folders) {
+        const action = `Cannot clean temporary files in "${join(this.#root, folder)}"`;
+        for (const entry of readFolderSync(join(this.#root, folder), action)) {
+          if (!entry.isFile || !entry.name.startsWith(TEMP_PREFIX)) continue;
+          const relative = folder === "" ? entry.name : `${folder}/${entry.name}`;
+          const path = join(this.#root, relative);
+          try {
+            const info = Deno.statSync(path);
+            if (info.mtime !== null && info.mtime.getTime() > cutoff) continue;
+            if (!options.dryRun) Deno.removeSync(path);
+            result.removed.push(relative);
+            result.bytes += info.size;
+          } catch (error) {
+            if (error instanceof Deno.errors.NotFound) continue;
+            throw backendError(action, error);
+          }
         }
       }
+    } catch (error) {
+      return Promise.reject(error); // synchronous calls, but errors still arrive as a rejection
     }
     return Promise.resolve(result);
   }
@@ -433,6 +437,12 @@ export class LocalBackend implements Backend {
       await this.#publish(temp, path, action);
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
+      if (!await exists(temp)) {
+        // Removed by another backup's clean-up: this writer wrote nothing to it for a day (suspended?).
+        throw new BackendError(`${action}: its temporary file was removed while it was being written`, {
+          permanent: true,
+        });
+      }
       await this.#createFolder(dirname(path));
       await this.#publish(temp, path, action);
     }
@@ -583,6 +593,17 @@ function checkRange(range: ByteRange): void {
   }
   if (!Number.isSafeInteger(range.length) || range.length < 0) {
     throw new RangeError(`Invalid range length ${range.length}`);
+  }
+}
+
+/** Whether anything is at `path` (a symlink counts, whatever it points to). */
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
   }
 }
 

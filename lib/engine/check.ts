@@ -121,7 +121,10 @@ export async function check(repository: Repository, options: CheckOptions = {}):
   return result;
 }
 
-/** Temporary files of interrupted writes take space but lose nothing: a warning, and who removes them. */
+/**
+ * Temporary files of interrupted writes take space but lose nothing: a warning, and who removes them. (A
+ * backup running right now has some too: they are listed all the same, as check cannot tell them apart.)
+ */
 async function reportLeftovers(repository: Repository, result: CheckResult): Promise<void> {
   try {
     const found = await repository.backend.cleanTemporaryFiles?.(0, { dryRun: true });
@@ -130,8 +133,8 @@ async function reportLeftovers(repository: Repository, result: CheckResult): Pro
     const more = found.removed.length > 5 ? ` and ${found.removed.length - 5} more` : "";
     const files = found.removed.length === 1 ? "1 temporary file" : `${found.removed.length} temporary files`;
     result.warnings.push(
-      `${files} (${formatBytes(found.bytes)}) left by interrupted writes: ${shown}${more} ` +
-        `(a backup removes them once they are a day old)`,
+      `${files} (${formatBytes(found.bytes)}) left by interrupted writes, or being written by a backup ` +
+        `running now: ${shown}${more} (a backup removes them once they are a day old)`,
     );
   } catch (error) {
     result.errors.push(`cannot look for temporary files: ${describeError(error)}`);

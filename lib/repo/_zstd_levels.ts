@@ -47,18 +47,20 @@ export const SIZED_UP_TO = SIZE_CLASSES.at(-1)!.upTo;
 
 /**
  * zstd's parameters at `level` for an input of `size` bytes, or undefined when the level's defaults
- * for large inputs apply (larger inputs, levels other than 1-3). As zstd does, the window shrinks to
- * the input (at least 2^10) and the tables to the window.
+ * for large inputs apply (larger inputs, levels other than 1-3). In the order of zstd's
+ * `ZSTD_adjustCParams_internal`: the window shrinks to the input (at least 2^6), the tables to the window
+ * (chain: as large, hash: twice), and only then is the window raised to zstd's minimum of 2^10.
  */
 export function parametersForSize(level: number, size: number): ZstdParameters | undefined {
   const row = SIZE_CLASSES.find((sizeClass) => size <= sizeClass.upTo)?.levels[level - 1];
   if (!row) return undefined;
   const [classWindowLog, chainLog, hashLog, searchLog, minMatch, targetLength, strategy] = row;
-  const windowLog = Math.min(classWindowLog, Math.max(10, Math.ceil(Math.log2(Math.max(size, 1)))));
+  const sourceLog = Math.max(6, Math.ceil(Math.log2(Math.max(size, 1))));
+  const fitted = Math.min(classWindowLog, sourceLog);
   return {
-    windowLog,
-    chainLog: Math.min(chainLog, windowLog),
-    hashLog: Math.min(hashLog, windowLog + 1),
+    windowLog: Math.max(10, fitted),
+    chainLog: Math.min(chainLog, fitted), // for fast and dfast; the binary-tree strategies allow one more
+    hashLog: Math.min(hashLog, fitted + 1),
     searchLog,
     minMatch,
     targetLength,

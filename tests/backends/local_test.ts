@@ -445,6 +445,35 @@ Deno.test("`put` and `openWriter` write their temporary files in the kind's fold
   }
 });
 
+Deno.test("a writer whose temporary file another process's clean-up removed fails its commit and says so", async () => {
+  for (const hardLinks of [true, false]) {
+    const { backend, root, cleanup } = await tempRepository({ hardLinks });
+    try {
+      const writer = backend.openWriter("data");
+      writer.write(seededBytes("suspended", 100));
+      // As if this writer slept for more than a day and another backup cleaned up meanwhile.
+      assert.equal((await backend.cleanTemporaryFiles(0)).removed.length, 1);
+      const name = `cd${seededName("suspended").slice(2)}`;
+      await assert.rejects(writer.commit(name), /temporary file was removed while it was being written/);
+      assert.deepEqual(await walk(join(root, "data")), [], "no file and no data/cd/ folder");
+    } finally {
+      await cleanup();
+    }
+  }
+});
+
+Deno.test("`cleanTemporaryFiles()` reports a folder it cannot read as a rejected promise", async () => {
+  const { backend, root, cleanup } = await tempRepository();
+  try {
+    Deno.removeSync(join(root, "locks"), { recursive: true });
+    Deno.writeTextFileSync(join(root, "locks"), "not a folder\n");
+    const cleaning = backend.cleanTemporaryFiles(0); // must not throw here
+    await assert.rejects(cleaning, /Cannot clean temporary files in ".*locks"/);
+  } finally {
+    await cleanup();
+  }
+});
+
 Deno.test("A writer killed with SIGKILL mid-put never leaves a partial file under its final name", async () => {
   const { backend, root, cleanup } = await tempRepository();
   try {

@@ -92,7 +92,7 @@ async function snapshotTree(repository: Repository, id: string): Promise<string>
   return snapshots.find((entry) => entry.id === id)!.snapshot.tree;
 }
 
-Deno.test("a file many times the workers' read buffer is cut as if read in one piece, with and without hints", async () => {
+Deno.test("a file many times the workers' read buffer is cut as if read in one piece, new and after an edit", async () => {
   // Zeros make largest (8 MiB) chunks, so cuts fall at every offset of the 9 MiB buffer; random bytes
   // between them make ~1 MiB chunks that end where the buffer has to be refilled.
   const parts = [

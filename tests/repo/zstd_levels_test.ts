@@ -27,17 +27,21 @@ Deno.test("parametersForSize takes zstd's row for the input's size class and shr
   assert.equal(parametersForSize(2, SIZED_UP_TO)?.windowLog, 18);
 });
 
-Deno.test("parametersForSize keeps tables within the window and the window at zstd's minimum of 2^10", () => {
+Deno.test("parametersForSize fits the tables to the input before it raises the window to zstd's minimum", () => {
+  // As ZSTD_adjustCParams_internal: 100 bytes make a window of 2^7, tables of 2^7 (chain) and 2^8 (hash),
+  // and then the window is raised to 2^10. Inputs under 64 bytes count as 64.
   const tiny = parametersForSize(3, 100)!;
-  assert.equal(tiny.windowLog, 10);
-  assert.equal(tiny.chainLog, 10);
-  assert.equal(tiny.hashLog, 11);
-  assert.equal(parametersForSize(2, 0)?.windowLog, 10, "an empty input");
+  assert.deepEqual([tiny.windowLog, tiny.chainLog, tiny.hashLog], [10, 7, 8]);
+  const empty = parametersForSize(2, 0)!;
+  assert.deepEqual([empty.windowLog, empty.chainLog, empty.hashLog], [10, 6, 7]);
+  const kib = parametersForSize(1, 1024)!;
+  assert.deepEqual([kib.windowLog, kib.chainLog, kib.hashLog], [10, 10, 11]);
   for (let size = 1; size <= SIZED_UP_TO; size = Math.ceil(size * 1.37)) {
     for (const level of [1, 2, 3]) {
       const p = parametersForSize(level, size)!;
       assert.ok(2 ** p.windowLog >= Math.min(size, 2 ** 18) && p.windowLog >= 10, `window for ${size}`);
-      assert.ok(p.chainLog <= p.windowLog && p.hashLog <= p.windowLog + 1, `tables for ${size} at ${level}`);
+      const fitted = Math.max(6, Math.ceil(Math.log2(Math.max(size, 1))));
+      assert.ok(p.chainLog <= fitted && p.hashLog <= fitted + 1, `tables for ${size} at ${level}`);
     }
   }
 });
