@@ -112,41 +112,54 @@ async function restoreWith(
     return include.ignores(rel + (isDir ? "/" : "")) || isDir;
   };
 
-  /** `partial`: the name the file (if it is one) is written under, see {@link partialNames}. */
+  /**
+   * Restores one entry; `done` settles with whether it was restored. For a folder the returned promise
+   * settles once it is walked (made, its files handed out, its subfolders walked) and `done` once its files
+   * are written and its time is set: the walk goes on to the next folder meanwhile, so the workers are not
+   * left idle at every folder's end. `partial`: the name a file is written under, see {@link partialNames}.
+   */
   const restoreNode = async (
     node: TreeNode,
     folder: string,
     snapshotPath: string,
     forced: boolean,
     partial = partialNames([node]).get(node.name)!,
-  ) => {
+  ): Promise<Outcome> => {
     if (!isSafeName(node.name)) {
       fail(`${snapshotPath}: unsafe name ${JSON.stringify(node.name)} in the snapshot; not restored`);
-      return false;
+      return NOT_RESTORED;
     }
     const path = `${folder}/${node.name}`;
     const selfMatches = forced || !include ||
       include.ignores(snapshotPath.slice(1) + (node.type === "dir" ? "/" : ""));
-    if (!wanted(snapshotPath, node.type === "dir")) return false;
-    try {
-      if (node.type === "dir") {
-        const created = await restoreFolder(node, path, snapshotPath, selfMatches);
-        return created;
-      }
-      if (!selfMatches) return false;
-      if (node.type === "file") await restoreFile(node, path, `${folder}/${partial}`);
-      else if (node.type === "symlink") restoreSymlink(node, path);
-      else if (node.type === "socket") return false; // meaningless without its process, as in restic
-      else await restoreSpecial(node, path);
-      return true;
-    } catch (error) {
-      // Damaged data is reported like any other failure, once, with its path; the rest is restored.
+    if (!wanted(snapshotPath, node.type === "dir")) return NOT_RESTORED;
+    // Damaged data is reported like any other failure, once, with its path; the rest is restored.
+    const failed = (error: unknown) => {
       fail(`${snapshotPath}: ${describeError(error)}`);
       return false;
+    };
+    try {
+      if (node.type === "dir") {
+        const walked = await restoreFolder(node, path, snapshotPath, selfMatches);
+        return { done: walked.done.catch(failed) };
+      }
+      if (!selfMatches) return NOT_RESTORED;
+      if (node.type === "file") await restoreFile(node, path, `${folder}/${partial}`);
+      else if (node.type === "symlink") restoreSymlink(node, path);
+      else if (node.type === "socket") return NOT_RESTORED; // meaningless without its process, as in restic
+      else await restoreSpecial(node, path);
+      return RESTORED;
+    } catch (error) {
+      return { done: Promise.resolve(failed(error)) };
     }
   };
 
-  const restoreFolder = async (node: TreeNode, path: string, snapshotPath: string, forced: boolean) => {
+  const restoreFolder = async (
+    node: TreeNode,
+    path: string,
+    snapshotPath: string,
+    forced: boolean,
+  ): Promise<Outcome> => {
     const tree: Tree = node.subtree ? await repository.loadTree(node.subtree) : { nodes: [] };
     assertUniqueNames(tree, snapshotPath);
     const info = exists(path);
@@ -160,8 +173,7 @@ async function restoreWith(
       Deno.mkdirSync(path, { mode: 0o700 });
       freshFolders.add(path);
     }
-    let any = forced;
-    const inFlight: Promise<boolean>[] = [];
+    const children: Promise<boolean>[] = [];
     const partials = partialNames(tree.nodes);
     for (const child of tree.nodes) {
       const childPath = `${snapshotPath}/${child.name}`;
@@ -169,20 +181,23 @@ async function restoreWith(
       // Plain files go in parallel; folders, links and hard-link groups in order (a link needs its first path).
       if (child.type === "file" && !(child.links && child.links > 1)) {
         await slots.acquire();
-        inFlight.push(restoreNode(child, path, childPath, forced, partial).finally(() => slots.release()));
-      } else if (await restoreNode(child, path, childPath, forced, partial)) {
-        any = true;
+        const restored = restoreNode(child, path, childPath, forced, partial).then((outcome) => outcome.done);
+        children.push(restored.finally(() => slots.release()));
+      } else {
+        children.push((await restoreNode(child, path, childPath, forced, partial)).done);
       }
     }
-    for (const restored of await Promise.all(inFlight)) if (restored) any = true;
-    if (!any && !existed) {
-      // Nothing below matched --include: leave no empty folder behind.
-      Deno.removeSync(path);
-      return false;
-    }
-    await applyMetadata(node, path);
-    result.dirs++;
-    return true;
+    const done = Promise.all(children).then(async (restored) => {
+      if (!forced && !restored.includes(true) && !existed) {
+        // Nothing below matched --include: leave no empty folder behind.
+        Deno.removeSync(path);
+        return false;
+      }
+      await applyMetadata(node, path); // last: writing the entries changed the folder's time
+      result.dirs++;
+      return true;
+    });
+    return { done };
   };
 
   const restoreFile = async (node: TreeNode, path: string, partial: string) => {
@@ -262,15 +277,27 @@ async function restoreWith(
     result.files++;
   };
 
+  const outcomes: Promise<boolean>[] = [];
   if (startNode) {
-    await restoreNode(startNode, target, `/${parts.join("/")}`, false);
+    outcomes.push((await restoreNode(startNode, target, `/${parts.join("/")}`, false)).done);
   } else {
     const tree = await repository.loadTree(startTree);
     assertUniqueNames(tree, "/");
-    for (const node of tree.nodes) await restoreNode(node, target, `/${node.name}`, false);
+    for (const node of tree.nodes) {
+      outcomes.push((await restoreNode(node, target, `/${node.name}`, false)).done);
+    }
   }
+  await Promise.all(outcomes);
   return result;
 }
+
+/** How restoring an entry ended, once `done` settles (see `restoreNode`). */
+interface Outcome {
+  done: Promise<boolean>;
+}
+
+const RESTORED: Outcome = { done: Promise.resolve(true) };
+const NOT_RESTORED: Outcome = { done: Promise.resolve(false) };
 
 /** Two entries with one name could let a symlink redirect the other's contents: refuse the tree. */
 function assertUniqueNames(tree: Tree, path: string): void {
