@@ -16,6 +16,18 @@ async function tempRepository(options: { hardLinks?: boolean } = {}) {
   return { backend, root, cleanup: () => Deno.remove(parent, { recursive: true }) };
 }
 
+/** Runs `test` on a new repository that publishes files with hard links, then on one that renames them. */
+async function inBothLinkModes(test: (repo: { backend: LocalBackend; root: string }) => Promise<void>) {
+  for (const hardLinks of [true, false]) {
+    const { backend, root, cleanup } = await tempRepository({ hardLinks });
+    try {
+      await test({ backend, root });
+    } finally {
+      await cleanup();
+    }
+  }
+}
+
 backendConformance("LocalBackend", () => tempRepository());
 backendConformance("LocalBackend without hard links", () => tempRepository({ hardLinks: false }), {
   atomicCreate: false,
@@ -414,52 +426,42 @@ Deno.test("`cleanTemporaryFiles()` removes only temporary files older than the g
 
 Deno.test("`put` and `openWriter` write their temporary files in the kind's folder, never in a pack folder", async () => {
   // Leftovers of a killed writer are then found by reading six folders, not all 256 pack folders.
-  for (const hardLinks of [true, false]) {
-    const { backend, root, cleanup } = await tempRepository({ hardLinks });
-    try {
-      const name = `ab${seededName("where").slice(2)}`;
-      await Deno.mkdir(join(root, "data", "ab")); // watched from the start, like the kind folders
-      const watcher = Deno.watchFs(root, { recursive: true });
-      const created: string[] = [];
-      const watching = (async () => {
-        for await (const event of watcher) {
-          for (const path of event.paths) {
-            if (event.kind === "create" && path.includes(".tmp-")) created.push(relativePath(root, path));
-          }
+  await inBothLinkModes(async ({ backend, root }) => {
+    const name = `ab${seededName("where").slice(2)}`;
+    await Deno.mkdir(join(root, "data", "ab")); // watched from the start, like the kind folders
+    const watcher = Deno.watchFs(root, { recursive: true });
+    const created: string[] = [];
+    const watching = (async () => {
+      for await (const event of watcher) {
+        for (const path of event.paths) {
+          if (event.kind === "create" && path.includes(".tmp-")) created.push(relativePath(root, path));
         }
-      })();
-      await backend.put({ kind: "data", name }, seededBytes("where", 100));
-      await backend.put({ kind: "snapshots", name: seededName("snap") }, seededBytes("snap", 10));
-      const writer = backend.openWriter("data");
-      writer.write(seededBytes("through", 100));
-      await writer.commit(`ab${seededName("through").slice(2)}`);
-      await new Promise((resolve) => setTimeout(resolve, 100)); // let the last events arrive
-      watcher.close();
-      await watching;
-      assert.equal(created.length, 3, `temporary files seen: ${created.join(", ")}`);
-      for (const path of created) assert.match(path, /^(data|snapshots)\/\.tmp-[0-9a-f]+$/);
-      assert.deepEqual((await walk(root)).filter((path) => path.includes(".tmp-")), []);
-    } finally {
-      await cleanup();
-    }
-  }
+      }
+    })();
+    await backend.put({ kind: "data", name }, seededBytes("where", 100));
+    await backend.put({ kind: "snapshots", name: seededName("snap") }, seededBytes("snap", 10));
+    const writer = backend.openWriter("data");
+    writer.write(seededBytes("through", 100));
+    await writer.commit(`ab${seededName("through").slice(2)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // let the last events arrive
+    watcher.close();
+    await watching;
+    assert.equal(created.length, 3, `temporary files seen: ${created.join(", ")}`);
+    for (const path of created) assert.match(path, /^(data|snapshots)\/\.tmp-[0-9a-f]+$/);
+    assert.deepEqual((await walk(root)).filter((path) => path.includes(".tmp-")), []);
+  });
 });
 
 Deno.test("a writer whose temporary file another process's clean-up removed fails its commit and says so", async () => {
-  for (const hardLinks of [true, false]) {
-    const { backend, root, cleanup } = await tempRepository({ hardLinks });
-    try {
-      const writer = backend.openWriter("data");
-      writer.write(seededBytes("suspended", 100));
-      // As if this writer slept for more than a day and another backup cleaned up meanwhile.
-      assert.equal((await backend.cleanTemporaryFiles(0)).removed.length, 1);
-      const name = `cd${seededName("suspended").slice(2)}`;
-      await assert.rejects(writer.commit(name), /temporary file was removed while it was being written/);
-      assert.deepEqual(await walk(join(root, "data")), [], "no file and no data/cd/ folder");
-    } finally {
-      await cleanup();
-    }
-  }
+  await inBothLinkModes(async ({ backend, root }) => {
+    const writer = backend.openWriter("data");
+    writer.write(seededBytes("suspended", 100));
+    // As if this writer slept for more than a day and another backup cleaned up meanwhile.
+    assert.equal((await backend.cleanTemporaryFiles(0)).removed.length, 1);
+    const name = `cd${seededName("suspended").slice(2)}`;
+    await assert.rejects(writer.commit(name), /temporary file was removed while it was being written/);
+    assert.deepEqual(await walk(join(root, "data")), [], "no file and no data/cd/ folder");
+  });
 });
 
 Deno.test("`cleanTemporaryFiles()` reports a folder it cannot read as a rejected promise", async () => {
@@ -559,41 +561,36 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 Deno.test("`LocalBackend.openWriter()` stores what was written under the name given at commit, like put", async () => {
-  for (const hardLinks of [true, false]) {
-    const { backend, root, cleanup } = await tempRepository({ hardLinks });
-    try {
-      const name = `cd${seededName("writer").slice(2)}`;
-      const writer = backend.openWriter("data");
-      const parts = [
-        seededBytes("w1", 1000),
-        seededBytes("w2", 70_000),
-        new Uint8Array(0),
-        seededBytes("w3", 5),
-      ];
-      for (const part of parts) writer.write(part);
-      // Before the commit only a temporary file exists, which list() does not show.
-      assert.deepEqual(await collect(backend.list("data")), []);
-      await writer.commit(name);
-      const expected = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-      let at = 0;
-      for (const part of parts) expected.set(part, (at += part.length) - part.length);
-      assert.ok(equalBytes(await backend.get({ kind: "data", name }), expected));
-      assert.equal((await Deno.stat(join(root, `data/cd/${name}`))).mode! & 0o777, 0o600);
-      assert.deepEqual((await walk(root)).filter((path) => path.startsWith("data")), [
-        "data",
-        "data/cd",
-        `data/cd/${name}`,
-      ]);
-      // Never replaces: a second file of the same name fails and leaves the first as it was.
-      const again = backend.openWriter("data");
-      again.write(seededBytes("other", 10));
-      await assert.rejects(again.commit(name), /already exists/);
-      assert.ok(equalBytes(await backend.get({ kind: "data", name }), expected));
-      assert.deepEqual((await walk(root)).filter((path) => path.startsWith("data")).length, 3);
-    } finally {
-      await cleanup();
-    }
-  }
+  await inBothLinkModes(async ({ backend, root }) => {
+    const name = `cd${seededName("writer").slice(2)}`;
+    const writer = backend.openWriter("data");
+    const parts = [
+      seededBytes("w1", 1000),
+      seededBytes("w2", 70_000),
+      new Uint8Array(0),
+      seededBytes("w3", 5),
+    ];
+    for (const part of parts) writer.write(part);
+    // Before the commit only a temporary file exists, which list() does not show.
+    assert.deepEqual(await collect(backend.list("data")), []);
+    await writer.commit(name);
+    const expected = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const part of parts) expected.set(part, (at += part.length) - part.length);
+    assert.ok(equalBytes(await backend.get({ kind: "data", name }), expected));
+    assert.equal((await Deno.stat(join(root, `data/cd/${name}`))).mode! & 0o777, 0o600);
+    assert.deepEqual((await walk(root)).filter((path) => path.startsWith("data")), [
+      "data",
+      "data/cd",
+      `data/cd/${name}`,
+    ]);
+    // Never replaces: a second file of the same name fails and leaves the first as it was.
+    const again = backend.openWriter("data");
+    again.write(seededBytes("other", 10));
+    await assert.rejects(again.commit(name), /already exists/);
+    assert.ok(equalBytes(await backend.get({ kind: "data", name }), expected));
+    assert.deepEqual((await walk(root)).filter((path) => path.startsWith("data")).length, 3);
+  });
 });
 
 Deno.test("`LocalBackend.openWriter()`: abort leaves nothing, and an unfinished writer only a temporary file", async () => {
