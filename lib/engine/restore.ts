@@ -46,6 +46,12 @@ const PARTIAL_SUFFIX = ".kept-partial";
 const IS_ROOT = Deno.uid() === 0;
 /** Files handed to the workers at once: enough to keep each busy while the main thread walks trees. */
 const FILES_IN_FLIGHT = 128;
+/**
+ * Folders walked whose files are not all written yet. Each holds its tree entry and a promise until then
+ * (~4 KB): without a bound, a tree of a million folders with no plain files in them (Maildir, `.git/refs`)
+ * would be walked to its end with all of them waiting.
+ */
+const FOLDERS_PENDING = 256;
 
 /** Restores into `options.target`. Damaged data and unsafe names are reported as errors; the rest continues. */
 export async function restore(repository: Repository, options: RestoreOptions): Promise<RestoreResult> {
@@ -84,6 +90,7 @@ async function restoreWith(
     : undefined;
   const hardLinks = new Map<string, string>();
   const slots = new Slots(FILES_IN_FLIGHT);
+  const pendingFolders = new Slots(FOLDERS_PENDING);
   /** Folders this run created: nothing can exist in them yet, so their entries need no checks. */
   const freshFolders = new Set<string>();
   const exists = (path: string) => freshFolders.has(folderOf(path)) ? undefined : lstatOrUndefined(path);
@@ -116,13 +123,15 @@ async function restoreWith(
    * Restores one entry; `done` settles with whether it was restored. For a folder the returned promise
    * settles once it is walked (made, its files handed out, its subfolders walked) and `done` once its files
    * are written and its time is set: the walk goes on to the next folder meanwhile, so the workers are not
-   * left idle at every folder's end. `partial`: the name a file is written under, see {@link partialNames}.
+   * left idle at every folder's end. `siblings` settles once all that was handed out before this entry in
+   * its folder is done. `partial`: the name a file is written under, see {@link partialNames}.
    */
   const restoreNode = async (
     node: TreeNode,
     folder: string,
     snapshotPath: string,
     forced: boolean,
+    siblings: () => Promise<unknown>,
     partial = partialNames([node]).get(node.name)!,
   ): Promise<Outcome> => {
     if (!isSafeName(node.name)) {
@@ -140,17 +149,31 @@ async function restoreWith(
     };
     try {
       if (node.type === "dir") {
-        const walked = await restoreFolder(node, path, snapshotPath, selfMatches);
+        const walked = await restoreFolder(node, path, snapshotPath, selfMatches, siblings);
         return { done: walked.done.catch(failed) };
       }
       if (!selfMatches) return NOT_RESTORED;
-      if (node.type === "file") await restoreFile(node, path, `${folder}/${partial}`);
-      else if (node.type === "symlink") restoreSymlink(node, path);
+      if (node.type === "file") await restoreFile(node, path, `${folder}/${partial}`, siblings);
+      else if (node.type === "symlink") await restoreSymlink(node, path, siblings);
       else if (node.type === "socket") return NOT_RESTORED; // meaningless without its process, as in restic
-      else await restoreSpecial(node, path);
+      else await restoreSpecial(node, path, siblings);
       return RESTORED;
     } catch (error) {
       return { done: Promise.resolve(failed(error)) };
+    }
+  };
+
+  /**
+   * Removes what is in the way of an entry (`--overwrite`), once everything handed out before it in its
+   * folder is done: where the file system ignores case, `d` may be the folder `D` whose files are still
+   * being written, and putting a symlink in its place first would send those writes where the link points.
+   */
+  const clearForOverwrite = async (path: string, siblings: () => Promise<unknown>) => {
+    await siblings();
+    try {
+      Deno.removeSync(path, { recursive: true });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
   };
 
@@ -159,6 +182,7 @@ async function restoreWith(
     path: string,
     snapshotPath: string,
     forced: boolean,
+    siblings: () => Promise<unknown>,
   ): Promise<Outcome> => {
     const tree: Tree = node.subtree ? await repository.loadTree(node.subtree) : { nodes: [] };
     assertUniqueNames(tree, snapshotPath);
@@ -166,7 +190,7 @@ async function restoreWith(
     let existed = info !== undefined;
     if (info && !info.isDirectory) {
       if (!options.overwrite) throw new UserError(`${path} exists and is not a folder (use --overwrite)`);
-      Deno.removeSync(path, { recursive: true });
+      await clearForOverwrite(path, siblings);
       existed = false;
     }
     if (!existed) {
@@ -174,6 +198,7 @@ async function restoreWith(
       freshFolders.add(path);
     }
     const children: Promise<boolean>[] = [];
+    const settled = () => Promise.all(children);
     const partials = partialNames(tree.nodes);
     for (const child of tree.nodes) {
       const childPath = `${snapshotPath}/${child.name}`;
@@ -181,12 +206,14 @@ async function restoreWith(
       // Plain files go in parallel; folders, links and hard-link groups in order (a link needs its first path).
       if (child.type === "file" && !(child.links && child.links > 1)) {
         await slots.acquire();
-        const restored = restoreNode(child, path, childPath, forced, partial).then((outcome) => outcome.done);
-        children.push(restored.finally(() => slots.release()));
+        const restored = restoreNode(child, path, childPath, forced, settled, partial);
+        children.push(restored.then((outcome) => outcome.done).finally(() => slots.release()));
       } else {
-        children.push((await restoreNode(child, path, childPath, forced, partial)).done);
+        children.push((await restoreNode(child, path, childPath, forced, settled, partial)).done);
       }
     }
+    // Walked: it now waits only for work already handed out, so holding the walk here cannot deadlock.
+    await pendingFolders.acquire();
     const done = Promise.all(children).then(async (restored) => {
       if (!forced && !restored.includes(true) && !existed) {
         // Nothing below matched --include: leave no empty folder behind.
@@ -197,10 +224,17 @@ async function restoreWith(
       result.dirs++;
       return true;
     });
+    const release = () => pendingFolders.release();
+    done.then(release, release);
     return { done };
   };
 
-  const restoreFile = async (node: TreeNode, path: string, partial: string) => {
+  const restoreFile = async (
+    node: TreeNode,
+    path: string,
+    partial: string,
+    siblings: () => Promise<unknown>,
+  ) => {
     const linkKey = node.links && node.links > 1 ? `${node.device}:${node.inode}` : undefined;
     const linkedTo = linkKey ? hardLinks.get(linkKey) : undefined;
     const existing = exists(path);
@@ -214,7 +248,7 @@ async function restoreWith(
       if (!options.overwrite) {
         throw new UserError(`${path} exists and differs from the snapshot (use --overwrite to replace it)`);
       }
-      Deno.removeSync(path, { recursive: true });
+      await clearForOverwrite(path, siblings);
     }
     if (linkedTo) {
       Deno.linkSync(linkedTo, path);
@@ -246,7 +280,7 @@ async function restoreWith(
     result.files++;
   };
 
-  const restoreSpecial = async (node: TreeNode, path: string) => {
+  const restoreSpecial = async (node: TreeNode, path: string, siblings: () => Promise<unknown>) => {
     const existing = exists(path);
     if (existing) {
       if (sameSpecialType(existing, node) && (existing.rdev ?? 0) === (node.rdev ?? 0)) {
@@ -254,14 +288,14 @@ async function restoreWith(
         return;
       }
       if (!options.overwrite) throw new UserError(`${path} exists (use --overwrite to replace it)`);
-      Deno.removeSync(path, { recursive: true });
+      await clearForOverwrite(path, siblings);
     }
     createSpecialFile(node, path, IS_ROOT);
     await applyMetadata(node, path);
     result.files++;
   };
 
-  const restoreSymlink = (node: TreeNode, path: string) => {
+  const restoreSymlink = async (node: TreeNode, path: string, siblings: () => Promise<unknown>) => {
     const existing = exists(path);
     if (existing) {
       if (existing.isSymlink && Deno.readLinkSync(path) === node.target) {
@@ -269,7 +303,7 @@ async function restoreWith(
         return;
       }
       if (!options.overwrite) throw new UserError(`${path} exists (use --overwrite to replace it)`);
-      Deno.removeSync(path, { recursive: true });
+      await clearForOverwrite(path, siblings);
     }
     Deno.symlinkSync(node.target ?? "", path);
     if (IS_ROOT) fs.lchownSync(path, node.uid, node.gid);
@@ -278,13 +312,14 @@ async function restoreWith(
   };
 
   const outcomes: Promise<boolean>[] = [];
+  const settled = () => Promise.all(outcomes);
   if (startNode) {
-    outcomes.push((await restoreNode(startNode, target, `/${parts.join("/")}`, false)).done);
+    outcomes.push((await restoreNode(startNode, target, `/${parts.join("/")}`, false, settled)).done);
   } else {
     const tree = await repository.loadTree(startTree);
     assertUniqueNames(tree, "/");
     for (const node of tree.nodes) {
-      outcomes.push((await restoreNode(node, target, `/${node.name}`, false)).done);
+      outcomes.push((await restoreNode(node, target, `/${node.name}`, false, settled)).done);
     }
   }
   await Promise.all(outcomes);

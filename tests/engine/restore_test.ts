@@ -260,3 +260,42 @@ Deno.test("a symlink in the target, or listed twice in a snapshot, cannot redire
     await fixture.cleanup();
   }
 });
+
+Deno.test("restore finishes, and sets every folder's time, on trees deeper and wider than it lets wait", async () => {
+  // Walked folders wait for their files with a bound (256), which must never stop the walk from reaching
+  // the files they wait for: 300 nested folders and 600 empty siblings hit it both ways.
+  const fixture = await makeFixture(() => ({}));
+  try {
+    const repository = await fixture.open();
+    await repository.loadIndex();
+    const craft = new SnapshotCrafter(repository);
+    let deep = craft.dir("d", [craft.file("leaf", "at the bottom")]);
+    for (let depth = 1; depth < 300; depth++) {
+      deep = craft.dir("d", [deep, craft.file(`f${depth}`, `${depth}`)]);
+    }
+    const wide = craft.dir("wide", Array.from({ length: 600 }, (_, i) => craft.dir(`e${i}`, [])));
+    const snapshot = await craft.snapshot([deep, wide]);
+    const target = `${fixture.root}/out`;
+
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<"still running after 60 s">((resolve) =>
+      timer = setTimeout(() => resolve("still running after 60 s"), 60_000)
+    );
+    const result = await Promise.race([
+      fixture.kept(["restore", snapshot.slice(0, 16), "--target", target]),
+      timeout,
+    ]);
+    clearTimeout(timer);
+    assert.notEqual(result, "still running after 60 s");
+    if (typeof result === "string") return;
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /300 files, 901 folders/);
+    const deepest = `${target}/${Array(300).fill("d").join("/")}`;
+    assert.equal(Deno.readTextFileSync(`${deepest}/leaf`), "at the bottom");
+    for (const folder of [`${target}/d`, deepest, `${target}/wide`, `${target}/wide/e599`]) {
+      assert.equal(Deno.statSync(folder).mtime?.getTime(), 1_600_000_000_000, folder);
+    }
+  } finally {
+    await fixture.cleanup();
+  }
+});
