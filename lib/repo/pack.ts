@@ -35,7 +35,7 @@ export interface FinishedPack {
  */
 export class PackBuilder {
   #buffer: Uint8Array;
-  #entries: { type: BlobType; id: Uint8Array; length: number; rawLength: number }[] = [];
+  #entries: PackedBlob[] = [];
   #size = 0;
 
   /** `buffer`: where to build the pack (reused between packs: fresh memory is slow to touch). */
