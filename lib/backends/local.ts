@@ -472,12 +472,7 @@ export class LocalBackend implements Backend {
         this.#hardLinks = false;
       }
     }
-    try {
-      await Deno.lstat(path);
-      throw new AlreadyExistsError(`${action}: a file of that name already exists`);
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
+    if (await exists(path)) throw new AlreadyExistsError(`${action}: a file of that name already exists`);
     await Deno.rename(temp, path);
   }
 
