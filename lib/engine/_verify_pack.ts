@@ -41,15 +41,9 @@ export function verifyPackFile(
   /** The next `length` bytes, hashed; fewer where the file ends. */
   const next = (length: number): Uint8Array => {
     if (scratch.length < length) scratch = new Uint8Array(length);
-    let filled = 0;
-    while (filled < length) {
-      const read = file.readSync(scratch.subarray(filled, length));
-      if (read === null || read === 0) break;
-      filled += read;
-    }
-    const bytes = scratch.subarray(0, filled);
+    const bytes = readFull(file, scratch.subarray(0, length));
     hash.update(bytes);
-    position += filled;
+    position += bytes.length;
     return bytes;
   };
   const skipTo = (offset: number) => {
@@ -85,13 +79,17 @@ function readTail(file: Deno.FsFile, size: number): Uint8Array {
 
 function readAt(file: Deno.FsFile, offset: number, length: number): Uint8Array {
   if (offset < 0) return new Uint8Array(0);
-  const bytes = new Uint8Array(length);
   file.seekSync(offset, Deno.SeekMode.Start);
+  return readFull(file, new Uint8Array(length));
+}
+
+/** Reads from the file's position until `into` is full or the file ends; returns the part filled. */
+function readFull(file: Deno.FsFile, into: Uint8Array): Uint8Array {
   let filled = 0;
-  while (filled < length) {
-    const read = file.readSync(bytes.subarray(filled));
+  while (filled < into.length) {
+    const read = file.readSync(into.subarray(filled));
     if (read === null || read === 0) break;
     filled += read;
   }
-  return bytes.subarray(0, filled);
+  return into.subarray(0, filled);
 }
