@@ -39,20 +39,37 @@ class GitignorePatterns {
   #sources: readonly (string | readonly string[])[];
   #ignore: Ignore;
   #tests = 0;
+  /**
+   * False when every line is blank or a comment. Then nothing is asked of the library, which otherwise
+   * checks the path and each of its parents: for a plan without excludes that was a third of the scan.
+   */
+  #hasPatterns: boolean;
 
   constructor(sources: readonly (string | readonly string[])[]) {
     this.#sources = sources;
     this.#ignore = compile(sources);
+    this.#hasPatterns = sources.some((source) =>
+      (typeof source === "string" ? source.split("\n") : source).some(isPattern)
+    );
   }
 
   /** True when `path` (relative, with a trailing `/` for folders) is ignored. */
   ignores(path: string): boolean {
+    if (!this.#hasPatterns) return false;
     if (++this.#tests > TESTS_PER_INSTANCE) {
       this.#ignore = compile(this.#sources);
       this.#tests = 1;
     }
     return this.#ignore.ignores(path);
   }
+}
+
+/**
+ * False for the lines the library skips: blank (white space only) or a comment (`#` first, as in git:
+ * `  #x` is a pattern). Anything else counts, so when in doubt the library decides.
+ */
+function isPattern(line: string): boolean {
+  return !line.startsWith("#") && /\S/.test(line);
 }
 
 function compile(sources: readonly (string | readonly string[])[]): Ignore {

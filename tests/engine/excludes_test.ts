@@ -1,6 +1,7 @@
 // A plan's excludes, exclude_if_present, ignore_files and exclude_larger_than decide what a backup keeps.
 
 import assert from "node:assert/strict";
+import ignore from "ignore";
 import { ExcludeMatcher } from "../../lib/engine/excludes.ts";
 import { makeFixture, parseLines } from "./_fixture.ts";
 
@@ -114,6 +115,41 @@ Deno.test("each ignore file is read as git reads it: its own byte-order mark, CR
     assert.equal(excluded("secret.key"), true, "the second file's first pattern, after its BOM");
     assert.equal(excluded("a.txt"), true, "a CR LF line");
     assert.equal(excluded("c.txt"), false, "only the CR of CR LF is dropped: the pattern is `c.txt\\r`");
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("ignore files of only blank lines and comments exclude nothing, and every real pattern counts", () => {
+  const root = Deno.makeTempDirSync({ prefix: "kept-ignore-" });
+  try {
+    const texts = [
+      "",
+      "# only comments\n\n   \n\t\r\n",
+      "#a\n  #a\n", // a `#` after spaces starts a pattern, as in git
+      "\\#b\n",
+      "\uFEFF#c\n",
+      "\r\n#x\r\nd\r\n",
+    ];
+    const names = ["a", "#a", "  #a", "b", "#b", "c", "#c", "d", "x", "#x"];
+    for (const text of texts) {
+      Deno.writeTextFileSync(`${root}/.keptignore`, text);
+      const matcher = new ExcludeMatcher({
+        excludes: text.split("\n"),
+        excludeIfPresent: [],
+        ignoreFiles: [".keptignore"],
+        excludeLargerThan: undefined,
+      });
+      const rules = matcher.folderRules(root, new Set([".keptignore"]), []);
+      const library = ignore({ allowRelativePaths: true }).add(text);
+      for (const name of names) {
+        const expected = library.ignores(name);
+        const label = `${JSON.stringify(name)} with ${JSON.stringify(text)}`;
+        assert.equal(matcher.isExcluded(`${root}/${name}`, false, rules), expected, `ignore file: ${label}`);
+        assert.equal(matcher.isExcluded(`/${name}`, false, []), expected, `excludes: ${label}`);
+      }
+      if (text === texts[1]) assert.ok(names.every((name) => !library.ignores(name)), "comments only");
+    }
   } finally {
     Deno.removeSync(root, { recursive: true });
   }
