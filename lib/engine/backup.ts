@@ -27,7 +27,7 @@ import { buildSharedIdSet } from "./_shared_id_set.ts";
 import { type EntryStat, lstatEntry } from "./entry_stat.ts";
 import { ExcludeMatcher, type FolderRules } from "./excludes.ts";
 import { type FolderScans, scanFolder } from "./folder_scan.ts";
-import { isUnchanged } from "./file_changed.ts";
+import { isUnchanged, writtenSince } from "./file_changed.ts";
 import { Slots } from "./_slots.ts";
 
 /** Options of {@link backup}. */
@@ -108,9 +108,12 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
   // caching whole packs read them again and again (and held them: 330 instead of 215 MiB).
   repository.cachePacks(0);
   const parent = await findParent(repository, options);
+  const parentTime = parent ? Date.parse(parent.snapshot.time) : undefined;
   const stats = emptySnapshotStats();
   const sink = new PackSink(repository);
   // Started with the first file that must be read: a backup where nothing changed needs no workers.
+  // Starting them takes a core tens of milliseconds, so when the folders scanned ahead already show a
+  // file written since the parent, they start now rather than when the walk gets there.
   let pool: ChunkPool | undefined;
   const startPool = () =>
     new ChunkPool({
@@ -150,12 +153,13 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     },
     hasBlob: (id) => sink.has(id),
     hardLinks: new Map(),
-    parentTime: parent ? Date.parse(parent.snapshot.time) : undefined,
+    parentTime,
     notice: warn,
     slots: new Slots(FILES_IN_FLIGHT),
     ...(options.scans ? { scans: options.scans } : {}),
   };
   if (!options.dryRun) {
+    if (options.scans?.some((info) => writtenSince(info, parentTime))) pool = startPool();
     context.chunk = (path, size, mtime, previous) =>
       (pool ??= startPool()).chunkFile(path, size, mtime, previous && chunkHints(repository, previous));
   }

@@ -24,3 +24,12 @@ export function isUnchanged(previous: TreeNode, info: EntryStat, scannedAt?: num
     previous.inode === info.ino &&
     previous.device === info.dev;
 }
+
+/**
+ * True when `info` is a file whose change time says it was written after the parent snapshot's backup
+ * started at `scannedAt` (or there is no parent): whatever the parent recorded, it is read again.
+ */
+export function writtenSince(info: EntryStat, scannedAt: number | undefined): boolean {
+  return info.type === "file" &&
+    (scannedAt === undefined || info.ctime >= Math.floor(scannedAt / 1000) * 1000);
+}

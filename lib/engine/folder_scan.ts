@@ -90,6 +90,14 @@ export class FolderScans {
     return scan;
   }
 
+  /** True when a folder scanned so far (and not yet taken) holds an entry that `test` picks. */
+  some(test: (info: EntryStat) => boolean): boolean {
+    for (const scan of this.#scans.values()) {
+      if (scan.kind === "read" && scan.entries.some((entry) => test(entry.info))) return true;
+    }
+    return false;
+  }
+
   async #run(plan: Plan): Promise<void> {
     const matcher = new ExcludeMatcher(plan);
     const queue: { path: string; rules: readonly FolderRules[]; device: number }[] = [];

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { FolderScans, scanFolder } from "../../lib/engine/folder_scan.ts";
 import { ExcludeMatcher } from "../../lib/engine/excludes.ts";
+import { writtenSince } from "../../lib/engine/file_changed.ts";
 import { testPlan } from "./_plan.ts";
 
 function makeTree(): string {
@@ -54,6 +55,37 @@ Deno.test("scanning ahead stops once the repository is open", async () => {
     const failed = FolderScans.start(testPlan([root]), Promise.reject(new Error("wrong password")));
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(failed.take(root), undefined);
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("the scans tell a backup early whether any file was written since its parent", async () => {
+  const root = makeTree();
+  try {
+    const scans = FolderScans.start(testPlan([root]), new Promise((resolve) => setTimeout(resolve, 200)));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The tree's files may straddle a second: the newest is the one a parent must predate.
+    const ctimes = ["a/one.txt", "a/b/two.log", "a/big.bin", "cache/c.txt", "marked/.nobackup"]
+      .map((file) => Deno.lstatSync(`${root}/${file}`).ctime!.getTime());
+    const second = Math.floor(Math.max(...ctimes) / 1000) * 1000;
+    assert.equal(scans.some((info) => writtenSince(info, undefined)), true, "no parent: every file is read");
+    assert.equal(
+      scans.some((info) => writtenSince(info, second + 999)),
+      true,
+      "written in the parent's second",
+    );
+    assert.equal(
+      scans.some((info) => writtenSince(info, second + 1000)),
+      false,
+      "all written before the parent",
+    );
+    assert.equal(scans.some((info) => info.type === "dir"), true);
+    // Only scans not yet handed to the walk count.
+    for (const folder of [root, `${root}/a`, `${root}/a/b`, `${root}/cache`, `${root}/marked`]) {
+      scans.take(folder);
+    }
+    assert.equal(scans.some(() => true), false);
   } finally {
     Deno.removeSync(root, { recursive: true });
   }
