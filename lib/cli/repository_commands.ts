@@ -214,6 +214,11 @@ export function registerRepositoryCommands(
     .option("--plan <name>", SNAPSHOT_PLAN_HELP)
     .option("--host <name>", SNAPSHOT_HOST_HELP)
     .option("--json", "print one JSON object per change")
+    .addHelpText(
+      "after",
+      "\n+ added, - removed, M modified: a file's content, type, link target, mode, owner or time;\n" +
+        "a folder's mode or owner (not its time alone: entries added or removed are listed).",
+    )
     .action(async (first, second, options) => {
       const { repository } = await openNamed(options.destination);
       await repository.loadIndex();

@@ -85,6 +85,7 @@ export async function* diffTrees(
     if (!before) yield* everything("added", repository, after!, path);
     else if (!after) yield* everything("removed", repository, before, path);
     else if (before.type === "dir" && after.type === "dir") {
+      if (folderChanged(before, after)) yield { change: "modified", path };
       yield* diffTrees(repository, before.subtree!, after.subtree!, path);
     } else if (differs(before, after)) yield { change: "modified", path };
   }
@@ -102,6 +103,15 @@ async function* everything(
       yield* everything(change, repository, child, `${path}/${child.name}`);
     }
   }
+}
+
+/**
+ * A folder's own change: its mode or owner. Not its time alone: that changes whenever an entry is added,
+ * removed or renamed (listed themselves), and for the folders above a source whenever anything happens
+ * in them, such as in /tmp.
+ */
+function folderChanged(a: TreeNode, b: TreeNode): boolean {
+  return a.mode !== b.mode || a.uid !== b.uid || a.gid !== b.gid;
 }
 
 function differs(a: TreeNode, b: TreeNode): boolean {

@@ -22,6 +22,8 @@ Deno.test("snapshots --json, ls and diff describe two backups and what changed b
   const src = `${fixture.root}/src`;
   try {
     Deno.mkdirSync(`${src}/dir`, { recursive: true });
+    Deno.mkdirSync(`${src}/locked`, { mode: 0o755 });
+    Deno.mkdirSync(`${src}/stamped`);
     Deno.writeTextFileSync(`${src}/a.txt`, "first\n");
     Deno.writeTextFileSync(`${src}/b.txt`, "doomed\n");
     Deno.writeTextFileSync(`${src}/dir/c.txt`, "c\n");
@@ -38,6 +40,8 @@ Deno.test("snapshots --json, ls and diff describe two backups and what changed b
     Deno.utimeSync(`${src}/dir/c.txt`, 1_000_000, 1_000_000);
     Deno.removeSync(`${src}/link`);
     Deno.symlinkSync("dir/c.txt", `${src}/link`);
+    Deno.chmodSync(`${src}/locked`, 0o700);
+    Deno.utimeSync(`${src}/stamped`, 1_000_000, 1_000_000); // a folder's time alone is not listed
     const second = await fixture.backup("p");
 
     await t.step("snapshots --json lists both with their metadata and statistics", async () => {
@@ -77,6 +81,8 @@ Deno.test("snapshots --json, ls and diff describe two backups and what changed b
         `${src}/dir`,
         `${src}/dir/c.txt`,
         `${src}/link -> a.txt`,
+        `${src}/locked`,
+        `${src}/stamped`,
       ]);
       assert.match(lines[1]!, /^-rw-r--r-- +6 \d{4}-\d\d-\d\dT/);
       assert.match(lines[3]!, /^drwxr-xr-x /);
@@ -92,7 +98,7 @@ Deno.test("snapshots --json, ls and diff describe two backups and what changed b
       ]);
     });
 
-    await t.step("diff shows added, removed and modified paths", async () => {
+    await t.step("diff shows added, removed and modified paths, and folders whose mode changed", async () => {
       const json = parseLines<{ change: string; path: string }>(
         (await fixture.keptOk(["diff", first.snapshotId!, second.snapshotId!, "--json"])).stdout,
       );
@@ -102,6 +108,7 @@ Deno.test("snapshots --json, ls and diff describe two backups and what changed b
         "modified /dir/c.txt",
         "added /dir/new.txt",
         "modified /link",
+        "modified /locked",
         "added /newdir",
         "added /newdir/x",
       ]);
@@ -109,7 +116,8 @@ Deno.test("snapshots --json, ls and diff describe two backups and what changed b
       assert.match(text.stdout, new RegExp(`^M  ${src}/a.txt$`, "m"));
       assert.match(text.stdout, new RegExp(`^-  ${src}/b.txt$`, "m"));
       assert.match(text.stdout, new RegExp(`^\\+  ${src}/newdir/x$`, "m"));
-      assert.match(text.stderr, /7 changes/);
+      assert.match(text.stdout, new RegExp(`^M  ${src}/locked$`, "m"));
+      assert.match(text.stderr, /8 changes/);
 
       const same = await fixture.keptOk(["diff", "latest", "latest"]);
       assert.equal(same.stdout, "");
