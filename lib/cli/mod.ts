@@ -51,8 +51,10 @@ function buildProgram(context: CliContext, setExitCode: (code: number) => void) 
   const program = new Command()
     .name("kept")
     .description(
-      "Declarative, deduplicated, encrypted backups. Plans live in YAML files; kept backs them up to local\n" +
-        "disks or S3-compatible storage and keeps snapshots by a grandfather-father-son policy.",
+      // One paragraph: commander wraps it to the terminal's width (a newline here broke lines twice).
+      "Declarative, deduplicated, compressed and encrypted backups. Plans live in YAML files; kept backs " +
+        "them up to a local disk (S3-compatible storage is next on the roadmap) and restores whole snapshots " +
+        "or single paths.",
     )
     .version(VERSION, "-V, --version", "print the version")
     .helpOption("-h, --help", "show help for a command")
