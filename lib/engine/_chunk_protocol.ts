@@ -12,8 +12,8 @@ import type { RingBuffers, RingSlice } from "./_blob_ring.ts";
  * instead of searching for cuts: an appended log is hashed, not chunked, up to its old last chunk.
  */
 export interface ChunkHints {
-  ids: string[];
-  lengths: number[];
+  ids: readonly string[];
+  lengths: readonly number[];
 }
 
 /** One file to read. */

@@ -587,7 +587,7 @@ function chunkHints(repository: Repository, previous: readonly string[]): ChunkH
     if (!location) return undefined;
     lengths.push(location.rawLength);
   }
-  return { ids: [...previous], lengths };
+  return { ids: previous, lengths }; // posting the job to a worker copies it
 }
 
 /**
