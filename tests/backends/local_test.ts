@@ -4,6 +4,7 @@ import { LocalBackend } from "../../lib/backends/mod.ts";
 import { BackendError } from "../../lib/errors.ts";
 import { contentForName, seededBytes, seededName } from "./_content.ts";
 import { backendConformance, collect, sortEntries } from "./conformance.ts";
+import { tempDir } from "../_support/temp_dir.ts";
 
 const HERE = dirname(new URL(import.meta.url).pathname);
 const LIB = join(HERE, "../../lib");
@@ -47,14 +48,11 @@ async function walk(root: string, prefix = ""): Promise<string[]> {
 /** Whether this process may mount file systems (root on Linux with the capability); probed once. */
 const canMount = await (async () => {
   if (Deno.build.os !== "linux" || Deno.uid() !== 0) return false;
-  const dir = await Deno.makeTempDir({ prefix: "kept-mount-probe-" });
-  try {
-    if (!await mountTmpfs(dir, "size=64k")) return false;
-    await unmount(dir);
-    return true;
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  using temp = tempDir("kept-mount-probe-");
+  const dir = temp.path;
+  if (!await mountTmpfs(dir, "size=64k")) return false;
+  await unmount(dir);
+  return true;
 })();
 
 async function mountTmpfs(dir: string, options: string): Promise<boolean> {
@@ -114,47 +112,38 @@ Deno.test("`LocalBackend.put()` stores files with mode 0600 and creates data sub
 });
 
 Deno.test("`LocalBackend.create()` accepts an existing empty folder and keeps its mode", async () => {
-  const parent = await Deno.makeTempDir({ prefix: "kept-local-test-" });
-  try {
-    await Deno.chmod(parent, 0o750);
-    const backend = await LocalBackend.create(parent);
-    assert.equal(backend.location, parent);
-    assert.equal((await Deno.stat(parent)).mode! & 0o777, 0o750);
-    assert.deepEqual(await walk(parent), ["data", "index", "keys", "locks", "snapshots"]);
-  } finally {
-    await Deno.remove(parent, { recursive: true });
-  }
+  using dir = tempDir("kept-local-test-");
+  const parent = dir.path;
+  await Deno.chmod(parent, 0o750);
+  const backend = await LocalBackend.create(parent);
+  assert.equal(backend.location, parent);
+  assert.equal((await Deno.stat(parent)).mode! & 0o777, 0o750);
+  assert.deepEqual(await walk(parent), ["data", "index", "keys", "locks", "snapshots"]);
 });
 
 Deno.test("`LocalBackend.open()` of a missing folder throws a permanent BackendError naming it", async () => {
-  const parent = await Deno.makeTempDir({ prefix: "kept-local-test-" });
-  try {
-    const root = join(parent, "nowhere");
-    await assert.rejects(LocalBackend.open(root), (error) => {
-      assert.ok(error instanceof BackendError);
-      assert.equal(error.permanent, true);
-      assert.equal(error.message, `Cannot open repository folder "${root}": it does not exist`);
-      return true;
-    });
-  } finally {
-    await Deno.remove(parent, { recursive: true });
-  }
+  using dir = tempDir("kept-local-test-");
+  const parent = dir.path;
+  const root = join(parent, "nowhere");
+  await assert.rejects(LocalBackend.open(root), (error) => {
+    assert.ok(error instanceof BackendError);
+    assert.equal(error.permanent, true);
+    assert.equal(error.message, `Cannot open repository folder "${root}": it does not exist`);
+    return true;
+  });
 });
 
 Deno.test("`LocalBackend.open()` of a regular file throws a permanent BackendError naming it", async () => {
-  const parent = await Deno.makeTempDir({ prefix: "kept-local-test-" });
-  try {
-    const root = join(parent, "file");
-    await Deno.writeTextFile(root, "not a repository");
-    await assert.rejects(LocalBackend.open(root), (error) => {
-      assert.ok(error instanceof BackendError);
-      assert.equal(error.permanent, true);
-      assert.equal(error.message, `Cannot open repository folder "${root}": it is not a folder`);
-      return true;
-    });
-  } finally {
-    await Deno.remove(parent, { recursive: true });
-  }
+  using dir = tempDir("kept-local-test-");
+  const parent = dir.path;
+  const root = join(parent, "file");
+  await Deno.writeTextFile(root, "not a repository");
+  await assert.rejects(LocalBackend.open(root), (error) => {
+    assert.ok(error instanceof BackendError);
+    assert.equal(error.permanent, true);
+    assert.equal(error.message, `Cannot open repository folder "${root}": it is not a folder`);
+    return true;
+  });
 });
 
 Deno.test("`LocalBackend.open()` resolves a relative path into an absolute location", async () => {
@@ -172,45 +161,42 @@ Deno.test({
   name: "Folders the user may not read or write give permanent BackendErrors saying permission denied",
   ignore: Deno.build.os === "windows",
   async fn() {
-    const parent = await Deno.makeTempDir({ prefix: "kept-local-test-" });
-    try {
-      const unreadable = join(parent, "unreadable");
-      const readOnly = join(parent, "read-only");
-      await LocalBackend.create(unreadable);
-      await LocalBackend.create(readOnly);
-      let result: Record<string, Outcome>;
-      if (Deno.uid() === 0) {
-        // Root ignores permissions, so the probe runs as "nobody" from a world-readable copy of the code;
-        // "read-only" belongs to root and may be read, not written, by others.
-        for (const path of ["", "snapshots"]) await Deno.chmod(join(readOnly, path), 0o755);
-        result = await probeAsNobody(parent, unreadable, readOnly);
-      } else {
-        await Deno.chmod(unreadable, 0o000);
-        for (const path of ["", "snapshots"]) await Deno.chmod(join(readOnly, path), 0o500);
-        result = { open: await outcome(LocalBackend.open(unreadable)) };
-        result.put = await outcome(
-          LocalBackend.open(readOnly).then((backend) =>
-            backend.put({ kind: "snapshots", name: "0123abcd" }, new Uint8Array(10))
-          ),
-        );
-        await Deno.chmod(unreadable, 0o700);
-        for (const path of ["", "snapshots"]) await Deno.chmod(join(readOnly, path), 0o700);
-      }
-      assert.deepEqual(result.open, {
-        ok: false,
-        name: "BackendError",
-        permanent: true,
-        message: `BackendError: Cannot open repository folder "${unreadable}": permission denied`,
-      });
-      assert.deepEqual(result.put, {
-        ok: false,
-        name: "BackendError",
-        permanent: true,
-        message: `BackendError: Cannot store "snapshots/0123abcd" in "${readOnly}": permission denied`,
-      });
-    } finally {
-      await Deno.remove(parent, { recursive: true });
+    using dir = tempDir("kept-local-test-");
+    const parent = dir.path;
+    const unreadable = join(parent, "unreadable");
+    const readOnly = join(parent, "read-only");
+    await LocalBackend.create(unreadable);
+    await LocalBackend.create(readOnly);
+    let result: Record<string, Outcome>;
+    if (Deno.uid() === 0) {
+      // Root ignores permissions, so the probe runs as "nobody" from a world-readable copy of the code;
+      // "read-only" belongs to root and may be read, not written, by others.
+      for (const path of ["", "snapshots"]) await Deno.chmod(join(readOnly, path), 0o755);
+      result = await probeAsNobody(parent, unreadable, readOnly);
+    } else {
+      await Deno.chmod(unreadable, 0o000);
+      for (const path of ["", "snapshots"]) await Deno.chmod(join(readOnly, path), 0o500);
+      result = { open: await outcome(LocalBackend.open(unreadable)) };
+      result.put = await outcome(
+        LocalBackend.open(readOnly).then((backend) =>
+          backend.put({ kind: "snapshots", name: "0123abcd" }, new Uint8Array(10))
+        ),
+      );
+      await Deno.chmod(unreadable, 0o700);
+      for (const path of ["", "snapshots"]) await Deno.chmod(join(readOnly, path), 0o700);
     }
+    assert.deepEqual(result.open, {
+      ok: false,
+      name: "BackendError",
+      permanent: true,
+      message: `BackendError: Cannot open repository folder "${unreadable}": permission denied`,
+    });
+    assert.deepEqual(result.put, {
+      ok: false,
+      name: "BackendError",
+      permanent: true,
+      message: `BackendError: Cannot store "snapshots/0123abcd" in "${readOnly}": permission denied`,
+    });
   },
 });
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { runKept } from "../_support/run_cli.ts";
 import { VERSION } from "../../lib/version.ts";
+import { tempDir } from "../_support/temp_dir.ts";
 
 const NO_STACK = /^\s+at /m;
 
@@ -61,53 +62,44 @@ Deno.test("--read-data and --read-data-subset cannot be combined", async () => {
 });
 
 Deno.test("repository commands report an invalid config as one line naming file:line:col", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    await Deno.writeTextFile(`${dir}/bad.yaml`, "version: 1\nplans:\n  web:\n    sourcs: [/etc]\n");
-    const result = await runKept(["--config", dir, "backup", "web"]);
-    assert.equal(result.code, 1);
-    assert.match(
-      result.stderr,
-      /^kept: \S*bad\.yaml:3:3: error: missing required key "destinations".*\(and 1 more/,
-    );
-    assert.doesNotMatch(result.stderr, NO_STACK);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  using temp = tempDir("kept-test-");
+  const dir = temp.path;
+  await Deno.writeTextFile(`${dir}/bad.yaml`, "version: 1\nplans:\n  web:\n    sourcs: [/etc]\n");
+  const result = await runKept(["--config", dir, "backup", "web"]);
+  assert.equal(result.code, 1);
+  assert.match(
+    result.stderr,
+    /^kept: \S*bad\.yaml:3:3: error: missing required key "destinations".*\(and 1 more/,
+  );
+  assert.doesNotMatch(result.stderr, NO_STACK);
 });
 
 Deno.test("backup of an unknown plan and a repository that does not exist are one-line errors", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    await Deno.writeTextFile(
-      `${dir}/p.yaml`,
-      "version: 1\ndestinations:\n  d: {url: ./repo, password: x}\nplans:\n  web: {sources: [.], destinations: [d]}\n",
-    );
-    const unknown = await runKept(["--config", dir, "backup", "wbe"]);
-    assert.equal(unknown.code, 1);
-    assert.match(unknown.stderr, /Unknown plan "wbe" \(defined: web\)/);
-    const missing = await runKept(["--config", dir, "backup", "web"]);
-    assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /repo/);
-    assert.doesNotMatch(missing.stderr + unknown.stderr, NO_STACK);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  using temp = tempDir("kept-test-");
+  const dir = temp.path;
+  await Deno.writeTextFile(
+    `${dir}/p.yaml`,
+    "version: 1\ndestinations:\n  d: {url: ./repo, password: x}\nplans:\n  web: {sources: [.], destinations: [d]}\n",
+  );
+  const unknown = await runKept(["--config", dir, "backup", "wbe"]);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /Unknown plan "wbe" \(defined: web\)/);
+  const missing = await runKept(["--config", dir, "backup", "web"]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /repo/);
+  assert.doesNotMatch(missing.stderr + unknown.stderr, NO_STACK);
 });
 
 Deno.test("repository commands refuse a config with an unset variable instead of using an empty string", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    await Deno.writeTextFile(
-      `${dir}/p.yaml`,
-      'version: 1\ndestinations:\n  d: {url: ./repo, password: x}\nplans:\n  web: {sources: ["${KEPT_TEST_UNSET_DATA}/x"], destinations: [d]}\n',
-    );
-    const result = await runKept(["--config", dir, "backup", "web"]);
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, /p\.yaml:5:\d+: error: environment variable KEPT_TEST_UNSET_DATA is not set/);
-    // validate keeps it a warning, since CI seldom holds production variables
-    assert.equal((await runKept(["validate", dir])).code, 0);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  using temp = tempDir("kept-test-");
+  const dir = temp.path;
+  await Deno.writeTextFile(
+    `${dir}/p.yaml`,
+    'version: 1\ndestinations:\n  d: {url: ./repo, password: x}\nplans:\n  web: {sources: ["${KEPT_TEST_UNSET_DATA}/x"], destinations: [d]}\n',
+  );
+  const result = await runKept(["--config", dir, "backup", "web"]);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /p\.yaml:5:\d+: error: environment variable KEPT_TEST_UNSET_DATA is not set/);
+  // validate keeps it a warning, since CI seldom holds production variables
+  assert.equal((await runKept(["validate", dir])).code, 0);
 });

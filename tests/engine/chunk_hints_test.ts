@@ -10,6 +10,7 @@ import type { TreeNode } from "../../lib/repo/types.ts";
 import { randomBytes } from "../_support/random_bytes.ts";
 import { nextSecond } from "./_fixture.ts";
 import { backupOptions, testRepository } from "./_repository.ts";
+import { tempDir } from "../_support/temp_dir.ts";
 
 const MiB = 1024 * 1024;
 
@@ -56,32 +57,28 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 Deno.test("a changed file is cut as if read for the first time, whatever the edit", async (t) => {
   for (const [edit, change] of edits) {
     await t.step(edit, async () => {
-      const root = Deno.realPathSync(Deno.makeTempDirSync({ prefix: "kept-hints-" }));
-      try {
-        const repository = await testRepository();
-        const options = () => (backupOptions([root]));
-        const before = randomBytes(7 * MiB, 1);
-        Deno.writeFileSync(`${root}/f.bin`, before);
-        const first = await backup(repository, options());
-        const parentIds =
-          (await fileNode(repository, root, await snapshotTree(repository, first.snapshotId!)))
-            .content!;
-        assert.deepEqual(parentIds, freshIds(repository, before));
-        assert.ok(parentIds.length >= 3, `${parentIds.length} chunks before the edit`);
+      using dir = tempDir("kept-hints-");
+      const root = dir.path;
+      const repository = await testRepository();
+      const options = () => (backupOptions([root]));
+      const before = randomBytes(7 * MiB, 1);
+      Deno.writeFileSync(`${root}/f.bin`, before);
+      const first = await backup(repository, options());
+      const parentIds = (await fileNode(repository, root, await snapshotTree(repository, first.snapshotId!)))
+        .content!;
+      assert.deepEqual(parentIds, freshIds(repository, before));
+      assert.ok(parentIds.length >= 3, `${parentIds.length} chunks before the edit`);
 
-        await nextSecond();
-        const after = change(before);
-        Deno.writeFileSync(`${root}/f.bin`, after);
-        const second = await backup(repository, options());
-        assert.deepEqual(second.warnings, []);
-        const node = await fileNode(repository, root, await snapshotTree(repository, second.snapshotId!));
-        assert.equal(node.size, after.length);
-        assert.deepEqual(node.content, freshIds(repository, after));
-        for (const id of node.content!) {
-          assert.ok(repository.index.has(id) || (await repository.loadBlob(id)));
-        }
-      } finally {
-        Deno.removeSync(root, { recursive: true });
+      await nextSecond();
+      const after = change(before);
+      Deno.writeFileSync(`${root}/f.bin`, after);
+      const second = await backup(repository, options());
+      assert.deepEqual(second.warnings, []);
+      const node = await fileNode(repository, root, await snapshotTree(repository, second.snapshotId!));
+      assert.equal(node.size, after.length);
+      assert.deepEqual(node.content, freshIds(repository, after));
+      for (const id of node.content!) {
+        assert.ok(repository.index.has(id) || (await repository.loadBlob(id)));
       }
     });
   }
@@ -102,24 +99,21 @@ Deno.test("a file many times the workers' read buffer is cut as if read in one p
     new Uint8Array(3 * MiB),
   ];
   const before = parts.reduce(concat);
-  const root = Deno.realPathSync(Deno.makeTempDirSync({ prefix: "kept-big-" }));
-  try {
-    const repository = await testRepository();
-    Deno.writeFileSync(`${root}/f.bin`, before);
-    const first = await backup(repository, backupOptions([root]));
-    const firstNode = await fileNode(repository, root, await snapshotTree(repository, first.snapshotId!));
-    const expected = freshIds(repository, before);
-    assert.ok(expected.length >= 15, `${expected.length} chunks`);
-    assert.deepEqual(firstNode.content, expected);
+  using dir = tempDir("kept-big-");
+  const root = dir.path;
+  const repository = await testRepository();
+  Deno.writeFileSync(`${root}/f.bin`, before);
+  const first = await backup(repository, backupOptions([root]));
+  const firstNode = await fileNode(repository, root, await snapshotTree(repository, first.snapshotId!));
+  const expected = freshIds(repository, before);
+  assert.ok(expected.length >= 15, `${expected.length} chunks`);
+  assert.deepEqual(firstNode.content, expected);
 
-    await nextSecond();
-    const after = before.slice();
-    after.fill(1, 20 * MiB, 20 * MiB + 100); // inside the first run of zeros: hints hold up to there
-    Deno.writeFileSync(`${root}/f.bin`, after);
-    const second = await backup(repository, backupOptions([root]));
-    const node = await fileNode(repository, root, await snapshotTree(repository, second.snapshotId!));
-    assert.deepEqual(node.content, freshIds(repository, after));
-  } finally {
-    Deno.removeSync(root, { recursive: true });
-  }
+  await nextSecond();
+  const after = before.slice();
+  after.fill(1, 20 * MiB, 20 * MiB + 100); // inside the first run of zeros: hints hold up to there
+  Deno.writeFileSync(`${root}/f.bin`, after);
+  const second = await backup(repository, backupOptions([root]));
+  const node = await fileNode(repository, root, await snapshotTree(repository, second.snapshotId!));
+  assert.deepEqual(node.content, freshIds(repository, after));
 });

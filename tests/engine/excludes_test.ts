@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import ignore from "ignore";
 import { ExcludeMatcher } from "../../lib/engine/excludes.ts";
 import { makeFixture, parseLines } from "./_fixture.ts";
+import { tempDir } from "../_support/temp_dir.ts";
 
 Deno.test("backup honours excludes, exclude_if_present, per-folder ignore files and exclude_larger_than", async () => {
   const fixture = await makeFixture((root) => ({
@@ -99,58 +100,52 @@ Deno.test("the exclude matcher's memory does not grow with the number of files i
 });
 
 Deno.test("each ignore file is read as git reads it: its own byte-order mark, CR LF line ends", () => {
-  const root = Deno.makeTempDirSync({ prefix: "kept-ignore-" });
-  try {
-    const names = [".gitignore", ".keptignore"];
-    Deno.writeTextFileSync(`${root}/.gitignore`, "a.txt\r\nc.txt\r\r\n");
-    Deno.writeTextFileSync(`${root}/.keptignore`, "\uFEFFsecret.key\n"); // as some Windows editors save it
-    const matcher = new ExcludeMatcher({
-      excludes: [],
-      excludeIfPresent: [],
-      ignoreFiles: names,
-      excludeLargerThan: undefined,
-    });
-    const rules = matcher.folderRules(root, new Set(names), []);
-    const excluded = (name: string) => matcher.isExcluded(`${root}/${name}`, false, rules);
-    assert.equal(excluded("secret.key"), true, "the second file's first pattern, after its BOM");
-    assert.equal(excluded("a.txt"), true, "a CR LF line");
-    assert.equal(excluded("c.txt"), false, "only the CR of CR LF is dropped: the pattern is `c.txt\\r`");
-  } finally {
-    Deno.removeSync(root, { recursive: true });
-  }
+  using dir = tempDir("kept-ignore-");
+  const root = dir.path;
+  const names = [".gitignore", ".keptignore"];
+  Deno.writeTextFileSync(`${root}/.gitignore`, "a.txt\r\nc.txt\r\r\n");
+  Deno.writeTextFileSync(`${root}/.keptignore`, "\uFEFFsecret.key\n"); // as some Windows editors save it
+  const matcher = new ExcludeMatcher({
+    excludes: [],
+    excludeIfPresent: [],
+    ignoreFiles: names,
+    excludeLargerThan: undefined,
+  });
+  const rules = matcher.folderRules(root, new Set(names), []);
+  const excluded = (name: string) => matcher.isExcluded(`${root}/${name}`, false, rules);
+  assert.equal(excluded("secret.key"), true, "the second file's first pattern, after its BOM");
+  assert.equal(excluded("a.txt"), true, "a CR LF line");
+  assert.equal(excluded("c.txt"), false, "only the CR of CR LF is dropped: the pattern is `c.txt\\r`");
 });
 
 Deno.test("ignore files of only blank lines and comments exclude nothing, and every real pattern counts", () => {
-  const root = Deno.makeTempDirSync({ prefix: "kept-ignore-" });
-  try {
-    const texts = [
-      "",
-      "# only comments\n\n   \n\t\r\n",
-      "#a\n  #a\n", // a `#` after spaces starts a pattern, as in git
-      "\\#b\n",
-      "\uFEFF#c\n",
-      "\r\n#x\r\nd\r\n",
-    ];
-    const names = ["a", "#a", "  #a", "b", "#b", "c", "#c", "d", "x", "#x"];
-    for (const text of texts) {
-      Deno.writeTextFileSync(`${root}/.keptignore`, text);
-      const matcher = new ExcludeMatcher({
-        excludes: text.split("\n"),
-        excludeIfPresent: [],
-        ignoreFiles: [".keptignore"],
-        excludeLargerThan: undefined,
-      });
-      const rules = matcher.folderRules(root, new Set([".keptignore"]), []);
-      const library = ignore({ allowRelativePaths: true }).add(text);
-      for (const name of names) {
-        const expected = library.ignores(name);
-        const label = `${JSON.stringify(name)} with ${JSON.stringify(text)}`;
-        assert.equal(matcher.isExcluded(`${root}/${name}`, false, rules), expected, `ignore file: ${label}`);
-        assert.equal(matcher.isExcluded(`/${name}`, false, []), expected, `excludes: ${label}`);
-      }
-      if (text === texts[1]) assert.ok(names.every((name) => !library.ignores(name)), "comments only");
+  using dir = tempDir("kept-ignore-");
+  const root = dir.path;
+  const texts = [
+    "",
+    "# only comments\n\n   \n\t\r\n",
+    "#a\n  #a\n", // a `#` after spaces starts a pattern, as in git
+    "\\#b\n",
+    "\uFEFF#c\n",
+    "\r\n#x\r\nd\r\n",
+  ];
+  const names = ["a", "#a", "  #a", "b", "#b", "c", "#c", "d", "x", "#x"];
+  for (const text of texts) {
+    Deno.writeTextFileSync(`${root}/.keptignore`, text);
+    const matcher = new ExcludeMatcher({
+      excludes: text.split("\n"),
+      excludeIfPresent: [],
+      ignoreFiles: [".keptignore"],
+      excludeLargerThan: undefined,
+    });
+    const rules = matcher.folderRules(root, new Set([".keptignore"]), []);
+    const library = ignore({ allowRelativePaths: true }).add(text);
+    for (const name of names) {
+      const expected = library.ignores(name);
+      const label = `${JSON.stringify(name)} with ${JSON.stringify(text)}`;
+      assert.equal(matcher.isExcluded(`${root}/${name}`, false, rules), expected, `ignore file: ${label}`);
+      assert.equal(matcher.isExcluded(`/${name}`, false, []), expected, `excludes: ${label}`);
     }
-  } finally {
-    Deno.removeSync(root, { recursive: true });
+    if (text === texts[1]) assert.ok(names.every((name) => !library.ignores(name)), "comments only");
   }
 });

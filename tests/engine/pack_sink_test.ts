@@ -10,6 +10,7 @@ import { encodeBlob } from "../../lib/repo/blob.ts";
 import { Repository } from "../../lib/repo/repository.ts";
 import { randomBytes } from "../_support/random_bytes.ts";
 import { patchWriters, testRepository } from "./_repository.ts";
+import { tempDir } from "../_support/temp_dir.ts";
 
 /** Stores packs slowly, so that several adds wait behind one upload. */
 class SlowBackend extends MemoryBackend {
@@ -105,19 +106,16 @@ Deno.test("a blob that could not be added fails the sink: later adds and finish 
 });
 
 Deno.test("after discard() a late blob opens no new pack file", async () => {
-  const root = Deno.makeTempDirSync({ prefix: "kept-discard-" });
-  try {
-    const repo = await testRepository(await LocalBackend.create(`${root}/repo`));
-    const blob = (n: number) => {
-      const plain = new TextEncoder().encode(`blob ${n}`);
-      return [blobIdBytes(repo.keys.id, plain), encodeBlob(repo.keys.encrypt, plain), plain.length] as const;
-    };
-    const sink = new PackSink(repo);
-    sink.add("data", ...blob(1));
-    await sink.discard(); // the backup failed elsewhere (a worker died) ...
-    assert.throws(() => sink.add("data", ...blob(2)), /abandoned/); // ... while another worker still sends blobs
-    assert.deepEqual([...Deno.readDirSync(`${root}/repo/data`)], []);
-  } finally {
-    Deno.removeSync(root, { recursive: true });
-  }
+  using dir = tempDir("kept-discard-");
+  const root = dir.path;
+  const repo = await testRepository(await LocalBackend.create(`${root}/repo`));
+  const blob = (n: number) => {
+    const plain = new TextEncoder().encode(`blob ${n}`);
+    return [blobIdBytes(repo.keys.id, plain), encodeBlob(repo.keys.encrypt, plain), plain.length] as const;
+  };
+  const sink = new PackSink(repo);
+  sink.add("data", ...blob(1));
+  await sink.discard(); // the backup failed elsewhere (a worker died) ...
+  assert.throws(() => sink.add("data", ...blob(2)), /abandoned/); // ... while another worker still sends blobs
+  assert.deepEqual([...Deno.readDirSync(`${root}/repo/data`)], []);
 });

@@ -6,6 +6,7 @@ import { blobIdBytes, randomBytes as secureRandom, toHex } from "../../lib/crypt
 import { verifyPackFile } from "../../lib/engine/_verify_pack.ts";
 import { encodeBlob } from "../../lib/repo/blob.ts";
 import { PackBuilder } from "../../lib/repo/pack.ts";
+import { tempDir } from "../_support/temp_dir.ts";
 
 const keys = { encrypt: secureRandom(32), id: secureRandom(32) };
 
@@ -32,35 +33,29 @@ function verify(id: string, path: string, entries: ReturnType<typeof writePack>[
 }
 
 Deno.test("a pack with a header larger than one read verifies clean, and a flipped header byte is found", () => {
-  const dir = Deno.makeTempDirSync({ prefix: "kept-verify-" });
-  try {
-    // 30,000 blobs: a 1.2 MiB header, more than the 1 MiB read at a time.
-    const { id, path, entries } = writePack(dir, 30_000);
-    assert.deepEqual(verify(id, path, entries), { problems: [], badBlobs: [] });
-    const bytes = Deno.readFileSync(path);
-    bytes[bytes.length - 100]! ^= 1;
-    Deno.writeFileSync(path, bytes);
-    assert.deepEqual(verify(id, path, entries), {
-      problems: ["content does not match its name (SHA-256)", "header is damaged"],
-      badBlobs: [],
-    });
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
+  using temp = tempDir("kept-verify-");
+  const dir = temp.path;
+  // 30,000 blobs: a 1.2 MiB header, more than the 1 MiB read at a time.
+  const { id, path, entries } = writePack(dir, 30_000);
+  assert.deepEqual(verify(id, path, entries), { problems: [], badBlobs: [] });
+  const bytes = Deno.readFileSync(path);
+  bytes[bytes.length - 100]! ^= 1;
+  Deno.writeFileSync(path, bytes);
+  assert.deepEqual(verify(id, path, entries), {
+    problems: ["content does not match its name (SHA-256)", "header is damaged"],
+    badBlobs: [],
+  });
 });
 
 Deno.test("a truncated pack names the blobs it lost, its hash and its header", () => {
-  const dir = Deno.makeTempDirSync({ prefix: "kept-verify-" });
-  try {
-    const { id, path, entries } = writePack(dir, 10);
-    const bytes = Deno.readFileSync(path);
-    Deno.writeFileSync(path, bytes.subarray(0, entries[7]!.offset + 3)); // cut inside the eighth blob
-    const verdict = verify(id, path, entries);
-    assert.deepEqual(verdict.badBlobs, entries.slice(7).map((entry) => entry.id));
-    assert.ok(verdict.problems.includes("content does not match its name (SHA-256)"));
-    assert.ok(verdict.problems.includes("header is damaged"));
-    assert.equal(toHex(blobIdBytes(keys.id, new TextEncoder().encode("blob 0"))), entries[0]!.id);
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
+  using temp = tempDir("kept-verify-");
+  const dir = temp.path;
+  const { id, path, entries } = writePack(dir, 10);
+  const bytes = Deno.readFileSync(path);
+  Deno.writeFileSync(path, bytes.subarray(0, entries[7]!.offset + 3)); // cut inside the eighth blob
+  const verdict = verify(id, path, entries);
+  assert.deepEqual(verdict.badBlobs, entries.slice(7).map((entry) => entry.id));
+  assert.ok(verdict.problems.includes("content does not match its name (SHA-256)"));
+  assert.ok(verdict.problems.includes("header is damaged"));
+  assert.equal(toHex(blobIdBytes(keys.id, new TextEncoder().encode("blob 0"))), entries[0]!.id);
 });

@@ -8,6 +8,7 @@ import { MemoryBackend } from "../../lib/backends/mod.ts";
 import { backup } from "../../lib/engine/backup.ts";
 import { nextSecond } from "./_fixture.ts";
 import { backupOptions, testRepository } from "./_repository.ts";
+import { tempDir } from "../_support/temp_dir.ts";
 
 /** Records the most reads of pack data in flight at once. */
 class ConcurrencyBackend extends MemoryBackend {
@@ -26,27 +27,24 @@ class ConcurrencyBackend extends MemoryBackend {
 }
 
 Deno.test("a repeat backup walks folders depth first, not all at once", async () => {
-  const root = Deno.realPathSync(Deno.makeTempDirSync({ prefix: "kept-walk-" }));
-  try {
-    for (let i = 0; i < 40; i++) {
-      for (let j = 0; j < 3; j++) {
-        Deno.mkdirSync(`${root}/d${i}/e${j}`, { recursive: true });
-        Deno.writeTextFileSync(`${root}/d${i}/e${j}/f.txt`, `file ${i}.${j}\n`);
-      }
+  using dir = tempDir("kept-walk-");
+  const root = dir.path;
+  for (let i = 0; i < 40; i++) {
+    for (let j = 0; j < 3; j++) {
+      Deno.mkdirSync(`${root}/d${i}/e${j}`, { recursive: true });
+      Deno.writeTextFileSync(`${root}/d${i}/e${j}/f.txt`, `file ${i}.${j}\n`);
     }
-    const backend = new ConcurrencyBackend();
-    const repository = await testRepository(backend);
-    const options = () => (backupOptions([root]));
-    await nextSecond(); // files changed in the second a backup starts are always read again
-    const first = await backup(repository, options());
-    assert.equal(first.stats.dirs >= 161, true);
-    backend.mostInFlight = 0;
-    const repeat = await backup(repository, options());
-    assert.equal(repeat.stats.unchangedFiles, 120);
-    assert.equal(repeat.stats.unchangedDirs, repeat.stats.dirs);
-    // Breadth first, all 40 folders' trees (then their 120 subfolders') were read at once.
-    assert.ok(backend.mostInFlight <= 4, `${backend.mostInFlight} tree reads in flight at once`);
-  } finally {
-    Deno.removeSync(root, { recursive: true });
   }
+  const backend = new ConcurrencyBackend();
+  const repository = await testRepository(backend);
+  const options = () => (backupOptions([root]));
+  await nextSecond(); // files changed in the second a backup starts are always read again
+  const first = await backup(repository, options());
+  assert.equal(first.stats.dirs >= 161, true);
+  backend.mostInFlight = 0;
+  const repeat = await backup(repository, options());
+  assert.equal(repeat.stats.unchangedFiles, 120);
+  assert.equal(repeat.stats.unchangedDirs, repeat.stats.dirs);
+  // Breadth first, all 40 folders' trees (then their 120 subfolders') were read at once.
+  assert.ok(backend.mostInFlight <= 4, `${backend.mostInFlight} tree reads in flight at once`);
 });

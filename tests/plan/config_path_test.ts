@@ -1,16 +1,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { resolveConfigPath } from "../../lib/plan/mod.ts";
+import { tempDir } from "../_support/temp_dir.ts";
 
 /** A temp dir as cwd, with or without a `plans` folder in it. */
 async function withCwd(hasPlans: boolean, fn: (cwd: string) => void): Promise<void> {
-  const cwd = await Deno.makeTempDir({ prefix: "kept-config-path-" });
-  try {
-    if (hasPlans) await Deno.mkdir(join(cwd, "plans"));
-    fn(cwd);
-  } finally {
-    await Deno.remove(cwd, { recursive: true });
-  }
+  using dir = tempDir("kept-config-path-");
+  const cwd = dir.path;
+  if (hasPlans) await Deno.mkdir(join(cwd, "plans"));
+  fn(cwd);
 }
 
 const envOf = (values: Record<string, string>) => (name: string) => values[name];

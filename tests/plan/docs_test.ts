@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { loadConfig, planJsonSchema } from "../../lib/plan/mod.ts";
 import { AGE_PATTERN, SIZE_PATTERN, TIMEOUT_PATTERN } from "../../lib/plan/units.ts";
+import { tempDir } from "../_support/temp_dir.ts";
 
 /** The repository root, with a trailing "/". */
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -98,16 +99,13 @@ Deno.test("every complete plan file shown in docs/plans.md is valid", async () =
   const blocks = yamlBlocks(await Deno.readTextFile(join(ROOT, "docs/plans.md")))
     .filter((block) => /^version: 1$/m.test(block) && /^plans:/m.test(block));
   assert.ok(blocks.length >= 2, "docs/plans.md shows at least two complete plan files");
-  const dir = await Deno.makeTempDir({ prefix: "kept-docs-" });
-  try {
-    for (const [index, block] of blocks.entries()) {
-      const file = join(dir, `example_${index}.yaml`);
-      await Deno.writeTextFile(file, block);
-      const result = await loadConfig([file], { env: (name) => name === "HOME" ? "/home/me" : "value" });
-      assert.deepEqual(result.problems, [], `example ${index + 1}:\n${block}`);
-    }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+  using temp = tempDir("kept-docs-");
+  const dir = temp.path;
+  for (const [index, block] of blocks.entries()) {
+    const file = join(dir, `example_${index}.yaml`);
+    await Deno.writeTextFile(file, block);
+    const result = await loadConfig([file], { env: (name) => name === "HOME" ? "/home/me" : "value" });
+    assert.deepEqual(result.problems, [], `example ${index + 1}:\n${block}`);
   }
 });
 

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { runKept } from "../_support/run_cli.ts";
 import { loadConfig } from "../../lib/plan/mod.ts";
+import { tempDir } from "../_support/temp_dir.ts";
 
 /** Seeded bytes (xorshift32), so a failure can be reproduced. */
 function seededBytes(length: number, seed: number): Uint8Array {
@@ -121,28 +122,25 @@ const HOSTILE: Hostile[] = [
 const DEADLINE_MS = 15_000;
 
 Deno.test("`kept validate` rejects hostile input with one line naming the file, without a stack trace", async (t) => {
-  const dir = await Deno.makeTempDir({ prefix: "kept-hostile-" });
-  try {
-    for (const input of HOSTILE) await Deno.writeFile(`${dir}/${input.name}`, input.bytes());
-    for (const input of HOSTILE) {
-      await t.step(input.name, async () => {
-        const started = performance.now();
-        const result = await runKept(["validate", input.name], { cwd: dir });
-        const elapsed = performance.now() - started;
-        const output = result.stdout + result.stderr;
-        assert.doesNotMatch(output, /^\s+at /m, "no stack trace");
-        assert.doesNotMatch(output, /internal error/);
-        assert.equal(result.code, 1, output);
-        const lines = result.stdout.split("\n").filter((line) => line !== "");
-        assert.equal(lines.length, 1, result.stdout);
-        assert.match(lines[0]!, new RegExp(`^${input.name.replaceAll(".", "\\.")}:\\d+:\\d+: error: `));
-        assert.match(lines[0]!, input.message);
-        assert.equal(result.stderr, "1 file checked: 1 error, 0 warnings\n");
-        assert.ok(elapsed < DEADLINE_MS, `took ${Math.round(elapsed)} ms`);
-      });
-    }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+  using temp = tempDir("kept-hostile-");
+  const dir = temp.path;
+  for (const input of HOSTILE) await Deno.writeFile(`${dir}/${input.name}`, input.bytes());
+  for (const input of HOSTILE) {
+    await t.step(input.name, async () => {
+      const started = performance.now();
+      const result = await runKept(["validate", input.name], { cwd: dir });
+      const elapsed = performance.now() - started;
+      const output = result.stdout + result.stderr;
+      assert.doesNotMatch(output, /^\s+at /m, "no stack trace");
+      assert.doesNotMatch(output, /internal error/);
+      assert.equal(result.code, 1, output);
+      const lines = result.stdout.split("\n").filter((line) => line !== "");
+      assert.equal(lines.length, 1, result.stdout);
+      assert.match(lines[0]!, new RegExp(`^${input.name.replaceAll(".", "\\.")}:\\d+:\\d+: error: `));
+      assert.match(lines[0]!, input.message);
+      assert.equal(result.stderr, "1 file checked: 1 error, 0 warnings\n");
+      assert.ok(elapsed < DEADLINE_MS, `took ${Math.round(elapsed)} ms`);
+    });
   }
 });
 
@@ -158,16 +156,13 @@ Deno.test({
 });
 
 Deno.test("loadConfig() reports a folder it cannot list, and a folder without plan files", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "kept-folders-" });
-  try {
-    await Deno.mkdir(`${dir}/empty`);
-    await Deno.writeTextFile(`${dir}/empty/notes.txt`, "not a plan");
-    const result = await loadConfig([`${dir}/empty`, `${dir}/missing`]);
-    assert.deepEqual(result.problems.map((p) => [p.file, p.severity, p.message]), [
-      [`${dir}/empty`, "error", "folder contains no plan files (*.yaml, *.yml)"],
-      [`${dir}/missing`, "error", "cannot read config: no such file or folder"],
-    ]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  using temp = tempDir("kept-folders-");
+  const dir = temp.path;
+  await Deno.mkdir(`${dir}/empty`);
+  await Deno.writeTextFile(`${dir}/empty/notes.txt`, "not a plan");
+  const result = await loadConfig([`${dir}/empty`, `${dir}/missing`]);
+  assert.deepEqual(result.problems.map((p) => [p.file, p.severity, p.message]), [
+    [`${dir}/empty`, "error", "folder contains no plan files (*.yaml, *.yml)"],
+    [`${dir}/missing`, "error", "cannot read config: no such file or folder"],
+  ]);
 });

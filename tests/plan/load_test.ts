@@ -1,19 +1,17 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { loadConfig, type LoadResult } from "../../lib/plan/mod.ts";
+import { tempDir } from "../_support/temp_dir.ts";
 
 /** Writes `files` (name → text) into a fresh temp dir and passes its path to `fn`. */
 async function withPlans(files: Record<string, string>, fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "kept-load-" });
-  try {
-    for (const [name, text] of Object.entries(files)) {
-      await Deno.mkdir(join(dir, name, ".."), { recursive: true });
-      await Deno.writeTextFile(join(dir, name), text);
-    }
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+  using temp = tempDir("kept-load-");
+  const dir = temp.path;
+  for (const [name, text] of Object.entries(files)) {
+    await Deno.mkdir(join(dir, name, ".."), { recursive: true });
+    await Deno.writeTextFile(join(dir, name), text);
   }
+  await fn(dir);
 }
 
 const ENV: Record<string, string> = { HOME: "/home/alice", KEPT_PASSWORD: "s3cret" };
