@@ -74,7 +74,10 @@ export interface RunReport {
   corpusAction: string;
   /** one line describing the 1% change, when that step ran */
   changeSummary?: string;
+  /** each step's median round, per tool (see {@link combineRounds}) */
   tools: ToolReport[];
+  /** every round's reports, in the order of `tools` */
+  rounds: ToolReport[][];
   /** how the measurements were taken */
   conditions: string[];
   /** free text given with --note */
@@ -84,6 +87,23 @@ export interface RunReport {
 
 const MiB = 1024 * 1024;
 
+/**
+ * Per tool, each step as measured in its median round by wall time (the lower middle of an even number);
+ * a step that failed in any round is shown with that failure, since a tool that fails sometimes fails.
+ */
+export function combineRounds(rounds: ToolReport[][]): ToolReport[] {
+  return rounds[0]!.map((first, index) => ({
+    ...first,
+    steps: first.steps.map((_, stepIndex) => {
+      const results = rounds.map((round) => round[index]!.steps[stepIndex]!);
+      const failed = results.find((result) => !succeeded(result));
+      if (failed) return failed;
+      const sorted = results.toSorted((a, b) => a.measurement!.wallSeconds - b.measurement!.wallSeconds);
+      return sorted[Math.floor((sorted.length - 1) / 2)]!;
+    }),
+  }));
+}
+
 /** Renders the whole report as Markdown. */
 export function renderMarkdown(report: RunReport): string {
   const lines: string[] = ["# kept benchmark results", ""];
@@ -91,6 +111,14 @@ export function renderMarkdown(report: RunReport): string {
   if (preliminary) lines.push(`> **Preliminary run without kept:** ${preliminary}`, "");
   if (report.note) lines.push(`> ${report.note}`, "");
   lines.push(...renderSetup(report), "");
+  if (report.rounds.length > 1) {
+    lines.push(
+      `${report.rounds.length} rounds, each from empty repositories. The tables show each step as measured ` +
+        "in its median round (by wall time); each ratio is the median of the rounds' ratios, with their " +
+        "range in brackets.",
+      "",
+    );
+  }
   lines.push(...renderCorpus(report), "");
   lines.push("## How it was measured", "", ...report.conditions.map((line) => `- ${line}`), "");
   lines.push("## Results", "");
@@ -179,41 +207,61 @@ function renderStepRow(step: StepResult): string {
 }
 
 function renderRatios(report: RunReport): string[] {
-  const kept = report.tools.find((tool) => tool.name === "kept");
-  const others = report.tools.filter((tool) => tool.name !== "kept" && !tool.unavailable);
+  const keptIndex = report.tools.findIndex((tool) => tool.name === "kept");
+  const kept = report.tools[keptIndex];
+  const others = report.tools.flatMap((tool, index) =>
+    tool.name !== "kept" && !tool.unavailable ? [{ tool, index }] : []
+  );
   if (kept === undefined || others.length === 0) {
     return ["### Ratios", "", "No ratios: they need kept and at least one other tool in the same run."];
   }
-  const header = others.flatMap((other) => [`time ÷ ${other.name}`, `peak RSS ÷ ${other.name}`]);
+  const header = others.flatMap(({ tool }) => [`time ÷ ${tool.name}`, `peak RSS ÷ ${tool.name}`]);
   const lines = [
     "### Ratios: kept ÷ other tool (below 1 means kept is faster, leaner or smaller)",
     "",
     `| step | ${header.join(" | ")} |`,
     `|---|${header.map(() => "--:").join("|")}|`,
   ];
-  for (const step of kept.steps) {
-    const cells = others.flatMap((other) => {
-      const theirs = other.steps.find((entry) => entry.step === step.step);
+  kept.steps.forEach((step, stepIndex) => {
+    const cells = others.flatMap(({ index }) => {
+      const pairs = report.rounds.map((
+        round,
+      ) => [round[keptIndex]!.steps[stepIndex], round[index]!.steps[stepIndex]]);
       return [
-        ratio(step, theirs, (m) => m.wallSeconds),
-        ratio(step, theirs, (m) => m.peakRssBytes),
+        roundRatios(pairs, (m) => m.wallSeconds),
+        roundRatios(pairs, (m) => m.peakRssBytes),
       ];
     });
     lines.push(`| ${stepLabel(step.step)} | ${cells.join(" | ")} |`);
-  }
-  const sizes = others.map((other) => `kept ÷ ${other.name} ${repoRatio(kept, other)}`).join(", ");
+  });
+  const sizes = others.map(({ tool }) => `kept ÷ ${tool.name} ${repoRatio(kept, tool)}`).join(", ");
   lines.push("", `Final repository size: ${sizes}.`);
   return lines;
+}
+
+/** The median of each round's ratio, and their range when there are several rounds. */
+function roundRatios(
+  pairs: (StepResult | undefined)[][],
+  value: (m: Measurement) => number | undefined,
+): string {
+  const ratios = pairs.map(([ours, theirs]) => ratio(ours, theirs, value));
+  if (ratios.some((r) => r === undefined)) return "n/a";
+  const sorted = (ratios as number[]).toSorted((a, b) => a - b);
+  const median = sorted.length % 2 === 1
+    ? sorted[(sorted.length - 1) / 2]!
+    : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+  if (sorted.length === 1) return median.toFixed(2);
+  return `${median.toFixed(2)} (${sorted[0]!.toFixed(2)}-${sorted.at(-1)!.toFixed(2)})`;
 }
 
 function ratio(
   ours: StepResult | undefined,
   theirs: StepResult | undefined,
   value: (m: Measurement) => number | undefined,
-): string {
+): number | undefined {
   const a = succeeded(ours) ? value(ours.measurement) : undefined;
   const b = succeeded(theirs) ? value(theirs.measurement) : undefined;
-  return a !== undefined && b !== undefined && b > 0 ? (a / b).toFixed(2) : "n/a";
+  return a !== undefined && b !== undefined && b > 0 ? a / b : undefined;
 }
 
 function succeeded(step: StepResult | undefined): step is StepResult & { measurement: Measurement } {

@@ -23,6 +23,7 @@ import {
   syncDisks,
 } from "./measure.ts";
 import {
+  combineRounds,
   formatBytes,
   type MachineInfo,
   renderMarkdown,
@@ -51,6 +52,9 @@ Options:
   --tools LIST       comma-separated subset of ${TOOL_NAMES.join(",")} (default: all)
   --steps LIST       comma-separated subset of ${STEPS.map((s) => s.name).join(",")} (default: all;
                      the initial backup always runs)
+  --rounds N         run everything N times, each round from empty repositories (default 1); the tables
+                     show each step's median round, the ratios the median of the rounds' ratios and
+                     their range
   --write-results    also write the report to bench/RESULTS.md
   --note TEXT        a line to put at the top of the report
   --work DIR         work folder for corpus, repositories and logs (default bench/.work)
@@ -62,6 +66,7 @@ interface Options {
   size: number;
   tools: ToolName[];
   steps: StepName[];
+  rounds: number;
   writeResults: boolean;
   note: string | undefined;
   work: string;
@@ -78,6 +83,7 @@ function parseOptions(args: string[]): Options | undefined {
       size: { type: "string", default: "1GiB" },
       tools: { type: "string", default: TOOL_NAMES.join(",") },
       steps: { type: "string", default: STEPS.map((step) => step.name).join(",") },
+      rounds: { type: "string", default: "1" },
       "write-results": { type: "boolean", default: false },
       note: { type: "string" },
       work: { type: "string", default: join(BENCH_DIR, ".work") },
@@ -92,11 +98,20 @@ function parseOptions(args: string[]): Options | undefined {
     tools: parseList(values.tools, TOOL_NAMES, "tool"),
     // Every later step needs a repository with a snapshot in it.
     steps: STEPS.map((step) => step.name).filter((name) => name === "initial" || steps.includes(name)),
+    rounds: parseRounds(values.rounds),
     writeResults: values["write-results"],
     note: values.note,
     work: resolve(values.work),
     install: !values["no-install"],
   };
+}
+
+function parseRounds(text: string): number {
+  const rounds = Number(text);
+  if (!/^\d+$/.test(text) || rounds < 1 || rounds > 10) {
+    throw new Error(`Cannot use --rounds "${text}": expected a whole number from 1 to 10`);
+  }
+  return rounds;
 }
 
 function parseList<T extends string>(text: string, known: readonly T[], what: string): T[] {
@@ -182,7 +197,7 @@ async function runBenchmark(options: Options, commandLine: string): Promise<RunR
 
   console.error(`bench: preparing a ${formatBytes(options.size)} corpus in ${options.work} …`);
   const manifest = join(options.work, "corpus.json");
-  const corpus = ensureCorpus(join(options.work, "corpus"), manifest, { seed: SEED, size: options.size });
+  let corpus = ensureCorpus(join(options.work, "corpus"), manifest, { seed: SEED, size: options.size });
   const corpusAction = `${corpus.action}, then read in full to warm the page cache, in ${
     corpus.seconds.toFixed(1)
   } s`;
@@ -190,26 +205,22 @@ async function runBenchmark(options: Options, commandLine: string): Promise<RunR
     `bench: corpus ${corpusAction}: ${corpus.tree.files} files, ${formatBytes(corpus.tree.bytes)}`,
   );
 
-  const reports: ToolReport[] = [];
-  const tools: { tool: Tool; report: ToolReport }[] = [];
-  for (const name of options.tools) {
-    const entry = await prepareTool(name, options, corpus, gnuTime, logs);
-    reports.push(entry.report);
-    if (entry.tool) tools.push({ tool: entry.tool, report: entry.report });
-  }
-
   let changeSummary: string | undefined;
-  let backups = 0;
-  for (const step of options.steps) {
-    if (step === "changed") changeSummary = summarizeChanges(mutateCorpus(corpus, manifest));
-    if (step === "initial" || step === "unchanged" || step === "changed") backups++;
-    for (const { tool, report } of tools) {
-      const result = await runStep(tool, step, { corpus, backups, gnuTime, logs, work: options.work });
-      report.steps.push(result);
-      console.error(stepLine(tool.name, result));
+  const rounds: ToolReport[][] = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    if (round > 1) {
+      // Undoes the last round's 1% change and reads the corpus again, so every round starts alike.
+      const again = ensureCorpus(corpus.root, manifest, corpus.params);
+      console.error(`bench: round ${round} of ${options.rounds}: corpus ${again.action}`);
+      corpus = again;
     }
+    const result = await runRound(options, corpus, manifest, { gnuTime, logs, round });
+    changeSummary ??= result.changeSummary;
+    rounds.push(result.reports);
   }
-  for (const { tool } of tools) removeIfPresent(restoreTarget(options.work, tool));
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const name of options.tools) removeIfPresent(restoreTarget(options.work, name, round));
+  }
 
   return {
     commandLine,
@@ -220,11 +231,41 @@ async function runBenchmark(options: Options, commandLine: string): Promise<RunR
     corpusBytes: corpus.tree.bytes,
     corpusAction,
     ...(changeSummary === undefined ? {} : { changeSummary }),
-    tools: reports,
+    tools: combineRounds(rounds),
+    rounds,
     conditions: conditions(gnuTime),
     ...(options.note === undefined ? {} : { note: options.note }),
     totalSeconds: (performance.now() - started) / 1000,
   };
+}
+
+/** One round: fresh repositories for every tool, then every step, interleaved across the tools. */
+async function runRound(
+  options: Options,
+  corpus: Corpus,
+  manifest: string,
+  context: { gnuTime: boolean; logs: string; round: number },
+): Promise<{ reports: ToolReport[]; changeSummary?: string }> {
+  const { gnuTime, logs, round } = context;
+  const reports: ToolReport[] = [];
+  const tools: { tool: Tool; report: ToolReport }[] = [];
+  for (const name of options.tools) {
+    const entry = await prepareTool(name, options, corpus, gnuTime, logs);
+    reports.push(entry.report);
+    if (entry.tool) tools.push({ tool: entry.tool, report: entry.report });
+  }
+  let changeSummary: string | undefined;
+  let backups = 0;
+  for (const step of options.steps) {
+    if (step === "changed") changeSummary = summarizeChanges(mutateCorpus(corpus, manifest));
+    if (step === "initial" || step === "unchanged" || step === "changed") backups++;
+    for (const { tool, report } of tools) {
+      const result = await runStep(tool, step, { corpus, backups, gnuTime, logs, work: options.work, round });
+      report.steps.push(result);
+      console.error(stepLine(tool.name, result));
+    }
+  }
+  return { reports, ...(changeSummary === undefined ? {} : { changeSummary }) };
 }
 
 async function prepareGnuTime(install: boolean): Promise<boolean> {
@@ -272,12 +313,14 @@ interface StepContext {
   gnuTime: boolean;
   logs: string;
   work: string;
+  /** 1-based: each round restores into its own folder */
+  round: number;
 }
 
 /** Runs one measured step of one tool; a restore is verified against the corpus afterwards. */
 async function runStep(tool: Tool, step: StepName, context: StepContext): Promise<StepResult> {
   const { corpus, backups } = context;
-  const target = restoreTarget(context.work, tool);
+  const target = restoreTarget(context.work, tool.name, context.round);
   let invocation;
   if (step === "restore") {
     removeIfPresent(target);
@@ -290,7 +333,7 @@ async function runStep(tool: Tool, step: StepName, context: StepContext): Promis
   }
   await syncDisks();
   const measurement = await measure(invocation, {
-    logPrefix: join(context.logs, `${tool.name}-${step}`),
+    logPrefix: join(context.logs, `${tool.name}-${step}${context.round === 1 ? "" : `-${context.round}`}`),
     gnuTime: context.gnuTime,
   });
   const result: StepResult = {
@@ -309,9 +352,12 @@ async function runStep(tool: Tool, step: StepName, context: StepContext): Promis
   return result;
 }
 
-/** Where a tool restores to. Kept until every tool has restored: see the note in {@link conditions}. */
-function restoreTarget(work: string, tool: Tool): string {
-  return join(work, `${tool.name}-restore`);
+/**
+ * Where a tool restores to in a round. Kept until the whole run is over, every round's restore in its own
+ * folder: see the note in {@link conditions}.
+ */
+function restoreTarget(work: string, tool: ToolName, round: number): string {
+  return join(work, round === 1 ? `${tool}-restore` : `${tool}-restore-${round}`);
 }
 
 function summarizeChanges(changes: { how: string; bytes: number }[]): string {
