@@ -149,17 +149,16 @@ function renderSetup(report: RunReport): string[] {
     `- Machine: ${machine.cpus} CPUs (\`nproc\`)${machine.cpuModel ? ` ${machine.cpuModel}` : ""}, ${
       (machine.memoryBytes / 1024 ** 3).toFixed(1)
     } GiB memory, ${machine.os}, work folder on ${machine.filesystem}`,
-    `- Load average (1 min): ${machine.loadAverage.start.toFixed(2)} at the start, ${
-      machine.loadAverage.end.toFixed(2)
-    } at the end${
+    `- Load average (1 min): ${machine.loadAverage.start.toFixed(2)} before the run${
       busy(machine) ? " — other processes competed for the CPUs, so absolute figures are noisy" : ""
-    }`,
+    }; ${machine.loadAverage.end.toFixed(2)} at the end, which counts the run's own last steps`,
     `- Tools: ${tools}`,
   ];
 }
 
+/** Whether other work kept the CPUs busy when the run started (at the end, the load is mostly the run's). */
 function busy(machine: MachineInfo): boolean {
-  return Math.max(machine.loadAverage.start, machine.loadAverage.end) > machine.cpus / 2;
+  return machine.loadAverage.start > machine.cpus / 2;
 }
 
 function renderCorpus(report: RunReport): string[] {
