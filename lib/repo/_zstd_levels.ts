@@ -1,8 +1,9 @@
 /**
  * The zstd parameters zstd itself picks for an input whose size it is told, for inputs up to 256 KiB
  * (zstd's `lib/compress/clevels.h`, levels 1-3). A context reused from chunk to chunk is never told
- * the size, so it would use the level's parameters for large inputs: at level 2 a 1 MiB window, a table
- * of 2^16 entries cleared for every 10 KiB file, and a match length tuned for megabytes.
+ * the size, so it would use the level's parameters for large inputs: a window of 512 KiB to 2 MiB
+ * (levels 1-3), tables cleared for every 10 KiB file as if it were megabytes, and match lengths tuned
+ * for megabytes.
  *
  * @module
  */

@@ -49,14 +49,17 @@ Deno.test("small blobs are compressed with the window zstd picks for their size,
   const text = (bytes: number) =>
     new TextEncoder().encode("a line of log text, number 12345\n".repeat(bytes / 33));
   // A context reused for every chunk is not told the input's size: without parameters for the size,
-  // every frame declares the 2^20 window of level 2 for large inputs (and a 10 KiB file pays for
-  // clearing tables of 2^16 entries).
-  const cases: [number, number][] = [[10_000, 14], [100_000, 17], [200_000, 18], [1_000_000, 20]];
-  for (const [size, windowLog] of cases) {
-    const plain = text(size);
-    const [encoding, body] = encodeBlobParts(plain);
-    assert.equal(encoding![0], 1, `${size} bytes are compressed`);
-    assert.equal(frameWindowLog(body!), windowLog, `window for ${size} bytes`);
+  // every frame declares the window of the level's parameters for large inputs (2^19, 2^20 and 2^21 at
+  // levels 1, 2 and 3), and a 10 KiB file pays for tables sized for megabytes.
+  const largeWindow = [19, 20, 21];
+  for (const level of [1, 2, 3]) {
+    const cases = [[10_000, 14], [100_000, 17], [200_000, 18], [1_000_000, largeWindow[level - 1]!]];
+    for (const [size, windowLog] of cases) {
+      const plain = text(size!);
+      const [encoding, body] = encodeBlobParts(plain, level);
+      assert.equal(encoding![0], 1, `${size} bytes are compressed at level ${level}`);
+      assert.equal(frameWindowLog(body!), windowLog, `window for ${size} bytes at level ${level}`);
+    }
   }
   for (const size of [64, 1000, 5000, 16_384, 16_385, 70_000, 131_072, 131_073, 262_144, 262_145, 300_000]) {
     const plain = text(size);
