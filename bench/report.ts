@@ -92,16 +92,25 @@ const MiB = 1024 * 1024;
  * a step that failed in any round is shown with that failure, since a tool that fails sometimes fails.
  */
 export function combineRounds(rounds: ToolReport[][]): ToolReport[] {
-  return rounds[0]!.map((first, index) => ({
+  return rounds[0]!.map((first, tool) => ({
     ...first,
-    steps: first.steps.map((_, stepIndex) => {
-      const results = rounds.map((round) => round[index]!.steps[stepIndex]!);
-      const failed = results.find((result) => !succeeded(result));
+    steps: first.steps.map((step, index) => {
+      const results = rounds.map((round) => stepOf(round, tool, index));
+      const failed = results.find((result) => result !== undefined && !succeeded(result));
       if (failed) return failed;
-      const sorted = results.toSorted((a, b) => a.measurement!.wallSeconds - b.measurement!.wallSeconds);
+      const measured = results.filter(succeeded);
+      if (measured.length < results.length) {
+        return { step: step.step, corpusBytes: step.corpusBytes, failure: "not measured in every round" };
+      }
+      const sorted = measured.toSorted((a, b) => a.measurement.wallSeconds - b.measurement.wallSeconds);
       return sorted[Math.floor((sorted.length - 1) / 2)]!;
     }),
   }));
+}
+
+/** Step `index` of tool `tool` in one round; undefined when the tool could not run in that round. */
+function stepOf(round: readonly ToolReport[], tool: number, index: number): StepResult | undefined {
+  return round[tool]?.steps[index];
 }
 
 /** Renders the whole report as Markdown. */
@@ -223,9 +232,7 @@ function renderRatios(report: RunReport): string[] {
   ];
   kept.steps.forEach((step, stepIndex) => {
     const cells = others.flatMap(({ index }) => {
-      const pairs = report.rounds.map((
-        round,
-      ) => [round[keptIndex]!.steps[stepIndex], round[index]!.steps[stepIndex]]);
+      const pairs = report.rounds.map((r) => [stepOf(r, keptIndex, stepIndex), stepOf(r, index, stepIndex)]);
       return [
         roundRatios(pairs, (m) => m.wallSeconds),
         roundRatios(pairs, (m) => m.peakRssBytes),
