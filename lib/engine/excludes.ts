@@ -48,6 +48,7 @@ class GitignorePatterns {
   constructor(sources: readonly (string | readonly string[])[]) {
     this.#sources = sources;
     this.#ignore = compile(sources);
+    // A plan's excludes are one pattern each; an ignore file's text is split into lines.
     this.#hasPatterns = sources.some((source) =>
       (typeof source === "string" ? source.split("\n") : source).some(isPattern)
     );
@@ -65,11 +66,12 @@ class GitignorePatterns {
 }
 
 /**
- * False for the lines the library skips: blank (white space only) or a comment (`#` first, as in git:
- * `  #x` is a pattern). Anything else counts, so when in doubt the library decides.
+ * False for the lines the library skips: a comment (`#` first, as in git: `  #x` is a pattern) or a
+ * blank line, which is spaces only, before one CR. A tab or a no-break space is a name, in git too.
+ * Anything else counts, so when in doubt the library decides.
  */
 function isPattern(line: string): boolean {
-  return !line.startsWith("#") && /\S/.test(line);
+  return !/^(#| *\r?$)/.test(line);
 }
 
 function compile(sources: readonly (string | readonly string[])[]): Ignore {

@@ -123,13 +123,17 @@ Deno.test("ignore files of only blank lines and comments exclude nothing, and ev
   const root = dir.path;
   const texts = [
     "",
-    "# only comments\n\n   \n\t\r\n",
+    "# only comments\n\n   \n \r\n",
     "#a\n  #a\n", // a `#` after spaces starts a pattern, as in git
     "\\#b\n",
     "\uFEFF#c\n",
     "\r\n#x\r\nd\r\n",
+    // Only spaces (and one CR) make a blank line: a tab or a no-break space is a name, in git too.
+    "# a comment\n\t\n",
+    "# a comment\n\u00a0\n",
+    "# a comment\n \r\r\n",
   ];
-  const names = ["a", "#a", "  #a", "b", "#b", "c", "#c", "d", "x", "#x"];
+  const names = ["a", "#a", "  #a", "b", "#b", "c", "#c", "d", "x", "#x", "\t", "\u00a0", "\r", " \r"];
   for (const text of texts) {
     Deno.writeTextFileSync(`${root}/.keptignore`, text);
     const matcher = new ExcludeMatcher({
