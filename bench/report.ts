@@ -92,20 +92,24 @@ const MiB = 1024 * 1024;
  * a step that failed in any round is shown with that failure, since a tool that fails sometimes fails.
  */
 export function combineRounds(rounds: ToolReport[][]): ToolReport[] {
-  return rounds[0]!.map((first, tool) => ({
-    ...first,
-    steps: first.steps.map((step, index) => {
-      const results = rounds.map((round) => stepOf(round, tool, index));
-      const failed = results.find((result) => result !== undefined && !succeeded(result));
-      if (failed) return failed;
-      const measured = results.filter(succeeded);
-      if (measured.length < results.length) {
-        return { step: step.step, corpusBytes: step.corpusBytes, failure: "not measured in every round" };
-      }
-      const sorted = measured.toSorted((a, b) => a.measurement.wallSeconds - b.measurement.wallSeconds);
-      return sorted[Math.floor((sorted.length - 1) / 2)]!;
-    }),
-  }));
+  return rounds[0]!.map((first, tool) => {
+    // A tool that could not be opened in the first round may have been in a later one.
+    const base = rounds.map((round) => round[tool]).find((report) => report && !report.unavailable) ?? first;
+    return {
+      ...base,
+      steps: base.steps.map((step, index) => {
+        const results = rounds.map((round) => stepOf(round, tool, index));
+        const failed = results.find((result) => result !== undefined && !succeeded(result));
+        if (failed) return failed;
+        const measured = results.filter(succeeded);
+        if (measured.length < results.length) {
+          return { step: step.step, corpusBytes: step.corpusBytes, failure: "not measured in every round" };
+        }
+        const sorted = measured.toSorted((a, b) => a.measurement.wallSeconds - b.measurement.wallSeconds);
+        return sorted[Math.floor((sorted.length - 1) / 2)]!;
+      }),
+    };
+  });
 }
 
 /** Step `index` of tool `tool` in one round; undefined when the tool could not run in that round. */

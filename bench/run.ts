@@ -54,7 +54,7 @@ Options:
                      the initial backup always runs)
   --rounds N         run everything N times, each round from empty repositories (default 1); the tables
                      show each step's median round, the ratios the median of the rounds' ratios and
-                     their range
+                     their range; every round's restored trees stay until the end (N x tools x SIZE)
   --write-results    also write the report to bench/RESULTS.md
   --note TEXT        a line to put at the top of the report
   --work DIR         work folder for corpus, repositories and logs (default bench/.work)
@@ -207,19 +207,23 @@ async function runBenchmark(options: Options, commandLine: string): Promise<RunR
 
   let changeSummary: string | undefined;
   const rounds: ToolReport[][] = [];
-  for (let round = 1; round <= options.rounds; round++) {
-    if (round > 1) {
-      // Undoes the last round's 1% change and reads the corpus again, so every round starts alike.
-      const again = ensureCorpus(corpus.root, manifest, corpus.params);
-      console.error(`bench: round ${round} of ${options.rounds}: corpus ${again.action}`);
-      corpus = again;
+  try {
+    for (let round = 1; round <= options.rounds; round++) {
+      if (round > 1) {
+        // Undoes the last round's 1% change and reads the corpus again, so every round starts alike.
+        const again = ensureCorpus(corpus.root, manifest, corpus.params);
+        console.error(`bench: round ${round} of ${options.rounds}: corpus ${again.action}`);
+        corpus = again;
+      }
+      const result = await runRound(options, corpus, manifest, { gnuTime, logs, round });
+      changeSummary ??= result.changeSummary;
+      rounds.push(result.reports);
     }
-    const result = await runRound(options, corpus, manifest, { gnuTime, logs, round });
-    changeSummary ??= result.changeSummary;
-    rounds.push(result.reports);
-  }
-  for (let round = 1; round <= options.rounds; round++) {
-    for (const name of options.tools) removeIfPresent(restoreTarget(options.work, name, round));
+  } finally {
+    // Each round restores into its own folder, removed only now (see restoreTarget).
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const name of options.tools) removeIfPresent(restoreTarget(options.work, name, round));
+    }
   }
 
   return {
@@ -250,7 +254,7 @@ async function runRound(
   const reports: ToolReport[] = [];
   const tools: { tool: Tool; report: ToolReport }[] = [];
   for (const name of options.tools) {
-    const entry = await prepareTool(name, options, corpus, gnuTime, logs);
+    const entry = await prepareTool(name, options, corpus, gnuTime, roundLog(logs, `${name}-init`, round));
     reports.push(entry.report);
     if (entry.tool) tools.push({ tool: entry.tool, report: entry.report });
   }
@@ -284,7 +288,7 @@ async function prepareTool(
   options: Options,
   corpus: Corpus,
   gnuTime: boolean,
-  logs: string,
+  initLog: string,
 ): Promise<{ tool?: Tool; report: ToolReport }> {
   const opened = await openTool(name, {
     work: options.work,
@@ -298,7 +302,7 @@ async function prepareTool(
   }
   const report: ToolReport = { name, version: opened.version, settings: opened.settings, steps: [] };
   console.error(`bench: ${opened.version}: ${opened.settings}`);
-  const init = await measure(opened.init(), { logPrefix: join(logs, `${name}-init`), gnuTime });
+  const init = await measure(opened.init(), { logPrefix: initLog, gnuTime });
   if (init.exitCode === 0) return { tool: opened, report };
   const failure = `init failed (exit ${init.exitCode}): ${init.firstErrorLine}`;
   console.error(`${name}: ${failure}`);
@@ -333,7 +337,7 @@ async function runStep(tool: Tool, step: StepName, context: StepContext): Promis
   }
   await syncDisks();
   const measurement = await measure(invocation, {
-    logPrefix: join(context.logs, `${tool.name}-${step}${context.round === 1 ? "" : `-${context.round}`}`),
+    logPrefix: roundLog(context.logs, `${tool.name}-${step}`, context.round),
     gnuTime: context.gnuTime,
   });
   const result: StepResult = {
@@ -350,6 +354,11 @@ async function runStep(tool: Tool, step: StepName, context: StepContext): Promis
     else result.failure = verdict.summary;
   }
   return result;
+}
+
+/** A log's path prefix: `<tool>-<step>` in round 1, `<tool>-<step>-<round>` after. */
+function roundLog(logs: string, name: string, round: number): string {
+  return join(logs, round === 1 ? name : `${name}-${round}`);
 }
 
 /**

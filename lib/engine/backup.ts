@@ -587,7 +587,8 @@ function chunkHints(repository: Repository, previous: readonly string[]): ChunkH
     if (!location) return undefined;
     lengths.push(location.rawLength);
   }
-  return { ids: previous, lengths }; // posting the job to a worker copies it
+  // The parent tree's list is never changed, and sending the job to a worker (maybe later) copies it.
+  return { ids: previous, lengths };
 }
 
 /**
