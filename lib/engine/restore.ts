@@ -164,11 +164,13 @@ async function restoreWith(
   };
 
   /**
-   * Removes what is in the way of an entry (`--overwrite`), once everything handed out before it in its
-   * folder is done: where the file system ignores case, `d` may be the folder `D` whose files are still
-   * being written, and putting a symlink in its place first would send those writes where the link points.
+   * Removes what is in the way of an entry, or without `--overwrite` refuses with `${path} ${problem}`.
+   * Removes it once everything handed out before it in its folder is done: where the file system ignores
+   * case, `d` may be the folder `D` whose files are still being written, and putting a symlink in its
+   * place first would send those writes where the link points.
    */
-  const clearForOverwrite = async (path: string, siblings: () => Promise<unknown>) => {
+  const clearForOverwrite = async (path: string, problem: string, siblings: () => Promise<unknown>) => {
+    if (!options.overwrite) throw new UserError(`${path} ${problem}`);
     await siblings();
     try {
       Deno.removeSync(path, { recursive: true });
@@ -189,8 +191,7 @@ async function restoreWith(
     const info = exists(path);
     let existed = info !== undefined;
     if (info && !info.isDirectory) {
-      if (!options.overwrite) throw new UserError(`${path} exists and is not a folder (use --overwrite)`);
-      await clearForOverwrite(path, siblings);
+      await clearForOverwrite(path, "exists and is not a folder (use --overwrite)", siblings);
       existed = false;
     }
     if (!existed) {
@@ -245,10 +246,11 @@ async function restoreWith(
         if (linkKey && !linkedTo) hardLinks.set(linkKey, path);
         return;
       }
-      if (!options.overwrite) {
-        throw new UserError(`${path} exists and differs from the snapshot (use --overwrite to replace it)`);
-      }
-      await clearForOverwrite(path, siblings);
+      await clearForOverwrite(
+        path,
+        "exists and differs from the snapshot (use --overwrite to replace it)",
+        siblings,
+      );
     }
     if (linkedTo) {
       Deno.linkSync(linkedTo, path);
@@ -287,8 +289,7 @@ async function restoreWith(
         result.skipped++;
         return;
       }
-      if (!options.overwrite) throw new UserError(`${path} exists (use --overwrite to replace it)`);
-      await clearForOverwrite(path, siblings);
+      await clearForOverwrite(path, "exists (use --overwrite to replace it)", siblings);
     }
     createSpecialFile(node, path, IS_ROOT);
     await applyMetadata(node, path);
@@ -302,8 +303,7 @@ async function restoreWith(
         result.skipped++;
         return;
       }
-      if (!options.overwrite) throw new UserError(`${path} exists (use --overwrite to replace it)`);
-      await clearForOverwrite(path, siblings);
+      await clearForOverwrite(path, "exists (use --overwrite to replace it)", siblings);
     }
     Deno.symlinkSync(node.target ?? "", path);
     if (IS_ROOT) fs.lchownSync(path, node.uid, node.gid);
