@@ -254,7 +254,7 @@ async function runRound(
   const reports: ToolReport[] = [];
   const tools: { tool: Tool; report: ToolReport }[] = [];
   for (const name of options.tools) {
-    const entry = await prepareTool(name, options, corpus, gnuTime, roundLog(logs, `${name}-init`, round));
+    const entry = await prepareTool(name, options, corpus, gnuTime, perRound(logs, `${name}-init`, round));
     reports.push(entry.report);
     if (entry.tool) tools.push({ tool: entry.tool, report: entry.report });
   }
@@ -337,7 +337,7 @@ async function runStep(tool: Tool, step: StepName, context: StepContext): Promis
   }
   await syncDisks();
   const measurement = await measure(invocation, {
-    logPrefix: roundLog(context.logs, `${tool.name}-${step}`, context.round),
+    logPrefix: perRound(context.logs, `${tool.name}-${step}`, context.round),
     gnuTime: context.gnuTime,
   });
   const result: StepResult = {
@@ -356,9 +356,9 @@ async function runStep(tool: Tool, step: StepName, context: StepContext): Promis
   return result;
 }
 
-/** A log's path prefix: `<tool>-<step>` in round 1, `<tool>-<step>-<round>` after. */
-function roundLog(logs: string, name: string, round: number): string {
-  return join(logs, round === 1 ? name : `${name}-${round}`);
+/** `<folder>/<name>` in round 1, `<folder>/<name>-<round>` after: logs and restore folders of a round. */
+function perRound(folder: string, name: string, round: number): string {
+  return join(folder, round === 1 ? name : `${name}-${round}`);
 }
 
 /**
@@ -366,7 +366,7 @@ function roundLog(logs: string, name: string, round: number): string {
  * folder: see the note in {@link conditions}.
  */
 function restoreTarget(work: string, tool: ToolName, round: number): string {
-  return join(work, round === 1 ? `${tool}-restore` : `${tool}-restore-${round}`);
+  return perRound(work, `${tool}-restore`, round);
 }
 
 function summarizeChanges(changes: { how: string; bytes: number }[]): string {
