@@ -12,6 +12,7 @@ export {
   FILE_KINDS,
   type FileEntry,
   type FileKind,
+  type FileWriter,
   type Handle,
   handlePath,
 } from "./backend.ts";

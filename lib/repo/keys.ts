@@ -7,7 +7,7 @@
 
 import { Buffer } from "node:buffer";
 import { DEFAULT_KDF, deriveKey, type KdfParams, open, randomBytes, seal, sha256Hex } from "../crypto/mod.ts";
-import type { Backend } from "../backends/backend.ts";
+import type { Backend } from "../backends/mod.ts";
 import { IntegrityError, UserError } from "../errors.ts";
 
 /** The secret keys of a repository. */

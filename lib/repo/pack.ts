@@ -6,7 +6,7 @@
  */
 
 import { createHash } from "node:crypto";
-import type { FileWriter } from "../backends/backend.ts";
+import type { FileWriter } from "../backends/mod.ts";
 import { open, seal, sha256Hex, toHex } from "../crypto/mod.ts";
 import { BLOB_TYPE_CODES, BLOB_TYPES, type BlobType } from "./blob.ts";
 

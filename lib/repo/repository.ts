@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Backend, FileKind } from "../backends/backend.ts";
+import type { Backend, FileKind } from "../backends/mod.ts";
 import { blobIdBytes, randomBytes, sha256Hex, toHex } from "../crypto/mod.ts";
 import { IntegrityError, NotFoundError, UserError } from "../errors.ts";
 import { blobReadError, decodeBlob, encodeBlob, openBlob } from "./blob.ts";

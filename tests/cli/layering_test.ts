@@ -1,41 +1,77 @@
-// The layers point one way (STYLE.md): cli → plan/engine → repo → backends; chunker and crypto are leaves
-// (crypto uses only memory.ts, a leaf helper).
+// The layers point one way (STYLE.md, docs/architecture.md): cli → use cases (backup, restore, check,
+// snapshots) → destinations → repo → backends; chunker, crypto and workers are leaves. A folder reaches
+// another only through its mod.ts, so each folder's public surface is one file.
 
 import assert from "node:assert/strict";
 
 const LIB = new URL("../../lib/", import.meta.url).pathname;
 
-/** Which of our folders each folder may import. */
+/** Top-level single-file modules every layer may use. */
+const SHARED = ["errors.ts", "memory.ts", "version.ts"];
+
+/** Which of our folders each folder may import (besides {@link SHARED}). */
 const ALLOWED: Record<string, string[]> = {
   chunker: [],
-  crypto: ["memory.ts"],
-  backends: ["errors.ts"],
+  crypto: [],
+  workers: [],
+  backends: [],
   plan: [],
-  repo: ["crypto", "backends", "errors.ts", "version.ts", "memory.ts"],
-  engine: [
+  repo: ["crypto", "backends"],
+  destinations: ["repo", "backends", "crypto", "plan", "secrets.ts"],
+  backup: ["repo", "crypto", "chunker", "workers", "plan"],
+  // Until restore reads packs through the repository's pack reader and check returns data, not words:
+  restore: ["repo", "crypto", "workers", "backends"],
+  check: ["repo", "backends", "workers", "plan"],
+  snapshots: ["repo"],
+  cli: [
+    "backup",
+    "restore",
+    "check",
+    "snapshots",
+    "destinations",
     "repo",
-    "crypto",
-    "chunker",
-    "backends",
     "plan",
-    "errors.ts",
-    "version.ts",
+    "backends",
     "secrets.ts",
-    "memory.ts",
   ],
-  cli: ["engine", "repo", "plan", "errors.ts", "version.ts", "secrets.ts", "backends"],
 };
+
+/** Every relative import of a file in lib/FOLDER that leaves the folder: [top-level name, rest of path]. */
+async function* importsLeaving(folder: string): AsyncGenerator<{ file: string; target: string }> {
+  for await (const entry of Deno.readDir(`${LIB}${folder}`)) {
+    if (!entry.name.endsWith(".ts")) continue;
+    const source = await Deno.readTextFile(`${LIB}${folder}/${entry.name}`);
+    for (const [, target] of source.matchAll(/^(?:import|export)[^"']*["'](\.\.\/[^"']+)["']/gm)) {
+      yield { file: `lib/${folder}/${entry.name}`, target: target! };
+    }
+  }
+}
+
+Deno.test("every folder of lib/ is known to the layering rules", async () => {
+  const folders: string[] = [];
+  for await (const entry of Deno.readDir(LIB)) if (entry.isDirectory) folders.push(entry.name);
+  assert.deepEqual(folders.filter((folder) => !(folder in ALLOWED)), []);
+});
 
 Deno.test("lib/ modules import only the layers below them", async () => {
   const violations: string[] = [];
   for (const [folder, allowed] of Object.entries(ALLOWED)) {
-    for await (const entry of Deno.readDir(`${LIB}${folder}`)) {
-      if (!entry.name.endsWith(".ts")) continue;
-      const source = await Deno.readTextFile(`${LIB}${folder}/${entry.name}`);
-      for (const [, target] of source.matchAll(/^(?:import|export)[^"']*["'](\.\.\/[^"']+)["']/gm)) {
-        const top = target!.slice(3).split("/")[0]!;
-        if (!allowed.includes(top)) violations.push(`lib/${folder}/${entry.name} imports ${target}`);
-      }
+    for await (const { file, target } of importsLeaving(folder)) {
+      const top = target.slice(3).split("/")[0]!;
+      if (!SHARED.includes(top) && !allowed.includes(top)) violations.push(`${file} imports ${target}`);
+    }
+  }
+  assert.deepEqual(violations, []);
+});
+
+Deno.test("lib/ folders reach each other only through mod.ts (worker entry files excepted)", async () => {
+  const violations: string[] = [];
+  for (const folder of Object.keys(ALLOWED)) {
+    for await (const { file, target } of importsLeaving(folder)) {
+      // A worker loads only what it runs: a whole mod.ts would lengthen every worker's start.
+      if (file.endsWith("_worker.ts")) continue;
+      const parts = target.slice(3).split("/");
+      if (parts.length === 2 && parts[1] !== "mod.ts") violations.push(`${file} imports ${target}`);
     }
   }
   assert.deepEqual(violations, []);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { ByteRange, Handle } from "../../lib/backends/backend.ts";
 import { MemoryBackend } from "../../lib/backends/mod.ts";
 import { Repository } from "../../lib/repo/repository.ts";
-import { SnapshotCrafter } from "../engine/_craft.ts";
+import { SnapshotCrafter } from "../_support/craft.ts";
 
 /** Counts whole-pack reads. */
 class CountingBackend extends MemoryBackend {

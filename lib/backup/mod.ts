@@ -1,0 +1,12 @@
+/**
+ * Backup: walk a plan's sources (with excludes), reuse unchanged files from the parent snapshot, chunk and
+ * store changed files on all cores, then trees, index and the snapshot.
+ *
+ * @module
+ */
+
+export { backup, type BackupOptions, type BackupResult, LEFTOVER_AGE_MS } from "./backup.ts";
+export { type EntryStat, lstatEntry } from "./entry_stat.ts";
+export { ExcludeMatcher, type ExcludeRules } from "./excludes.ts";
+export { isUnchanged, writtenSince } from "./file_changed.ts";
+export { type FolderScan, FolderScans, scanFolder, type ScannedEntry } from "./folder_scan.ts";

@@ -1,0 +1,52 @@
+/**
+ * Opens the repository of a configured destination: its backend, then its keys.
+ *
+ * @module
+ */
+
+import { type Backend, LocalBackend } from "../backends/mod.ts";
+import { UserError } from "../errors.ts";
+import type { Config, Destination } from "../plan/mod.ts";
+import type { KdfParams } from "../crypto/mod.ts";
+import { Repository } from "../repo/mod.ts";
+import { type PasswordContext, resolvePassword } from "../secrets.ts";
+
+/** Finds a destination by name, with a did-you-mean style error. */
+export function destinationByName(config: Config, name: string): Destination {
+  const destination = config.destinations.get(name);
+  if (!destination) {
+    const known = [...config.destinations.keys()].join(", ") || "none";
+    throw new UserError(`Unknown destination "${name}" (defined: ${known})`);
+  }
+  return destination;
+}
+
+/** The backend of a destination; `create` makes a local folder if missing. */
+export async function openBackend(destination: Destination, create: boolean): Promise<Backend> {
+  const location = destination.location;
+  if (location.kind === "s3") {
+    throw new UserError(`Destination "${destination.name}": S3 destinations are not supported yet`);
+  }
+  return create ? await LocalBackend.create(location.path) : await LocalBackend.open(location.path);
+}
+
+/** Opens and unlocks a destination's repository. */
+export async function openRepository(
+  destination: Destination,
+  secrets: PasswordContext,
+): Promise<Repository> {
+  const backend = await openBackend(destination, false);
+  const password = await resolvePassword(destination.password, destination.name, secrets);
+  return await Repository.open(backend, password);
+}
+
+/** KDF cost from `KEPT_KDF_N` (tests use a cheap one); the default otherwise. */
+export function kdfFromEnv(env: (name: string) => string | undefined): KdfParams | undefined {
+  const n = env("KEPT_KDF_N");
+  if (!n) return undefined;
+  const value = Number(n);
+  if (!Number.isInteger(value) || value < 1024 || (value & (value - 1)) !== 0) {
+    throw new UserError(`KEPT_KDF_N must be a power of two of at least 1024, found "${n}"`);
+  }
+  return { N: value, r: 8, p: 1 };
+}

@@ -1,0 +1,7 @@
+/**
+ * Destinations: from a configured destination to its backend and its unlocked repository.
+ *
+ * @module
+ */
+
+export { destinationByName, kdfFromEnv, openBackend, openRepository } from "./destination.ts";

@@ -1,0 +1,40 @@
+/**
+ * The repository (docs/format.md): config, keys, index, sealed blobs in packs, snapshots and trees over a
+ * backend; and the blobs → packs → index write path that backup (and later prune's repack) store through.
+ *
+ * @module
+ */
+
+export {
+  CHUNKER_V1,
+  mapLimit,
+  matchesFilter,
+  readConfig,
+  Repository,
+  type RepositoryConfig,
+  type SnapshotEntry,
+  type SnapshotFilter,
+} from "./repository.ts";
+export {
+  BlobOpener,
+  blobReadError,
+  type BlobType,
+  decodeBlob,
+  DEFAULT_COMPRESSION_LEVEL,
+  encodeBlob,
+  encodeBlobParts,
+  openBlob,
+} from "./blob.ts";
+export { addKey, type KeyFile, type KeyMeta, type ListedKey, listKeys, type MasterKeys } from "./keys.ts";
+export { type BlobLocation, type IndexFile, MasterIndex, toIndexFile } from "./master_index.ts";
+export { type PackEntry, readPackHeader } from "./pack.ts";
+export { PACK_SIZE, PackSink, type Release } from "./pack_sink.ts";
+export {
+  emptySnapshotStats,
+  isSafeName,
+  type NodeType,
+  type Snapshot,
+  type SnapshotStats,
+  type Tree,
+  type TreeNode,
+} from "./types.ts";

@@ -1,0 +1,241 @@
+// Collects sealed blobs into packs, stores full packs, and writes index files for what it stored.
+// Order of writes (docs/format.md#write-order): a pack is stored before any index names it, and every
+// index is stored before the snapshot that needs it.
+
+import { toHex } from "../crypto/mod.ts";
+import type { BlobType } from "./blob.ts";
+import { toIndexFile } from "./master_index.ts";
+import { PackBuilder, type PackEntry, PackWriter } from "./pack.ts";
+import type { Repository } from "./repository.ts";
+
+/** Target size of a pack file. */
+export const PACK_SIZE = 16 * 1024 * 1024;
+/** Packs per index file written during a backup. */
+const PACKS_PER_INDEX = 32;
+/** Packs being stored at once, besides the one being filled. */
+const UPLOADS_IN_FLIGHT = 1;
+/** Room above PACK_SIZE for the pack's header: 41 bytes a blob, so 1 MiB fits 25,000 blobs. */
+const HEADER_ROOM = 1024 * 1024;
+/** Blobs gathered before a write, where packs are written through (Backend.openWriter). */
+const STAGING_BYTES = 1024 * 1024;
+
+/** A pack being filled: in memory (then `put`), or written through as it fills. */
+type OpenPack = PackBuilder | PackWriter;
+
+/** Called when a blob's bytes are in a pack (or turned out to be duplicates), to release back-pressure. */
+export type Release = () => void;
+
+/** Packs blobs for one repository; dedups against the index and everything added through it. */
+export class PackSink {
+  #repository: Repository;
+  /** The pack each type's blobs go to; opened with its first blob. */
+  #packs: Record<BlobType, OpenPack | undefined> = { data: undefined, tree: undefined };
+  /** Pack buffers whose upload finished, for the next packs. */
+  #spareBuffers: Uint8Array[] = [];
+  /** Where data packs that are written through gather blobs between writes. */
+  #staging: Uint8Array | undefined;
+  /**
+   * Ids added in this run whose packs are not in the index yet; the index answers for the rest (a set of
+   * every id a large backup adds would cost ~110 bytes a blob, on top of the index).
+   */
+  #added = new Set<string>();
+  #uploads = new Set<Promise<void>>();
+  #unindexed: { id: string; entries: PackEntry[] }[] = [];
+  /** Per type: the last add still waiting for a pack to close; later adds of the type queue behind it. */
+  #waiting: Record<BlobType, Promise<void> | undefined> = { data: undefined, tree: undefined };
+  #failure: unknown;
+  /** Blobs and sealed bytes added to the repository. */
+  addedBlobs = 0;
+  addedBytes = 0;
+
+  constructor(repository: Repository) {
+    this.#repository = repository;
+  }
+
+  /**
+   * The pack `type`'s next blob goes to. Data packs are written through where the backend can (a local
+   * folder): two 17 MiB pack buffers (one filling, one being stored) become a 1 MiB staging buffer. Trees
+   * are small and rare: their pack grows in memory from 1 MiB as needed.
+   */
+  #pack(type: BlobType): OpenPack {
+    const open = this.#packs[type];
+    if (open) return open;
+    const backend = this.#repository.backend;
+    let pack: OpenPack;
+    if (type === "tree") pack = new PackBuilder();
+    // One data pack is written at a time, and finishing it frees the staging buffer: one serves them all.
+    else if (backend.openWriter) {
+      pack = new PackWriter(backend.openWriter("data"), this.#staging ??= new Uint8Array(STAGING_BYTES));
+    } else pack = new PackBuilder(this.#spareBuffers.pop() ?? new Uint8Array(PACK_SIZE + HEADER_ROOM));
+    return this.#packs[type] = pack;
+  }
+
+  /** True when the repository has the blob or it was added in this run. */
+  has(id: string): boolean {
+    return this.#added.has(id) || this.#repository.index.has(id);
+  }
+
+  /**
+   * Adds a sealed blob unless it is known, and runs `release` once its bytes are copied into a pack (or
+   * it was dropped as a duplicate). Returns undefined when that happened at once, or a promise when the
+   * blob waits for a full pack to be closed (while uploads are behind); blobs of one type are always
+   * added in call order, so callers need not wait for one add before making the next.
+   */
+  add(
+    type: BlobType,
+    id: Uint8Array,
+    sealed: Uint8Array,
+    rawLength: number,
+    release?: Release,
+  ): Promise<void> | undefined {
+    // A blob that fails is dropped, but its bytes are released all the same (once): a worker waiting for
+    // ring space must get to report its files, or the backup would hang instead of failing.
+    let released = false;
+    const releaseOnce = () => {
+      if (!released) {
+        released = true;
+        release?.();
+      }
+    };
+    const fail = (error: unknown): never => {
+      // The id is already marked as added, so later adds of it are skipped: the sink as a whole must fail,
+      // or a snapshot could name a blob that no pack holds.
+      this.#failure ??= error;
+      releaseOnce();
+      throw error;
+    };
+    const waiting = this.#waiting[type];
+    let pending: Promise<void> | undefined;
+    try {
+      pending = waiting
+        ? waiting.then(() => this.#addNow(type, id, sealed, rawLength, releaseOnce))
+        : this.#addNow(type, id, sealed, rawLength, releaseOnce);
+    } catch (error) {
+      fail(error);
+    }
+    return pending && this.#enqueue(type, pending.catch(fail));
+  }
+
+  /** Number of blobs added in this run whose packs are not in the index yet. */
+  get unindexedBlobs(): number {
+    return this.#added.size;
+  }
+
+  /** Settles once every blob of `type` added so far is in a pack (undefined: they all are). */
+  added(type: BlobType): Promise<void> | undefined {
+    return this.#waiting[type];
+  }
+
+  #addNow(
+    type: BlobType,
+    id: Uint8Array,
+    sealed: Uint8Array,
+    rawLength: number,
+    release?: Release,
+  ): Promise<void> | undefined {
+    this.#throwIfFailed();
+    const hex = toHex(id);
+    if (this.has(hex)) {
+      release?.();
+      return undefined;
+    }
+    this.#added.add(hex); // before waiting, so that a later add of the same blob skips it
+    const store = () => {
+      this.#pack(type).add(type, id, sealed, rawLength);
+      this.addedBlobs++;
+      this.addedBytes += sealed.length;
+      release?.();
+    };
+    // A pack closes before the blob that would take it past PACK_SIZE, so its buffer never grows.
+    if ((this.#packs[type]?.size ?? 0) + sealed.length > PACK_SIZE) return this.#flush(type).then(store);
+    store();
+    return undefined;
+  }
+
+  /** Makes later adds of `type` wait for `pending`, until it settles. */
+  #enqueue(type: BlobType, pending: Promise<void>): Promise<void> {
+    this.#waiting[type] = pending;
+    const clear = () => {
+      if (this.#waiting[type] === pending) this.#waiting[type] = undefined;
+    };
+    pending.then(clear, clear);
+    return pending;
+  }
+
+  async #flush(type: BlobType): Promise<void> {
+    const pack = this.#packs[type];
+    if (!pack || pack.count === 0) return;
+    while (this.#uploads.size >= UPLOADS_IN_FLIGHT) await Promise.race(this.#uploads);
+    this.#throwIfFailed();
+    this.#packs[type] = undefined;
+    const key = this.#repository.keys.encrypt;
+    const backend = this.#repository.backend;
+    let id: string;
+    let entries: PackEntry[];
+    let store: () => Promise<void>;
+    if (pack instanceof PackWriter) {
+      try {
+        ({ id, entries } = pack.finish(key));
+      } catch (error) {
+        await pack.abort(); // writing its end failed: drop the temporary file
+        throw error;
+      }
+      store = () => pack.commit(id);
+    } else {
+      const built = pack.finish(key);
+      ({ id, entries } = built);
+      store = async () => {
+        await backend.put({ kind: "data", name: id }, built.bytes);
+        if (type === "data") this.#spareBuffers.push(new Uint8Array(built.bytes.buffer));
+      };
+    }
+    const upload = (async () => {
+      await store();
+      this.#repository.index.addPack(id, entries);
+      for (const entry of entries) this.#added.delete(entry.id);
+      this.#unindexed.push({ id, entries });
+      if (this.#unindexed.length >= PACKS_PER_INDEX) await this.#writeIndex();
+    })().catch((error) => {
+      this.#failure ??= error;
+    });
+    this.#uploads.add(upload);
+    upload.finally(() => this.#uploads.delete(upload));
+  }
+
+  /**
+   * For a backup that failed: drops the packs still being filled (nothing names them) and waits for the
+   * packs being stored, so that no file operation outlives the backup (a process that exits at once would
+   * leave their temporary files behind).
+   */
+  async discard(): Promise<void> {
+    // Blobs still coming from the workers must not open new packs now.
+    this.#failure ??= new Error("the backup was abandoned");
+    for (const type of ["data", "tree"] as const) {
+      const pack = this.#packs[type];
+      this.#packs[type] = undefined;
+      if (pack instanceof PackWriter) await pack.abort();
+    }
+    await Promise.allSettled(this.#uploads);
+  }
+
+  async #writeIndex(): Promise<void> {
+    const packs = this.#unindexed;
+    this.#unindexed = [];
+    if (packs.length > 0) await this.#repository.writeMeta("index", toIndexFile(packs));
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  /** Stores every pending pack and the index files naming them. */
+  async finish(): Promise<void> {
+    await this.#waiting.data;
+    await this.#waiting.tree;
+    await this.#flush("data");
+    await this.#flush("tree");
+    await Promise.all(this.#uploads);
+    this.#throwIfFailed();
+    await this.#writeIndex();
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Reading snapshots without restoring them: list the entries below a path, compare two snapshots.
+ *
+ * @module
+ */
+
+import { UserError } from "../errors.ts";
+import type { Repository } from "../repo/mod.ts";
+import type { NodeType, TreeNode } from "../repo/mod.ts";
+
+/** One listed entry. */
+export interface ListedEntry {
+  path: string;
+  type: NodeType;
+  mode: number;
+  mtime: number;
+  size?: number;
+  target?: string;
+}
+
+/** Lists every entry at and below `path` in a snapshot's tree, depth first, in name order. */
+export async function* listTree(
+  repository: Repository,
+  root: string,
+  path = "/",
+): AsyncGenerator<ListedEntry> {
+  const parts = path.split("/").filter((p) => p !== "" && p !== ".");
+  let treeId = root;
+  let prefix = "";
+  for (const [i, part] of parts.entries()) {
+    const node = (await repository.loadTree(treeId)).nodes.find((n) => n.name === part);
+    if (!node) throw new UserError(`Path "${path}" is not in the snapshot`);
+    prefix += `/${part}`;
+    if (node.type !== "dir") {
+      if (i < parts.length - 1) throw new UserError(`Path "${prefix}" is not a folder`);
+      yield entryOf(prefix, node);
+      return;
+    }
+    if (i === parts.length - 1) yield entryOf(prefix, node);
+    treeId = node.subtree!;
+  }
+  yield* walk(repository, treeId, prefix);
+}
+
+async function* walk(repository: Repository, treeId: string, prefix: string): AsyncGenerator<ListedEntry> {
+  for (const node of (await repository.loadTree(treeId)).nodes) {
+    const path = `${prefix}/${node.name}`;
+    yield entryOf(path, node);
+    if (node.type === "dir" && node.subtree) yield* walk(repository, node.subtree, path);
+  }
+}
+
+function entryOf(path: string, node: TreeNode): ListedEntry {
+  return {
+    path,
+    type: node.type,
+    mode: node.mode,
+    mtime: node.mtime,
+    ...(node.size !== undefined ? { size: node.size } : {}),
+    ...(node.target !== undefined ? { target: node.target } : {}),
+  };
+}
+
+/** One difference between two snapshots. */
+export interface Change {
+  change: "added" | "removed" | "modified";
+  path: string;
+}
+
+/** Yields what differs between two trees; identical subtrees are skipped without being read. */
+export async function* diffTrees(
+  repository: Repository,
+  a: string,
+  b: string,
+  prefix = "",
+): AsyncGenerator<Change> {
+  if (a === b) return;
+  const left = new Map((await repository.loadTree(a)).nodes.map((n) => [n.name, n]));
+  const right = new Map((await repository.loadTree(b)).nodes.map((n) => [n.name, n]));
+  const names = [...new Set([...left.keys(), ...right.keys()])].sort();
+  for (const name of names) {
+    const before = left.get(name);
+    const after = right.get(name);
+    const path = `${prefix}/${name}`;
+    if (!before) yield* everything("added", repository, after!, path);
+    else if (!after) yield* everything("removed", repository, before, path);
+    else if (before.type === "dir" && after.type === "dir") {
+      if (folderChanged(before, after)) yield { change: "modified", path };
+      yield* diffTrees(repository, before.subtree!, after.subtree!, path);
+    } else if (differs(before, after)) yield { change: "modified", path };
+  }
+}
+
+async function* everything(
+  change: "added" | "removed",
+  repository: Repository,
+  node: TreeNode,
+  path: string,
+): AsyncGenerator<Change> {
+  yield { change, path };
+  if (node.type === "dir" && node.subtree) {
+    for (const child of (await repository.loadTree(node.subtree)).nodes) {
+      yield* everything(change, repository, child, `${path}/${child.name}`);
+    }
+  }
+}
+
+/**
+ * A folder's own change: its mode or owner. Not its time alone: that changes whenever an entry is added,
+ * removed or renamed (listed themselves), and for the folders above a source whenever anything happens
+ * in them, such as in /tmp.
+ */
+function folderChanged(a: TreeNode, b: TreeNode): boolean {
+  return a.mode !== b.mode || a.uid !== b.uid || a.gid !== b.gid;
+}
+
+function differs(a: TreeNode, b: TreeNode): boolean {
+  return a.type !== b.type || a.mode !== b.mode || a.mtime !== b.mtime || a.target !== b.target ||
+    a.uid !== b.uid || a.gid !== b.gid || (a.content ?? []).join() !== (b.content ?? []).join();
+}

@@ -1,0 +1,7 @@
+/**
+ * Browsing snapshots: list a tree's entries, compare two trees.
+ *
+ * @module
+ */
+
+export { type Change, diffTrees, type ListedEntry, listTree } from "./browse.ts";

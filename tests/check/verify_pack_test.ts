@@ -1,0 +1,61 @@
+// check --read-data reads each pack once, blob by blob (lib/check/_verify_pack.ts): it must still check
+// the whole file's hash, a header larger than one read, and every blob, and name what is wrong.
+
+import assert from "node:assert/strict";
+import { blobIdBytes, randomBytes as secureRandom, toHex } from "../../lib/crypto/mod.ts";
+import { verifyPackFile } from "../../lib/check/_verify_pack.ts";
+import { encodeBlob } from "../../lib/repo/blob.ts";
+import { PackBuilder } from "../../lib/repo/pack.ts";
+import { tempDir } from "../_support/temp_dir.ts";
+
+const keys = { encrypt: secureRandom(32), id: secureRandom(32) };
+
+/** A pack of `count` small blobs on disk; its id, path and the index's entries for it. */
+function writePack(dir: string, count: number) {
+  const builder = new PackBuilder();
+  for (let i = 0; i < count; i++) {
+    const plain = new TextEncoder().encode(`blob ${i}`);
+    builder.add("data", blobIdBytes(keys.id, plain), encodeBlob(keys.encrypt, plain, 0), plain.length);
+  }
+  const pack = builder.finish(keys.encrypt);
+  const path = `${dir}/${pack.id}`;
+  Deno.writeFileSync(path, pack.bytes);
+  return { id: pack.id, path, entries: pack.entries };
+}
+
+function verify(id: string, path: string, entries: ReturnType<typeof writePack>["entries"]) {
+  const file = Deno.openSync(path, { read: true });
+  try {
+    return verifyPackFile(keys, id, file, entries, new Uint8Array(0)).verdict;
+  } finally {
+    file.close();
+  }
+}
+
+Deno.test("a pack with a header larger than one read verifies clean, and a flipped header byte is found", () => {
+  using temp = tempDir("kept-verify-");
+  const dir = temp.path;
+  // 30,000 blobs: a 1.2 MiB header, more than the 1 MiB read at a time.
+  const { id, path, entries } = writePack(dir, 30_000);
+  assert.deepEqual(verify(id, path, entries), { problems: [], badBlobs: [] });
+  const bytes = Deno.readFileSync(path);
+  bytes[bytes.length - 100]! ^= 1;
+  Deno.writeFileSync(path, bytes);
+  assert.deepEqual(verify(id, path, entries), {
+    problems: ["content does not match its name (SHA-256)", "header is damaged"],
+    badBlobs: [],
+  });
+});
+
+Deno.test("a truncated pack names the blobs it lost, its hash and its header", () => {
+  using temp = tempDir("kept-verify-");
+  const dir = temp.path;
+  const { id, path, entries } = writePack(dir, 10);
+  const bytes = Deno.readFileSync(path);
+  Deno.writeFileSync(path, bytes.subarray(0, entries[7]!.offset + 3)); // cut inside the eighth blob
+  const verdict = verify(id, path, entries);
+  assert.deepEqual(verdict.badBlobs, entries.slice(7).map((entry) => entry.id));
+  assert.ok(verdict.problems.includes("content does not match its name (SHA-256)"));
+  assert.ok(verdict.problems.includes("header is damaged"));
+  assert.equal(toHex(blobIdBytes(keys.id, new TextEncoder().encode("blob 0"))), entries[0]!.id);
+});

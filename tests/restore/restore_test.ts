@@ -1,0 +1,301 @@
+// Restore: never replaces what it did not write unless told to, resumes, restores parts, and cannot be
+// made to write outside its target by a hostile snapshot.
+
+import assert from "node:assert/strict";
+import { writeRandomFile } from "../_support/random_bytes.ts";
+import { assertSameTree, scanTree } from "../_support/tree_differ.ts";
+import { SnapshotCrafter } from "../_support/craft.ts";
+import { type Fixture, makeFixture } from "../_support/fixture.ts";
+
+async function sourceFixture(): Promise<{ fixture: Fixture; src: string }> {
+  const fixture = await makeFixture((root) => ({ p: { sources: [`${root}/src`] } }));
+  const src = `${fixture.root}/src`;
+  Deno.mkdirSync(`${src}/docs/deep`, { recursive: true });
+  Deno.mkdirSync(`${src}/bin`);
+  Deno.writeTextFileSync(`${src}/a.txt`, "alpha\n");
+  Deno.writeTextFileSync(`${src}/docs/readme.md`, "# read me\n");
+  Deno.writeTextFileSync(`${src}/docs/notes.txt`, "notes\n");
+  Deno.writeTextFileSync(`${src}/docs/deep/x.txt`, "deep\n");
+  Deno.writeTextFileSync(`${src}/bin/tool`, "#!/bin/sh\necho tool\n", { mode: 0o755 });
+  Deno.chmodSync(`${src}/bin/tool`, 0o755);
+  Deno.symlinkSync("a.txt", `${src}/link`);
+  writeRandomFile(`${src}/big.bin`, 5_000_000, 9);
+  await fixture.backup("p");
+  return { fixture, src };
+}
+
+/** Relative paths of every file and symlink below `root`. */
+function listFiles(root: string, prefix = ""): string[] {
+  const out: string[] = [];
+  for (const entry of [...Deno.readDirSync(root)].sort((a, b) => a.name < b.name ? -1 : 1)) {
+    const path = `${prefix}${entry.name}`;
+    if (entry.isDirectory) out.push(...listFiles(`${root}/${entry.name}`, `${path}/`));
+    else out.push(path);
+  }
+  return out;
+}
+
+Deno.test("restore refuses to replace a different file without --overwrite and replaces it with it", async () => {
+  const { fixture, src } = await sourceFixture();
+  try {
+    const out = `${fixture.root}/out`;
+    await fixture.keptOk(["restore", "latest", "--target", out]);
+    const restored = `${out}${src}`;
+    // Same size, different content and time: still different from the snapshot.
+    Deno.writeTextFileSync(`${restored}/a.txt`, "ALPHA\n");
+    Deno.writeTextFileSync(`${restored}/docs/notes.txt`, "a much longer local edit\n");
+
+    const refused = await fixture.kept(["restore", "latest", "--target", out]);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, new RegExp(`${restored}/a.txt exists and differs .*--overwrite`));
+    assert.match(refused.stderr, new RegExp(`${restored}/docs/notes.txt exists and differs`));
+    assert.equal(Deno.readTextFileSync(`${restored}/a.txt`), "ALPHA\n");
+    assert.equal(Deno.readTextFileSync(`${restored}/docs/notes.txt`), "a much longer local edit\n");
+
+    const replaced = await fixture.kept(["restore", "latest", "--target", out, "--overwrite"]);
+    assert.equal(replaced.code, 0, replaced.stderr);
+    assertSameTree(src, restored);
+  } finally {
+    await fixture.cleanup();
+  }
+});
+
+Deno.test("restoring into the same target again keeps finished files and completes the rest", async () => {
+  const { fixture, src } = await sourceFixture();
+  try {
+    const out = `${fixture.root}/out`;
+    await fixture.keptOk(["restore", "latest", "--target", out]);
+    const restored = `${out}${src}`;
+    const inodeBefore = Deno.statSync(`${restored}/docs/readme.md`).ino;
+    // An interrupted restore: two files missing, one left as a partial copy.
+    Deno.removeSync(`${restored}/big.bin`);
+    Deno.removeSync(`${restored}/docs/deep/x.txt`);
+    Deno.writeFileSync(`${restored}/big.bin.kept-partial`, new Uint8Array(1000));
+
+    const resumed = await fixture.kept(["restore", "latest", "--target", out]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    // 7 files and symlinks in the snapshot, 2 of them missing.
+    assert.match(resumed.stdout, /restored snapshot \w+: 2 files, .* \(5 already present\)/);
+    assert.equal(
+      Deno.statSync(`${restored}/docs/readme.md`).ino,
+      inodeBefore,
+      "a finished file was rewritten",
+    );
+    assertSameTree(src, restored);
+  } finally {
+    await fixture.cleanup();
+  }
+});
+
+Deno.test("restore --path restores one subtree only", async () => {
+  const { fixture, src } = await sourceFixture();
+  try {
+    const out = `${fixture.root}/out`;
+    await fixture.keptOk(["restore", "latest", "--target", out, "--path", `${src}/docs`]);
+    // The subtree lands below the target under its own name.
+    assert.deepEqual(listFiles(out), ["docs/deep/x.txt", "docs/notes.txt", "docs/readme.md"]);
+    assertSameTree(`${src}/docs`, `${out}/docs`);
+
+    const missing = await fixture.kept(["restore", "latest", "--target", `${out}2`, "--path", `${src}/nope`]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /is not in the snapshot/);
+  } finally {
+    await fixture.cleanup();
+  }
+});
+
+Deno.test("restore --include restores only matching paths and the folders leading to them", async () => {
+  const { fixture, src } = await sourceFixture();
+  try {
+    const out = `${fixture.root}/out`;
+    await fixture.keptOk(["restore", "latest", "--target", out, "--include", "*.txt"]);
+    const rel = src.slice(1);
+    assert.deepEqual(listFiles(out), [`${rel}/a.txt`, `${rel}/docs/deep/x.txt`, `${rel}/docs/notes.txt`]);
+    // No empty folder for bin/, which holds nothing that matches.
+    assert.throws(() => Deno.lstatSync(`${out}${src}/bin`), Deno.errors.NotFound);
+
+    const two = `${fixture.root}/out2`;
+    // gitignore semantics, matched against the snapshot path: a leading "/" anchors at the root.
+    await fixture.keptOk([
+      "restore",
+      "latest",
+      "--target",
+      two,
+      "--include",
+      `${src}/docs/deep/`,
+      "--include",
+      "*.bin",
+    ]);
+    assert.deepEqual(listFiles(two), [`${rel}/big.bin`, `${rel}/docs/deep/x.txt`]);
+    assertSameTree(scanTree(`${src}/docs/deep`), scanTree(`${two}${src}/docs/deep`));
+  } finally {
+    await fixture.cleanup();
+  }
+});
+
+/** Every path below `root` except the folders named in `except`, recursively, with types. */
+function inventory(root: string, except: string[]): string[] {
+  const out: string[] = [];
+  const walk = (path: string) => {
+    for (const entry of Deno.readDirSync(path)) {
+      const child = `${path}/${entry.name}`;
+      if (except.includes(child)) continue;
+      out.push(`${child}${entry.isSymlink ? "@" : entry.isDirectory ? "/" : ""}`);
+      if (entry.isDirectory && !entry.isSymlink) walk(child);
+    }
+  };
+  walk(root);
+  return out.sort();
+}
+
+Deno.test("a snapshot with '..', '/' and absolute names cannot write outside the restore target", async () => {
+  const fixture = await makeFixture(() => ({}));
+  try {
+    const jail = `${fixture.root}/jail`;
+    const target = `${jail}/target`;
+    Deno.mkdirSync(target, { recursive: true });
+    const repository = await fixture.open();
+    await repository.loadIndex();
+    const craft = new SnapshotCrafter(repository);
+    const snapshot = await craft.snapshot([
+      craft.dir("..", [craft.file("escaped-dotdot", "via ..")]),
+      craft.dir(".", [craft.file("escaped-dot", "via .")]),
+      craft.dir("a", [craft.file("inner", "inner")]),
+      craft.file("a/b", "via a slash"),
+      craft.file("../escaped-relative", "via ../"),
+      craft.file("../../escaped-twice", "via ../../"),
+      craft.file(`${jail}/escaped-absolute`, "via an absolute name"),
+      craft.file("", "empty name"),
+      craft.file("nul\0byte", "NUL"),
+      craft.dir("sub", [craft.dir("..", [craft.dir("..", [craft.file("escaped-nested", "nested ..")])])]),
+      craft.file("ok", "a harmless file"),
+    ]);
+    const before = inventory(fixture.root, [target, fixture.repo]);
+
+    const result = await fixture.kept(["restore", snapshot.slice(0, 16), "--target", target]);
+    assert.equal(result.code, 1, result.stderr);
+    const unsafe = result.stderr.split("\n").filter((line) => line.includes("unsafe name"));
+    assert.equal(unsafe.length, 9, result.stderr);
+    assert.match(result.stderr, /Restore incomplete: 9 entries could not be restored/);
+
+    assert.deepEqual(
+      inventory(fixture.root, [target, fixture.repo]),
+      before,
+      "something appeared outside the target",
+    );
+    assert.deepEqual(inventory(target, []), [
+      `${target}/a/`,
+      `${target}/a/inner`,
+      `${target}/ok`,
+      `${target}/sub/`,
+    ]);
+    assert.equal(Deno.readTextFileSync(`${target}/ok`), "a harmless file");
+
+    const viaPath = await fixture.kept([
+      "restore",
+      snapshot.slice(0, 16),
+      "--target",
+      target,
+      "--path",
+      "/..",
+    ]);
+    assert.equal(viaPath.code, 1);
+    assert.deepEqual(inventory(fixture.root, [target, fixture.repo]), before);
+  } finally {
+    await fixture.cleanup();
+  }
+});
+
+Deno.test("a symlink in the target, or listed twice in a snapshot, cannot redirect a restore outside it", async () => {
+  const fixture = await makeFixture(() => ({}));
+  try {
+    const outside = `${fixture.root}/outside`;
+    const target = `${fixture.root}/target`;
+    Deno.mkdirSync(outside);
+    Deno.writeTextFileSync(`${outside}/victim`, "untouched");
+    const repository = await fixture.open();
+    await repository.loadIndex();
+
+    // A duplicate name: first a symlink to the outside, then a folder or file of the same name.
+    const twice = new SnapshotCrafter(repository);
+    const duplicate = await twice.snapshot([
+      twice.symlink("esc", outside),
+      twice.dir("esc", [twice.file("victim", "overwritten through a duplicate")]),
+      twice.symlink("file", `${outside}/victim`),
+      twice.file("file", "overwritten through a duplicate file"),
+    ], "twice");
+    const refused = await fixture.kept(["restore", duplicate.slice(0, 16), "--target", target]);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /lists "esc" twice/);
+    assert.equal(Deno.readTextFileSync(`${outside}/victim`), "untouched");
+    assert.deepEqual([...Deno.readDirSync(outside)].map((e) => e.name), ["victim"]);
+
+    // Symlinks already in the target (from an earlier restore, or planted) where the snapshot has a folder and a file.
+    Deno.mkdirSync(target, { recursive: true });
+    Deno.symlinkSync(outside, `${target}/esc`);
+    Deno.symlinkSync(`${outside}/victim`, `${target}/file`);
+    const later = new SnapshotCrafter(repository);
+    const snapshot = await later.snapshot([
+      later.dir("esc", [later.file("victim", "overwritten through a symlink")]),
+      later.file("file", "overwritten through a symlinked file"),
+    ], "later");
+    const blocked = await fixture.kept(["restore", snapshot.slice(0, 16), "--target", target]);
+    assert.equal(blocked.code, 1, blocked.stderr);
+    assert.equal(Deno.readTextFileSync(`${outside}/victim`), "untouched");
+
+    const replaced = await fixture.kept([
+      "restore",
+      snapshot.slice(0, 16),
+      "--target",
+      target,
+      "--overwrite",
+    ]);
+    assert.equal(replaced.code, 0, replaced.stderr);
+    assert.equal(Deno.readTextFileSync(`${outside}/victim`), "untouched");
+    assert.deepEqual([...Deno.readDirSync(outside)].map((e) => e.name), ["victim"]);
+    assert.ok(Deno.lstatSync(`${target}/esc`).isDirectory);
+    assert.equal(Deno.readTextFileSync(`${target}/esc/victim`), "overwritten through a symlink");
+    assert.equal(Deno.readTextFileSync(`${target}/file`), "overwritten through a symlinked file");
+  } finally {
+    await fixture.cleanup();
+  }
+});
+
+Deno.test("restore finishes, and sets every folder's time, on trees deeper and wider than it lets wait", async () => {
+  // Walked folders wait for their files with a bound (256), which must never stop the walk from reaching
+  // the files they wait for: 300 nested folders and 600 empty siblings hit it both ways.
+  const fixture = await makeFixture(() => ({}));
+  try {
+    const repository = await fixture.open();
+    await repository.loadIndex();
+    const craft = new SnapshotCrafter(repository);
+    let deep = craft.dir("d", [craft.file("leaf", "at the bottom")]);
+    for (let depth = 1; depth < 300; depth++) {
+      deep = craft.dir("d", [deep, craft.file(`f${depth}`, `${depth}`)]);
+    }
+    const wide = craft.dir("wide", Array.from({ length: 600 }, (_, i) => craft.dir(`e${i}`, [])));
+    const snapshot = await craft.snapshot([deep, wide]);
+    const target = `${fixture.root}/out`;
+
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<"still running after 60 s">((resolve) =>
+      timer = setTimeout(() => resolve("still running after 60 s"), 60_000)
+    );
+    const result = await Promise.race([
+      fixture.kept(["restore", snapshot.slice(0, 16), "--target", target]),
+      timeout,
+    ]);
+    clearTimeout(timer);
+    assert.notEqual(result, "still running after 60 s");
+    if (typeof result === "string") return;
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /300 files, 901 folders/);
+    const deepest = `${target}/${Array(300).fill("d").join("/")}`;
+    assert.equal(Deno.readTextFileSync(`${deepest}/leaf`), "at the bottom");
+    for (const folder of [`${target}/d`, deepest, `${target}/wide`, `${target}/wide/e599`]) {
+      assert.equal(Deno.statSync(folder).mtime?.getTime(), 1_600_000_000_000, folder);
+    }
+  } finally {
+    await fixture.cleanup();
+  }
+});
