@@ -11,7 +11,15 @@ import { planJsonSchema, resolveConfigPath } from "../plan/mod.ts";
 import { processOutput } from "./output.ts";
 import type { CliContext } from "./_context.ts";
 import { promptHidden } from "../secrets.ts";
-import { registerRepositoryCommands } from "./repository_commands.ts";
+import { commandKit } from "./_command_kit.ts";
+import { initCommand } from "./init_command.ts";
+import { backupCommand } from "./backup_command.ts";
+import { snapshotsCommand } from "./snapshots_command.ts";
+import { lsCommand } from "./ls_command.ts";
+import { diffCommand } from "./diff_command.ts";
+import { restoreCommand } from "./restore_command.ts";
+import { checkCommand } from "./check_command.ts";
+import { keyCommand } from "./key_command.ts";
 
 export type { CliContext };
 import { runValidate } from "./validate.ts";
@@ -105,7 +113,11 @@ function buildProgram(context: CliContext, setExitCode: (code: number) => void) 
       output.out(JSON.stringify(planJsonSchema(), null, 2) + "\n");
     });
 
-  registerRepositoryCommands(program, context, setExitCode, () => program.opts().config);
+  const kit = commandKit(context, setExitCode, () => program.opts().config);
+  for (const register of [initCommand, backupCommand, snapshotsCommand, lsCommand, diffCommand]) {
+    register(program, kit);
+  }
+  for (const register of [restoreCommand, checkCommand, keyCommand]) register(program, kit);
 
   for (const command of program.commands) {
     command.exitOverride().configureOutput(program.configureOutput());

@@ -1,0 +1,40 @@
+// `kept diff`: shows what changed between two snapshots.
+
+import { diffTrees } from "../snapshots/mod.ts";
+import { escapeName } from "./output.ts";
+import { type CommandKit, type Program, SNAPSHOT_HOST_HELP, SNAPSHOT_PLAN_HELP } from "./_command_kit.ts";
+
+/** Registers `kept diff` on `program`. */
+export function diffCommand(program: Program, kit: CommandKit): void {
+  const { output, openNamed } = kit;
+  program.command("diff")
+    .description("show what changed between two snapshots")
+    .argument("<snapshot1>", "the older snapshot")
+    .argument("<snapshot2>", "the newer snapshot")
+    .option("--destination <name>", "destination (needed when several are defined)")
+    .option("--plan <name>", SNAPSHOT_PLAN_HELP)
+    .option("--host <name>", SNAPSHOT_HOST_HELP)
+    .option("--json", "print one JSON object per change")
+    .addHelpText(
+      "after",
+      "\n+ added, - removed, M modified: a file's content, type, link target, mode, owner or time;\n" +
+        "a folder's mode or owner (not its time alone: entries added or removed are listed).",
+    )
+    .action(async (first, second, options) => {
+      const { repository } = await openNamed(options.destination);
+      await repository.loadIndex();
+      const a = await repository.findSnapshot(first, options);
+      const b = await repository.findSnapshot(second, options);
+      let count = 0;
+      for await (const change of diffTrees(repository, a.snapshot.tree, b.snapshot.tree)) {
+        count++;
+        if (options.json) output.out(JSON.stringify(change) + "\n");
+        else {output.out(
+            `${change.change === "added" ? "+" : change.change === "removed" ? "-" : "M"}  ${
+              escapeName(change.path)
+            }\n`,
+          );}
+      }
+      if (!options.json) output.err(`${count} change${count === 1 ? "" : "s"}\n`);
+    });
+}

@@ -1,0 +1,112 @@
+// `kept key`: manages the passwords (keys) that open a repository.
+
+import { UserError } from "../errors.ts";
+import { kdfFromEnv } from "../destinations/mod.ts";
+import { addKey, listKeys, type Repository } from "../repo/mod.ts";
+import { resolvePassword } from "../secrets.ts";
+import { secretsOf } from "./_context.ts";
+import { type CommandKit, type Program, whoAmI } from "./_command_kit.ts";
+
+/** Registers `kept key` on `program`. */
+export function keyCommand(program: Program, kit: CommandKit): void {
+  const { output, json, openNamed, context } = kit;
+  const key = program.command("key").description("manage the passwords (keys) that open a repository");
+  const newPassword = async (options: { newPasswordFile?: string }) => {
+    if (options.newPasswordFile) {
+      return await resolvePassword(
+        { kind: "file", path: options.newPasswordFile },
+        "the new key",
+        secretsOf(context),
+      );
+    }
+    const fromEnv = context.env("KEPT_NEW_PASSWORD");
+    if (fromEnv) return fromEnv;
+    const first = await context.prompt?.("New password: ");
+    if (first === undefined) {
+      throw new UserError("No new password given", { hint: "use --new-password-file or KEPT_NEW_PASSWORD" });
+    }
+    if ((await context.prompt?.("Repeat new password: ")) !== first) {
+      throw new UserError("The passwords differ");
+    }
+    return first;
+  };
+  /** Seals the repository's keys under a new password (see newPassword) as a new key file. */
+  const addKeyWithNewPassword = async (repository: Repository, options: { newPasswordFile?: string }) => {
+    const kdf = kdfFromEnv(context.env);
+    return await addKey(
+      repository.backend,
+      repository.config.id,
+      repository.keys,
+      await newPassword(options),
+      {
+        ...whoAmI(context.env),
+        now: new Date(),
+        ...(kdf ? { kdf } : {}),
+      },
+    );
+  };
+  key.command("list")
+    .description("list the keys of a repository")
+    .option("--destination <name>", "destination (needed when several are defined)")
+    .option("--json", "print JSON")
+    .action(async (options) => {
+      const { repository } = await openNamed(options.destination);
+      const keys = await listKeys(repository.backend);
+      if (options.json) {
+        json(keys.map(({ id, file }) => ({
+          id,
+          current: id === repository.keyId,
+          created: file.created,
+          host: file.host,
+          username: file.username,
+        })));
+        return;
+      }
+      for (const { id, file } of keys) {
+        output.out(
+          `${id === repository.keyId ? "*" : " "} ${
+            id.slice(0, 12)
+          }  ${file.created}  ${file.username}@${file.host}\n`,
+        );
+      }
+    });
+  key.command("add")
+    .description("add a key with a new password (from --new-password-file, KEPT_NEW_PASSWORD or a prompt)")
+    .option("--destination <name>", "destination (needed when several are defined)")
+    .option("--new-password-file <path>", "file whose first line is the new password")
+    .action(async (options) => {
+      const { repository } = await openNamed(options.destination);
+      const id = await addKeyWithNewPassword(repository, options);
+      output.out(`added key ${id.slice(0, 12)}\n`);
+    });
+  key.command("remove")
+    .description("remove a key (not the one in use)")
+    .argument("<key>", "key id or unique prefix")
+    .option("--destination <name>", "destination (needed when several are defined)")
+    .action(async (ref, options) => {
+      const { repository } = await openNamed(options.destination);
+      const matches = (await listKeys(repository.backend)).filter((k) => k.id.startsWith(ref));
+      if (matches.length !== 1) {
+        throw new UserError(matches.length === 0 ? `No key "${ref}"` : `Key prefix "${ref}" is ambiguous`);
+      }
+      const { id } = matches[0]!;
+      if (id === repository.keyId) {
+        throw new UserError(`Key ${id.slice(0, 12)} is the one in use`, {
+          hint:
+            "open the repository with another key's password to remove this one, or use `kept key passwd`",
+        });
+      }
+      await repository.backend.delete({ kind: "keys", name: id });
+      output.out(`removed key ${id.slice(0, 12)}\n`);
+    });
+  key.command("passwd")
+    .description("change the password: add a key with the new password, then remove the current key")
+    .option("--destination <name>", "destination (needed when several are defined)")
+    .option("--new-password-file <path>", "file whose first line is the new password")
+    .action(async (options) => {
+      const { repository } = await openNamed(options.destination);
+      const id = await addKeyWithNewPassword(repository, options);
+      await repository.backend.delete({ kind: "keys", name: repository.keyId });
+      output.out(`password changed: key ${id.slice(0, 12)} replaces ${repository.keyId.slice(0, 12)}\n`);
+    });
+}
