@@ -6,10 +6,9 @@
  */
 
 import { join } from "node:path";
-import { blobIdBytes } from "../crypto/mod.ts";
 import { describeError } from "../errors.ts";
 import type { Plan } from "../plan/mod.ts";
-import { DEFAULT_COMPRESSION_LEVEL, encodeBlob } from "../repo/mod.ts";
+import { DEFAULT_COMPRESSION_LEVEL } from "../repo/mod.ts";
 import type { Repository, SnapshotEntry } from "../repo/mod.ts";
 import {
   emptySnapshotStats,
@@ -22,7 +21,6 @@ import {
 import { VERSION } from "../version.ts";
 import { type ChunkedFile, ChunkPool, FileReadError } from "./_chunk_pool.ts";
 import type { ChunkHints } from "./_chunk_protocol.ts";
-import { PackSink } from "../repo/mod.ts";
 import { buildSharedIdSet } from "./_shared_id_set.ts";
 import { type EntryStat, lstatEntry } from "./entry_stat.ts";
 import { ExcludeMatcher, type FolderRules } from "./excludes.ts";
@@ -110,17 +108,18 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
   const parent = await findParent(repository, options);
   const parentTime = parent ? Date.parse(parent.snapshot.time) : undefined;
   const stats = emptySnapshotStats();
-  const sink = new PackSink(repository);
+  const sink = repository.packSink();
   // Started with the first file that must be read: a backup where nothing changed needs no workers.
   // Starting them takes a core tens of milliseconds, so when the folders scanned ahead already show a
   // file written since the parent, they start now rather than when the walk gets there.
   let pool: ChunkPool | undefined;
+  const keys = repository.workerKeys();
   const startPool = () =>
     new ChunkPool({
       workers: options.workers ?? navigator.hardwareConcurrency ?? 2,
-      encryptKey: repository.keys.encrypt,
-      idKey: repository.keys.id,
-      chunkerKey: repository.keys.chunker,
+      encryptKey: keys.encrypt,
+      idKey: keys.id,
+      chunkerKey: keys.chunker,
       params: repository.config.chunker,
       level: DEFAULT_COMPRESSION_LEVEL,
       known: buildSharedIdSet((visit) => repository.index.forEachId(visit), repository.index.size),
@@ -136,10 +135,10 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     },
     saveTree: async (tree) => {
       const bytes = new TextEncoder().encode(JSON.stringify(tree));
-      const idBytes = blobIdBytes(repository.keys.id, bytes);
+      const idBytes = repository.blobIdBytes(bytes);
       const id = repository.blobId(bytes);
       if (!options.dryRun && !sink.has(id)) {
-        await sink.add("tree", idBytes, encodeBlob(repository.keys.encrypt, bytes), bytes.length);
+        await sink.add("tree", idBytes, repository.sealBlob(bytes), bytes.length);
       }
       return id;
     },
@@ -209,7 +208,7 @@ async function removeLeftovers(
   repository: Repository,
 ): Promise<Pick<BackupResult, "removedLeftovers" | "leftoversError">> {
   try {
-    const cleaned = await repository.backend.cleanTemporaryFiles?.(LEFTOVER_AGE_MS);
+    const cleaned = await repository.removeLeftovers(LEFTOVER_AGE_MS);
     if (!cleaned || cleaned.removed.length === 0) return {};
     return { removedLeftovers: { files: cleaned.removed.length, bytes: cleaned.bytes } };
   } catch (error) {

@@ -56,7 +56,7 @@ export async function check(repository: Repository, options: CheckOptions = {}):
   repository.cachePacks(4);
 
   const stored = new Map<string, number>();
-  for await (const entry of repository.backend.list("data")) stored.set(entry.name, entry.size);
+  for await (const entry of repository.packs.list()) stored.set(entry.name, entry.size);
   result.packs = stored.size;
   const indexed = new Set(repository.index.packIds());
   const badBlobs = new Set<string>();
@@ -75,13 +75,15 @@ export async function check(repository: Repository, options: CheckOptions = {}):
     const packs = [...indexed].filter((p) => stored.has(p));
     const fraction = options.readDataSubset ?? 1;
     const chosen = fraction >= 1 ? packs : packs.filter(() => Math.random() < fraction);
-    const backend = repository.backend;
-    if (!backend.localPath) {
-      throw new UserError(`Reading the data of ${backend.location} is not supported yet`);
-    }
-    const localPath = backend.localPath.bind(backend);
+    const localPath = (handle: Handle) => {
+      const path = repository.packs.localPath(handle.name);
+      if (path === undefined) {
+        throw new UserError(`Reading the data of ${repository.location} is not supported yet`);
+      }
+      return path;
+    };
     const workers = navigator.hardwareConcurrency ?? 2;
-    const verifier = new PackVerifier(workers, repository.keys);
+    const verifier = new PackVerifier(workers, repository.workerKeys());
     try {
       // Two packs per worker in flight: the one it reads and the next.
       const problems = await mapLimit(chosen, 2 * workers, async (pack) => {
@@ -127,7 +129,7 @@ export async function check(repository: Repository, options: CheckOptions = {}):
  */
 async function reportLeftovers(repository: Repository, result: CheckResult): Promise<void> {
   try {
-    const found = await repository.backend.cleanTemporaryFiles?.(0, { dryRun: true });
+    const found = await repository.removeLeftovers(0, { dryRun: true });
     if (!found || found.removed.length === 0) return;
     const shown = found.removed.slice(0, 5).join(", ");
     const more = found.removed.length > 5 ? ` and ${found.removed.length - 5} more` : "";

@@ -2,7 +2,7 @@
 
 import { UserError } from "../errors.ts";
 import { kdfFromEnv } from "../destinations/mod.ts";
-import { addKey, listKeys, type Repository } from "../repo/mod.ts";
+import type { KeyMeta } from "../repo/mod.ts";
 import { resolvePassword } from "../secrets.ts";
 import { secretsOf } from "./_context.ts";
 import { type CommandKit, type Program, whoAmI } from "./_command_kit.ts";
@@ -30,20 +30,10 @@ export function keyCommand(program: Program, kit: CommandKit): void {
     }
     return first;
   };
-  /** Seals the repository's keys under a new password (see newPassword) as a new key file. */
-  const addKeyWithNewPassword = async (repository: Repository, options: { newPasswordFile?: string }) => {
+  /** Who makes a key, and how costly its key derivation is. */
+  const keyMeta = (): KeyMeta => {
     const kdf = kdfFromEnv(context.env);
-    return await addKey(
-      repository.backend,
-      repository.config.id,
-      repository.keys,
-      await newPassword(options),
-      {
-        ...whoAmI(context.env),
-        now: new Date(),
-        ...(kdf ? { kdf } : {}),
-      },
-    );
+    return { ...whoAmI(context.env), now: new Date(), ...(kdf ? { kdf } : {}) };
   };
   key.command("list")
     .description("list the keys of a repository")
@@ -51,7 +41,7 @@ export function keyCommand(program: Program, kit: CommandKit): void {
     .option("--json", "print JSON")
     .action(async (options) => {
       const { repository } = await openNamed(options.destination);
-      const keys = await listKeys(repository.backend);
+      const keys = await repository.listKeys();
       if (options.json) {
         json(keys.map(({ id, file }) => ({
           id,
@@ -76,7 +66,7 @@ export function keyCommand(program: Program, kit: CommandKit): void {
     .option("--new-password-file <path>", "file whose first line is the new password")
     .action(async (options) => {
       const { repository } = await openNamed(options.destination);
-      const id = await addKeyWithNewPassword(repository, options);
+      const id = await repository.addKey(await newPassword(options), keyMeta());
       output.out(`added key ${id.slice(0, 12)}\n`);
     });
   key.command("remove")
@@ -85,7 +75,7 @@ export function keyCommand(program: Program, kit: CommandKit): void {
     .option("--destination <name>", "destination (needed when several are defined)")
     .action(async (ref, options) => {
       const { repository } = await openNamed(options.destination);
-      const matches = (await listKeys(repository.backend)).filter((k) => k.id.startsWith(ref));
+      const matches = (await repository.listKeys()).filter((k) => k.id.startsWith(ref));
       if (matches.length !== 1) {
         throw new UserError(matches.length === 0 ? `No key "${ref}"` : `Key prefix "${ref}" is ambiguous`);
       }
@@ -96,7 +86,7 @@ export function keyCommand(program: Program, kit: CommandKit): void {
             "open the repository with another key's password to remove this one, or use `kept key passwd`",
         });
       }
-      await repository.backend.delete({ kind: "keys", name: id });
+      await repository.removeKey(id);
       output.out(`removed key ${id.slice(0, 12)}\n`);
     });
   key.command("passwd")
@@ -105,8 +95,7 @@ export function keyCommand(program: Program, kit: CommandKit): void {
     .option("--new-password-file <path>", "file whose first line is the new password")
     .action(async (options) => {
       const { repository } = await openNamed(options.destination);
-      const id = await addKeyWithNewPassword(repository, options);
-      await repository.backend.delete({ kind: "keys", name: repository.keyId });
+      const id = await repository.changePassword(await newPassword(options), keyMeta());
       output.out(`password changed: key ${id.slice(0, 12)} replaces ${repository.keyId.slice(0, 12)}\n`);
     });
 }

@@ -42,8 +42,8 @@ const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
 const unb64 = (text: string) => new Uint8Array(Buffer.from(text, "base64"));
 
 /** Fresh random master keys for a new repository. */
-export function newMasterKeys(): MasterKeys {
-  return { encrypt: randomBytes(32), id: randomBytes(32), chunker: randomBytes(32) };
+export function newMasterKeys(random: (length: number) => Uint8Array = randomBytes): MasterKeys {
+  return { encrypt: random(32), id: random(32), chunker: random(32) };
 }
 
 /** Seals `keys` under `password` and stores a new key file; returns its id. */

@@ -7,6 +7,7 @@
 
 export {
   CHUNKER_V1,
+  type InitOptions,
   mapLimit,
   matchesFilter,
   readConfig,
@@ -28,7 +29,8 @@ export {
 export { addKey, type KeyFile, type KeyMeta, type ListedKey, listKeys, type MasterKeys } from "./keys.ts";
 export { type BlobLocation, type IndexFile, MasterIndex, toIndexFile } from "./master_index.ts";
 export { type PackEntry, readPackHeader } from "./pack.ts";
-export { PACK_SIZE, PackSink, type Release } from "./pack_sink.ts";
+export { PACK_SIZE, PackSink, type PackStore, type Release } from "./pack_sink.ts";
+export { PackReader } from "./pack_reader.ts";
 export {
   emptySnapshotStats,
   isSafeName,

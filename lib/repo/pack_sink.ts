@@ -3,10 +3,10 @@
 // index is stored before the snapshot that needs it.
 
 import { toHex } from "../crypto/mod.ts";
+import type { Backend } from "../backends/mod.ts";
 import type { BlobType } from "./blob.ts";
-import { toIndexFile } from "./master_index.ts";
+import { type IndexFile, type MasterIndex, toIndexFile } from "./master_index.ts";
 import { PackBuilder, type PackEntry, PackWriter } from "./pack.ts";
-import type { Repository } from "./repository.ts";
 
 /** Target size of a pack file. */
 export const PACK_SIZE = 16 * 1024 * 1024;
@@ -25,9 +25,20 @@ type OpenPack = PackBuilder | PackWriter;
 /** Called when a blob's bytes are in a pack (or turned out to be duplicates), to release back-pressure. */
 export type Release = () => void;
 
+/** What a {@linkcode PackSink} writes through: made by `Repository.packSink()`. */
+export interface PackStore {
+  backend: Backend;
+  /** Seals each pack's header. */
+  encryptKey: Uint8Array;
+  /** Learns every pack once it is stored; answers which blobs exist already. */
+  index: MasterIndex;
+  /** Seals and stores an index file. */
+  writeIndex(file: IndexFile): Promise<unknown>;
+}
+
 /** Packs blobs for one repository; dedups against the index and everything added through it. */
 export class PackSink {
-  #repository: Repository;
+  #store: PackStore;
   /** The pack each type's blobs go to; opened with its first blob. */
   #packs: Record<BlobType, OpenPack | undefined> = { data: undefined, tree: undefined };
   /** Pack buffers whose upload finished, for the next packs. */
@@ -48,8 +59,8 @@ export class PackSink {
   addedBlobs = 0;
   addedBytes = 0;
 
-  constructor(repository: Repository) {
-    this.#repository = repository;
+  constructor(store: PackStore) {
+    this.#store = store;
   }
 
   /**
@@ -60,7 +71,7 @@ export class PackSink {
   #pack(type: BlobType): OpenPack {
     const open = this.#packs[type];
     if (open) return open;
-    const backend = this.#repository.backend;
+    const backend = this.#store.backend;
     let pack: OpenPack;
     if (type === "tree") pack = new PackBuilder();
     // One data pack is written at a time, and finishing it frees the staging buffer: one serves them all.
@@ -72,7 +83,7 @@ export class PackSink {
 
   /** True when the repository has the blob or it was added in this run. */
   has(id: string): boolean {
-    return this.#added.has(id) || this.#repository.index.has(id);
+    return this.#added.has(id) || this.#store.index.has(id);
   }
 
   /**
@@ -168,8 +179,8 @@ export class PackSink {
     while (this.#uploads.size >= UPLOADS_IN_FLIGHT) await Promise.race(this.#uploads);
     this.#throwIfFailed();
     this.#packs[type] = undefined;
-    const key = this.#repository.keys.encrypt;
-    const backend = this.#repository.backend;
+    const key = this.#store.encryptKey;
+    const backend = this.#store.backend;
     let id: string;
     let entries: PackEntry[];
     let store: () => Promise<void>;
@@ -191,7 +202,7 @@ export class PackSink {
     }
     const upload = (async () => {
       await store();
-      this.#repository.index.addPack(id, entries);
+      this.#store.index.addPack(id, entries);
       for (const entry of entries) this.#added.delete(entry.id);
       this.#unindexed.push({ id, entries });
       if (this.#unindexed.length >= PACKS_PER_INDEX) await this.#writeIndex();
@@ -221,7 +232,7 @@ export class PackSink {
   async #writeIndex(): Promise<void> {
     const packs = this.#unindexed;
     this.#unindexed = [];
-    if (packs.length > 0) await this.#repository.writeMeta("index", toIndexFile(packs));
+    if (packs.length > 0) await this.#store.writeIndex(toIndexFile(packs));
   }
 
   #throwIfFailed(): void {

@@ -5,12 +5,22 @@
  * @module
  */
 
-import type { Backend, FileKind } from "../backends/mod.ts";
+import type { Backend, CleanResult, FileKind } from "../backends/mod.ts";
 import { blobIdBytes, randomBytes, sha256Hex, toHex } from "../crypto/mod.ts";
 import { IntegrityError, NotFoundError, UserError } from "../errors.ts";
 import { blobReadError, decodeBlob, encodeBlob, openBlob } from "./blob.ts";
-import { addKey, type KeyMeta, type MasterKeys, newMasterKeys, unlock } from "./keys.ts";
+import {
+  addKey,
+  type KeyMeta,
+  type ListedKey,
+  listKeys,
+  type MasterKeys,
+  newMasterKeys,
+  unlock,
+} from "./keys.ts";
 import { type IndexFile, MasterIndex } from "./master_index.ts";
+import { PackReader } from "./pack_reader.ts";
+import { PackSink } from "./pack_sink.ts";
 import type { Snapshot, Tree } from "./types.ts";
 
 /** The repository config file (plain JSON: readable without a password). */
@@ -35,38 +45,53 @@ export interface SnapshotEntry {
   snapshot: Snapshot;
 }
 
-/** An open, unlocked repository. */
+/** How a new repository is made: who makes it and when, and (for tests) its key cost and randomness. */
+export interface InitOptions extends KeyMeta {
+  /** Source of the repository id and master keys (default: the system's secure random generator). */
+  random?: (length: number) => Uint8Array;
+}
+
+/**
+ * An open, unlocked repository. Use cases reach its storage only through what it offers: blobs and trees,
+ * metadata files, a {@linkcode PackReader}, a {@linkcode PackSink}, keys management; workers get the keys
+ * they need from {@linkcode Repository.workerKeys}.
+ */
 export class Repository {
-  readonly backend: Backend;
+  readonly #backend: Backend;
   readonly config: RepositoryConfig;
-  readonly keys: MasterKeys;
+  readonly #keys: MasterKeys;
+  /** The key file this repository was opened with. */
   readonly keyId: string;
   readonly index = new MasterIndex();
+  /** Read access to the pack files. */
+  readonly packs: PackReader;
   #indexLoaded = false;
   /** Whole packs by id, most recently used last. Promises, so that concurrent readers share one read. */
   #packCache = new Map<string, Promise<Uint8Array>>();
   #packCacheLimit = 0;
 
   private constructor(backend: Backend, config: RepositoryConfig, keys: MasterKeys, keyId: string) {
-    this.backend = backend;
+    this.#backend = backend;
     this.config = config;
-    this.keys = keys;
+    this.#keys = keys;
     this.keyId = keyId;
+    this.packs = new PackReader(backend);
   }
 
   /** Creates a new repository on an empty backend. Throws when one exists already. */
-  static async init(backend: Backend, password: string, meta: KeyMeta): Promise<Repository> {
+  static async init(backend: Backend, password: string, options: InitOptions): Promise<Repository> {
     if (await backend.stat({ kind: "config", name: "config" })) {
       throw new UserError(`A repository already exists at ${backend.location}`);
     }
+    const { random = randomBytes, ...meta } = options;
     const config: RepositoryConfig = {
       format: "kept",
       version: 1,
-      id: toHex(randomBytes(16)),
+      id: toHex(random(16)),
       created: meta.now.toISOString(),
       chunker: CHUNKER_V1,
     };
-    const keys = newMasterKeys();
+    const keys = newMasterKeys(random);
     // Key first, config last: a config marks a complete repository.
     const keyId = await addKey(backend, config.id, keys, password, meta);
     await backend.put(
@@ -83,16 +108,83 @@ export class Repository {
     return new Repository(backend, config, keys, keyId);
   }
 
+  /** Where the repository is stored, for messages ("/srv/backup", "s3://host/bucket/prefix"). */
+  get location(): string {
+    return this.#backend.location;
+  }
+
   /** The keyed id of a blob's plaintext, as hex. */
   blobId(data: Uint8Array): string {
-    return toHex(blobIdBytes(this.keys.id, data));
+    return toHex(this.blobIdBytes(data));
+  }
+
+  /** The keyed id of a blob's plaintext, as bytes. */
+  blobIdBytes(data: Uint8Array): Uint8Array {
+    return blobIdBytes(this.#keys.id, data);
+  }
+
+  /** Compresses and seals a blob's plaintext as it is stored in a pack. */
+  sealBlob(data: Uint8Array): Uint8Array {
+    return encodeBlob(this.#keys.encrypt, data);
+  }
+
+  /** The keys worker threads need to chunk, seal and verify blobs themselves (never logged or stored). */
+  workerKeys(): MasterKeys {
+    return this.#keys;
+  }
+
+  /** A new writer of blobs into packs and index files (docs/format.md#write-order). */
+  packSink(): PackSink {
+    return new PackSink({
+      backend: this.#backend,
+      encryptKey: this.#keys.encrypt,
+      index: this.index,
+      writeIndex: (file) => this.writeMeta("index", file),
+    });
+  }
+
+  /**
+   * Removes the temporary files that writers killed mid-write left, if last written more than `olderThanMs`
+   * before `options.now`; `dryRun` only reports them. Storage that leaves nothing behind reports nothing.
+   */
+  async removeLeftovers(
+    olderThanMs: number,
+    options: { now?: number; dryRun?: boolean } = {},
+  ): Promise<CleanResult> {
+    return await this.#backend.cleanTemporaryFiles?.(olderThanMs, options) ?? { removed: [], bytes: 0 };
+  }
+
+  /** Every key file of the repository, oldest first. */
+  listKeys(): Promise<ListedKey[]> {
+    return listKeys(this.#backend);
+  }
+
+  /** Seals the master keys under another password as a new key file; returns its id. */
+  addKey(password: string, meta: KeyMeta): Promise<string> {
+    return addKey(this.#backend, this.config.id, this.#keys, password, meta);
+  }
+
+  /** Removes a key file; never the one this repository was opened with (it may be the last). */
+  async removeKey(id: string): Promise<void> {
+    if (id === this.keyId) throw new UserError(`Key ${id.slice(0, 12)} is the one in use`);
+    await this.#backend.delete({ kind: "keys", name: id });
+  }
+
+  /**
+   * Changes the password: stores a key file for the new one, then removes the key in use. Killed between
+   * the two, both passwords open the repository, and none is lost. Returns the new key's id.
+   */
+  async changePassword(password: string, meta: KeyMeta): Promise<string> {
+    const id = await this.addKey(password, meta);
+    await this.#backend.delete({ kind: "keys", name: this.keyId });
+    return id;
   }
 
   /** Loads every index file (once). */
   async loadIndex(): Promise<void> {
     if (this.#indexLoaded) return;
     const names: string[] = [];
-    for await (const entry of this.backend.list("index")) names.push(entry.name);
+    for await (const entry of this.#backend.list("index")) names.push(entry.name);
     const files = await mapLimit(names, 8, (name) => this.readMeta<IndexFile>("index", name));
     for (const file of files) this.index.addIndexFile(file);
     this.#indexLoaded = true;
@@ -100,18 +192,18 @@ export class Repository {
 
   /** Reads, authenticates and parses a metadata file (index, snapshot). */
   async readMeta<T>(kind: FileKind, name: string): Promise<T> {
-    const bytes = await this.backend.get({ kind, name });
+    const bytes = await this.#backend.get({ kind, name });
     if (sha256Hex(bytes) !== name) throw new IntegrityError(`${kind} file "${name}" does not match its id`);
-    const plain = decodeBlob(this.keys.encrypt, bytes);
+    const plain = decodeBlob(this.#keys.encrypt, bytes);
     if (!plain) throw new IntegrityError(`${kind} file "${name}" cannot be decrypted: damaged or foreign`);
     return JSON.parse(new TextDecoder().decode(plain)) as T;
   }
 
   /** Seals and stores a metadata file; its name is the SHA-256 of the stored bytes. */
   async writeMeta(kind: FileKind, value: unknown): Promise<string> {
-    const sealed = encodeBlob(this.keys.encrypt, new TextEncoder().encode(JSON.stringify(value)));
+    const sealed = encodeBlob(this.#keys.encrypt, new TextEncoder().encode(JSON.stringify(value)));
     const name = sha256Hex(sealed);
-    await this.backend.put({ kind, name }, sealed);
+    await this.#backend.put({ kind, name }, sealed);
     return name;
   }
 
@@ -135,7 +227,7 @@ export class Repository {
       if (sealed.length !== location.length) throw blobReadError.truncatedPack(location.pack);
     } else {
       try {
-        sealed = await this.backend.get({ kind: "data", name: location.pack }, {
+        sealed = await this.#backend.get({ kind: "data", name: location.pack }, {
           offset: location.offset,
           length: location.length,
         });
@@ -144,7 +236,7 @@ export class Repository {
         throw error;
       }
     }
-    const plain = openBlob(this.keys, id, location.rawLength, sealed);
+    const plain = openBlob(this.#keys, id, location.rawLength, sealed);
     if (!plain) throw blobReadError.damaged(id, location.pack);
     return plain;
   }
@@ -156,9 +248,8 @@ export class Repository {
       this.#packCache.set(pack, cached);
       return cached;
     }
-    const loading: Promise<Uint8Array> = this.backend.get({ kind: "data", name: pack }).catch((error) => {
+    const loading: Promise<Uint8Array> = this.packs.read(pack).catch((error) => {
       if (this.#packCache.get(pack) === loading) this.#packCache.delete(pack);
-      if (error instanceof NotFoundError) throw new IntegrityError(`Pack ${pack.slice(0, 12)} is missing`);
       throw error;
     });
     this.#packCache.set(pack, loading);
@@ -176,7 +267,7 @@ export class Repository {
   /** Reads every snapshot, oldest first. */
   async listSnapshots(): Promise<SnapshotEntry[]> {
     const names: string[] = [];
-    for await (const entry of this.backend.list("snapshots")) names.push(entry.name);
+    for await (const entry of this.#backend.list("snapshots")) names.push(entry.name);
     const snapshots = await mapLimit(
       names,
       8,
@@ -196,14 +287,16 @@ export class Repository {
     const among = describeFilter(filter);
     if (ref === "latest") {
       const latest = all.at(-1);
-      if (!latest) throw new UserError(`No snapshots${among} in ${this.backend.location}`);
+      if (!latest) throw new UserError(`No snapshots${among} in ${this.#backend.location}`);
       return latest;
     }
     if (!/^[0-9a-f]{1,64}$/.test(ref)) {
       throw new UserError(`Invalid snapshot "${ref}": give an id, a unique id prefix, or "latest"`);
     }
     const matches = all.filter((s) => s.id.startsWith(ref));
-    if (matches.length === 0) throw new UserError(`No snapshot "${ref}"${among} in ${this.backend.location}`);
+    if (matches.length === 0) {
+      throw new UserError(`No snapshot "${ref}"${among} in ${this.#backend.location}`);
+    }
     if (matches.length > 1) {
       throw new UserError(`Snapshot prefix "${ref}" is ambiguous: it matches ${matches.length} snapshots`);
     }

@@ -55,16 +55,18 @@ const FOLDERS_PENDING = 256;
 
 /** Restores into `options.target`. Damaged data and unsafe names are reported as errors; the rest continues. */
 export async function restore(repository: Repository, options: RestoreOptions): Promise<RestoreResult> {
-  const backend = repository.backend;
-  if (!backend.localPath) throw new UserError(`Restoring from ${backend.location} is not supported yet`);
-  const localPath = backend.localPath.bind(backend);
+  const localPath = (handle: Handle) => {
+    const path = repository.packs.localPath(handle.name);
+    if (path === undefined) throw new UserError(`Restoring from ${repository.location} is not supported yet`);
+    return path;
+  };
   await repository.loadIndex();
   // Trees only: file contents are read by the workers.
   repository.cachePacks(0);
   const pool = new RestorePool({
     workers: navigator.hardwareConcurrency ?? 2,
-    encryptKey: repository.keys.encrypt,
-    idKey: repository.keys.id,
+    encryptKey: repository.workerKeys().encrypt,
+    idKey: repository.workerKeys().id,
   });
   try {
     return await restoreWith(repository, options, pool, localPath);

@@ -2,7 +2,7 @@
 // produce (unsafe names, duplicate entries): what an attacker with the password, or a bug, could store.
 
 import { blobIdBytes } from "../../lib/crypto/mod.ts";
-import { PackSink } from "../../lib/repo/pack_sink.ts";
+import type { PackSink } from "../../lib/repo/pack_sink.ts";
 import { encodeBlob } from "../../lib/repo/blob.ts";
 import type { Repository } from "../../lib/repo/repository.ts";
 import { emptySnapshotStats, type Snapshot, type TreeNode } from "../../lib/repo/types.ts";
@@ -17,7 +17,7 @@ export class SnapshotCrafter {
 
   constructor(repository: Repository) {
     this.#repository = repository;
-    this.#sink = new PackSink(repository);
+    this.#sink = repository.packSink();
   }
 
   /** A file node holding `content`. */
@@ -63,7 +63,7 @@ export class SnapshotCrafter {
   }
 
   #store(type: "data" | "tree", bytes: Uint8Array): string {
-    const keys = this.#repository.keys;
+    const keys = this.#repository.workerKeys();
     const id = this.#repository.blobId(bytes);
     const adding = this.#sink.add(
       type,

@@ -5,14 +5,20 @@ import { type LocalBackend, MemoryBackend } from "../../lib/backends/mod.ts";
 import type { BackupOptions } from "../../lib/backup/backup.ts";
 import { Repository } from "../../lib/repo/repository.ts";
 import { testPlan } from "./plan.ts";
+import { RandomBytes } from "./random_bytes.ts";
 
-/** A new repository with password "pw" and a fast key derivation, on `backend` (in memory by default). */
-export function testRepository(backend: Backend = new MemoryBackend()): Promise<Repository> {
+/**
+ * A new repository with password "pw" and a fast key derivation, on `backend` (in memory by default). Its id
+ * and keys come from `seed`, so the chunker cuts the same bytes at the same places on every run.
+ */
+export function testRepository(backend: Backend = new MemoryBackend(), seed = 1): Promise<Repository> {
+  const random = new RandomBytes(seed);
   return Repository.init(backend, "pw", {
     host: "h",
     username: "u",
     now: new Date(),
     kdf: { N: 1024, r: 8, p: 1 },
+    random: (length) => random.fill(new Uint8Array(length)),
   });
 }
 

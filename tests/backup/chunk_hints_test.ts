@@ -16,7 +16,7 @@ const MiB = 1024 * 1024;
 
 /** The file's content ids as a first backup of these bytes would record them. */
 function freshIds(repository: Repository, bytes: Uint8Array): string[] {
-  const chunker = new Chunker(gearTable(repository.keys.chunker), repository.config.chunker);
+  const chunker = new Chunker(gearTable(repository.workerKeys().chunker), repository.config.chunker);
   const ids: string[] = [];
   let start = 0;
   for (const length of chunkLengths(chunker, bytes)) {

@@ -2,9 +2,9 @@
 // being stored: blobs added meanwhile must all end up in exactly one stored pack, in order.
 
 import assert from "node:assert/strict";
-import type { Handle } from "../../lib/backends/backend.ts";
+import type { Backend, Handle } from "../../lib/backends/backend.ts";
 import { LocalBackend, MemoryBackend } from "../../lib/backends/mod.ts";
-import { PACK_SIZE, PackSink } from "../../lib/repo/pack_sink.ts";
+import { PACK_SIZE } from "../../lib/repo/pack_sink.ts";
 import { blobIdBytes, toHex } from "../../lib/crypto/mod.ts";
 import { encodeBlob } from "../../lib/repo/blob.ts";
 import { Repository } from "../../lib/repo/repository.ts";
@@ -20,12 +20,15 @@ class SlowBackend extends MemoryBackend {
   }
 }
 
-async function repository(): Promise<Repository> {
-  return await testRepository(new SlowBackend());
+async function repository(): Promise<{ repo: Repository; backend: Backend }> {
+  const backend = new SlowBackend();
+  return { repo: await testRepository(backend), backend };
 }
 
 /** A local folder whose packs are written through (Backend.openWriter) and committed slowly. */
-async function slowLocalRepository(): Promise<{ repo: Repository; root: string; cleanup: () => void }> {
+async function slowLocalRepository(): Promise<
+  { repo: Repository; backend: Backend; root: string; cleanup: () => void }
+> {
   const root = Deno.makeTempDirSync({ prefix: "kept-sink-" });
   const backend = await LocalBackend.create(`${root}/repo`);
   patchWriters(backend, (writer) => ({
@@ -36,6 +39,7 @@ async function slowLocalRepository(): Promise<{ repo: Repository; root: string; 
   }));
   return {
     repo: await testRepository(backend),
+    backend,
     root,
     cleanup: () => Deno.removeSync(root, { recursive: true }),
   };
@@ -43,9 +47,9 @@ async function slowLocalRepository(): Promise<{ repo: Repository; root: string; 
 
 Deno.test("blobs added at once across several pack boundaries are all stored and readable", async () => {
   const local = await slowLocalRepository();
-  const cases = [["tree", await repository()], ["data", await repository()], ["data", local.repo]] as const;
-  for (const [type, repo] of cases) {
-    const sink = new PackSink(repo);
+  const cases = [["tree", await repository()], ["data", await repository()], ["data", local]] as const;
+  for (const [type, { repo, backend }] of cases) {
+    const sink = repo.packSink();
     // Twelve blobs of just under a third of a pack each: four packs, each closed while the previous one
     // is still being stored.
     const blobs = Array.from({ length: 12 }, (_, i) => randomBytes(Math.floor(PACK_SIZE / 3) - 64, 100 + i));
@@ -53,8 +57,8 @@ Deno.test("blobs added at once across several pack boundaries are all stored and
       blobs.map((plain) =>
         sink.add(
           type,
-          blobIdBytes(repo.keys.id, plain),
-          encodeBlob(repo.keys.encrypt, plain, 0),
+          blobIdBytes(repo.workerKeys().id, plain),
+          encodeBlob(repo.workerKeys().encrypt, plain, 0),
           plain.length,
         )
       ),
@@ -64,12 +68,12 @@ Deno.test("blobs added at once across several pack boundaries are all stored and
     assert.equal(sink.addedBlobs, 12);
     // Once their packs are indexed, the index answers for the blobs; the sink keeps no set of them.
     assert.equal(sink.unindexedBlobs, 0);
-    assert.ok(sink.has(toHex(blobIdBytes(repo.keys.id, blobs[0]!))));
-    const reopened = await Repository.open(repo.backend, "pw");
+    assert.ok(sink.has(toHex(blobIdBytes(repo.workerKeys().id, blobs[0]!))));
+    const reopened = await Repository.open(backend, "pw");
     await reopened.loadIndex();
     const packs = new Map<string, number>();
     for (const plain of blobs) {
-      const id = toHex(blobIdBytes(repo.keys.id, plain));
+      const id = toHex(blobIdBytes(repo.workerKeys().id, plain));
       const location = reopened.index.lookup(id);
       assert.ok(location, `${type} blob ${id.slice(0, 8)} is indexed`);
       packs.set(location.pack, (packs.get(location.pack) ?? 0) + 1);
@@ -88,11 +92,15 @@ Deno.test("blobs added at once across several pack boundaries are all stored and
 });
 
 Deno.test("a blob that could not be added fails the sink: later adds and finish report it", async () => {
-  const repo = await repository();
-  const sink = new PackSink(repo);
+  const { repo } = await repository();
+  const sink = repo.packSink();
   const blob = (seed: number) => {
     const plain = randomBytes(1000, seed);
-    return [blobIdBytes(repo.keys.id, plain), encodeBlob(repo.keys.encrypt, plain, 0), plain.length] as const;
+    return [
+      blobIdBytes(repo.workerKeys().id, plain),
+      encodeBlob(repo.workerKeys().encrypt, plain, 0),
+      plain.length,
+    ] as const;
   };
   assert.throws(
     () =>
@@ -111,9 +119,13 @@ Deno.test("after discard() a late blob opens no new pack file", async () => {
   const repo = await testRepository(await LocalBackend.create(`${root}/repo`));
   const blob = (n: number) => {
     const plain = new TextEncoder().encode(`blob ${n}`);
-    return [blobIdBytes(repo.keys.id, plain), encodeBlob(repo.keys.encrypt, plain), plain.length] as const;
+    return [
+      blobIdBytes(repo.workerKeys().id, plain),
+      encodeBlob(repo.workerKeys().encrypt, plain),
+      plain.length,
+    ] as const;
   };
-  const sink = new PackSink(repo);
+  const sink = repo.packSink();
   sink.add("data", ...blob(1));
   await sink.discard(); // the backup failed elsewhere (a worker died) ...
   assert.throws(() => sink.add("data", ...blob(2)), /abandoned/); // ... while another worker still sends blobs

@@ -1,0 +1,47 @@
+/**
+ * Reads pack files for the use cases that need them whole or in ranges (restore, check, later prune's
+ * repack), without handing them the backend: where packs lie in a local folder, workers open them by path
+ * and read in parallel; elsewhere the bytes are read here and handed to the workers.
+ *
+ * @module
+ */
+
+import type { Backend, ByteRange, FileEntry } from "../backends/mod.ts";
+import { IntegrityError, NotFoundError } from "../errors.ts";
+
+/** Read access to a repository's pack files. */
+export class PackReader {
+  #backend: Backend;
+
+  constructor(backend: Backend) {
+    this.#backend = backend;
+  }
+
+  /** Where packs are stored, for messages. */
+  get location(): string {
+    return this.#backend.location;
+  }
+
+  /** Every stored pack with its size, in no particular order. */
+  list(): AsyncIterable<FileEntry> {
+    return this.#backend.list("data");
+  }
+
+  /**
+   * The path on this machine a worker can open the pack at, or undefined where packs are not files on this
+   * machine (the bytes then come from {@linkcode read}).
+   */
+  localPath(pack: string): string | undefined {
+    return this.#backend.localPath?.({ kind: "data", name: pack });
+  }
+
+  /** Reads a whole pack or a range of it. A missing pack is an `IntegrityError`. */
+  async read(pack: string, range?: ByteRange): Promise<Uint8Array> {
+    try {
+      return await this.#backend.get({ kind: "data", name: pack }, range);
+    } catch (error) {
+      if (error instanceof NotFoundError) throw new IntegrityError(`Pack ${pack.slice(0, 12)} is missing`);
+      throw error;
+    }
+  }
+}
