@@ -7,7 +7,6 @@
 
 import { join } from "node:path";
 import { describeError } from "../errors.ts";
-import type { Plan } from "../plan/mod.ts";
 import { DEFAULT_COMPRESSION_LEVEL } from "../repo/mod.ts";
 import type { Repository, SnapshotEntry } from "../repo/mod.ts";
 import {
@@ -22,6 +21,7 @@ import { VERSION } from "../version.ts";
 import { type ChunkedFile, ChunkPool, FileReadError } from "./_chunk_pool.ts";
 import type { ChunkHints } from "./_chunk_protocol.ts";
 import { buildSharedIdSet } from "./_shared_id_set.ts";
+import type { BackupSpec } from "./backup_spec.ts";
 import { type EntryStat, lstatEntry } from "./entry_stat.ts";
 import { ExcludeMatcher, type FolderRules } from "./excludes.ts";
 import { type FolderScans, scanFolder } from "./folder_scan.ts";
@@ -30,7 +30,7 @@ import { Slots } from "../workers/mod.ts";
 
 /** Options of {@link backup}. */
 export interface BackupOptions {
-  plan: Plan;
+  plan: BackupSpec;
   destination: string;
   host: string;
   username: string;
@@ -69,7 +69,7 @@ export const LEFTOVER_AGE_MS = 24 * 3600_000;
 
 interface WalkContext {
   matcher: ExcludeMatcher;
-  plan: Plan;
+  plan: BackupSpec;
   stats: SnapshotStats;
   warn: (message: string) => void;
   /** Stores a file's content (undefined in a dry run). */

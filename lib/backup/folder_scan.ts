@@ -8,7 +8,7 @@
  */
 
 import { describeError } from "../errors.ts";
-import type { Plan } from "../plan/mod.ts";
+import type { BackupSpec } from "./backup_spec.ts";
 import { type EntryStat, lstatEntry } from "./entry_stat.ts";
 import { ExcludeMatcher, type FolderRules } from "./excludes.ts";
 
@@ -75,7 +75,7 @@ export class FolderScans {
   private constructor() {}
 
   /** Starts scanning `plan`'s sources in short slices; stops when `until` settles. */
-  static start(plan: Plan, until: Promise<unknown>): FolderScans {
+  static start(plan: BackupSpec, until: Promise<unknown>): FolderScans {
     const scans = new FolderScans();
     const stop = () => scans.#stopped = true;
     until.then(stop, stop);
@@ -98,7 +98,7 @@ export class FolderScans {
     return false;
   }
 
-  async #run(plan: Plan): Promise<void> {
+  async #run(plan: BackupSpec): Promise<void> {
     const matcher = new ExcludeMatcher(plan);
     const queue: { path: string; rules: readonly FolderRules[]; device: number }[] = [];
     for (const source of plan.sources) {

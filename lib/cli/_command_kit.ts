@@ -2,6 +2,7 @@
 // exit code, built once per run from the CLI context.
 
 import type { Command } from "@commander-js/extra-typings";
+import type { UserError } from "../errors.ts";
 import type { Config, Destination } from "../plan/mod.ts";
 import { destinationByName, openRepository } from "../destinations/mod.ts";
 import type { Repository } from "../repo/mod.ts";
@@ -53,4 +54,10 @@ export function commandKit(
 /** Who is running kept, as recorded in snapshots and key files. */
 export function whoAmI(env: (name: string) => string | undefined): { host: string; username: string } {
   return { host: Deno.hostname(), username: env("USER") ?? env("LOGNAME") ?? String(Deno.uid() ?? "") };
+}
+
+/** A destination whose work failed while the others went on: its name, the error, and the hint if any. */
+export function printFailure(output: Output, destination: string, error: UserError): void {
+  output.err(`kept: destination "${destination}": ${error.message}\n`);
+  if (error.hint) output.err(`hint: ${error.hint}\n`);
 }

@@ -1,11 +1,12 @@
 // `kept backup`: backs up a plan to its destinations.
 
 import { ExitCode, UserError } from "../errors.ts";
-import { backup, FolderScans } from "../backup/mod.ts";
+import { type BackupResult, backupToDestinations } from "../backup/mod.ts";
 import { destinationByName, openRepository } from "../destinations/mod.ts";
 import { formatBytes } from "../plan/mod.ts";
 import { chooseDestinations, secretsOf } from "./_context.ts";
-import { type CommandKit, type Program, whoAmI } from "./_command_kit.ts";
+import type { Output } from "./output.ts";
+import { type CommandKit, printFailure, type Program, whoAmI } from "./_command_kit.ts";
 
 /** Registers `kept backup` on `program`. */
 export function backupCommand(program: Program, kit: CommandKit): void {
@@ -18,7 +19,8 @@ export function backupCommand(program: Program, kit: CommandKit): void {
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
-      "\nExit codes: 0 ok, 1 failed, 3 finished but some files could not be read.\n" +
+      "\nA destination that cannot be reached or fails is named, and the others are still backed up.\n" +
+        "Exit codes: 0 ok, 1 a destination failed, 3 finished but some files could not be read.\n" +
         "After the snapshot is saved, temporary files that interrupted backups left in the repository\n" +
         "more than a day ago are removed.",
     )
@@ -33,52 +35,52 @@ export function backupCommand(program: Program, kit: CommandKit): void {
       if (options.destination && !plan.destinations.includes(options.destination)) {
         throw new UserError(`Plan "${planName}" does not back up to destination "${options.destination}"`);
       }
-      const results = [];
-      let partial = false;
-      for (const name of chooseDestinations(config, planName, options.destination)) {
-        const destination = destinationByName(config, name);
-        // The snapshot's time is taken before any file is looked at.
-        const now = new Date();
-        const opening = openRepository(destination, secretsOf(context));
-        // Read folders while the password's key is derived: the walk then only compares.
-        const scans = FolderScans.start(plan, opening);
-        const repository = await opening;
-        const result = await backup(repository, {
-          plan,
-          destination: name,
-          ...whoAmI(context.env),
-          now,
-          scans,
-          dryRun: options.dryRun ?? false,
-          onWarning: (message) => output.err(`warning: ${message}\n`),
-        });
-        if (result.warnings.length > 0) partial = true;
-        results.push({ destination: name, ...result });
-        if (!options.json) {
-          const s = result.stats;
-          const verb = options.dryRun
-            ? "would back up"
-            : `snapshot ${result.snapshotId?.slice(0, 12)} saved:`;
-          output.out(
-            `${name}: ${verb} ${s.files} files, ${s.dirs} folders, ${formatBytes(s.bytes)} ` +
-              `(${s.newFiles} new, ${s.changedFiles} changed, ${s.unchangedFiles} unchanged); ` +
-              `added ${formatBytes(s.addedBytes)} in ${(s.durationMs / 1000).toFixed(1)}s\n`,
-          );
-        }
-        if (result.removedLeftovers && !options.json) {
-          const { files, bytes } = result.removedLeftovers;
-          output.out(
-            `${name}: removed ${files} temporary ${files === 1 ? "file" : "files"} (${formatBytes(bytes)}) ` +
-              `left by interrupted backups\n`,
-          );
-        }
-        if (result.leftoversError) {
-          output.err(
-            `note: cannot remove what interrupted backups left in "${name}": ${result.leftoversError}\n`,
-          );
-        }
+      const outcomes = await backupToDestinations({
+        plan,
+        destinations: chooseDestinations(config, planName, options.destination),
+        open: (name) => openRepository(destinationByName(config, name), secretsOf(context)),
+        ...whoAmI(context.env),
+        now: () => new Date(),
+        dryRun: options.dryRun ?? false,
+        onWarning: (_, message) => output.err(`warning: ${message}\n`),
+        onOutcome: (outcome) => {
+          if (!outcome.ok) printFailure(output, outcome.destination, outcome.error);
+          else if (!options.json) printResult(output, outcome.destination, outcome.value, options.dryRun);
+        },
+      });
+      if (options.json) {
+        json(
+          outcomes.map((outcome) =>
+            outcome.ok
+              ? { destination: outcome.destination, ...outcome.value }
+              : { destination: outcome.destination, error: outcome.error.message }
+          ),
+        );
       }
-      if (options.json) json(results);
-      if (partial) setExitCode(ExitCode.partial);
+      if (outcomes.some((outcome) => !outcome.ok)) setExitCode(ExitCode.failure);
+      else if (outcomes.some((outcome) => outcome.ok && outcome.value.warnings.length > 0)) {
+        setExitCode(ExitCode.partial);
+      }
     });
+}
+
+/** One destination's result in words: what was saved, and what interrupted backups left and was removed. */
+function printResult(output: Output, name: string, result: BackupResult, dryRun: boolean | undefined): void {
+  const s = result.stats;
+  const verb = dryRun ? "would back up" : `snapshot ${result.snapshotId?.slice(0, 12)} saved:`;
+  output.out(
+    `${name}: ${verb} ${s.files} files, ${s.dirs} folders, ${formatBytes(s.bytes)} ` +
+      `(${s.newFiles} new, ${s.changedFiles} changed, ${s.unchangedFiles} unchanged); ` +
+      `added ${formatBytes(s.addedBytes)} in ${(s.durationMs / 1000).toFixed(1)}s\n`,
+  );
+  if (result.removedLeftovers) {
+    const { files, bytes } = result.removedLeftovers;
+    output.out(
+      `${name}: removed ${files} temporary ${files === 1 ? "file" : "files"} (${formatBytes(bytes)}) ` +
+        `left by interrupted backups\n`,
+    );
+  }
+  if (result.leftoversError) {
+    output.err(`note: cannot remove what interrupted backups left in "${name}": ${result.leftoversError}\n`);
+  }
 }

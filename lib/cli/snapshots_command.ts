@@ -1,30 +1,42 @@
 // `kept snapshots`: lists the snapshots of every destination, or of one.
 
 import { destinationByName, openRepository } from "../destinations/mod.ts";
-import { matchesFilter, type SnapshotEntry } from "../repo/mod.ts";
+import { ExitCode } from "../errors.ts";
+import type { SnapshotEntry } from "../repo/mod.ts";
+import { listSnapshotsAt } from "../snapshots/mod.ts";
 import { formatBytes } from "../plan/mod.ts";
 import { secretsOf } from "./_context.ts";
-import type { CommandKit, Program } from "./_command_kit.ts";
+import { type CommandKit, printFailure, type Program } from "./_command_kit.ts";
 
 /** Registers `kept snapshots` on `program`. */
 export function snapshotsCommand(program: Program, kit: CommandKit): void {
-  const { output, json, loadConfig, context } = kit;
+  const { output, json, loadConfig, context, setExitCode } = kit;
   program.command("snapshots")
     .description("list snapshots")
     .option("--destination <name>", "only this destination (default: every destination)")
     .option("--plan <name>", "only snapshots of this plan")
     .option("--host <name>", "only snapshots taken on this host")
     .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      "\nA destination that cannot be read is named (exit code 1), and the others are still listed.",
+    )
     .action(async (options) => {
       const config = await loadConfig();
-      const names = options.destination ? [options.destination] : [...config.destinations.keys()];
+      const names = options.destination
+        ? [destinationByName(config, options.destination).name]
+        : [...config.destinations.keys()];
+      const outcomes = await listSnapshotsAt(
+        names,
+        (name) => openRepository(destinationByName(config, name), secretsOf(context)),
+        options,
+      );
       const rows: (SnapshotEntry & { destination: string })[] = [];
-      for (const name of names) {
-        const repository = await openRepository(destinationByName(config, name), secretsOf(context));
-        for (const entry of await repository.listSnapshots()) {
-          if (matchesFilter(entry, options)) rows.push({ ...entry, destination: name });
-        }
+      for (const outcome of outcomes) {
+        if (!outcome.ok) printFailure(output, outcome.destination, outcome.error);
+        else rows.push(...outcome.value.map((entry) => ({ ...entry, destination: outcome.destination })));
       }
+      if (outcomes.some((outcome) => !outcome.ok)) setExitCode(ExitCode.failure);
       if (options.json) {
         json(rows.map(({ id, snapshot, destination }) => ({
           id,

@@ -5,3 +5,4 @@
  */
 
 export { destinationByName, kdfFromEnv, openBackend, openRepository } from "./destination.ts";
+export { type DestinationOutcome, eachDestination } from "./each_destination.ts";

@@ -5,3 +5,4 @@
  */
 
 export { type Change, diffTrees, type ListedEntry, listTree } from "./browse.ts";
+export { listSnapshotsAt } from "./list_snapshots.ts";

@@ -16,13 +16,14 @@ const ALLOWED: Record<string, string[]> = {
   workers: [],
   backends: [],
   plan: [],
+  retention: [],
   repo: ["crypto", "backends"],
   destinations: ["repo", "backends", "crypto", "plan", "secrets.ts"],
-  backup: ["repo", "crypto", "chunker", "workers", "plan"],
+  backup: ["destinations", "repo", "crypto", "chunker", "workers"],
   // Until restore reads packs through the repository's pack reader and check returns data, not words:
   restore: ["repo", "crypto", "workers", "backends"],
   check: ["repo", "backends", "workers", "plan"],
-  snapshots: ["repo"],
+  snapshots: ["destinations", "repo"],
   cli: [
     "backup",
     "restore",

@@ -1,0 +1,54 @@
+/**
+ * Backs up one plan to each of its destinations in turn: the loop `kept backup` and `kept apply` share.
+ * A destination that cannot be reached or fails is reported and skipped; the others are backed up.
+ *
+ * @module
+ */
+
+import { type DestinationOutcome, eachDestination } from "../destinations/mod.ts";
+import type { Repository } from "../repo/mod.ts";
+import { backup, type BackupResult } from "./backup.ts";
+import type { BackupSpec } from "./backup_spec.ts";
+import { FolderScans } from "./folder_scan.ts";
+
+/** Options of {@link backupToDestinations}. */
+export interface BackupToDestinationsOptions {
+  plan: BackupSpec;
+  /** The destinations' names, in the order they are backed up to. */
+  destinations: readonly string[];
+  /** Opens and unlocks a destination's repository. */
+  open: (destination: string) => Promise<Repository>;
+  host: string;
+  username: string;
+  /** The clock: each snapshot's time is read once, before any file is looked at. */
+  now: () => Date;
+  /** Scan and compare only: read no file content, write nothing. */
+  dryRun?: boolean;
+  /** Called for every file or folder skipped or changed while read. */
+  onWarning?: (destination: string, message: string) => void;
+  /** Called as each destination's backup ends. */
+  onOutcome?: (outcome: DestinationOutcome<BackupResult>) => void;
+}
+
+/** Backs up `options.plan` to every destination; one outcome each, in order. */
+export function backupToDestinations(
+  options: BackupToDestinationsOptions,
+): Promise<DestinationOutcome<BackupResult>[]> {
+  return eachDestination(options.destinations, async (destination) => {
+    const now = options.now();
+    const opening = options.open(destination);
+    // Read folders while the password's key is derived: the walk then only compares.
+    const scans = FolderScans.start(options.plan, opening);
+    const repository = await opening;
+    return await backup(repository, {
+      plan: options.plan,
+      destination,
+      host: options.host,
+      username: options.username,
+      now,
+      scans,
+      dryRun: options.dryRun ?? false,
+      onWarning: (message) => options.onWarning?.(destination, message),
+    });
+  }, options.onOutcome);
+}
