@@ -7,7 +7,8 @@
 
 import { join } from "node:path";
 import { describeError } from "../errors.ts";
-import { DEFAULT_COMPRESSION_LEVEL } from "../repo/mod.ts";
+import { DEFAULT_COMPRESSION_LEVEL, type PackSink } from "../repo/mod.ts";
+import { toHex } from "../crypto/mod.ts";
 import type { Repository, SnapshotEntry } from "../repo/mod.ts";
 import {
   emptySnapshotStats,
@@ -113,17 +114,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
   // Starting them takes a core tens of milliseconds, so when the folders scanned ahead already show a
   // file written since the parent, they start now rather than when the walk gets there.
   let pool: ChunkPool | undefined;
-  const keys = repository.workerKeys();
-  const startPool = () =>
-    new ChunkPool({
-      workers: options.workers ?? navigator.hardwareConcurrency ?? 2,
-      encryptKey: keys.encrypt,
-      idKey: keys.id,
-      chunkerKey: keys.chunker,
-      params: repository.config.chunker,
-      level: DEFAULT_COMPRESSION_LEVEL,
-      known: buildSharedIdSet((visit) => repository.index.forEachId(visit), repository.index.size),
-    }, sink);
+  const startPool = () => chunkPool(repository, sink, options.workers ?? navigator.hardwareConcurrency ?? 2);
 
   const context: WalkContext = {
     matcher: new ExcludeMatcher(options.plan),
@@ -133,15 +124,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
       stats.skipped++;
       warn(message);
     },
-    saveTree: async (tree) => {
-      const bytes = new TextEncoder().encode(JSON.stringify(tree));
-      const idBytes = repository.blobIdBytes(bytes);
-      const id = repository.blobId(bytes);
-      if (!options.dryRun && !sink.has(id)) {
-        await sink.add("tree", idBytes, repository.sealBlob(bytes), bytes.length);
-      }
-      return id;
-    },
+    saveTree: (tree) => saveTree(repository, sink, tree, options.dryRun ?? false),
     loadTree: async (id) => {
       try {
         return await repository.loadTree(id);
@@ -179,7 +162,56 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
   stats.durationMs = Math.round(performance.now() - started);
   if (options.dryRun) return { ...(parent ? { parentId: parent.id } : {}), stats, warnings };
 
-  const snapshot: Snapshot = {
+  // Last: a snapshot only ever names data and index files that are already stored.
+  const snapshotId = await repository.writeMeta(
+    "snapshots",
+    snapshotRecord(options, rootTree, parent, stats),
+  );
+  return {
+    snapshotId,
+    ...(parent ? { parentId: parent.id } : {}),
+    stats,
+    warnings,
+    ...await removeLeftovers(repository),
+  };
+}
+
+/** Starts the workers that chunk, seal and dedup file contents into `sink`. */
+function chunkPool(repository: Repository, sink: PackSink, workers: number): ChunkPool {
+  const keys = repository.workerKeys();
+  return new ChunkPool({
+    workers,
+    encryptKey: keys.encrypt,
+    idKey: keys.id,
+    chunkerKey: keys.chunker,
+    params: repository.config.chunker,
+    level: DEFAULT_COMPRESSION_LEVEL,
+    known: buildSharedIdSet((visit) => repository.index.forEachId(visit), repository.index.size),
+  }, sink);
+}
+
+/** Stores a tree blob unless it exists (a dry run only computes its id); returns its id. */
+async function saveTree(
+  repository: Repository,
+  sink: PackSink,
+  tree: Tree,
+  dryRun: boolean,
+): Promise<string> {
+  const bytes = new TextEncoder().encode(JSON.stringify(tree));
+  const idBytes = repository.blobIdBytes(bytes);
+  const id = toHex(idBytes);
+  if (!dryRun && !sink.has(id)) await sink.add("tree", idBytes, repository.sealBlob(bytes), bytes.length);
+  return id;
+}
+
+/** The snapshot file's content for a finished backup. */
+function snapshotRecord(
+  options: BackupOptions,
+  tree: string,
+  parent: SnapshotEntry | undefined,
+  stats: SnapshotStats,
+): Snapshot {
+  return {
     version: 1,
     time: options.now.toISOString(),
     host: options.host,
@@ -188,18 +220,10 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     destination: options.destination,
     tags: [...options.plan.tags],
     paths: [...options.plan.sources],
-    tree: rootTree,
+    tree,
     ...(parent ? { parent: parent.id } : {}),
     program: `kept ${VERSION}`,
     stats,
-  };
-  const snapshotId = await repository.writeMeta("snapshots", snapshot);
-  return {
-    snapshotId,
-    ...(parent ? { parentId: parent.id } : {}),
-    stats,
-    warnings,
-    ...await removeLeftovers(repository),
   };
 }
 

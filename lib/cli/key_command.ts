@@ -4,37 +4,46 @@ import { UserError } from "../errors.ts";
 import { kdfFromEnv } from "../destinations/mod.ts";
 import type { KeyMeta } from "../repo/mod.ts";
 import { resolvePassword } from "../secrets.ts";
-import { secretsOf } from "./_context.ts";
+import { type CliContext, secretsOf } from "./_context.ts";
 import { type CommandKit, type Program, whoAmI } from "./_command_kit.ts";
 
-/** Registers `kept key` on `program`. */
+/** The new password of `key add` and `key passwd`: from --new-password-file, KEPT_NEW_PASSWORD or a prompt. */
+async function newPassword(context: CliContext, options: { newPasswordFile?: string }): Promise<string> {
+  if (options.newPasswordFile) {
+    return await resolvePassword(
+      { kind: "file", path: options.newPasswordFile },
+      "the new key",
+      secretsOf(context),
+    );
+  }
+  const fromEnv = context.env("KEPT_NEW_PASSWORD");
+  if (fromEnv) return fromEnv;
+  const first = await context.prompt?.("New password: ");
+  if (first === undefined) {
+    throw new UserError("No new password given", { hint: "use --new-password-file or KEPT_NEW_PASSWORD" });
+  }
+  if ((await context.prompt?.("Repeat new password: ")) !== first) {
+    throw new UserError("The passwords differ");
+  }
+  return first;
+}
+
+/** Who makes a key, and how costly its key derivation is. */
+function keyMeta(context: CliContext): KeyMeta {
+  const kdf = kdfFromEnv(context.env);
+  return { ...whoAmI(context.env), now: new Date(), ...(kdf ? { kdf } : {}) };
+}
+
+/** Registers `kept key` and its subcommands on `program`. */
 export function keyCommand(program: Program, kit: CommandKit): void {
-  const { output, json, openNamed, context } = kit;
   const key = program.command("key").description("manage the passwords (keys) that open a repository");
-  const newPassword = async (options: { newPasswordFile?: string }) => {
-    if (options.newPasswordFile) {
-      return await resolvePassword(
-        { kind: "file", path: options.newPasswordFile },
-        "the new key",
-        secretsOf(context),
-      );
-    }
-    const fromEnv = context.env("KEPT_NEW_PASSWORD");
-    if (fromEnv) return fromEnv;
-    const first = await context.prompt?.("New password: ");
-    if (first === undefined) {
-      throw new UserError("No new password given", { hint: "use --new-password-file or KEPT_NEW_PASSWORD" });
-    }
-    if ((await context.prompt?.("Repeat new password: ")) !== first) {
-      throw new UserError("The passwords differ");
-    }
-    return first;
-  };
-  /** Who makes a key, and how costly its key derivation is. */
-  const keyMeta = (): KeyMeta => {
-    const kdf = kdfFromEnv(context.env);
-    return { ...whoAmI(context.env), now: new Date(), ...(kdf ? { kdf } : {}) };
-  };
+  keyListCommand(key, kit);
+  keyChangeCommands(key, kit);
+}
+
+/** `kept key list`. */
+function keyListCommand(key: Program, kit: CommandKit): void {
+  const { output, json, openNamed } = kit;
   key.command("list")
     .description("list the keys of a repository")
     .option("--destination <name>", "destination (needed when several are defined)")
@@ -60,13 +69,18 @@ export function keyCommand(program: Program, kit: CommandKit): void {
         );
       }
     });
+}
+
+/** `kept key add`, `kept key remove` and `kept key passwd`. */
+function keyChangeCommands(key: Program, kit: CommandKit): void {
+  const { output, openNamed, context } = kit;
   key.command("add")
     .description("add a key with a new password (from --new-password-file, KEPT_NEW_PASSWORD or a prompt)")
     .option("--destination <name>", "destination (needed when several are defined)")
     .option("--new-password-file <path>", "file whose first line is the new password")
     .action(async (options) => {
       const { repository } = await openNamed(options.destination);
-      const id = await repository.addKey(await newPassword(options), keyMeta());
+      const id = await repository.addKey(await newPassword(context, options), keyMeta(context));
       output.out(`added key ${id.slice(0, 12)}\n`);
     });
   key.command("remove")
@@ -95,7 +109,7 @@ export function keyCommand(program: Program, kit: CommandKit): void {
     .option("--new-password-file <path>", "file whose first line is the new password")
     .action(async (options) => {
       const { repository } = await openNamed(options.destination);
-      const id = await repository.changePassword(await newPassword(options), keyMeta());
+      const id = await repository.changePassword(await newPassword(context, options), keyMeta(context));
       output.out(`password changed: key ${id.slice(0, 12)} replaces ${repository.keyId.slice(0, 12)}\n`);
     });
 }
