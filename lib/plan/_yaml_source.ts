@@ -2,7 +2,7 @@
 // every later problem (schema, cross-reference, interpolation) can name the exact spot in the file.
 
 import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, Lexer, parseDocument } from "yaml";
-import type { Document, Node as YamlNode, YAMLError } from "yaml";
+import type { Document, Node as YamlNode, YAMLError, YAMLMap } from "yaml";
 import type { Problem } from "./problem.ts";
 
 /** A path into the parsed value: object keys and array indices. */
@@ -97,23 +97,8 @@ export function parseYamlSource(
   const fail = (message: string, position: Position = { line: 1, column: 1 }) => ({
     problems: [{ file, ...position, path: [], severity: "error" as const, message }],
   });
-  if (bytes.length > MAX_PLAN_FILE_BYTES) {
-    return fail("file is larger than 1 MiB, the limit for a plan file: is it the right file?");
-  }
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    return fail("file is not UTF-8 text: is it a binary file?");
-  }
-  const nul = text.indexOf("\0");
-  if (nul >= 0) {
-    const before = text.slice(0, nul).split("\n");
-    return fail("file contains a NUL byte: it is binary, not YAML", {
-      line: before.length,
-      column: (before.at(-1)?.length ?? 0) + 1,
-    });
-  }
+  const text = decodePlanText(bytes);
+  if (typeof text !== "string") return fail(text.message, text.position);
 
   const toPosition = positionsIn(text);
   let doc: Document.Parsed;
@@ -156,74 +141,105 @@ export function parseYamlSource(
     return fail(parserFailure(error), first?.range ? toPosition(first.range[0]) : undefined);
   }
 
-  const problems: Problem[] = [];
-  const walk = (node: unknown, located: Located, path: (string | number)[], depth: number) => {
+  const root = doc.contents as YamlNode | null;
+  const located = new NodeLocator(file, toPosition);
+  const rootLocated: Located = { value: root?.range?.[0] ?? 0, preferKey: false };
+  located.walk(root, rootLocated, [], 0);
+  if (located.problems.length > 0) return { problems: located.problems };
+  return { source: new YamlSource(file, value, rootLocated, toPosition), problems: [] };
+}
+
+/** The text of a plan file, or why it is not text a plan can be (too large, not UTF-8, binary). */
+function decodePlanText(bytes: Uint8Array): string | { message: string; position?: Position } {
+  if (bytes.length > MAX_PLAN_FILE_BYTES) {
+    return { message: "file is larger than 1 MiB, the limit for a plan file: is it the right file?" };
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return { message: "file is not UTF-8 text: is it a binary file?" };
+  }
+  const nul = text.indexOf("\0");
+  if (nul >= 0) {
+    const before = text.slice(0, nul).split("\n");
+    return {
+      message: "file contains a NUL byte: it is binary, not YAML",
+      position: { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 },
+    };
+  }
+  return text;
+}
+
+/**
+ * Records where each key and value of a parsed document stands, for error positions, and finds the keys
+ * that are not plain names or are defined twice.
+ */
+class NodeLocator {
+  readonly problems: Problem[] = [];
+  #file: string;
+  #toPosition: (offset: number) => Position;
+
+  constructor(file: string, toPosition: (offset: number) => Position) {
+    this.#file = file;
+    this.#toPosition = toPosition;
+  }
+
+  walk(node: unknown, located: Located, path: (string | number)[], depth: number): void {
     // An alias's content stands at its anchor: problems inside it are reported at the alias itself.
     if (depth > MAX_DEPTH || isAlias(node)) return;
-    if (isMap(node)) {
-      const seen = new Map<string, number>();
-      located.children = new Map();
-      for (const pair of node.items) {
-        if (!isPair(pair)) continue;
-        const keyNode = pair.key as YamlNode | null;
-        const keyOffset = keyNode?.range?.[0] ?? node.range?.[0] ?? 0;
-        if (!isScalar(keyNode)) {
-          problems.push({
-            file,
-            ...toPosition(keyOffset),
-            path,
-            severity: "error",
-            message: "a key must be a plain name, not a list, mapping or alias",
-          });
-          continue;
-        }
-        // The same string the yaml library uses as the key of the JavaScript object.
-        const key = keyNode.value === null ? "" : String(keyNode.value);
-        if (typeof keyNode.value === "symbol") {
-          // Merge key: its entries have no place of their own here; problems with them point at it.
-          const merged = (pair.value as YamlNode | null)?.range?.[0];
-          if (merged !== undefined) located.merge ??= merged;
-          continue;
-        }
-        const earlier = seen.get(key);
-        if (earlier !== undefined) {
-          problems.push({
-            file,
-            ...toPosition(keyOffset),
-            path: [...path, key],
-            severity: "error",
-            message: `duplicate key "${key}" (first defined at line ${toPosition(earlier).line})`,
-          });
-        }
-        seen.set(key, keyOffset);
-        const valueNode = pair.value as YamlNode | null;
-        const child: Located = {
-          key: keyOffset,
-          value: valueNode?.range && !isEmpty(valueNode) ? valueNode.range[0] : keyOffset,
-          preferKey: valueNode === null || isEmpty(valueNode) || isBlockCollection(valueNode),
-        };
-        located.children.set(key, child);
-        walk(valueNode, child, [...path, key], depth + 1);
-      }
-    } else if (isSeq(node)) {
+    if (isMap(node)) this.#walkMap(node, located, path, depth);
+    else if (isSeq(node)) {
       located.children = new Map();
       const children = located.children;
       node.items.forEach((item, index) => {
         const range = (item as YamlNode | null)?.range;
-        const child: Located = {
-          value: range ? range[0] : located.value,
-          preferKey: false,
-        };
+        const child: Located = { value: range ? range[0] : located.value, preferKey: false };
         children.set(index, child);
-        walk(item, child, [...path, index], depth + 1);
+        this.walk(item, child, [...path, index], depth + 1);
       });
     }
-  };
-  const root = doc.contents as YamlNode | null;
-  const rootLocated: Located = { value: root?.range?.[0] ?? 0, preferKey: false };
-  walk(root, rootLocated, [], 0);
-  if (problems.length > 0) return { problems };
-  return { source: new YamlSource(file, value, rootLocated, toPosition), problems: [] };
+  }
+
+  #walkMap(node: YAMLMap, located: Located, path: (string | number)[], depth: number): void {
+    const seen = new Map<string, number>();
+    located.children = new Map();
+    for (const pair of node.items) {
+      if (!isPair(pair)) continue;
+      const keyNode = pair.key as YamlNode | null;
+      const keyOffset = keyNode?.range?.[0] ?? node.range?.[0] ?? 0;
+      if (!isScalar(keyNode)) {
+        this.#problem(keyOffset, path, "a key must be a plain name, not a list, mapping or alias");
+        continue;
+      }
+      // The same string the yaml library uses as the key of the JavaScript object.
+      const key = keyNode.value === null ? "" : String(keyNode.value);
+      if (typeof keyNode.value === "symbol") {
+        // Merge key: its entries have no place of their own here; problems with them point at it.
+        const merged = (pair.value as YamlNode | null)?.range?.[0];
+        if (merged !== undefined) located.merge ??= merged;
+        continue;
+      }
+      const earlier = seen.get(key);
+      if (earlier !== undefined) {
+        const first = this.#toPosition(earlier).line;
+        this.#problem(keyOffset, [...path, key], `duplicate key "${key}" (first defined at line ${first})`);
+      }
+      seen.set(key, keyOffset);
+      const valueNode = pair.value as YamlNode | null;
+      const child: Located = {
+        key: keyOffset,
+        value: valueNode?.range && !isEmpty(valueNode) ? valueNode.range[0] : keyOffset,
+        preferKey: valueNode === null || isEmpty(valueNode) || isBlockCollection(valueNode),
+      };
+      located.children.set(key, child);
+      this.walk(valueNode, child, [...path, key], depth + 1);
+    }
+  }
+
+  #problem(offset: number, path: (string | number)[], message: string): void {
+    this.problems.push({ file: this.#file, ...this.#toPosition(offset), path, severity: "error", message });
+  }
 }
 
 /**

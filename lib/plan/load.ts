@@ -244,6 +244,14 @@ interface FileNames {
   state: string | undefined;
 }
 
+/** Adds a problem at a key path of the file being checked. */
+type ProblemAt = (
+  path: readonly (string | number)[],
+  message: string,
+  severity?: Problem["severity"],
+  at?: "key" | "value",
+) => void;
+
 /** Interpolates variables, then validates one file against the schema. */
 function checkFile(
   source: YamlSource,
@@ -251,44 +259,10 @@ function checkFile(
   options: CheckOptions,
 ): { file?: PlanFile; names?: FileNames; problems: Problem[] } {
   const problems: Problem[] = [];
-  const unresolved: (string | number)[][] = [];
-  const problemAt = (
-    path: readonly (string | number)[],
-    message: string,
-    severity: Problem["severity"] = "error",
-    at: "key" | "value" = "value",
-  ) => {
+  const problemAt: ProblemAt = (path, message, severity = "error", at = "value") => {
     problems.push({ file: source.file, ...source.positionOf(path, at), path, severity, message });
   };
-
-  const substitute = (value: unknown, path: (string | number)[]): unknown => {
-    if (typeof value === "string") {
-      const result = interpolate(value, env);
-      if (result.error) {
-        problemAt(path, result.error);
-        unresolved.push(path);
-      }
-      for (const name of result.unset) {
-        problemAt(
-          path,
-          `environment variable ${name} is not set (used in ${formatKeyPath(path)})`,
-          options.requireEnv ? "error" : "warning",
-        );
-        unresolved.push(path);
-      }
-      return result.value;
-    }
-    if (path.length > MAX_INTERPOLATION_DEPTH) return value;
-    if (Array.isArray(value)) return value.map((item, index) => substitute(item, [...path, index]));
-    if (value !== null && typeof value === "object") {
-      return Object.fromEntries(
-        Object.entries(value).map(([key, item]) => [key, substitute(item, [...path, key])]),
-      );
-    }
-    return value;
-  };
-
-  const value = substitute(source.value, []);
+  const { value, unresolved } = substituteVariables(source.value, env, options.requireEnv, problemAt);
   if (value === null || value === undefined) {
     problemAt([], `file is empty: a plan file starts with "version: ${PLAN_FORMAT_VERSION}"`);
     return { names: { destinations: [], plans: [], state: undefined }, problems };
@@ -304,14 +278,64 @@ function checkFile(
 
   const result = PlanFileSchema.safeParse(value, { reportInput: true });
   if (result.success) return { file: result.data, names, problems };
-
   const issues = result.error.issues
     .map((issue) => ({
       issue,
       path: issue.path.filter((part) => typeof part !== "symbol") as (string | number)[],
     }))
     .filter(({ path }) => !isUnresolved(path));
+  reportSchemaIssues(issues, source, options, problemAt);
+  return { names, problems };
+}
 
+/**
+ * Replaces `${VAR}` in every string of a file's value. A variable that is unset is a warning (an error
+ * with `requireEnv`); the paths it was used in are returned, so that the schema's complaints about them
+ * (an empty URL) are not reported on top.
+ */
+function substituteVariables(
+  value: unknown,
+  env: (name: string) => string | undefined,
+  requireEnv: boolean | undefined,
+  problemAt: ProblemAt,
+): { value: unknown; unresolved: (string | number)[][] } {
+  const unresolved: (string | number)[][] = [];
+  const substitute = (value: unknown, path: (string | number)[]): unknown => {
+    if (typeof value === "string") {
+      const result = interpolate(value, env);
+      if (result.error) {
+        problemAt(path, result.error);
+        unresolved.push(path);
+      }
+      for (const name of result.unset) {
+        problemAt(
+          path,
+          `environment variable ${name} is not set (used in ${formatKeyPath(path)})`,
+          requireEnv ? "error" : "warning",
+        );
+        unresolved.push(path);
+      }
+      return result.value;
+    }
+    if (path.length > MAX_INTERPOLATION_DEPTH) return value;
+    if (Array.isArray(value)) return value.map((item, index) => substitute(item, [...path, index]));
+    if (value !== null && typeof value === "object") {
+      return Object.fromEntries(
+        Object.entries(value).map(([key, item]) => [key, substitute(item, [...path, key])]),
+      );
+    }
+    return value;
+  };
+  return { value: substitute(value, []), unresolved };
+}
+
+/** Words the schema's issues for a file: misspelled keys first, each with its did-you-mean. */
+function reportSchemaIssues(
+  issues: readonly { issue: z.core.$ZodIssue; path: (string | number)[] }[],
+  source: YamlSource,
+  options: CheckOptions,
+  problemAt: ProblemAt,
+): void {
   // Misspelled keys explain other problems of the same mapping: `sorces` is why `sources` is missing,
   // and why a retention with only `keep_daly` keeps nothing. Report the misspelling alone.
   const suggested = new Map<string, Set<string>>();
@@ -350,7 +374,6 @@ function checkFile(
     }
     problemAt(path, issueMessage(issue, path, missing));
   }
-  return { names, problems };
 }
 
 /** Reads {@link FileNames} from a file's value, skipping whatever has the wrong shape or is unresolved. */
