@@ -7,6 +7,7 @@
 
 import type { PasswordSource } from "./plan/mod.ts";
 import { UserError } from "./errors.ts";
+import { CommandError, runCommand } from "./run_command.ts";
 
 /** Where to look when the destination names no password source. */
 export interface PasswordContext {
@@ -45,27 +46,20 @@ async function readPasswordFile(path: string, label: string): Promise<string> {
 }
 
 async function runPasswordCommand(command: string, label: string): Promise<string> {
-  let output: Deno.CommandOutput;
+  let stdout: Uint8Array;
   try {
-    output = await new Deno.Command("sh", {
-      args: ["-c", command],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    })
-      .output();
+    stdout = await runCommand({ command: "sh", args: ["-c", command], stdout: true });
   } catch (error) {
-    throw new UserError(`Cannot run password_command of destination "${label}": ${(error as Error).message}`);
-  }
-  if (!output.success) {
-    const detail = new TextDecoder().decode(output.stderr).trim().split("\n")[0] ?? "";
+    if (!(error instanceof CommandError)) throw error;
     throw new UserError(
-      `password_command of destination "${label}" failed with exit code ${output.code}${
-        detail ? `: ${detail}` : ""
-      }`,
+      error.code === undefined
+        ? `Cannot run password_command of destination "${label}": ${error.detail}`
+        : `password_command of destination "${label}" failed with exit code ${error.code}${
+          error.detail ? `: ${error.detail}` : ""
+        }`,
     );
   }
-  return new TextDecoder().decode(output.stdout).replace(/\r?\n$/, "");
+  return new TextDecoder().decode(stdout).replace(/\r?\n$/, "");
 }
 
 /** Reads a line from the terminal without echo; undefined when stdin is not a terminal. */
