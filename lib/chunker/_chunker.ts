@@ -8,13 +8,6 @@ export interface ChunkerParams {
   maxSize: number;
 }
 
-/** kept's repository-format v1 parameters: min 256 KiB, average 1 MiB, max 8 MiB. */
-export const DEFAULT_CHUNKER_PARAMS: ChunkerParams = Object.freeze({
-  minSize: 256 * 1024,
-  avgSize: 1024 * 1024,
-  maxSize: 8 * 1024 * 1024,
-});
-
 /**
  * Number of bytes hashed before `minSize` without testing for a cut. The gear hash
  * shifts left once per byte, so after 32 bytes it depends only on the last 32 bytes:
@@ -161,7 +154,7 @@ export class Chunker {
    *   positive integers with `minSize <= avgSize <= maxSize`, `8 <= avgSize <= 512 MiB`
    *   and `maxSize < 1 GiB`.
    */
-  constructor(gear: Uint32Array, params: ChunkerParams = DEFAULT_CHUNKER_PARAMS) {
+  constructor(gear: Uint32Array, params: ChunkerParams) {
     if (!(gear instanceof Uint32Array) || gear.length !== 256) {
       throw new RangeError(
         `Cannot create chunker: gear table must be a Uint32Array of 256 entries, got ${

@@ -19,6 +19,6 @@
  * @module
  */
 
-export { Chunker, chunkLengths, DEFAULT_CHUNKER_PARAMS } from "./_chunker.ts";
+export { Chunker, chunkLengths } from "./_chunker.ts";
 export type { ChunkerParams } from "./_chunker.ts";
 export { GEAR_KEY_LENGTH, gearTable } from "./_gear_table.ts";

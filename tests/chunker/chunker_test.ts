@@ -1,13 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import fc from "fast-check";
-import {
-  Chunker,
-  type ChunkerParams,
-  chunkLengths,
-  DEFAULT_CHUNKER_PARAMS,
-  gearTable,
-} from "../../lib/chunker/mod.ts";
+import { Chunker, type ChunkerParams, chunkLengths, gearTable } from "../../lib/chunker/mod.ts";
+import { CHUNKER_V1 } from "../../lib/repo/mod.ts";
 import { seededBytes, seededKey } from "./_seeded_bytes.ts";
 
 const SMALL: ChunkerParams = { minSize: 64, avgSize: 256, maxSize: 1024 };
@@ -97,7 +92,7 @@ Deno.test("gearTable() rejects keys that are not 32 bytes", () => {
 
 Deno.test("Chunker rejects bad tables and parameters", () => {
   const gear = gearTable(seededKey(1));
-  assert.throws(() => new Chunker(new Uint32Array(255)), RangeError);
+  assert.throws(() => new Chunker(new Uint32Array(255), CHUNKER_V1), RangeError);
   assert.throws(() => new Chunker(gear, { minSize: 0, avgSize: 256, maxSize: 1024 }), RangeError);
   assert.throws(() => new Chunker(gear, { minSize: 512, avgSize: 256, maxSize: 1024 }), RangeError);
   assert.throws(() => new Chunker(gear, { minSize: 64, avgSize: 2048, maxSize: 1024 }), RangeError);
@@ -187,15 +182,15 @@ Deno.test("cut points are the same at any offset in a larger buffer (property)",
 });
 
 Deno.test("default parameters: streaming matches whole-buffer chunking on seeded data", () => {
-  const { minSize, maxSize } = DEFAULT_CHUNKER_PARAMS;
-  const chunker = new Chunker(gearTable(seededKey(5)));
-  assert.deepEqual(chunker.params, DEFAULT_CHUNKER_PARAMS);
+  const { minSize, maxSize } = CHUNKER_V1;
+  const chunker = new Chunker(gearTable(seededKey(5)), CHUNKER_V1);
+  assert.deepEqual(chunker.params, CHUNKER_V1);
   // Random data, then a long zero run (forces maxSize cuts), then random data again.
   const data = new Uint8Array(6 * MiB + 17 * MiB + 3 * MiB + 12345);
   data.set(seededBytes(6 * MiB, 11), 0);
   data.set(seededBytes(3 * MiB + 12345, 12), 23 * MiB);
   const whole = chunkLengths(chunker, data);
-  assertChunkInvariants(whole, data.length, DEFAULT_CHUNKER_PARAMS);
+  assertChunkInvariants(whole, data.length, CHUNKER_V1);
   assert.ok(whole.includes(maxSize), "the zero run is cut at maxSize");
   for (
     const [capacity, readSizes] of [
@@ -218,13 +213,13 @@ Deno.test("different keys give different cut points, the same key the same ones"
   assert.notDeepEqual(small2, small1);
 
   const big = seededBytes(16 * MiB, 22);
-  const default1 = chunkLengths(new Chunker(gearTable(seededKey(1))), big);
-  assert.deepEqual(chunkLengths(new Chunker(gearTable(seededKey(1))), big), default1);
-  assert.notDeepEqual(chunkLengths(new Chunker(gearTable(seededKey(2))), big), default1);
+  const default1 = chunkLengths(new Chunker(gearTable(seededKey(1)), CHUNKER_V1), big);
+  assert.deepEqual(chunkLengths(new Chunker(gearTable(seededKey(1)), CHUNKER_V1), big), default1);
+  assert.notDeepEqual(chunkLengths(new Chunker(gearTable(seededKey(2)), CHUNKER_V1), big), default1);
 });
 
 Deno.test("inserting one byte at the start changes at most a few chunks", () => {
-  const chunker = new Chunker(gearTable(seededKey(6)));
+  const chunker = new Chunker(gearTable(seededKey(6)), CHUNKER_V1);
   const data = seededBytes(20 * MiB, 31);
   const shifted = new Uint8Array(data.length + 1);
   shifted[0] = 0x42;
@@ -237,8 +232,8 @@ Deno.test("inserting one byte at the start changes at most a few chunks", () => 
 });
 
 Deno.test("all-zero input is cut at maxSize and does not hang", () => {
-  const chunker = new Chunker(gearTable(seededKey(7)));
-  const { maxSize } = DEFAULT_CHUNKER_PARAMS;
+  const chunker = new Chunker(gearTable(seededKey(7)), CHUNKER_V1);
+  const { maxSize } = CHUNKER_V1;
   const lengths = chunkLengths(chunker, new Uint8Array(5 * maxSize + 1000));
   assert.deepEqual(lengths, [maxSize, maxSize, maxSize, maxSize, maxSize, 1000]);
 });
@@ -254,7 +249,7 @@ Deno.test("mean chunk size on random data is near avgSize", () => {
   };
   check(SMALL, 4 * MiB, 41);
   check({ minSize: 2048, avgSize: 8192, maxSize: 65536 }, 8 * MiB, 42);
-  check(DEFAULT_CHUNKER_PARAMS, 64 * MiB, 43);
+  check(CHUNKER_V1, 64 * MiB, 43);
 });
 
 Deno.test("cut points do not depend on the alignment of the buffer in memory", () => {
