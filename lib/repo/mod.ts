@@ -31,6 +31,7 @@ export { type BlobLocation, type IndexFile, MasterIndex, toIndexFile } from "./m
 export { type PackEntry, readPackHeader } from "./pack.ts";
 export { PACK_SIZE, PackSink, type PackStore, type Release } from "./pack_sink.ts";
 export { PackReader } from "./pack_reader.ts";
+export { resolveTreePath, type TreePath } from "./tree_path.ts";
 export {
   emptySnapshotStats,
   isSafeName,

@@ -4,9 +4,7 @@
  * @module
  */
 
-import { UserError } from "../errors.ts";
-import type { Repository } from "../repo/mod.ts";
-import type { NodeType, TreeNode } from "../repo/mod.ts";
+import { type NodeType, type Repository, resolveTreePath, type TreeNode } from "../repo/mod.ts";
 
 /** One listed entry. */
 export interface ListedEntry {
@@ -24,21 +22,12 @@ export async function* listTree(
   root: string,
   path = "/",
 ): AsyncGenerator<ListedEntry> {
-  const parts = path.split("/").filter((p) => p !== "" && p !== ".");
-  let treeId = root;
-  let prefix = "";
-  for (const [i, part] of parts.entries()) {
-    const node = (await repository.loadTree(treeId)).nodes.find((n) => n.name === part);
-    if (!node) throw new UserError(`Path "${path}" is not in the snapshot`);
-    prefix += `/${part}`;
-    if (node.type !== "dir") {
-      if (i < parts.length - 1) throw new UserError(`Path "${prefix}" is not a folder`);
-      yield entryOf(prefix, node);
-      return;
-    }
-    if (i === parts.length - 1) yield entryOf(prefix, node);
-    treeId = node.subtree!;
-  }
+  const { parts, node } = await resolveTreePath((id) => repository.loadTree(id), root, path);
+  const prefix = parts.map((part) => `/${part}`).join("");
+  if (node) yield entryOf(prefix, node);
+  if (node && node.type !== "dir") return;
+  const treeId = node ? node.subtree : root;
+  if (treeId === undefined) return;
   yield* walk(repository, treeId, prefix);
 }
 
