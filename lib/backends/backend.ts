@@ -1,6 +1,7 @@
 /**
  * The one storage interface every repository destination implements (local, s3, memory) and every
- * wrapper (retry, dry-run, fault injection) wraps. Layout of names: docs/format.md#files.
+ * wrapper (retry, dry-run, fault injection) wraps, with what it can do as a value (capabilities) and the
+ * chain of wrappers walked with `unwrap()`. Layout of names: docs/format.md#files.
  *
  * @module
  */
@@ -27,18 +28,62 @@ export interface ByteRange {
 export interface FileEntry {
   name: string;
   size: number;
+  /**
+   * When the file was last written, in milliseconds since the epoch (as the storage keeps it: a local file's
+   * mtime, an object's last-modified time). Locks, leftover clean-up and prune's grace period compare it.
+   */
+  mtime: number;
 }
 
 /**
- * Storage of immutable, named files. All methods are async (but for the optional write-through writer of a
- * local folder, whose writes are synchronous); none assumes that a rename exists.
+ * What a backend can do beyond the interface's minimum: callers choose a strategy from it instead of probing
+ * for optional methods. Wrappers report their inner backend's capabilities unless they change what it does
+ * (a wrapper that changes the bytes `get` returns says `localFiles: false`, so that nobody reads around it).
+ */
+export interface BackendCapabilities {
+  /**
+   * Files are plain files in a folder on this machine, and reading them there gives what `get` gives: worker
+   * threads may open them by path, found with `asBackend(backend, LocalBackend)`.
+   */
+  readonly localFiles: boolean;
+  /**
+   * Racing `put`s (and commits) of one name are decided atomically: exactly one wins, the others get
+   * `AlreadyExistsError`. False where a backend can only check before it writes (a file system without hard
+   * links, an object store without conditional writes): locks must then write, wait and look again.
+   */
+  readonly atomicCreate: boolean;
+  /** How many operations are worth having in flight at once (an object store's connections). */
+  readonly connections: number;
+  /**
+   * `openWriter` sends bytes on to storage as they come, so the caller need not hold the whole file; false
+   * where it gathers them and stores them with `put` at commit: callers that hold the bytes anyway then call
+   * `put` themselves.
+   */
+  readonly writeThrough: boolean;
+  /**
+   * The backend may, for a while, fail reads of files that exist with errors that look permanent (an object
+   * store that is only eventually consistent, a flaky network share): a retry wrapper retries those too.
+   */
+  readonly flakyErrors: boolean;
+}
+
+/**
+ * Storage of immutable, named files. All methods are async but for `openWriter` and its writer's `write`;
+ * none assumes that a rename exists. Every method is required, so that a wrapper (retry, cache, limits,
+ * dry-run, fault injection) that does not forward one does not compile; backends that cannot do better use
+ * {@linkcode gatheringWriter} and {@linkcode nothingToClean}.
  */
 export interface Backend {
   /** Human-readable location, for messages ("/srv/backup", "s3://host/bucket/prefix"). */
   readonly location: string;
+  /** What this backend can do; may change once (a local folder that turns out to have no hard links). */
+  readonly capabilities: BackendCapabilities;
+  /** The backend this one wraps, or undefined for a backend that stores files itself. */
+  unwrap(): Backend | undefined;
   /**
    * Reads a whole file or a range of it. Throws `NotFoundError` when it does not exist and
-   * `BackendError` for other failures (with `permanent` saying whether a retry can help).
+   * `BackendError` for other failures (with `permanent` saying whether a retry can help). The bytes are the
+   * caller's own (no cache keeps them): it may change them or transfer their buffer to a worker.
    */
   get(handle: Handle, range?: ByteRange): Promise<Uint8Array>;
   /**
@@ -47,34 +92,34 @@ export interface Backend {
    * The caller may reuse `data`'s memory once the promise settles: keep no reference to it.
    */
   put(handle: Handle, data: Uint8Array): Promise<void>;
+  /**
+   * Starts a file whose name is known only once it is complete (a pack is named by its hash). Where
+   * `capabilities.writeThrough`, bytes go to storage as they come; elsewhere they are gathered and `put` at
+   * commit. Throws `BackendError` when the file cannot be started.
+   */
+  openWriter(kind: FileKind): FileWriter;
   /** Lists the files of one kind, in no particular order. */
   list(kind: FileKind): AsyncIterable<FileEntry>;
-  /** Size of a file, or undefined when it does not exist. */
+  /** Size and time of a file, or undefined when it does not exist. */
   stat(handle: Handle): Promise<FileEntry | undefined>;
   /** Removes a file; removing a missing file is not an error. */
   delete(handle: Handle): Promise<void>;
-  /** Releases connections or handles. */
-  close(): Promise<void>;
-  /**
-   * Where a file lies on this machine, for backends that keep files in a local folder: lets worker
-   * threads read packs themselves instead of through the main thread. Absent for remote storage.
-   */
-  localPath?(handle: Handle): string;
-  /**
-   * Starts a file whose name is known only once it is complete (a pack is named by its hash), for backends
-   * that can write through: bytes go to storage as they come, so the caller need not hold the whole file.
-   * Absent: the caller gathers the bytes and calls `put`.
-   */
-  openWriter?(kind: FileKind): FileWriter;
   /**
    * Removes the temporary files of writers that were killed before they finished, if last written more
-   * than `olderThanMs` before `options.now` (default: now); `dryRun` only reports them. Absent where a
-   * failed write leaves nothing behind.
+   * than `olderThanMs` before `options.now` (default: now); `dryRun` only reports them. Storage where a
+   * failed write leaves nothing behind reports nothing ({@linkcode nothingToClean}).
    */
-  cleanTemporaryFiles?(
-    olderThanMs: number,
-    options?: { now?: number; dryRun?: boolean },
-  ): Promise<CleanResult>;
+  cleanTemporaryFiles(olderThanMs: number, options?: CleanOptions): Promise<CleanResult>;
+  /** Releases connections or handles. */
+  close(): Promise<void>;
+}
+
+/** Options of {@linkcode Backend.cleanTemporaryFiles}. */
+export interface CleanOptions {
+  /** The current time, in ms since the epoch (default: the system clock). */
+  now?: number;
+  /** Only report what would be removed. */
+  dryRun?: boolean;
 }
 
 /** Result of {@linkcode Backend.cleanTemporaryFiles}. */
@@ -93,6 +138,82 @@ export interface FileWriter {
   commit(name: string): Promise<void>;
   /** Drops what was written. */
   abort(): Promise<void>;
+}
+
+/**
+ * The writer of a backend that cannot write through: copies the bytes as they come and stores them with one
+ * `put` at commit. A killed writer leaves nothing behind.
+ *
+ * @example
+ * ```ts
+ * import { gatheringWriter, MemoryBackend } from "./mod.ts";
+ * const backend = new MemoryBackend();
+ * const writer = gatheringWriter(backend, "data");
+ * writer.write(new Uint8Array([1, 2]));
+ * await writer.commit("ab12");
+ * ```
+ */
+export function gatheringWriter(backend: Pick<Backend, "put">, kind: FileKind): FileWriter {
+  let parts: Uint8Array[] | undefined = [];
+  let length = 0;
+  const take = (): Uint8Array[] => {
+    if (parts === undefined) throw new TypeError("Cannot use a file writer after its commit or abort");
+    const taken = parts;
+    parts = undefined;
+    return taken;
+  };
+  return {
+    write(data) {
+      if (parts === undefined) throw new TypeError("Cannot use a file writer after its commit or abort");
+      parts.push(data.slice());
+      length += data.length;
+    },
+    async commit(name) {
+      const taken = take();
+      const whole = taken.length === 1 ? taken[0]! : new Uint8Array(length);
+      if (taken.length !== 1) {
+        let at = 0;
+        for (const part of taken) {
+          whole.set(part, at);
+          at += part.length;
+        }
+      }
+      await backend.put({ kind, name }, whole);
+    },
+    abort() {
+      parts = undefined;
+      return Promise.resolve();
+    },
+  };
+}
+
+/** {@linkcode Backend.cleanTemporaryFiles} of a backend whose failed writes leave nothing behind. */
+export function nothingToClean(): Promise<CleanResult> {
+  return Promise.resolve({ removed: [], bytes: 0 });
+}
+
+/** A class of backends, whatever its constructor (for {@linkcode asBackend}). */
+export interface BackendClass<T extends Backend> {
+  readonly prototype: T;
+}
+
+/**
+ * The first backend of class `kind` in the chain from `backend` inward (`backend` itself, what it wraps,
+ * what that wraps…), or undefined. Find a feature of one kind of storage this way, never by casting: a
+ * wrapper in between stays in the chain.
+ *
+ * @example
+ * ```ts
+ * import { asBackend, BackendWrapper, LocalBackend, MemoryBackend } from "./mod.ts";
+ * const wrapped = new BackendWrapper(new MemoryBackend());
+ * console.assert(asBackend(wrapped, LocalBackend) === undefined);
+ * ```
+ */
+export function asBackend<T extends Backend>(backend: Backend, kind: BackendClass<T>): T | undefined {
+  for (let current: Backend | undefined = backend; current !== undefined; current = current.unwrap()) {
+    if (Object.prototype.isPrototypeOf.call(kind.prototype, current)) return current as T;
+  }
+  return undefined;
 }
 
 /** The path of a file inside the repository, relative to its root: `data/ab/abcdef…`, `snapshots/…`. */

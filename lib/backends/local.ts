@@ -15,7 +15,9 @@ import { dirname, join, resolve } from "node:path";
 import { AlreadyExistsError, BackendError, NotFoundError } from "../errors.ts";
 import {
   type Backend,
+  type BackendCapabilities,
   type ByteRange,
+  type CleanOptions,
   type CleanResult,
   FILE_KINDS,
   type FileEntry,
@@ -30,6 +32,9 @@ const TEMP_PREFIX = ".tmp-";
 
 /** How many `stat` calls `list` keeps in flight at once. */
 const STAT_CONCURRENCY = 32;
+
+/** Operations worth having in flight at once on a local disk (as many as index loads always used). */
+const LOCAL_CONNECTIONS = 8;
 
 /** Options for {@linkcode LocalBackend.create} and {@linkcode LocalBackend.open}. */
 export interface LocalBackendOptions {
@@ -112,6 +117,36 @@ export class LocalBackend implements Backend {
   }
 
   /**
+   * Files in a local folder, written through and linked under their names: atomic creates as long as the
+   * file system makes hard links (found out on the first write; then false from there on).
+   */
+  get capabilities(): BackendCapabilities {
+    return {
+      localFiles: true,
+      atomicCreate: this.#hardLinks,
+      connections: LOCAL_CONNECTIONS,
+      writeThrough: true,
+      flakyErrors: false,
+    };
+  }
+
+  /** Undefined: this backend stores files itself. */
+  unwrap(): undefined {
+    return undefined;
+  }
+
+  /**
+   * Where a file lies on this machine (whether or not it exists): lets worker threads read packs themselves
+   * instead of through the main thread. Reach it through wrappers with `asBackend(backend, LocalBackend)`,
+   * and only where `backend.capabilities.localFiles` says that reading around the wrappers is right.
+   *
+   * @throws {TypeError} for a name that would leave its folder (a bug in the caller).
+   */
+  localPath(handle: Handle): string {
+    return join(this.#root, this.#relative(handle));
+  }
+
+  /**
    * Reads a whole file, or exactly `range.length` bytes from `range.offset`.
    *
    * @throws {NotFoundError} when the file does not exist.
@@ -119,10 +154,6 @@ export class LocalBackend implements Backend {
    * before the requested bytes.
    * @throws {RangeError} when the range is not made of non-negative integers (a bug in the caller).
    */
-  localPath(handle: Handle): string {
-    return join(this.#root, this.#relative(handle));
-  }
-
   async get(handle: Handle, range?: ByteRange): Promise<Uint8Array> {
     if (range !== undefined) checkRange(range);
     if (range !== undefined && range.length > 0 && handle.kind === "data") {
@@ -273,7 +304,7 @@ export class LocalBackend implements Backend {
   }
 
   /**
-   * Lists the files of one kind with their sizes. For `data` it walks the two-character
+   * Lists the files of one kind with their sizes and times. For `data` it walks the two-character
    * subfolders; temporary files and files in the wrong subfolder are skipped, so every listed
    * name can be read with `get`. A missing kind folder lists nothing.
    *
@@ -297,7 +328,7 @@ export class LocalBackend implements Backend {
   }
 
   /**
-   * Size of a file, or undefined when it does not exist.
+   * Size and modification time of a file, or undefined when it does not exist.
    *
    * @throws {BackendError} when the file cannot be inspected.
    */
@@ -306,7 +337,7 @@ export class LocalBackend implements Backend {
     try {
       const info = await Deno.stat(join(this.#root, relative));
       if (!info.isFile) return undefined;
-      return { name: handle.name, size: info.size };
+      return { name: handle.name, size: info.size, mtime: mtimeOf(info) };
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return undefined;
       throw backendError(`Cannot inspect "${relative}" in "${this.#root}"`, error);
@@ -388,10 +419,7 @@ export class LocalBackend implements Backend {
    *
    * @throws {BackendError} when a folder cannot be read or a file cannot be removed.
    */
-  cleanTemporaryFiles(
-    olderThanMs: number,
-    options: { now?: number; dryRun?: boolean } = {},
-  ): Promise<CleanResult> {
+  cleanTemporaryFiles(olderThanMs: number, options: CleanOptions = {}): Promise<CleanResult> {
     const cutoff = (options.now ?? Date.now()) - olderThanMs;
     const result: CleanResult = { removed: [], bytes: 0 };
     const folders = [""];
@@ -405,7 +433,7 @@ export class LocalBackend implements Backend {
           const path = join(this.#root, relative);
           try {
             const info = Deno.statSync(path);
-            if (info.mtime !== null && info.mtime.getTime() > cutoff) continue;
+            if (mtimeOf(info) > cutoff) continue;
             if (!options.dryRun) Deno.removeSync(path);
             result.removed.push(relative);
             result.bytes += info.size;
@@ -485,7 +513,7 @@ export class LocalBackend implements Backend {
     }
   }
 
-  /** Yields the regular, non-temporary files of one folder, with sizes. */
+  /** Yields the regular, non-temporary files of one folder, with sizes and times. */
   async *#listFolder(folder: string, label: string, prefix: string | undefined): AsyncGenerator<FileEntry> {
     const action = `Cannot list "${label}" in "${this.#root}"`;
     const names = (await readFolder(folder, action))
@@ -497,7 +525,7 @@ export class LocalBackend implements Backend {
       const infos = await Promise.all(batch.map(async (name) => {
         try {
           const info = await Deno.stat(join(folder, name));
-          return info.isFile ? { name, size: info.size } : undefined;
+          return info.isFile ? { name, size: info.size, mtime: mtimeOf(info) } : undefined;
         } catch (error) {
           // Deleted while we listed: it is no longer there, so it is rightly not listed.
           if (error instanceof Deno.errors.NotFound) return undefined;
@@ -646,6 +674,11 @@ async function syncFolder(folder: string): Promise<void> {
   } finally {
     handle.close();
   }
+}
+
+/** A file's modification time in ms since the epoch; 0 where the platform keeps none. */
+function mtimeOf(info: Deno.FileInfo): number {
+  return info.mtime?.getTime() ?? 0;
 }
 
 /** Ignores a "not found" error, rethrows anything else. */

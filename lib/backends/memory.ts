@@ -8,18 +8,56 @@
 import { AlreadyExistsError, BackendError, NotFoundError } from "../errors.ts";
 import {
   type Backend,
+  type BackendCapabilities,
   type ByteRange,
+  type CleanResult,
   type FileEntry,
   type FileKind,
+  type FileWriter,
+  gatheringWriter,
   type Handle,
   handlePath,
+  nothingToClean,
 } from "./backend.ts";
+
+/** Options of a {@linkcode MemoryBackend}. */
+export interface MemoryBackendOptions {
+  /** The clock that dates stored files, in ms since the epoch (default: the system clock). */
+  now?: () => number;
+}
+
+/** A stored file. */
+interface MemoryFile {
+  kind: FileKind;
+  name: string;
+  data: Uint8Array;
+  mtime: number;
+}
 
 /** A {@linkcode Backend} in memory. Stored bytes are copied in and out, so callers cannot change them. */
 export class MemoryBackend implements Backend {
   /** Always "memory:". */
   readonly location = "memory:";
-  #files = new Map<string, { kind: FileKind; name: string; data: Uint8Array }>();
+  /** A map decides racing puts atomically; writers gather their bytes and `put` them. */
+  readonly capabilities: BackendCapabilities = Object.freeze({
+    localFiles: false,
+    atomicCreate: true,
+    connections: 8,
+    writeThrough: false,
+    flakyErrors: false,
+  });
+  #files = new Map<string, MemoryFile>();
+  #now: () => number;
+
+  /** An empty backend; `options.now` dates what is stored (tests pass a fixed clock). */
+  constructor(options: MemoryBackendOptions = {}) {
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Undefined: this backend stores files itself. */
+  unwrap(): undefined {
+    return undefined;
+  }
 
   /**
    * Returns a copy of a whole file or of `range.length` bytes from `range.offset`.
@@ -60,27 +98,30 @@ export class MemoryBackend implements Backend {
       if (this.#files.has(path)) {
         throw new AlreadyExistsError(`Cannot store "${path}" in memory: a file of that name already exists`);
       }
-      this.#files.set(path, { kind: handle.kind, name: handle.name, data: data.slice() });
+      this.#files.set(path, { kind: handle.kind, name: handle.name, data: data.slice(), mtime: this.#now() });
       return Promise.resolve();
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
+  /** A writer that gathers the bytes and stores them with `put` at commit. */
+  openWriter(kind: FileKind): FileWriter {
+    return gatheringWriter(this, kind);
+  }
+
   /** Lists the files of one kind, taken as a snapshot when iteration starts. */
   async *list(kind: FileKind): AsyncGenerator<FileEntry> {
     const entries: FileEntry[] = [];
-    for (const file of this.#files.values()) {
-      if (file.kind === kind) entries.push({ name: file.name, size: file.data.length });
-    }
+    for (const file of this.#files.values()) if (file.kind === kind) entries.push(entryOf(file));
     yield* entries;
   }
 
-  /** Size of a file, or undefined when it does not exist. */
+  /** Size and time of a file, or undefined when it does not exist. */
   stat(handle: Handle): Promise<FileEntry | undefined> {
     try {
       const file = this.#files.get(pathOf(handle));
-      return Promise.resolve(file === undefined ? undefined : { name: handle.name, size: file.data.length });
+      return Promise.resolve(file === undefined ? undefined : entryOf(file));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -96,10 +137,20 @@ export class MemoryBackend implements Backend {
     }
   }
 
+  /** Nothing to clean: a write that fails leaves nothing behind. */
+  cleanTemporaryFiles(): Promise<CleanResult> {
+    return nothingToClean();
+  }
+
   /** Nothing to release. */
   close(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+/** What `list` and `stat` say of a file. */
+function entryOf(file: MemoryFile): FileEntry {
+  return { name: file.name, size: file.data.length, mtime: file.mtime };
 }
 
 /** The path of a handle, after rejecting names the local backend would reject too. */

@@ -11,10 +11,24 @@ export interface VerifyKeys {
   id: Uint8Array;
 }
 
-/** What is wrong with a pack: one line per problem, and the ids of the blobs that failed. */
+/** What is wrong with a pack that could be read: nothing when all three are empty or false. */
 export interface PackVerdict {
-  problems: string[];
-  badBlobs: string[];
+  /** Ids of the blobs that are damaged (do not open, or lie outside the pack), in pack order. */
+  damagedBlobs: string[];
+  /** The pack's SHA-256 is not its name. */
+  hashMismatch: boolean;
+  /** The header is damaged or does not authenticate. */
+  headerDamaged: boolean;
+}
+
+/** The index's entry for a blob, as far as verification needs it. */
+export type VerifyEntry = Pick<PackEntry, "id" | "offset" | "length" | "rawLength">;
+
+/** A pack's bytes, read front to back and then at its end. */
+interface PackSource {
+  readonly size: number;
+  /** Up to `length` bytes from `offset` (fewer where the pack ends); valid until the next call. */
+  readAt(offset: number, length: number): Uint8Array;
 }
 
 /** Bytes read at a time where no blob is to be checked (gaps, the header). */
@@ -29,19 +43,54 @@ export function verifyPackFile(
   keys: VerifyKeys,
   pack: string,
   file: Deno.FsFile,
-  entries: readonly Pick<PackEntry, "id" | "offset" | "length" | "rawLength">[],
+  entries: readonly VerifyEntry[],
   scratch: Uint8Array,
   opener = new BlobOpener(keys),
 ): { verdict: PackVerdict; scratch: Uint8Array } {
-  const problems: string[] = [];
-  const badBlobs: string[] = [];
-  const size = file.statSync().size;
+  let position = 0;
+  const source: PackSource = {
+    size: file.statSync().size,
+    readAt(offset, length) {
+      if (scratch.length < length) scratch = new Uint8Array(length);
+      if (offset !== position) file.seekSync(offset, Deno.SeekMode.Start);
+      const bytes = readFull(file, scratch.subarray(0, length));
+      position = offset + bytes.length;
+      return bytes;
+    },
+  };
+  const verdict = verifyPackSource(keys, pack, source, entries, opener);
+  return { verdict, scratch };
+}
+
+/** Checks a whole pack held in memory (read from storage that is not a local folder), as {@link verifyPackFile}. */
+export function verifyPackBytes(
+  keys: VerifyKeys,
+  pack: string,
+  bytes: Uint8Array,
+  entries: readonly VerifyEntry[],
+  opener = new BlobOpener(keys),
+): PackVerdict {
+  const source: PackSource = {
+    size: bytes.length,
+    readAt: (offset, length) => bytes.subarray(Math.min(offset, bytes.length), offset + length),
+  };
+  return verifyPackSource(keys, pack, source, entries, opener);
+}
+
+/** Reads the pack once from start to end, checking each blob on the way, then its hash and header. */
+function verifyPackSource(
+  keys: VerifyKeys,
+  pack: string,
+  source: PackSource,
+  entries: readonly VerifyEntry[],
+  opener: BlobOpener,
+): PackVerdict {
+  const damagedBlobs: string[] = [];
   const hash = createHash("sha256");
   let position = 0;
-  /** The next `length` bytes, hashed; fewer where the file ends. */
+  /** The next `length` bytes, hashed; fewer where the pack ends. */
   const next = (length: number): Uint8Array => {
-    if (scratch.length < length) scratch = new Uint8Array(length);
-    const bytes = readFull(file, scratch.subarray(0, length));
+    const bytes = source.readAt(position, length);
     hash.update(bytes);
     position += bytes.length;
     return bytes;
@@ -49,38 +98,30 @@ export function verifyPackFile(
   const skipTo = (offset: number) => {
     while (position < offset && next(Math.min(PIECE, offset - position)).length > 0);
   };
-  const damaged = (id: string) => {
-    badBlobs.push(id);
-    problems.push(`blob ${id.slice(0, 12)} is damaged`);
-  };
   for (const entry of [...entries].sort((a, b) => a.offset - b.offset)) {
     if (entry.offset < position) {
-      damaged(entry.id); // overlaps the blob before it: the index is wrong about this pack
+      damagedBlobs.push(entry.id); // overlaps the blob before it: the index is wrong about this pack
       continue;
     }
     skipTo(entry.offset);
     const sealed = next(entry.length);
     const plain = sealed.length === entry.length ? opener.open(entry.id, entry.rawLength, sealed) : undefined;
-    if (!plain) damaged(entry.id);
+    if (!plain) damagedBlobs.push(entry.id);
   }
-  skipTo(size); // the header and trailer (and any blobs the index does not name), for the hash
-  if (hash.digest("hex") !== pack) problems.push("content does not match its name (SHA-256)");
-  if (!readPackHeader(keys.encrypt, readTail(file, size), size)) problems.push("header is damaged");
-  return { verdict: { problems, badBlobs }, scratch };
+  skipTo(source.size); // the header and trailer (and any blobs the index does not name), for the hash
+  const hashMismatch = hash.digest("hex") !== pack;
+  const headerDamaged = !readPackHeader(keys.encrypt, readTail(source), source.size);
+  return { damagedBlobs, hashMismatch, headerDamaged };
 }
 
-/** The pack's header and trailer, as the trailer gives the header's length (empty when unreadable). */
-function readTail(file: Deno.FsFile, size: number): Uint8Array {
-  const trailer = readAt(file, size - 4, 4);
+/** The pack's header and trailer, as the trailer gives the header's length (short when unreadable). */
+function readTail(source: PackSource): Uint8Array {
+  const size = source.size;
+  if (size < 4) return source.readAt(0, size).slice();
+  const trailer = source.readAt(size - 4, 4).slice();
   if (trailer.length < 4) return trailer;
   const headerLength = new DataView(trailer.buffer).getUint32(0, true);
-  return headerLength + 4 > size ? trailer : readAt(file, size - 4 - headerLength, headerLength + 4);
-}
-
-function readAt(file: Deno.FsFile, offset: number, length: number): Uint8Array {
-  if (offset < 0) return new Uint8Array(0);
-  file.seekSync(offset, Deno.SeekMode.Start);
-  return readFull(file, new Uint8Array(length));
+  return headerLength + 4 > size ? trailer : source.readAt(size - 4 - headerLength, headerLength + 4);
 }
 
 /** Reads from the file's position until `into` is full or the file ends; returns the part filled. */

@@ -1,28 +1,37 @@
-// Web Worker: verifies whole packs for `kept check --read-data`. It reads each pack file itself, once, blob
-// by blob into one reused buffer (no pack is held whole), and checks its hash, header and every blob.
+// Web Worker: verifies whole packs for `kept check --read-data`. A pack in a local folder it reads itself,
+// once, blob by blob into one reused buffer (no pack is held whole); a pack from other storage arrives whole,
+// transferred from the main thread. It checks the hash, the header and every blob.
 
 /// <reference lib="deno.worker" />
 
-import { describeError } from "../errors.ts";
 import { BlobOpener } from "../repo/blob.ts";
 import type { PackEntry } from "../repo/pack.ts";
-import { type PackVerdict, type VerifyKeys, verifyPackFile } from "./_verify_pack.ts";
+import { encodeWorkerError, IoError, type WorkerError } from "../workers/worker_error.ts";
+import { type PackVerdict, type VerifyKeys, verifyPackBytes, verifyPackFile } from "./_verify_pack.ts";
+
+/** Where a pack's bytes come from: a file on this machine, or the bytes themselves. */
+export type PackSourceJob = { path: string } | { bytes: Uint8Array };
 
 /** One pack to verify. */
 export interface PackJob {
   job: number;
   pack: string;
-  /** The pack file's path on this machine. */
-  path: string;
+  source: PackSourceJob;
   entries: PackEntry[];
 }
 
 /** Main thread → worker. */
 export type VerifyRequest = { type: "init"; keys: VerifyKeys } | { type: "packs"; packs: PackJob[] };
 
+/**
+ * How one pack went: what is wrong with it, or why it could not be verified: `io` (it could not be read),
+ * `integrity`, or `bug` (a programming error, never to be reported as an unreadable pack).
+ */
+export type PackOutcome = { verdict: PackVerdict } | { error: WorkerError };
+
 /** Worker → main thread. */
 export interface VerifyResponse {
-  done: (PackVerdict & { job: number })[];
+  done: (PackOutcome & { job: number })[];
 }
 
 let keys: VerifyKeys | undefined;
@@ -43,25 +52,32 @@ self.onmessage = (event: MessageEvent<VerifyRequest>) => {
   self.postMessage(response);
 };
 
-function verifyPack(job: PackJob): PackVerdict {
-  let file: Deno.FsFile;
+function verifyPack(job: PackJob): PackOutcome {
   try {
-    file = Deno.openSync(job.path, { read: true });
+    if ("bytes" in job.source) {
+      return { verdict: verifyPackBytes(keys!, job.pack, job.source.bytes, job.entries, opener) };
+    }
+    const file = openPack(job.source.path);
+    try {
+      const result = verifyPackFile(keys!, job.pack, file, job.entries, scratch, opener);
+      scratch = result.scratch;
+      return { verdict: result.verdict };
+    } finally {
+      file.close();
+    }
   } catch (error) {
-    return unreadable(job, error);
-  }
-  try {
-    const result = verifyPackFile(keys!, job.pack, file, job.entries, scratch, opener);
-    scratch = result.scratch;
-    return result.verdict;
-  } catch (error) {
-    return unreadable(job, error);
-  } finally {
-    file.close();
+    return { error: encodeWorkerError(error) };
   }
 }
 
-function unreadable(job: PackJob, error: unknown): PackVerdict {
-  const reason = error instanceof Deno.errors.NotFound ? "it does not exist" : describeError(error);
-  return { problems: [`cannot be read: ${reason}`], badBlobs: job.entries.map((entry) => entry.id) };
+/** Opens a pack file; a missing one is said in words, not with the system's message and path. */
+function openPack(path: string): Deno.FsFile {
+  try {
+    return Deno.openSync(path, { read: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new IoError("it does not exist", { code: "ENOENT", cause: error });
+    }
+    throw error;
+  }
 }

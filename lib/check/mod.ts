@@ -1,7 +1,25 @@
 /**
- * Check: a repository's structure (index, snapshots, trees) and, on request, every blob of its packs.
+ * Check: a repository's structure (index, snapshots, trees) and, on request, every blob of its packs. The
+ * result is data (typed problems); the CLI words it.
  *
  * @module
  */
 
 export { check, type CheckOptions, type CheckResult } from "./check.ts";
+export type { ReadProgress } from "./_read_packs.ts";
+export type {
+  CheckProblem,
+  DamagedPath,
+  DuplicateName,
+  Leftovers,
+  LeftoversUnreadable,
+  PackDamaged,
+  PackMissing,
+  PackUnindexed,
+  PackUnreadable,
+  Severity,
+  SnapshotDamaged,
+  SnapshotsUnreadable,
+  TreeUnreadable,
+  UnsafeName,
+} from "./check_problem.ts";

@@ -1,8 +1,9 @@
-// `kept check`: verifies a repository's structure, and with --read-data its contents.
+// `kept check`: verifies a repository's structure, and with --read-data its contents; words what it found.
 
 import { Option } from "@commander-js/extra-typings";
 import { ExitCode, UsageError } from "../errors.ts";
-import { check } from "../check/mod.ts";
+import { check, type CheckProblem, type CheckResult } from "../check/mod.ts";
+import { formatBytes } from "../plan/mod.ts";
 import type { CommandKit, Program } from "./_command_kit.ts";
 
 /** Registers `kept check` on `program`. */
@@ -15,34 +16,102 @@ export function checkCommand(program: Program, kit: CommandKit): void {
     .option("--read-data-subset <percent>", "read this share of the packs, e.g. 10%")
     .option("--json", "print the result as JSON")
     .action(async (options) => {
-      let subset: number | undefined;
-      if (options.readDataSubset !== undefined) {
-        const match = /^(\d+(?:\.\d+)?)%?$/.exec(options.readDataSubset);
-        const value = match ? Number(match[1]) : NaN;
-        if (!(value > 0 && value <= 100)) {
-          throw new UsageError(
-            `Invalid --read-data-subset "${options.readDataSubset}": give a percentage like 10%`,
-          );
-        }
-        subset = value / 100;
-      }
+      const subset = options.readDataSubset === undefined ? undefined : parseSubset(options.readDataSubset);
       const { destination, repository } = await openNamed(options.destination);
       const result = await check(repository, {
         readData: options.readData ?? false,
-        ...(subset !== undefined ? { readDataSubset: subset } : {}),
+        ...(subset !== undefined ? { readDataSubset: subset, random: Math.random } : {}),
       });
+      const errors = result.problems.filter((problem) => problem.severity === "error").map(describeProblem);
+      const warnings = result.problems.filter((problem) => problem.severity === "warning").map(
+        describeProblem,
+      );
       if (options.json) {
-        json({ ...result, destination: destination.name, affected: Object.fromEntries(result.affected) });
+        json({ destination: destination.name, ...result, errors, warnings, ...damageSummary(result) });
       } else {
-        for (const warning of result.warnings) output.err(`warning: ${warning}\n`);
-        for (const error of result.errors) output.out(`error: ${error}\n`);
+        for (const warning of warnings) output.err(`warning: ${warning}\n`);
+        for (const error of errors) output.out(`error: ${error}\n`);
         output.out(
           `${destination.name}: ${
-            result.ok ? "no errors" : `${result.errors.length} errors`
+            result.ok ? "no errors" : `${errors.length} errors`
           } in ${result.snapshots} snapshots, ${result.packs} packs` +
             `${result.packsRead ? ` (${result.packsRead} read)` : ""}\n`,
         );
       }
       if (!result.ok) setExitCode(ExitCode.failure);
     });
+}
+
+/** `--read-data-subset` as a fraction: "10%" or "10" is 0.1. */
+function parseSubset(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)%?$/.exec(value);
+  const percent = match ? Number(match[1]) : NaN;
+  if (!(percent > 0 && percent <= 100)) {
+    throw new UsageError(`Invalid --read-data-subset "${value}": give a percentage like 10%`);
+  }
+  return percent / 100;
+}
+
+/**
+ * The fields `--json` printed before problems were typed, kept for scripts: the damaged or missing packs,
+ * and snapshot id → the paths they can no longer restore.
+ */
+function damageSummary(result: CheckResult): { damagedPacks: string[]; affected: Record<string, string[]> } {
+  const damagedPacks: string[] = [];
+  const affected: Record<string, string[]> = {};
+  for (const problem of result.problems) {
+    if (
+      problem.kind === "pack-missing" || problem.kind === "pack-damaged" || problem.kind === "pack-unreadable"
+    ) damagedPacks.push(problem.pack);
+    if (problem.kind === "snapshot-damaged") affected[problem.snapshot] = problem.paths.map(describePath);
+  }
+  return { damagedPacks, affected };
+}
+
+/** One problem as one line (without its "error:" or "warning:"). */
+function describeProblem(problem: CheckProblem): string {
+  switch (problem.kind) {
+    case "pack-missing":
+      return `pack ${problem.pack} is in the index but missing from storage`;
+    case "pack-unindexed":
+      return `pack ${problem.pack} is not in any index (prune removes it)`;
+    case "pack-damaged": {
+      const parts = problem.damagedBlobs.map((id) => `blob ${id.slice(0, 12)} is damaged`);
+      if (problem.hashMismatch) parts.push("content does not match its name (SHA-256)");
+      if (problem.headerDamaged) parts.push("header is damaged");
+      return `pack ${problem.pack}: ${parts.join("; ")}`;
+    }
+    case "pack-unreadable":
+      return `pack ${problem.pack}: cannot be read: ${problem.reason}`;
+    case "snapshots-unreadable":
+      return `cannot read snapshots: ${problem.reason}`;
+    case "unsafe-name":
+      return `${problem.path}: unsafe name ${JSON.stringify(problem.name)} in folder listing ${
+        problem.tree.slice(0, 12)
+      }`;
+    case "duplicate-name":
+      return `${problem.path}: folder listing ${problem.tree.slice(0, 12)} lists "${problem.name}" twice`;
+    case "tree-unreadable":
+      return `tree ${problem.tree.slice(0, 12)} at ${problem.path}: ${problem.reason}`;
+    case "snapshot-damaged":
+      return `snapshot ${problem.snapshot.slice(0, 12)} has damaged or missing data in: ${
+        problem.paths.map(describePath).join(", ")
+      }`;
+    case "leftovers":
+      return describeLeftovers(problem.files, problem.bytes);
+    case "leftovers-unreadable":
+      return `cannot look for temporary files: ${problem.reason}`;
+  }
+}
+
+function describePath(damaged: { path: string; what: "file" | "folder-listing" }): string {
+  return damaged.what === "file" ? damaged.path : `${damaged.path} (folder listing)`;
+}
+
+function describeLeftovers(files: readonly string[], bytes: number): string {
+  const shown = files.slice(0, 5).join(", ");
+  const more = files.length > 5 ? ` and ${files.length - 5} more` : "";
+  const count = files.length === 1 ? "1 temporary file" : `${files.length} temporary files`;
+  return `${count} (${formatBytes(bytes)}) left by interrupted writes, or being written by a backup ` +
+    `running now: ${shown}${more} (a backup removes them once they are a day old)`;
 }

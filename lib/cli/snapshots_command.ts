@@ -54,6 +54,8 @@ export function snapshotsCommand(program: Program, kit: CommandKit): void {
         })));
         return;
       }
+      // Nothing could be read: the errors on stderr say it all, and no empty table pretends otherwise.
+      if (!outcomes.some((outcome) => outcome.ok)) return;
       output.out(
         `${"ID".padEnd(12)}  ${"Time".padEnd(19)}  ${"Plan".padEnd(12)}  ${
           "Destination".padEnd(12)

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Backend, ByteRange, FileEntry } from "../backends/mod.ts";
+import { asBackend, type Backend, type ByteRange, type FileEntry, LocalBackend } from "../backends/mod.ts";
 import { IntegrityError, NotFoundError } from "../errors.ts";
 
 /** Read access to a repository's pack files. */
@@ -29,10 +29,11 @@ export class PackReader {
 
   /**
    * The path on this machine a worker can open the pack at, or undefined where packs are not files on this
-   * machine (the bytes then come from {@linkcode read}).
+   * machine, or a wrapper must see every read (the bytes then come from {@linkcode read}).
    */
   localPath(pack: string): string | undefined {
-    return this.#backend.localPath?.({ kind: "data", name: pack });
+    if (!this.#backend.capabilities.localFiles) return undefined;
+    return asBackend(this.#backend, LocalBackend)?.localPath({ kind: "data", name: pack });
   }
 
   /** Reads a whole pack or a range of it. A missing pack is an `IntegrityError`. */

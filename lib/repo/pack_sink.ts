@@ -16,7 +16,7 @@ const PACKS_PER_INDEX = 32;
 const UPLOADS_IN_FLIGHT = 1;
 /** Room above PACK_SIZE for the pack's header: 41 bytes a blob, so 1 MiB fits 25,000 blobs. */
 const HEADER_ROOM = 1024 * 1024;
-/** Blobs gathered before a write, where packs are written through (Backend.openWriter). */
+/** Blobs gathered before a write, where packs are written through (`capabilities.writeThrough`). */
 const STAGING_BYTES = 1024 * 1024;
 
 /** A pack being filled: in memory (then `put`), or written through as it fills. */
@@ -65,8 +65,9 @@ export class PackSink {
 
   /**
    * The pack `type`'s next blob goes to. Data packs are written through where the backend can (a local
-   * folder): two 17 MiB pack buffers (one filling, one being stored) become a 1 MiB staging buffer. Trees
-   * are small and rare: their pack grows in memory from 1 MiB as needed.
+   * folder): two 17 MiB pack buffers (one filling, one being stored) become a 1 MiB staging buffer. Elsewhere
+   * they are built in reused buffers and stored with `put` (a writer that gathers would copy each pack once
+   * more, into fresh memory). Trees are small and rare: their pack grows in memory from 1 MiB as needed.
    */
   #pack(type: BlobType): OpenPack {
     const open = this.#packs[type];
@@ -75,7 +76,7 @@ export class PackSink {
     let pack: OpenPack;
     if (type === "tree") pack = new PackBuilder();
     // One data pack is written at a time, and finishing it frees the staging buffer: one serves them all.
-    else if (backend.openWriter) {
+    else if (backend.capabilities.writeThrough) {
       pack = new PackWriter(backend.openWriter("data"), this.#staging ??= new Uint8Array(STAGING_BYTES));
     } else pack = new PackBuilder(this.#spareBuffers.pop() ?? new Uint8Array(PACK_SIZE + HEADER_ROOM));
     return this.#packs[type] = pack;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Backend, CleanResult, FileKind } from "../backends/mod.ts";
+import type { Backend, CleanOptions, CleanResult, FileKind } from "../backends/mod.ts";
 import { blobIdBytes, randomBytes, sha256Hex, toHex } from "../crypto/mod.ts";
 import { IntegrityError, NotFoundError, UserError } from "../errors.ts";
 import { blobReadError, decodeBlob, encodeBlob, openBlob } from "./blob.ts";
@@ -147,11 +147,8 @@ export class Repository {
    * Removes the temporary files that writers killed mid-write left, if last written more than `olderThanMs`
    * before `options.now`; `dryRun` only reports them. Storage that leaves nothing behind reports nothing.
    */
-  async removeLeftovers(
-    olderThanMs: number,
-    options: { now?: number; dryRun?: boolean } = {},
-  ): Promise<CleanResult> {
-    return await this.#backend.cleanTemporaryFiles?.(olderThanMs, options) ?? { removed: [], bytes: 0 };
+  removeLeftovers(olderThanMs: number, options: CleanOptions = {}): Promise<CleanResult> {
+    return this.#backend.cleanTemporaryFiles(olderThanMs, options);
   }
 
   /** Every key file of the repository, oldest first. */
@@ -185,7 +182,11 @@ export class Repository {
     if (this.#indexLoaded) return;
     const names: string[] = [];
     for await (const entry of this.#backend.list("index")) names.push(entry.name);
-    const files = await mapLimit(names, 8, (name) => this.readMeta<IndexFile>("index", name));
+    const files = await mapLimit(
+      names,
+      this.#backend.capabilities.connections,
+      (name) => this.readMeta<IndexFile>("index", name),
+    );
     for (const file of files) this.index.addIndexFile(file);
     this.#indexLoaded = true;
   }
@@ -270,7 +271,7 @@ export class Repository {
     for await (const entry of this.#backend.list("snapshots")) names.push(entry.name);
     const snapshots = await mapLimit(
       names,
-      8,
+      this.#backend.capabilities.connections,
       async (id) => ({ id, snapshot: await this.readMeta<Snapshot>("snapshots", id) }),
     );
     return snapshots.sort((a, b) =>

@@ -3,11 +3,14 @@
 import assert from "node:assert/strict";
 import { AlreadyExistsError, BackendError, NotFoundError } from "../../lib/errors.ts";
 import {
+  asBackend,
   type Backend,
+  type BackendCapabilities,
   FILE_KINDS,
   type FileEntry,
   type FileKind,
   type Handle,
+  LocalBackend,
 } from "../../lib/backends/mod.ts";
 import { seededBytes, seededName } from "./_content.ts";
 
@@ -20,10 +23,10 @@ export interface BackendFixture {
 /** What a backend promises beyond the interface's minimum. */
 export interface ConformanceOptions {
   /**
-   * Whether racing puts of one name are decided atomically: exactly one wins and the others get
-   * `AlreadyExistsError` (default true). Backends that can only check before writing set false.
+   * The capabilities the backend must report (those not given are only checked for their type). Whether
+   * racing puts must have exactly one winner follows from the reported `atomicCreate`.
    */
-  atomicCreate?: boolean;
+  capabilities?: Partial<BackendCapabilities>;
 }
 
 /** Registers the shared backend tests, each with a fresh backend from `make`, named "<name>: …". */
@@ -32,7 +35,7 @@ export function backendConformance(
   make: () => Promise<BackendFixture>,
   options: ConformanceOptions = {},
 ): void {
-  function test(title: string, body: (backend: Backend) => Promise<void>): void {
+  const test: Register = (title, body) => {
     Deno.test(`${name}: ${title}`, async () => {
       const { backend, cleanup } = await make();
       try {
@@ -42,8 +45,23 @@ export function backendConformance(
         await cleanup();
       }
     });
-  }
+  };
+  registerReadTests(test);
+  registerWriteTests(test);
+  registerRaceTests(test);
+  registerListTests(test);
+  registerCapabilityTests(test, options);
+  registerWriterTests(test);
+}
 
+/** Registers one test with a fresh backend. */
+type Register = (title: string, body: (backend: Backend) => Promise<void>) => void;
+
+/** Allowed difference between a stored file's time and the clock around its write (coarse file systems). */
+const CLOCK_SLACK_MS = 2000;
+
+/** get: whole files, ranges, missing files. */
+function registerReadTests(test: Register): void {
   test("put then get returns the same bytes for an empty, a 1-byte and a 5 MiB file", async (backend) => {
     const files: [Handle, Uint8Array][] = [
       [{ kind: "data", name: seededName("empty") }, new Uint8Array(0)],
@@ -106,7 +124,10 @@ export function backendConformance(
     await assert.rejects(backend.get({ kind: "data", name }, { offset: 0, length: 1 }), NotFoundError);
     await assert.rejects(backend.get({ kind: "config", name: "config" }), NotFoundError);
   });
+}
 
+/** put and delete: never replacing, racing, copying, names. */
+function registerWriteTests(test: Register): void {
   test("put of an existing name throws AlreadyExistsError and keeps the original content", async (backend) => {
     const handle: Handle = { kind: "snapshots", name: seededName("exists") };
     const original = seededBytes("original", 3000);
@@ -114,50 +135,7 @@ export function backendConformance(
     await assert.rejects(backend.put(handle, seededBytes("replacement", 10)), AlreadyExistsError);
     await assert.rejects(backend.put(handle, original), AlreadyExistsError);
     assert.deepEqual(await backend.get(handle), original);
-    assert.deepEqual(await collect(backend.list("snapshots")), [{ name: handle.name, size: 3000 }]);
-  });
-
-  test("list returns the names and sizes of one kind only", async (backend) => {
-    const expected = new Map<FileKind, FileEntry[]>(FILE_KINDS.map((kind) => [kind, []]));
-    // Names starting with different hex pairs land in several data subfolders; some share one.
-    const dataNames = ["00", "00", "3f", "a0", "ff", "ff", "7c"].map((pair, i) =>
-      pair + seededName(`d${i}`).slice(2)
-    );
-    for (const [i, name] of dataNames.entries()) {
-      await backend.put({ kind: "data", name }, seededBytes(name, i * 101));
-      expected.get("data")!.push({ name, size: i * 101 });
-    }
-    for (const kind of ["index", "snapshots", "locks"] as const) {
-      for (let i = 0; i < 3; i++) {
-        const name = seededName(`${kind}${i}`);
-        await backend.put({ kind, name }, seededBytes(name, 10 + i));
-        expected.get(kind)!.push({ name, size: 10 + i });
-      }
-    }
-    // `keys` stays empty and must list nothing; `config` holds only its one file.
-    await backend.put({ kind: "config", name: "config" }, seededBytes("config", 77));
-    expected.get("config")!.push({ name: "config", size: 77 });
-    for (const kind of FILE_KINDS) {
-      assert.deepEqual(
-        sortEntries(await collect(backend.list(kind))),
-        sortEntries(expected.get(kind)!),
-        kind,
-      );
-    }
-  });
-
-  test("list of an empty backend lists nothing for every kind", async (backend) => {
-    for (const kind of FILE_KINDS) assert.deepEqual(await collect(backend.list(kind)), [], kind);
-  });
-
-  test("stat returns the size of a file and undefined for a missing one", async (backend) => {
-    const handle: Handle = { kind: "keys", name: seededName("stat") };
-    assert.equal(await backend.stat(handle), undefined);
-    await backend.put(handle, seededBytes("stat", 1234));
-    assert.deepEqual(await backend.stat(handle), { name: handle.name, size: 1234 });
-    const empty: Handle = { kind: "data", name: seededName("stat-empty") };
-    await backend.put(empty, new Uint8Array(0));
-    assert.deepEqual(await backend.stat(empty), { name: empty.name, size: 0 });
+    assert.deepEqual(await listed(backend, "snapshots"), [{ name: handle.name, size: 3000 }]);
   });
 
   test("delete removes a file, and deleting a missing file succeeds", async (backend) => {
@@ -168,41 +146,13 @@ export function backendConformance(
     await backend.delete(handle);
     assert.equal(await backend.stat(handle), undefined);
     await assert.rejects(backend.get(handle), NotFoundError);
-    assert.deepEqual(await collect(backend.list("data")), [{ name: kept.name, size: 100 }]);
+    assert.deepEqual(await listed(backend, "data"), [{ name: kept.name, size: 100 }]);
     await backend.delete(handle);
     await backend.delete({ kind: "locks", name: seededName("never") });
     // A deleted name can be stored again.
     await backend.put(handle, seededBytes("again", 5));
     assert.deepEqual(await backend.get(handle), seededBytes("again", 5));
   });
-
-  test("50 concurrent puts of different files all land", async (backend) => {
-    const names = Array.from({ length: 50 }, (_, i) => seededName(`concurrent${i}`));
-    await Promise.all(
-      names.map((name, i) => backend.put({ kind: "data", name }, seededBytes(name, 1000 + i))),
-    );
-    const listed = await collect(backend.list("data"));
-    assert.deepEqual(sortEntries(listed), sortEntries(names.map((name, i) => ({ name, size: 1000 + i }))));
-    for (const [i, name] of names.entries()) {
-      assert.deepEqual(await backend.get({ kind: "data", name }), seededBytes(name, 1000 + i));
-    }
-  });
-
-  if (options.atomicCreate ?? true) {
-    test("concurrent puts of one name: exactly one wins, the others get AlreadyExistsError", async (backend) => {
-      const handle: Handle = { kind: "locks", name: seededName("race") };
-      const contents = Array.from({ length: 10 }, (_, i) => seededBytes(`race${i}`, 200_000));
-      const results = await Promise.allSettled(contents.map((data) => backend.put(handle, data)));
-      const won = results.flatMap((result, i) => result.status === "fulfilled" ? [i] : []);
-      assert.equal(won.length, 1, `winners: ${won}`);
-      for (const result of results) {
-        if (result.status === "rejected") {
-          assert.ok(result.reason instanceof AlreadyExistsError, String(result.reason));
-        }
-      }
-      assert.deepEqual(await backend.get(handle), contents[won[0]!]);
-    });
-  }
 
   test("config is stored and read under its fixed handle", async (backend) => {
     const handle: Handle = { kind: "config", name: "config" };
@@ -211,7 +161,7 @@ export function backendConformance(
     await backend.put(handle, data);
     assert.deepEqual(await backend.get(handle), data);
     assert.deepEqual(await backend.get(handle, { offset: 20, length: 30 }), data.slice(20, 50));
-    assert.deepEqual(await backend.stat(handle), { name: "config", size: 321 });
+    assert.deepEqual(withoutTime(await backend.stat(handle)), { name: "config", size: 321 });
     await assert.rejects(backend.put(handle, data), AlreadyExistsError);
   });
 
@@ -239,6 +189,233 @@ export function backendConformance(
   });
 }
 
+/** Puts that race each other. */
+function registerRaceTests(test: Register): void {
+  test("50 concurrent puts of different files all land", async (backend) => {
+    const names = Array.from({ length: 50 }, (_, i) => seededName(`concurrent${i}`));
+    await Promise.all(
+      names.map((name, i) => backend.put({ kind: "data", name }, seededBytes(name, 1000 + i))),
+    );
+    assert.deepEqual(
+      await listed(backend, "data"),
+      sortEntries(names.map((name, i) => ({ name, size: 1000 + i }))),
+    );
+    for (const [i, name] of names.entries()) {
+      assert.deepEqual(await backend.get({ kind: "data", name }), seededBytes(name, 1000 + i));
+    }
+  });
+
+  test("concurrent puts of one name: exactly one wins where creates are atomic, else all land", async (backend) => {
+    const handle: Handle = { kind: "locks", name: seededName("race") };
+    const contents = Array.from({ length: 10 }, (_, i) => seededBytes(`race${i}`, 200_000));
+    const atomic = backend.capabilities.atomicCreate; // read before the race: it may learn otherwise
+    const results = await Promise.allSettled(contents.map((data) => backend.put(handle, data)));
+    const won = results.flatMap((result, i) => result.status === "fulfilled" ? [i] : []);
+    for (const result of results) {
+      if (result.status === "rejected") {
+        assert.ok(result.reason instanceof AlreadyExistsError, String(result.reason));
+      }
+    }
+    if (atomic) {
+      assert.equal(won.length, 1, `winners: ${won}`);
+      assert.deepEqual(await backend.get(handle), contents[won[0]!]);
+    } else {
+      // Only one of them stays, whole, but several may have believed they stored it.
+      assert.ok(won.length >= 1, "no put won");
+      const stored = await backend.get(handle);
+      assert.ok(contents.some((data) => equalBytes(data, stored)), "the stored file is none of those put");
+    }
+  });
+}
+
+/** list and stat. */
+function registerListTests(test: Register): void {
+  test("list returns the names and sizes of one kind only", async (backend) => {
+    const expected = new Map<FileKind, NameAndSize[]>(FILE_KINDS.map((kind) => [kind, []]));
+    // Names starting with different hex pairs land in several data subfolders; some share one.
+    const dataNames = ["00", "00", "3f", "a0", "ff", "ff", "7c"].map((pair, i) =>
+      pair + seededName(`d${i}`).slice(2)
+    );
+    for (const [i, name] of dataNames.entries()) {
+      await backend.put({ kind: "data", name }, seededBytes(name, i * 101));
+      expected.get("data")!.push({ name, size: i * 101 });
+    }
+    for (const kind of ["index", "snapshots", "locks"] as const) {
+      for (let i = 0; i < 3; i++) {
+        const name = seededName(`${kind}${i}`);
+        await backend.put({ kind, name }, seededBytes(name, 10 + i));
+        expected.get(kind)!.push({ name, size: 10 + i });
+      }
+    }
+    // `keys` stays empty and must list nothing; `config` holds only its one file.
+    await backend.put({ kind: "config", name: "config" }, seededBytes("config", 77));
+    expected.get("config")!.push({ name: "config", size: 77 });
+    for (const kind of FILE_KINDS) {
+      assert.deepEqual(await listed(backend, kind), sortEntries(expected.get(kind)!), kind);
+    }
+  });
+
+  test("list of an empty backend lists nothing for every kind", async (backend) => {
+    for (const kind of FILE_KINDS) assert.deepEqual(await collect(backend.list(kind)), [], kind);
+  });
+
+  test("stat returns the size of a file and undefined for a missing one", async (backend) => {
+    const handle: Handle = { kind: "keys", name: seededName("stat") };
+    assert.equal(await backend.stat(handle), undefined);
+    await backend.put(handle, seededBytes("stat", 1234));
+    assert.deepEqual(withoutTime(await backend.stat(handle)), { name: handle.name, size: 1234 });
+    const empty: Handle = { kind: "data", name: seededName("stat-empty") };
+    await backend.put(empty, new Uint8Array(0));
+    assert.deepEqual(withoutTime(await backend.stat(empty)), { name: empty.name, size: 0 });
+  });
+}
+
+/** What a backend says it can do, and the times it keeps. */
+function registerCapabilityTests(test: Register, options: ConformanceOptions): void {
+  test("capabilities are reported as promised, and local files can be found through unwrap", async (backend) => {
+    const capabilities = backend.capabilities;
+    for (const key of ["localFiles", "atomicCreate", "writeThrough", "flakyErrors"] as const) {
+      assert.equal(typeof capabilities[key], "boolean", key);
+    }
+    assert.ok(Number.isSafeInteger(capabilities.connections) && capabilities.connections >= 1);
+    for (const [key, value] of Object.entries(options.capabilities ?? {})) {
+      assert.equal(capabilities[key as keyof BackendCapabilities], value, key);
+    }
+    let depth = 0;
+    for (let inner = backend.unwrap(); inner !== undefined; inner = inner.unwrap()) {
+      assert.ok(++depth < 16, "the chain of wrappers does not end");
+    }
+    const local = asBackend(backend, LocalBackend);
+    if (capabilities.localFiles) {
+      assert.ok(local, "localFiles, but no LocalBackend in the chain");
+      const handle: Handle = { kind: "data", name: seededName("local") };
+      await backend.put(handle, seededBytes("local", 300));
+      assert.deepEqual(await Deno.readFile(local.localPath(handle)), seededBytes("local", 300));
+    }
+  });
+
+  test("list and stat give each file's modification time, in ms since the epoch, from the time of its write", async (backend) => {
+    const before = Date.now();
+    const handles: Handle[] = [
+      { kind: "data", name: seededName("time1") },
+      { kind: "snapshots", name: seededName("time2") },
+      { kind: "config", name: "config" },
+    ];
+    for (const handle of handles) await backend.put(handle, seededBytes(handle.name, 10));
+    const writer = backend.openWriter("index");
+    writer.write(seededBytes("time3", 10));
+    await writer.commit(seededName("time3"));
+    handles.push({ kind: "index", name: seededName("time3") });
+    const after = Date.now();
+    for (const handle of handles) {
+      const [entry] = await collect(backend.list(handle.kind));
+      const stat = await backend.stat(handle);
+      assert.ok(entry && stat, handlePathOf(handle));
+      assert.equal(entry.mtime, stat.mtime, handlePathOf(handle));
+      assert.ok(Number.isSafeInteger(Math.floor(entry.mtime)), `${handlePathOf(handle)}: ${entry.mtime}`);
+      assert.ok(
+        entry.mtime >= before - CLOCK_SLACK_MS && entry.mtime <= after + CLOCK_SLACK_MS,
+        `${handlePathOf(handle)}: ${new Date(entry.mtime).toISOString()} is not between ` +
+          `${new Date(before).toISOString()} and ${new Date(after).toISOString()}`,
+      );
+    }
+  });
+}
+
+/** Writers whose name comes at the end, and the clean-up of what killed writers leave. */
+function registerWriterTests(test: Register): void {
+  test("openWriter stores what was written under the name given at commit, never replacing", async (backend) => {
+    const name = seededName("writer");
+    const parts = [
+      seededBytes("w1", 1000),
+      new Uint8Array(0),
+      seededBytes("w2", 70_000),
+      seededBytes("w3", 5),
+    ];
+    const writer = backend.openWriter("data");
+    for (const part of parts) {
+      writer.write(part);
+      part.fill(0); // the writer must have taken its copy already
+    }
+    assert.deepEqual(await collect(backend.list("data")), [], "nothing is listed before the commit");
+    await writer.commit(name);
+    const expected = concat([seededBytes("w1", 1000), seededBytes("w2", 70_000), seededBytes("w3", 5)]);
+    assert.ok(equalBytes(await backend.get({ kind: "data", name }), expected));
+    assert.deepEqual(await listed(backend, "data"), [{ name, size: expected.length }]);
+    const again = backend.openWriter("data");
+    again.write(seededBytes("other", 10));
+    await assert.rejects(again.commit(name), AlreadyExistsError);
+    assert.ok(equalBytes(await backend.get({ kind: "data", name }), expected));
+  });
+
+  test("an aborted or unfinished writer leaves nothing that list shows", async (backend) => {
+    const aborted = backend.openWriter("data");
+    aborted.write(seededBytes("aborted", 100));
+    await aborted.abort();
+    const unfinished = backend.openWriter("snapshots");
+    unfinished.write(seededBytes("unfinished", 100));
+    for (const kind of FILE_KINDS) assert.deepEqual(await collect(backend.list(kind)), [], kind);
+    await unfinished.abort();
+  });
+
+  test("cleanTemporaryFiles leaves every stored file in place", async (backend) => {
+    const handles: Handle[] = [
+      { kind: "data", name: seededName("clean1") },
+      { kind: "index", name: seededName("clean2") },
+    ];
+    for (const handle of handles) await backend.put(handle, seededBytes(handle.name, 50));
+    const writer = backend.openWriter("data");
+    writer.write(seededBytes(seededName("clean3"), 50));
+    await writer.commit(seededName("clean3"));
+    handles.push({ kind: "data", name: seededName("clean3") });
+    const dryRun = await backend.cleanTemporaryFiles(0, { dryRun: true });
+    const cleaned = await backend.cleanTemporaryFiles(0);
+    for (const result of [dryRun, cleaned]) {
+      assert.deepEqual(result, { removed: [], bytes: 0 }, "no write was interrupted");
+    }
+    for (const handle of handles) assert.deepEqual(await backend.get(handle), seededBytes(handle.name, 50));
+  });
+}
+
+/** A listed file without its time, for comparing listings. */
+export interface NameAndSize {
+  name: string;
+  size: number;
+}
+
+/** The names and sizes a backend lists for one kind, sorted by name. */
+export async function listed(backend: Backend, kind: FileKind): Promise<NameAndSize[]> {
+  return sortEntries((await collect(backend.list(kind))).map((entry) => withoutTime(entry)));
+}
+
+/** An entry without its time (undefined stays undefined). */
+export function withoutTime(entry: FileEntry): NameAndSize;
+export function withoutTime(entry: FileEntry | undefined): NameAndSize | undefined;
+export function withoutTime(entry: FileEntry | undefined): NameAndSize | undefined {
+  return entry === undefined ? undefined : { name: entry.name, size: entry.size };
+}
+
+function handlePathOf(handle: Handle): string {
+  return `${handle.kind}/${handle.name}`;
+}
+
+/** Whether two byte arrays are equal (faster than deepEqual on megabytes). */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const whole = new Uint8Array(parts.reduce((length, part) => length + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    whole.set(part, at);
+    at += part.length;
+  }
+  return whole;
+}
+
 /** Collects an async iterable into an array. */
 export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const result: T[] = [];
@@ -247,6 +424,6 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 }
 
 /** Sorts listed entries by name, so lists in "no particular order" can be compared. */
-export function sortEntries(entries: FileEntry[]): FileEntry[] {
+export function sortEntries<T extends { name: string }>(entries: T[]): T[] {
   return [...entries].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }

@@ -111,6 +111,49 @@ Deno.test("check without --read-data fails when a pack is missing, and names the
   }
 });
 
+Deno.test("check --json prints the typed problems, and the worded lines and damage summary it always printed", async () => {
+  const { fixture, victim } = await twoPlans();
+  try {
+    const { pack, snapshot } = await backupAndFindDataPack(fixture, "victim");
+    await backupAndFindDataPack(fixture, "bystander");
+    flipByte(pack, 100);
+    const text = await fixture.kept(["check", "--read-data"]);
+    const result = await fixture.kept(["check", "--read-data", "--json"]);
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    const report = JSON.parse(result.stdout);
+    const id = packId(pack);
+    assert.equal(report.ok, false);
+    assert.equal(report.destination, "local");
+    assert.equal(report.packsRead, report.packs);
+    assert.deepEqual(report.readPacks.length, report.packs);
+    const damaged = report.problems.find((problem: { kind: string }) => problem.kind === "pack-damaged");
+    assert.equal(damaged.pack, id);
+    assert.equal(damaged.severity, "error");
+    assert.equal(damaged.damagedBlobs.length, 1);
+    assert.equal(damaged.hashMismatch, true);
+    assert.equal(damaged.headerDamaged, false);
+    assert.deepEqual(
+      report.problems.find((problem: { kind: string }) => problem.kind === "snapshot-damaged"),
+      { kind: "snapshot-damaged", severity: "error", snapshot, paths: [{ path: victim, what: "file" }] },
+    );
+    // What --json printed before the problems were typed, and the same lines as the text output.
+    assert.deepEqual(report.damagedPacks, [id]);
+    assert.deepEqual(report.affected, { [snapshot]: [victim] });
+    assert.deepEqual(report.warnings, []);
+    assert.deepEqual(
+      report.errors.map((line: string) => `error: ${line}`),
+      text.stdout.split("\n").filter((line) => line.startsWith("error: ")),
+    );
+    assert.equal(
+      report.errors[0],
+      `pack ${id}: blob ${damaged.damagedBlobs[0].slice(0, 12)} is damaged; ` +
+        "content does not match its name (SHA-256)",
+    );
+  } finally {
+    await fixture.cleanup();
+  }
+});
+
 /** The damaged file is absent (also as a partial copy); its undamaged neighbour was restored. */
 function assertOnlyTheOthersRestored(out: string, victim: string): void {
   const folder = `${out}${victim.slice(0, victim.lastIndexOf("/"))}`;
@@ -156,7 +199,8 @@ Deno.test("a wrong password is a one-line error with exit code 1", async () => {
       const result = await fixture.kept(args, { env: { KEPT_PASSWORD: "not the password" } });
       assert.equal(result.code, 1, `${args.join(" ")}: ${result.stderr}`);
       const lines = result.stderr.trimEnd().split("\n");
-      assert.match(lines[0]!, /^kept: Cannot open repository at .*: wrong password$/);
+      // backup and snapshots name the destination: with several, the others go on.
+      assert.match(lines[0]!, /^kept: (destination "local": )?Cannot open repository at .*: wrong password$/);
       assert.ok(lines.length <= 2 && (lines[1] ?? "hint:").startsWith("hint:"), result.stderr);
       assert.equal(result.stdout, "");
     }

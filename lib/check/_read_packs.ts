@@ -1,0 +1,143 @@
+// `check --read-data`: reads the chosen packs and verifies them on every core. Packs in a local folder the
+// workers open themselves; packs elsewhere are read here, whole, and handed over (transferred, not copied).
+
+import { describeError } from "../errors.ts";
+import { mapLimit, type PackEntry, type Repository } from "../repo/mod.ts";
+import { BatchingPool, decodeWorkerError, errorKind } from "../workers/mod.ts";
+import type { CheckProblem } from "./check_problem.ts";
+import type { PackVerdict, VerifyKeys } from "./_verify_pack.ts";
+import type { PackJob, PackSourceJob, VerifyRequest, VerifyResponse } from "./_verify_worker.ts";
+
+/** How far reading has come, for progress displays. */
+export interface ReadProgress {
+  packsRead: number;
+  packsToRead: number;
+}
+
+/** What became of one pack: a verdict, or why it could not be read (a bug is thrown instead). */
+type ReadOutcome = { verdict: PackVerdict } | { unreadable: { cause: "io" | "integrity"; reason: string } };
+
+/**
+ * Reads and verifies `packs`; adds a problem for each damaged or unreadable one (in the order of `packs`),
+ * and the ids of the blobs they lose to `badBlobs`. A pack that is damaged in one place only loses the
+ * blobs there: its other blobs stay restorable.
+ *
+ * @throws {WorkerBugError} (or the main thread's own error) for a bug, never reported as a damaged pack.
+ */
+export async function readPacks(
+  repository: Repository,
+  packs: readonly string[],
+  context: {
+    badBlobs: Set<string>;
+    problems: CheckProblem[];
+    workers: number;
+    onProgress?: ((progress: ReadProgress) => void) | undefined;
+  },
+): Promise<void> {
+  const { badBlobs, workers } = context;
+  const verifier = new PackVerifier(workers, repository.workerKeys());
+  let packsRead = 0;
+  try {
+    // Two packs per worker in flight, the one it reads and the next: also the bound on whole packs held here.
+    const outcomes = await mapLimit(packs, 2 * workers, async (pack) => {
+      const entries = [...(repository.index.packEntries(pack) ?? [])];
+      const outcome = await readPack(repository, verifier, pack, entries);
+      const lost = "verdict" in outcome ? outcome.verdict.damagedBlobs : entries.map((entry) => entry.id);
+      for (const id of lost) badBlobs.add(id);
+      context.onProgress?.({ packsRead: ++packsRead, packsToRead: packs.length });
+      return outcome;
+    });
+    packs.forEach((pack, i) => {
+      const problem = packProblem(pack, outcomes[i]!);
+      if (problem) context.problems.push(problem);
+    });
+  } finally {
+    verifier.close();
+  }
+}
+
+/**
+ * Verifies one pack: by its path where it lies in a local folder, else by its bytes, read here. Storage
+ * and integrity errors make the pack unreadable; a bug (here or in a worker) is thrown.
+ */
+async function readPack(
+  repository: Repository,
+  verifier: PackVerifier,
+  pack: string,
+  entries: PackEntry[],
+): Promise<ReadOutcome> {
+  try {
+    const path = repository.packs.localPath(pack);
+    const source = path !== undefined ? { path } : { bytes: await repository.packs.read(pack) };
+    return { verdict: await verifier.verify(pack, source, entries) };
+  } catch (error) {
+    const cause = errorKind(error);
+    if (cause === "bug") throw error;
+    return { unreadable: { cause, reason: describeError(error) } };
+  }
+}
+
+/** The problem a pack's outcome amounts to, if any. */
+function packProblem(pack: string, outcome: ReadOutcome): CheckProblem | undefined {
+  if ("unreadable" in outcome) {
+    return { kind: "pack-unreadable", severity: "error", pack, ...outcome.unreadable };
+  }
+  const { damagedBlobs, hashMismatch, headerDamaged } = outcome.verdict;
+  if (damagedBlobs.length === 0 && !hashMismatch && !headerDamaged) return undefined;
+  return { kind: "pack-damaged", severity: "error", pack, damagedBlobs, hashMismatch, headerDamaged };
+}
+
+/** Verifies packs on every core: each worker reads (or is given) a pack and checks it. */
+class PackVerifier {
+  #pool: BatchingPool<Omit<PackJob, "job">, PackVerdict, VerifyResponse>;
+
+  constructor(count: number, keys: VerifyKeys) {
+    this.#pool = new BatchingPool(
+      new URL("./_verify_worker.ts", import.meta.url),
+      count,
+      // One pack being read and one waiting per worker; a pack per message.
+      { jobsPerWorker: 2, batchJobs: 1, batchBytes: 1 },
+      {
+        label: "verify worker",
+        init: (worker) => worker.postMessage({ type: "init", keys } satisfies VerifyRequest),
+        send: (worker, jobs) => {
+          const packs = jobs.map((job) => ({ ...job.payload, job: job.id }));
+          worker.postMessage({ type: "packs", packs } satisfies VerifyRequest, {
+            transfer: transferable(packs),
+          });
+        },
+        receive: (index, response) => {
+          for (const { job: id, ...outcome } of response.done) {
+            const job = this.#pool.finish(index, id);
+            if ("verdict" in outcome) job?.resolve(outcome.verdict);
+            else job?.reject(decodeWorkerError(outcome.error, "verify worker"));
+          }
+        },
+      },
+    );
+  }
+
+  /**
+   * Verifies one pack: its hash, header and every blob listed in `entries`. Rejects with an `IoError` or an
+   * `IntegrityError` when it cannot be read, and with a `WorkerBugError` for a bug in the worker.
+   */
+  verify(pack: string, source: PackSourceJob, entries: PackEntry[]): Promise<PackVerdict> {
+    return this.#pool.submit({ pack, source, entries }, 1);
+  }
+
+  close(): void {
+    this.#pool.terminate();
+  }
+}
+
+/**
+ * The buffers of packs handed over whole: moved to the worker rather than copied (`get` gives the caller
+ * bytes of its own, so nothing else refers to them).
+ */
+function transferable(packs: readonly PackJob[]): ArrayBuffer[] {
+  const buffers: ArrayBuffer[] = [];
+  for (const { source } of packs) {
+    if ("bytes" in source && source.bytes.buffer instanceof ArrayBuffer) buffers.push(source.bytes.buffer);
+  }
+  return buffers;
+}

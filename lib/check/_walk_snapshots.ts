@@ -1,0 +1,110 @@
+// Walks every snapshot's trees: each folder listing and file content must be indexed and not damaged, and
+// each name one that restore accepts. Finds which paths of which snapshots damage reaches.
+
+import { describeError } from "../errors.ts";
+import { isSafeName, type Repository, type SnapshotEntry } from "../repo/mod.ts";
+import type { CheckProblem, DamagedPath } from "./check_problem.ts";
+
+/** What the walk shares across snapshots. */
+interface Walk {
+  repository: Repository;
+  /** Blobs known to be damaged or lost (from missing, damaged or unreadable packs). */
+  badBlobs: ReadonlySet<string>;
+  /** Verdicts of trees walked already (true: clean), so that shared subtrees are walked once. */
+  seen: Map<string, boolean>;
+  problems: CheckProblem[];
+}
+
+/**
+ * Checks every snapshot against the index and `badBlobs`; adds a problem for each damaged listing or name,
+ * then one per snapshot that names damaged data. Returns the number of snapshots.
+ */
+export async function walkSnapshots(
+  repository: Repository,
+  badBlobs: ReadonlySet<string>,
+  problems: CheckProblem[],
+): Promise<number> {
+  let snapshots: SnapshotEntry[];
+  try {
+    snapshots = await repository.listSnapshots();
+  } catch (error) {
+    // Damaged, foreign or malformed files as much as storage failures: reported, and the rest is checked.
+    problems.push({ kind: "snapshots-unreadable", severity: "error", reason: describeError(error) });
+    return 0;
+  }
+  const walk: Walk = { repository, badBlobs, seen: new Map(), problems };
+  const damaged: CheckProblem[] = [];
+  for (const { id, snapshot } of snapshots) {
+    const paths: DamagedPath[] = [];
+    await walkTree(walk, snapshot.tree, "", paths);
+    if (paths.length > 0) damaged.push({ kind: "snapshot-damaged", severity: "error", snapshot: id, paths });
+  }
+  problems.push(...damaged);
+  return snapshots.length;
+}
+
+/**
+ * Walks a tree: every subtree and data blob must be indexed and not damaged. Collects the paths of affected
+ * files in `damaged`; returns whether the tree is clean.
+ */
+async function walkTree(walk: Walk, treeId: string, path: string, damaged: DamagedPath[]): Promise<boolean> {
+  const { repository, badBlobs, seen, problems } = walk;
+  if (seen.get(treeId) === true) return true;
+  const folder = path || "/";
+  if (!repository.index.has(treeId) || badBlobs.has(treeId)) {
+    damaged.push({ path: folder, what: "folder-listing" });
+    seen.set(treeId, false);
+    return false;
+  }
+  let clean = true;
+  try {
+    const tree = await repository.loadTree(treeId);
+    const names = new Set<string>();
+    for (const node of tree.nodes) {
+      const nodePath = `${path}/${node.name}`;
+      // Restore refuses these; check says so before anyone needs the snapshot.
+      if (!isSafeName(node.name)) {
+        problems.push({
+          kind: "unsafe-name",
+          severity: "error",
+          tree: treeId,
+          path: folder,
+          name: node.name,
+        });
+        clean = false;
+        continue;
+      }
+      if (names.has(node.name)) {
+        problems.push({
+          kind: "duplicate-name",
+          severity: "error",
+          tree: treeId,
+          path: folder,
+          name: node.name,
+        });
+        clean = false;
+      }
+      names.add(node.name);
+      if (node.type === "dir" && node.subtree) {
+        if (!(await walkTree(walk, node.subtree, nodePath, damaged))) clean = false;
+      } else if (node.type === "file") {
+        if ((node.content ?? []).some((id) => !repository.index.has(id) || badBlobs.has(id))) {
+          damaged.push({ path: nodePath, what: "file" });
+          clean = false;
+        }
+      }
+    }
+  } catch (error) {
+    // Also a listing that authenticates but is malformed (hand-made): a problem of the repository's.
+    problems.push({
+      kind: "tree-unreadable",
+      severity: "error",
+      tree: treeId,
+      path: folder,
+      reason: describeError(error),
+    });
+    clean = false;
+  }
+  seen.set(treeId, clean);
+  return clean;
+}

@@ -1,0 +1,131 @@
+/**
+ * What `check` finds, as data: each problem names its kind, how bad it is, and the packs, blobs, snapshots,
+ * paths or bytes it concerns. Wording them is the caller's (the CLI's) job.
+ *
+ * @module
+ */
+
+/** An error loses data (or will, when it is needed); a warning loses nothing. */
+export type Severity = "error" | "warning";
+
+/** A path in a snapshot whose data is damaged or missing: a file's content, or a folder's listing. */
+export interface DamagedPath {
+  /** The path inside the snapshot ("/" for its root). */
+  path: string;
+  what: "file" | "folder-listing";
+}
+
+/** A pack the index names but storage does not have: every blob in it is lost. */
+export interface PackMissing {
+  kind: "pack-missing";
+  severity: "error";
+  pack: string;
+}
+
+/** A stored pack no index names: it takes space, loses nothing, and prune removes it. */
+export interface PackUnindexed {
+  kind: "pack-unindexed";
+  severity: "warning";
+  pack: string;
+}
+
+/** A pack whose bytes were read and found wrong; only the blobs named are lost. */
+export interface PackDamaged {
+  kind: "pack-damaged";
+  severity: "error";
+  pack: string;
+  /** Blobs that do not open or lie outside the pack, in pack order. */
+  damagedBlobs: string[];
+  /** Its SHA-256 is not its name. */
+  hashMismatch: boolean;
+  /** Its header is damaged (the index can no longer be rebuilt from it). */
+  headerDamaged: boolean;
+}
+
+/** A pack that could not be read at all: every blob in it counts as lost. */
+export interface PackUnreadable {
+  kind: "pack-unreadable";
+  severity: "error";
+  pack: string;
+  /** Whether storage failed to give its bytes (`io`) or said they are damaged or missing (`integrity`). */
+  cause: "io" | "integrity";
+  /** Why, in one line. */
+  reason: string;
+}
+
+/** The snapshots could not be listed or read, so none of them was checked. */
+export interface SnapshotsUnreadable {
+  kind: "snapshots-unreadable";
+  severity: "error";
+  reason: string;
+}
+
+/** A folder listing holds a name restore refuses ("..", one with a slash): the entry cannot be restored. */
+export interface UnsafeName {
+  kind: "unsafe-name";
+  severity: "error";
+  /** The folder listing (tree blob). */
+  tree: string;
+  /** The folder's path ("/" for the root). */
+  path: string;
+  name: string;
+}
+
+/** A folder listing names one entry twice. */
+export interface DuplicateName {
+  kind: "duplicate-name";
+  severity: "error";
+  tree: string;
+  path: string;
+  name: string;
+}
+
+/** A folder listing that is indexed but could not be loaded (damaged, or its pack unreadable). */
+export interface TreeUnreadable {
+  kind: "tree-unreadable";
+  severity: "error";
+  tree: string;
+  path: string;
+  reason: string;
+}
+
+/** A snapshot that names damaged or missing data: these paths cannot be restored from it. */
+export interface SnapshotDamaged {
+  kind: "snapshot-damaged";
+  severity: "error";
+  snapshot: string;
+  paths: DamagedPath[];
+}
+
+/**
+ * Temporary files of interrupted writes (or of a backup running right now: check cannot tell them apart).
+ * They lose nothing; a backup removes them once they are a day old.
+ */
+export interface Leftovers {
+  kind: "leftovers";
+  severity: "warning";
+  /** Repository-relative paths. */
+  files: string[];
+  bytes: number;
+}
+
+/** Looking for temporary files failed. */
+export interface LeftoversUnreadable {
+  kind: "leftovers-unreadable";
+  severity: "error";
+  reason: string;
+}
+
+/** One problem `check` found. */
+export type CheckProblem =
+  | PackMissing
+  | PackUnindexed
+  | PackDamaged
+  | PackUnreadable
+  | SnapshotsUnreadable
+  | UnsafeName
+  | DuplicateName
+  | TreeUnreadable
+  | SnapshotDamaged
+  | Leftovers
+  | LeftoversUnreadable;
