@@ -1,7 +1,7 @@
 // Hands files to the chunking workers and feeds the sealed blobs they return into the pack sink.
 
 import { discard } from "../memory.ts";
-import { BatchingPool, type PoolJob } from "../workers/mod.ts";
+import { BatchingPool, decodeWorkerError, type PoolJob, type WorkerError } from "../workers/mod.ts";
 import { createRing, RingReader } from "./_blob_ring.ts";
 import type { ChunkerSetup, ChunkHints, FileJob, ToMain, ToWorker } from "./_chunk_protocol.ts";
 import type { PackSink } from "../repo/mod.ts";
@@ -17,6 +17,15 @@ export interface ChunkedFile {
 
 /** A file a worker could not read (it vanished, permissions, I/O): the backup reports and skips it. */
 export class FileReadError extends Error {}
+
+/**
+ * What a worker's failure to chunk a file means for the backup: what the file system refused is that file's
+ * problem (a {@linkcode FileReadError}, reported and skipped); anything else (a bug) fails the backup.
+ */
+function fileFailure(error: WorkerError): Error {
+  const decoded = decodeWorkerError(error, "chunk worker");
+  return error.kind === "io" ? new FileReadError(decoded.message, { cause: decoded }) : decoded;
+}
 
 type FileToRead = Omit<FileJob, "job">;
 
@@ -83,7 +92,7 @@ export class ChunkPool {
       if (!job) continue;
       const settle = () => {
         if ("error" in done) {
-          job.reject(new FileReadError(done.error));
+          job.reject(fileFailure(done.error));
         } else {
           job.resolve({ content: done.content, size: done.size, mtime: done.mtime, changed: done.changed });
         }

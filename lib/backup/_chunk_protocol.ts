@@ -4,6 +4,7 @@
 
 import type { ChunkerParams } from "../chunker/mod.ts";
 import type { RingBuffers, RingSlice } from "./_blob_ring.ts";
+import type { WorkerError } from "../workers/mod.ts";
 
 /**
  * How the parent snapshot cut a file: its chunks' ids and plaintext lengths, in order. A chunk of the
@@ -53,7 +54,7 @@ export type SealedBlob =
 /** The outcome of one file. */
 export type FileDone =
   | { job: number; content: string[]; size: number; mtime: number; changed: boolean }
-  | { job: number; error: string };
+  | { job: number; error: WorkerError };
 
 /** Worker → main thread: blobs first, then the files they complete. */
 export interface ToMain {

@@ -10,6 +10,7 @@ import { RING_BYTES, RingWriter } from "./_blob_ring.ts";
 import { RecentIds } from "./_recent_ids.ts";
 import { SharedIdSet } from "./_shared_id_set.ts";
 import type { ChunkHints, FileDone, FileJob, SealedBlob, ToMain, ToWorker } from "./_chunk_protocol.ts";
+import { encodeWorkerError } from "../workers/worker_error.ts";
 
 /** Blobs are sent in batches of about this many bytes: a quarter ring keeps both sides busy. */
 const BATCH_BYTES = RING_BYTES / 4;
@@ -72,7 +73,8 @@ function processFile(s: NonNullable<typeof state>, { job, path, size, mtime, hin
     }
     return { job, content: result.content, size: result.size, mtime: result.mtime, changed: result.changed };
   } catch (error) {
-    return { job, error: error instanceof Error ? error.message : String(error) };
+    // With its kind: an unreadable file is skipped, a bug here must fail the backup as a bug.
+    return { job, error: encodeWorkerError(error) };
   }
 }
 

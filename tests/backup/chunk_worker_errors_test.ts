@@ -1,0 +1,54 @@
+// A file the system will not let the chunk workers read is that file's problem: reported and skipped. A
+// programming error in a worker is a bug: it fails the backup as one, never as one more unreadable file.
+
+import assert from "node:assert/strict";
+import { ChunkPool, FileReadError } from "../../lib/backup/_chunk_pool.ts";
+import type { ChunkHints } from "../../lib/backup/_chunk_protocol.ts";
+import { buildSharedIdSet } from "../../lib/backup/_shared_id_set.ts";
+import { DEFAULT_COMPRESSION_LEVEL } from "../../lib/repo/mod.ts";
+import { WorkerBugError } from "../../lib/workers/mod.ts";
+import { testRepository } from "../_support/repository.ts";
+import { tempDir } from "../_support/temp_dir.ts";
+
+async function pool(): Promise<ChunkPool> {
+  const repository = await testRepository();
+  const keys = repository.workerKeys();
+  return new ChunkPool({
+    workers: 1,
+    encryptKey: keys.encrypt,
+    idKey: keys.id,
+    chunkerKey: keys.chunker,
+    params: repository.config.chunker,
+    level: DEFAULT_COMPRESSION_LEVEL,
+    known: buildSharedIdSet(() => {}, 0),
+  }, repository.packSink());
+}
+
+Deno.test("a file that vanished before its worker read it is a FileReadError naming the file", async () => {
+  using dir = tempDir("kept-chunk-errors-");
+  const chunks = await pool();
+  try {
+    const error = await chunks.chunkFile(`${dir.path}/gone.txt`, 10, 0).catch((error) => error);
+    assert.ok(error instanceof FileReadError, String(error));
+    assert.match(error.message, /gone\.txt/);
+  } finally {
+    await chunks.close();
+  }
+});
+
+Deno.test("a TypeError inside a chunk worker comes back as a bug with the worker's stack", async () => {
+  using dir = tempDir("kept-chunk-errors-");
+  Deno.writeFileSync(`${dir.path}/f.bin`, new Uint8Array(600_000).fill(7));
+  const chunks = await pool();
+  try {
+    // Hints that break the worker's own assumptions (lengths missing): a programming error, not the file's.
+    const broken = { ids: ["a", "b"], lengths: null } as unknown as ChunkHints;
+    const error = await chunks.chunkFile(`${dir.path}/f.bin`, 600_000, 0, broken).catch((error) => error);
+    assert.ok(error instanceof WorkerBugError, String(error));
+    assert.ok(!(error instanceof FileReadError));
+    assert.match(error.message, /^chunk worker: TypeError: /);
+    assert.match(error.stack ?? "", /_chunk_worker\.ts/);
+  } finally {
+    await chunks.close();
+  }
+});
