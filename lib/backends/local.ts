@@ -26,6 +26,7 @@ import {
   type Handle,
   handlePath,
 } from "./backend.ts";
+import { readFull, readFullSync } from "../read_full.ts";
 
 /** Prefix of the temporary files written before they are linked to their final name. */
 const TEMP_PREFIX = ".tmp-";
@@ -187,11 +188,8 @@ export class LocalBackend implements Backend {
         await file.seek(offset, Deno.SeekMode.Start);
       }
       const buffer = new Uint8Array(length);
-      let filled = 0;
-      while (filled < length) {
-        const read = await file.read(buffer.subarray(filled));
-        if (read === null) throw truncated(action, { offset, length }, (await file.stat()).size);
-        filled += read;
+      if (await readFull(buffer, (rest) => file.read(rest)) < length) {
+        throw truncated(action, { offset, length }, (await file.stat()).size);
       }
       return buffer;
     } catch (error) {
@@ -384,13 +382,11 @@ export class LocalBackend implements Backend {
         this.#openPacks.delete(relative); // re-inserted below as the most recent
       }
       this.#openPacks.set(relative, fd);
+      const open = fd;
       const buffer = new Uint8Array(range.length);
-      let filled = 0;
-      while (filled < range.length) {
-        const read = readSync(fd, buffer, filled, range.length - filled, range.offset + filled);
-        if (read === 0) throw truncated(action, range, fstatSync(fd).size);
-        filled += read;
-      }
+      const read = (rest: Uint8Array, filled: number) =>
+        readSync(open, rest, 0, rest.length, range.offset + filled);
+      if (readFullSync(buffer, read) < range.length) throw truncated(action, range, fstatSync(open).size);
       return buffer;
     } catch (error) {
       if (error instanceof BackendError) throw error;

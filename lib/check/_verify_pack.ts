@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { BlobOpener } from "../repo/mod.ts";
 import { type PackEntry, readPackHeader } from "../repo/mod.ts";
+import { readFullSync } from "../read_full.ts";
 
 /** The keys verification needs. */
 export interface VerifyKeys {
@@ -126,11 +127,5 @@ function readTail(source: PackSource): Uint8Array {
 
 /** Reads from the file's position until `into` is full or the file ends; returns the part filled. */
 function readFull(file: Deno.FsFile, into: Uint8Array): Uint8Array {
-  let filled = 0;
-  while (filled < into.length) {
-    const read = file.readSync(into.subarray(filled));
-    if (read === null || read === 0) break;
-    filled += read;
-  }
-  return into.subarray(0, filled);
+  return into.subarray(0, readFullSync(into, (rest) => file.readSync(rest)));
 }

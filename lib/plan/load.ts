@@ -23,6 +23,7 @@ import {
 } from "./schema.ts";
 import { type DestinationLocation, parseDestinationUrl } from "./destination_url.ts";
 import { type Age, parseAge, parseSize, parseTimeout } from "./units.ts";
+import { readFull } from "../read_full.ts";
 
 /** Where a repository password comes from. Exactly one source, never logged. */
 export type PasswordSource =
@@ -150,13 +151,7 @@ async function readBounded(path: string, limit: number): Promise<Uint8Array> {
   const info = await file.stat();
   if (info.isDirectory) throw new Deno.errors.IsADirectory(path);
   const buffer = new Uint8Array(info.isFile ? Math.min(info.size, limit) + 1 : limit + 1);
-  let filled = 0;
-  while (filled < buffer.length) {
-    const count = await file.read(buffer.subarray(filled));
-    if (count === null) break;
-    filled += count;
-  }
-  return buffer.subarray(0, filled);
+  return buffer.subarray(0, await readFull(buffer, (rest) => file.read(rest)));
 }
 
 /** Expands folders into their `*.yaml`/`*.yml` files (sorted, not recursive). */

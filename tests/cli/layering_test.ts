@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 const LIB = new URL("../../lib/", import.meta.url).pathname;
 
 /** Top-level single-file modules every layer may use. */
-const SHARED = ["errors.ts", "memory.ts", "version.ts", "run_command.ts"];
+const SHARED = ["errors.ts", "memory.ts", "version.ts", "run_command.ts", "read_full.ts"];
 
 /** Which of our folders each folder may import (besides {@link SHARED}). */
 const ALLOWED: Record<string, string[]> = {
