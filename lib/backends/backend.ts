@@ -222,3 +222,29 @@ export function handlePath(handle: Handle): string {
   if (handle.kind === "data") return `data/${handle.name.slice(0, 2)}/${handle.name}`;
   return `${handle.kind}/${handle.name}`;
 }
+
+/**
+ * Rejects a handle no backend may store (a bug in the caller): a config not named "config", or a name that
+ * is empty, hidden (temporary files start with "."), or holds a path separator or NUL. Every backend asks
+ * this first, so names mean the same on every storage.
+ */
+export function checkHandle(handle: Handle): void {
+  const name = handle.name;
+  if (handle.kind === "config") {
+    if (name !== "config") throw new TypeError(`Invalid config handle name "${name}": must be "config"`);
+    return;
+  }
+  if (name === "" || name.startsWith(".") || /[/\\\0]/.test(name)) {
+    throw new TypeError(`Invalid ${handle.kind} file name "${name}"`);
+  }
+}
+
+/** Rejects ranges that are not made of non-negative integers (a bug in the caller). */
+export function checkRange(range: ByteRange): void {
+  if (!Number.isSafeInteger(range.offset) || range.offset < 0) {
+    throw new RangeError(`Invalid range offset ${range.offset}`);
+  }
+  if (!Number.isSafeInteger(range.length) || range.length < 0) {
+    throw new RangeError(`Invalid range length ${range.length}`);
+  }
+}

@@ -17,6 +17,8 @@ import {
   type Backend,
   type BackendCapabilities,
   type ByteRange,
+  checkHandle,
+  checkRange,
   type CleanOptions,
   type CleanResult,
   FILE_KINDS,
@@ -591,28 +593,6 @@ function truncated(action: string, range: ByteRange, size: number): BackendError
     `${action}: truncated, wanted ${range.length} bytes at offset ${range.offset} but the file ends at ${size}`,
     { permanent: true },
   );
-}
-
-/** Rejects names that would escape their folder or hide as temporary files (bugs in the caller). */
-function checkHandle(handle: Handle): void {
-  const name = handle.name;
-  if (handle.kind === "config") {
-    if (name !== "config") throw new TypeError(`Invalid config handle name "${name}": must be "config"`);
-    return;
-  }
-  if (name === "" || name.startsWith(".") || /[/\\\0]/.test(name)) {
-    throw new TypeError(`Invalid ${handle.kind} file name "${name}"`);
-  }
-}
-
-/** Rejects ranges that are not made of non-negative integers (bugs in the caller). */
-function checkRange(range: ByteRange): void {
-  if (!Number.isSafeInteger(range.offset) || range.offset < 0) {
-    throw new RangeError(`Invalid range offset ${range.offset}`);
-  }
-  if (!Number.isSafeInteger(range.length) || range.length < 0) {
-    throw new RangeError(`Invalid range length ${range.length}`);
-  }
 }
 
 /** Whether anything is at `path` (a symlink counts, whatever it points to). */

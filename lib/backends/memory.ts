@@ -10,6 +10,8 @@ import {
   type Backend,
   type BackendCapabilities,
   type ByteRange,
+  checkHandle,
+  checkRange,
   type CleanResult,
   type FileEntry,
   type FileKind,
@@ -153,23 +155,8 @@ function entryOf(file: MemoryFile): FileEntry {
   return { name: file.name, size: file.data.length, mtime: file.mtime };
 }
 
-/** The path of a handle, after rejecting names the local backend would reject too. */
+/** The path of a handle, after rejecting names every backend rejects. */
 function pathOf(handle: Handle): string {
-  const name = handle.name;
-  if (handle.kind === "config") {
-    if (name !== "config") throw new TypeError(`Invalid config handle name "${name}": must be "config"`);
-  } else if (name === "" || name.startsWith(".") || /[/\\\0]/.test(name)) {
-    throw new TypeError(`Invalid ${handle.kind} file name "${name}"`);
-  }
+  checkHandle(handle);
   return handlePath(handle);
-}
-
-/** Rejects ranges that are not made of non-negative integers (bugs in the caller). */
-function checkRange(range: ByteRange): void {
-  if (!Number.isSafeInteger(range.offset) || range.offset < 0) {
-    throw new RangeError(`Invalid range offset ${range.offset}`);
-  }
-  if (!Number.isSafeInteger(range.length) || range.length < 0) {
-    throw new RangeError(`Invalid range length ${range.length}`);
-  }
 }
