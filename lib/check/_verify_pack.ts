@@ -2,8 +2,9 @@
 // Synchronous, so that check can run it on every core.
 
 import { createHash } from "node:crypto";
-import { BlobOpener } from "../repo/mod.ts";
-import { type PackEntry, readPackHeader } from "../repo/mod.ts";
+// Loaded by the verify workers: it imports only the files it runs (see layering_test.ts).
+import { BlobOpener } from "../repo/blob.ts";
+import { type PackEntry, readPackHeader } from "../repo/pack.ts";
 import { readFullSync } from "../read_full.ts";
 
 /** The keys verification needs. */
