@@ -1,0 +1,154 @@
+/**
+ * Errors of the platform layer: a failed call becomes one `Error` naming the call, the path and the
+ * reason, as an instance of the `Deno.errors` class that matches its errno (so callers can `instanceof`
+ * it as they do Deno's own errors), carrying `call`, `path`, `code` and `errno`.
+ *
+ * @module
+ */
+
+import { describePath } from "./_paths.ts";
+import type { PathLike } from "./_types.ts";
+
+/** What a `PlatformError` carries besides its message. */
+export interface PlatformErrorDetails {
+  /** The C function (`statx`, `lgetxattr`) or Deno call (`lstat`) that failed. */
+  readonly call: string;
+  /** The path, escaped as `describePath()` does when it is not valid UTF-8. */
+  readonly path: string;
+  /** The errno's symbolic name (`ENOENT`), when known. */
+  readonly code: string | undefined;
+  /** The errno's number on this OS, when known. */
+  readonly errno: number | undefined;
+}
+
+/** An error thrown by the platform layer: an `Error` (often a `Deno.errors` class) with details. */
+export type PlatformError = Error & PlatformErrorDetails;
+
+type ErrorClass = new (message?: string, options?: ErrorOptions) => Error;
+
+const BRAND = Symbol("kept.platformError");
+
+/** True for an error the platform layer threw; its details are then typed. */
+export function isPlatformError(error: unknown): error is PlatformError {
+  return error instanceof Error && BRAND in error;
+}
+
+/** Name, Linux number, macOS number, and the `Deno.errors` class for the errnos worth telling apart. */
+const ERRNOS: ReadonlyArray<readonly [string, number, number, ErrorClass | undefined]> = [
+  ["EPERM", 1, 1, Deno.errors.PermissionDenied],
+  ["ENOENT", 2, 2, Deno.errors.NotFound],
+  ["EINTR", 4, 4, Deno.errors.Interrupted],
+  ["EIO", 5, 5, undefined],
+  ["ENXIO", 6, 6, undefined],
+  ["E2BIG", 7, 7, undefined],
+  ["EBADF", 9, 9, Deno.errors.BadResource],
+  ["EAGAIN", 11, 35, Deno.errors.WouldBlock],
+  ["ENOMEM", 12, 12, undefined],
+  ["EACCES", 13, 13, Deno.errors.PermissionDenied],
+  ["EBUSY", 16, 16, Deno.errors.Busy],
+  ["EEXIST", 17, 17, Deno.errors.AlreadyExists],
+  ["EXDEV", 18, 18, undefined],
+  ["ENOTDIR", 20, 20, Deno.errors.NotADirectory],
+  ["EISDIR", 21, 21, Deno.errors.IsADirectory],
+  ["EINVAL", 22, 22, undefined],
+  ["EMFILE", 24, 24, undefined],
+  ["ENOSPC", 28, 28, undefined],
+  ["EROFS", 30, 30, undefined],
+  ["ERANGE", 34, 34, undefined],
+  ["ENAMETOOLONG", 36, 63, undefined],
+  ["ENOTEMPTY", 39, 66, undefined],
+  ["ELOOP", 40, 62, Deno.errors.FilesystemLoop],
+  // A missing extended attribute: ENODATA on Linux, ENOATTR on macOS.
+  ["ENODATA", 61, 93, Deno.errors.NotFound],
+  ["ENOTSUP", 95, 45, Deno.errors.NotSupported],
+  ["EOPNOTSUPP", 95, 102, Deno.errors.NotSupported],
+  ["EDQUOT", 122, 69, undefined],
+];
+
+/** The symbolic name of errno `errno` on `os`, e.g. `ENOENT`. */
+export function errnoName(os: "linux" | "darwin", errno: number): string | undefined {
+  return ERRNOS.find((entry) => (os === "linux" ? entry[1] : entry[2]) === errno)?.[0];
+}
+
+/** The errno number of a symbolic name on `os` (for the few the layer must test for, like `ERANGE`). */
+export function errnoNumber(os: "linux" | "darwin", name: string): number {
+  const entry = ERRNOS.find((candidate) => candidate[0] === name);
+  if (entry === undefined) throw new Error(`Unknown errno name "${name}"`);
+  return os === "linux" ? entry[1] : entry[2];
+}
+
+/** What `makeError()` needs to word and classify a failure. */
+export interface Failure {
+  call: string;
+  path: PathLike;
+  /** Text before the path, e.g. the attribute in `Cannot lgetxattr "user.a" of "/x"`. */
+  subject?: string;
+  reason: string;
+  code?: string | undefined;
+  errno?: number | undefined;
+  errorClass?: ErrorClass | undefined;
+  cause?: unknown;
+}
+
+/** `Cannot CALL "PATH": REASON`, as the matching `Deno.errors` class, with its details attached. */
+export function makeError(failure: Failure): PlatformError {
+  const path = describePath(failure.path);
+  const target = failure.subject === undefined ? `"${path}"` : `${failure.subject} of "${path}"`;
+  const message = `Cannot ${failure.call} ${target}: ${failure.reason}`;
+  const ErrorType = failure.errorClass ?? Error;
+  const error = failure.cause === undefined
+    ? new ErrorType(message)
+    : new ErrorType(message, { cause: failure.cause });
+  const details: PlatformErrorDetails = {
+    call: failure.call,
+    path,
+    code: failure.code,
+    errno: failure.errno,
+  };
+  Object.defineProperty(error, BRAND, { value: true });
+  return Object.assign(error, details);
+}
+
+/** The error for a C call that failed with `errno` (`reason` is strerror's text). */
+export function errnoError(
+  os: "linux" | "darwin",
+  errno: number,
+  reason: string,
+  where: { call: string; path: PathLike; subject?: string },
+): PlatformError {
+  const code = errnoName(os, errno);
+  const errorClass = ERRNOS.find((entry) => entry[0] === code)?.[3];
+  return makeError({
+    ...where,
+    reason: code === undefined ? `${reason} (errno ${errno})` : `${reason} (${code})`,
+    code,
+    errno,
+    errorClass,
+  });
+}
+
+/**
+ * Rewords an error thrown by Deno's file API (or its `node:fs`) the same way (`Cannot lstat "/x": No such
+ * file or directory (os error 2)`), as the `Deno.errors` class of its code. Anything else is returned
+ * unchanged.
+ */
+export function fromDenoError(error: unknown, call: string, path: PathLike): unknown {
+  if (!(error instanceof Error) || isPlatformError(error)) return error;
+  const code = (error as { code?: unknown }).code;
+  const codeName = typeof code === "string" ? code : undefined;
+  // Deno: "No such file or directory (os error 2): lstat '/x'"; node:fs: "ENOENT: no such file or directory, lchown '/x'".
+  const deno = /^(.*?\(os error (\d+)\))/.exec(error.message);
+  const node = /^(E[A-Z0-9]+): (.+?), \w+ '/.exec(error.message);
+  const reason = deno?.[1] ??
+    (node === null ? error.message : `${node[2]!.charAt(0).toUpperCase()}${node[2]!.slice(1)} (${node[1]})`);
+  const byCode = ERRNOS.find((entry) => entry[0] === codeName)?.[3];
+  return makeError({
+    call,
+    path,
+    reason,
+    code: codeName,
+    errno: deno?.[2] === undefined ? undefined : Number(deno[2]),
+    errorClass: error.constructor !== Error ? error.constructor as ErrorClass : byCode,
+    cause: error,
+  });
+}

@@ -1,0 +1,334 @@
+/**
+ * The platform layer over the C library (see `_libc.ts`): exact times, names as bytes, xattrs, device
+ * nodes, no-follow opens. Calls are synchronous and block the thread, as file-system calls in a worker
+ * should.
+ *
+ * @module
+ */
+
+import { CString } from "./_c_string.ts";
+import { errnoError, errnoNumber, type PlatformError } from "./_errors.ts";
+import { describePath } from "./_paths.ts";
+import { encodeTimespecs, LINUX_DIRENT, typeFromDType } from "./_layouts.ts";
+import type { Libc, LibcCall } from "./_libc.ts";
+import type {
+  DeviceNode,
+  DirEntry,
+  FileStat,
+  FileTimes,
+  OpenFile,
+  OpenOptions,
+  Owner,
+  PathLike,
+  Platform,
+  Xattr,
+} from "./_types.ts";
+
+const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
+const NOTHING = new Uint8Array(0);
+const DOT = 0x2e;
+
+/** The C library's calls in the shape of `Platform`. */
+export class FfiPlatform implements Platform {
+  readonly kind = "ffi" as const;
+  readonly description: string;
+  readonly warning = undefined;
+  readonly #libc: Libc;
+  readonly #stat: Uint8Array;
+  readonly #statView: DataView;
+  readonly #times = new Uint8Array(32);
+  readonly #timesView = new DataView(this.#times.buffer);
+  readonly #path = new CString(4096);
+  readonly #name = new CString(256);
+  readonly #direntName = new Uint8Array(1100);
+  readonly #dirents = new Uint8Array(64 * 1024);
+  readonly #direntsView = new DataView(this.#dirents.buffer);
+  readonly #erange: number;
+  readonly #mknodFallback: Pick<Platform, "mknod"> | undefined;
+
+  /** `mknodFallback` creates devices where the C library has no `mknod` (glibc before 2.33). */
+  constructor(libc: Libc, mknodFallback?: Pick<Platform, "mknod">) {
+    this.#libc = libc;
+    this.#stat = new Uint8Array(libc.statSize);
+    this.#statView = new DataView(this.#stat.buffer);
+    this.#erange = errnoNumber(libc.os, "ERANGE");
+    this.#mknodFallback = mknodFallback;
+    const listing = libc.getdents === undefined ? libc.names.readdir : libc.names.getdents;
+    this.description =
+      `the C library "${libc.library}" through FFI (${libc.names.lstat}, ${listing}, utimensat, ` +
+      `${libc.names.listxattr}): nanosecond times, names as bytes, extended attributes`;
+  }
+
+  lstat(path: PathLike): FileStat {
+    const libc = this.#libc;
+    if (libc.lstat(this.#cPath(path, "lstat"), this.#stat) !== 0) throw this.#fail("lstat", path);
+    return libc.decodeStat(this.#statView);
+  }
+
+  readDir(path: PathLike): DirEntry[] {
+    return this.#libc.getdents === undefined ? this.#readDirStream(path) : this.#readDirGetdents(path);
+  }
+
+  /**
+   * Linux: getdents64 fills a 64 KiB buffer with hundreds of records per call, read here in place, where
+   * readdir64 would cost a call and a pointer view per entry (docs/platform.md#speed).
+   */
+  #readDirGetdents(path: PathLike): DirEntry[] {
+    const libc = this.#libc;
+    const c = libc.constants;
+    const fd = libc.open(this.#cPath(path, "open"), c.O_DIRECTORY | c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK);
+    if (fd < 0) throw this.#fail("open", path);
+    const buffer = this.#dirents;
+    const view = this.#direntsView;
+    const { lengthOffset, typeOffset, nameOffset } = LINUX_DIRENT;
+    const entries: DirEntry[] = [];
+    try {
+      for (;;) {
+        const length = libc.getdents!(fd, buffer);
+        if (length < 0) throw this.#fail("getdents", path);
+        if (length === 0) return entries;
+        for (let offset = 0; offset < length; offset += view.getUint16(offset + lengthOffset, true)) {
+          const name = buffer.slice(offset + nameOffset, buffer.indexOf(0, offset + nameOffset));
+          if (isDotOrDotDot(name)) continue;
+          entries.push({ name, type: typeFromDType(buffer[offset + typeOffset]!), lossyName: false });
+        }
+      }
+    } finally {
+      libc.close(fd);
+    }
+  }
+
+  /** macOS (and C libraries without getdents): opendir, then readdir until it returns null. */
+  #readDirStream(path: PathLike): DirEntry[] {
+    const libc = this.#libc;
+    const dir = libc.opendir(this.#cPath(path, "opendir"));
+    if (dir === null) throw this.#fail("opendir", path);
+    const entries: DirEntry[] = [];
+    try {
+      for (;;) {
+        libc.clearErrno();
+        const entry = libc.readdir(dir);
+        if (entry === null) {
+          const errno = libc.errno();
+          if (errno !== 0) throw this.#errnoError(errno, "readdir", path);
+          return entries;
+        }
+        const decoded = this.#decodeDirent(entry);
+        if (!isDotOrDotDot(decoded.name)) entries.push(decoded);
+      }
+    } finally {
+      libc.closedir(dir);
+    }
+  }
+
+  /** The name and type of a dirent that readdir returned. */
+  #decodeDirent(entry: Deno.PointerObject): DirEntry {
+    const layout = this.#libc.dirent;
+    const view = new Deno.UnsafePointerView(entry);
+    const type = view.getUint8(layout.typeOffset);
+    let name: Uint8Array;
+    if (layout.lengthIsNameLength) {
+      name = new Uint8Array(view.getUint16(layout.lengthOffset));
+      Deno.UnsafePointerView.copyInto(entry, name, layout.nameOffset);
+    } else {
+      // The record's length bounds the NUL-terminated name; reading further could leave the buffer.
+      const room = Math.min(view.getUint16(layout.lengthOffset) - layout.nameOffset, this.#direntName.length);
+      const scratch = this.#direntName.subarray(0, room);
+      Deno.UnsafePointerView.copyInto(entry, scratch, layout.nameOffset);
+      const end = scratch.indexOf(0);
+      name = scratch.slice(0, end < 0 ? room : end);
+    }
+    return { name, type: typeFromDType(type), lossyName: false };
+  }
+
+  openFile(path: PathLike, options: OpenOptions = {}): OpenFile {
+    const libc = this.#libc;
+    const c = libc.constants;
+    let flags = c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK; // O_RDONLY is 0
+    if (options.noFollow) flags |= c.O_NOFOLLOW;
+    if (options.directory) flags |= c.O_DIRECTORY;
+    const fd = libc.open(this.#cPath(path, "open"), flags);
+    if (fd < 0) throw this.#fail("open", path);
+    return new FfiFile(libc, fd, {
+      stat: () => {
+        if (libc.fstat(fd, this.#stat) !== 0) throw this.#fail("fstat", path);
+        return libc.decodeStat(this.#statView);
+      },
+      fail: (call) => this.#fail(call, path),
+    });
+  }
+
+  setTimes(path: PathLike, times: FileTimes): void {
+    const libc = this.#libc;
+    encodeTimespecs(this.#timesView, times.atimeNs, times.mtimeNs, libc.constants.UTIME_OMIT);
+    if (libc.utimensat(this.#cPath(path, "utimensat"), this.#times) !== 0) {
+      throw this.#fail("utimensat", path);
+    }
+  }
+
+  mkfifo(path: PathLike, mode: number): void {
+    const cPath = this.#cPath(path, "mkfifo");
+    if (this.#libc.mkfifo(cPath, mode & 0o7777) !== 0) throw this.#fail("mkfifo", path);
+    this.#chmod(cPath, path, mode);
+  }
+
+  mknod(path: PathLike, node: DeviceNode): void {
+    const mknod = this.#libc.mknod;
+    if (mknod === undefined) {
+      if (this.#mknodFallback === undefined) throw new Error("Cannot mknod: no mknod in the C library");
+      return this.#mknodFallback.mknod(path, node);
+    }
+    const cPath = this.#cPath(path, "mknod");
+    const type = node.type === "chardev" ? S_IFCHR : S_IFBLK;
+    if (mknod(cPath, type | (node.mode & 0o7777), node.rdev) !== 0) throw this.#fail("mknod", path);
+    this.#chmod(cPath, path, node.mode);
+  }
+
+  /** Sets the mode exactly after a create that the umask trimmed, as `mkfifo -m` does. */
+  #chmod(cPath: Uint8Array, path: PathLike, mode: number): void {
+    if (this.#libc.chmod(cPath, mode & 0o7777) !== 0) throw this.#fail("chmod", path);
+  }
+
+  lchown(path: PathLike, owner: Owner): void {
+    if (this.#libc.lchown(this.#cPath(path, "lchown"), owner.uid >>> 0, owner.gid >>> 0) !== 0) {
+      throw this.#fail("lchown", path);
+    }
+  }
+
+  listXattrs(path: PathLike): Uint8Array[] {
+    const libc = this.#libc;
+    const cPath = this.#cPath(path, "listxattr");
+    for (;;) {
+      const size = libc.listxattr(cPath, NOTHING);
+      if (size < 0) throw this.#fail("listxattr", path);
+      if (size === 0) return [];
+      const list = new Uint8Array(size);
+      const length = libc.listxattr(cPath, list);
+      if (length >= 0) return splitNames(list.subarray(0, length));
+      // ERANGE: an attribute was added since the size was asked for.
+      if (libc.errno() !== this.#erange) throw this.#fail("listxattr", path);
+    }
+  }
+
+  getXattr(path: PathLike, name: string | Uint8Array): Uint8Array {
+    const libc = this.#libc;
+    const cPath = this.#cPath(path, "getxattr");
+    const cName = this.#name.of(name, libc.names.getxattr);
+    for (;;) {
+      const size = libc.getxattr(cPath, cName, NOTHING);
+      if (size < 0) throw this.#fail("getxattr", path, name);
+      const value = new Uint8Array(size);
+      if (size === 0) return value;
+      const length = libc.getxattr(cPath, cName, value);
+      if (length >= 0) return value.subarray(0, length);
+      if (libc.errno() !== this.#erange) throw this.#fail("getxattr", path, name);
+    }
+  }
+
+  setXattr(path: PathLike, attribute: Xattr): void {
+    const libc = this.#libc;
+    const cPath = this.#cPath(path, "setxattr");
+    const cName = this.#name.of(attribute.name, libc.names.setxattr);
+    if (libc.setxattr(cPath, cName, attribute.value) !== 0) {
+      throw this.#fail("setxattr", path, attribute.name);
+    }
+  }
+
+  removeXattr(path: PathLike, name: string | Uint8Array): void {
+    const libc = this.#libc;
+    const cName = this.#name.of(name, libc.names.removexattr);
+    if (libc.removexattr(this.#cPath(path, "removexattr"), cName) !== 0) {
+      throw this.#fail("removexattr", path, name);
+    }
+  }
+
+  #cPath(path: PathLike, call: LibcCall): Uint8Array {
+    return this.#path.of(path, this.#libc.names[call]);
+  }
+
+  /** The error for the call that just failed: reads errno before anything else can change it. */
+  #fail(call: LibcCall, path: PathLike, attribute?: string | Uint8Array): PlatformError {
+    return this.#errnoError(this.#libc.errno(), call, path, attribute);
+  }
+
+  #errnoError(errno: number, call: LibcCall, path: PathLike, attribute?: string | Uint8Array): PlatformError {
+    const libc = this.#libc;
+    const where = { call: libc.names[call], path };
+    const subject = attribute === undefined ? undefined : `"${describePath(attribute)}"`;
+    return errnoError(
+      libc.os,
+      errno,
+      libc.strerror(errno),
+      subject === undefined ? where : { ...where, subject },
+    );
+  }
+}
+
+/** A file descriptor opened by `FfiPlatform.openFile()`. */
+class FfiFile implements OpenFile {
+  readonly #libc: Libc;
+  readonly #fd: number;
+  readonly #helpers: { stat(): FileStat; fail(call: LibcCall): PlatformError };
+  #closed = false;
+
+  constructor(libc: Libc, fd: number, helpers: { stat(): FileStat; fail(call: LibcCall): PlatformError }) {
+    this.#libc = libc;
+    this.#fd = fd;
+    this.#helpers = helpers;
+  }
+
+  get fd(): number | undefined {
+    return this.#closed ? undefined : this.#fd;
+  }
+
+  read(buffer: Uint8Array, position: number): number {
+    this.#checkOpen();
+    for (;;) {
+      const read = this.#libc.pread(this.#fd, buffer, position);
+      if (read >= 0) return read;
+      if (this.#libc.errno() !== EINTR) throw this.#helpers.fail("pread");
+    }
+  }
+
+  stat(): FileStat {
+    this.#checkOpen();
+    return this.#helpers.stat();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    // Never retried: on Linux the descriptor is gone even when close reports an error.
+    if (this.#libc.close(this.#fd) !== 0) throw this.#helpers.fail("close");
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new Deno.errors.BadResource("Cannot read a closed file");
+  }
+}
+
+/** EINTR is 4 on Linux and macOS. */
+const EINTR = 4;
+
+/** True for the names `.` and `..`, which readDir() leaves out. */
+function isDotOrDotDot(name: Uint8Array): boolean {
+  return name[0] === DOT && (name.length === 1 || (name.length === 2 && name[1] === DOT));
+}
+
+/** The NUL-separated names of a listxattr buffer. */
+function splitNames(list: Uint8Array): Uint8Array[] {
+  const names: Uint8Array[] = [];
+  let start = 0;
+  for (let i = 0; i < list.length; i++) {
+    if (list[i] !== 0) continue;
+    if (i > start) names.push(list.slice(start, i));
+    start = i + 1;
+  }
+  if (start < list.length) names.push(list.slice(start));
+  return names;
+}

@@ -1,0 +1,318 @@
+/**
+ * The C library through Deno FFI: the one place that names its symbols, loaded on first use. Each system's
+ * calls are adapted to one shape (`Libc`) so the rest of the layer does not care which system it runs on.
+ *
+ * @module
+ */
+
+import {
+  type Constants,
+  DARWIN_CONSTANTS,
+  DARWIN_DIRENT,
+  DARWIN_STAT_SIZE,
+  decodeDarwinStat,
+  decodeStatx,
+  type DirentLayout,
+  LINUX_DIRENT,
+  linuxConstants,
+  STATX,
+  XATTR_NOFOLLOW,
+} from "./_layouts.ts";
+import type { FileStat } from "./_types.ts";
+
+type Pointer = Deno.PointerObject;
+
+/** The calls the platform layer makes, the same on every system; -1 (or null) means "see errno". */
+export interface Libc {
+  /** The file the library was loaded from, e.g. `libc.so.6`. */
+  readonly library: string;
+  readonly os: "linux" | "darwin";
+  readonly constants: Constants;
+  /** The C function behind each operation, for error messages. */
+  readonly names: Readonly<Record<LibcCall, string>>;
+  readonly statSize: number;
+  readonly dirent: DirentLayout;
+  decodeStat(view: DataView): FileStat;
+  errno(): number;
+  clearErrno(): void;
+  strerror(errno: number): string;
+  lstat(path: Uint8Array, out: Uint8Array): number;
+  fstat(fd: number, out: Uint8Array): number;
+  /**
+   * Linux: reads directory entries of an open folder into `buffer` as `struct dirent64` records (the
+   * records readdir64 hands out one by one); bytes read, 0 at the end. Undefined on macOS.
+   */
+  getdents: ((fd: number, buffer: Uint8Array) => number) | undefined;
+  opendir(path: Uint8Array): Pointer | null;
+  readdir(dir: Pointer): Pointer | null;
+  closedir(dir: Pointer): number;
+  open(path: Uint8Array, flags: number): number;
+  pread(fd: number, buffer: Uint8Array, position: number): number;
+  close(fd: number): number;
+  utimensat(path: Uint8Array, times: Uint8Array): number;
+  mkfifo(path: Uint8Array, mode: number): number;
+  /** Undefined where the C library has no `mknod` symbol (glibc before 2.33). */
+  mknod: ((path: Uint8Array, mode: number, device: number) => number) | undefined;
+  chmod(path: Uint8Array, mode: number): number;
+  lchown(path: Uint8Array, uid: number, gid: number): number;
+  listxattr(path: Uint8Array, out: Uint8Array): number;
+  getxattr(path: Uint8Array, name: Uint8Array, out: Uint8Array): number;
+  setxattr(path: Uint8Array, name: Uint8Array, value: Uint8Array): number;
+  removexattr(path: Uint8Array, name: Uint8Array): number;
+}
+
+/** The operations, named for `Libc.names`. */
+export type LibcCall =
+  | "lstat"
+  | "fstat"
+  | "getdents"
+  | "opendir"
+  | "readdir"
+  | "open"
+  | "pread"
+  | "close"
+  | "utimensat"
+  | "mkfifo"
+  | "mknod"
+  | "chmod"
+  | "lchown"
+  | "listxattr"
+  | "getxattr"
+  | "setxattr"
+  | "removexattr";
+
+/** How to load the library; for tests. */
+export interface LibcOptions {
+  /** Linux: call statx through syscall(2), as on C libraries that lack the wrapper (musl before 1.2.5). */
+  statxThroughSyscall?: boolean;
+  /** Linux: call getdents64 through syscall(2), as on C libraries that lack the wrapper (glibc before 2.30). */
+  getdentsThroughSyscall?: boolean;
+}
+
+/**
+ * Loads the C library of this system. Throws when the system is not one this layer knows (Linux or macOS
+ * on x86-64 or arm64) or no C library could be loaded; the error says why.
+ */
+export function openLibc(options: LibcOptions = {}): Libc {
+  const { os, arch } = Deno.build;
+  if (arch !== "x86_64" && arch !== "aarch64") throw new Error(`No C library binding for CPU "${arch}"`);
+  if (os === "linux") return openLinux(arch, options);
+  if (os === "darwin") return openDarwin(arch);
+  throw new Error(`No C library binding for OS "${os}"`);
+}
+
+/** Tries each candidate file in turn; the error of the last one when none loads. */
+function dlopenFirst<S extends Deno.ForeignLibraryInterface>(
+  candidates: readonly string[],
+  symbols: S,
+): { library: string; lib: Deno.DynamicLibrary<S> } {
+  let last: unknown;
+  for (const library of candidates) {
+    try {
+      return { library, lib: Deno.dlopen(library, symbols) };
+    } catch (error) {
+      last = error;
+    }
+  }
+  throw new Error(
+    `Cannot load the C library (tried ${candidates.map((name) => `"${name}"`).join(", ")}): ${
+      last instanceof Error ? last.message : String(last)
+    }`,
+  );
+}
+
+/** An errno cell: the C library's thread-local `errno`, read and cleared without a call. */
+function errnoCell(location: Pointer | null): Int32Array {
+  if (location === null) throw new Error("Cannot find errno: the C library returned no address for it");
+  return new Int32Array(Deno.UnsafePointerView.getArrayBuffer(location, 4));
+}
+
+function readCString(pointer: Pointer | null): string {
+  return pointer === null ? "" : Deno.UnsafePointerView.getCString(pointer);
+}
+
+const LINUX_SYMBOLS = {
+  statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32", optional: true },
+  syscall: { parameters: ["i64", "i32", "buffer", "i32", "u32", "buffer"], result: "i64" },
+  getdents64: { parameters: ["i32", "buffer", "usize"], result: "isize", optional: true },
+  syscall3: { name: "syscall", parameters: ["i64", "i32", "buffer", "usize"], result: "i64" },
+  opendir: { parameters: ["buffer"], result: "pointer" },
+  readdir64: { parameters: ["pointer"], result: "pointer", optional: true },
+  readdir: { parameters: ["pointer"], result: "pointer" },
+  closedir: { parameters: ["pointer"], result: "i32" },
+  openat: { parameters: ["i32", "buffer", "i32"], result: "i32" },
+  pread: { parameters: ["i32", "buffer", "usize", "i64"], result: "isize" },
+  close: { parameters: ["i32"], result: "i32" },
+  utimensat: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
+  mkfifo: { parameters: ["buffer", "u32"], result: "i32" },
+  mknod: { parameters: ["buffer", "u32", "u64"], result: "i32", optional: true },
+  chmod: { parameters: ["buffer", "u32"], result: "i32" },
+  lchown: { parameters: ["buffer", "u32", "u32"], result: "i32" },
+  llistxattr: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
+  lgetxattr: { parameters: ["buffer", "buffer", "buffer", "usize"], result: "isize" },
+  lsetxattr: { parameters: ["buffer", "buffer", "buffer", "usize", "i32"], result: "i32" },
+  lremovexattr: { parameters: ["buffer", "buffer"], result: "i32" },
+  strerror: { parameters: ["i32"], result: "pointer" },
+  __errno_location: { parameters: [], result: "pointer" },
+} as const;
+
+const EMPTY_PATH = new Uint8Array(1);
+
+function openLinux(arch: "x86_64" | "aarch64", options: LibcOptions): Libc {
+  // glibc first; musl names its library after the CPU; "libc.so" is the development link of either.
+  const { library, lib } = dlopenFirst(["libc.so.6", `libc.musl-${arch}.so.1`, "libc.so"], LINUX_SYMBOLS);
+  const s = lib.symbols;
+  const constants = linuxConstants(arch);
+  const cell = errnoCell(s.__errno_location());
+  const statxFlags = STATX.AT_SYMLINK_NOFOLLOW | STATX.AT_NO_AUTOMOUNT;
+  const sysStatx = BigInt(arch === "x86_64" ? 332 : 291);
+  // Direct closures, one per shape of call: this is the per-file hot path.
+  const direct = s.statx;
+  const viaSyscall = direct === null || options.statxThroughSyscall === true;
+  const statx = viaSyscall
+    ? (dirfd: number, path: Uint8Array, flags: number, out: Uint8Array) =>
+      Number(s.syscall(sysStatx, dirfd, path, flags, STATX.MASK, out))
+    : (dirfd: number, path: Uint8Array, flags: number, out: Uint8Array) =>
+      direct(dirfd, path, flags, STATX.MASK, out);
+  const lstat = viaSyscall
+    ? (path: Uint8Array, out: Uint8Array) => statx(constants.AT_FDCWD, path, statxFlags, out)
+    : (path: Uint8Array, out: Uint8Array) => direct(constants.AT_FDCWD, path, statxFlags, STATX.MASK, out);
+  const readdir = s.readdir64 ?? s.readdir;
+  const getdents64 = s.getdents64;
+  const sysGetdents = BigInt(arch === "x86_64" ? 217 : 61);
+  const getdents = getdents64 === null || options.getdentsThroughSyscall === true
+    ? (fd: number, buffer: Uint8Array) => Number(s.syscall3(sysGetdents, fd, buffer, BigInt(buffer.length)))
+    : (fd: number, buffer: Uint8Array) => Number(getdents64(fd, buffer, BigInt(buffer.length)));
+  const mknod = s.mknod;
+  return {
+    library,
+    os: "linux",
+    constants,
+    names: {
+      lstat: "statx",
+      fstat: "statx",
+      getdents: "getdents64",
+      opendir: "opendir",
+      readdir: s.readdir64 === null ? "readdir" : "readdir64",
+      open: "openat",
+      pread: "pread",
+      close: "close",
+      utimensat: "utimensat",
+      mkfifo: "mkfifo",
+      mknod: "mknod",
+      chmod: "chmod",
+      lchown: "lchown",
+      listxattr: "llistxattr",
+      getxattr: "lgetxattr",
+      setxattr: "lsetxattr",
+      removexattr: "lremovexattr",
+    },
+    statSize: STATX.SIZE,
+    dirent: LINUX_DIRENT,
+    decodeStat: decodeStatx,
+    errno: () => cell[0]!,
+    clearErrno: () => void (cell[0] = 0),
+    strerror: (errno) => readCString(s.strerror(errno)),
+    lstat,
+    fstat: (fd, out) => statx(fd, EMPTY_PATH, statxFlags | STATX.AT_EMPTY_PATH, out),
+    getdents,
+    opendir: (path) => s.opendir(path),
+    readdir: (dir) => readdir(dir),
+    closedir: (dir) => s.closedir(dir),
+    open: (path, flags) => s.openat(constants.AT_FDCWD, path, flags),
+    pread: (fd, buffer, position) => Number(s.pread(fd, buffer, BigInt(buffer.length), BigInt(position))),
+    close: (fd) => s.close(fd),
+    utimensat: (path, times) => s.utimensat(constants.AT_FDCWD, path, times, constants.AT_SYMLINK_NOFOLLOW),
+    mkfifo: (path, mode) => s.mkfifo(path, mode),
+    mknod: mknod === null ? undefined : (path, mode, device) => mknod(path, mode, BigInt(device)),
+    chmod: (path, mode) => s.chmod(path, mode),
+    lchown: (path, uid, gid) => s.lchown(path, uid, gid),
+    listxattr: (path, out) => Number(s.llistxattr(path, out, BigInt(out.length))),
+    getxattr: (path, name, out) => Number(s.lgetxattr(path, name, out, BigInt(out.length))),
+    setxattr: (path, name, value) => s.lsetxattr(path, name, value, BigInt(value.length), 0),
+    removexattr: (path, name) => s.lremovexattr(path, name),
+  };
+}
+
+/** macOS symbols; on x86-64 the 64-bit-inode variants carry a `$INODE64` suffix. */
+function darwinSymbols(inode64: string) {
+  return {
+    lstat: { name: `lstat${inode64}`, parameters: ["buffer", "buffer"], result: "i32" },
+    fstat: { name: `fstat${inode64}`, parameters: ["i32", "buffer"], result: "i32" },
+    opendir: { name: `opendir${inode64}`, parameters: ["buffer"], result: "pointer" },
+    readdir: { name: `readdir${inode64}`, parameters: ["pointer"], result: "pointer" },
+    closedir: { parameters: ["pointer"], result: "i32" },
+    openat: { parameters: ["i32", "buffer", "i32"], result: "i32" },
+    pread: { parameters: ["i32", "buffer", "usize", "i64"], result: "isize" },
+    close: { parameters: ["i32"], result: "i32" },
+    utimensat: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
+    mkfifo: { parameters: ["buffer", "u16"], result: "i32" },
+    mknod: { parameters: ["buffer", "u16", "i32"], result: "i32" },
+    chmod: { parameters: ["buffer", "u16"], result: "i32" },
+    lchown: { parameters: ["buffer", "u32", "u32"], result: "i32" },
+    listxattr: { parameters: ["buffer", "buffer", "usize", "i32"], result: "isize" },
+    getxattr: { parameters: ["buffer", "buffer", "buffer", "usize", "u32", "i32"], result: "isize" },
+    setxattr: { parameters: ["buffer", "buffer", "buffer", "usize", "u32", "i32"], result: "i32" },
+    removexattr: { parameters: ["buffer", "buffer", "i32"], result: "i32" },
+    strerror: { parameters: ["i32"], result: "pointer" },
+    __error: { parameters: [], result: "pointer" },
+  } as const;
+}
+
+function openDarwin(arch: "x86_64" | "aarch64"): Libc {
+  const { library, lib } = dlopenFirst(
+    ["/usr/lib/libSystem.B.dylib"],
+    darwinSymbols(arch === "x86_64" ? "$INODE64" : ""),
+  );
+  const s = lib.symbols;
+  const constants = DARWIN_CONSTANTS;
+  const cell = errnoCell(s.__error());
+  return {
+    library,
+    os: "darwin",
+    constants,
+    names: {
+      lstat: "lstat",
+      fstat: "fstat",
+      getdents: "getdents",
+      opendir: "opendir",
+      readdir: "readdir",
+      open: "openat",
+      pread: "pread",
+      close: "close",
+      utimensat: "utimensat",
+      mkfifo: "mkfifo",
+      mknod: "mknod",
+      chmod: "chmod",
+      lchown: "lchown",
+      listxattr: "listxattr",
+      getxattr: "getxattr",
+      setxattr: "setxattr",
+      removexattr: "removexattr",
+    },
+    statSize: DARWIN_STAT_SIZE,
+    dirent: DARWIN_DIRENT,
+    decodeStat: decodeDarwinStat,
+    errno: () => cell[0]!,
+    clearErrno: () => void (cell[0] = 0),
+    strerror: (errno) => readCString(s.strerror(errno)),
+    lstat: (path, out) => s.lstat(path, out),
+    fstat: (fd, out) => s.fstat(fd, out),
+    getdents: undefined,
+    opendir: (path) => s.opendir(path),
+    readdir: (dir) => s.readdir(dir),
+    closedir: (dir) => s.closedir(dir),
+    open: (path, flags) => s.openat(constants.AT_FDCWD, path, flags),
+    pread: (fd, buffer, position) => Number(s.pread(fd, buffer, BigInt(buffer.length), BigInt(position))),
+    close: (fd) => s.close(fd),
+    utimensat: (path, times) => s.utimensat(constants.AT_FDCWD, path, times, constants.AT_SYMLINK_NOFOLLOW),
+    mkfifo: (path, mode) => s.mkfifo(path, mode),
+    mknod: (path, mode, device) => s.mknod(path, mode, device | 0),
+    chmod: (path, mode) => s.chmod(path, mode),
+    lchown: (path, uid, gid) => s.lchown(path, uid, gid),
+    listxattr: (path, out) => Number(s.listxattr(path, out, BigInt(out.length), XATTR_NOFOLLOW)),
+    getxattr: (path, name, out) => Number(s.getxattr(path, name, out, BigInt(out.length), 0, XATTR_NOFOLLOW)),
+    setxattr: (path, name, value) => s.setxattr(path, name, value, BigInt(value.length), 0, XATTR_NOFOLLOW),
+    removexattr: (path, name) => s.removexattr(path, name, XATTR_NOFOLLOW),
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * The platform layer: file-system calls with the exactness a backup needs and Deno's file API lacks,
+ * made through the C library with Deno FFI (`Deno.dlopen`): lstat with nanosecond times (statx on Linux),
+ * folders read with names as raw bytes, files opened by byte path (optionally without following a
+ * symlink) and read with pread, times set to the nanosecond on files, folders and symlinks, FIFOs and
+ * device nodes, lchown, and extended attributes (symlinks included). Where FFI cannot be used (another OS,
+ * or `--allow-ffi` not granted) the same interface falls back to Deno's file API with millisecond times,
+ * and says in one line (`warning`) what is lost. docs/platform.md describes both paths.
+ *
+ * This is a leaf module: it imports nothing else of kept's.
+ *
+ * @example
+ * ```ts
+ * import { platform } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const fs = platform();
+ * const dir = Deno.makeTempDirSync();
+ * Deno.writeTextFileSync(`${dir}/a.txt`, "hello");
+ * fs.setTimes(`${dir}/a.txt`, { mtimeNs: -1_000_000_001n });
+ * const expected = fs.kind === "ffi" ? -1_000_000_001n : -1_001_000_000n; // the fallback keeps milliseconds
+ * assert.equal(fs.lstat(`${dir}/a.txt`).mtimeNs, expected);
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ *
+ * @module
+ */
+
+export { fallbackPlatform, platform } from "./_platform.ts";
+export type {
+  DeviceNode,
+  DirEntry,
+  EntryType,
+  FileStat,
+  FileTimes,
+  OpenFile,
+  OpenOptions,
+  Owner,
+  PathLike,
+  Platform,
+  Xattr,
+} from "./_types.ts";
+export { isPlatformError } from "./_errors.ts";
+export type { PlatformError, PlatformErrorDetails } from "./_errors.ts";
+export { describePath, joinPath, pathBytes, pathText } from "./_paths.ts";
+export { makeDevice, splitDevice } from "./_devices.ts";
+export type { DeviceOptions, DeviceParts } from "./_devices.ts";
