@@ -2,10 +2,16 @@
 // exit code, built once per run from the CLI context.
 
 import type { Command } from "@commander-js/extra-typings";
-import type { UserError } from "../errors.ts";
-import type { Config, Destination } from "../plan/mod.ts";
-import { destinationByName, openRepository } from "../destinations/mod.ts";
-import type { Repository } from "../repo/mod.ts";
+import { UsageError, type UserError } from "../errors.ts";
+import { type Config, type Destination, parseTimeout } from "../plan/mod.ts";
+import {
+  describeStaleLock,
+  destinationByName,
+  openLockedRepository,
+  openRepository,
+  processLockOwner,
+} from "../destinations/mod.ts";
+import type { LockKind, Repository, RepositoryLock } from "../repo/mod.ts";
 import { chooseDestinations, type CliContext, loadConfigOrFail, secretsOf } from "./_context.ts";
 import type { Output } from "./output.ts";
 
@@ -23,32 +29,87 @@ export interface CommandKit {
   json(value: unknown): void;
   /** Loads the config named by `--config`; an invalid one is a one-line error. */
   loadConfig(): Promise<Config>;
-  /** Opens the destination named (or the only one) and unlocks its repository. */
-  openNamed(name: string | undefined): Promise<
+  /**
+   * Opens the destination named (or the only one), unlocks its repository and locks it (`lock`, default
+   * shared; "none" for no lock) until the command ends.
+   */
+  openNamed(name: string | undefined, options?: { lock?: LockKind | "none" }): Promise<
     { config: Config; destination: Destination; repository: Repository }
   >;
+  /** Opens a destination of `config` and locks its repository of `lock` kind until the command ends. */
+  openLocked(config: Config, name: string, lock: LockKind): Promise<Repository>;
+  /** Releases every lock this run took: called when the command ends, also on error. */
+  releaseLocks(): Promise<void>;
   setExitCode(code: number): void;
 }
 
-/** Builds the kit for one run; `configFlag` reads `--config` once the arguments are parsed. */
+/** The flags the kit reads once the arguments are parsed. */
+export interface GlobalFlags {
+  config(): string | undefined;
+  lockWait(): string | undefined;
+}
+
+/** Builds the kit for one run; `flags` reads `--config` and `--lock-wait` once the arguments are parsed. */
 export function commandKit(
   context: CliContext,
   setExitCode: (code: number) => void,
-  configFlag: () => string | undefined,
+  flags: GlobalFlags,
 ): CommandKit {
-  const loadConfig = () => loadConfigOrFail(context, configFlag());
+  const loadConfig = () => {
+    // Every repository command loads the config first: a bad --lock-wait fails here, before any destination.
+    lockWaitMs(flags.lockWait());
+    return loadConfigOrFail(context, flags.config());
+  };
+  const held: RepositoryLock[] = [];
+  const openLocked = async (config: Config, name: string, kind: LockKind) => {
+    const { repository, lock } = await openLockedRepository(
+      destinationByName(config, name),
+      secretsOf(context),
+      {
+        kind,
+        owner: processLockOwner(whoAmI(context.env).username),
+        waitMs: lockWaitMs(flags.lockWait()),
+        onStaleRemoved: (listed) => context.output.err(`kept: removed ${describeStaleLock(listed)}\n`),
+        onRefreshError: (error) =>
+          context.output.err(`warning: cannot refresh the lock on "${name}": ${String(error)}\n`),
+      },
+    );
+    held.push(lock);
+    return repository;
+  };
   return {
     context,
     output: context.output,
     json: (value) => context.output.out(JSON.stringify(value, null, 2) + "\n"),
     loadConfig,
-    openNamed: async (name) => {
+    openNamed: async (name, options = {}) => {
       const config = await loadConfig();
       const destination = destinationByName(config, chooseDestinations(config, undefined, name)[0]!);
-      return { config, destination, repository: await openRepository(destination, secretsOf(context)) };
+      const lock = options.lock ?? "shared";
+      const repository = lock === "none"
+        ? await openRepository(destination, secretsOf(context))
+        : await openLocked(config, destination.name, lock);
+      return { config, destination, repository };
+    },
+    openLocked,
+    releaseLocks: async () => {
+      const results = await Promise.allSettled(held.splice(0).map((lock) => lock.release()));
+      for (const result of results) {
+        if (result.status === "rejected") {
+          context.output.err(`warning: cannot remove a lock: ${String(result.reason)} (it goes stale)\n`);
+        }
+      }
     },
     setExitCode,
   };
+}
+
+/** `--lock-wait` in milliseconds (default 0); a value that is no duration is a usage error. */
+export function lockWaitMs(flag: string | undefined): number {
+  if (flag === undefined) return 0;
+  const ms = parseTimeout(flag);
+  if (ms === undefined) throw new UsageError(`Invalid --lock-wait "${flag}": give a duration like 30s or 5m`);
+  return ms;
 }
 
 /** Who is running kept, as recorded in snapshots and key files. */

@@ -2,21 +2,27 @@
 
 import { ExitCode, UserError } from "../errors.ts";
 import { type BackupResult, backupToDestinations } from "../backup/mod.ts";
-import { destinationByName, openRepository } from "../destinations/mod.ts";
+import { machineTimeZone } from "../forget/mod.ts";
 import { formatBytes } from "../plan/mod.ts";
-import { chooseDestinations, secretsOf } from "./_context.ts";
+import { chooseDestinations } from "./_context.ts";
+import { parseSnapshotTime } from "./_snapshot_time.ts";
 import type { Output } from "./output.ts";
 import { type CommandKit, printFailure, type Program, whoAmI } from "./_command_kit.ts";
 
 /** Registers `kept backup` on `program`. */
 export function backupCommand(program: Program, kit: CommandKit): void {
-  const { output, json, loadConfig, setExitCode, context } = kit;
+  const { output, json, loadConfig, openLocked, setExitCode, context } = kit;
   program.command("backup")
     .description("back up a plan to its destinations (all of them unless --destination is given)")
     .argument("<plan>", "plan name from the config")
     .option("--destination <name>", "back up to this destination only")
     .option("--dry-run", "scan and compare with the last snapshot, read and write nothing")
     .option("--json", "print the result as JSON")
+    .option(
+      "--time <time>",
+      'record the snapshot under this time: RFC 3339 (2026-11-25T02:15:00Z) or "YYYY-MM-DD HH:MM:SS" ' +
+        "in the plan's time zone",
+    )
     .addHelpText(
       "after",
       "\nA destination that cannot be reached or fails is named, and the others are still backed up.\n" +
@@ -35,12 +41,15 @@ export function backupCommand(program: Program, kit: CommandKit): void {
       if (options.destination && !plan.destinations.includes(options.destination)) {
         throw new UserError(`Plan "${planName}" does not back up to destination "${options.destination}"`);
       }
+      const time = options.time === undefined
+        ? undefined
+        : parseSnapshotTime(options.time, plan.timezone ?? machineTimeZone());
       const outcomes = await backupToDestinations({
         plan,
         destinations: chooseDestinations(config, planName, options.destination),
-        open: (name) => openRepository(destinationByName(config, name), secretsOf(context)),
+        open: (name) => openLocked(config, name, "shared"),
         ...whoAmI(context.env),
-        now: () => new Date(),
+        now: () => time ?? new Date(),
         dryRun: options.dryRun ?? false,
         onWarning: (_, message) => output.err(`warning: ${message}\n`),
         onOutcome: (outcome) => {

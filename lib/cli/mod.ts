@@ -20,6 +20,8 @@ import { diffCommand } from "./diff_command.ts";
 import { restoreCommand } from "./restore_command.ts";
 import { checkCommand } from "./check_command.ts";
 import { keyCommand } from "./key_command.ts";
+import { forgetCommand } from "./forget_command.ts";
+import { unlockCommand } from "./unlock_command.ts";
 
 export type { CliContext };
 import { runValidate } from "./validate.ts";
@@ -34,7 +36,7 @@ const defaultContext = (): CliContext => ({
 /** Runs kept with `args` (without the program name) and returns the exit code. Never throws. */
 export async function main(args: string[], context: CliContext = defaultContext()): Promise<number> {
   let exitCode: number = ExitCode.ok;
-  const program = buildProgram(context, (code) => exitCode = code);
+  const { program, kit } = buildProgram(context, (code) => exitCode = code);
   try {
     await program.parseAsync(args, { from: "user" });
     return exitCode;
@@ -51,6 +53,9 @@ export async function main(args: string[], context: CliContext = defaultContext(
     const stack = error instanceof Error ? error.stack ?? error.message : String(error);
     context.output.err(`kept: internal error (this is a bug, please report it):\n${stack}\n`);
     return 70;
+  } finally {
+    // Locks taken while the command ran, also when it failed (docs/format.md#locks).
+    await kit.releaseLocks();
   }
 }
 
@@ -69,6 +74,10 @@ function buildProgram(context: CliContext, setExitCode: (code: number) => void) 
     .option(
       "--config <path>",
       "plan file or folder (env KEPT_CONFIG; default ./plans, else $XDG_CONFIG_HOME/kept)",
+    )
+    .option(
+      "--lock-wait <duration>",
+      "wait this long for a conflicting repository lock, e.g. 30s, 5m (default 0)",
     )
     .showSuggestionAfterError(true)
     .exitOverride()
@@ -113,14 +122,18 @@ function buildProgram(context: CliContext, setExitCode: (code: number) => void) 
       output.out(JSON.stringify(planJsonSchema(), null, 2) + "\n");
     });
 
-  const kit = commandKit(context, setExitCode, () => program.opts().config);
+  const kit = commandKit(context, setExitCode, {
+    config: () => program.opts().config,
+    lockWait: () => program.opts().lockWait,
+  });
   for (const register of [initCommand, backupCommand, snapshotsCommand, lsCommand, diffCommand]) {
     register(program, kit);
   }
   for (const register of [restoreCommand, checkCommand, keyCommand]) register(program, kit);
+  for (const register of [forgetCommand, unlockCommand]) register(program, kit);
 
   for (const command of program.commands) {
     command.exitOverride().configureOutput(program.configureOutput());
   }
-  return program;
+  return { program, kit };
 }

@@ -6,3 +6,11 @@
 
 export { destinationByName, kdfFromEnv, openBackend, openRepository } from "./destination.ts";
 export { type DestinationOutcome, eachDestination } from "./each_destination.ts";
+export {
+  describeStaleLock,
+  type LockedRepository,
+  type LockRequest,
+  openLockedRepository,
+  processAlive,
+  processLockOwner,
+} from "./locked_repository.ts";

@@ -41,3 +41,21 @@ export {
   type Tree,
   type TreeNode,
 } from "./types.ts";
+export {
+  acquireLock,
+  type AcquireOptions,
+  conflicts,
+  type ListedLock,
+  listLocks,
+  LOCK_REFRESH_MS,
+  LOCK_STALE_MS,
+  LockConflictError,
+  type LockFile,
+  type LockKind,
+  type LockOwner,
+  type LockStore,
+  removeLocks,
+  RepositoryLock,
+  type StaleReason,
+  staleReason,
+} from "./lock.ts";

@@ -21,6 +21,7 @@ import {
 import { type IndexFile, MasterIndex } from "./master_index.ts";
 import { PackReader } from "./pack_reader.ts";
 import { PackSink } from "./pack_sink.ts";
+import type { LockFile, LockStore } from "./lock.ts";
 import type { Snapshot, Tree } from "./types.ts";
 
 /** The repository config file (plain JSON: readable without a password). */
@@ -206,6 +207,24 @@ export class Repository {
     const name = sha256Hex(sealed);
     await this.#backend.put({ kind, name }, sealed);
     return name;
+  }
+
+  /** The lock files (docs/format.md#locks), sealed like other metadata: what lib/repo/lock.ts works on. */
+  lockStore(): LockStore {
+    const backend = this.#backend;
+    return {
+      location: backend.location,
+      atomicCreate: backend.capabilities.atomicCreate,
+      list: () => backend.list("locks"),
+      read: (name) => this.readMeta<LockFile>("locks", name),
+      write: (lock) => this.writeMeta("locks", lock),
+      remove: (name) => backend.delete({ kind: "locks", name }),
+    };
+  }
+
+  /** Removes a snapshot file (forget). The data it names stays until prune. */
+  async removeSnapshot(id: string): Promise<void> {
+    await this.#backend.delete({ kind: "snapshots", name: id });
   }
 
   /** Keeps up to `packs` whole packs in memory for sequential blob reads (restore, check). */

@@ -36,6 +36,8 @@ Deno.test("`kept --help` lists every command", async () => {
       "restore",
       "check",
       "key",
+      "forget",
+      "unlock",
     ]
   ) {
     assert.match(result.stdout, new RegExp(`^  ${command}\\b`, "m"), `missing ${command}`);

@@ -1,0 +1,194 @@
+// `kept forget`: removes the snapshots each plan's retention no longer keeps, or the snapshots named with
+// --snapshot. Only snapshot files are removed; their data stays until prune.
+
+import { eachDestination } from "../destinations/mod.ts";
+import { ExitCode, UsageError, UserError } from "../errors.ts";
+import {
+  applyForget,
+  type ForgetPlan,
+  type ForgetPolicy,
+  type ForgetSnapshot,
+  forgottenIds,
+  machineTimeZone,
+  planForget,
+  type RetentionPolicy,
+  selectSnapshots,
+} from "../forget/mod.ts";
+import type { Plan } from "../plan/mod.ts";
+import type { SnapshotEntry } from "../repo/mod.ts";
+import { chooseDestinations } from "./_context.ts";
+import { type CommandKit, printFailure, type Program } from "./_command_kit.ts";
+import type { Output } from "./output.ts";
+
+/** Options of `kept forget`, as parsed. */
+interface ForgetFlags {
+  destination?: string;
+  host?: string;
+  dryRun?: boolean;
+  json?: boolean;
+  snapshot?: string[];
+  prune?: boolean;
+}
+
+/** Registers `kept forget` on `program`. */
+export function forgetCommand(program: Program, kit: CommandKit): void {
+  program.command("forget")
+    .description("remove the snapshots each plan's retention no longer keeps (or named ones)")
+    .argument("[plans...]", "plans whose retention to apply (default: every plan)")
+    .option("--destination <name>", "only this destination")
+    .option("--host <name>", "only snapshots taken on this host")
+    .option(
+      "--snapshot <ids...>",
+      "remove these snapshots (ids or unique prefixes) instead of applying retention",
+    )
+    .option("--dry-run", "print what would be kept and forgotten; remove nothing")
+    .option("--json", "print the decision as JSON")
+    .option("--prune", "also free the data no snapshot needs (not available yet)")
+    .addHelpText(
+      "after",
+      "\nSnapshots are grouped by plan, host and destination; each group keeps at least one snapshot.\n" +
+        "Snapshots of plans no longer in the config are never touched by retention.\n" +
+        "Only snapshot files are removed: their data stays in the repository until prune.\n" +
+        "Takes an exclusive lock on each repository (a shared one with --dry-run). See docs/retention.md.",
+    )
+    .action(async (plans, options) => {
+      if (options.prune) {
+        throw new UsageError("--prune is not available yet: forget removes snapshots, prune comes later");
+      }
+      if (options.snapshot !== undefined) {
+        if (plans.length > 0) throw new UsageError("Cannot combine --snapshot with plan names");
+        if (options.host !== undefined) throw new UsageError("Cannot combine --snapshot with --host");
+        await forgetNamed(kit, options.snapshot, options);
+      } else {
+        await forgetByRetention(kit, plans, options);
+      }
+    });
+}
+
+/** `kept forget [PLAN...]`: applies retention at every destination concerned, each on its own. */
+async function forgetByRetention(kit: CommandKit, names: string[], options: ForgetFlags): Promise<void> {
+  const config = await kit.loadConfig();
+  for (const name of names) {
+    if (!config.plans.has(name)) {
+      throw new UserError(
+        `Unknown plan "${name}" (defined: ${[...config.plans.keys()].join(", ") || "none"})`,
+      );
+    }
+  }
+  const chosen = names.length > 0 ? [...new Set(names)] : [...config.plans.keys()];
+  const policies = new Map(chosen.map((name) => [name, forgetPolicy(config.plans.get(name)!)]));
+  const destinations = options.destination !== undefined
+    ? chooseDestinations(config, undefined, options.destination)
+    : [...new Set(chosen.flatMap((name) => config.plans.get(name)!.destinations))];
+  const dryRun = options.dryRun ?? false;
+  const outcomes = await eachDestination(destinations, async (destination) => {
+    const repository = await kit.openLocked(config, destination, dryRun ? "shared" : "exclusive");
+    const plan = planForget((await repository.listSnapshots()).map(forgetSnapshot), {
+      destination,
+      plans: policies,
+      configured: new Set(config.plans.keys()),
+      host: options.host,
+    });
+    const removed = dryRun ? 0 : await applyForget(repository, forgottenIds(plan));
+    return { plan, removed };
+  }, (outcome) => {
+    if (!outcome.ok) printFailure(kit.output, outcome.destination, outcome.error);
+    else if (!options.json) printPlan(kit.output, outcome.value.plan, dryRun);
+  });
+  if (options.json) {
+    kit.json({ groups: outcomes.flatMap((outcome) => outcome.ok ? outcome.value.plan.groups : []) });
+  }
+  if (outcomes.some((outcome) => !outcome.ok)) kit.setExitCode(ExitCode.failure);
+}
+
+/** `kept forget --snapshot ID...`: every id must name one snapshot of the destination, or nothing is removed. */
+async function forgetNamed(kit: CommandKit, refs: string[], options: ForgetFlags): Promise<void> {
+  const config = await kit.loadConfig();
+  const destination = chooseDestinations(config, undefined, options.destination)[0]!;
+  const dryRun = options.dryRun ?? false;
+  const repository = await kit.openLocked(config, destination, dryRun ? "shared" : "exclusive");
+  const chosen = selectSnapshots(await repository.listSnapshots(), refs, `destination "${destination}"`);
+  if (!dryRun) await applyForget(repository, chosen.map((entry) => entry.id));
+  if (options.json) {
+    kit.json({
+      forget: chosen.map(({ id, snapshot }) => ({
+        id,
+        time: snapshot.time,
+        plan: snapshot.plan,
+        host: snapshot.host,
+        destination,
+      })),
+    });
+    return;
+  }
+  for (const { id, snapshot } of chosen) {
+    kit.output.out(
+      `${dryRun ? "would forget" : "forgot"}  ${id.slice(0, 12)}  ${shortTime(snapshot.time)}  ` +
+        `plan "${snapshot.plan}", host "${snapshot.host}"\n`,
+    );
+  }
+  kit.output.out(`${destination}: ${summary(chosen.length, dryRun)}\n`);
+}
+
+/** A plan's retention and zone as lib/forget takes them (the plan's parsed policy maps field by field). */
+function forgetPolicy(plan: Plan): ForgetPolicy {
+  const timeZone = plan.timezone ?? machineTimeZone();
+  const r = plan.retention;
+  if (r === undefined) return { retention: undefined, timeZone };
+  const retention: RetentionPolicy = {
+    last: r.last,
+    hourly: r.hourly,
+    daily: r.daily,
+    weekly: r.weekly,
+    monthly: r.monthly,
+    yearly: r.yearly,
+    within: r.within,
+    tags: r.tags,
+  };
+  return { retention, timeZone };
+}
+
+function forgetSnapshot({ id, snapshot }: SnapshotEntry): ForgetSnapshot {
+  return { id, time: snapshot.time, plan: snapshot.plan, host: snapshot.host, tags: snapshot.tags };
+}
+
+/** One destination's decision as text: per group, what is kept (with reasons) and what is forgotten. */
+function printPlan(output: Output, plan: ForgetPlan, dryRun: boolean): void {
+  const name = plan.destination;
+  for (const group of plan.groups) {
+    output.out(
+      `${name}: plan "${group.plan}", host "${group.host}": keep ${group.keep.length}, ` +
+        `forget ${group.forget.length}\n`,
+    );
+    for (const kept of group.keep) {
+      output.out(`  keep    ${kept.id.slice(0, 12)}  ${shortTime(kept.time)}  ${kept.reasons.join(", ")}\n`);
+    }
+    for (const gone of group.forget) {
+      output.out(`  forget  ${gone.id.slice(0, 12)}  ${shortTime(gone.time)}\n`);
+    }
+  }
+  for (const { plan: planName, snapshots } of plan.withoutRetention) {
+    output.out(
+      `${name}: plan "${planName}" has no retention: nothing forgotten (${count(snapshots)} kept)\n`,
+    );
+  }
+  for (const { plan: planName, snapshots } of plan.orphans) {
+    output.out(`${name}: plan "${planName}" is not in the config: its ${count(snapshots)} left alone\n`);
+  }
+  output.out(`${name}: ${summary(forgottenIds(plan).length, dryRun)}\n`);
+}
+
+function summary(forgotten: number, dryRun: boolean): string {
+  if (forgotten === 0) return "nothing to forget";
+  if (dryRun) return `would forget ${count(forgotten)} (dry run: nothing removed)`;
+  return `forgot ${count(forgotten)}; their data stays in the repository until prune (not available yet)`;
+}
+
+function count(snapshots: number): string {
+  return `${snapshots} snapshot${snapshots === 1 ? "" : "s"}`;
+}
+
+/** `2026-11-25T02:15:00.000Z` → `2026-11-25 02:15:00` (UTC, as `kept snapshots` shows it). */
+function shortTime(time: string): string {
+  return time.slice(0, 19).replace("T", " ");
+}

@@ -1,0 +1,325 @@
+/**
+ * Repository locks (docs/format.md#locks): `locks/<id>` files, sealed like other metadata, that say who
+ * uses the repository and how. Shared locks (backup, restore, check) exclude exclusive ones (forget, prune);
+ * an exclusive lock excludes every other lock. A holder refreshes its lock; a lock that is not refreshed, or
+ * whose process is gone, is stale and is removed by the next locker.
+ *
+ * @module
+ */
+
+import { IntegrityError, NotFoundError, UserError } from "../errors.ts";
+
+/** How a lock shares the repository. */
+export type LockKind = "shared" | "exclusive";
+
+/** The content of a lock file (sealed, like a snapshot). */
+export interface LockFile {
+  version: 1;
+  kind: LockKind;
+  host: string;
+  username: string;
+  pid: number;
+  /** When the lock was first taken (RFC 3339). */
+  created: string;
+  /** When the lock was last written (taken or refreshed), RFC 3339: staleness counts from here. */
+  time: string;
+}
+
+/** The lock files of one repository, as {@link Repository.lockStore} offers them. */
+export interface LockStore {
+  /** Where the repository is, for messages. */
+  readonly location: string;
+  /** Whether racing creations of one name are decided atomically (else: settle before looking again). */
+  readonly atomicCreate: boolean;
+  /** Lists the lock files with the storage's write time. */
+  list(): AsyncIterable<{ name: string; mtime: number }>;
+  /** Reads and authenticates one; throws `NotFoundError` when it is gone. */
+  read(name: string): Promise<LockFile>;
+  /** Stores a new lock file and returns its name. */
+  write(lock: LockFile): Promise<string>;
+  /** Removes a lock file; a missing one is no error. */
+  remove(name: string): Promise<void>;
+}
+
+/** A lock older than this since its last refresh is stale. */
+export const LOCK_STALE_MS = 30 * 60_000;
+/** A holder writes its lock again this often. */
+export const LOCK_REFRESH_MS = 5 * 60_000;
+
+/** Who locks, and the clock and intervals (injectable for tests). */
+export interface LockOwner {
+  host: string;
+  username: string;
+  pid: number;
+  /** The clock, in ms since the epoch. */
+  now: () => number;
+  /** Whether a process of this host is still running. */
+  processAlive: (pid: number) => boolean;
+  /** Default {@link LOCK_STALE_MS}. */
+  staleMs?: number;
+  /** Default {@link LOCK_REFRESH_MS}. */
+  refreshMs?: number;
+}
+
+/** A lock file as listed, with why it is stale (undefined: live). */
+export interface ListedLock {
+  name: string;
+  /** The storage's write time, in ms: orders lockers that raced. */
+  mtime: number;
+  /**
+   * What the file says; for a file that cannot be read (`damaged`), an exclusive lock of an unknown holder
+   * dated at the storage's write time.
+   */
+  lock: LockFile;
+  stale: StaleReason | undefined;
+  /** Why the file could not be read (damaged, or sealed with another repository's key), if so. */
+  damaged?: string;
+}
+
+/** Why a lock is stale. */
+export type StaleReason =
+  | { kind: "expired"; refreshedMsAgo: number }
+  | { kind: "process-gone" };
+
+/** Options of {@link acquireLock}. */
+export interface AcquireOptions extends LockOwner {
+  /** How long to wait for a conflicting lock to go away (default 0: fail at once). */
+  waitMs?: number;
+  /** How often to look again while waiting (default 1 s). */
+  pollMs?: number;
+  /** Called for each stale lock removed on the way. */
+  onStaleRemoved?: (lock: ListedLock) => void;
+  /** Called when a refresh fails (the next one tries again). */
+  onRefreshError?: (error: unknown) => void;
+  /** Sleeps (tests may make it instant). */
+  sleep?: (ms: number) => Promise<void>;
+  /** Randomness for the back-off after a tie (default Math.random). */
+  random?: () => number;
+}
+
+/** A live lock that conflicts with the one wanted: it names the holder. */
+export class LockConflictError extends UserError {
+  /** The lock in the way. */
+  readonly holder: LockFile;
+
+  constructor(location: string, holder: LockFile, waitedMs: number) {
+    const waited = waitedMs > 0 ? ` (waited ${Math.round(waitedMs / 1000)}s)` : "";
+    super(
+      `Repository ${location} is locked ${holder.kind === "exclusive" ? "exclusively" : "(shared)"} by ` +
+        `${holder.username}@${holder.host}, pid ${holder.pid}, since ${holder.created}${waited}`,
+      { hint: "wait for it to finish, give --lock-wait 5m, or run `kept unlock` if that process is gone" },
+    );
+    this.name = "LockConflictError";
+    this.holder = holder;
+  }
+}
+
+/** Why `lock` is stale for `owner` at `now`, or undefined when it is live. */
+export function staleReason(lock: LockFile, owner: LockOwner): StaleReason | undefined {
+  const age = owner.now() - Date.parse(lock.time);
+  if (!(age <= (owner.staleMs ?? LOCK_STALE_MS))) return { kind: "expired", refreshedMsAgo: age };
+  if (lock.host === owner.host && !owner.processAlive(lock.pid)) return { kind: "process-gone" };
+  return undefined;
+}
+
+/** Reads every lock file of the store (files removed meanwhile are skipped), with its staleness. */
+export async function listLocks(store: LockStore, owner: LockOwner): Promise<ListedLock[]> {
+  const entries: { name: string; mtime: number }[] = [];
+  for await (const entry of store.list()) if (!entry.name.startsWith(".")) entries.push(entry);
+  const listed: ListedLock[] = [];
+  for (const { name, mtime } of entries) {
+    try {
+      const lock = await store.read(name);
+      listed.push({ name, mtime, lock, stale: staleReason(lock, owner) });
+    } catch (error) {
+      if (error instanceof NotFoundError) continue;
+      if (!(error instanceof IntegrityError)) throw error;
+      const time = new Date(mtime).toISOString();
+      const lock: LockFile = {
+        version: 1,
+        kind: "exclusive",
+        host: "?",
+        username: "?",
+        pid: 0,
+        created: time,
+        time,
+      };
+      listed.push({ name, mtime, lock, stale: staleReason(lock, owner), damaged: error.message });
+    }
+  }
+  return listed.sort((a, b) => a.mtime - b.mtime || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** True when a lock of kind `a` and one of kind `b` cannot be held at once. */
+export function conflicts(a: LockKind, b: LockKind): boolean {
+  return a === "exclusive" || b === "exclusive";
+}
+
+/**
+ * Removes the stale locks (every lock with `all`) and returns them: `kept unlock`.
+ */
+export async function removeLocks(
+  store: LockStore,
+  owner: LockOwner,
+  options: { all?: boolean } = {},
+): Promise<ListedLock[]> {
+  const removed: ListedLock[] = [];
+  for (const listed of await listLocks(store, owner)) {
+    if (!options.all && listed.stale === undefined) continue;
+    await store.remove(listed.name);
+    removed.push(listed);
+  }
+  return removed;
+}
+
+/** How many times lockers that created their locks at the same instant back off and try again. */
+const TIE_RETRIES = 8;
+
+/**
+ * Takes a lock of `kind`: removes stale locks, waits up to `waitMs` while a live conflicting lock exists,
+ * writes the lock, then looks again and settles a race (docs/format.md#locks). The lock refreshes itself
+ * until released.
+ *
+ * @throws {LockConflictError} when a live conflicting lock is still there after `waitMs`.
+ */
+export async function acquireLock(
+  store: LockStore,
+  kind: LockKind,
+  options: AcquireOptions,
+): Promise<RepositoryLock> {
+  const started = options.now();
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
+  let ties = 0;
+  for (;;) {
+    let holder = await liveConflict(store, kind, options, undefined);
+    if (holder === undefined) {
+      const created = new Date(options.now()).toISOString();
+      const file: LockFile = {
+        version: 1,
+        kind,
+        host: options.host,
+        username: options.username,
+        pid: options.pid,
+        created,
+        time: created,
+      };
+      const name = await store.write(file);
+      if (!store.atomicCreate) await sleep(SETTLE_MS);
+      const race = await settleRace(store, kind, name, options);
+      if (race === "won") return new RepositoryLock(store, name, file, options);
+      await store.remove(name);
+      if (race.tie && ties++ < TIE_RETRIES) {
+        await sleep(10 + Math.floor((options.random ?? Math.random)() * 90));
+        continue;
+      }
+      holder = race.holder;
+    }
+    const waited = options.now() - started;
+    if (waited >= (options.waitMs ?? 0)) {
+      throw new LockConflictError(store.location, holder, (options.waitMs ?? 0) > 0 ? waited : 0);
+    }
+    await sleep(Math.min(options.pollMs ?? 1000, (options.waitMs ?? 0) - waited));
+  }
+}
+
+/** How long a locker on storage without atomic creation waits before it looks again. */
+const SETTLE_MS = 1000;
+
+/** The oldest live lock in the way of `kind` (stale ones are removed on the way), other than `own`. */
+async function liveConflict(
+  store: LockStore,
+  kind: LockKind,
+  options: AcquireOptions,
+  own: string | undefined,
+): Promise<LockFile | undefined> {
+  for (const listed of await listLocks(store, options)) {
+    if (listed.name === own) continue;
+    if (listed.stale !== undefined) {
+      await store.remove(listed.name);
+      options.onStaleRemoved?.(listed);
+    } else if (listed.damaged !== undefined) {
+      throw new UserError(`Cannot read lock "${listed.name}" in ${store.location}: ${listed.damaged}`, {
+        hint: "it goes stale 30 minutes after it was written; if no kept runs on it, `kept unlock --all`",
+      });
+    } else if (conflicts(kind, listed.lock.kind)) return listed.lock;
+  }
+  return undefined;
+}
+
+/**
+ * After writing lock `own`: "won" when every conflicting live lock was stored strictly later than it (those
+ * lockers back off); otherwise the lock in the way, with `tie` when it was stored in the same instant (or
+ * `own` is not listed yet): then both back off and try again.
+ */
+async function settleRace(
+  store: LockStore,
+  kind: LockKind,
+  own: string,
+  options: AcquireOptions,
+): Promise<"won" | { holder: LockFile; tie: boolean }> {
+  const listed = await listLocks(store, options);
+  const mine = listed.find((entry) => entry.name === own);
+  const rivals = listed.filter((entry) =>
+    entry.name !== own && entry.stale === undefined && conflicts(kind, entry.lock.kind)
+  );
+  if (mine === undefined) return { holder: rivals[0]?.lock ?? (await store.read(own)), tie: true };
+  const older = rivals.find((entry) => entry.mtime < mine.mtime);
+  if (older) return { holder: older.lock, tie: false };
+  const same = rivals.find((entry) => entry.mtime === mine.mtime);
+  return same ? { holder: same.lock, tie: true } : "won";
+}
+
+/** A lock held by this process: refreshed on a timer (which does not keep the process alive) until released. */
+export class RepositoryLock {
+  readonly kind: LockKind;
+  #store: LockStore;
+  #name: string;
+  #file: LockFile;
+  #options: AcquireOptions;
+  #timer: ReturnType<typeof setInterval>;
+  #refreshing: Promise<void> | undefined;
+  #released = false;
+
+  /** Wraps a lock file just written as `name`; starts refreshing it. */
+  constructor(store: LockStore, name: string, file: LockFile, options: AcquireOptions) {
+    this.kind = file.kind;
+    this.#store = store;
+    this.#name = name;
+    this.#file = file;
+    this.#options = options;
+    const timer = setInterval(() => {
+      this.#refreshing ??= this.refresh().finally(() => this.#refreshing = undefined);
+    }, options.refreshMs ?? LOCK_REFRESH_MS);
+    Deno.unrefTimer(timer);
+    this.#timer = timer;
+  }
+
+  /** The current lock file's name (it changes with each refresh). */
+  get id(): string {
+    return this.#name;
+  }
+
+  /** Writes the lock again with the current time, then removes the previous file. Never throws. */
+  async refresh(): Promise<void> {
+    if (this.#released) return;
+    try {
+      const file = { ...this.#file, time: new Date(this.#options.now()).toISOString() };
+      const name = await this.#store.write(file);
+      const previous = this.#name;
+      this.#name = name;
+      this.#file = file;
+      await this.#store.remove(previous);
+    } catch (error) {
+      this.#options.onRefreshError?.(error);
+    }
+  }
+
+  /** Stops refreshing and removes the lock file. Releasing twice is harmless. */
+  async release(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
+    clearInterval(this.#timer);
+    await this.#refreshing;
+    await this.#store.remove(this.#name);
+  }
+}

@@ -1,0 +1,200 @@
+// Repository locks in one process, with an injected clock: who conflicts with whom, stale locks, waiting,
+// refreshing, releasing, and lockers that race.
+
+import assert from "node:assert/strict";
+import { MemoryBackend } from "../../lib/backends/mod.ts";
+import {
+  acquireLock,
+  type AcquireOptions,
+  type ListedLock,
+  listLocks,
+  LockConflictError,
+  type LockFile,
+  type LockStore,
+  removeLocks,
+} from "../../lib/repo/mod.ts";
+import { testRepository } from "../_support/repository.ts";
+
+const T0 = Date.parse("2026-12-01T12:00:00Z");
+
+/** A lock store on a fresh in-memory repository whose storage clock is `clock.now`. */
+async function storeWithClock(clock: { now: number }): Promise<LockStore> {
+  const repository = await testRepository(new MemoryBackend({ now: () => clock.now }));
+  return repository.lockStore();
+}
+
+function owner(clock: { now: number }, overrides: Partial<AcquireOptions> = {}): AcquireOptions {
+  return {
+    host: "web1",
+    username: "alice",
+    pid: 100,
+    now: () => clock.now,
+    processAlive: (pid) => pid === 100 || pid === 200,
+    ...overrides,
+  };
+}
+
+function lockFile(overrides: Partial<LockFile>): LockFile {
+  const time = new Date(T0).toISOString();
+  return {
+    version: 1,
+    kind: "exclusive",
+    host: "web1",
+    username: "bob",
+    pid: 200,
+    created: time,
+    time,
+    ...overrides,
+  };
+}
+
+Deno.test("shared locks are held together; an exclusive lock conflicts with them", async () => {
+  const clock = { now: T0 };
+  const store = await storeWithClock(clock);
+  const a = await acquireLock(store, "shared", owner(clock));
+  clock.now += 1;
+  const b = await acquireLock(store, "shared", owner(clock, { pid: 200 }));
+  clock.now += 1;
+  await assert.rejects(acquireLock(store, "exclusive", owner(clock)), LockConflictError);
+  await a.release();
+  await b.release();
+  const c = await acquireLock(store, "exclusive", owner(clock));
+  await assert.rejects(acquireLock(store, "shared", owner(clock, { pid: 200 })), LockConflictError);
+  await c.release();
+  assert.deepEqual(await listLocks(store, owner(clock)), []);
+});
+
+Deno.test("acquireLock() names the holder: user, host, pid and since when", async () => {
+  const clock = { now: T0 };
+  const store = await storeWithClock(clock);
+  await store.write(lockFile({ kind: "shared", host: "db2", username: "backup", pid: 4242 }));
+  const error = await acquireLock(store, "exclusive", owner(clock)).catch((error) => error);
+  assert.ok(error instanceof LockConflictError);
+  assert.match(error.message, /locked \(shared\) by backup@db2, pid 4242, since 2026-12-01T12:00:00.000Z/);
+  assert.equal(error.exitCode, 1);
+});
+
+Deno.test("a lock not refreshed for 30 minutes is stale and removed, one refreshed 29 minutes ago is not", async () => {
+  const clock = { now: T0 + 29 * 60_000 };
+  const store = await storeWithClock(clock);
+  await store.write(lockFile({ host: "elsewhere", pid: 7 }));
+  await assert.rejects(acquireLock(store, "shared", owner(clock)), LockConflictError);
+  clock.now = T0 + 30 * 60_000 + 1;
+  const removed: ListedLock[] = [];
+  const lock = await acquireLock(store, "shared", owner(clock, { onStaleRemoved: (l) => removed.push(l) }));
+  assert.deepEqual(removed.map((l) => [l.lock.host, l.stale?.kind]), [["elsewhere", "expired"]]);
+  await lock.release();
+});
+
+Deno.test("a lock whose process is gone is stale on its own host only", async () => {
+  const clock = { now: T0 };
+  const store = await storeWithClock(clock);
+  await store.write(lockFile({ pid: 999 }));
+  const listed = await listLocks(store, owner(clock));
+  assert.equal(listed[0]?.stale?.kind, "process-gone");
+  assert.equal((await listLocks(store, owner(clock, { host: "other" })))[0]?.stale, undefined);
+  await assert.rejects(acquireLock(store, "shared", owner(clock, { host: "other" })), LockConflictError);
+  const removed: ListedLock[] = [];
+  const lock = await acquireLock(store, "shared", owner(clock, { onStaleRemoved: (l) => removed.push(l) }));
+  assert.equal(removed.length, 1);
+  await lock.release();
+});
+
+Deno.test("acquireLock() waits up to waitMs for a conflicting lock to go", async () => {
+  const clock = { now: T0 };
+  const store = await storeWithClock(clock);
+  const holder = await acquireLock(store, "shared", owner(clock, { pid: 200 }));
+  let polls = 0;
+  const sleep = async (ms: number) => {
+    clock.now += ms;
+    if (++polls === 3) await holder.release();
+  };
+  const lock = await acquireLock(store, "exclusive", owner(clock, { waitMs: 10_000, pollMs: 1000, sleep }));
+  assert.equal(polls, 3);
+  await lock.release();
+
+  const again = await acquireLock(store, "shared", owner(clock, { pid: 200 }));
+  const error = await acquireLock(store, "exclusive", owner(clock, { waitMs: 2500, pollMs: 1000, sleep }))
+    .catch((error) => error);
+  assert.ok(error instanceof LockConflictError);
+  assert.match(error.message, /waited 3s/);
+  await again.release();
+});
+
+Deno.test("a held lock is refreshed on a timer and removed on release", async () => {
+  const clock = { now: T0 };
+  const store = await storeWithClock(clock);
+  const lock = await acquireLock(store, "shared", owner(clock, { refreshMs: 10 }));
+  const first = lock.id;
+  clock.now = T0 + 60 * 60_000;
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  const listed = await listLocks(store, owner(clock));
+  assert.equal(listed.length, 1, "a refresh leaves one lock file");
+  assert.notEqual(listed[0]!.name, first);
+  assert.equal(listed[0]!.lock.time, new Date(clock.now).toISOString());
+  assert.equal(listed[0]!.lock.created, new Date(T0).toISOString());
+  assert.equal(listed[0]!.stale, undefined, "a refreshed lock is not stale");
+  await lock.release();
+  await lock.release();
+  assert.deepEqual(await listLocks(store, owner(clock)), []);
+  await new Promise((resolve) => setTimeout(resolve, 40));
+  assert.deepEqual(await listLocks(store, owner(clock)), [], "no refresh after release");
+});
+
+Deno.test("two exclusive lockers at the same instant: exactly one gets the lock", async () => {
+  for (let round = 0; round < 20; round++) {
+    const clock = { now: T0 };
+    const store = await storeWithClock(clock);
+    const results = await Promise.allSettled([
+      acquireLock(store, "exclusive", owner(clock)),
+      acquireLock(store, "exclusive", owner(clock, { pid: 200 })),
+    ]);
+    const won = results.filter((result) => result.status === "fulfilled");
+    assert.equal(won.length, 1, `round ${round}: ${won.length} lockers got the lock`);
+    const lost = results.find((result) => result.status === "rejected");
+    assert.ok(lost?.reason instanceof LockConflictError, String(lost?.reason));
+    assert.equal((await listLocks(store, owner(clock))).length, 1, "the loser removed its lock");
+    await (won[0] as PromiseFulfilledResult<{ release(): Promise<void> }>).value.release();
+  }
+});
+
+Deno.test("removeLocks() removes stale locks, and with all every lock", async () => {
+  const clock = { now: T0 };
+  const store = await storeWithClock(clock);
+  await store.write(lockFile({ pid: 999 }));
+  await store.write(lockFile({ kind: "shared", pid: 200 }));
+  assert.deepEqual((await removeLocks(store, owner(clock))).map((l) => l.lock.pid), [999]);
+  assert.deepEqual((await listLocks(store, owner(clock))).map((l) => l.lock.pid), [200]);
+  assert.deepEqual((await removeLocks(store, owner(clock), { all: true })).map((l) => l.lock.pid), [200]);
+  assert.deepEqual(await listLocks(store, owner(clock)), []);
+});
+
+Deno.test("a lock file that cannot be read blocks every locker until it is 30 minutes old or unlocked", async () => {
+  const clock = { now: T0 };
+  const backend = new MemoryBackend({ now: () => clock.now });
+  const store = (await testRepository(backend)).lockStore();
+  await backend.put({ kind: "locks", name: "0".repeat(64) }, new TextEncoder().encode("garbage"));
+  await assert.rejects(
+    acquireLock(store, "shared", owner(clock)),
+    (error: unknown) =>
+      error instanceof Error && /^Cannot read lock "0{64}" in .*: locks file/.test(error.message),
+  );
+  assert.deepEqual(await removeLocks(store, owner(clock)), [], "not stale yet");
+  clock.now += 30 * 60_000 + 1;
+  const removed: ListedLock[] = [];
+  const lock = await acquireLock(
+    store,
+    "exclusive",
+    owner(clock, { onStaleRemoved: (l) => removed.push(l) }),
+  );
+  assert.deepEqual(removed.map((l) => [l.name, l.stale?.kind, l.damaged !== undefined]), [[
+    "0".repeat(64),
+    "expired",
+    true,
+  ]]);
+  await lock.release();
+
+  await backend.put({ kind: "locks", name: "1".repeat(64) }, new TextEncoder().encode("garbage"));
+  assert.equal((await removeLocks(store, owner(clock), { all: true })).length, 1);
+  await (await acquireLock(store, "exclusive", owner(clock))).release();
+});
