@@ -13,6 +13,7 @@ import {
 } from "../destinations/mod.ts";
 import type { LockKind, Repository, RepositoryLock } from "../repo/mod.ts";
 import { chooseDestinations, type CliContext, loadConfigOrFail, secretsOf } from "./_context.ts";
+import { hintFor } from "./_hints.ts";
 import type { Output } from "./output.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -120,5 +121,6 @@ export function whoAmI(env: (name: string) => string | undefined): { host: strin
 /** A destination whose work failed while the others went on: its name, the error, and the hint if any. */
 export function printFailure(output: Output, destination: string, error: UserError): void {
   output.err(`kept: destination "${destination}": ${error.message}\n`);
-  if (error.hint) output.err(`hint: ${error.hint}\n`);
+  const hint = hintFor(error);
+  if (hint) output.err(`hint: ${hint}\n`);
 }

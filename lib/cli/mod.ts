@@ -12,6 +12,7 @@ import { processOutput } from "./output.ts";
 import type { CliContext } from "./_context.ts";
 import { promptHidden } from "../secrets.ts";
 import { commandKit } from "./_command_kit.ts";
+import { hintFor } from "./_hints.ts";
 import { initCommand } from "./init_command.ts";
 import { backupCommand } from "./backup_command.ts";
 import { snapshotsCommand } from "./snapshots_command.ts";
@@ -47,7 +48,8 @@ export async function main(args: string[], context: CliContext = defaultContext(
     }
     if (error instanceof UserError) {
       context.output.err(`kept: ${error.message}\n`);
-      if (error.hint) context.output.err(`hint: ${error.hint}\n`);
+      const hint = hintFor(error);
+      if (hint) context.output.err(`hint: ${hint}\n`);
       return error.exitCode;
     }
     const stack = error instanceof Error ? error.stack ?? error.message : String(error);

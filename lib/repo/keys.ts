@@ -132,7 +132,13 @@ export async function unlock(
       keys: { encrypt: unb64(secret.encrypt!), id: unb64(secret.id!), chunker: unb64(secret.chunker!) },
     };
   }
-  throw new UserError(`Cannot open repository at ${backend.location}: wrong password`, {
-    hint: "check the destination's password, password_file or password_command, or KEPT_PASSWORD",
-  });
+  throw new WrongPasswordError(`Cannot open repository at ${backend.location}: wrong password`);
+}
+
+/** No key file of the repository opens with the password given. */
+export class WrongPasswordError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = "WrongPasswordError";
+  }
 }

@@ -97,6 +97,14 @@ export interface AcquireOptions extends LockOwner {
   random?: () => number;
 }
 
+/** A lock file that cannot be read or decrypted: it blocks until it is old enough to be stale. */
+export class LockUnreadableError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = "LockUnreadableError";
+  }
+}
+
 /** A live lock that conflicts with the one wanted: it names the holder. */
 export class LockConflictError extends UserError {
   /** The lock in the way. */
@@ -107,7 +115,6 @@ export class LockConflictError extends UserError {
     super(
       `Repository ${location} is locked ${holder.kind === "exclusive" ? "exclusively" : "(shared)"} by ` +
         `${holder.username}@${holder.host}, pid ${holder.pid}, since ${holder.created}${waited}`,
-      { hint: "wait for it to finish, give --lock-wait 5m, or run `kept unlock` if that process is gone" },
     );
     this.name = "LockConflictError";
     this.holder = holder;
@@ -238,9 +245,9 @@ async function liveConflict(
       await store.remove(listed.name);
       options.onStaleRemoved?.(listed);
     } else if (listed.damaged !== undefined) {
-      throw new UserError(`Cannot read lock "${listed.name}" in ${store.location}: ${listed.damaged}`, {
-        hint: "it goes stale 30 minutes after it was written; if no kept runs on it, `kept unlock --all`",
-      });
+      throw new LockUnreadableError(
+        `Cannot read lock "${listed.name}" in ${store.location}: ${listed.damaged}`,
+      );
     } else if (conflicts(kind, listed.lock.kind)) return listed.lock;
   }
   return undefined;

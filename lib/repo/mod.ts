@@ -10,6 +10,7 @@ export {
   type InitOptions,
   mapLimit,
   matchesFilter,
+  NoRepositoryError,
   readConfig,
   Repository,
   type RepositoryConfig,
@@ -26,7 +27,15 @@ export {
   encodeBlobParts,
   openBlob,
 } from "./blob.ts";
-export { addKey, type KeyFile, type KeyMeta, type ListedKey, listKeys, type MasterKeys } from "./keys.ts";
+export {
+  addKey,
+  type KeyFile,
+  type KeyMeta,
+  type ListedKey,
+  listKeys,
+  type MasterKeys,
+  WrongPasswordError,
+} from "./keys.ts";
 export { type BlobLocation, type IndexFile, MasterIndex, toIndexFile } from "./master_index.ts";
 export { type PackEntry, readPackHeader } from "./pack.ts";
 export { PACK_SIZE, PackSink, type PackStore, type Release } from "./pack_sink.ts";
@@ -54,6 +63,7 @@ export {
   type LockKind,
   type LockOwner,
   type LockStore,
+  LockUnreadableError,
   removeLocks,
   RepositoryLock,
   type StaleReason,

@@ -344,6 +344,14 @@ function describeFilter(filter: SnapshotFilter): string {
   return parts.length > 0 ? ` ${parts.join(" ")}` : "";
 }
 
+/** The storage holds no repository (no config file): a user can create one. */
+export class NoRepositoryError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = "NoRepositoryError";
+  }
+}
+
 /** Reads the plain config file, with a clear error when the folder is no kept repository. */
 export async function readConfig(backend: Backend): Promise<RepositoryConfig> {
   let bytes: Uint8Array;
@@ -351,9 +359,7 @@ export async function readConfig(backend: Backend): Promise<RepositoryConfig> {
     bytes = await backend.get({ kind: "config", name: "config" });
   } catch (error) {
     if (error instanceof NotFoundError) {
-      throw new UserError(`No kept repository at ${backend.location}`, {
-        hint: "create one with `kept init`",
-      });
+      throw new NoRepositoryError(`No kept repository at ${backend.location}`);
     }
     throw error;
   }
