@@ -122,14 +122,18 @@ export function toHex(bytes: Uint8Array): string {
 }
 
 /** Value of each hex digit by character code; -1 for everything else. */
-const HEX_VALUES = (() => {
+/** Value of each hex digit by character code, -1 for other ASCII: either case, or lower case only. */
+const HEX_VALUES = hexTable(true);
+const LOWER_HEX_VALUES = hexTable(false);
+
+function hexTable(upperCase: boolean): Int8Array {
   const values = new Int8Array(128).fill(-1);
   for (let i = 0; i < 16; i++) {
     values["0123456789abcdef".charCodeAt(i)] = i;
-    values["0123456789ABCDEF".charCodeAt(i)] = i;
+    if (upperCase) values["0123456789ABCDEF".charCodeAt(i)] = i;
   }
   return values;
-})();
+}
 
 /** Bytes of lower-case or upper-case hex; throws on odd length or non-hex characters. */
 export function fromHex(hex: string): Uint8Array {
@@ -144,10 +148,21 @@ export function fromHex(hex: string): Uint8Array {
  * Throws on non-hex characters; `hex` must have an even length that fits.
  */
 export function hexInto(hex: string, out: Uint8Array, offset: number): void {
+  if (!tryHexInto(hex, out, offset)) throw new TypeError(`Invalid hex "${hex}"`);
+}
+
+/**
+ * {@linkcode hexInto} that answers false instead of throwing (`out` may then be partly written): for the
+ * index's lookups, which run once per chunk. `lowerCaseOnly`: ids are spelled in lower case, and another
+ * spelling names no id.
+ */
+export function tryHexInto(hex: string, out: Uint8Array, offset: number, lowerCaseOnly = false): boolean {
+  const table = lowerCaseOnly ? LOWER_HEX_VALUES : HEX_VALUES;
   for (let i = 0; i < hex.length; i += 2) {
-    const high = HEX_VALUES[hex.charCodeAt(i)] ?? -1;
-    const low = HEX_VALUES[hex.charCodeAt(i + 1)] ?? -1;
-    if (high < 0 || low < 0) throw new TypeError(`Invalid hex "${hex}"`);
-    out[offset + i / 2] = (high << 4) | low;
+    const high = table[hex.charCodeAt(i)] ?? -1;
+    const low = table[hex.charCodeAt(i + 1)] ?? -1;
+    if ((high | low) < 0) return false;
+    out[offset + (i >> 1)] = (high << 4) | low;
   }
+  return true;
 }

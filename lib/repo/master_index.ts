@@ -10,7 +10,7 @@
  * @module
  */
 
-import { hexInto, toHex } from "../crypto/mod.ts";
+import { hexInto, toHex, tryHexInto } from "../crypto/mod.ts";
 import { BLOB_TYPE_CODES, BLOB_TYPES, type BlobType } from "./blob.ts";
 import type { PackEntry } from "./pack.ts";
 
@@ -33,22 +33,9 @@ const ID_BYTES = 32;
 /** A free slot of the lookup table. */
 const FREE = 0xffffffff;
 const isUint32 = (n: number) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff;
-/** Value of each lower-case hex digit (ids are lower case) by character code, -1 for other ASCII. */
-const HEX_DIGITS = Int8Array.from(
-  { length: 128 },
-  (_, code) => "0123456789abcdef".indexOf(String.fromCharCode(code)),
-);
-
 /** Writes the id spelled by `hex` to `out[at..at+32)`; false (and `out` partly written) when it is not an id. */
 function decodeId(hex: string, out: Uint8Array, at: number): boolean {
-  if (typeof hex !== "string" || hex.length !== ID_BYTES * 2) return false;
-  for (let i = 0; i < ID_BYTES; i++) {
-    const high = HEX_DIGITS[hex.charCodeAt(2 * i)] ?? -1;
-    const low = HEX_DIGITS[hex.charCodeAt(2 * i + 1)] ?? -1;
-    if ((high | low) < 0) return false;
-    out[at + i] = (high << 4) | low;
-  }
-  return true;
+  return typeof hex === "string" && hex.length === ID_BYTES * 2 && tryHexInto(hex, out, at, true);
 }
 
 /** Blob id → location, for every blob in every indexed pack. */
