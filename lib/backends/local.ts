@@ -29,6 +29,7 @@ import {
   handlePath,
 } from "./backend.ts";
 import { readFull, readFullSync } from "../read_full.ts";
+import { LruCache } from "../lru_cache.ts";
 
 /** Prefix of the temporary files written before they are linked to their final name. */
 const TEMP_PREFIX = ".tmp-";
@@ -60,7 +61,7 @@ export class LocalBackend implements Backend {
    * Open descriptors of recently read data files, most recent last. Packs never change once stored,
    * so a restore reading many blobs of one pack opens it once instead of once per blob.
    */
-  #openPacks = new Map<string, number>();
+  #openPacks = new LruCache<string, number>(OPEN_PACKS, (_, fd) => closeSync(fd));
 
   private constructor(root: string, options: LocalBackendOptions) {
     this.#root = root;
@@ -362,7 +363,6 @@ export class LocalBackend implements Backend {
 
   /** Closes the descriptors kept open for ranged reads. */
   close(): Promise<void> {
-    for (const fd of this.#openPacks.values()) closeSync(fd);
     this.#openPacks.clear();
     return Promise.resolve();
   }
@@ -371,24 +371,17 @@ export class LocalBackend implements Backend {
   #readPackRange(handle: Handle, range: ByteRange): Uint8Array {
     const relative = this.#relative(handle);
     const action = `Cannot read "${relative}" in "${this.#root}"`;
-    let fd = this.#openPacks.get(relative);
     try {
-      if (fd === undefined) {
-        fd = openSync(join(this.#root, relative), "r");
-        if (this.#openPacks.size >= OPEN_PACKS) {
-          const [oldest, oldFd] = this.#openPacks.entries().next().value!;
-          this.#openPacks.delete(oldest);
-          closeSync(oldFd);
-        }
-      } else {
-        this.#openPacks.delete(relative); // re-inserted below as the most recent
+      let open = this.#openPacks.get(relative);
+      if (open === undefined) {
+        open = openSync(join(this.#root, relative), "r");
+        this.#openPacks.set(relative, open);
       }
-      this.#openPacks.set(relative, fd);
-      const open = fd;
+      const fd = open;
       const buffer = new Uint8Array(range.length);
       const read = (rest: Uint8Array, filled: number) =>
-        readSync(open, rest, 0, rest.length, range.offset + filled);
-      if (readFullSync(buffer, read) < range.length) throw truncated(action, range, fstatSync(open).size);
+        readSync(fd, rest, 0, rest.length, range.offset + filled);
+      if (readFullSync(buffer, read) < range.length) throw truncated(action, range, fstatSync(fd).size);
       return buffer;
     } catch (error) {
       if (error instanceof BackendError) throw error;
@@ -400,7 +393,7 @@ export class LocalBackend implements Backend {
   }
 
   #forget(relative: string): void {
-    const fd = this.#openPacks.get(relative);
+    const fd = this.#openPacks.peek(relative);
     if (fd === undefined) return;
     this.#openPacks.delete(relative);
     closeSync(fd);

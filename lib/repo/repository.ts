@@ -23,6 +23,7 @@ import { PackReader } from "./pack_reader.ts";
 import { PackSink } from "./pack_sink.ts";
 import type { LockFile, LockStore } from "./lock.ts";
 import type { Snapshot, Tree } from "./types.ts";
+import { LruCache } from "../lru_cache.ts";
 
 /** The repository config file (plain JSON: readable without a password). */
 export interface RepositoryConfig {
@@ -68,7 +69,7 @@ export class Repository {
   readonly packs: PackReader;
   #indexLoaded = false;
   /** Whole packs by id, most recently used last. Promises, so that concurrent readers share one read. */
-  #packCache = new Map<string, Promise<Uint8Array>>();
+  #packCache = new LruCache<string, Promise<Uint8Array>>(0);
   #packCacheLimit = 0;
 
   private constructor(backend: Backend, config: RepositoryConfig, keys: MasterKeys, keyId: string) {
@@ -230,7 +231,7 @@ export class Repository {
   /** Keeps up to `packs` whole packs in memory for sequential blob reads (restore, check). */
   cachePacks(packs: number): void {
     this.#packCacheLimit = packs;
-    if (packs === 0) this.#packCache.clear();
+    this.#packCache.resize(packs);
   }
 
   /**
@@ -263,19 +264,12 @@ export class Repository {
 
   #loadPack(pack: string): Promise<Uint8Array> {
     const cached = this.#packCache.get(pack);
-    if (cached) {
-      this.#packCache.delete(pack);
-      this.#packCache.set(pack, cached);
-      return cached;
-    }
+    if (cached) return cached;
     const loading: Promise<Uint8Array> = this.packs.read(pack).catch((error) => {
-      if (this.#packCache.get(pack) === loading) this.#packCache.delete(pack);
+      if (this.#packCache.peek(pack) === loading) this.#packCache.delete(pack);
       throw error;
     });
     this.#packCache.set(pack, loading);
-    while (this.#packCache.size > this.#packCacheLimit) {
-      this.#packCache.delete(this.#packCache.keys().next().value!);
-    }
     return loading;
   }
 

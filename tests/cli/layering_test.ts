@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 const LIB = new URL("../../lib/", import.meta.url).pathname;
 
 /** Top-level single-file modules every layer may use. */
-const SHARED = ["errors.ts", "memory.ts", "version.ts", "run_command.ts", "read_full.ts"];
+const SHARED = ["errors.ts", "memory.ts", "version.ts", "run_command.ts", "read_full.ts", "lru_cache.ts"];
 
 /** Files that only workers load, besides the `*_worker.ts` entry files: they may import narrowly too. */
 const WORKER_MODULES = ["lib/check/_verify_pack.ts"];
@@ -28,10 +28,11 @@ const ALLOWED: Record<string, string[]> = {
   restore: ["repo", "crypto", "workers", "backends"],
   check: ["repo", "workers"],
   snapshots: ["destinations", "repo"],
-  // Forget now; prune will get its own folder, with forget's `--prune` calling it.
   forget: ["retention"],
+  prune: ["repo", "crypto"],
   cli: [
     "forget",
+    "prune",
     "backup",
     "restore",
     "check",
