@@ -1,8 +1,19 @@
-// `kept restore`: restores a snapshot, or a path in it, below a target folder.
+// `kept restore`: restores a snapshot, or a path in it, below a target folder; `--dry-run` lists what it
+// would do. The engine says what happened to each entry; the wording (and the flags to suggest) is here.
 
 import { UserError } from "../errors.ts";
-import { restore } from "../restore/mod.ts";
 import { formatBytes } from "../plan/mod.ts";
+import {
+  type PlanOptions,
+  planRestore,
+  PlanTally,
+  restore,
+  type RestoreAction,
+  type RestoreCounts,
+  type RestoreEntry,
+} from "../restore/mod.ts";
+import type { Repository } from "../repo/mod.ts";
+import { escapeName, type Output } from "./output.ts";
 import { type CommandKit, type Program, SNAPSHOT_HOST_HELP, SNAPSHOT_PLAN_HELP } from "./_command_kit.ts";
 
 /** Registers `kept restore` on `program`. */
@@ -18,31 +29,167 @@ export function restoreCommand(program: Program, kit: CommandKit): void {
     .option("--path <subpath>", "restore only this path of the snapshot, e.g. /etc/nginx")
     .option("--include <pattern...>", "restore only paths matching these gitignore-style patterns")
     .option("--overwrite", "replace existing files that differ from the snapshot")
+    .option("--dry-run", "list what would be created, replaced and skipped; write nothing")
+    .option("--json", "print JSON lines: the entries listed (dry run) or not restored, then a summary")
     .addHelpText(
       "after",
-      "\nFiles keep their absolute paths below the target: /etc/hosts is restored to TARGET/etc/hosts.\n" +
+      "\nFiles keep their absolute paths below the target: /etc/hosts is restored to TARGET/etc/hosts, and\n" +
+        "with --path /etc/ssh, /etc/ssh/sshd_config to TARGET/etc/ssh/sshd_config (TARGET/etc gets the\n" +
+        "mode, owner and time /etc has in the snapshot).\n" +
         "Existing files are never replaced without --overwrite; files that already match are skipped,\n" +
-        "so running the same restore again resumes an interrupted one.",
+        "so running the same restore again resumes an interrupted one.\n" +
+        "--dry-run marks each entry: + create, M replace, = already there, ! refused or failed,\n" +
+        "- not restored (sockets). Exit code 1 when entries are (or would be) left out. See docs/restore.md.",
     )
     .action(async (ref, options) => {
       const { repository } = await openNamed(options.destination);
       await repository.loadIndex();
       const { id, snapshot } = await repository.findSnapshot(ref, options);
-      const result = await restore(repository, {
+      const planOptions: PlanOptions = {
         tree: snapshot.tree,
         target: options.target,
         ...(options.path ? { path: options.path } : {}),
         ...(options.include ? { include: options.include } : {}),
         overwrite: options.overwrite ?? false,
-        onWarning: (message) => output.err(`error: ${message}\n`),
-      });
-      output.out(
-        `restored snapshot ${id.slice(0, 12)}: ${result.files} files, ${result.dirs} folders, ${
-          formatBytes(result.bytes)
-        }${result.skipped ? ` (${result.skipped} already present)` : ""}\n`,
-      );
-      if (result.errors.length > 0) {
-        throw new UserError(`Restore incomplete: ${result.errors.length} entries could not be restored`);
+        asRoot: Deno.uid() === 0,
+      };
+      const dryRun = options.dryRun ?? false;
+      const report = options.json ? jsonReport(output, id, dryRun) : textReport(output, id, dryRun);
+      const { target, counts, problems } = dryRun
+        ? await listPlan(repository, planOptions, report)
+        : await restoreAll(repository, planOptions, report);
+      report.summary(target, counts, problems);
+      if (problems > 0) {
+        throw new UserError(
+          dryRun
+            ? `Restore would be incomplete: ${problems} entries would not be restored`
+            : `Restore incomplete: ${problems} entries could not be restored`,
+        );
       }
     });
+}
+
+/** How a restore's entries and summary are printed. */
+interface Report {
+  /** An entry of a dry run's listing, or an entry a restore could not restore. */
+  entry(entry: RestoreEntry): void;
+  summary(target: string, counts: RestoreCounts, problems: number): void;
+}
+
+interface Outcome {
+  target: string;
+  counts: RestoreCounts;
+  problems: number;
+}
+
+async function listPlan(repository: Repository, options: PlanOptions, report: Report): Promise<Outcome> {
+  const plan = await planRestore(repository, options);
+  const tally = new PlanTally();
+  for await (const entry of plan) {
+    tally.add(entry);
+    report.entry(entry);
+  }
+  return { target: plan.target, counts: tally, problems: tally.problems };
+}
+
+async function restoreAll(repository: Repository, options: PlanOptions, report: Report): Promise<Outcome> {
+  const result = await restore(repository, { ...options, onProblem: (problem) => report.entry(problem) });
+  return { target: result.target, counts: result, problems: result.problems.length };
+}
+
+const MARKERS: Record<RestoreAction, string> = {
+  create: "+",
+  replace: "M",
+  skip: "=",
+  refuse: "!",
+  fail: "!",
+  omit: "-",
+};
+
+function textReport(output: Output, id: string, dryRun: boolean): Report {
+  return {
+    entry: (entry) => {
+      const path = `${escapeName(entry.path)}${entry.node.type === "dir" ? "/" : ""}`;
+      if (dryRun) {
+        // The listing names each entry by its path in the snapshot, which is its path below the target.
+        const why = whyNotRestored(entry, "");
+        output.out(`${MARKERS[entry.action]} ${path}${why === undefined ? "" : `: ${why}`}\n`);
+      } else {
+        output.err(`error: ${path}: ${whyNotRestored(entry, `${escapeName(entry.target ?? "")} `)}\n`);
+      }
+    },
+    summary: (target, counts) => {
+      const extras = [
+        ...(counts.skipped ? [`${counts.skipped} already present`] : []),
+        ...(counts.replaced ? [`${counts.replaced} replaced`] : []),
+      ];
+      const what = `${counts.files} files, ${counts.dirs} folders, ${formatBytes(counts.bytes)}${
+        extras.length > 0 ? ` (${extras.join(", ")})` : ""
+      }`;
+      const snapshot = id.slice(0, 12);
+      output.out(
+        dryRun
+          ? `would restore snapshot ${snapshot} into ${escapeName(target)}: ${what}\n`
+          : `restored snapshot ${snapshot}: ${what}\n`,
+      );
+    },
+  };
+}
+
+/**
+ * Why an entry is not restored, in words; undefined for one that is. `subject` ("" or the path and a
+ * space) starts the words about what is in the way.
+ */
+function whyNotRestored(entry: RestoreEntry, subject: string): string | undefined {
+  const { action, node } = entry;
+  if (action === "fail") return entry.error?.message ?? "failed";
+  if (action === "omit") return `${node.type}s are not restored`;
+  if (action !== "refuse") return undefined;
+  switch (entry.reason) {
+    case "unsafe_name":
+      return `unsafe name ${JSON.stringify(node.name)} in the snapshot; not restored`;
+    case "needs_root":
+      return `${node.type === "chardev" ? "character" : "block"} devices are restored as root only`;
+    case "not_a_folder":
+      return `${subject}exists and is not a folder (use --overwrite to replace it)`;
+    default:
+      return node.type === "file"
+        ? `${subject}exists and differs from the snapshot (use --overwrite to replace it)`
+        : `${subject}exists (use --overwrite to replace it)`;
+  }
+}
+
+/** JSON lines (docs/restore.md#json): entries, then one summary. */
+function jsonReport(output: Output, id: string, dryRun: boolean): Report {
+  const line = (value: Record<string, unknown>) => output.out(JSON.stringify(value) + "\n");
+  return {
+    entry: (entry) => line(entryJson(entry)),
+    summary: (target, counts, problems) =>
+      line({
+        message_type: "summary",
+        dry_run: dryRun,
+        snapshot_id: id,
+        target,
+        files: counts.files,
+        dirs: counts.dirs,
+        bytes: counts.bytes,
+        skipped: counts.skipped,
+        replaced: counts.replaced,
+        problems,
+      }),
+  };
+}
+
+function entryJson(entry: RestoreEntry): Record<string, unknown> {
+  const { node } = entry;
+  return {
+    message_type: "entry",
+    action: entry.action,
+    path: entry.path,
+    type: node.type,
+    ...(entry.target !== undefined ? { target: entry.target } : {}),
+    ...(node.type === "file" ? { size: node.size ?? 0 } : {}),
+    ...(entry.reason !== undefined ? { reason: entry.reason } : {}),
+    ...(entry.error !== undefined ? { error: { kind: entry.error.kind, message: entry.error.message } } : {}),
+  };
 }

@@ -4,7 +4,13 @@
  * @module
  */
 
-import { type Backend, LocalBackend } from "../backends/mod.ts";
+import {
+  type Backend,
+  LocalBackend,
+  resolveS3Credentials,
+  RetryBackend,
+  S3Backend,
+} from "../backends/mod.ts";
 import { UserError } from "../errors.ts";
 import type { Config, Destination } from "../plan/mod.ts";
 import type { KdfParams } from "../crypto/mod.ts";
@@ -21,11 +27,23 @@ export function destinationByName(config: Config, name: string): Destination {
   return destination;
 }
 
-/** The backend of a destination; `create` makes a local folder if missing. */
+/** The backend of a destination; `create` makes a local folder or a bucket if missing. S3 is retried. */
 export async function openBackend(destination: Destination, create: boolean): Promise<Backend> {
   const location = destination.location;
   if (location.kind === "s3") {
-    throw new UserError(`Destination "${destination.name}": S3 destinations are not supported yet`);
+    const { s3 } = destination;
+    const backend = await S3Backend.open({
+      endpoint: location.endpoint,
+      bucket: location.bucket,
+      prefix: location.prefix,
+      region: s3.region,
+      credentials: resolveS3Credentials(s3),
+      pathStyle: s3.pathStyle,
+      caFile: s3.caFile,
+      connections: s3.connections,
+      create,
+    });
+    return new RetryBackend(backend);
   }
   return create ? await LocalBackend.create(location.path) : await LocalBackend.open(location.path);
 }

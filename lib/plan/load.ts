@@ -13,6 +13,7 @@ import { closest, didYouMean, SuggestionBudget } from "./_suggest.ts";
 import { compareProblems, formatKeyPath, type Problem } from "./problem.ts";
 import {
   DEFAULT_HOOK_TIMEOUT,
+  DEFAULT_S3_CONNECTIONS,
   DEFAULT_S3_REGION,
   type DestinationInput,
   PLAN_FORMAT_VERSION,
@@ -38,7 +39,23 @@ export interface Destination {
   definedIn: string;
   location: DestinationLocation;
   password: PasswordSource | undefined;
-  s3: { region: string; accessKeyId: string | undefined; secretAccessKey: string | undefined };
+  s3: S3Settings;
+}
+
+/** A destination's S3 settings (used only by s3:// destinations); undefined means "not set". */
+export interface S3Settings {
+  region: string;
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
+  sessionToken: string | undefined;
+  /** Profile of the shared credentials file. */
+  profile: string | undefined;
+  /** Path-style addressing; undefined: decided from the endpoint. */
+  pathStyle: boolean | undefined;
+  /** A PEM file of CAs to trust, resolved against the plan file's folder. */
+  caFile: string | undefined;
+  /** Requests in flight at once. */
+  connections: number;
 }
 
 /** A retention policy: the counts are -1 for unlimited; absent rules keep nothing by themselves. */
@@ -627,6 +644,11 @@ function buildDestination(
       region: input.region ?? DEFAULT_S3_REGION,
       accessKeyId: input.access_key_id,
       secretAccessKey: input.secret_access_key,
+      sessionToken: input.session_token,
+      profile: input.profile,
+      pathStyle: input.path_style,
+      caFile: input.ca_file === undefined ? undefined : resolvePath(input.ca_file),
+      connections: input.connections ?? DEFAULT_S3_CONNECTIONS,
     },
   };
 }

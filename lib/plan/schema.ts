@@ -33,6 +33,8 @@ const name = z.string().regex(NAME_PATTERN, {
 export const DEFAULT_HOOK_TIMEOUT = "10m";
 /** The S3 region used when a destination names none. */
 export const DEFAULT_S3_REGION = "us-east-1";
+/** S3 requests in flight at once when a destination does not set `connections`. */
+export const DEFAULT_S3_CONNECTIONS = 8;
 
 /** An optional list of strings, empty by default. */
 const stringList = (description: string) => z.array(z.string()).meta({ default: [] }).describe(description);
@@ -222,6 +224,21 @@ const destination = z.strictObject({
   region: z.string().meta({ default: DEFAULT_S3_REGION }).optional().describe("S3 region"),
   access_key_id: z.string().optional().describe("S3 access key id (default: env AWS_ACCESS_KEY_ID)"),
   secret_access_key: z.string().optional().describe("S3 secret key (default: env AWS_SECRET_ACCESS_KEY)"),
+  session_token: z.string().optional().describe(
+    "S3 session token of temporary credentials (default: env AWS_SESSION_TOKEN)",
+  ),
+  profile: z.string().optional().describe(
+    'Profile of the shared credentials file to use (default: env AWS_PROFILE, else "default")',
+  ),
+  path_style: z.boolean().optional().describe(
+    "Bucket in the path (host/bucket), not the host name; default: yes for an IP, localhost or a port",
+  ),
+  ca_file: z.string().optional().describe(
+    "A PEM file of extra certificate authorities to trust for HTTPS (a private CA)",
+  ),
+  connections: z.int().min(1).max(256).meta({ default: DEFAULT_S3_CONNECTIONS }).optional().describe(
+    "S3 requests in flight at once",
+  ),
 }).superRefine((value, context) => {
   const urlProblem = parseDestinationUrl(value.url).problem;
   if (urlProblem) context.addIssue({ code: "custom", path: ["url"], message: urlProblem });

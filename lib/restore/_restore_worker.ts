@@ -1,12 +1,15 @@
-// Web Worker: writes restored files. For each file it reads the blobs from the pack files, opens and
-// verifies them, writes them (leaving holes for blocks of zeros), sets owner, mode and time, and
-// renames the file into place. A file that fails is removed again, never left half-written.
+// Web Worker: writes restored files. For each file it reads the blobs from the pack files (or takes the
+// bytes the job brings), opens and verifies them, writes them (leaving holes for blocks of zeros), sets
+// owner, mode and time, and renames the file into place. A file that fails is removed again, never left
+// half-written; the failure goes back with its kind (io, integrity, bug).
 
 /// <reference lib="deno.worker" />
 
 import * as fs from "node:fs";
-import { describeError } from "../errors.ts";
 import { BlobOpener, blobReadError } from "../repo/blob.ts";
+import { encodeWorkerError } from "../workers/worker_error.ts";
+import { LruCache } from "../lru_cache.ts";
+import { readFullSync } from "../read_full.ts";
 import type { BlobSource, FileDone, FileJob, ToMain, ToWorker } from "./_restore_protocol.ts";
 
 /** Pack files kept open between blobs (restore order is by name, not by pack). */
@@ -14,10 +17,10 @@ const OPEN_PACKS = 16;
 
 /** Opens each blob into reused memory: its plaintext is written before the next blob is read. */
 let opener: BlobOpener | undefined;
-const packs = new Map<string, number>();
+const packs = new LruCache<string, number>(OPEN_PACKS, (_, fd) => fs.closeSync(fd));
 /** Blobs known to be all zeros: written as holes. */
 const zeroBlobs = new Set<string>();
-/** Reused for the sealed bytes of each blob. */
+/** Reused for the sealed bytes of each blob read from a pack file. */
 let sealedBuffer = new Uint8Array(1024 * 1024);
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {
@@ -30,85 +33,141 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     try {
       return { job: job.job, bytes: writeFile(job) };
     } catch (error) {
-      return { job: job.job, error: describeError(error) };
+      return { job: job.job, error: encodeWorkerError(error) };
     }
   });
   const reply: ToMain = { type: "done", done };
   self.postMessage(reply);
 };
 
+/** Where a file's bytes go. */
+interface Sink {
+  write(data: Uint8Array, position: number): void;
+  truncate(length: number): void;
+  close(): void;
+}
+
 function writeFile(job: FileJob): number {
-  // createNew is O_CREAT | O_EXCL: it never follows a symlink planted at that name.
-  const file = Deno.openSync(job.partial, { write: true, createNew: true, mode: 0o600 });
-  let position = 0;
+  const sink = job.create ? createPartial(job.partial) : reopenPartial(job.partial);
   let complete = false;
   try {
-    let fileOffset = 0;
-    for (const blob of job.blobs) {
-      if (zeroBlobs.has(blob.id)) {
-        position += blob.rawLength; // a hole: leave it sparse
-        continue;
-      }
-      const data = readBlob(blob);
-      if (isAllZero(data)) {
-        zeroBlobs.add(blob.id);
-      } else {
-        if (fileOffset !== position) file.seekSync(position, Deno.SeekMode.Start);
-        let written = 0;
-        while (written < data.length) written += file.writeSync(data.subarray(written));
-        fileOffset = position + data.length;
-      }
-      position += data.length;
+    let position: number;
+    try {
+      position = writeBlobs(sink, job);
+    } finally {
+      sink.close();
     }
-    if (fileOffset !== position) file.truncateSync(position); // a trailing hole
+    if (job.finish) {
+      const { owner, mode, mtime } = job.finish;
+      if (owner) Deno.chownSync(job.partial, owner.uid, owner.gid);
+      Deno.chmodSync(job.partial, mode);
+      Deno.utimeSync(job.partial, mtime / 1000, mtime / 1000);
+      Deno.renameSync(job.partial, job.path);
+    }
     complete = true;
+    return position;
   } finally {
-    file.close();
-    if (!complete) Deno.removeSync(job.partial);
+    if (!complete) removeQuietly(job.partial);
   }
-  if (job.owner) Deno.chownSync(job.partial, job.owner.uid, job.owner.gid);
-  Deno.chmodSync(job.partial, job.mode);
-  Deno.utimeSync(job.partial, job.mtime / 1000, job.mtime / 1000);
-  Deno.renameSync(job.partial, job.path);
+}
+
+/** Writes the job's blobs from `job.at` on; returns the offset after them. */
+function writeBlobs(sink: Sink, job: FileJob): number {
+  let position = job.at;
+  /** Where the data written last ends: a file that ends in a hole is cut to its size at the end. */
+  let dataEnd = job.at;
+  for (const blob of job.blobs) {
+    if (zeroBlobs.has(blob.id)) {
+      position += blob.rawLength; // a hole: leave it sparse
+      continue;
+    }
+    const data = readBlob(blob, job.sealed);
+    if (isAllZero(data)) {
+      zeroBlobs.add(blob.id);
+    } else {
+      sink.write(data, position);
+      dataEnd = position + data.length;
+    }
+    position += data.length;
+  }
+  if (job.finish && dataEnd !== position) sink.truncate(position); // a trailing hole
   return position;
 }
 
-function readBlob(blob: BlobSource): Uint8Array {
-  if (sealedBuffer.length < blob.length) sealedBuffer = new Uint8Array(blob.length);
-  const sealed = sealedBuffer.subarray(0, blob.length);
-  const fd = packDescriptor(blob);
-  let filled = 0;
-  while (filled < blob.length) {
-    const read = fs.readSync(fd, sealed, filled, blob.length - filled, blob.offset + filled);
-    if (read === 0) throw blobReadError.truncatedPack(blob.packName);
-    filled += read;
+function createPartial(path: string): Sink {
+  // createNew is O_CREAT | O_EXCL: it never follows a symlink planted at that name.
+  const file = Deno.openSync(path, { write: true, createNew: true, mode: 0o600 });
+  let cursor = 0;
+  return {
+    write(data, position) {
+      if (cursor !== position) file.seekSync(position, Deno.SeekMode.Start);
+      let written = 0;
+      while (written < data.length) written += file.writeSync(data.subarray(written));
+      cursor = position + data.length;
+    },
+    truncate: (length) => file.truncateSync(length),
+    close: () => file.close(),
+  };
+}
+
+function reopenPartial(path: string): Sink {
+  // O_NOFOLLOW: a symlink put in the place of the partial file between two parts is refused, not followed.
+  const fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_NOFOLLOW);
+  return {
+    write(data, position) {
+      let written = 0;
+      while (written < data.length) {
+        written += fs.writeSync(fd, data, written, data.length - written, position + written);
+      }
+    },
+    truncate: (length) => fs.ftruncateSync(fd, length),
+    close: () => fs.closeSync(fd),
+  };
+}
+
+function removeQuietly(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch {
+    // Already gone, or never made: the failure that brought us here is the one to report.
+  }
+}
+
+function readBlob(blob: BlobSource, carried: Uint8Array | undefined): Uint8Array {
+  let sealed: Uint8Array;
+  if (blob.pack === undefined) {
+    sealed = carried!.subarray(blob.offset, blob.offset + blob.length);
+  } else {
+    if (sealedBuffer.length < blob.length) sealedBuffer = new Uint8Array(blob.length);
+    sealed = sealedBuffer.subarray(0, blob.length);
+    readFromPack(blob, blob.pack, sealed);
   }
   const plain = opener!.open(blob.id, blob.rawLength, sealed);
   if (!plain) throw blobReadError.damaged(blob.id, blob.packName);
   return plain;
 }
 
-function packDescriptor(blob: BlobSource): number {
-  let fd = packs.get(blob.pack);
-  if (fd !== undefined) {
-    packs.delete(blob.pack);
-    packs.set(blob.pack, fd);
-    return fd;
+function readFromPack(blob: BlobSource, pack: string, into: Uint8Array): void {
+  const fd = packDescriptor(blob, pack);
+  const read = (rest: Uint8Array, filled: number) =>
+    fs.readSync(fd, rest, 0, rest.length, blob.offset + filled);
+  if (readFullSync(into.subarray(0, blob.length), read) < blob.length) {
+    throw blobReadError.truncatedPack(blob.packName);
   }
+}
+
+function packDescriptor(blob: BlobSource, pack: string): number {
+  let fd = packs.get(pack);
+  if (fd !== undefined) return fd;
   try {
-    fd = fs.openSync(blob.pack, "r");
+    fd = fs.openSync(pack, "r");
   } catch (error) {
     if ((error as { code?: string }).code === "ENOENT") {
       throw blobReadError.missingPack(blob.id, blob.packName);
     }
     throw error;
   }
-  packs.set(blob.pack, fd);
-  if (packs.size > OPEN_PACKS) {
-    const [oldest, oldestFd] = packs.entries().next().value!;
-    packs.delete(oldest);
-    fs.closeSync(oldestFd);
-  }
+  packs.set(pack, fd);
   return fd;
 }
 

@@ -5,8 +5,9 @@
  * @module
  */
 
-import { describeError } from "../errors.ts";
 import type { TreeNode } from "../repo/mod.ts";
+import { IoError } from "../workers/mod.ts";
+import { CommandError, runCommandSync } from "../run_command.ts";
 
 /** Major and minor number of a Linux device number (glibc's gnu_dev_major/gnu_dev_minor). */
 export function splitDeviceNumber(rdev: number): { major: number; minor: number } {
@@ -17,8 +18,8 @@ export function splitDeviceNumber(rdev: number): { major: number; minor: number 
 }
 
 /**
- * Creates the FIFO or device node `node` describes at `path`, with its mode. Throws with a one-line
- * reason when that is impossible (device nodes need root; the command is missing or fails).
+ * Creates the FIFO or device node `node` describes at `path`, with its mode. Throws an `IoError` with a
+ * one-line reason when that is impossible (device nodes need root; the command is missing or fails).
  */
 export function createSpecialFile(node: TreeNode, path: string, isRoot: boolean): void {
   const mode = `${(node.mode & 0o7777).toString(8).padStart(4, "0")}`;
@@ -28,24 +29,25 @@ export function createSpecialFile(node: TreeNode, path: string, isRoot: boolean)
   }
   if (node.type === "chardev" || node.type === "blockdev") {
     if (!isRoot) {
-      throw new Error(`${node.type === "chardev" ? "character" : "block"} devices are restored as root only`);
+      throw new IoError(
+        `Cannot create device "${path}": ${
+          node.type === "chardev" ? "character" : "block"
+        } devices need root`,
+      );
     }
     const { major, minor } = splitDeviceNumber(node.rdev ?? 0);
     run("mknod", ["-m", mode, "--", path, node.type === "chardev" ? "c" : "b", String(major), String(minor)]);
     return;
   }
-  throw new Error(`${node.type} entries cannot be created`);
+  throw new IoError(`Cannot create "${path}": ${node.type} entries cannot be created`);
 }
 
+/** Runs mkfifo or mknod; what they could not do is an `IoError` (that entry fails, the rest goes on). */
 function run(command: string, args: string[]): void {
-  let output: Deno.CommandOutput;
   try {
-    output = new Deno.Command(command, { args, stdin: "null", stdout: "null", stderr: "piped" }).outputSync();
+    runCommandSync({ command, args });
   } catch (error) {
-    throw new Error(`cannot run ${command}: ${describeError(error)}`);
-  }
-  if (!output.success) {
-    const detail = new TextDecoder().decode(output.stderr).trim().split("\n")[0] ?? "";
-    throw new Error(`${command} failed: ${detail}`);
+    if (!(error instanceof CommandError)) throw error;
+    throw new IoError(error.message, { cause: error });
   }
 }

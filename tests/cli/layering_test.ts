@@ -24,8 +24,7 @@ const ALLOWED: Record<string, string[]> = {
   repo: ["crypto", "backends"],
   destinations: ["repo", "backends", "crypto", "plan", "secrets.ts"],
   backup: ["destinations", "repo", "crypto", "chunker", "workers"],
-  // Until restore reads packs through the repository's pack reader:
-  restore: ["repo", "crypto", "workers", "backends"],
+  restore: ["repo", "crypto", "workers"],
   check: ["repo", "workers"],
   snapshots: ["destinations", "repo"],
   forget: ["retention"],

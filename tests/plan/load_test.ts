@@ -80,7 +80,16 @@ plans:
       prefix: "kept",
     });
     assert.deepEqual(offsite?.password, { kind: "value", value: "s3cret" });
-    assert.deepEqual(offsite?.s3, { region: "us-east-1", accessKeyId: "AKID", secretAccessKey: undefined });
+    assert.deepEqual(offsite?.s3, {
+      region: "us-east-1",
+      accessKeyId: "AKID",
+      secretAccessKey: undefined,
+      sessionToken: undefined,
+      profile: undefined,
+      pathStyle: undefined,
+      caFile: undefined,
+      connections: 8,
+    });
     const far = config.destinations.get("far");
     assert.deepEqual(far?.location, { kind: "local", path: "/mnt/far away" });
     assert.deepEqual(far?.password, { kind: "command", command: "pass show kept" });
@@ -238,5 +247,61 @@ Deno.test("loadConfig() keeps messages on one line when keys contain line breaks
   await withPlans({ "a.yaml": `version: 1\n"bad\\nkey": 1\n` }, async (dir) => {
     const result = await loadConfig([dir], { env });
     assert.deepEqual(result.problems.map((p) => p.message), [`unknown key "bad\\nkey"`]);
+  });
+});
+
+Deno.test("loadConfig() reads the S3 keys path_style, ca_file (resolved against the file), session_token, profile and connections", async () => {
+  await withPlans({
+    "plans/main.yaml": `version: 1
+destinations:
+  minio:
+    url: s3://minio.internal/backups/kept
+    password: x
+    region: eu-west-3
+    session_token: TOKEN
+    profile: work
+    path_style: true
+    ca_file: certs/ca.pem
+    connections: 3
+plans:
+  web:
+    sources: [/srv]
+    destinations: [minio]
+`,
+  }, async (dir) => {
+    const config = configOf(await loadConfig([join(dir, "plans/main.yaml")], { env }));
+    assert.deepEqual(config.destinations.get("minio")?.s3, {
+      region: "eu-west-3",
+      accessKeyId: undefined,
+      secretAccessKey: undefined,
+      sessionToken: "TOKEN",
+      profile: "work",
+      pathStyle: true,
+      caFile: join(dir, "plans/certs/ca.pem"),
+      connections: 3,
+    });
+  });
+});
+
+Deno.test("loadConfig() rejects S3 connections that are not a positive whole number, and a path_style that is no boolean", async () => {
+  await withPlans({
+    "plans/main.yaml": `version: 1
+destinations:
+  minio:
+    url: s3://minio.internal/backups/kept
+    password: x
+    path_style: "yes"
+    connections: 0
+plans:
+  web:
+    sources: [/srv]
+    destinations: [minio]
+`,
+  }, async (dir) => {
+    const result = await loadConfig([join(dir, "plans/main.yaml")], { env });
+    const paths = result.problems.filter((problem) => problem.severity === "error").map((problem) =>
+      problem.path.join(".")
+    ).sort();
+    assert.deepEqual(paths, ["destinations.minio.connections", "destinations.minio.path_style"]);
   });
 });

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { writeRandomFile } from "../_support/random_bytes.ts";
 import { assertSameTree, scanTree } from "../_support/tree_differ.ts";
 import { SnapshotCrafter } from "../_support/craft.ts";
-import { type Fixture, makeFixture } from "../_support/fixture.ts";
+import { type Fixture, makeFixture, nodeAt } from "../_support/fixture.ts";
 
 async function sourceFixture(): Promise<{ fixture: Fixture; src: string }> {
   const fixture = await makeFixture((root) => ({ p: { sources: [`${root}/src`] } }));
@@ -87,18 +87,47 @@ Deno.test("restoring into the same target again keeps finished files and complet
   }
 });
 
-Deno.test("restore --path restores one subtree only", async () => {
+Deno.test("restore --path keeps the path's place below the target, with the snapshot's folders leading to it", async () => {
   const { fixture, src } = await sourceFixture();
   try {
     const out = `${fixture.root}/out`;
     await fixture.keptOk(["restore", "latest", "--target", out, "--path", `${src}/docs`]);
-    // The subtree lands below the target under its own name.
-    assert.deepEqual(listFiles(out), ["docs/deep/x.txt", "docs/notes.txt", "docs/readme.md"]);
-    assertSameTree(`${src}/docs`, `${out}/docs`);
+    // /etc/ssh goes to TARGET/etc/ssh, as everything else: not to TARGET/ssh.
+    const rel = src.slice(1);
+    assert.deepEqual(listFiles(out), [
+      `${rel}/docs/deep/x.txt`,
+      `${rel}/docs/notes.txt`,
+      `${rel}/docs/readme.md`,
+    ]);
+    assertSameTree(`${src}/docs`, `${out}${src}/docs`);
+    // The folders on the way get the mode and time they have in the snapshot (/tmp: 1777).
+    const repository = await fixture.open();
+    for (let folder = src; folder !== ""; folder = folder.slice(0, folder.lastIndexOf("/"))) {
+      const node = await nodeAt(repository, "latest", folder);
+      const restored = Deno.statSync(`${out}${folder}`);
+      assert.equal((restored.mode ?? 0) & 0o7777, node.mode, `mode of ${folder}`);
+      assert.equal(restored.mtime?.getTime(), node.mtime, `time of ${folder}`);
+    }
+
+    const one = `${fixture.root}/one`;
+    await fixture.keptOk(["restore", "latest", "--target", one, "--path", `${src}/bin/tool`]);
+    assert.deepEqual(listFiles(one), [`${rel}/bin/tool`]);
+    assertSameTree(scanTree(`${src}/bin`, { skip: (path) => path !== "tool" }), `${one}${src}/bin`);
 
     const missing = await fixture.kept(["restore", "latest", "--target", `${out}2`, "--path", `${src}/nope`]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /is not in the snapshot/);
+    const throughFile = await fixture.kept([
+      "restore",
+      "latest",
+      "--target",
+      `${out}2`,
+      "--path",
+      `${src}/a.txt/x`,
+    ]);
+    assert.equal(throughFile.code, 1);
+    assert.match(throughFile.stderr, /a\.txt" is not a folder in the snapshot/);
+    assert.throws(() => Deno.lstatSync(`${out}2`), Deno.errors.NotFound);
   } finally {
     await fixture.cleanup();
   }

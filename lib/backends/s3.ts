@@ -1,0 +1,441 @@
+/**
+ * A repository in an S3-compatible bucket, under a key prefix, over `fetch` with SigV4 signatures. Layout
+ * of keys: docs/format.md#files, below the prefix. Objects are written once: a `put` checks with HEAD that
+ * the key is free (servers need not support `If-None-Match`), so creates are not atomic.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { AlreadyExistsError, BackendError, NotFoundError } from "../errors.ts";
+import {
+  type Backend,
+  type BackendCapabilities,
+  type ByteRange,
+  checkHandle,
+  checkRange,
+  type CleanOptions,
+  type CleanResult,
+  type FileEntry,
+  type FileKind,
+  type FileWriter,
+  gatheringWriter,
+  type Handle,
+  handlePath,
+} from "./backend.ts";
+import { abortUpload, MIN_PART_SIZE, multipartPut, pendingUploads, uploadedBytes } from "./_s3_multipart.ts";
+import {
+  describe,
+  type RequestContext,
+  S3Client,
+  type S3Credentials,
+  type S3Response,
+  xmlElements,
+  xmlText,
+} from "./_s3_request.ts";
+
+export type { S3Credentials } from "./_s3_request.ts";
+
+/** Requests in flight at once when the destination does not say (`connections`). */
+export const DEFAULT_S3_CONNECTIONS = 8;
+/** Time limit of one request, body included, when not given: long enough for a 16 MiB pack on a slow line. */
+export const DEFAULT_S3_TIMEOUT_MS = 120_000;
+
+/** Objects above this size are uploaded in parts (packs are 16 MiB: mostly for what comes later). */
+export const DEFAULT_S3_MULTIPART_THRESHOLD = 64 << 20;
+/** Bytes per part of a multipart upload when not given. */
+export const DEFAULT_S3_PART_SIZE = 16 << 20;
+
+/** Options of {@linkcode S3Backend.open}. */
+export interface S3BackendOptions {
+  /** `https://host[:port]` (or `http://` on a trusted network). */
+  endpoint: string;
+  bucket: string;
+  /** Key prefix of the repository inside the bucket ("" for the bucket's root). */
+  prefix: string;
+  region: string;
+  credentials: S3Credentials;
+  /** Default: path style for an IP address, `localhost` or a host with a port; virtual-hosted otherwise. */
+  pathStyle?: boolean | undefined;
+  /** A PEM file of certificate authorities to trust besides the system's (a private CA). */
+  caFile?: string | undefined;
+  /** Requests in flight at once (default {@linkcode DEFAULT_S3_CONNECTIONS}). */
+  connections?: number | undefined;
+  /** Time limit of one request in ms (default {@linkcode DEFAULT_S3_TIMEOUT_MS}). */
+  timeoutMs?: number | undefined;
+  /** Create the bucket when it does not exist (for `init`); otherwise a missing bucket is an error. */
+  create?: boolean | undefined;
+  /** The clock that dates request signatures (tests). */
+  now?: (() => Date) | undefined;
+  /** Sends a request (default: the global `fetch`); tests put faults between the backend and the server. */
+  fetch?: typeof fetch | undefined;
+  /** Objects larger than this many bytes are stored in parts (default {@linkcode DEFAULT_S3_MULTIPART_THRESHOLD}). */
+  multipartThreshold?: number | undefined;
+  /** Bytes per part of a multipart upload, at least 5 MiB (default {@linkcode DEFAULT_S3_PART_SIZE}). */
+  partSize?: number | undefined;
+  /** Keys per ListObjectsV2 page (default: the server's, 1000 on AWS); tests page with fewer. */
+  listPageSize?: number | undefined;
+}
+
+/** Whether an endpoint is addressed path-style by default: an IP address, localhost, or a host with a port. */
+export function defaultPathStyle(endpoint: string): boolean {
+  const url = new URL(endpoint);
+  return url.port !== "" || url.hostname === "localhost" || /^[\d.]+$|^\[.*\]$/.test(url.hostname);
+}
+
+/**
+ * A {@linkcode Backend} storing each file as one object in a bucket; objects above a threshold are uploaded
+ * in parts, and `cleanTemporaryFiles` aborts the uploads that killed writers left unfinished.
+ */
+export class S3Backend implements Backend {
+  /** `s3://host/bucket/prefix` (or `s3+http://…`). */
+  readonly location: string;
+  /** Object stores: no local files, no atomic create (check, then put), writers gather and put. */
+  readonly capabilities: BackendCapabilities;
+  readonly #client: S3Client;
+  readonly #prefix: string;
+  readonly #pageSize: number | undefined;
+  readonly #multipartThreshold: number;
+  readonly #partSize: number;
+  /** `access key "…", bucket "…"`: named in messages when access is refused (the secret never is). */
+  readonly #who: string;
+
+  private constructor(client: S3Client, options: S3BackendOptions) {
+    this.#client = client;
+    this.#prefix = options.prefix.replace(/^\/+|\/+$/g, "");
+    this.#pageSize = options.listPageSize;
+    this.#multipartThreshold = options.multipartThreshold ?? DEFAULT_S3_MULTIPART_THRESHOLD;
+    this.#partSize = options.partSize ?? DEFAULT_S3_PART_SIZE;
+    this.#who = `access key "${options.credentials.accessKeyId}", bucket "${options.bucket}"`;
+    const url = new URL(options.endpoint);
+    const scheme = url.protocol === "http:" ? "s3+http" : "s3";
+    this.location = `${scheme}://${url.host}/${options.bucket}${this.#prefix ? `/${this.#prefix}` : ""}`;
+    this.capabilities = Object.freeze({
+      localFiles: false,
+      atomicCreate: false,
+      connections: options.connections ?? DEFAULT_S3_CONNECTIONS,
+      writeThrough: false,
+      flakyErrors: false,
+    });
+  }
+
+  /**
+   * Connects to a bucket: checks that it exists and that the credentials may use it (creating it first when
+   * `options.create` and it is missing).
+   *
+   * @throws {BackendError} when the bucket is missing (and not to be created), access is denied, or the
+   * server cannot be reached; the message names the bucket and the server's error code.
+   */
+  static async open(options: S3BackendOptions): Promise<S3Backend> {
+    const connections = options.connections ?? DEFAULT_S3_CONNECTIONS;
+    if (!Number.isSafeInteger(connections) || connections < 1) {
+      throw new RangeError(`Invalid S3 connections ${connections}: must be a positive integer`);
+    }
+    if (options.partSize !== undefined && !(options.partSize >= MIN_PART_SIZE)) {
+      throw new RangeError(`Invalid S3 part size ${options.partSize}: must be at least ${MIN_PART_SIZE}`);
+    }
+    let caCerts: string[] | undefined;
+    if (options.caFile !== undefined) {
+      try {
+        caCerts = [await Deno.readTextFile(options.caFile)];
+      } catch (error) {
+        throw new BackendError(`Cannot read CA file "${options.caFile}": ${(error as Error).message}`, {
+          permanent: true,
+          cause: error,
+        });
+      }
+    }
+    const client = new S3Client({
+      endpoint: options.endpoint,
+      bucket: options.bucket,
+      region: options.region,
+      credentials: options.credentials,
+      pathStyle: options.pathStyle ?? defaultPathStyle(options.endpoint),
+      connections,
+      timeoutMs: options.timeoutMs ?? DEFAULT_S3_TIMEOUT_MS,
+      caCerts,
+      now: options.now,
+      fetch: options.fetch,
+    });
+    const backend = new S3Backend(client, options);
+    try {
+      await backend.#checkBucket(options.bucket, options.create ?? false);
+    } catch (error) {
+      client.close();
+      throw error;
+    }
+    return backend;
+  }
+
+  /** Lists at most one key: unlike HEAD, the answer says why it fails (`NoSuchBucket`, `SignatureDoesNotMatch`). */
+  async #checkBucket(bucket: string, create: boolean): Promise<void> {
+    const context = { operation: "open bucket", target: bucket };
+    const query = { "list-type": "2", "max-keys": "1", prefix: this.#prefix };
+    const probe = await this.#client.send({ method: "GET", key: "", query }, context);
+    if (probe.status === 200) return;
+    if (probe.status !== 404 || xmlText(text(probe), "Code") !== "NoSuchBucket") {
+      throw this.#statusError(context, probe);
+    }
+    if (!create) {
+      throw new BackendError(`Cannot open bucket "${bucket}" at "${this.location}": it does not exist`, {
+        permanent: true,
+      });
+    }
+    const creating = { operation: "create bucket", target: bucket };
+    const made = await this.#client.send({ method: "PUT", key: "" }, creating);
+    if (made.status !== 200 && xmlText(text(made), "Code") !== "BucketAlreadyOwnedByYou") {
+      throw this.#statusError(creating, made);
+    }
+  }
+
+  /** {@linkcode statusError}, naming the access key and bucket when access is refused. */
+  #statusError(context: RequestContext, response: S3Response): BackendError {
+    return statusError(
+      context,
+      response,
+      response.status === 401 || response.status === 403 ? this.#who : "",
+    );
+  }
+
+  /** Undefined: this backend stores files itself. */
+  unwrap(): undefined {
+    return undefined;
+  }
+
+  /**
+   * Reads an object or a range of it.
+   *
+   * @throws {NotFoundError} when it does not exist.
+   * @throws {BackendError} permanent ("truncated") when the range reaches past the end; transient for
+   * timeouts, resets, short bodies, 5xx and 429; permanent for other refusals.
+   */
+  async get(handle: Handle, range?: ByteRange): Promise<Uint8Array> {
+    const key = this.#key(handle);
+    if (range !== undefined) checkRange(range);
+    const context = { operation: "read", target: key };
+    if (range !== undefined && range.length === 0) {
+      const entry = await this.stat(handle);
+      if (entry === undefined) throw notFound(key);
+      if (range.offset > entry.size) throw pastEnd(context, range, entry.size);
+      return new Uint8Array(0);
+    }
+    const headers: Record<string, string> = range === undefined
+      ? {}
+      : { range: `bytes=${range.offset}-${range.offset + range.length - 1}` };
+    const response = await this.#client.send({ method: "GET", key, headers }, context);
+    if (response.status === 404) throw notFound(key);
+    if (response.status === 416) {
+      const size = totalOf(response) ?? (await this.stat(handle))?.size;
+      if (size === undefined) throw notFound(key);
+      throw pastEnd(context, range!, size);
+    }
+    if (response.status !== 200 && response.status !== 206) throw this.#statusError(context, response);
+    if (range === undefined) return response.body;
+    return rangeOf(response, range, context);
+  }
+
+  /**
+   * Stores an object with its MD5 (the server checks it), after checking that the key is free.
+   *
+   * @throws {AlreadyExistsError} when an object of that name exists.
+   * @throws {BackendError} as `get` does.
+   */
+  async put(handle: Handle, data: Uint8Array): Promise<void> {
+    const key = this.#key(handle);
+    if ((await this.#head(key, "store")) !== undefined) {
+      throw new AlreadyExistsError(
+        `Cannot store "${key}" in "${this.location}": an object of that name exists`,
+      );
+    }
+    if (data.length > this.#multipartThreshold) {
+      const fail = (context: RequestContext, response: S3Response) => this.#statusError(context, response);
+      return await multipartPut(this.#client, key, data, { partSize: this.#partSize, fail });
+    }
+    const md5 = createHash("md5").update(data).digest("base64");
+    const context = { operation: "store", target: key };
+    const response = await this.#client.send(
+      {
+        method: "PUT",
+        key,
+        body: data,
+        headers: { "content-md5": md5, "content-type": "application/octet-stream" },
+      },
+      context,
+    );
+    if (response.status !== 200) throw this.#statusError(context, response);
+  }
+
+  /** A writer that gathers the bytes and stores them with `put` at commit. */
+  openWriter(kind: FileKind): FileWriter {
+    return gatheringWriter(this, kind);
+  }
+
+  /** Lists the objects of one kind with ListObjectsV2, page by page. */
+  async *list(kind: FileKind): AsyncGenerator<FileEntry> {
+    const folder = kind === "config" ? this.#full("config") : this.#full(`${kind}/`);
+    let token: string | undefined;
+    do {
+      const query: Record<string, string> = { "list-type": "2", prefix: folder };
+      if (token !== undefined) query["continuation-token"] = token;
+      if (this.#pageSize !== undefined) query["max-keys"] = String(this.#pageSize);
+      const context = { operation: "list", target: folder };
+      const response = await this.#client.send({ method: "GET", key: "", query }, context);
+      if (response.status !== 200) throw this.#statusError(context, response);
+      const xml = text(response);
+      for (const item of xmlElements(xml, "Contents")) {
+        const entry = this.#listed(kind, item);
+        if (entry !== undefined) yield entry;
+      }
+      token = xmlText(xml, "IsTruncated") === "true" ? xmlText(xml, "NextContinuationToken") : undefined;
+    } while (token !== undefined);
+  }
+
+  /** The entry of one listed object, or undefined for keys that are no file of this kind. */
+  #listed(kind: FileKind, item: string): FileEntry | undefined {
+    const key = xmlText(item, "Key") ?? "";
+    const name = key.slice(key.lastIndexOf("/") + 1);
+    try {
+      if (kind !== "config" && (name === "" || name.startsWith("."))) return undefined;
+      if (key !== this.#full(handlePath({ kind, name }))) return undefined;
+    } catch {
+      return undefined;
+    }
+    const mtime = Date.parse(xmlText(item, "LastModified") ?? "");
+    return { name, size: Number(xmlText(item, "Size") ?? "0"), mtime: wholeSeconds(mtime) };
+  }
+
+  /** Size and time of an object (from HEAD), or undefined when it does not exist. */
+  async stat(handle: Handle): Promise<FileEntry | undefined> {
+    const head = await this.#head(this.#key(handle), "stat");
+    return head === undefined ? undefined : { name: handle.name, ...head };
+  }
+
+  async #head(key: string, operation: string): Promise<{ size: number; mtime: number } | undefined> {
+    const context = { operation, target: key };
+    const response = await this.#client.send({ method: "HEAD", key }, context);
+    if (response.status === 404) return undefined;
+    if (response.status !== 200) throw this.#statusError(context, response);
+    const mtime = Date.parse(response.headers.get("last-modified") ?? "");
+    return { size: Number(response.headers.get("content-length") ?? "0"), mtime: wholeSeconds(mtime) };
+  }
+
+  /** Removes an object; a missing object is not an error. */
+  async delete(handle: Handle): Promise<void> {
+    const key = this.#key(handle);
+    const context = { operation: "delete", target: key };
+    const response = await this.#client.send({ method: "DELETE", key }, context);
+    if (response.status !== 204 && response.status !== 200 && response.status !== 404) {
+      throw this.#statusError(context, response);
+    }
+  }
+
+  /**
+   * Aborts the multipart uploads under the prefix that were started more than `olderThanMs` before
+   * `options.now` (a single PUT that fails leaves nothing behind). Paths are reported relative to the
+   * repository, sizes as the parts uploaded so far.
+   *
+   * @throws {BackendError} when the uploads cannot be listed or aborted.
+   */
+  async cleanTemporaryFiles(olderThanMs: number, options: CleanOptions = {}): Promise<CleanResult> {
+    const fail = (context: RequestContext, response: S3Response) => this.#statusError(context, response);
+    const cutoff = (options.now ?? Date.now()) - olderThanMs;
+    const uploads = await pendingUploads(this.#client, this.#full(""), fail);
+    const result: CleanResult = { removed: [], bytes: 0 };
+    for (const upload of uploads) {
+      if (upload.initiated > cutoff) continue;
+      result.bytes += await uploadedBytes(this.#client, upload);
+      if (!options.dryRun) await abortUpload(this.#client, upload.key, upload.uploadId, fail);
+      result.removed.push(upload.key.slice(this.#full("").length));
+    }
+    return result;
+  }
+
+  /** Releases the HTTP client. */
+  close(): Promise<void> {
+    this.#client.close();
+    return Promise.resolve();
+  }
+
+  #key(handle: Handle): string {
+    checkHandle(handle);
+    return this.#full(handlePath(handle));
+  }
+
+  #full(path: string): string {
+    return this.#prefix === "" ? path : `${this.#prefix}/${path}`;
+  }
+}
+
+/** Object stores keep times to the second (and list and HEAD may differ below it): whole seconds, up. */
+function wholeSeconds(ms: number): number {
+  return Number.isFinite(ms) ? Math.ceil(ms / 1000) * 1000 : 0;
+}
+
+function text(response: S3Response): string {
+  return new TextDecoder().decode(response.body);
+}
+
+function notFound(key: string): NotFoundError {
+  return new NotFoundError(`Cannot read "${key}": it does not exist`);
+}
+
+function pastEnd(context: RequestContext, range: ByteRange, size: number): BackendError {
+  return new BackendError(
+    `${describe(context)}: truncated, wanted ${range.length} bytes at offset ${range.offset} ` +
+      `but the file ends at ${size}`,
+    { permanent: true },
+  );
+}
+
+/** The object's whole size from a `Content-Range: bytes a-b/size` (or `bytes *` then the size) header. */
+function totalOf(response: S3Response): number | undefined {
+  const match = /\/(\d+)\s*$/.exec(response.headers.get("content-range") ?? "");
+  return match ? Number(match[1]) : undefined;
+}
+
+/** The bytes of a ranged GET, checked against what was asked (a server may ignore the range). */
+function rangeOf(response: S3Response, range: ByteRange, context: RequestContext): Uint8Array {
+  if (response.status === 200) {
+    const body = response.body; // the whole object: the server ignored the range
+    if (range.offset + range.length > body.length) throw pastEnd(context, range, body.length);
+    return body.slice(range.offset, range.offset + range.length);
+  }
+  const size = totalOf(response);
+  if (size !== undefined && range.offset + range.length > size) throw pastEnd(context, range, size);
+  const start = /bytes (\d+)-/.exec(response.headers.get("content-range") ?? "")?.[1];
+  if (start !== undefined && Number(start) !== range.offset) {
+    throw new BackendError(`${describe(context)}: the server sent bytes from ${start}, not ${range.offset}`, {
+      permanent: false,
+    });
+  }
+  if (response.body.length !== range.length) {
+    throw new BackendError(
+      `${describe(context)}: truncated body, ${response.body.length} of ${range.length} bytes arrived`,
+      { permanent: false },
+    );
+  }
+  return response.body;
+}
+
+/**
+ * The error of an answer that is not what the operation expects: transient for 5xx, 429 and SlowDown;
+ * permanent otherwise, with the server's code and message (`AccessDenied: Access Denied`).
+ */
+function statusError(context: RequestContext, response: S3Response, who: string): BackendError {
+  const xml = text(response);
+  const code = xmlText(xml, "Code");
+  const message = xmlText(xml, "Message");
+  const detail = [code, message].filter((part) => part !== undefined && part !== "").join(": ");
+  const transient = response.status >= 500 || response.status === 429 || code === "SlowDown" ||
+    code === "RequestTimeout";
+  const hint = code === "RequestTimeTooSkewed" ? " (check this machine's clock)" : "";
+  const region = xmlText(xml, "Region");
+  const regionHint = region ? ` (the bucket is in region "${region}": set region)` : "";
+  const whoHint = who ? ` (${who})` : "";
+  return new BackendError(
+    `${describe(context)}: HTTP ${response.status}${
+      detail ? ` ${detail}` : ""
+    }${hint}${regionHint}${whoHint}`,
+    { permanent: !transient },
+  );
+}

@@ -1,0 +1,161 @@
+// Turns a file of the snapshot into jobs for the restore workers. Where packs are files on this machine,
+// a job names them and the worker reads the blobs itself (pread, in parallel). Elsewhere the main thread
+// reads the sealed blobs from storage, adjacent ones in one ranged read, and hands them to the worker in
+// the job; a large file then goes in parts, and the bytes read but not yet written are bounded.
+
+import { IntegrityError } from "../errors.ts";
+import { type BlobLocation, blobReadError, type PackReader } from "../repo/mod.ts";
+import { Slots } from "../workers/mod.ts";
+import type { BlobSource, FileMetadata } from "./_restore_protocol.ts";
+import type { RestorePool } from "./_restore_pool.ts";
+import { removeIfPresent } from "./_target_fs.ts";
+
+/** Where blobs lie and how to read the packs: what writing files needs of a repository. */
+export interface BlobStore {
+  readonly index: { lookup(id: string): BlobLocation | undefined };
+  readonly packs: Pick<PackReader, "localPath" | "read">;
+}
+
+/** One file to write. */
+export interface FileToRestore {
+  partial: string;
+  path: string;
+  content: readonly string[];
+  /** Set once its content is written, before its rename into place. */
+  finish: FileMetadata;
+}
+
+/** Writes files through a {@linkcode RestorePool}. */
+export class FileWriter {
+  readonly #pool: RestorePool;
+  readonly #store: BlobStore;
+  /** Sealed bytes read from storage and not yet written. */
+  readonly #inFlight: Slots;
+  /** Sealed bytes of one part of a file: a quarter of the bound, so that several files move at once. */
+  readonly #partBytes: number;
+
+  constructor(pool: RestorePool, store: BlobStore, bytesInFlight: number) {
+    this.#pool = pool;
+    this.#store = store;
+    this.#inFlight = new Slots(bytesInFlight);
+    this.#partBytes = Math.max(1, Math.floor(bytesInFlight / 4));
+  }
+
+  /**
+   * Writes a file; resolves with its size. Throws an `IntegrityError` for a blob that is not indexed, and
+   * rejects with one for damaged data, with an `IoError` when the file system or the storage refuses, and
+   * with a `WorkerBugError` for a bug.
+   */
+  write(file: FileToRestore): Promise<number> {
+    const blobs = file.content.map((id) => this.#locate(id));
+    if (blobs.every((blob) => blob.pack !== undefined)) {
+      // Not async: each file in flight then holds one promise less until its worker answers.
+      const size = blobs.reduce((sum, blob) => sum + blob.rawLength, 0);
+      const { partial, path, finish } = file;
+      return this.#pool.write({ partial, path, blobs, at: 0, create: true, finish }, size);
+    }
+    return this.#writeInParts(file, blobs);
+  }
+
+  #locate(id: string): BlobSource {
+    const location = this.#store.index.lookup(id);
+    if (!location) throw new IntegrityError(`Blob ${id.slice(0, 12)} is not in the index`);
+    const { pack: packName, offset, length, rawLength } = location;
+    const pack = this.#store.packs.localPath(packName);
+    return { id, packName, ...(pack !== undefined ? { pack } : {}), offset, length, rawLength };
+  }
+
+  async #writeInParts(file: FileToRestore, blobs: BlobSource[]): Promise<number> {
+    let start = 0;
+    let at = 0;
+    try {
+      do {
+        const end = this.#partEnd(blobs, start);
+        const part = blobs.slice(start, end);
+        const remote = part.reduce((sum, blob) => sum + (blob.pack === undefined ? blob.length : 0), 0);
+        const size = part.reduce((sum, blob) => sum + blob.rawLength, 0);
+        const waiting = this.#inFlight.acquire(remote);
+        if (waiting) await waiting;
+        try {
+          const { sources, sealed } = await this.#read(part, remote);
+          at = await this.#pool.write({
+            partial: file.partial,
+            path: file.path,
+            blobs: sources,
+            ...(remote > 0 ? { sealed } : {}),
+            at,
+            create: start === 0,
+            ...(end === blobs.length ? { finish: file.finish } : {}),
+          }, size);
+        } finally {
+          this.#inFlight.release(remote);
+        }
+        start = end;
+      } while (start < blobs.length);
+    } catch (error) {
+      // A worker removes the partial file of a part that fails; this removes what earlier parts wrote.
+      if (start > 0) removeQuietly(file.partial);
+      throw error;
+    }
+    return at;
+  }
+
+  /** Where the part that starts at `start` ends: as many blobs as fit in a part's bytes, at least one. */
+  #partEnd(blobs: readonly BlobSource[], start: number): number {
+    let bytes = 0;
+    let end = start;
+    while (end < blobs.length) {
+      const blob = blobs[end]!;
+      const length = blob.pack === undefined ? blob.length : 0;
+      if (end > start && bytes + length > this.#partBytes) break;
+      bytes += length;
+      end++;
+    }
+    return end;
+  }
+
+  /** Reads the blobs of `part` that have no local pack file; blobs that follow each other in a pack at once. */
+  async #read(
+    part: readonly BlobSource[],
+    remote: number,
+  ): Promise<{ sources: BlobSource[]; sealed: Uint8Array }> {
+    // Memory of our own: its buffer is transferred to the worker, and must not be one that the storage
+    // (or a cache in front of it) still holds.
+    const sealed = new Uint8Array(remote);
+    const sources: BlobSource[] = [];
+    let filled = 0;
+    for (let i = 0; i < part.length;) {
+      const first = part[i]!;
+      if (first.pack !== undefined) {
+        sources.push(first);
+        i++;
+        continue;
+      }
+      let end = i + 1;
+      let length = first.length;
+      while (end < part.length && follows(part[end]!, first, length)) length += part[end++]!.length;
+      const bytes = await this.#store.packs.read(first.packName, { offset: first.offset, length });
+      if (bytes.length < length) throw blobReadError.truncatedPack(first.packName);
+      sealed.set(bytes.subarray(0, length), filled);
+      for (; i < end; i++) {
+        const { id, packName, offset, length: blobLength, rawLength } = part[i]!;
+        sources.push({ id, packName, offset: filled + offset - first.offset, length: blobLength, rawLength });
+      }
+      filled += length;
+    }
+    return { sources, sealed };
+  }
+}
+
+/** True when `blob` lies in storage right after the `length` bytes that start with `first`. */
+function follows(blob: BlobSource, first: BlobSource, length: number): boolean {
+  return blob.pack === undefined && blob.packName === first.packName && blob.offset === first.offset + length;
+}
+
+function removeQuietly(path: string): void {
+  try {
+    removeIfPresent(path, false);
+  } catch {
+    // The failure that brought us here is the one to report.
+  }
+}

@@ -1,0 +1,321 @@
+// Carrying out a restore plan: folders made as the plan walks into them, files written by the restore
+// workers in parallel, symlinks, special files and hard links in order, each folder's metadata set last.
+// How the main thread and the workers share the work: docs/performance.md#restore.
+
+import { describeError, UserError } from "../errors.ts";
+import { errorKind, Slots } from "../workers/mod.ts";
+import type { RestorePlan } from "./plan_restore.ts";
+import type { RestoreEntry, RestoreProblem, RestoreResult } from "./types.ts";
+import { type BlobStore, FileWriter } from "./_file_writer.ts";
+import { RestorePool } from "./_restore_pool.ts";
+import { createSpecialFile } from "./special_files.ts";
+import { applyMetadata, applySymlinkMetadata, folderOf, removeIfPresent } from "./_target_fs.ts";
+
+/** Files handed to the workers at once: enough to keep each busy while the main thread walks trees. */
+const FILES_IN_FLIGHT = 128;
+/**
+ * Folders walked whose files are not all written yet. Each holds its entry and a promise until then: without
+ * a bound, a tree of a million folders with no plain files in them (Maildir, `.git/refs`) would be walked
+ * to its end with all of them waiting.
+ */
+const FOLDERS_PENDING = 256;
+/** Sealed bytes read from storage that is not a local folder and not yet written (see ApplyOptions). */
+const BYTES_IN_FLIGHT = 64 * 1024 * 1024;
+
+/** What carrying out a restore reads from a repository: where blobs lie, the packs, the keys to open blobs. */
+export interface RestoreSource extends BlobStore {
+  workerKeys(): { encrypt: Uint8Array; id: Uint8Array };
+}
+
+/** Options of {@linkcode applyRestore}. */
+export interface ApplyOptions {
+  /** Called with each refused or failed entry as it is met (they are in the result too). */
+  onProblem?: (problem: RestoreProblem) => void;
+  /** Restore workers (default: one per core). */
+  workers?: number;
+  /**
+   * Where packs are not files on this machine, how many sealed bytes may have been read and wait to be
+   * written at once (default 64 MiB); a larger file goes in parts of a quarter of that.
+   */
+  bytesInFlight?: number;
+}
+
+/**
+ * Carries out `plan`: creates the target, then walks the plan once, writing each entry as it is decided.
+ * Refused entries, and entries that fail (damaged data, a file system that refuses), are reported in the
+ * result and through `onProblem`; the rest is restored. Throws a `UserError` when the target cannot be
+ * created, and rethrows a bug (in this thread or a worker's) as soon as it is met.
+ */
+export async function applyRestore(
+  plan: RestorePlan,
+  source: RestoreSource,
+  options: ApplyOptions = {},
+): Promise<RestoreResult> {
+  try {
+    Deno.mkdirSync(plan.target, { recursive: true });
+  } catch (error) {
+    throw new UserError(`Cannot create "${plan.target}": ${describeError(error)}`, { cause: error });
+  }
+  const keys = source.workerKeys();
+  const pool = new RestorePool({
+    workers: options.workers ?? navigator.hardwareConcurrency ?? 2,
+    encryptKey: keys.encrypt,
+    idKey: keys.id,
+  });
+  try {
+    const files = new FileWriter(pool, source, options.bytesInFlight ?? BYTES_IN_FLIGHT);
+    return await new Applier(plan, files, options.onProblem).run();
+  } finally {
+    pool.close();
+  }
+}
+
+/** A folder the walk is in, or has left while what was handed out in it is still being written. */
+class Folder {
+  /** Its plan entry; undefined for the target itself. */
+  readonly entry: RestoreEntry | undefined;
+  readonly path: string;
+  /** Made by this restore: nothing can be in the way of its entries. */
+  readonly fresh: boolean;
+  /** Could not be made: what the plan lists below it is dropped (the folder itself is reported). */
+  readonly failed: boolean;
+  #running = 0;
+  #waiting: (() => void)[] = [];
+
+  constructor(path: string, entry: RestoreEntry | undefined, options: { fresh: boolean; failed: boolean }) {
+    this.path = path;
+    this.entry = entry;
+    this.fresh = options.fresh;
+    this.failed = options.failed;
+  }
+
+  /** Counts one more piece of work as running in this folder. */
+  enter(): void {
+    this.#running++;
+  }
+
+  /** Counts a piece of work as done. */
+  leave(): void {
+    if (--this.#running === 0) { for (const wake of this.#waiting.splice(0)) wake(); }
+  }
+
+  /** Settles once nothing handed out in this folder is running. */
+  idle(): Promise<void> {
+    return this.#running === 0 ? Promise.resolve() : new Promise((resolve) => this.#waiting.push(resolve));
+  }
+}
+
+/** One run of {@linkcode applyRestore}. */
+class Applier {
+  readonly #result: RestoreResult;
+  readonly #plan: RestorePlan;
+  readonly #files: FileWriter;
+  readonly #onProblem: ((problem: RestoreProblem) => void) | undefined;
+  readonly #fileSlots = new Slots(FILES_IN_FLIGHT);
+  readonly #folderSlots = new Slots(FOLDERS_PENDING);
+  /** The first path restored of each hard-link group (device:inode), for the others to link to. */
+  readonly #hardLinks = new Map<string, string>();
+  /** The target, then each folder the walk is in, innermost last. */
+  readonly #open: Folder[];
+  /** The first bug met: the restore stops with it. */
+  #bug: { error: unknown } | undefined;
+
+  constructor(
+    plan: RestorePlan,
+    files: FileWriter,
+    onProblem: ((problem: RestoreProblem) => void) | undefined,
+  ) {
+    this.#plan = plan;
+    this.#files = files;
+    this.#onProblem = onProblem;
+    this.#result = {
+      target: plan.target,
+      files: 0,
+      dirs: 0,
+      bytes: 0,
+      skipped: 0,
+      replaced: 0,
+      problems: [],
+    };
+    this.#open = [new Folder(plan.target, undefined, { fresh: false, failed: false })];
+  }
+
+  async run(): Promise<RestoreResult> {
+    for await (const entry of this.#plan) {
+      this.#stopOnBug();
+      if (entry.action === "refuse" || entry.action === "fail") this.#problem(entry as RestoreProblem);
+      else if (entry.action !== "omit") await this.#apply(entry);
+    }
+    while (this.#open.length > 1) await this.#leave();
+    await this.#open[0]!.idle();
+    this.#stopOnBug();
+    return this.#result;
+  }
+
+  async #apply(entry: RestoreEntry): Promise<void> {
+    const target = entry.target;
+    if (target === undefined) throw new Error(`The restore plan has no target for "${entry.path}"`);
+    const parent = this.#open.at(-1)!.path === folderOf(target)
+      ? this.#open.at(-1)!
+      : await this.#folderOf(target, entry.path);
+    if (parent.failed) return;
+    if (entry.node.type === "dir") return await this.#enter(entry, target, parent);
+    if (entry.action === "skip") return this.#skip(entry, target);
+    // Where the file system ignores case, `d` may be the folder `D` whose files are still being written, and
+    // putting a symlink in its place first would send those writes where the link points: what is in the
+    // way is removed only once everything handed out before it in its folder is done.
+    if (entry.action === "replace") await parent.idle();
+    if (entry.node.type === "file" && linkKey(entry) === undefined) {
+      // Plain files go in parallel; links, special files and hard-link groups in order (a link needs its
+      // first path).
+      const waiting = this.#fileSlots.acquire();
+      if (waiting) await waiting;
+      void this.#run(parent, entry, () => this.#writeFile(entry, target, parent), this.#fileSlots);
+    } else if (entry.node.type === "file") {
+      await this.#run(parent, entry, () => this.#writeFile(entry, target, parent));
+    } else {
+      await this.#run(parent, entry, () => this.#writeOther(entry, target));
+    }
+  }
+
+  /** The open folder `target` goes in: the folders the walk has left are closed first. */
+  async #folderOf(target: string, path: string): Promise<Folder> {
+    const folder = folderOf(target);
+    while (this.#open.length > 1 && this.#open.at(-1)!.path !== folder) await this.#leave();
+    const parent = this.#open.at(-1)!;
+    if (parent.path !== folder) {
+      throw new Error(`The restore plan lists "${path}" outside the folder it walks`);
+    }
+    return parent;
+  }
+
+  /** Makes (or replaces) a folder and walks into it. */
+  async #enter(entry: RestoreEntry, target: string, parent: Folder): Promise<void> {
+    let made = true;
+    if (entry.action !== "skip") {
+      if (entry.action === "replace") await parent.idle(); // see #apply
+      made = await this.#run(parent, entry, () => {
+        if (entry.action === "replace") removeIfPresent(target, true);
+        Deno.mkdirSync(target, { mode: 0o700 });
+        if (entry.action === "replace") this.#result.replaced++;
+      });
+    }
+    this.#open.push(new Folder(target, entry, { fresh: entry.action !== "skip", failed: !made }));
+  }
+
+  /** Leaves the innermost folder; its metadata is set once everything handed out in it is written. */
+  async #leave(): Promise<void> {
+    const folder = this.#open.pop()!;
+    if (folder.failed || !folder.entry) return;
+    const entry = folder.entry;
+    // Walked: it now waits only for work already handed out, so holding the walk here cannot deadlock.
+    const waiting = this.#folderSlots.acquire();
+    if (waiting) await waiting;
+    void this.#run(this.#open.at(-1)!, entry, async () => {
+      await folder.idle();
+      await applyMetadata(entry.node, folder.path, this.#plan.asRoot); // last: writing the entries changed its time
+      this.#result.dirs++;
+    }, this.#folderSlots);
+  }
+
+  #skip(entry: RestoreEntry, target: string): void {
+    this.#result.skipped++;
+    const key = linkKey(entry);
+    if (key !== undefined && !this.#hardLinks.has(key)) this.#hardLinks.set(key, target);
+  }
+
+  async #writeFile(entry: RestoreEntry, target: string, parent: Folder): Promise<void> {
+    const node = entry.node;
+    if (entry.action === "replace") removeIfPresent(target, true);
+    const key = linkKey(entry);
+    const linkedTo = key === undefined ? undefined : this.#hardLinks.get(key);
+    if (linkedTo !== undefined) {
+      Deno.linkSync(linkedTo, target);
+      return this.#written(entry, 0);
+    }
+    const partial = entry.partial;
+    if (partial === undefined) throw new Error(`The restore plan has no partial name for "${entry.path}"`);
+    // An interrupted earlier run may have left its partial copy.
+    if (!parent.fresh) removeIfPresent(partial, false);
+    // Just created by root in a folder of ours (mode 0700, no setgid): it already belongs to 0:0.
+    const chown = this.#plan.asRoot && !(parent.fresh && node.uid === 0 && node.gid === 0);
+    const { mode, mtime } = node;
+    const bytes = await this.#files.write({
+      partial,
+      path: target,
+      content: node.content ?? [],
+      finish: chown ? { mode, mtime, owner: { uid: node.uid, gid: node.gid } } : { mode, mtime },
+    });
+    if (key !== undefined) this.#hardLinks.set(key, target);
+    this.#written(entry, bytes); // counted after the await: files written at once must not lose each other's count
+  }
+
+  /** Writes a symlink, FIFO or device node. */
+  async #writeOther(entry: RestoreEntry, target: string): Promise<void> {
+    const { node } = entry;
+    const asRoot = this.#plan.asRoot;
+    if (entry.action === "replace") removeIfPresent(target, true);
+    if (node.type === "symlink") {
+      Deno.symlinkSync(node.target ?? "", target);
+      applySymlinkMetadata(node, target, asRoot);
+    } else {
+      createSpecialFile(node, target, asRoot);
+      await applyMetadata(node, target, asRoot);
+    }
+    this.#written(entry, 0);
+  }
+
+  #written(entry: RestoreEntry, bytes: number): void {
+    this.#result.files++;
+    this.#result.bytes += bytes;
+    if (entry.action === "replace") this.#result.replaced++;
+  }
+
+  /**
+   * Runs one entry's work, counted as running in `folder`; resolves with whether it succeeded, and then
+   * gives back the slot it holds in `slots`, if any. A failure is a problem of that entry; a bug stops the
+   * restore.
+   */
+  #run(
+    folder: Folder,
+    entry: RestoreEntry,
+    work: () => Promise<void> | void,
+    slots?: Slots,
+  ): Promise<boolean> {
+    let running: Promise<void>;
+    try {
+      running = Promise.resolve(work());
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    folder.enter();
+    // One promise and two callbacks: what each file in flight holds until its worker answers.
+    return running.then(() => {
+      slots?.release();
+      folder.leave();
+      return true;
+    }, (error) => {
+      slots?.release();
+      folder.leave();
+      const kind = errorKind(error);
+      if (kind === "bug") this.#bug ??= { error };
+      else this.#problem({ ...entry, action: "fail", error: { kind, message: describeError(error) } });
+      return false;
+    });
+  }
+
+  #problem(problem: RestoreProblem): void {
+    this.#result.problems.push(problem);
+    this.#onProblem?.(problem);
+  }
+
+  #stopOnBug(): void {
+    if (this.#bug) throw this.#bug.error;
+  }
+}
+
+/** The hard-link group of a file linked elsewhere in the snapshot (device:inode), or undefined. */
+function linkKey(entry: RestoreEntry): string | undefined {
+  const { node } = entry;
+  return node.links !== undefined && node.links > 1 ? `${node.device}:${node.inode}` : undefined;
+}

@@ -1,0 +1,303 @@
+// Planning a restore: what it will do with each entry of the snapshot (docs/restore.md), decided by looking
+// at the target and writing nothing. The plan is a stream: walked again each time it is read, entry by
+// entry, so that a snapshot of millions of files never sits in memory.
+
+import ignore, { type Ignore } from "ignore";
+import { describeError, IntegrityError, UserError } from "../errors.ts";
+import { isSafeName, type Tree, type TreeNode } from "../repo/mod.ts";
+import { errorKind } from "../workers/mod.ts";
+import { partialNames } from "./partial_names.ts";
+import type { RestoreAction, RestoreEntry } from "./types.ts";
+import { lstatOrUndefined, resolveTarget, sameSpecialType } from "./_target_fs.ts";
+
+/** Options of {@linkcode planRestore}. */
+export interface PlanOptions {
+  /** Root tree of the snapshot. */
+  tree: string;
+  /** Folder to restore into; it need not exist. */
+  target: string;
+  /**
+   * Restore only this path of the snapshot (`/etc/nginx`). It keeps its absolute path below the target
+   * (TARGET/etc/nginx), and the folders leading to it (TARGET/etc) get the snapshot's metadata too.
+   */
+  path?: string;
+  /** gitignore-style patterns: restore only matching paths (and the folders leading to them). */
+  include?: readonly string[];
+  /** Replace what is in the way of an entry and differs from it, instead of refusing it. */
+  overwrite?: boolean;
+  /** The restore runs as root: owners are restored, device nodes created. */
+  asRoot: boolean;
+}
+
+/** Reads trees: what planning needs of a repository. */
+export interface TreeSource {
+  loadTree(id: string): Promise<Tree>;
+}
+
+/**
+ * What a restore will do, as a stream of entries in depth-first order: each folder before what is in it.
+ * Each iteration walks the snapshot and looks at the target again; {@linkcode applyRestore} walks it once,
+ * writing as it goes, so an entry is decided just before it is written.
+ */
+export interface RestorePlan extends AsyncIterable<RestoreEntry> {
+  /** The folder restored into: absolute, without symlinks. */
+  readonly target: string;
+  readonly overwrite: boolean;
+  readonly asRoot: boolean;
+}
+
+/**
+ * Plans a restore. Throws a `UserError` when the target cannot be a folder or `path` is not in the
+ * snapshot, and an `IntegrityError` when a tree on the way lists a name twice; writes nothing.
+ *
+ * Iterating the plan yields damaged or unreadable trees below as `fail` entries and throws only for a bug.
+ */
+export async function planRestore(source: TreeSource, options: PlanOptions): Promise<RestorePlan> {
+  const target = resolveTarget(options.target).path;
+  const parts = (options.path ?? "/").split("/").filter((part) => part !== "" && part !== ".");
+  const root = await source.loadTree(options.tree);
+  assertUniqueNames(root, "/");
+  await assertPathIsInTree(source, root, parts, options.path ?? "/");
+  const settings: WalkSettings = {
+    source,
+    include: options.include && options.include.length > 0 ? ignore().add([...options.include]) : undefined,
+    overwrite: options.overwrite ?? false,
+    asRoot: options.asRoot,
+  };
+  return {
+    target,
+    overwrite: settings.overwrite,
+    asRoot: settings.asRoot,
+    [Symbol.asyncIterator]() {
+      const fresh = lstatOrUndefined(target) === undefined;
+      return new PlanWalk(settings).entries(root, target, { fresh, forced: false, only: parts });
+    },
+  };
+}
+
+interface WalkSettings {
+  source: TreeSource;
+  include: Ignore | undefined;
+  overwrite: boolean;
+  asRoot: boolean;
+}
+
+/** How a folder is walked. */
+interface FolderState {
+  /** Created by this restore: nothing can be in the way of its entries, which are not looked at. */
+  fresh: boolean;
+  /** Matches `include` itself: everything below it is restored. */
+  forced: boolean;
+  /** The path still to follow (`options.path`): only the entry named first, then the rest inside it. */
+  only: readonly string[];
+}
+
+/** A folder being walked. */
+interface Frame {
+  /** Its entry; undefined for the target. */
+  entry: RestoreEntry | undefined;
+  /** Its path in the snapshot ("" for the root) and below the target. */
+  dir: string;
+  targetDir: string;
+  /** The entries to walk (following a path, the one on it) and the next one's index. */
+  nodes: readonly TreeNode[];
+  next: number;
+  /** The names its files are written under before their rename. */
+  partials: Map<string, string>;
+  state: FolderState;
+}
+
+/**
+ * One walk of a plan. A loop over a stack of folders rather than nested generators: each entry then costs
+ * one step of one generator, not one per folder it is in.
+ */
+class PlanWalk {
+  readonly #settings: WalkSettings;
+  /**
+   * Folders planned but not yielded yet, outermost first. With `include`, a folder that does not match
+   * itself is yielded only once something below it is to be written: none is left empty.
+   */
+  readonly #pending: RestoreEntry[] = [];
+
+  constructor(settings: WalkSettings) {
+    this.#settings = settings;
+  }
+
+  /** Plans the snapshot below `root`, restored into `target`. */
+  async *entries(root: Tree, target: string, state: FolderState): AsyncGenerator<RestoreEntry> {
+    const stack = [frame(undefined, root, "", target, state)];
+    while (stack.length > 0) {
+      const folder = stack.at(-1)!;
+      const node = folder.nodes[folder.next++];
+      if (node === undefined) {
+        stack.pop();
+        if (folder.entry !== undefined && this.#pending.at(-1) === folder.entry) this.#pending.pop();
+        continue;
+      }
+      const path = `${folder.dir}/${node.name}`;
+      if (!isSafeName(node.name)) {
+        yield { path, node, action: "refuse", reason: "unsafe_name" };
+        continue;
+      }
+      const target = `${folder.targetDir}/${node.name}`;
+      const matches = folder.state.forced || this.#matches(path, node.type === "dir");
+      if (node.type === "dir") {
+        const entry = await this.#enterFolder(stack, node, path, target, matches);
+        if (stack.at(-1)!.entry !== entry) {
+          yield entry; // refused or failed: nothing below it is planned
+        } else if (matches) {
+          if (this.#pending.length > 0) yield* this.#pending.splice(0);
+          yield entry;
+        } else {
+          this.#pending.push(entry);
+        }
+      } else if (matches) {
+        const partial = folder.partials.get(node.name);
+        const entry = this.#leafEntry(
+          node,
+          path,
+          target,
+          folder.state.fresh,
+          partial && `${folder.targetDir}/${partial}`,
+        );
+        // Something is written below the folders that wait: they come first.
+        const written = entry.action === "create" || entry.action === "replace" || entry.action === "skip";
+        if (written && this.#pending.length > 0) yield* this.#pending.splice(0);
+        yield entry;
+      }
+    }
+  }
+
+  #matches(path: string, isDir: boolean): boolean {
+    const include = this.#settings.include;
+    return !include || include.ignores(path.slice(1) + (isDir ? "/" : ""));
+  }
+
+  /**
+   * Plans a folder and, unless it is refused or failed, puts what is in it on top of `stack` (here rather
+   * than in the generator, whose suspended frame would hold the tree longer than the walk needs it).
+   */
+  async #enterFolder(
+    stack: Frame[],
+    node: TreeNode,
+    path: string,
+    target: string,
+    matches: boolean,
+  ): Promise<RestoreEntry> {
+    const parent = stack.at(-1)!;
+    try {
+      const entry = this.#decideFolder(node, path, target, parent.state.fresh);
+      if (entry.action === "refuse") return entry;
+      const tree = node.subtree ? await this.#settings.source.loadTree(node.subtree) : { nodes: [] };
+      assertUniqueNames(tree, path);
+      const state = { fresh: entry.action !== "skip", forced: matches, only: parent.state.only.slice(1) };
+      stack.push(frame(entry, tree, path, target, state));
+      return entry;
+    } catch (error) {
+      return failed({ path, target, node }, error);
+    }
+  }
+
+  #decideFolder(node: TreeNode, path: string, target: string, fresh: boolean): RestoreEntry {
+    const info = fresh ? undefined : lstatOrUndefined(target);
+    if (!info) return { path, target, node, action: "create" };
+    if (info.isDirectory) return { path, target, node, action: "skip" };
+    if (this.#settings.overwrite) return { path, target, node, action: "replace" };
+    return { path, target, node, action: "refuse", reason: "not_a_folder" };
+  }
+
+  /** Plans a file, symlink, FIFO, device or socket. `partial`: a file's path before its rename. */
+  #leafEntry(node: TreeNode, path: string, target: string, fresh: boolean, partial: string | undefined) {
+    let entry: RestoreEntry;
+    try {
+      entry = this.#decideLeaf(node, path, target, fresh);
+    } catch (error) {
+      return failed({ path, target, node }, error);
+    }
+    if (partial !== undefined && (entry.action === "create" || entry.action === "replace")) {
+      entry.partial = partial;
+    }
+    return entry;
+  }
+
+  #decideLeaf(node: TreeNode, path: string, target: string, fresh: boolean): RestoreEntry {
+    const entry = (action: RestoreAction): RestoreEntry => ({ path, target, node, action });
+    if (node.type === "socket") return entry("omit");
+    const info = fresh ? undefined : lstatOrUndefined(target);
+    if (info && matchesNode(info, node, target)) return entry("skip");
+    if ((node.type === "chardev" || node.type === "blockdev") && !this.#settings.asRoot) {
+      return { ...entry("refuse"), reason: "needs_root" };
+    }
+    if (!info) return entry("create");
+    if (this.#settings.overwrite) return entry("replace");
+    return { ...entry("refuse"), reason: "differs" };
+  }
+}
+
+/** A folder to walk: all its entries, or with `state.only` the one to follow. */
+function frame(
+  entry: RestoreEntry | undefined,
+  tree: Tree,
+  dir: string,
+  targetDir: string,
+  state: FolderState,
+): Frame {
+  const follow = state.only[0];
+  const nodes = follow === undefined
+    ? tree.nodes
+    : tree.nodes.filter((node) => node.name === follow).slice(0, 1);
+  return { entry, dir, targetDir, nodes, next: 0, partials: partialNames(tree.nodes), state };
+}
+
+/** True when what is at `target` is the snapshot's entry already (a resumed restore). */
+function matchesNode(info: Deno.FileInfo, node: TreeNode, target: string): boolean {
+  switch (node.type) {
+    case "file":
+      return info.isFile && info.size === (node.size ?? 0) && info.mtime?.getTime() === node.mtime;
+    case "symlink":
+      return info.isSymlink && Deno.readLinkSync(target) === node.target;
+    case "fifo":
+    case "chardev":
+    case "blockdev":
+      return sameSpecialType(info, node) && (info.rdev ?? 0) === (node.rdev ?? 0);
+    default:
+      return false;
+  }
+}
+
+/** The entry as a `fail`; a bug is thrown on. */
+function failed(entry: Pick<RestoreEntry, "path" | "target" | "node">, error: unknown): RestoreEntry {
+  const kind = errorKind(error);
+  if (kind === "bug") throw error;
+  return { ...entry, action: "fail", error: { kind, message: describeError(error) } };
+}
+
+/** Two entries with one name could let a symlink redirect the other's contents: refuse the tree. */
+function assertUniqueNames(tree: Tree, path: string): void {
+  const names = new Set<string>();
+  for (const node of tree.nodes) {
+    if (names.has(node.name)) throw new IntegrityError(`${path}: the snapshot lists "${node.name}" twice`);
+    names.add(node.name);
+  }
+}
+
+/** Throws a `UserError` unless the snapshot holds the path made of `parts` (`asked`, as given). */
+async function assertPathIsInTree(
+  source: TreeSource,
+  root: Tree,
+  parts: readonly string[],
+  asked: string,
+): Promise<void> {
+  let tree = root;
+  let walked = "";
+  for (const [i, part] of parts.entries()) {
+    const node = tree.nodes.find((n) => n.name === part);
+    if (!node) throw new UserError(`Path "${asked}" is not in the snapshot`);
+    walked += `/${part}`;
+    // An unsafe name is refused when the walk meets it.
+    if (i === parts.length - 1 || !isSafeName(part)) return;
+    if (node.type !== "dir") throw new UserError(`Path "${walked}" is not a folder in the snapshot`);
+    tree = node.subtree ? await source.loadTree(node.subtree) : { nodes: [] };
+    assertUniqueNames(tree, walked);
+  }
+}

@@ -1,0 +1,93 @@
+// kept against the real S3 server, driven through the CLI as a user would: init, backup, snapshots,
+// restore, check --read-data; and a wrong secret key fails with one line.
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { runKept } from "../_support/run_cli.ts";
+import { tempDir } from "../_support/temp_dir.ts";
+import { assertSameTree } from "../_support/tree_differ.ts";
+import { seededBytes } from "../backends/_content.ts";
+import { type S3Server, s3Server, uniqueBucket } from "./_server.ts";
+
+/** A config with one S3 destination ("cloud") and one plan ("files") backing up `source`. */
+function writeConfig(dir: string, server: S3Server, bucket: string, source: string, extra = ""): string {
+  const url = `${server.endpoint.replace(/^http:/, "s3+http:").replace(/^https:/, "s3:")}/${bucket}/repo`;
+  const path = join(dir, "kept.yaml");
+  Deno.writeTextFileSync(
+    path,
+    [
+      "version: 1",
+      "destinations:",
+      "  cloud:",
+      `    url: ${url}`,
+      "    password: ${KEPT_TEST_PASSWORD}",
+      `    region: ${server.region}`,
+      ...(extra ? [extra] : []),
+      "plans:",
+      "  files:",
+      `    sources: [${JSON.stringify(source)}]`,
+      "    destinations: [cloud]",
+      "",
+    ].join("\n"),
+  );
+  return path;
+}
+
+/** The environment of every run: credentials from AWS_*, a cheap KDF, the password, a private state dir. */
+function environment(server: S3Server, dir: string, secret = server.secretKey): Record<string, string> {
+  return {
+    AWS_ACCESS_KEY_ID: server.accessKey,
+    AWS_SECRET_ACCESS_KEY: secret,
+    KEPT_TEST_PASSWORD: "s3 test password",
+    KEPT_KDF_N: "1024",
+    XDG_STATE_HOME: join(dir, "state"),
+    XDG_CACHE_HOME: join(dir, "cache"),
+  };
+}
+
+function ok(result: { code: number; stdout: string; stderr: string }, what: string): string {
+  assert.equal(result.code, 0, `${what} failed:\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+Deno.test("kept init, backup, snapshots, restore and check --read-data work against a real S3 server", async () => {
+  const server = await s3Server();
+  using dir = tempDir("kept-s3-cli-");
+  const source = join(dir.path, "source");
+  Deno.mkdirSync(join(source, "sub/deeper"), { recursive: true });
+  Deno.writeFileSync(join(source, "big.bin"), seededBytes("big", 3 << 20));
+  Deno.writeTextFileSync(join(source, "sub/hello.txt"), "hello over S3\n");
+  Deno.writeFileSync(join(source, "sub/deeper/empty"), new Uint8Array(0));
+  const config = writeConfig(dir.path, server, uniqueBucket("kept-cli"), source);
+  const env = environment(server, dir.path);
+  const kept = (...args: string[]) => runKept(["--config", config, ...args], { env });
+
+  ok(await kept("init", "cloud"), "init");
+  ok(await kept("backup", "files"), "backup");
+  ok(await kept("backup", "files"), "a second backup");
+  const snapshots = ok(await kept("snapshots", "--json"), "snapshots");
+  const listed = JSON.parse(snapshots) as { plan: string; destination: string; parent: string | null }[];
+  assert.deepEqual(listed.map((snapshot) => [snapshot.plan, snapshot.destination]), [
+    ["files", "cloud"],
+    ["files", "cloud"],
+  ]);
+  assert.ok(listed.some((snapshot) => snapshot.parent !== null), "the second backup has a parent");
+  const target = join(dir.path, "restored");
+  ok(await kept("restore", "latest", "--target", target), "restore");
+  assertSameTree(source, join(target, source));
+  ok(await kept("check", "--read-data"), "check --read-data");
+});
+
+Deno.test("kept with a wrong S3 secret key fails with one line naming the key and the server's code", async () => {
+  const server = await s3Server();
+  using dir = tempDir("kept-s3-cli-");
+  const config = writeConfig(dir.path, server, uniqueBucket("kept-cli"), dir.path);
+  const result = await runKept(["--config", config, "init", "cloud"], {
+    env: environment(server, dir.path, "not-the-secret"),
+  });
+  assert.notEqual(result.code, 0);
+  assert.ok(!result.stderr.includes("not-the-secret"), "the secret is never printed");
+  assert.match(result.stderr, /SignatureDoesNotMatch/);
+  assert.ok(result.stderr.includes(`access key "${server.accessKey}"`), result.stderr);
+  assert.ok(!/\n\s+at /.test(result.stderr), `no stack trace:\n${result.stderr}`);
+});

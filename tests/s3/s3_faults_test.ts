@@ -1,0 +1,130 @@
+// Faults between S3Backend and the real S3 server, put in by a fetch of the test's own: what each becomes
+// (a transient or permanent BackendError) and that RetryBackend gets through the transient ones.
+
+import assert from "node:assert/strict";
+import { RetryBackend, S3Backend } from "../../lib/backends/mod.ts";
+import { BackendError } from "../../lib/errors.ts";
+import { seededBytes, seededName } from "../backends/_content.ts";
+import { backendOptions, emptyBackend, s3Server, uniqueBucket } from "./_server.ts";
+
+/** What the next matching requests get instead of the server's answer. */
+type Fault = "slowDown" | "internalError" | "truncated" | "reset" | "hang" | "accessDenied";
+
+/** A fetch that passes requests to the real server, but answers the next ones by `faults`. */
+class FaultyFetch {
+  faults: { method: string; fault: Fault }[] = [];
+  requests = 0;
+  injected = 0;
+
+  fetch: typeof fetch = async (input, init) => {
+    this.requests++;
+    const index = this.faults.findIndex((rule) => rule.method === (init?.method ?? "GET"));
+    if (index < 0) return await fetch(input, init);
+    const { fault } = this.faults.splice(index, 1)[0]!;
+    this.injected++;
+    return await answer(fault, input, init);
+  };
+}
+
+function errorXml(code: string, message: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+}
+
+async function answer(fault: Fault, input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  switch (fault) {
+    case "slowDown":
+      return new Response(errorXml("SlowDown", "Please reduce your request rate."), { status: 503 });
+    case "internalError":
+      return new Response(errorXml("InternalError", "We encountered an internal error."), { status: 500 });
+    case "accessDenied":
+      return new Response(errorXml("AccessDenied", "Access Denied"), { status: 403 });
+    case "reset":
+      throw new TypeError("error sending request: connection reset by peer");
+    case "hang":
+      return await new Promise((_, reject) => {
+        init?.signal?.addEventListener("abort", () => reject(init.signal!.reason));
+      });
+    case "truncated": {
+      const real = await fetch(input, init);
+      const body = new Uint8Array(await real.arrayBuffer());
+      const headers = new Headers(real.headers);
+      headers.set("content-length", String(body.length)); // as sent; the body below stops short of it
+      return new Response(body.slice(0, body.length >> 1), { status: real.status, headers });
+    }
+  }
+}
+
+async function faultyBackend() {
+  const server = await s3Server();
+  const faulty = new FaultyFetch();
+  const options = { ...backendOptions(server, uniqueBucket("kept-faults")), create: true };
+  const backend = await S3Backend.open({ ...options, fetch: faulty.fetch, timeoutMs: 300 });
+  return { backend, faulty };
+}
+
+Deno.test("S3 faults become transient BackendErrors (5xx, SlowDown, short bodies, resets, timeouts) or permanent ones (403)", async () => {
+  const { backend, faulty } = await faultyBackend();
+  try {
+    const handle = { kind: "data" as const, name: seededName("faults") };
+    await backend.put(handle, seededBytes("faults", 10_000));
+    const expectations: [Fault, boolean, RegExp][] = [
+      ["slowDown", false, /: HTTP 503 SlowDown: Please reduce your request rate\.$/],
+      ["internalError", false, /: HTTP 500 InternalError: /],
+      ["truncated", false, /: truncated body, 5000 of 10000 bytes arrived$/],
+      ["reset", false, /: connection failed: error sending request: connection reset by peer$/],
+      ["hang", false, /: no answer within 300 ms$/],
+      [
+        "accessDenied",
+        true,
+        /: HTTP 403 AccessDenied: Access Denied \(access key "[^"]+", bucket "kept-faults-/,
+      ],
+    ];
+    for (const [fault, permanent, message] of expectations) {
+      faulty.faults.push({ method: "GET", fault });
+      await assert.rejects(backend.get(handle), (error) => {
+        assert.ok(error instanceof BackendError, `${fault}: ${error}`);
+        assert.equal(error.permanent, permanent, fault);
+        assert.ok(error.message.startsWith(`Cannot read "data/`), error.message);
+        assert.match(error.message, message);
+        return true;
+      });
+    }
+    assert.deepEqual(await backend.get(handle), seededBytes("faults", 10_000), "no fault is left");
+  } finally {
+    await emptyBackend(backend);
+    await backend.close();
+  }
+});
+
+Deno.test("`RetryBackend(S3Backend)` gets through transient S3 faults and counts its retries", async () => {
+  const { backend, faulty } = await faultyBackend();
+  const retries: string[] = [];
+  const retry = new RetryBackend(backend, {
+    sleep: () => Promise.resolve(),
+    onRetry: (event) =>
+      retries.push(`${event.operation}: ${event.error.message.replace(/^Cannot \w+ "[^"]+": /, "")}`),
+  });
+  try {
+    const handle = { kind: "index" as const, name: seededName("retried") };
+    faulty.faults.push({ method: "PUT", fault: "slowDown" }, { method: "PUT", fault: "reset" });
+    await retry.put(handle, seededBytes("retried", 3000));
+    faulty.faults.push({ method: "GET", fault: "truncated" }, { method: "GET", fault: "internalError" });
+    assert.deepEqual(await retry.get(handle), seededBytes("retried", 3000));
+    faulty.faults.push({ method: "HEAD", fault: "hang" });
+    assert.equal((await retry.stat(handle))?.size, 3000);
+    assert.equal(faulty.injected, 5);
+    assert.deepEqual(retries, [
+      "put: HTTP 503 SlowDown: Please reduce your request rate.",
+      "put: connection failed: error sending request: connection reset by peer",
+      "get: truncated body, 1500 of 3000 bytes arrived",
+      "get: HTTP 500 InternalError: We encountered an internal error.",
+      "stat: no answer within 300 ms",
+    ]);
+    faulty.faults.push({ method: "GET", fault: "accessDenied" });
+    await assert.rejects(retry.get(handle), (error) => error instanceof BackendError && error.permanent);
+    assert.equal(retries.length, 5, "a permanent error is not retried");
+  } finally {
+    await emptyBackend(backend);
+    await backend.close();
+  }
+});
