@@ -13,26 +13,40 @@ interface Walk {
   /** Verdicts of trees walked already (true: clean), so that shared subtrees are walked once. */
   seen: Map<string, boolean>;
   problems: CheckProblem[];
+  /** Every tree and data blob the snapshots name. */
+  used: Set<string>;
+  /** False once a listing could not be read: what it names is unknown, so `used` is not all. */
+  complete: boolean;
+}
+
+/** What the walk found besides problems. */
+export interface WalkResult {
+  /** Snapshots walked. */
+  snapshots: number;
+  /** Every tree and data blob the snapshots name. */
+  used: Set<string>;
+  /** Whether `used` is complete (every snapshot and folder listing could be read). */
+  complete: boolean;
 }
 
 /**
  * Checks every snapshot against the index and `badBlobs`; adds a problem for each damaged listing or name,
- * then one per snapshot that names damaged data. Returns the number of snapshots.
+ * then one per snapshot that names damaged data. Returns the number of snapshots and the blobs they use.
  */
 export async function walkSnapshots(
   repository: Repository,
   badBlobs: ReadonlySet<string>,
   problems: CheckProblem[],
-): Promise<number> {
+): Promise<WalkResult> {
   let snapshots: SnapshotEntry[];
   try {
     snapshots = await repository.listSnapshots();
   } catch (error) {
     // Damaged, foreign or malformed files as much as storage failures: reported, and the rest is checked.
     problems.push({ kind: "snapshots-unreadable", severity: "error", reason: describeError(error) });
-    return 0;
+    return { snapshots: 0, used: new Set(), complete: false };
   }
-  const walk: Walk = { repository, badBlobs, seen: new Map(), problems };
+  const walk: Walk = { repository, badBlobs, seen: new Map(), problems, used: new Set(), complete: true };
   const damaged: CheckProblem[] = [];
   for (const { id, snapshot } of snapshots) {
     const paths: DamagedPath[] = [];
@@ -40,7 +54,7 @@ export async function walkSnapshots(
     if (paths.length > 0) damaged.push({ kind: "snapshot-damaged", severity: "error", snapshot: id, paths });
   }
   problems.push(...damaged);
-  return snapshots.length;
+  return { snapshots: snapshots.length, used: walk.used, complete: walk.complete };
 }
 
 /**
@@ -48,12 +62,14 @@ export async function walkSnapshots(
  * files in `damaged`; returns whether the tree is clean.
  */
 async function walkTree(walk: Walk, treeId: string, path: string, damaged: DamagedPath[]): Promise<boolean> {
-  const { repository, badBlobs, seen, problems } = walk;
+  const { repository, badBlobs, seen, problems, used } = walk;
   if (seen.get(treeId) === true) return true;
+  used.add(treeId);
   const folder = path || "/";
   if (!repository.index.has(treeId) || badBlobs.has(treeId)) {
     damaged.push({ path: folder, what: "folder-listing" });
     seen.set(treeId, false);
+    walk.complete = false;
     return false;
   }
   let clean = true;
@@ -88,6 +104,7 @@ async function walkTree(walk: Walk, treeId: string, path: string, damaged: Damag
       if (node.type === "dir" && node.subtree) {
         if (!(await walkTree(walk, node.subtree, nodePath, damaged))) clean = false;
       } else if (node.type === "file") {
+        for (const id of node.content ?? []) used.add(id);
         if ((node.content ?? []).some((id) => !repository.index.has(id) || badBlobs.has(id))) {
           damaged.push({ path: nodePath, what: "file" });
           clean = false;
@@ -104,6 +121,7 @@ async function walkTree(walk: Walk, treeId: string, path: string, damaged: Damag
       reason: describeError(error),
     });
     clean = false;
+    walk.complete = false;
   }
   seen.set(treeId, clean);
   return clean;

@@ -67,11 +67,12 @@ export async function check(repository: Repository, options: CheckOptions = {}):
       onProgress: options.onProgress,
     });
   }
-  const snapshots = await walkSnapshots(repository, badBlobs, problems);
+  const walked = await walkSnapshots(repository, badBlobs, problems);
+  if (walked.complete) findUnused(repository, stored, walked.used, problems);
   await findLeftovers(repository, problems);
   return {
     ok: !problems.some((problem) => problem.severity === "error"),
-    snapshots,
+    snapshots: walked.snapshots,
     packs: stored.size,
     packsRead: chosen.length,
     readPacks: chosen,
@@ -97,9 +98,39 @@ async function comparePacks(
     for (const entry of repository.index.packEntries(pack) ?? []) badBlobs.add(entry.id);
   }
   for (const pack of stored) {
-    if (!indexed.has(pack)) problems.push({ kind: "pack-unindexed", severity: "warning", pack });
+    if (!indexed.has(pack)) problems.push({ kind: "pack-unindexed", severity: "info", pack });
   }
   return { stored, badBlobs };
+}
+
+/**
+ * Index entries no snapshot needs (or a second copy of a blob), and the stored packs that hold nothing
+ * else: the space prune frees. Information, not a problem.
+ */
+function findUnused(
+  repository: Repository,
+  stored: ReadonlySet<string>,
+  used: ReadonlySet<string>,
+  problems: CheckProblem[],
+): void {
+  const counted = new Set<string>();
+  const packs: string[] = [];
+  let blobs = 0, bytes = 0;
+  for (const pack of [...repository.index.packIds()].sort()) {
+    if (!stored.has(pack)) continue;
+    let needed = false;
+    for (const entry of repository.index.packEntries(pack) ?? []) {
+      if (used.has(entry.id) && !counted.has(entry.id)) {
+        counted.add(entry.id);
+        needed = true;
+      } else {
+        blobs++;
+        bytes += entry.length;
+      }
+    }
+    if (!needed) packs.push(pack);
+  }
+  if (blobs > 0) problems.push({ kind: "unused-data", severity: "info", blobs, bytes, packs });
 }
 
 /** The packs to read: all, or each with probability `readDataSubset`, in the order given. */

@@ -5,8 +5,11 @@
  * @module
  */
 
-/** An error loses data (or will, when it is needed); a warning loses nothing. */
-export type Severity = "error" | "warning";
+/**
+ * An error loses data (or will, when it is needed); a warning loses nothing; information is not a problem
+ * at all (space prune would free).
+ */
+export type Severity = "error" | "warning" | "info";
 
 /** A path in a snapshot whose data is damaged or missing: a file's content, or a folder's listing. */
 export interface DamagedPath {
@@ -22,10 +25,13 @@ export interface PackMissing {
   pack: string;
 }
 
-/** A stored pack no index names: it takes space, loses nothing, and prune removes it. */
+/**
+ * A stored pack no index names (left by a writer or a prune that was killed): it takes space, loses nothing,
+ * and prune removes it once it is older than its grace period. Information, not a problem.
+ */
 export interface PackUnindexed {
   kind: "pack-unindexed";
-  severity: "warning";
+  severity: "info";
   pack: string;
 }
 
@@ -109,6 +115,21 @@ export interface Leftovers {
   bytes: number;
 }
 
+/**
+ * Index entries no snapshot needs (their blobs, or a second copy of one), with the stored packs that hold
+ * only such entries: the space `kept prune` frees. Reported only when every snapshot could be walked.
+ */
+export interface UnusedData {
+  kind: "unused-data";
+  severity: "info";
+  /** Index entries no snapshot needs. */
+  blobs: number;
+  /** Their stored (sealed) bytes. */
+  bytes: number;
+  /** Stored packs that hold no blob a snapshot needs, sorted. */
+  packs: string[];
+}
+
 /** Looking for temporary files failed. */
 export interface LeftoversUnreadable {
   kind: "leftovers-unreadable";
@@ -128,4 +149,5 @@ export type CheckProblem =
   | TreeUnreadable
   | SnapshotDamaged
   | Leftovers
-  | LeftoversUnreadable;
+  | LeftoversUnreadable
+  | UnusedData;

@@ -22,4 +22,5 @@ export type {
   SnapshotsUnreadable,
   TreeUnreadable,
   UnsafeName,
+  UnusedData,
 } from "./check_problem.ts";

@@ -26,9 +26,11 @@ export function checkCommand(program: Program, kit: CommandKit): void {
       const warnings = result.problems.filter((problem) => problem.severity === "warning").map(
         describeProblem,
       );
+      const info = result.problems.filter((problem) => problem.severity === "info").map(describeProblem);
       if (options.json) {
-        json({ destination: destination.name, ...result, errors, warnings, ...damageSummary(result) });
+        json({ destination: destination.name, ...result, errors, warnings, info, ...damageSummary(result) });
       } else {
+        for (const line of info) output.err(`info: ${line}\n`);
         for (const warning of warnings) output.err(`warning: ${warning}\n`);
         for (const error of errors) output.out(`error: ${error}\n`);
         output.out(
@@ -74,7 +76,7 @@ function describeProblem(problem: CheckProblem): string {
     case "pack-missing":
       return `pack ${problem.pack} is in the index but missing from storage`;
     case "pack-unindexed":
-      return `pack ${problem.pack} is not in any index (prune removes it)`;
+      return `pack ${problem.pack} is not in any index (prune removes it once it is a day old)`;
     case "pack-damaged": {
       const parts = problem.damagedBlobs.map((id) => `blob ${id.slice(0, 12)} is damaged`);
       if (problem.hashMismatch) parts.push("content does not match its name (SHA-256)");
@@ -101,6 +103,11 @@ function describeProblem(problem: CheckProblem): string {
       return describeLeftovers(problem.files, problem.bytes);
     case "leftovers-unreadable":
       return `cannot look for temporary files: ${problem.reason}`;
+    case "unused-data": {
+      const whole = problem.packs.length === 1 ? "1 pack holds" : `${problem.packs.length} packs hold`;
+      return `${problem.blobs} index entries (${formatBytes(problem.bytes)}) are used by no snapshot; ` +
+        `${whole} nothing else (\`kept prune\` frees this space)`;
+    }
   }
 }
 

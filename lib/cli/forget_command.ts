@@ -18,10 +18,22 @@ import type { Plan } from "../plan/mod.ts";
 import type { SnapshotEntry } from "../repo/mod.ts";
 import { chooseDestinations } from "./_context.ts";
 import { type CommandKit, printFailure, type Program } from "./_command_kit.ts";
+import {
+  maxRepackOption,
+  maxUnusedOption,
+  printPruneDone,
+  printPrunePlan,
+  type PruneFlags,
+  pruneJson,
+  type PruneLimits,
+  pruneLimits,
+  type PruneOutcome,
+  pruneRepository,
+} from "./prune_command.ts";
 import type { Output } from "./output.ts";
 
 /** Options of `kept forget`, as parsed. */
-interface ForgetFlags {
+interface ForgetFlags extends PruneFlags {
   destination?: string;
   host?: string;
   dryRun?: boolean;
@@ -43,30 +55,38 @@ export function forgetCommand(program: Program, kit: CommandKit): void {
     )
     .option("--dry-run", "print what would be kept and forgotten; remove nothing")
     .option("--json", "print the decision as JSON")
-    .option("--prune", "also free the data no snapshot needs (not available yet)")
+    .option("--prune", "then free the data no snapshot needs (as `kept prune`, under the same lock)")
+    .addOption(maxUnusedOption())
+    .addOption(maxRepackOption())
     .addHelpText(
       "after",
       "\nSnapshots are grouped by plan, host and destination; each group keeps at least one snapshot.\n" +
         "Snapshots of plans no longer in the config are never touched by retention.\n" +
-        "Only snapshot files are removed: their data stays in the repository until prune.\n" +
+        "Only snapshot files are removed: their data stays in the repository until prune (--prune).\n" +
         "Takes an exclusive lock on each repository (a shared one with --dry-run). See docs/retention.md.",
     )
     .action(async (plans, options) => {
-      if (options.prune) {
-        throw new UsageError("--prune is not available yet: forget removes snapshots, prune comes later");
+      if (!options.prune && (options.maxUnused !== undefined || options.maxRepack !== undefined)) {
+        throw new UsageError("Cannot use --max-unused or --max-repack without --prune");
       }
+      const limits = options.prune ? pruneLimits(options) : undefined;
       if (options.snapshot !== undefined) {
         if (plans.length > 0) throw new UsageError("Cannot combine --snapshot with plan names");
         if (options.host !== undefined) throw new UsageError("Cannot combine --snapshot with --host");
-        await forgetNamed(kit, options.snapshot, options);
+        await forgetNamed(kit, options.snapshot, options, limits);
       } else {
-        await forgetByRetention(kit, plans, options);
+        await forgetByRetention(kit, plans, options, limits);
       }
     });
 }
 
 /** `kept forget [PLAN...]`: applies retention at every destination concerned, each on its own. */
-async function forgetByRetention(kit: CommandKit, names: string[], options: ForgetFlags): Promise<void> {
+async function forgetByRetention(
+  kit: CommandKit,
+  names: string[],
+  options: ForgetFlags,
+  limits: PruneLimits | undefined,
+): Promise<void> {
   const config = await kit.loadConfig();
   for (const name of names) {
     if (!config.plans.has(name)) {
@@ -89,26 +109,72 @@ async function forgetByRetention(kit: CommandKit, names: string[], options: Forg
       configured: new Set(config.plans.keys()),
       host: options.host,
     });
-    const removed = dryRun ? 0 : await applyForget(repository, forgottenIds(plan));
-    return { plan, removed };
+    const ids = forgottenIds(plan);
+    const removed = dryRun ? 0 : await applyForget(repository, ids);
+    if (!limits) return { plan, removed, pruned: undefined };
+    // Under the same lock; a dry run plans prune as if the forgotten snapshots were gone. Forget's decision
+    // is printed before prune's, which is printed before prune acts.
+    const pruned = await pruneRepository(kit, repository, limits, {
+      dryRun,
+      forgotten: ids,
+      onPlan: (prunePlan) => {
+        if (options.json) return;
+        printPlan(kit.output, plan, dryRun, true);
+        printPrunePlan(kit.output, destination, prunePlan, dryRun);
+      },
+    });
+    return { plan, removed, pruned };
   }, (outcome) => {
     if (!outcome.ok) printFailure(kit.output, outcome.destination, outcome.error);
-    else if (!options.json) printPlan(kit.output, outcome.value.plan, dryRun);
+    else if (options.json) return;
+    else if (outcome.value.pruned) printPruneDone(kit.output, outcome.destination, outcome.value.pruned);
+    else printPlan(kit.output, outcome.value.plan, dryRun, false);
   });
   if (options.json) {
-    kit.json({ groups: outcomes.flatMap((outcome) => outcome.ok ? outcome.value.plan.groups : []) });
+    const groups = outcomes.flatMap((outcome) => outcome.ok ? outcome.value.plan.groups : []);
+    if (!limits) kit.json({ groups });
+    else {
+      const prune = outcomes.flatMap((o) =>
+        o.ok && o.value.pruned ? [pruneJson(o.destination, o.value.pruned, dryRun)] : []
+      );
+      kit.json({ groups, prune });
+    }
   }
   if (outcomes.some((outcome) => !outcome.ok)) kit.setExitCode(ExitCode.failure);
 }
 
 /** `kept forget --snapshot ID...`: every id must name one snapshot of the destination, or nothing is removed. */
-async function forgetNamed(kit: CommandKit, refs: string[], options: ForgetFlags): Promise<void> {
+async function forgetNamed(
+  kit: CommandKit,
+  refs: string[],
+  options: ForgetFlags,
+  limits: PruneLimits | undefined,
+): Promise<void> {
   const config = await kit.loadConfig();
   const destination = chooseDestinations(config, undefined, options.destination)[0]!;
   const dryRun = options.dryRun ?? false;
   const repository = await kit.openLocked(config, destination, dryRun ? "shared" : "exclusive");
   const chosen = selectSnapshots(await repository.listSnapshots(), refs, `destination "${destination}"`);
   if (!dryRun) await applyForget(repository, chosen.map((entry) => entry.id));
+  const printForgotten = () => {
+    for (const { id, snapshot } of chosen) {
+      kit.output.out(
+        `${dryRun ? "would forget" : "forgot"}  ${id.slice(0, 12)}  ${shortTime(snapshot.time)}  ` +
+          `plan "${snapshot.plan}", host "${snapshot.host}"\n`,
+      );
+    }
+    kit.output.out(`${destination}: ${summary(chosen.length, dryRun, limits !== undefined)}\n`);
+  };
+  const pruned: PruneOutcome | undefined = limits &&
+    await pruneRepository(kit, repository, limits, {
+      dryRun,
+      forgotten: chosen.map((entry) => entry.id),
+      onPlan: (plan) => {
+        if (options.json) return;
+        printForgotten();
+        printPrunePlan(kit.output, destination, plan, dryRun);
+      },
+    });
   if (options.json) {
     kit.json({
       forget: chosen.map(({ id, snapshot }) => ({
@@ -118,16 +184,12 @@ async function forgetNamed(kit: CommandKit, refs: string[], options: ForgetFlags
         host: snapshot.host,
         destination,
       })),
+      ...(pruned ? { prune: [pruneJson(destination, pruned, dryRun)] } : {}),
     });
     return;
   }
-  for (const { id, snapshot } of chosen) {
-    kit.output.out(
-      `${dryRun ? "would forget" : "forgot"}  ${id.slice(0, 12)}  ${shortTime(snapshot.time)}  ` +
-        `plan "${snapshot.plan}", host "${snapshot.host}"\n`,
-    );
-  }
-  kit.output.out(`${destination}: ${summary(chosen.length, dryRun)}\n`);
+  if (pruned) printPruneDone(kit.output, destination, pruned);
+  else printForgotten();
 }
 
 /** A plan's retention and zone as lib/forget takes them (the plan's parsed policy maps field by field). */
@@ -153,7 +215,7 @@ function forgetSnapshot({ id, snapshot }: SnapshotEntry): ForgetSnapshot {
 }
 
 /** One destination's decision as text: per group, what is kept (with reasons) and what is forgotten. */
-function printPlan(output: Output, plan: ForgetPlan, dryRun: boolean): void {
+function printPlan(output: Output, plan: ForgetPlan, dryRun: boolean, pruning: boolean): void {
   const name = plan.destination;
   for (const group of plan.groups) {
     output.out(
@@ -175,13 +237,14 @@ function printPlan(output: Output, plan: ForgetPlan, dryRun: boolean): void {
   for (const { plan: planName, snapshots } of plan.orphans) {
     output.out(`${name}: plan "${planName}" is not in the config: its ${count(snapshots)} left alone\n`);
   }
-  output.out(`${name}: ${summary(forgottenIds(plan).length, dryRun)}\n`);
+  output.out(`${name}: ${summary(forgottenIds(plan).length, dryRun, pruning)}\n`);
 }
 
-function summary(forgotten: number, dryRun: boolean): string {
+function summary(forgotten: number, dryRun: boolean, pruning: boolean): string {
   if (forgotten === 0) return "nothing to forget";
   if (dryRun) return `would forget ${count(forgotten)} (dry run: nothing removed)`;
-  return `forgot ${count(forgotten)}; their data stays in the repository until prune (not available yet)`;
+  if (pruning) return `forgot ${count(forgotten)}`;
+  return `forgot ${count(forgotten)}; their data stays in the repository until prune (\`kept prune\`)`;
 }
 
 function count(snapshots: number): string {

@@ -23,6 +23,7 @@ import { checkCommand } from "./check_command.ts";
 import { keyCommand } from "./key_command.ts";
 import { forgetCommand } from "./forget_command.ts";
 import { unlockCommand } from "./unlock_command.ts";
+import { pruneCommand } from "./prune_command.ts";
 
 export type { CliContext };
 import { runValidate } from "./validate.ts";
@@ -132,7 +133,7 @@ function buildProgram(context: CliContext, setExitCode: (code: number) => void) 
     register(program, kit);
   }
   for (const register of [restoreCommand, checkCommand, keyCommand]) register(program, kit);
-  for (const register of [forgetCommand, unlockCommand]) register(program, kit);
+  for (const register of [forgetCommand, pruneCommand, unlockCommand]) register(program, kit);
 
   for (const command of program.commands) {
     command.exitOverride().configureOutput(program.configureOutput());

@@ -34,6 +34,11 @@ export interface PackStore {
   index: MasterIndex;
   /** Seals and stores an index file. */
   writeIndex(file: IndexFile): Promise<unknown>;
+  /**
+   * Store blobs the index has already (prune's repack copies them to new packs): only blobs added through
+   * this sink are skipped as duplicates.
+   */
+  copies?: boolean;
 }
 
 /** Packs blobs for one repository; dedups against the index and everything added through it. */
@@ -84,7 +89,7 @@ export class PackSink {
 
   /** True when the repository has the blob or it was added in this run. */
   has(id: string): boolean {
-    return this.#added.has(id) || this.#store.index.has(id);
+    return this.#added.has(id) || (!this.#store.copies && this.#store.index.has(id));
   }
 
   /**
@@ -204,7 +209,8 @@ export class PackSink {
     const upload = (async () => {
       await store();
       this.#store.index.addPack(id, entries);
-      for (const entry of entries) this.#added.delete(entry.id);
+      // A copying sink keeps its ids: the index cannot tell its blobs from the ones they copy.
+      if (!this.#store.copies) { for (const entry of entries) this.#added.delete(entry.id); }
       this.#unindexed.push({ id, entries });
       if (this.#unindexed.length >= PACKS_PER_INDEX) await this.#writeIndex();
     })().catch((error) => {

@@ -68,6 +68,8 @@ export class Repository {
   /** Read access to the pack files. */
   readonly packs: PackReader;
   #indexLoaded = false;
+  /** The index files {@linkcode loadIndex} read, by name. */
+  #indexFiles: string[] = [];
   /** Whole packs by id, most recently used last. Promises, so that concurrent readers share one read. */
   #packCache = new LruCache<string, Promise<Uint8Array>>(0);
   #packCacheLimit = 0;
@@ -135,13 +137,17 @@ export class Repository {
     return this.#keys;
   }
 
-  /** A new writer of blobs into packs and index files (docs/format.md#write-order). */
-  packSink(): PackSink {
+  /**
+   * A new writer of blobs into packs and index files (docs/format.md#write-order). With `copies` (prune's
+   * repack), blobs the index has already are stored again: only blobs added through this sink are skipped.
+   */
+  packSink(options: { copies?: boolean } = {}): PackSink {
     return new PackSink({
       backend: this.#backend,
       encryptKey: this.#keys.encrypt,
       index: this.index,
       writeIndex: (file) => this.writeMeta("index", file),
+      ...(options.copies ? { copies: true } : {}),
     });
   }
 
@@ -190,7 +196,26 @@ export class Repository {
       (name) => this.readMeta<IndexFile>("index", name),
     );
     for (const file of files) this.index.addIndexFile(file);
+    this.#indexFiles = names;
     this.#indexLoaded = true;
+  }
+
+  /** The names of the index files {@linkcode loadIndex} read (empty before it ran). */
+  get indexFiles(): readonly string[] {
+    return this.#indexFiles;
+  }
+
+  /**
+   * Removes an index file (prune, after the index files that replace it are stored:
+   * docs/format.md#prune). A missing one is no error.
+   */
+  async removeIndexFile(name: string): Promise<void> {
+    await this.#backend.delete({ kind: "index", name });
+  }
+
+  /** Removes a pack file (prune, once no index file names it: docs/format.md#prune). */
+  async removePack(id: string): Promise<void> {
+    await this.#backend.delete({ kind: "data", name: id });
   }
 
   /** Reads, authenticates and parses a metadata file (index, snapshot). */

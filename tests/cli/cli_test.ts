@@ -37,6 +37,7 @@ Deno.test("`kept --help` lists every command", async () => {
       "check",
       "key",
       "forget",
+      "prune",
       "unlock",
     ]
   ) {

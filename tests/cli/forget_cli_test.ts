@@ -197,7 +197,7 @@ Deno.test("forget refuses bad input with one line and removes nothing", async ()
     const cases: [string[], number, RegExp][] = [
       [["forget", "web", "--snapshot", "abc"], 2, /^kept: Cannot combine --snapshot with plan names$/],
       [["forget", "nope"], 1, /^kept: Unknown plan "nope" \(defined: web\)$/],
-      [["forget", "--prune"], 2, /^kept: --prune is not available yet/],
+      [["forget", "--prune", "--max-unused", "lots"], 2, /^kept: Invalid --max-unused "lots"/],
       [["forget", "--destination", "local", "--snapshot", "xyz"], 1, /^kept: Invalid snapshot "xyz"/],
       [
         ["forget", "--destination", "local", "--snapshot", "ffff"],
