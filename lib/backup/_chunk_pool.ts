@@ -4,11 +4,11 @@ import { discard } from "../memory.ts";
 import { BatchingPool, decodeWorkerError, type PoolJob, type WorkerError } from "../workers/mod.ts";
 import { createRing, RingReader } from "./_blob_ring.ts";
 import type { ChunkerSetup, ChunkHints, FileJob, ToMain, ToWorker } from "./_chunk_protocol.ts";
-import type { PackSink } from "../repo/mod.ts";
+import type { BlobId, PackSink } from "../repo/mod.ts";
 
 /** What reading one file produced. */
 export interface ChunkedFile {
-  content: string[];
+  content: BlobId[];
   size: number;
   mtime: number;
   /** The file kept changing while it was read. */
@@ -94,7 +94,9 @@ export class ChunkPool {
         if ("error" in done) {
           job.reject(fileFailure(done.error));
         } else {
-          job.resolve({ content: done.content, size: done.size, mtime: done.mtime, changed: done.changed });
+          // The worker spells the ids it computed: they are blob ids.
+          const content = done.content as BlobId[];
+          job.resolve({ content, size: done.size, mtime: done.mtime, changed: done.changed });
         }
       };
       const fail = (error: unknown) => job.reject(error instanceof Error ? error : new Error(String(error)));

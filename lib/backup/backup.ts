@@ -11,6 +11,8 @@ import { DEFAULT_COMPRESSION_LEVEL, type PackSink } from "../repo/mod.ts";
 import { toHex } from "../crypto/mod.ts";
 import type { Repository, SnapshotEntry } from "../repo/mod.ts";
 import {
+  asBlobId,
+  type BlobId,
   emptySnapshotStats,
   type NodeType,
   type Snapshot,
@@ -76,8 +78,8 @@ interface WalkContext {
   /** Stores a file's content (undefined in a dry run). */
   chunk?: (path: string, size: number, mtime: number, previous?: readonly string[]) => Promise<ChunkedFile>;
   /** Stores a tree and returns its id (a dry run only computes the id). */
-  saveTree: (tree: Tree) => Promise<string>;
-  loadTree: (id: string) => Promise<Tree | undefined>;
+  saveTree: (tree: Tree) => Promise<BlobId>;
+  loadTree: (id: BlobId) => Promise<Tree | undefined>;
   hasBlob: (id: string) => boolean;
   /** Content of hard-linked files already read in this run, by device:inode. */
   hardLinks: Map<string, Promise<ChunkedFile | undefined>>;
@@ -146,7 +148,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
       (pool ??= startPool()).chunkFile(path, size, mtime, previous && chunkHints(repository, previous));
   }
 
-  let rootTree: string;
+  let rootTree: BlobId;
   try {
     const parentRoot = parent ? await context.loadTree(parent.snapshot.tree) : undefined;
     rootTree = await backupSources(options.plan.sources, parentRoot, parent?.snapshot.tree, context);
@@ -196,10 +198,10 @@ async function saveTree(
   sink: PackSink,
   tree: Tree,
   dryRun: boolean,
-): Promise<string> {
+): Promise<BlobId> {
   const bytes = new TextEncoder().encode(JSON.stringify(tree));
   const idBytes = repository.blobIdBytes(bytes);
-  const id = toHex(idBytes);
+  const id = asBlobId(toHex(idBytes));
   if (!dryRun && !sink.has(id)) await sink.add("tree", idBytes, repository.sealBlob(bytes), bytes.length);
   return id;
 }
@@ -207,7 +209,7 @@ async function saveTree(
 /** The snapshot file's content for a finished backup. */
 function snapshotRecord(
   options: BackupOptions,
-  tree: string,
+  tree: BlobId,
   parent: SnapshotEntry | undefined,
   stats: SnapshotStats,
 ): Snapshot {
@@ -263,9 +265,9 @@ interface SourceTrie {
 async function backupSources(
   sources: readonly string[],
   parentRoot: Tree | undefined,
-  parentRootId: string | undefined,
+  parentRootId: BlobId | undefined,
   context: WalkContext,
-): Promise<string> {
+): Promise<BlobId> {
   const root: SourceTrie = { children: new Map(), isSource: false };
   for (const source of sources) {
     let node = root;
@@ -284,9 +286,9 @@ async function backupVirtualFolder(
   path: string,
   trie: SourceTrie,
   parentTree: Tree | undefined,
-  parentTreeId: string | undefined,
+  parentTreeId: BlobId | undefined,
   context: WalkContext,
-): Promise<{ id: string; reused: boolean }> {
+): Promise<{ id: BlobId; reused: boolean }> {
   const parentNodes = new Map(parentTree?.nodes.map((n) => [n.name, n]));
   const nodes = await Promise.all([...trie.children].map(async ([name, child]) => {
     const childPath = join(path, name);
@@ -321,9 +323,9 @@ async function backupVirtualFolder(
 async function saveOrReuseTree(
   nodes: TreeNode[],
   parentTree: Tree | undefined,
-  parentTreeId: string | undefined,
+  parentTreeId: BlobId | undefined,
   context: WalkContext,
-): Promise<{ id: string; reused: boolean }> {
+): Promise<{ id: BlobId; reused: boolean }> {
   if (parentTree && parentTreeId && sameNodes(nodes, parentTree.nodes)) {
     return { id: parentTreeId, reused: true };
   }

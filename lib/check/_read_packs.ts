@@ -2,7 +2,7 @@
 // workers open themselves; packs elsewhere are read here, whole, and handed over (transferred, not copied).
 
 import { describeError } from "../errors.ts";
-import { mapLimit, type PackEntry, type Repository } from "../repo/mod.ts";
+import { mapLimit, type PackEntry, type PackId, type Repository } from "../repo/mod.ts";
 import { BatchingPool, decodeWorkerError, errorKind } from "../workers/mod.ts";
 import type { CheckProblem } from "./check_problem.ts";
 import type { PackVerdict, VerifyKeys } from "./_verify_pack.ts";
@@ -26,7 +26,7 @@ type ReadOutcome = { verdict: PackVerdict } | { unreadable: { cause: "io" | "int
  */
 export async function readPacks(
   repository: Repository,
-  packs: readonly string[],
+  packs: readonly PackId[],
   context: {
     badBlobs: Set<string>;
     problems: CheckProblem[];
@@ -63,7 +63,7 @@ export async function readPacks(
 async function readPack(
   repository: Repository,
   verifier: PackVerifier,
-  pack: string,
+  pack: PackId,
   entries: PackEntry[],
 ): Promise<ReadOutcome> {
   try {

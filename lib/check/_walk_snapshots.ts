@@ -2,7 +2,7 @@
 // each name one that restore accepts. Finds which paths of which snapshots damage reaches.
 
 import { describeError } from "../errors.ts";
-import { isSafeName, type Repository, type SnapshotEntry } from "../repo/mod.ts";
+import { type BlobId, isSafeName, type Repository, type SnapshotEntry } from "../repo/mod.ts";
 import type { CheckProblem, DamagedPath } from "./check_problem.ts";
 
 /** What the walk shares across snapshots. */
@@ -61,7 +61,7 @@ export async function walkSnapshots(
  * Walks a tree: every subtree and data blob must be indexed and not damaged. Collects the paths of affected
  * files in `damaged`; returns whether the tree is clean.
  */
-async function walkTree(walk: Walk, treeId: string, path: string, damaged: DamagedPath[]): Promise<boolean> {
+async function walkTree(walk: Walk, treeId: BlobId, path: string, damaged: DamagedPath[]): Promise<boolean> {
   const { repository, badBlobs, seen, problems, used } = walk;
   if (seen.get(treeId) === true) return true;
   used.add(treeId);

@@ -7,7 +7,7 @@
  */
 
 import { describeError } from "../errors.ts";
-import type { Repository } from "../repo/mod.ts";
+import { asPackId, type PackId, type Repository } from "../repo/mod.ts";
 import type { CheckProblem } from "./check_problem.ts";
 import { readPacks, type ReadProgress } from "./_read_packs.ts";
 import { walkSnapshots } from "./_walk_snapshots.ts";
@@ -56,7 +56,7 @@ export async function check(repository: Repository, options: CheckOptions = {}):
   await repository.loadIndex();
   repository.cachePacks(4);
   const { stored, badBlobs } = await comparePacks(repository, problems);
-  let chosen: string[] = [];
+  let chosen: PackId[] = [];
   if (options.readData || options.readDataSubset !== undefined) {
     const readable = [...repository.index.packIds()].filter((pack) => stored.has(pack)).sort();
     chosen = choosePacks(readable, options);
@@ -87,9 +87,9 @@ export async function check(repository: Repository, options: CheckOptions = {}):
 async function comparePacks(
   repository: Repository,
   problems: CheckProblem[],
-): Promise<{ stored: Set<string>; badBlobs: Set<string> }> {
-  const stored = new Set<string>();
-  for await (const entry of repository.packs.list()) stored.add(entry.name);
+): Promise<{ stored: Set<PackId>; badBlobs: Set<string> }> {
+  const stored = new Set<PackId>();
+  for await (const entry of repository.packs.list()) stored.add(asPackId(entry.name));
   const indexed = new Set(repository.index.packIds());
   const badBlobs = new Set<string>();
   for (const pack of indexed) {
@@ -134,7 +134,7 @@ function findUnused(
 }
 
 /** The packs to read: all, or each with probability `readDataSubset`, in the order given. */
-function choosePacks(packs: readonly string[], options: CheckOptions): string[] {
+function choosePacks(packs: readonly PackId[], options: CheckOptions): PackId[] {
   const fraction = options.readDataSubset ?? 1;
   if (!(fraction > 0 && fraction <= 1)) {
     throw new RangeError(`Invalid readDataSubset ${fraction}: must be above 0 and at most 1`);

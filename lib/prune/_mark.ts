@@ -2,11 +2,11 @@
 // contents). Shared subtrees are walked once.
 
 import { IntegrityError } from "../errors.ts";
-import type { SnapshotEntry, Tree } from "../repo/mod.ts";
+import type { BlobId, SnapshotEntry, Tree } from "../repo/mod.ts";
 
 /** What marking reads: folder listings by id. */
 export interface TreeLoader {
-  loadTree(id: string): Promise<Tree>;
+  loadTree(id: BlobId): Promise<Tree>;
 }
 
 /**

@@ -13,10 +13,11 @@
 import { hexInto, toHex, tryHexInto } from "../crypto/mod.ts";
 import { BLOB_TYPE_CODES, BLOB_TYPES, type BlobType } from "./blob.ts";
 import type { PackEntry } from "./pack.ts";
+import type { PackId } from "./types.ts";
 
 /** Where one blob is stored. */
 export interface BlobLocation {
-  pack: string;
+  pack: PackId;
   type: BlobType;
   offset: number;
   length: number;
@@ -49,9 +50,9 @@ export class MasterIndex {
   #rawLengths = new Uint32Array(0);
   #packOf = new Uint32Array(0);
   /** Packs by number: name and rows [first, end). */
-  #packNames: string[] = [];
+  #packNames: PackId[] = [];
   #packRows: { first: number; end: number }[] = [];
-  #packNumbers = new Map<string, number>();
+  #packNumbers = new Map<PackId, number>();
   /** Lookup table: the row of each blob's first location, by id; FREE where empty. */
   #slots = new Uint32Array(0);
   #count = 0;
@@ -64,7 +65,7 @@ export class MasterIndex {
   }
 
   /** Records the blobs of one pack. A blob already indexed elsewhere keeps its first location. */
-  addPack(pack: string, entries: readonly PackEntry[]): void {
+  addPack(pack: PackId, entries: readonly PackEntry[]): void {
     const number = this.#startPack(pack, entries.length);
     for (const entry of entries) {
       hexInto(entry.id, this.#ids, this.#rows * ID_BYTES);
@@ -81,7 +82,7 @@ export class MasterIndex {
   addIndexFile(file: IndexFile): void {
     for (const pack of file.packs) {
       const blobs = pack.blobs;
-      const number = this.#startPack(pack.id, blobs.length);
+      const number = this.#startPack(pack.id as PackId, blobs.length);
       for (let i = 0; i < blobs.length; i++) {
         // Indexed, not destructured: this runs once, mostly before V8 optimizes it, where iterators are slow.
         const blob = blobs[i]!;
@@ -94,7 +95,7 @@ export class MasterIndex {
   }
 
   /** Makes room for `count` more rows of `pack` and returns its number; a pack listed again keeps its last list. */
-  #startPack(pack: string, count: number): number {
+  #startPack(pack: PackId, count: number): number {
     this.#growRows(this.#rows + count);
     this.#growSlots(this.#count + count);
     let number = this.#packNumbers.get(pack);
@@ -142,12 +143,12 @@ export class MasterIndex {
   }
 
   /** Ids of every indexed pack. */
-  packIds(): IterableIterator<string> {
+  packIds(): IterableIterator<PackId> {
     return this.#packNumbers.keys();
   }
 
   /** The entries of one pack, as indexed. */
-  packEntries(pack: string): readonly PackEntry[] | undefined {
+  packEntries(pack: PackId): readonly PackEntry[] | undefined {
     const number = this.#packNumbers.get(pack);
     if (number === undefined) return undefined;
     const { first, end } = this.#packRows[number]!;

@@ -42,10 +42,16 @@ export { PACK_SIZE, PackSink, type PackStore, type Release } from "./pack_sink.t
 export { PackReader } from "./pack_reader.ts";
 export { resolveTreePath, type TreePath } from "./tree_path.ts";
 export {
+  asBlobId,
+  asPackId,
+  asSnapshotId,
+  type BlobId,
   emptySnapshotStats,
   isSafeName,
   type NodeType,
+  type PackId,
   type Snapshot,
+  type SnapshotId,
   type SnapshotStats,
   type Tree,
   type TreeNode,

@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import type { FileWriter } from "../backends/mod.ts";
 import { open, seal, sha256Hex, toHex } from "../crypto/mod.ts";
+import type { PackId } from "./types.ts";
 import { BLOB_TYPE_CODES, BLOB_TYPES, type BlobType } from "./blob.ts";
 
 /** One blob inside a pack. `length` is the sealed size; `rawLength` the plaintext size. */
@@ -24,7 +25,7 @@ const TRAILER_BYTES = 4;
 
 /** A finished pack: its bytes, its id (SHA-256 of the bytes) and what it holds. */
 export interface FinishedPack {
-  id: string;
+  id: PackId;
   bytes: Uint8Array;
   entries: PackEntry[];
 }
@@ -74,7 +75,7 @@ export class PackBuilder {
     this.#reserve(tail.length);
     this.#buffer.set(tail, this.#size);
     const bytes = this.#buffer.subarray(0, this.#size + tail.length);
-    return { id: sha256Hex(bytes), bytes, entries: indexEntries(this.#entries) };
+    return { id: sha256Hex(bytes) as PackId, bytes, entries: indexEntries(this.#entries) };
   }
 }
 
@@ -122,7 +123,7 @@ function indexEntries(blobs: readonly PackedBlob[]): PackEntry[] {
 
 /** A pack whose bytes went to a {@link FileWriter}: its id and entries; commit the writer as `id`. */
 export interface WrittenPack {
-  id: string;
+  id: PackId;
   entries: PackEntry[];
 }
 
@@ -165,11 +166,11 @@ export class PackWriter {
   finish(key: Uint8Array): WrittenPack {
     this.#append(packTail(key, this.#blobs));
     this.#writeStaged();
-    return { id: this.#hash.digest("hex"), entries: indexEntries(this.#blobs) };
+    return { id: this.#hash.digest("hex") as PackId, entries: indexEntries(this.#blobs) };
   }
 
   /** Stores the finished pack under its id. */
-  commit(id: string): Promise<void> {
+  commit(id: PackId): Promise<void> {
     return this.#writer.commit(id);
   }
 

@@ -8,6 +8,7 @@
 
 import { asBackend, type Backend, type ByteRange, type FileEntry, LocalBackend } from "../backends/mod.ts";
 import { IntegrityError, NotFoundError } from "../errors.ts";
+import type { PackId } from "./types.ts";
 
 /** Read access to a repository's pack files. */
 export class PackReader {
@@ -31,13 +32,13 @@ export class PackReader {
    * The path on this machine a worker can open the pack at, or undefined where packs are not files on this
    * machine, or a wrapper must see every read (the bytes then come from {@linkcode read}).
    */
-  localPath(pack: string): string | undefined {
+  localPath(pack: PackId): string | undefined {
     if (!this.#backend.capabilities.localFiles) return undefined;
     return asBackend(this.#backend, LocalBackend)?.localPath({ kind: "data", name: pack });
   }
 
   /** Reads a whole pack or a range of it. A missing pack is an `IntegrityError`. */
-  async read(pack: string, range?: ByteRange): Promise<Uint8Array> {
+  async read(pack: PackId, range?: ByteRange): Promise<Uint8Array> {
     try {
       return await this.#backend.get({ kind: "data", name: pack }, range);
     } catch (error) {

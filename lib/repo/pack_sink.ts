@@ -7,6 +7,7 @@ import type { Backend } from "../backends/mod.ts";
 import type { BlobType } from "./blob.ts";
 import { type IndexFile, type MasterIndex, toIndexFile } from "./master_index.ts";
 import { PackBuilder, type PackEntry, PackWriter } from "./pack.ts";
+import type { PackId } from "./types.ts";
 
 /** Target size of a pack file. */
 export const PACK_SIZE = 16 * 1024 * 1024;
@@ -56,7 +57,7 @@ export class PackSink {
    */
   #added = new Set<string>();
   #uploads = new Set<Promise<void>>();
-  #unindexed: { id: string; entries: PackEntry[] }[] = [];
+  #unindexed: { id: PackId; entries: PackEntry[] }[] = [];
   /** Per type: the last add still waiting for a pack to close; later adds of the type queue behind it. */
   #waiting: Record<BlobType, Promise<void> | undefined> = { data: undefined, tree: undefined };
   #failure: unknown;
@@ -187,7 +188,7 @@ export class PackSink {
     this.#packs[type] = undefined;
     const key = this.#store.encryptKey;
     const backend = this.#store.backend;
-    let id: string;
+    let id: PackId;
     let entries: PackEntry[];
     let store: () => Promise<void>;
     if (pack instanceof PackWriter) {

@@ -22,7 +22,7 @@ import { type IndexFile, MasterIndex } from "./master_index.ts";
 import { PackReader } from "./pack_reader.ts";
 import { PackSink } from "./pack_sink.ts";
 import type { LockFile, LockStore } from "./lock.ts";
-import type { Snapshot, Tree } from "./types.ts";
+import type { BlobId, PackId, Snapshot, SnapshotId, Tree } from "./types.ts";
 import { LruCache } from "../lru_cache.ts";
 
 /** The repository config file (plain JSON: readable without a password). */
@@ -43,7 +43,7 @@ export const CHUNKER_V1 = Object.freeze({
 
 /** A snapshot with its id. */
 export interface SnapshotEntry {
-  id: string;
+  id: SnapshotId;
   snapshot: Snapshot;
 }
 
@@ -71,7 +71,7 @@ export class Repository {
   /** The index files {@linkcode loadIndex} read, by name. */
   #indexFiles: string[] = [];
   /** Whole packs by id, most recently used last. Promises, so that concurrent readers share one read. */
-  #packCache = new LruCache<string, Promise<Uint8Array>>(0);
+  #packCache = new LruCache<PackId, Promise<Uint8Array>>(0);
   #packCacheLimit = 0;
 
   private constructor(backend: Backend, config: RepositoryConfig, keys: MasterKeys, keyId: string) {
@@ -118,8 +118,8 @@ export class Repository {
   }
 
   /** The keyed id of a blob's plaintext, as hex. */
-  blobId(data: Uint8Array): string {
-    return toHex(this.blobIdBytes(data));
+  blobId(data: Uint8Array): BlobId {
+    return toHex(this.blobIdBytes(data)) as BlobId;
   }
 
   /** The keyed id of a blob's plaintext, as bytes. */
@@ -214,7 +214,7 @@ export class Repository {
   }
 
   /** Removes a pack file (prune, once no index file names it: docs/format.md#prune). */
-  async removePack(id: string): Promise<void> {
+  async removePack(id: PackId): Promise<void> {
     await this.#backend.delete({ kind: "data", name: id });
   }
 
@@ -249,7 +249,7 @@ export class Repository {
   }
 
   /** Removes a snapshot file (forget). The data it names stays until prune. */
-  async removeSnapshot(id: string): Promise<void> {
+  async removeSnapshot(id: SnapshotId): Promise<void> {
     await this.#backend.delete({ kind: "snapshots", name: id });
   }
 
@@ -263,7 +263,7 @@ export class Repository {
    * Loads a blob's plaintext and verifies it against its id. Throws `IntegrityError` for damaged data
    * and `UserError` when the blob is not indexed.
    */
-  async loadBlob(id: string): Promise<Uint8Array> {
+  async loadBlob(id: BlobId): Promise<Uint8Array> {
     const location = this.index.lookup(id);
     if (!location) throw new IntegrityError(`Blob ${id.slice(0, 12)} is not in the index`);
     let sealed: Uint8Array;
@@ -287,7 +287,7 @@ export class Repository {
     return plain;
   }
 
-  #loadPack(pack: string): Promise<Uint8Array> {
+  #loadPack(pack: PackId): Promise<Uint8Array> {
     const cached = this.#packCache.get(pack);
     if (cached) return cached;
     const loading: Promise<Uint8Array> = this.packs.read(pack).catch((error) => {
@@ -299,7 +299,7 @@ export class Repository {
   }
 
   /** Loads and parses a tree blob. */
-  async loadTree(id: string): Promise<Tree> {
+  async loadTree(id: BlobId): Promise<Tree> {
     return JSON.parse(new TextDecoder().decode(await this.loadBlob(id))) as Tree;
   }
 
@@ -310,7 +310,7 @@ export class Repository {
     const snapshots = await mapLimit(
       names,
       this.#backend.capabilities.connections,
-      async (id) => ({ id, snapshot: await this.readMeta<Snapshot>("snapshots", id) }),
+      async (id) => ({ id: id as SnapshotId, snapshot: await this.readMeta<Snapshot>("snapshots", id) }),
     );
     return snapshots.sort((a, b) =>
       a.snapshot.time.localeCompare(b.snapshot.time) || a.id.localeCompare(b.id)

@@ -5,7 +5,7 @@
  */
 
 import { UserError } from "../errors.ts";
-import type { Tree, TreeNode } from "./types.ts";
+import type { BlobId, Tree, TreeNode } from "./types.ts";
 
 /** What a path inside a snapshot names. */
 export interface TreePath {
@@ -20,8 +20,8 @@ export interface TreePath {
  * `UserError` when the path is not in the snapshot or passes through an entry that is not a folder.
  */
 export async function resolveTreePath(
-  loadTree: (id: string) => Promise<Tree>,
-  root: string,
+  loadTree: (id: BlobId) => Promise<Tree>,
+  root: BlobId,
   path: string,
 ): Promise<TreePath> {
   const parts = path.split("/").filter((part) => part !== "" && part !== ".");

@@ -40,6 +40,24 @@ export function emptySnapshotStats(): SnapshotStats {
   };
 }
 
+/**
+ * The id of a blob (file content or tree): the hex of its keyed hash (docs/format.md#blobs). Ids of different
+ * kinds, and paths, are all strings; their types keep them apart (`asBlobId` and its kin mark a string read
+ * from a trusted place).
+ */
+export type BlobId = string & { readonly __brand: "BlobId" };
+/** The id of a pack file: the hex SHA-256 of its bytes, also its name in storage. */
+export type PackId = string & { readonly __brand: "PackId" };
+/** The id of a snapshot: the hex SHA-256 of its stored file, also its name. */
+export type SnapshotId = string & { readonly __brand: "SnapshotId" };
+
+/** Marks a string as a blob id (read from a tree, the index or a caller that knows). */
+export const asBlobId = (id: string): BlobId => id as BlobId;
+/** Marks a string as a pack id. */
+export const asPackId = (id: string): PackId => id as PackId;
+/** Marks a string as a snapshot id. */
+export const asSnapshotId = (id: string): SnapshotId => id as SnapshotId;
+
 /** A snapshot document. Written last: it only ever names data that is already stored. */
 export interface Snapshot {
   version: 1;
@@ -50,8 +68,8 @@ export interface Snapshot {
   destination: string;
   tags: string[];
   paths: string[];
-  tree: string;
-  parent?: string;
+  tree: BlobId;
+  parent?: SnapshotId;
   program: string;
   stats: SnapshotStats;
 }
@@ -76,9 +94,9 @@ export interface TreeNode {
   /** Hard-link count when above 1: restore links entries with the same device and inode. */
   links?: number;
   /** Data blob ids, in order (files). */
-  content?: string[];
+  content?: BlobId[];
   /** Tree blob id (folders). */
-  subtree?: string;
+  subtree?: BlobId;
   /** Link target (symlinks). */
   target?: string;
   /** Device number (character and block devices). */

@@ -5,12 +5,13 @@
 // async call each.
 
 import type { WorkerError } from "../workers/mod.ts";
+import type { PackId } from "../repo/mod.ts";
 
 /** Where one blob of a file's content lies. */
 export interface BlobSource {
   id: string;
   /** Short pack id, for messages. */
-  packName: string;
+  packName: PackId;
   /** Path of the pack file on this machine; absent when the sealed bytes travel in the job. */
   pack?: string;
   /** Offset of the sealed blob in the pack file, or (no `pack`) in the job's `sealed` bytes. */

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type NodeType, type Repository, resolveTreePath, type TreeNode } from "../repo/mod.ts";
+import { type BlobId, type NodeType, type Repository, resolveTreePath, type TreeNode } from "../repo/mod.ts";
 
 /** One listed entry. */
 export interface ListedEntry {
@@ -19,7 +19,7 @@ export interface ListedEntry {
 /** Lists every entry at and below `path` in a snapshot's tree, depth first, in name order. */
 export async function* listTree(
   repository: Repository,
-  root: string,
+  root: BlobId,
   path = "/",
 ): AsyncGenerator<ListedEntry> {
   const { parts, node } = await resolveTreePath((id) => repository.loadTree(id), root, path);
@@ -31,7 +31,7 @@ export async function* listTree(
   yield* walk(repository, treeId, prefix);
 }
 
-async function* walk(repository: Repository, treeId: string, prefix: string): AsyncGenerator<ListedEntry> {
+async function* walk(repository: Repository, treeId: BlobId, prefix: string): AsyncGenerator<ListedEntry> {
   for (const node of (await repository.loadTree(treeId)).nodes) {
     const path = `${prefix}/${node.name}`;
     yield entryOf(path, node);
@@ -59,8 +59,8 @@ export interface Change {
 /** Yields what differs between two trees; identical subtrees are skipped without being read. */
 export async function* diffTrees(
   repository: Repository,
-  a: string,
-  b: string,
+  a: BlobId,
+  b: BlobId,
   prefix = "",
 ): AsyncGenerator<Change> {
   if (a === b) return;

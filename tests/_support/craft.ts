@@ -6,6 +6,7 @@ import type { PackSink } from "../../lib/repo/pack_sink.ts";
 import { encodeBlob } from "../../lib/repo/blob.ts";
 import type { Repository } from "../../lib/repo/repository.ts";
 import { emptySnapshotStats, type Snapshot, type TreeNode } from "../../lib/repo/types.ts";
+import type { BlobId } from "../../lib/repo/mod.ts";
 
 const BASE = { mode: 0o644, mtime: 1_600_000_000_000, uid: 0, gid: 0 };
 
@@ -37,7 +38,7 @@ export class SnapshotCrafter {
   }
 
   /** Stores a tree blob and returns its id. */
-  tree(nodes: TreeNode[]): string {
+  tree(nodes: TreeNode[]): BlobId {
     return this.#store("tree", new TextEncoder().encode(JSON.stringify({ nodes })));
   }
 
@@ -62,7 +63,7 @@ export class SnapshotCrafter {
     return await this.#repository.writeMeta("snapshots", snapshot);
   }
 
-  #store(type: "data" | "tree", bytes: Uint8Array): string {
+  #store(type: "data" | "tree", bytes: Uint8Array): BlobId {
     const keys = this.#repository.workerKeys();
     const id = this.#repository.blobId(bytes);
     const adding = this.#sink.add(

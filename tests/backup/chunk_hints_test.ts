@@ -11,6 +11,7 @@ import { randomBytes } from "../_support/random_bytes.ts";
 import { nextSecond } from "../_support/fixture.ts";
 import { backupOptions, testRepository } from "../_support/repository.ts";
 import { tempDir } from "../_support/temp_dir.ts";
+import { asBlobId } from "../../lib/repo/mod.ts";
 
 const MiB = 1024 * 1024;
 
@@ -30,7 +31,7 @@ async function fileNode(repository: Repository, root: string, tree: string): Pro
   let node: TreeNode | undefined;
   let id = tree;
   for (const name of [...root.split("/").filter((part) => part !== ""), "f.bin"]) {
-    node = (await repository.loadTree(id)).nodes.find((n) => n.name === name);
+    node = (await repository.loadTree(asBlobId(id))).nodes.find((n) => n.name === name);
     assert.ok(node, `${name} is in the snapshot`);
     id = node.subtree ?? "";
   }

@@ -3,6 +3,7 @@ import { toHex } from "../../lib/crypto/mod.ts";
 import { buildSharedIdSet, SharedIdSet } from "../../lib/backup/_shared_id_set.ts";
 import { MasterIndex } from "../../lib/repo/master_index.ts";
 import { randomBytes } from "../_support/random_bytes.ts";
+import { asPackId } from "../../lib/repo/mod.ts";
 
 /** `count` random 32-byte ids, the first `sharedPrefix` of them starting with the same four bytes. */
 function ids(count: number, seed: number, sharedPrefix = 0): Uint8Array[] {
@@ -22,7 +23,7 @@ Deno.test("SharedIdSet built from an index's ids has every one of them and nothi
       length: 10,
       rawLength: 10,
     }));
-    index.addPack(toHex(randomBytes(32, 900 + pack)), entries);
+    index.addPack(asPackId(toHex(randomBytes(32, 900 + pack))), entries);
   }
   const buffer = buildSharedIdSet((visit) => index.forEachId(visit), index.size);
   assert.equal(buffer.byteLength, 8192 * 32, "capacity: a power of two at least twice the count");

@@ -9,6 +9,7 @@ import { Repository } from "../../lib/repo/mod.ts";
 import { PASSWORD } from "../_support/fixture.ts";
 import { writeRandomFile } from "../_support/random_bytes.ts";
 import { copyTree, listFiles, makeHistory } from "./_history.ts";
+import { asBlobId, asPackId } from "../../lib/repo/mod.ts";
 
 const DAY = 24 * 60 * 60_000;
 const OPTIONS: PlanPruneOptions = { maxUnused: 0, maxRepack: Infinity, now: Date.now() };
@@ -126,11 +127,11 @@ Deno.test("planPrune() and applyPrune()", async (t) => {
         const reopened = await Repository.open(await LocalBackend.open(path), PASSWORD);
         const missing = await planPrune(reopened, OPTIONS);
         assert.deepEqual(missing.missing, [dead]);
-        assert.ok(!missing.delete.ids.includes(dead));
+        assert.ok(!missing.delete.ids.includes(asPackId(dead)));
         await applyPrune(reopened, missing);
         const after = await Repository.open(await LocalBackend.open(path), PASSWORD);
         await after.loadIndex();
-        assert.ok(![...after.index.packIds()].includes(dead));
+        assert.ok(![...after.index.packIds()].includes(asPackId(dead)));
       },
     );
 
@@ -186,7 +187,7 @@ async function findFileBlob(
   for (const node of tree.nodes) {
     if (node.type === "file" && node.content?.[0]) return repository.index.lookup(node.content[0])!.pack;
     if (node.subtree) {
-      const found = await findFileBlob(repository, await repository.loadTree(node.subtree));
+      const found = await findFileBlob(repository, await repository.loadTree(asBlobId(node.subtree)));
       if (found) return found;
     }
   }

@@ -4,6 +4,7 @@
 import { toHex } from "../../lib/crypto/mod.ts";
 import { MasterIndex } from "../../lib/repo/master_index.ts";
 import type { PackEntry } from "../../lib/repo/pack.ts";
+import { asPackId } from "../../lib/repo/mod.ts";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with --v8-flags=--expose-gc");
@@ -24,7 +25,7 @@ for (let p = 0; p < 1000; p++) {
     length: 1000,
     rawLength: 3000,
   }));
-  index.addPack(randomId(), entries);
+  index.addPack(asPackId(randomId()), entries);
 }
 const bytesPerBlob = Math.round((used() - before) / index.size);
 console.log(JSON.stringify({ bytesPerBlob, blobs: index.size }));

@@ -3,6 +3,7 @@ import { toHex } from "../../lib/crypto/mod.ts";
 import { MasterIndex } from "../../lib/repo/master_index.ts";
 import type { PackEntry } from "../../lib/repo/pack.ts";
 import { randomBytes } from "../_support/random_bytes.ts";
+import { asPackId } from "../../lib/repo/mod.ts";
 
 let seed = 1;
 const randomId = () => toHex(randomBytes(32, seed++));
@@ -25,7 +26,7 @@ function pack(count: number): PackEntry[] {
 Deno.test("the index finds every blob of every pack, through many regrowths", () => {
   const index = new MasterIndex();
   const packs = Array.from({ length: 40 }, () => ({ id: randomId(), entries: pack(250) }));
-  for (const { id, entries } of packs) index.addPack(id, entries);
+  for (const { id, entries } of packs) index.addPack(asPackId(id), entries);
   assert.equal(index.size, 10_000);
   for (const { id, entries } of packs) {
     for (const entry of entries) {
@@ -38,7 +39,7 @@ Deno.test("the index finds every blob of every pack, through many regrowths", ()
       });
       assert.equal(index.has(entry.id), true);
     }
-    assert.deepEqual(index.packEntries(id), entries);
+    assert.deepEqual(index.packEntries(asPackId(id)), entries);
   }
   assert.deepEqual(new Set(index.packIds()), new Set(packs.map((p) => p.id)));
   const ids = new Set<string>();
@@ -50,19 +51,19 @@ Deno.test("a blob stored in two packs keeps its first location; each pack lists 
   const index = new MasterIndex();
   const first = pack(3);
   const second = [...pack(2), { ...first[1]!, offset: 999 }];
-  index.addPack("a".repeat(64), first);
-  index.addPack("b".repeat(64), second);
+  index.addPack(asPackId("a".repeat(64)), first);
+  index.addPack(asPackId("b".repeat(64)), second);
   assert.equal(index.size, 5);
   assert.equal(index.lookup(first[1]!.id)?.pack, "a".repeat(64));
-  assert.deepEqual(index.packEntries("b".repeat(64)), second);
+  assert.deepEqual(index.packEntries(asPackId("b".repeat(64))), second);
 });
 
 Deno.test("a pack listed again is described by its last listing", () => {
   const index = new MasterIndex();
   const entries = pack(4);
-  index.addPack("c".repeat(64), entries);
-  index.addPack("c".repeat(64), entries.slice(0, 2));
-  assert.deepEqual(index.packEntries("c".repeat(64)), entries.slice(0, 2));
+  index.addPack(asPackId("c".repeat(64)), entries);
+  index.addPack(asPackId("c".repeat(64)), entries.slice(0, 2));
+  assert.deepEqual(index.packEntries(asPackId("c".repeat(64))), entries.slice(0, 2));
   assert.deepEqual([...index.packIds()], ["c".repeat(64)]);
   assert.equal(index.size, 4);
 });
@@ -70,14 +71,14 @@ Deno.test("a pack listed again is described by its last listing", () => {
 Deno.test("ids that are not 64 lower-case hex digits are not found", () => {
   const index = new MasterIndex();
   const entries = pack(2);
-  index.addPack("d".repeat(64), entries);
+  index.addPack(asPackId("d".repeat(64)), entries);
   const id = entries[0]!.id;
   for (const wrong of [id.slice(0, 63), id + "0", id.toUpperCase(), "z" + id.slice(1), "", "é".repeat(64)]) {
     assert.equal(index.lookup(wrong), undefined, JSON.stringify(wrong));
     assert.equal(index.has(wrong), false);
   }
   assert.equal(new MasterIndex().lookup(id), undefined);
-  assert.equal(index.packEntries("e".repeat(64)), undefined);
+  assert.equal(index.packEntries(asPackId("e".repeat(64))), undefined);
 });
 
 Deno.test("the index keeps about 110 bytes a blob (a Map of objects took ~270)", async () => {
@@ -109,5 +110,5 @@ Deno.test("index file entries no v1 writer makes are left out, not stored wrong"
   });
   assert.equal(index.size, 1);
   assert.equal(index.lookup(good.id)?.offset, 0);
-  assert.equal(index.packEntries("f".repeat(64))?.length, 1);
+  assert.equal(index.packEntries(asPackId("f".repeat(64)))?.length, 1);
 });

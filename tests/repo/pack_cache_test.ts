@@ -3,6 +3,7 @@ import type { ByteRange, Handle } from "../../lib/backends/backend.ts";
 import { MemoryBackend } from "../../lib/backends/mod.ts";
 import { Repository } from "../../lib/repo/repository.ts";
 import { SnapshotCrafter } from "../_support/craft.ts";
+import { asBlobId } from "../../lib/repo/mod.ts";
 
 /** Counts whole-pack reads. */
 class CountingBackend extends MemoryBackend {
@@ -26,7 +27,7 @@ Deno.test("concurrent tree loads share one read of their pack", async () => {
   await crafter.snapshot([]);
   await repository.loadIndex();
   repository.cachePacks(8);
-  const loaded = await Promise.all(trees.map((id) => repository.loadTree(id)));
+  const loaded = await Promise.all(trees.map((id) => repository.loadTree(asBlobId(id))));
   assert.equal(loaded.length, 50);
   assert.equal(loaded[7]!.nodes[0]!.name, "f7");
   assert.deepEqual([...backend.wholeReads.values()], [1], "one tree pack, read once");

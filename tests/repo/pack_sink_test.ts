@@ -11,6 +11,7 @@ import { Repository } from "../../lib/repo/repository.ts";
 import { randomBytes } from "../_support/random_bytes.ts";
 import { patchWriters, testRepository } from "../_support/repository.ts";
 import { tempDir } from "../_support/temp_dir.ts";
+import { asBlobId } from "../../lib/repo/mod.ts";
 
 /** Stores packs slowly, so that several adds wait behind one upload. */
 class SlowBackend extends MemoryBackend {
@@ -77,7 +78,7 @@ Deno.test("blobs added at once across several pack boundaries are all stored and
       const location = reopened.index.lookup(id);
       assert.ok(location, `${type} blob ${id.slice(0, 8)} is indexed`);
       packs.set(location.pack, (packs.get(location.pack) ?? 0) + 1);
-      assert.deepEqual(await reopened.loadBlob(id), plain);
+      assert.deepEqual(await reopened.loadBlob(asBlobId(id)), plain);
     }
     assert.deepEqual([...packs.values()].sort(), [3, 3, 3, 3], `${type}: three blobs a pack`);
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { resolveTreePath, type Tree } from "../../lib/repo/mod.ts";
+import { asBlobId, resolveTreePath, type Tree } from "../../lib/repo/mod.ts";
 import { UserError } from "../../lib/errors.ts";
 
 const node = (name: string, type: "dir" | "file", subtree?: string) => ({
@@ -9,7 +9,7 @@ const node = (name: string, type: "dir" | "file", subtree?: string) => ({
   mtime: 0,
   uid: 0,
   gid: 0,
-  ...(subtree ? { subtree } : {}),
+  ...(subtree ? { subtree: asBlobId(subtree) } : {}),
 });
 const trees: Record<string, Tree> = {
   root: { nodes: [node("etc", "dir", "etc")] },
@@ -19,20 +19,20 @@ const trees: Record<string, Tree> = {
 const loadTree = (id: string) => Promise.resolve(trees[id]!);
 
 Deno.test("resolveTreePath() finds the root, a folder and a file, skipping empty and '.' parts", async () => {
-  assert.deepEqual(await resolveTreePath(loadTree, "root", "/"), { parts: [], node: undefined });
-  const ssh = await resolveTreePath(loadTree, "root", "/etc/./ssh/");
+  assert.deepEqual(await resolveTreePath(loadTree, asBlobId("root"), "/"), { parts: [], node: undefined });
+  const ssh = await resolveTreePath(loadTree, asBlobId("root"), "/etc/./ssh/");
   assert.deepEqual(ssh.parts, ["etc", "ssh"]);
   assert.equal(ssh.node?.subtree, "ssh");
-  assert.equal((await resolveTreePath(loadTree, "root", "etc/hosts")).node?.type, "file");
+  assert.equal((await resolveTreePath(loadTree, asBlobId("root"), "etc/hosts")).node?.type, "file");
 });
 
 Deno.test("resolveTreePath() names a missing path, and the file a path passes through", async () => {
-  await assert.rejects(resolveTreePath(loadTree, "root", "/etc/nope"), (error) => {
+  await assert.rejects(resolveTreePath(loadTree, asBlobId("root"), "/etc/nope"), (error) => {
     assert.ok(error instanceof UserError);
     assert.equal(error.message, 'Path "/etc/nope" is not in the snapshot');
     return true;
   });
-  await assert.rejects(resolveTreePath(loadTree, "root", "/etc/hosts/x"), (error) => {
+  await assert.rejects(resolveTreePath(loadTree, asBlobId("root"), "/etc/hosts/x"), (error) => {
     assert.ok(error instanceof UserError);
     assert.equal(error.message, 'Path "/etc/hosts" is not a folder');
     return true;

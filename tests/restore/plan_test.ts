@@ -7,6 +7,7 @@ import type { TreeNode } from "../../lib/repo/types.ts";
 import { SnapshotCrafter } from "../_support/craft.ts";
 import { testRepository } from "../_support/repository.ts";
 import { tempDir } from "../_support/temp_dir.ts";
+import { asBlobId } from "../../lib/repo/mod.ts";
 
 const BASE = { mode: 0o644, mtime: 1_600_000_000_000, uid: 0, gid: 0 };
 
@@ -21,7 +22,7 @@ async function craftedSnapshot() {
       craft.dir("empty", []),
       craft.dir("sub", [craft.file("other.txt", "other\n")]),
     ]),
-    { ...BASE, name: "broken", type: "dir", subtree: "00".repeat(32) }, // a tree the index does not know
+    { ...BASE, name: "broken", type: "dir", subtree: asBlobId("00".repeat(32)) }, // a tree the index does not know
     { ...BASE, name: "null", type: "chardev", rdev: 0x0103 },
     { ...BASE, name: "sock", type: "socket" },
     craft.file("top.conf", "top\n"),

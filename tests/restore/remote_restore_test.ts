@@ -18,8 +18,9 @@ import { backupOptions, testRepository } from "../_support/repository.ts";
 import { RICH, writeRichTree } from "../_support/rich_tree.ts";
 import { tempDir } from "../_support/temp_dir.ts";
 import { assertSameTree, scanTree } from "../_support/tree_differ.ts";
+import type { BlobId } from "../../lib/repo/mod.ts";
 
-async function backUp(repository: Repository, src: string): Promise<string> {
+async function backUp(repository: Repository, src: string): Promise<BlobId> {
   const done = await backup(repository, backupOptions([src]));
   const { snapshot } = await repository.findSnapshot(done.snapshotId!);
   return snapshot.tree;
