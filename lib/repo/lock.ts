@@ -254,9 +254,10 @@ async function liveConflict(
 }
 
 /**
- * After writing lock `own`: "won" when every conflicting live lock was stored strictly later than it (those
- * lockers back off); otherwise the lock in the way, with `tie` when it was stored in the same instant (or
- * `own` is not listed yet): then both back off and try again.
+ * After writing lock `own`: "won" when no conflicting live lock is listed; otherwise the lock in the way, as
+ * a tie: this locker backs off and tries again. Every locker writes before it looks, so of two that raced at
+ * least one sees the other (docs/format.md#locks). Storage write times cannot pick a winner: a local file's
+ * time is when its bytes were written, not when its name appeared.
  */
 async function settleRace(
   store: LockStore,
@@ -270,10 +271,8 @@ async function settleRace(
     entry.name !== own && entry.stale === undefined && conflicts(kind, entry.lock.kind)
   );
   if (mine === undefined) return { holder: rivals[0]?.lock ?? (await store.read(own)), tie: true };
-  const older = rivals.find((entry) => entry.mtime < mine.mtime);
-  if (older) return { holder: older.lock, tie: false };
-  const same = rivals.find((entry) => entry.mtime === mine.mtime);
-  return same ? { holder: same.lock, tie: true } : "won";
+  const rival = rivals[0];
+  return rival ? { holder: rival.lock, tie: true } : "won";
 }
 
 /** A lock held by this process: refreshed on a timer (which does not keep the process alive) until released. */

@@ -198,3 +198,48 @@ Deno.test("a lock file that cannot be read blocks every locker until it is 30 mi
   assert.equal((await removeLocks(store, owner(clock), { all: true })).length, 1);
   await (await acquireLock(store, "exclusive", owner(clock))).release();
 });
+
+/**
+ * Lock files in memory whose first write stays invisible until `reveal()`: the write time a local file gets
+ * is when its bytes were written, and its name may appear later, after another locker's.
+ */
+function slowFirstWriteStore(clock: { now: number }): LockStore & { reveal(): void } {
+  const files = new Map<string, { lock: LockFile; mtime: number; visible: boolean }>();
+  let writes = 0;
+  return {
+    location: "memory",
+    atomicCreate: false,
+    async *list() {
+      for (const [name, file] of files) if (file.visible) yield { name, mtime: file.mtime };
+    },
+    read: (name) => Promise.resolve(files.get(name)!.lock),
+    write: (lock) => {
+      const name = `lock-${++writes}`;
+      files.set(name, { lock, mtime: clock.now++, visible: writes > 1 });
+      return Promise.resolve(name);
+    },
+    remove: (name) => Promise.resolve(void files.delete(name)),
+    reveal: () => files.forEach((file) => file.visible = true),
+  };
+}
+
+Deno.test("a lock written earlier but visible later does not win the race (write times pick no winner)", async () => {
+  const clock = { now: T0 };
+  const store = slowFirstWriteStore(clock);
+  let settle: () => void = () => {};
+  const settled = new Promise<void>((resolve) => settle = resolve);
+  let pauses = 0;
+  // A writes first, then waits for its write to settle; meanwhile B takes the lock.
+  const a = acquireLock(
+    store,
+    "exclusive",
+    owner(clock, { sleep: () => pauses++ === 0 ? settled : Promise.resolve() }),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  const b = await acquireLock(store, "exclusive", owner(clock, { pid: 200, sleep: () => Promise.resolve() }));
+  store.reveal();
+  settle();
+  await assert.rejects(a, LockConflictError);
+  assert.deepEqual((await listLocks(store, owner(clock))).map((listed) => listed.lock.pid), [200]);
+  await b.release();
+});
