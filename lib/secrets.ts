@@ -16,17 +16,63 @@ export interface PasswordContext {
   prompt?: ((question: string) => Promise<string | undefined>) | undefined;
 }
 
-/** Resolves a password; `label` names the destination in messages. */
-export async function resolvePassword(
+/**
+ * Resolves a password; `label` names the destination in messages.
+ *
+ * @throws {UserError} when there is none, it is empty, or its file or command fails.
+ */
+export function resolvePassword(
   source: PasswordSource | undefined,
   label: string,
   context: PasswordContext,
+): Promise<string> {
+  return resolveFrom(source, label, context, async (prompt) => await prompt(`Password for ${label}: `));
+}
+
+/**
+ * Resolves the password of a new repository (`kept init`) like {@linkcode resolvePassword}, but a prompt
+ * asks twice.
+ *
+ * @throws {UserError} when there is none, it is empty, the two answers differ, or its file or command fails.
+ */
+export function resolveNewPassword(
+  source: PasswordSource | undefined,
+  label: string,
+  context: PasswordContext,
+): Promise<string> {
+  return resolveFrom(source, label, context, (prompt) => askNewPassword(prompt, `destination "${label}"`));
+}
+
+/**
+ * Asks for a new password twice on the terminal: undefined when there is no terminal. `what` names whose
+ * password it is in the questions and messages (`destination "nas"`).
+ *
+ * @throws {UserError} when the answer is empty or the two answers differ.
+ */
+export async function askNewPassword(
+  prompt: (question: string) => Promise<string | undefined>,
+  what: string,
+): Promise<string | undefined> {
+  const first = await prompt(`New password for ${what}: `);
+  if (first === undefined) return undefined;
+  if (first === "") throw new UserError(`Cannot use an empty password for ${what}`);
+  if ((await prompt(`Repeat the new password for ${what}: `)) !== first) {
+    throw new UserError(`The two passwords typed for ${what} differ`);
+  }
+  return first;
+}
+
+async function resolveFrom(
+  source: PasswordSource | undefined,
+  label: string,
+  context: PasswordContext,
+  ask: (prompt: (question: string) => Promise<string | undefined>) => Promise<string | undefined>,
 ): Promise<string> {
   let password: string | undefined;
   if (source?.kind === "value") password = source.value;
   else if (source?.kind === "file") password = await readPasswordFile(source.path, label);
   else if (source?.kind === "command") password = await runPasswordCommand(source.command, label);
-  else password = context.env("KEPT_PASSWORD") ?? await context.prompt?.(`Password for ${label}: `);
+  else password = context.env("KEPT_PASSWORD") ?? (context.prompt ? await ask(context.prompt) : undefined);
   if (password === undefined) {
     throw new UserError(`No password for destination "${label}"`, {
       hint: "set password, password_file or password_command in the plan, or KEPT_PASSWORD",

@@ -42,15 +42,33 @@ export interface CommandKit {
   /** Releases every lock this run took: called when the command ends, also on error. */
   releaseLocks(): Promise<void>;
   setExitCode(code: number): void;
+  /** Prints a normal summary line on stdout, unless `-q/--quiet` was given. */
+  say(text: string): void;
+  /** Whether `-q/--quiet` was given: no summary lines. */
+  quiet(): boolean;
+  /** Whether `-v/--verbose` was given: list each entry as it is handled. */
+  verbose(): boolean;
+  /**
+   * Says what an interruption (Ctrl-C, SIGTERM) leaves behind, for the one line printed then, e.g. "the
+   * data stored so far stays in the repository, and the next backup reuses it".
+   */
+  setInterruptNote(note: string): void;
+  /** What {@linkcode setInterruptNote} last said, if anything. */
+  interruptNote(): string | undefined;
 }
 
 /** The flags the kit reads once the arguments are parsed. */
 export interface GlobalFlags {
   config(): string | undefined;
   lockWait(): string | undefined;
+  quiet(): boolean;
+  verbose(): boolean;
 }
 
-/** Builds the kit for one run; `flags` reads `--config` and `--lock-wait` once the arguments are parsed. */
+/**
+ * Builds the kit for one run; `flags` reads `--config`, `--lock-wait`, `--quiet` and `--verbose` once the
+ * arguments are parsed.
+ */
 export function commandKit(
   context: CliContext,
   setExitCode: (code: number) => void,
@@ -62,6 +80,7 @@ export function commandKit(
     return loadConfigOrFail(context, flags.config());
   };
   const held: RepositoryLock[] = [];
+  let interruptNote: string | undefined;
   const openLocked = async (config: Config, name: string, kind: LockKind) => {
     const { repository, lock } = await openLockedRepository(
       destinationByName(config, name),
@@ -102,6 +121,13 @@ export function commandKit(
       }
     },
     setExitCode,
+    say: (text) => {
+      if (!flags.quiet()) context.output.out(text);
+    },
+    quiet: () => flags.quiet(),
+    verbose: () => flags.verbose(),
+    setInterruptNote: (note) => interruptNote = note,
+    interruptNote: () => interruptNote,
   };
 }
 

@@ -11,7 +11,10 @@ export interface CliContext {
   output: Output;
   env: (name: string) => string | undefined;
   cwd: string;
+  /** Asks a question on the terminal without echo; undefined (or no prompt) when there is none. */
   prompt?: (question: string) => Promise<string | undefined>;
+  /** Whether Ctrl-C and SIGTERM end this process with one line (true for the real process only). */
+  signals?: boolean;
 }
 
 /** Loads the config named by `--config` (or the default); invalid plans are one UserError. */

@@ -11,7 +11,7 @@ import { type CommandKit, printFailure, type Program, whoAmI } from "./_command_
 
 /** Registers `kept backup` on `program`. */
 export function backupCommand(program: Program, kit: CommandKit): void {
-  const { output, json, loadConfig, openLocked, setExitCode, context } = kit;
+  const { output, json, loadConfig, openLocked, setExitCode, context, say } = kit;
   program.command("backup")
     .description("back up a plan to its destinations (all of them unless --destination is given)")
     .argument("<plan>", "plan name from the config")
@@ -31,6 +31,14 @@ export function backupCommand(program: Program, kit: CommandKit): void {
         "more than a day ago are removed.",
     )
     .action(async (planName, options) => {
+      // The engine indexes what it stored only at the end (no snapshot, no index): the next backup reads
+      // everything again, and prune removes the unindexed packs once they are a day old.
+      kit.setInterruptNote(
+        options.dryRun
+          ? "nothing was written"
+          : "no snapshot was saved for the destination in progress; its repository stays consistent, and " +
+            "prune removes the data stored so far",
+      );
       const config = await loadConfig();
       const plan = config.plans.get(planName);
       if (!plan) {
@@ -54,7 +62,9 @@ export function backupCommand(program: Program, kit: CommandKit): void {
         onWarning: (_, message) => output.err(`warning: ${message}\n`),
         onOutcome: (outcome) => {
           if (!outcome.ok) printFailure(output, outcome.destination, outcome.error);
-          else if (!options.json) printResult(output, outcome.destination, outcome.value, options.dryRun);
+          else if (!options.json) {
+            printResult(output, say, outcome.destination, outcome.value, options.dryRun);
+          }
         },
       });
       if (options.json) {
@@ -74,17 +84,23 @@ export function backupCommand(program: Program, kit: CommandKit): void {
 }
 
 /** One destination's result in words: what was saved, and what interrupted backups left and was removed. */
-function printResult(output: Output, name: string, result: BackupResult, dryRun: boolean | undefined): void {
+function printResult(
+  output: Output,
+  say: (text: string) => void,
+  name: string,
+  result: BackupResult,
+  dryRun: boolean | undefined,
+): void {
   const s = result.stats;
   const verb = dryRun ? "would back up" : `snapshot ${result.snapshotId?.slice(0, 12)} saved:`;
-  output.out(
+  say(
     `${name}: ${verb} ${s.files} files, ${s.dirs} folders, ${formatBytes(s.bytes)} ` +
       `(${s.newFiles} new, ${s.changedFiles} changed, ${s.unchangedFiles} unchanged); ` +
       `added ${formatBytes(s.addedBytes)} in ${(s.durationMs / 1000).toFixed(1)}s\n`,
   );
   if (result.removedLeftovers) {
     const { files, bytes } = result.removedLeftovers;
-    output.out(
+    say(
       `${name}: removed ${files} temporary ${files === 1 ? "file" : "files"} (${formatBytes(bytes)}) ` +
         `left by interrupted backups\n`,
     );

@@ -30,10 +30,10 @@ export function checkCommand(program: Program, kit: CommandKit): void {
       if (options.json) {
         json({ destination: destination.name, ...result, errors, warnings, info, ...damageSummary(result) });
       } else {
-        for (const line of info) output.err(`info: ${line}\n`);
+        if (!kit.quiet()) { for (const line of info) output.err(`info: ${line}\n`); }
         for (const warning of warnings) output.err(`warning: ${warning}\n`);
         for (const error of errors) output.out(`error: ${error}\n`);
-        output.out(
+        kit.say(
           `${destination.name}: ${
             result.ok ? "no errors" : `${errors.length} errors`
           } in ${result.snapshots} snapshots, ${result.packs} packs` +

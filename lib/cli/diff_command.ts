@@ -35,6 +35,6 @@ export function diffCommand(program: Program, kit: CommandKit): void {
             }\n`,
           );}
       }
-      if (!options.json) output.err(`${count} change${count === 1 ? "" : "s"}\n`);
+      if (!options.json && !kit.quiet()) output.err(`${count} change${count === 1 ? "" : "s"}\n`);
     });
 }

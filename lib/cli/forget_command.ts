@@ -1,6 +1,7 @@
 // `kept forget`: removes the snapshots each plan's retention no longer keeps, or the snapshots named with
 // --snapshot. Only snapshot files are removed; their data stays until prune.
 
+import { formatLocalTime } from "./_local_time.ts";
 import { eachDestination } from "../destinations/mod.ts";
 import { ExitCode, UsageError, UserError } from "../errors.ts";
 import {
@@ -159,11 +160,11 @@ async function forgetNamed(
   const printForgotten = () => {
     for (const { id, snapshot } of chosen) {
       kit.output.out(
-        `${dryRun ? "would forget" : "forgot"}  ${id.slice(0, 12)}  ${shortTime(snapshot.time)}  ` +
+        `${dryRun ? "would forget" : "forgot"}  ${id.slice(0, 12)}  ${formatLocalTime(snapshot.time)}  ` +
           `plan "${snapshot.plan}", host "${snapshot.host}"\n`,
       );
     }
-    kit.output.out(`${destination}: ${summary(chosen.length, dryRun, limits !== undefined)}\n`);
+    kit.say(`${destination}: ${summary(chosen.length, dryRun, limits !== undefined)}\n`);
   };
   const pruned: PruneOutcome | undefined = limits &&
     await pruneRepository(kit, repository, limits, {
@@ -223,10 +224,12 @@ function printPlan(output: Output, plan: ForgetPlan, dryRun: boolean, pruning: b
         `forget ${group.forget.length}\n`,
     );
     for (const kept of group.keep) {
-      output.out(`  keep    ${kept.id.slice(0, 12)}  ${shortTime(kept.time)}  ${kept.reasons.join(", ")}\n`);
+      output.out(
+        `  keep    ${kept.id.slice(0, 12)}  ${formatLocalTime(kept.time)}  ${kept.reasons.join(", ")}\n`,
+      );
     }
     for (const gone of group.forget) {
-      output.out(`  forget  ${gone.id.slice(0, 12)}  ${shortTime(gone.time)}\n`);
+      output.out(`  forget  ${gone.id.slice(0, 12)}  ${formatLocalTime(gone.time)}\n`);
     }
   }
   for (const { plan: planName, snapshots } of plan.withoutRetention) {
@@ -249,9 +252,4 @@ function summary(forgotten: number, dryRun: boolean, pruning: boolean): string {
 
 function count(snapshots: number): string {
   return `${snapshots} snapshot${snapshots === 1 ? "" : "s"}`;
-}
-
-/** `2026-11-25T02:15:00.000Z` → `2026-11-25 02:15:00` (UTC, as `kept snapshots` shows it). */
-function shortTime(time: string): string {
-  return time.slice(0, 19).replace("T", " ");
 }

@@ -3,29 +3,37 @@
 import { UserError } from "../errors.ts";
 import { kdfFromEnv } from "../destinations/mod.ts";
 import type { KeyMeta } from "../repo/mod.ts";
-import { resolvePassword } from "../secrets.ts";
+import { askNewPassword, resolvePassword } from "../secrets.ts";
 import { type CliContext, secretsOf } from "./_context.ts";
 import { type CommandKit, type Program, whoAmI } from "./_command_kit.ts";
+import { formatLocalTime } from "./_local_time.ts";
+import { formatTable } from "./_table.ts";
 
-/** The new password of `key add` and `key passwd`: from --new-password-file, KEPT_NEW_PASSWORD or a prompt. */
-async function newPassword(context: CliContext, options: { newPasswordFile?: string }): Promise<string> {
+/**
+ * The new password of `key add` and `key passwd` for destination `name`: from --new-password-file,
+ * KEPT_NEW_PASSWORD or a prompt that asks twice; an empty one is refused.
+ */
+async function newPassword(
+  context: CliContext,
+  name: string,
+  options: { newPasswordFile?: string },
+): Promise<string> {
+  const what = `the new key of destination "${name}"`;
+  let password: string | undefined;
   if (options.newPasswordFile) {
-    return await resolvePassword(
+    password = await resolvePassword(
       { kind: "file", path: options.newPasswordFile },
-      "the new key",
+      name,
       secretsOf(context),
     );
+  } else {
+    password = context.env("KEPT_NEW_PASSWORD") ||
+      (context.prompt ? await askNewPassword(context.prompt, what) : undefined);
   }
-  const fromEnv = context.env("KEPT_NEW_PASSWORD");
-  if (fromEnv) return fromEnv;
-  const first = await context.prompt?.("New password: ");
-  if (first === undefined) {
+  if (password === undefined) {
     throw new UserError("No new password given", { hint: "use --new-password-file or KEPT_NEW_PASSWORD" });
   }
-  if ((await context.prompt?.("Repeat new password: ")) !== first) {
-    throw new UserError("The passwords differ");
-  }
-  return first;
+  return password;
 }
 
 /** Who makes a key, and how costly its key derivation is. */
@@ -61,27 +69,29 @@ function keyListCommand(key: Program, kit: CommandKit): void {
         })));
         return;
       }
-      for (const { id, file } of keys) {
-        output.out(
-          `${id === repository.keyId ? "*" : " "} ${
-            id.slice(0, 12)
-          }  ${file.created}  ${file.username}@${file.host}\n`,
-        );
-      }
+      output.out(formatTable(keys.map(({ id, file }) => [
+        id === repository.keyId ? "*" : " ",
+        id.slice(0, 12),
+        formatLocalTime(file.created),
+        `${file.username}@${file.host}`,
+      ])));
     });
 }
 
 /** `kept key add`, `kept key remove` and `kept key passwd`. */
 function keyChangeCommands(key: Program, kit: CommandKit): void {
-  const { output, openNamed, context } = kit;
+  const { openNamed, context, say } = kit;
   key.command("add")
     .description("add a key with a new password (from --new-password-file, KEPT_NEW_PASSWORD or a prompt)")
     .option("--destination <name>", "destination (needed when several are defined)")
     .option("--new-password-file <path>", "file whose first line is the new password")
     .action(async (options) => {
-      const { repository } = await openNamed(options.destination);
-      const id = await repository.addKey(await newPassword(context, options), keyMeta(context));
-      output.out(`added key ${id.slice(0, 12)}\n`);
+      const { repository, destination } = await openNamed(options.destination);
+      const id = await repository.addKey(
+        await newPassword(context, destination.name, options),
+        keyMeta(context),
+      );
+      say(`added key ${id.slice(0, 12)}\n`);
     });
   key.command("remove")
     .description("remove a key (not the one in use)")
@@ -101,15 +111,16 @@ function keyChangeCommands(key: Program, kit: CommandKit): void {
         });
       }
       await repository.removeKey(id);
-      output.out(`removed key ${id.slice(0, 12)}\n`);
+      say(`removed key ${id.slice(0, 12)}\n`);
     });
   key.command("passwd")
     .description("change the password: add a key with the new password, then remove the current key")
     .option("--destination <name>", "destination (needed when several are defined)")
     .option("--new-password-file <path>", "file whose first line is the new password")
     .action(async (options) => {
-      const { repository } = await openNamed(options.destination);
-      const id = await repository.changePassword(await newPassword(context, options), keyMeta(context));
-      output.out(`password changed: key ${id.slice(0, 12)} replaces ${repository.keyId.slice(0, 12)}\n`);
+      const { repository, destination } = await openNamed(options.destination);
+      const password = await newPassword(context, destination.name, options);
+      const id = await repository.changePassword(password, keyMeta(context));
+      say(`password changed: key ${id.slice(0, 12)} replaces ${repository.keyId.slice(0, 12)}\n`);
     });
 }

@@ -2,6 +2,7 @@
 
 import { listTree } from "../snapshots/mod.ts";
 import { escapeName } from "./output.ts";
+import { formatLocalTime } from "./_local_time.ts";
 import { type CommandKit, type Program, SNAPSHOT_HOST_HELP, SNAPSHOT_PLAN_HELP } from "./_command_kit.ts";
 
 /** Registers `kept ls` on `program`. */
@@ -25,9 +26,11 @@ export function lsCommand(program: Program, kit: CommandKit): void {
           const kind = entry.type === "dir" ? "d" : entry.type === "symlink" ? "l" : "-";
           const size = entry.type === "file" ? String(entry.size ?? 0) : "";
           output.out(
-            `${kind}${modeString(entry.mode)} ${size.padStart(12)} ${new Date(entry.mtime).toISOString()} ${
-              escapeName(entry.path)
-            }${entry.target !== undefined ? ` -> ${escapeName(entry.target)}` : ""}\n`,
+            `${kind}${modeString(entry.mode)} ${size.padStart(12)} ${
+              formatLocalTime(new Date(entry.mtime))
+            } ${escapeName(entry.path)}${
+              entry.target !== undefined ? ` -> ${escapeName(entry.target)}` : ""
+            }\n`,
           );
         }
       }

@@ -5,10 +5,11 @@
  */
 
 import { Command, CommanderError } from "@commander-js/extra-typings";
-import { ExitCode, UserError } from "../errors.ts";
+import { ExitCode, UsageError, UserError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { planJsonSchema, resolveConfigPath } from "../plan/mod.ts";
-import { processOutput } from "./output.ts";
+import { isOutputClosed, type Output, processOutput } from "./output.ts";
+import { listenForInterrupts } from "./_interrupts.ts";
 import type { CliContext } from "./_context.ts";
 import { promptHidden } from "../secrets.ts";
 import { commandKit } from "./_command_kit.ts";
@@ -24,6 +25,8 @@ import { keyCommand } from "./key_command.ts";
 import { forgetCommand } from "./forget_command.ts";
 import { unlockCommand } from "./unlock_command.ts";
 import { pruneCommand } from "./prune_command.ts";
+import { planCommand } from "./plan_command.ts";
+import { stateCommand } from "./state_command.ts";
 
 export type { CliContext };
 import { runValidate } from "./validate.ts";
@@ -33,33 +36,43 @@ const defaultContext = (): CliContext => ({
   env: (name) => Deno.env.get(name),
   cwd: Deno.cwd(),
   prompt: promptHidden,
+  signals: true,
 });
 
 /** Runs kept with `args` (without the program name) and returns the exit code. Never throws. */
 export async function main(args: string[], context: CliContext = defaultContext()): Promise<number> {
   let exitCode: number = ExitCode.ok;
   const { program, kit } = buildProgram(context, (code) => exitCode = code);
+  const stopListening = context.signals ? listenForInterrupts(kit) : () => {};
   try {
     await program.parseAsync(args, { from: "user" });
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // Commander already printed its message (or the help/version text).
-      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
-    }
-    if (error instanceof UserError) {
-      context.output.err(`kept: ${error.message}\n`);
-      const hint = hintFor(error);
-      if (hint) context.output.err(`hint: ${hint}\n`);
-      return error.exitCode;
-    }
-    const stack = error instanceof Error ? error.stack ?? error.message : String(error);
-    context.output.err(`kept: internal error (this is a bug, please report it):\n${stack}\n`);
-    return 70;
+    return reportError(error, context.output);
   } finally {
+    stopListening();
     // Locks taken while the command ran, also when it failed (docs/format.md#locks).
     await kit.releaseLocks();
   }
+}
+
+/** Prints what ended a command, by kind, and returns the exit code to end with. */
+function reportError(error: unknown, output: Output): number {
+  if (error instanceof CommanderError) {
+    // Commander already printed its message (or the help/version text).
+    return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  // The reader of stdout has gone (`kept ls latest | head`): it has what it wanted.
+  if (isOutputClosed(error)) return ExitCode.ok;
+  if (error instanceof UserError) {
+    output.err(`kept: ${error.message}\n`);
+    const hint = hintFor(error);
+    if (hint) output.err(`hint: ${hint}\n`);
+    return error.exitCode;
+  }
+  const stack = error instanceof Error ? error.stack ?? error.message : String(error);
+  output.err(`kept: internal error (this is a bug, please report it):\n${stack}\n`);
+  return 70;
 }
 
 function buildProgram(context: CliContext, setExitCode: (code: number) => void) {
@@ -69,8 +82,8 @@ function buildProgram(context: CliContext, setExitCode: (code: number) => void) 
     .description(
       // One paragraph: commander wraps it to the terminal's width (a newline here broke lines twice).
       "Declarative, deduplicated, compressed and encrypted backups. Plans live in YAML files; kept backs " +
-        "them up to a local disk (S3-compatible storage is next on the roadmap) and restores whole snapshots " +
-        "or single paths.",
+        "them up to a local disk or S3-compatible storage, forgets and prunes them by their retention, and " +
+        "restores whole snapshots or single paths.",
     )
     .version(VERSION, "-V, --version", "print the version")
     .helpOption("-h, --help", "show help for a command")
@@ -82,6 +95,16 @@ function buildProgram(context: CliContext, setExitCode: (code: number) => void) 
       "--lock-wait <duration>",
       "wait this long for a conflicting repository lock, e.g. 30s, 5m (default 0)",
     )
+    .option("-q, --quiet", "print no summary lines, only what was asked for and errors")
+    .option(
+      "-v, --verbose",
+      "list each entry as it is handled (restore)",
+    )
+    .hook("preAction", () => {
+      if (program.opts().quiet && program.opts().verbose) {
+        throw new UsageError("Cannot combine --quiet and --verbose");
+      }
+    })
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
@@ -91,10 +114,39 @@ function buildProgram(context: CliContext, setExitCode: (code: number) => void) 
     })
     .addHelpText(
       "after",
-      "\nExit codes: 0 ok, 1 failure, 2 usage error, 3 backup finished with unreadable files skipped.\n" +
+      "\nExit codes: 0 ok, 1 failure, 2 usage error, 3 backup finished with unreadable files skipped,\n" +
+        "130 interrupted (Ctrl-C), 143 terminated (SIGTERM). A closed stdout (kept ls latest | head) is 0.\n" +
         "Docs: README.md, docs/plans.md, docs/format.md",
     );
 
+  planCommands(program, context, setExitCode);
+  const kit = commandKit(context, setExitCode, {
+    config: () => program.opts().config,
+    lockWait: () => program.opts().lockWait,
+    quiet: () => program.opts().quiet ?? false,
+    verbose: () => program.opts().verbose ?? false,
+  });
+  for (const register of [initCommand, backupCommand, snapshotsCommand, lsCommand, diffCommand]) {
+    register(program, kit);
+  }
+  for (const register of [restoreCommand, checkCommand, keyCommand]) register(program, kit);
+  for (const register of [forgetCommand, pruneCommand, unlockCommand]) register(program, kit);
+  for (const register of [planCommand, stateCommand]) register(program, kit);
+
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput(program.configureOutput());
+  }
+  return { program, kit };
+}
+
+/** `kept validate` and `kept schema`: they read plan files only, never a repository. */
+function planCommands(
+  // deno-lint-ignore no-explicit-any
+  program: Command<any, any, any>,
+  context: CliContext,
+  setExitCode: (code: number) => void,
+): void {
+  const { output } = context;
   const configPath = () =>
     resolveConfigPath({ flag: program.opts().config, env: context.env, cwd: context.cwd });
 
@@ -124,19 +176,4 @@ function buildProgram(context: CliContext, setExitCode: (code: number) => void) 
     .action(() => {
       output.out(JSON.stringify(planJsonSchema(), null, 2) + "\n");
     });
-
-  const kit = commandKit(context, setExitCode, {
-    config: () => program.opts().config,
-    lockWait: () => program.opts().lockWait,
-  });
-  for (const register of [initCommand, backupCommand, snapshotsCommand, lsCommand, diffCommand]) {
-    register(program, kit);
-  }
-  for (const register of [restoreCommand, checkCommand, keyCommand]) register(program, kit);
-  for (const register of [forgetCommand, pruneCommand, unlockCommand]) register(program, kit);
-
-  for (const command of program.commands) {
-    command.exitOverride().configureOutput(program.configureOutput());
-  }
-  return { program, kit };
 }

@@ -12,11 +12,48 @@ export interface Output {
 
 const encoder = new TextEncoder();
 
-/** Writes to the process's stdout and stderr. */
+/**
+ * Thrown by {@linkcode processOutput} once the reader of stdout has gone (`kept ls latest | head`): the
+ * command stops, and `main()` ends quietly with exit code 0, as restic and most Unix tools end quietly.
+ */
+export class OutputClosed extends Error {
+  constructor() {
+    super("Standard output is closed");
+    this.name = "OutputClosed";
+  }
+}
+
+let stdoutClosed = false;
+
+/** Writes to the process's stdout and stderr. A closed stdout throws {@linkcode OutputClosed}; a closed stderr is ignored. */
 export const processOutput: Output = {
-  out: (text) => writeAll(Deno.stdout, text),
-  err: (text) => writeAll(Deno.stderr, text),
+  out: (text) => {
+    if (stdoutClosed) throw new OutputClosed();
+    try {
+      writeAll(Deno.stdout, text);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+      stdoutClosed = true;
+      throw new OutputClosed();
+    }
+  },
+  err: (text) => {
+    try {
+      writeAll(Deno.stderr, text);
+    } catch (error) {
+      // Nobody reads the diagnostics any more: there is nowhere left to say anything.
+      if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+    }
+  },
 };
+
+/** Whether an error, or one of its causes, says that stdout was closed by its reader. */
+export function isOutputClosed(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e instanceof OutputClosed) return true;
+  }
+  return false;
+}
 
 function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
   const bytes = encoder.encode(text);

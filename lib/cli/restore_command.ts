@@ -4,6 +4,7 @@
 import { UserError } from "../errors.ts";
 import { formatBytes } from "../plan/mod.ts";
 import {
+  applyRestore,
   type PlanOptions,
   planRestore,
   PlanTally,
@@ -11,6 +12,7 @@ import {
   type RestoreAction,
   type RestoreCounts,
   type RestoreEntry,
+  type RestorePlan,
 } from "../restore/mod.ts";
 import type { Repository } from "../repo/mod.ts";
 import { escapeName, type Output } from "./output.ts";
@@ -42,6 +44,7 @@ export function restoreCommand(program: Program, kit: CommandKit): void {
         "- not restored (sockets). Exit code 1 when entries are (or would be) left out. See docs/restore.md.",
     )
     .action(async (ref, options) => {
+      kit.setInterruptNote("the files restored so far stay, and the same restore run again skips them");
       const { repository } = await openNamed(options.destination);
       await repository.loadIndex();
       const { id, snapshot } = await repository.findSnapshot(ref, options);
@@ -54,7 +57,9 @@ export function restoreCommand(program: Program, kit: CommandKit): void {
         asRoot: Deno.uid() === 0,
       };
       const dryRun = options.dryRun ?? false;
-      const report = options.json ? jsonReport(output, id, dryRun) : textReport(output, id, dryRun);
+      const report = options.json
+        ? jsonReport(output, id, dryRun)
+        : textReport(output, kit.say, { id, dryRun, verbose: kit.verbose() });
       const { target, counts, problems } = dryRun
         ? await listPlan(repository, planOptions, report)
         : await restoreAll(repository, planOptions, report);
@@ -73,6 +78,8 @@ export function restoreCommand(program: Program, kit: CommandKit): void {
 interface Report {
   /** An entry of a dry run's listing, or an entry a restore could not restore. */
   entry(entry: RestoreEntry): void;
+  /** With `--verbose`: each entry a restore handles, as it is decided (just before it is written). */
+  handled?: (entry: RestoreEntry) => void;
   summary(target: string, counts: RestoreCounts, problems: number): void;
 }
 
@@ -93,8 +100,32 @@ async function listPlan(repository: Repository, options: PlanOptions, report: Re
 }
 
 async function restoreAll(repository: Repository, options: PlanOptions, report: Report): Promise<Outcome> {
-  const result = await restore(repository, { ...options, onProblem: (problem) => report.entry(problem) });
+  const onProblem = (problem: RestoreEntry) => report.entry(problem);
+  const handled = report.handled;
+  if (handled === undefined) {
+    const result = await restore(repository, { ...options, onProblem });
+    return { target: result.target, counts: result, problems: result.problems.length };
+  }
+  // What restore() does, with each entry of the plan reported as applyRestore() takes it.
+  repository.cachePacks(0);
+  const plan = await planRestore(repository, options);
+  const result = await applyRestore(reporting(plan, handled), repository, { onProblem });
   return { target: result.target, counts: result, problems: result.problems.length };
+}
+
+/** `plan`, calling `onEntry` with each entry as it is taken from it. */
+function reporting(plan: RestorePlan, onEntry: (entry: RestoreEntry) => void): RestorePlan {
+  return {
+    target: plan.target,
+    overwrite: plan.overwrite,
+    asRoot: plan.asRoot,
+    async *[Symbol.asyncIterator]() {
+      for await (const entry of plan) {
+        onEntry(entry);
+        yield entry;
+      }
+    },
+  };
 }
 
 const MARKERS: Record<RestoreAction, string> = {
@@ -106,10 +137,25 @@ const MARKERS: Record<RestoreAction, string> = {
   omit: "-",
 };
 
-function textReport(output: Output, id: string, dryRun: boolean): Report {
+function textReport(
+  output: Output,
+  say: (text: string) => void,
+  { id, dryRun, verbose }: { id: string; dryRun: boolean; verbose: boolean },
+): Report {
+  const pathOf = (entry: RestoreEntry) => `${escapeName(entry.path)}${entry.node.type === "dir" ? "/" : ""}`;
   return {
+    // Refused and failed entries are printed as errors when they are met.
+    ...(verbose && !dryRun
+      ? {
+        handled: (entry: RestoreEntry) => {
+          if (entry.action !== "refuse" && entry.action !== "fail") {
+            output.out(`${MARKERS[entry.action]} ${pathOf(entry)}\n`);
+          }
+        },
+      }
+      : {}),
     entry: (entry) => {
-      const path = `${escapeName(entry.path)}${entry.node.type === "dir" ? "/" : ""}`;
+      const path = pathOf(entry);
       if (dryRun) {
         // The listing names each entry by its path in the snapshot, which is its path below the target.
         const why = whyNotRestored(entry, "");
@@ -127,7 +173,7 @@ function textReport(output: Output, id: string, dryRun: boolean): Report {
         extras.length > 0 ? ` (${extras.join(", ")})` : ""
       }`;
       const snapshot = id.slice(0, 12);
-      output.out(
+      say(
         dryRun
           ? `would restore snapshot ${snapshot} into ${escapeName(target)}: ${what}\n`
           : `restored snapshot ${snapshot}: ${what}\n`,

@@ -6,6 +6,9 @@ import type { SnapshotEntry } from "../repo/mod.ts";
 import { listSnapshotsAt } from "../snapshots/mod.ts";
 import { formatBytes } from "../plan/mod.ts";
 import { secretsOf } from "./_context.ts";
+import { formatLocalTime } from "./_local_time.ts";
+import { formatTable } from "./_table.ts";
+import { escapeName } from "./output.ts";
 import { type CommandKit, printFailure, type Program } from "./_command_kit.ts";
 
 /** Registers `kept snapshots` on `program`. */
@@ -56,18 +59,17 @@ export function snapshotsCommand(program: Program, kit: CommandKit): void {
       }
       // Nothing could be read: the errors on stderr say it all, and no empty table pretends otherwise.
       if (!outcomes.some((outcome) => outcome.ok)) return;
-      output.out(
-        `${"ID".padEnd(12)}  ${"Time".padEnd(19)}  ${"Plan".padEnd(12)}  ${
-          "Destination".padEnd(12)
-        }  Host  Size\n`,
-      );
-      for (const { id, snapshot, destination } of rows) {
-        output.out(
-          `${id.slice(0, 12)}  ${snapshot.time.slice(0, 19).replace("T", " ")}  ${
-            snapshot.plan.padEnd(12)
-          }  ${destination.padEnd(12)}  ${snapshot.host}  ${formatBytes(snapshot.stats.bytes)}\n`,
-        );
-      }
-      output.out(`${rows.length} snapshot${rows.length === 1 ? "" : "s"}\n`);
+      output.out(formatTable([
+        ["ID", "Time", "Plan", "Destination", "Host", "Size"],
+        ...rows.map(({ id, snapshot, destination }) => [
+          id.slice(0, 12),
+          formatLocalTime(snapshot.time),
+          escapeName(snapshot.plan),
+          destination,
+          escapeName(snapshot.host),
+          formatBytes(snapshot.stats.bytes),
+        ]),
+      ]));
+      kit.say(`${rows.length} snapshot${rows.length === 1 ? "" : "s"}\n`);
     });
 }

@@ -33,7 +33,7 @@ export function unlockCommand(program: Program, kit: CommandKit): void {
         output.out(`removed ${listed.stale ? describeStaleLock(listed) : describeLiveLock(listed)}\n`);
       }
       const what = options.all ? "locks" : "stale locks";
-      output.out(
+      kit.say(
         `${destination.name}: ${removed.length === 0 ? `no ${what}` : `${removed.length} ${what} removed`}\n`,
       );
     });

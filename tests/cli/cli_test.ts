@@ -39,6 +39,8 @@ Deno.test("`kept --help` lists every command", async () => {
       "forget",
       "prune",
       "unlock",
+      "plan",
+      "state",
     ]
   ) {
     assert.match(result.stdout, new RegExp(`^  ${command}\\b`, "m"), `missing ${command}`);

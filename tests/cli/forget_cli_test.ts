@@ -111,9 +111,9 @@ Deno.test("backup --time records ten times; forget applies the plan's retention 
       assert.match(result.stdout, /^local: plan "web", host "[^"]+": keep 5, forget 5$/m);
       assert.match(
         result.stdout,
-        /^ {2}keep {4}[0-9a-f]{12} {2}2026-10-22 18:00:00 {2}daily 2026-10-22, weekly 2026-W43$/m,
+        /^ {2}keep {4}[0-9a-f]{12} {2}2026-10-22 18:00:00 UTC {2}daily 2026-10-22, weekly 2026-W43$/m,
       );
-      assert.match(result.stdout, /^ {2}forget {2}[0-9a-f]{12} {2}2026-10-01 08:00:00$/m);
+      assert.match(result.stdout, /^ {2}forget {2}[0-9a-f]{12} {2}2026-10-01 08:00:00 UTC$/m);
       assert.match(
         result.stdout,
         /^local: plan "db" has no retention: nothing forgotten \(1 snapshot kept\)$/m,
@@ -178,7 +178,7 @@ Deno.test("backup --time records ten times; forget applies the plan's retention 
       assert.equal(result.code, 0, result.stderr);
       assert.match(
         result.stdout,
-        new RegExp(`^forgot  ${old.id.slice(0, 12)}  2026-09-01 00:00:00  plan "old"`, "m"),
+        new RegExp(`^forgot  ${old.id.slice(0, 12)}  2026-09-01 00:00:00 UTC  plan "old"`, "m"),
       );
       assert.equal((await setup.snapshots()).some((s) => s.id === old.id), false);
     });

@@ -29,7 +29,11 @@ const ALLOWED: Record<string, string[]> = {
   snapshots: ["destinations", "repo"],
   forget: ["retention"],
   prune: ["repo", "crypto"],
+  state: [],
+  reconcile: ["retention", "plan", "repo", "state"],
   cli: [
+    "reconcile",
+    "state",
     "forget",
     "prune",
     "backup",

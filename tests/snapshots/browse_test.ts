@@ -84,7 +84,7 @@ Deno.test("snapshots --json, ls and diff describe two backups and what changed b
         `${src}/locked`,
         `${src}/stamped`,
       ]);
-      assert.match(lines[1]!, /^-rw-r--r-- +6 \d{4}-\d\d-\d\dT/);
+      assert.match(lines[1]!, /^-rw-r--r-- +6 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC /);
       assert.match(lines[3]!, /^drwxr-xr-x /);
       assert.match(lines[5]!, /^lrwxrwxrwx /);
 

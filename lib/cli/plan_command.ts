@@ -1,0 +1,165 @@
+// `kept plan`: what each plan × destination needs now, and why. Read-only towards the repositories; it
+// refreshes the state file's snapshot cache (not with --offline). See docs/reconcile.md.
+
+import { destinationByName, openRepository } from "../destinations/mod.ts";
+import { ExitCode, UsageError, UserError } from "../errors.ts";
+import type { Config, Plan } from "../plan/mod.ts";
+import {
+  type Action,
+  type BackupReason,
+  machineTimeZone,
+  reconcile,
+  type SettingChange,
+  surveyDestinations,
+} from "../reconcile/mod.ts";
+import { StateFile } from "../state/mod.ts";
+import { secretsOf } from "./_context.ts";
+import type { CommandKit, Program } from "./_command_kit.ts";
+
+/** Registers `kept plan` on `program`. */
+export function planCommand(program: Program, kit: CommandKit): void {
+  program.command("plan")
+    .description("show what each plan needs now (init, backup, forget) and why; changes no repository")
+    .argument("[plans...]", "plans to plan (default: every plan)")
+    .option("--json", "print the actions as JSON")
+    .option("--at <time>", "plan as if now were this time (RFC 3339, e.g. 2026-12-05T03:00:00+01:00)")
+    .option("--offline", "contact no destination: plan from the state file's cached snapshot lists")
+    .addHelpText(
+      "after",
+      "\nA destination that cannot be reached is named (exit code 1), and its plans are decided on the\n" +
+        "snapshot list cached in the state file, when there is one. See docs/reconcile.md.",
+    )
+    .action(async (names, options) => {
+      const now = options.at === undefined ? new Date() : parseAt(options.at);
+      const config = await kit.loadConfig();
+      const plans = choosePlans(config, names);
+      const offline = options.offline ?? false;
+      using state = StateFile.open(config.statePath, { readOnly: offline });
+      const destinations = [...new Set(plans.flatMap((plan) => plan.destinations))].sort();
+      const views = await surveyDestinations(destinations, {
+        open: (name) => openRepository(destinationByName(config, name), secretsOf(kit.context)),
+        missingLocation: (name) => missingFolder(config, name),
+        state,
+        offline,
+        readOnly: offline,
+        now: new Date(),
+      });
+      const actions = reconcile(
+        plans,
+        {
+          lastSuccesses: state.lastSuccesses(),
+          fingerprints: state.fingerprints(),
+        },
+        views,
+        now,
+        {
+          timeZone: machineTimeZone(),
+          host: Deno.hostname(),
+          configured: names.length === 0 ? new Set(config.plans.keys()) : undefined,
+        },
+      );
+      if (actions.some((action) => action.kind === "unreachable") && !offline) {
+        kit.setExitCode(ExitCode.failure);
+      }
+      if (options.json) kit.json({ at: now.toISOString(), actions });
+      else for (const action of actions) kit.output.out(describeAction(action, config) + "\n");
+    });
+}
+
+/** `--at`: an RFC 3339 time with its offset; anything else is a usage error. */
+export function parseAt(value: string): Date {
+  const rfc3339 = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
+  const time = Date.parse(value);
+  if (!rfc3339.test(value) || Number.isNaN(time)) {
+    throw new UsageError(`Invalid --at "${value}": give an RFC 3339 time such as 2026-12-05T03:00:00Z`);
+  }
+  return new Date(time);
+}
+
+function choosePlans(config: Config, names: readonly string[]): Plan[] {
+  for (const name of names) {
+    if (!config.plans.has(name)) {
+      throw new UserError(
+        `Unknown plan "${name}" (defined: ${[...config.plans.keys()].join(", ") || "none"})`,
+      );
+    }
+  }
+  const chosen = names.length > 0 ? [...new Set(names)] : [...config.plans.keys()];
+  return chosen.map((name) => config.plans.get(name)!);
+}
+
+/** A local destination whose folder does not exist yet needs `init` (which creates it), not a retry. */
+async function missingFolder(config: Config, name: string): Promise<string | undefined> {
+  const { location } = destinationByName(config, name);
+  if (location.kind !== "local") return undefined;
+  try {
+    await Deno.lstat(location.path);
+    return undefined;
+  } catch (error) {
+    return error instanceof Deno.errors.NotFound ? location.path : undefined;
+  }
+}
+
+/** One action as one line, worded as docs/reconcile.md shows. */
+export function describeAction(action: Action, config: Config): string {
+  const zone = (plan: string) => config.plans.get(plan)?.timezone ?? machineTimeZone();
+  const cached = "basis" in action && action.basis === "cached" ? " (from the cached snapshot list)" : "";
+  switch (action.kind) {
+    case "init":
+      return `init ${action.destination}: no repository at ${action.reason.location}`;
+    case "backup":
+      return `backup ${action.plan} → ${action.destination}: ${backupReason(action.reason)}${cached}`;
+    case "forget": {
+      const { snapshots, before, after } = action.reason;
+      const oldest = snapshots.at(-1)!.time;
+      return `forget ${action.plan} @ ${action.destination}: ${count(snapshots.length)} ` +
+        `(oldest ${
+          localTime(oldest, zone(action.plan)).slice(0, 10)
+        }), retention ${before} → ${after}${cached}`;
+    }
+    case "nothing": {
+      const next = action.nextRun === null
+        ? "no schedule"
+        : `next run ${localTime(action.nextRun, zone(action.plan))}`;
+      return `nothing to do for ${action.plan} → ${action.destination}: up to date, ${next}${cached}`;
+    }
+    case "orphan":
+      return `orphan: ${count(action.snapshots)} of plan "${action.plan}" in ${action.destination}; ` +
+        "no plan has that name (kept never deletes them by itself)";
+    case "unreachable": {
+      const then = action.cachedAt === null
+        ? "its plans are not planned (no cached snapshot list)"
+        : `planned from the snapshot list cached at ${localTime(action.cachedAt, "UTC")} UTC`;
+      return `cannot reach ${action.destination}: ${action.error ?? "unknown reason"}; ${then}`;
+    }
+  }
+}
+
+function backupReason(reason: BackupReason): string {
+  switch (reason.kind) {
+    case "no-snapshot":
+      return "no snapshot yet";
+    case "settings":
+      return `settings changed since the last snapshot (${reason.changes.map(describeChange).join("; ")})`;
+    case "schedule":
+      return `schedule "${reason.cron}" (${reason.timeZone}) fired ${
+        localTime(reason.firedAt, reason.timeZone)
+      }, ` +
+        `last success ${localTime(reason.lastSuccess, reason.timeZone)}`;
+  }
+}
+
+function describeChange(change: SettingChange): string {
+  const parts = [...change.added.map((item) => `+${item}`), ...change.removed.map((item) => `-${item}`)];
+  return parts.length === 0 ? `${change.setting} changed` : `${change.setting} ${parts.join(" ")}`;
+}
+
+/** `2026-12-05T01:15:00Z` in Europe/Berlin → `2026-12-05 02:15`. */
+export function localTime(time: string, timeZone: string): string {
+  const zoned = Temporal.Instant.from(time).toZonedDateTimeISO(timeZone);
+  return `${zoned.toPlainDate().toString()} ${zoned.toPlainTime().toString().slice(0, 5)}`;
+}
+
+function count(snapshots: number): string {
+  return `${snapshots} snapshot${snapshots === 1 ? "" : "s"}`;
+}

@@ -1,0 +1,25 @@
+/**
+ * Reconcile: plans + state file + the snapshots at each destination + the clock → the actions due, each
+ * with its reason (a value `kept plan` prints and `kept apply` will carry out). docs/reconcile.md.
+ *
+ * @module
+ */
+
+export {
+  type Action,
+  type BackupReason,
+  type Basis,
+  type DestinationView,
+  type NextDue,
+  nextDue,
+  nextRun,
+  previousRun,
+  reconcile,
+  type ReconcileOptions,
+  type ReconcileSnapshot,
+  type ReconcileState,
+  type Schedule,
+} from "./reconcile.ts";
+export { effectiveSettings, type SettingChange, settingChanges, settingsFingerprint } from "./_settings.ts";
+export { surveyDestinations, type SurveyOptions } from "./survey.ts";
+export { machineTimeZone } from "../retention/mod.ts";
