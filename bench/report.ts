@@ -11,7 +11,7 @@ import type { Measurement } from "./measure.ts";
 import type { ToolName } from "./tools.ts";
 
 /** The measured steps, in the order they run. */
-export type StepName = "initial" | "unchanged" | "changed" | "restore" | "check";
+export type StepName = "initial" | "unchanged" | "changed" | "restore" | "check" | "prune";
 
 /** Every step with its label. */
 export const STEPS: readonly { name: StepName; label: string }[] = [
@@ -20,6 +20,7 @@ export const STEPS: readonly { name: StepName; label: string }[] = [
   { name: "changed", label: "backup after 1% changed" },
   { name: "restore", label: "full restore" },
   { name: "check", label: "check, reading all data" },
+  { name: "prune", label: "forget + prune, 5 snapshots to 1" },
 ];
 
 /** The label of a step, e.g. "initial backup". */

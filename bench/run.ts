@@ -261,6 +261,9 @@ async function runRound(
   let changeSummary: string | undefined;
   let backups = 0;
   for (const step of options.steps) {
+    if (step === "prune") {
+      backups = await backUpUntil(PRUNE_SNAPSHOTS, backups, tools, corpus, manifest, context);
+    }
     if (step === "changed") changeSummary = summarizeChanges(mutateCorpus(corpus, manifest));
     if (step === "initial" || step === "unchanged" || step === "changed") backups++;
     for (const { tool, report } of tools) {
@@ -270,6 +273,36 @@ async function runRound(
     }
   }
   return { reports, ...(changeSummary === undefined ? {} : { changeSummary }) };
+}
+
+/** Snapshots each repository holds when forget + prune runs: it keeps the newest. */
+const PRUNE_SNAPSHOTS = 5;
+
+/**
+ * Untimed backups (each after a 1 % change of the corpus) until every tool's repository holds `count`
+ * snapshots, so that forget + prune has as many to drop in every tool. Returns the new backup count.
+ */
+async function backUpUntil(
+  count: number,
+  backups: number,
+  tools: readonly { tool: Tool }[],
+  corpus: Corpus,
+  manifest: string,
+  context: { gnuTime: boolean; logs: string; round: number },
+): Promise<number> {
+  for (let n = backups + 1; n <= count; n++) {
+    mutateCorpus(corpus, manifest);
+    for (const { tool } of tools) {
+      const run = await measure(tool.backup(n), {
+        logPrefix: perRound(context.logs, `${tool.name}-backup-${n}`, context.round),
+        gnuTime: context.gnuTime,
+      });
+      if (run.exitCode !== 0) {
+        throw new BenchError(`${tool.name}: backup ${n} before prune failed: ${run.firstErrorLine}`);
+      }
+    }
+  }
+  return Math.max(backups, count);
 }
 
 async function prepareGnuTime(install: boolean): Promise<boolean> {
@@ -332,6 +365,8 @@ async function runStep(tool: Tool, step: StepName, context: StepContext): Promis
     invocation = tool.restore(backups, target);
   } else if (step === "check") {
     invocation = tool.check();
+  } else if (step === "prune") {
+    invocation = tool.forgetPrune();
   } else {
     invocation = tool.backup(backups);
   }

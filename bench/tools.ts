@@ -31,6 +31,8 @@ export interface Tool {
   restore(n: number, target: string): Invocation;
   /** verifies the repository, reading and decrypting all data */
   check(): Invocation;
+  /** forgets every snapshot but the newest and frees the space of what no snapshot needs any more */
+  forgetPrune(): Invocation;
 }
 
 /** Where a tool keeps its files and what it backs up. */
@@ -99,6 +101,7 @@ async function openRestic(setup: ToolSetup): Promise<Tool | { unavailable: strin
       restic("backup", "--host", "bench", ...(compressed ? ["--compression", "auto"] : []), setup.corpus),
     restore: (_n, target) => restic("restore", "latest", "--host", "bench", "--target", target),
     check: () => restic("check", "--read-data"),
+    forgetPrune: () => restic("forget", "--host", "bench", "--keep-last", "1", "--prune"),
   };
 }
 
@@ -126,6 +129,10 @@ async function openBorg(setup: ToolSetup): Promise<Tool | { unavailable: string 
       backup: (n) => borg("create", "--compression", "zstd,3", archive(n), setup.corpus),
       restore: (n, target) => ({ ...borg("extract", archive(n)), cwd: target }),
       check: () => borg("check", "--verify-data"),
+      forgetPrune: () => ({
+        argv: ["sh", "-c", `borg -r "$0" prune --keep-last 1 && borg -r "$0" compact`, repo],
+        env,
+      }),
     };
   }
   const borg = (...args: string[]): Invocation => ({ argv: ["borg", ...args], env });
@@ -136,6 +143,11 @@ async function openBorg(setup: ToolSetup): Promise<Tool | { unavailable: string 
     backup: (n) => borg("create", "--compression", "zstd,3", `${repo}::${archive(n)}`, setup.corpus),
     restore: (n, target) => ({ ...borg("extract", `${repo}::${archive(n)}`), cwd: target }),
     check: () => borg("check", "--verify-data", repo),
+    // borg frees space only when compact runs after prune: both are one step, as restic's forget --prune.
+    forgetPrune: () => ({
+      argv: ["sh", "-c", `borg prune --keep-last 1 "$0" && borg compact "$0"`, repo],
+      env,
+    }),
   };
 }
 
@@ -201,6 +213,7 @@ async function openKept(setup: ToolSetup): Promise<Tool | { unavailable: string 
     backup: () => kept("backup", "corpus"),
     restore: (_n, target) => kept("restore", "latest", "--destination", "bench", "--target", target),
     check: () => kept("check", "--destination", "bench", "--read-data"),
+    forgetPrune: () => kept("forget", "corpus", "--prune"),
   };
 }
 
@@ -236,6 +249,8 @@ export function keptConfig(repo: string, corpus: string): string {
     "  corpus:",
     `    sources: [${JSON.stringify(corpus)}]`,
     "    destinations: [bench]",
+    // Acted on only by the forget + prune step (forget --prune); backups are the same with or without it.
+    "    retention: { keep_last: 1 }",
     "",
   ].join("\n");
 }
