@@ -5,6 +5,7 @@
  * @module
  */
 
+import { CommandError, runCommandSync } from "../run_command.ts";
 import { makeError } from "./_errors.ts";
 import type { PathLike } from "./_types.ts";
 
@@ -20,18 +21,15 @@ function classify(detail: string): (new (message?: string, options?: ErrorOption
 
 /** Runs `command` with `args` to its end; throws naming `call` and `path` when it cannot start or fails. */
 export function runTool(command: string, args: string[], where: { call: string; path: PathLike }): void {
-  let output: Deno.CommandOutput;
   try {
-    output = new Deno.Command(command, { args, stdin: "null", stdout: "null", stderr: "piped" }).outputSync();
+    runCommandSync({ command, args });
   } catch (error) {
-    const reason = `cannot run "${command}": ${error instanceof Error ? error.message : String(error)}`;
-    throw makeError({ ...where, reason, cause: error });
+    if (!(error instanceof CommandError)) throw error;
+    if (error.code === undefined) {
+      throw makeError({ ...where, reason: `cannot run "${command}": ${error.detail}`, cause: error });
+    }
+    const detail = error.detail === "" ? "" : `: ${error.detail}`;
+    const reason = `"${command}" failed with exit code ${error.code}${detail}`;
+    throw makeError({ ...where, reason, errorClass: classify(error.detail) });
   }
-  if (output.success) return;
-  const detail = new TextDecoder().decode(output.stderr).trim().split("\n")[0] ?? "";
-  throw makeError({
-    ...where,
-    reason: `"${command}" failed with exit code ${output.code}${detail === "" ? "" : `: ${detail}`}`,
-    errorClass: classify(detail),
-  });
 }

@@ -7,7 +7,7 @@
  * or `--allow-ffi` not granted) the same interface falls back to Deno's file API with millisecond times,
  * and says in one line (`warning`) what is lost. docs/platform.md describes both paths.
  *
- * This is a leaf module: it imports nothing else of kept's.
+ * This is a leaf module: of kept's own code it imports only the shared child-process runner (run_command.ts).
  *
  * @example
  * ```ts
