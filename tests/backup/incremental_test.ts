@@ -137,13 +137,14 @@ Deno.test("files and folders that cannot be read are reported and skipped with e
     await chownTree(fixture.config, nobody);
     const denoDir = `${fixture.root}/deno-dir`;
     await copyDenoDir(denoDir, nobody);
+    const main = await copyCode(`${fixture.root}/code`);
 
     const child = await new Deno.Command(Deno.execPath(), {
       args: [
         "run",
         "-A",
         "--quiet",
-        new URL("../../main.ts", import.meta.url).pathname,
+        main,
         "--config",
         fixture.config,
         "backup",
@@ -176,6 +177,20 @@ Deno.test("files and folders that cannot be read are reported and skipped with e
 async function chownTree(path: string, uid: number): Promise<void> {
   const result = await new Deno.Command("chown", { args: ["-R", `${uid}:${uid}`, path] }).output();
   assert.ok(result.success, new TextDecoder().decode(result.stderr));
+}
+
+/**
+ * A copy of kept's code in `to` (returns its main.ts): the checkout may sit in a folder "nobody" cannot enter
+ * (a 0700 temp folder or home), where the child could not even load main.ts.
+ */
+async function copyCode(to: string): Promise<string> {
+  const root = new URL("../../", import.meta.url).pathname;
+  Deno.mkdirSync(to, { mode: 0o755 });
+  const parts = ["main.ts", "deno.json", "deno.lock", "lib"].map((part) => `${root}${part}`);
+  const copy = await new Deno.Command("cp", { args: ["-r", ...parts, to] }).output();
+  assert.ok(copy.success, new TextDecoder().decode(copy.stderr));
+  await new Deno.Command("chmod", { args: ["-R", "a+rX", to] }).output();
+  return `${to}/main.ts`;
 }
 
 /** A copy of Deno's cache that `uid` can use, so the child needs no network and no access to ours. */

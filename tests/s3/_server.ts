@@ -23,12 +23,29 @@ export interface S3Server {
   caFile: string;
 }
 
-/** start-s3.sh, found from this file: ../shared/s3 beside the checkout, or $KEPT_S3_SCRIPTS. */
+/**
+ * start-s3.sh, found from this file: ../shared/s3 beside the checkout (as CI lays it out), else beside the
+ * checkout this one was cloned from (a clone in a private temp folder), or $KEPT_S3_SCRIPTS.
+ */
 function scriptsDir(): string {
   const fromEnv = Deno.env.get("KEPT_S3_SCRIPTS");
   if (fromEnv) return fromEnv;
   const root = new URL("../../", import.meta.url).pathname;
-  return join(root, "..", "shared", "s3");
+  const beside = join(root, "..", "shared", "s3");
+  if (isFolder(beside)) return beside;
+  const origin = new Deno.Command("git", { args: ["-C", root, "config", "--get", "remote.origin.url"] })
+    .outputSync();
+  const url = new TextDecoder().decode(origin.stdout).trim();
+  const fromOrigin = url.startsWith("/") ? join(url, "..", "shared", "s3") : undefined;
+  return fromOrigin !== undefined && isFolder(fromOrigin) ? fromOrigin : beside;
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
 }
 
 /** The server's folder: fixed per port, so that .ci/run can stop what the tests started. */
