@@ -436,7 +436,12 @@ Deno.test("`put` and `openWriter` write their temporary files in the kind's fold
     const writer = backend.openWriter("data");
     writer.write(seededBytes("through", 100));
     await writer.commit(`ab${seededName("through").slice(2)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100)); // let the last events arrive
+    // Let the events arrive: under load inotify's can take longer than a fixed pause (seen in CI). Then
+    // wait as long again, so that a fourth, unexpected one would still be seen.
+    for (let waited = 0; created.length < 3 && waited < 5000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
     watcher.close();
     await watching;
     assert.equal(created.length, 3, `temporary files seen: ${created.join(", ")}`);
