@@ -69,6 +69,8 @@ export interface S3BackendOptions {
   now?: (() => Date) | undefined;
   /** Sends a request (default: the global `fetch`); tests put faults between the backend and the server. */
   fetch?: typeof fetch | undefined;
+  /** Waits between attempts to open the bucket (default: a timer); tests pass one that returns at once. */
+  sleep?: ((ms: number) => Promise<void>) | undefined;
   /** Objects larger than this many bytes are stored in parts (default {@linkcode DEFAULT_S3_MULTIPART_THRESHOLD}). */
   multipartThreshold?: number | undefined;
   /** Bytes per part of a multipart upload, at least 5 MiB (default {@linkcode DEFAULT_S3_PART_SIZE}). */
@@ -145,26 +147,36 @@ export class S3Backend implements Backend {
         });
       }
     }
-    const client = new S3Client({
-      endpoint: options.endpoint,
-      bucket: options.bucket,
-      region: options.region,
-      credentials: options.credentials,
-      pathStyle: options.pathStyle ?? defaultPathStyle(options.endpoint),
-      connections,
-      timeoutMs: options.timeoutMs ?? DEFAULT_S3_TIMEOUT_MS,
-      caCerts,
-      now: options.now,
-      fetch: options.fetch,
-    });
-    const backend = new S3Backend(client, options);
-    try {
-      await backend.#checkBucket(options.bucket, options.create ?? false);
-    } catch (error) {
-      client.close();
-      throw error;
+    let region = options.region;
+    for (let attempt = 1;; attempt++) {
+      const client = new S3Client({
+        endpoint: options.endpoint,
+        bucket: options.bucket,
+        region,
+        credentials: options.credentials,
+        pathStyle: options.pathStyle ?? defaultPathStyle(options.endpoint),
+        connections,
+        timeoutMs: options.timeoutMs ?? DEFAULT_S3_TIMEOUT_MS,
+        caCerts,
+        now: options.now,
+        fetch: options.fetch,
+      });
+      const backend = new S3Backend(client, options);
+      try {
+        await backend.#checkBucket(options.bucket, options.create ?? false);
+        return backend;
+      } catch (error) {
+        client.close();
+        // The server names the bucket's region: follow it once, as other S3 clients do.
+        if (error instanceof WrongRegionError && error.region !== region && region === options.region) {
+          region = error.region;
+          continue;
+        }
+        // The first request may meet a server that is starting or busy: the same backoff as RetryBackend.
+        if (!(error instanceof BackendError) || error.permanent || attempt >= OPEN_ATTEMPTS) throw error;
+        await (options.sleep ?? sleep)(Math.floor(Math.random() * OPEN_BACKOFF_MS * 2 ** (attempt - 1)));
+      }
     }
-    return backend;
   }
 
   /** Lists at most one key: unlike HEAD, the answer says why it fails (`NoSuchBucket`, `SignatureDoesNotMatch`). */
@@ -173,6 +185,8 @@ export class S3Backend implements Backend {
     const query = { "list-type": "2", "max-keys": "1", prefix: this.#prefix };
     const probe = await this.#client.send({ method: "GET", key: "", query }, context);
     if (probe.status === 200) return;
+    const named = bucketRegion(probe);
+    if (named !== undefined) throw new WrongRegionError(named, this.#statusError(context, probe).message);
     if (probe.status !== 404 || xmlText(text(probe), "Code") !== "NoSuchBucket") {
       throw this.#statusError(context, probe);
     }
@@ -415,6 +429,37 @@ function rangeOf(response: S3Response, range: ByteRange, context: RequestContext
     );
   }
   return response.body;
+}
+
+/** Attempts at the first request of a bucket, and the cap of the first wait between them. */
+const OPEN_ATTEMPTS = 4;
+const OPEN_BACKOFF_MS = 250;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The bucket is in another region than the requests were signed for. */
+class WrongRegionError extends BackendError {
+  readonly region: string;
+  constructor(region: string, message: string) {
+    super(message, { permanent: true });
+    this.region = region;
+  }
+}
+
+/**
+ * The region a refusal names as the bucket's: AWS answers a request signed for the wrong region with
+ * `AuthorizationHeaderMalformed` (and a `Region` element) or a 301 with `x-amz-bucket-region`.
+ */
+function bucketRegion(response: S3Response): string | undefined {
+  const header = response.headers.get("x-amz-bucket-region");
+  if (response.status === 301 && header) return header;
+  if (response.status !== 400 && response.status !== 301) return undefined;
+  const xml = text(response);
+  const code = xmlText(xml, "Code");
+  if (code !== "AuthorizationHeaderMalformed" && code !== "PermanentRedirect") return undefined;
+  return xmlText(xml, "Region") || undefined;
 }
 
 /**

@@ -128,3 +128,50 @@ Deno.test("`RetryBackend(S3Backend)` gets through transient S3 faults and counts
     await backend.close();
   }
 });
+
+Deno.test("`S3Backend.open()` retries a server that is busy or cut off at first, and gives up on a permanent refusal", async () => {
+  const server = await s3Server();
+  const faulty = new FaultyFetch();
+  const waits: number[] = [];
+  const options = {
+    ...backendOptions(server, uniqueBucket("kept-open")),
+    create: true,
+    fetch: faulty.fetch,
+    sleep: (ms: number) => (waits.push(ms), Promise.resolve()),
+  };
+  faulty.faults.push({ method: "GET", fault: "slowDown" }, { method: "GET", fault: "reset" });
+  const backend = await S3Backend.open(options);
+  await backend.close();
+  assert.equal(faulty.injected, 2);
+  assert.equal(waits.length, 2, "one wait before each new attempt");
+
+  faulty.faults.push({ method: "GET", fault: "accessDenied" });
+  await assert.rejects(S3Backend.open(options), (error) => error instanceof BackendError && error.permanent);
+  assert.equal(waits.length, 2, "a permanent refusal is not retried");
+
+  faulty.faults.push(
+    ...Array.from({ length: 4 }, () => ({ method: "GET", fault: "internalError" as const })),
+  );
+  await assert.rejects(S3Backend.open(options), /HTTP 500 InternalError/);
+  assert.equal(waits.length, 5, "four attempts in all, then the last error");
+});
+
+Deno.test("`S3Backend.open()` follows the region the server names for the bucket", async () => {
+  const server = await s3Server();
+  const faulty = new FaultyFetch();
+  const options = {
+    ...backendOptions(server, uniqueBucket("kept-region")),
+    create: true,
+    fetch: faulty.fetch,
+  };
+  const backend = await S3Backend.open({ ...options, region: "eu-west-1" });
+  try {
+    const handle = { kind: "index" as const, name: seededName("region") };
+    await backend.put(handle, seededBytes("region", 100));
+    assert.deepEqual(await backend.get(handle), seededBytes("region", 100));
+    assert.equal(faulty.requests, 6, "a refused probe, a probe, a bucket made, a put (HEAD, PUT), a get");
+  } finally {
+    await emptyBackend(backend);
+    await backend.close();
+  }
+});
