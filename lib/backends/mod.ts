@@ -24,6 +24,14 @@ export {
   handlePath,
   nothingToClean,
 } from "./backend.ts";
+export {
+  type CachedRepository,
+  type CacheStats,
+  CachingBackend,
+  cleanCache,
+  defaultCacheRoot,
+  listCache,
+} from "./cache.ts";
 export { type Fault, type FaultRule, FaultyBackend, type FaultyOperation } from "./faulty.ts";
 export { LocalBackend, type LocalBackendOptions } from "./local.ts";
 export { MemoryBackend, type MemoryBackendOptions } from "./memory.ts";

@@ -6,6 +6,8 @@
 
 import {
   type Backend,
+  CachingBackend,
+  defaultCacheRoot,
   LocalBackend,
   resolveS3Credentials,
   RetryBackend,
@@ -48,14 +50,27 @@ export async function openBackend(destination: Destination, create: boolean): Pr
   return create ? await LocalBackend.create(location.path) : await LocalBackend.open(location.path);
 }
 
-/** Opens and unlocks a destination's repository. */
+/** How to open a repository: where its password comes from, and whether to use the local cache. */
+export interface RepositoryAccess extends PasswordContext {
+  /** Keep remote metadata in the local cache (docs/destinations.md#cache); default true. */
+  cache?: boolean;
+}
+
+/** Opens and unlocks a destination's repository; a remote one reads its metadata through the local cache. */
 export async function openRepository(
   destination: Destination,
-  secrets: PasswordContext,
+  access: RepositoryAccess,
 ): Promise<Repository> {
-  const backend = await openBackend(destination, false);
-  const password = await resolvePassword(destination.password, destination.name, secrets);
+  const backend = withCache(await openBackend(destination, false), destination, access);
+  const password = await resolvePassword(destination.password, destination.name, access);
   return await Repository.open(backend, password);
+}
+
+/** Wraps a remote backend in the metadata cache, unless turned off or there is no place for it. */
+function withCache(backend: Backend, destination: Destination, access: RepositoryAccess): Backend {
+  if (destination.location.kind !== "s3" || access.cache === false) return backend;
+  const root = defaultCacheRoot(access.env);
+  return root === undefined ? backend : new CachingBackend(backend, root);
 }
 
 /** KDF cost from `KEPT_KDF_N` (tests use a cheap one); the default otherwise. */

@@ -15,8 +15,7 @@ import {
   type Repository,
   type RepositoryLock,
 } from "../repo/mod.ts";
-import type { PasswordContext } from "../secrets.ts";
-import { openRepository } from "./destination.ts";
+import { openRepository, type RepositoryAccess } from "./destination.ts";
 
 /**
  * Whether process `pid` of this host still runs. Reads `/proc`; where there is none, every process counts
@@ -69,10 +68,10 @@ export interface LockedRepository {
  */
 export async function openLockedRepository(
   destination: Destination,
-  secrets: PasswordContext,
+  access: RepositoryAccess,
   request: LockRequest,
 ): Promise<LockedRepository> {
-  const repository = await openRepository(destination, secrets);
+  const repository = await openRepository(destination, access);
   const { kind, owner, ...options } = request;
   const lock = await acquireLock(repository.lockStore(), kind, { ...owner, ...options });
   return { repository, lock };

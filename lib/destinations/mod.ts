@@ -4,7 +4,13 @@
  * @module
  */
 
-export { destinationByName, kdfFromEnv, openBackend, openRepository } from "./destination.ts";
+export {
+  destinationByName,
+  kdfFromEnv,
+  openBackend,
+  openRepository,
+  type RepositoryAccess,
+} from "./destination.ts";
 export { type DestinationOutcome, eachDestination } from "./each_destination.ts";
 export {
   describeStaleLock,
@@ -14,3 +20,4 @@ export {
   processAlive,
   processLockOwner,
 } from "./locked_repository.ts";
+export { type CachedRepository, cleanCache, defaultCacheRoot, listCache } from "../backends/mod.ts";

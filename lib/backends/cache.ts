@@ -1,0 +1,259 @@
+/**
+ * A local cache of a remote repository's metadata, as a backend wrapper: keys, index and snapshot files, and
+ * the packs the repository marks as holding trees, are kept under `<root>/<repository id>/` so that
+ * `snapshots`, `plan`, `ls` and incremental backups do not download them again. See docs/destinations.md#cache.
+ *
+ * Every stored file is named by the SHA-256 of its bytes (docs/format.md#files), so a cached copy is checked
+ * against its name each time it is used: a damaged or foreign copy is dropped and downloaded again, never
+ * used. The cache is best effort: when it cannot be written (full disk, read-only home), kept goes on
+ * without it.
+ *
+ * @module
+ */
+
+import { dirname, join } from "node:path";
+import { createHash } from "node:crypto";
+import type { ByteRange, FileEntry, FileKind, Handle } from "./backend.ts";
+import { handlePath } from "./backend.ts";
+import { BackendWrapper } from "./wrapper.ts";
+import type { Backend } from "./backend.ts";
+
+/** The kinds whose files are always cached: small, read by every command, never changed. */
+const METADATA_KINDS: ReadonlySet<FileKind> = new Set(["keys", "index", "snapshots"]);
+
+/** Kinds whose cached copies are dropped when a complete listing no longer shows them. */
+const PRUNED_ON_LIST: ReadonlySet<FileKind> = new Set(["keys", "index", "snapshots", "data"]);
+
+/** Counts of what the cache did, for tests and the bench. */
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  /** Cached copies that did not match their name and were downloaded again. */
+  rejected: number;
+}
+
+/**
+ * A {@linkcode Backend} that keeps copies of metadata files in a local folder. It learns the repository id
+ * from the config file as that passes through (`Repository.open` reads it first), and caches nothing before:
+ * the cache of one repository can never serve another.
+ */
+export class CachingBackend extends BackendWrapper {
+  readonly #root: string;
+  #folder: string | undefined;
+  #treePacks: ReadonlySet<string> = new Set();
+  readonly stats: CacheStats = { hits: 0, misses: 0, rejected: 0 };
+
+  /** Caches `inner`'s metadata under `root` (e.g. `~/.cache/kept`), in a folder per repository id. */
+  constructor(inner: Backend, root: string) {
+    super(inner);
+    this.#root = root;
+  }
+
+  /** The folder of this repository's cache, once its config has been read. */
+  get folder(): string | undefined {
+    return this.#folder;
+  }
+
+  /**
+   * Marks the packs that hold tree blobs (the index knows them): they are then cached whole on their first
+   * read, and ranges are served from the copy.
+   */
+  cacheTreePacks(packIds: Iterable<string>): void {
+    this.#treePacks = new Set(packIds);
+  }
+
+  override async get(handle: Handle, range?: ByteRange): Promise<Uint8Array> {
+    if (handle.kind === "config") return this.#learnId(await this.inner.get(handle, range));
+    const path = this.#pathOf(handle);
+    if (path === undefined) return this.inner.get(handle, range);
+    const whole = await this.#cached(path, handle.name) ?? await this.#download(handle, path);
+    return range === undefined ? whole : whole.slice(range.offset, range.offset + range.length);
+  }
+
+  override async put(handle: Handle, data: Uint8Array): Promise<void> {
+    await this.inner.put(handle, data);
+    // What a backup writes (its index and snapshot), the next run reads: keep it.
+    const path = this.#pathOf(handle);
+    if (path !== undefined && METADATA_KINDS.has(handle.kind)) await this.#store(path, data);
+  }
+
+  override async delete(handle: Handle): Promise<void> {
+    await this.inner.delete(handle);
+    const path = this.#pathOf(handle);
+    if (path !== undefined) await removeQuietly(path);
+  }
+
+  override list(kind: FileKind): AsyncIterable<FileEntry> {
+    const listing = this.inner.list(kind);
+    const folder = this.#folder;
+    if (folder === undefined || !PRUNED_ON_LIST.has(kind)) return listing;
+    return this.#listAndPrune(listing, kind, folder);
+  }
+
+  /** Passes listed entries on; once the listing is complete, drops cached files it no longer shows. */
+  async *#listAndPrune(listing: AsyncIterable<FileEntry>, kind: FileKind, folder: string) {
+    const seen = new Set<string>();
+    for await (const entry of listing) {
+      seen.add(entry.name);
+      yield entry;
+    }
+    for (const name of await cachedNames(folder, kind)) {
+      if (!seen.has(name)) await removeQuietly(join(folder, handlePath({ kind, name })));
+    }
+  }
+
+  /** Where `handle` is cached, or undefined when it is not cached (yet). */
+  #pathOf(handle: Handle): string | undefined {
+    if (this.#folder === undefined) return undefined;
+    const cached = METADATA_KINDS.has(handle.kind) ||
+      (handle.kind === "data" && this.#treePacks.has(handle.name));
+    return cached ? join(this.#folder, handlePath(handle)) : undefined;
+  }
+
+  /** Sets the cache folder from the config's id; a config kept cannot parse turns the cache off. */
+  #learnId(config: Uint8Array): Uint8Array {
+    try {
+      const id = JSON.parse(new TextDecoder().decode(config))?.id;
+      if (typeof id === "string" && /^[0-9a-f]{32}$/.test(id)) this.#folder = join(this.#root, id);
+    } catch {
+      // Repository.open reports the damaged config; without an id nothing is cached.
+    }
+    return config;
+  }
+
+  /** The cached copy of a file if it is there and matches its name. */
+  async #cached(path: string, name: string): Promise<Uint8Array | undefined> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await Deno.readFile(path);
+    } catch {
+      return undefined;
+    }
+    if (sha256Hex(bytes) === name) {
+      this.stats.hits++;
+      return bytes;
+    }
+    this.stats.rejected++;
+    await removeQuietly(path);
+    return undefined;
+  }
+
+  async #download(handle: Handle, path: string): Promise<Uint8Array> {
+    this.stats.misses++;
+    const bytes = await this.inner.get(handle);
+    // Only a copy that matches its name is kept: the repository reports a damaged file itself.
+    if (sha256Hex(bytes) === handle.name) await this.#store(path, bytes);
+    return bytes;
+  }
+
+  /** Writes a copy atomically (a temporary name, then rename), quietly giving up when it cannot. */
+  async #store(path: string, bytes: Uint8Array): Promise<void> {
+    const temporary = `${path}.tmp-${crypto.randomUUID()}`;
+    try {
+      await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      await Deno.writeFile(temporary, bytes, { mode: 0o600 });
+      await Deno.rename(temporary, path);
+    } catch {
+      await removeQuietly(temporary);
+    }
+  }
+}
+
+/** The names of the cached files of one kind (data packs sit in two-digit subfolders). */
+async function cachedNames(folder: string, kind: FileKind): Promise<string[]> {
+  const top = join(folder, kind);
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(top)) {
+      if (kind !== "data") {
+        if (entry.isFile && !entry.name.includes(".tmp-")) names.push(entry.name);
+        continue;
+      }
+      if (!entry.isDirectory) continue;
+      for await (const inner of Deno.readDir(join(top, entry.name))) {
+        if (inner.isFile && !inner.name.includes(".tmp-")) names.push(inner.name);
+      }
+    }
+  } catch {
+    // No cache folder for this kind yet.
+  }
+  return names;
+}
+
+async function removeQuietly(path: string): Promise<void> {
+  try {
+    await Deno.remove(path);
+  } catch {
+    // Already gone, or the cache folder is not writable: the cache is best effort.
+  }
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/**
+ * The folder kept caches repositories in: `$KEPT_CACHE_DIR`, else `$XDG_CACHE_HOME/kept`, else
+ * `~/.cache/kept`; undefined when none can be found (no home).
+ */
+export function defaultCacheRoot(env: (name: string) => string | undefined): string | undefined {
+  const explicit = env("KEPT_CACHE_DIR");
+  if (explicit) return explicit;
+  const xdg = env("XDG_CACHE_HOME");
+  if (xdg) return join(xdg, "kept");
+  const home = env("HOME");
+  return home ? join(home, ".cache", "kept") : undefined;
+}
+
+/** One repository's cache folder, as `kept cache` shows it. */
+export interface CachedRepository {
+  /** The repository id (the folder's name). */
+  id: string;
+  /** The bytes of its cached files. */
+  bytes: number;
+  /** How many files it holds. */
+  files: number;
+}
+
+/** The repositories cached under `root` (none when it does not exist), by id. */
+export async function listCache(root: string): Promise<CachedRepository[]> {
+  const found: CachedRepository[] = [];
+  for (const entry of await readDirOrNothing(root)) {
+    if (!entry.isDirectory || !/^[0-9a-f]{32}$/.test(entry.name)) continue;
+    found.push({ id: entry.name, ...await folderSize(join(root, entry.name)) });
+  }
+  return found.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** Removes the cache of every repository under `root` (only kept's folders), and returns what they held. */
+export async function cleanCache(root: string): Promise<CachedRepository[]> {
+  const removed = await listCache(root);
+  for (const repository of removed) await Deno.remove(join(root, repository.id), { recursive: true });
+  return removed;
+}
+
+async function folderSize(path: string): Promise<{ bytes: number; files: number }> {
+  let bytes = 0;
+  let files = 0;
+  for (const entry of await readDirOrNothing(path)) {
+    const child = join(path, entry.name);
+    if (entry.isDirectory) {
+      const inner = await folderSize(child);
+      bytes += inner.bytes;
+      files += inner.files;
+    } else if (entry.isFile) {
+      bytes += (await Deno.lstat(child)).size;
+      files++;
+    }
+  }
+  return { bytes, files };
+}
+
+async function readDirOrNothing(path: string): Promise<Deno.DirEntry[]> {
+  try {
+    return await Array.fromAsync(Deno.readDir(path));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+}
