@@ -1,18 +1,29 @@
 // Turns a file of the snapshot into jobs for the restore workers. Where packs are files on this machine,
 // a job names them and the worker reads the blobs itself (pread, in parallel). Elsewhere the main thread
 // reads the sealed blobs from storage, adjacent ones in one ranged read, and hands them to the worker in
-// the job; a large file then goes in parts, and the bytes read but not yet written are bounded.
+// the job (through windows of the packs that serve many small files each); a large file then goes in parts,
+// and the bytes read but not yet written are bounded.
 
 import { IntegrityError } from "../errors.ts";
-import { type BlobLocation, blobReadError, type PackReader } from "../repo/mod.ts";
+import {
+  type BlobLocation,
+  blobReadError,
+  type PackEntry,
+  type PackId,
+  type PackReader,
+} from "../repo/mod.ts";
 import { Slots } from "../workers/mod.ts";
 import type { BlobSource, FileMetadata } from "./_restore_protocol.ts";
 import type { RestorePool } from "./_restore_pool.ts";
 import { removeIfPresent } from "./_target_fs.ts";
+import { PackWindows } from "./_pack_windows.ts";
 
 /** Where blobs lie and how to read the packs: what writing files needs of a repository. */
 export interface BlobStore {
-  readonly index: { lookup(id: string): BlobLocation | undefined };
+  readonly index: {
+    lookup(id: string): BlobLocation | undefined;
+    packEntries(pack: PackId): readonly PackEntry[] | undefined;
+  };
   readonly packs: Pick<PackReader, "localPath" | "read">;
 }
 
@@ -29,6 +40,8 @@ export interface FileToRestore {
 export class FileWriter {
   readonly #pool: RestorePool;
   readonly #store: BlobStore;
+  /** Remote packs are read in windows that serve many small files each. */
+  readonly #windows: PackWindows;
   /** Sealed bytes read from storage and not yet written. */
   readonly #inFlight: Slots;
   /** Sealed bytes of one part of a file: a quarter of the bound, so that several files move at once. */
@@ -37,6 +50,7 @@ export class FileWriter {
   constructor(pool: RestorePool, store: BlobStore, bytesInFlight: number) {
     this.#pool = pool;
     this.#store = store;
+    this.#windows = new PackWindows(store);
     this.#inFlight = new Slots(bytesInFlight);
     this.#partBytes = Math.max(1, Math.floor(bytesInFlight / 4));
   }
@@ -134,7 +148,7 @@ export class FileWriter {
       let end = i + 1;
       let length = first.length;
       while (end < part.length && follows(part[end]!, first, length)) length += part[end++]!.length;
-      const bytes = await this.#store.packs.read(first.packName, { offset: first.offset, length });
+      const bytes = await this.#windows.read(first.packName, first.offset, length);
       if (bytes.length < length) throw blobReadError.truncatedPack(first.packName);
       sealed.set(bytes.subarray(0, length), filled);
       for (; i < end; i++) {
