@@ -16,6 +16,7 @@ import { createHash } from "node:crypto";
 import type { ByteRange, FileEntry, FileKind, Handle } from "./backend.ts";
 import { handlePath } from "./backend.ts";
 import { BackendWrapper } from "./wrapper.ts";
+import { readFull } from "../read_full.ts";
 import type { Backend } from "./backend.ts";
 
 /** The kinds whose files are always cached: small, read by every command, never changed. */
@@ -41,6 +42,8 @@ export class CachingBackend extends BackendWrapper {
   readonly #root: string;
   #folder: string | undefined;
   #treePacks: ReadonlySet<string> = new Set();
+  /** Tree packs whose cached copy was checked in this run (false: it could not be stored). */
+  readonly #verifiedPacks = new Map<string, Promise<boolean>>();
   readonly stats: CacheStats = { hits: 0, misses: 0, rejected: 0 };
 
   /** Caches `inner`'s metadata under `root` (e.g. `~/.cache/kept`), in a folder per repository id. */
@@ -66,8 +69,30 @@ export class CachingBackend extends BackendWrapper {
     if (handle.kind === "config") return this.#learnId(await this.inner.get(handle, range));
     const path = this.#pathOf(handle);
     if (path === undefined) return this.inner.get(handle, range);
+    if (range !== undefined && handle.kind === "data") return await this.#readTreePack(handle, path, range);
     const whole = await this.#cached(path, handle.name) ?? await this.#download(handle, path);
     return range === undefined ? whole : whole.slice(range.offset, range.offset + range.length);
+  }
+
+  /**
+   * A range of a tree pack: the whole pack is downloaded (or its copy checked) once per run, then ranges
+   * are read from the copy, so that a folder costs a local read, not a request.
+   */
+  async #readTreePack(handle: Handle, path: string, range: ByteRange): Promise<Uint8Array> {
+    let ready = this.#verifiedPacks.get(handle.name);
+    if (ready === undefined) {
+      ready = this.#cached(path, handle.name)
+        .then(async (copy) => copy !== undefined || (await this.#download(handle, path), existsFile(path)));
+      this.#verifiedPacks.set(handle.name, ready);
+    }
+    if (!await ready) return this.inner.get(handle, range);
+    try {
+      return await readRange(path, range);
+    } catch {
+      // The copy went away (kept cache clean, another process's listing): read from storage.
+      this.#verifiedPacks.delete(handle.name);
+      return this.inner.get(handle, range);
+    }
   }
 
   override async put(handle: Handle, data: Uint8Array): Promise<void> {
@@ -156,6 +181,25 @@ export class CachingBackend extends BackendWrapper {
     } catch {
       await removeQuietly(temporary);
     }
+  }
+}
+
+/** `range` of the file at `path`; throws when the file is shorter. */
+async function readRange(path: string, range: ByteRange): Promise<Uint8Array> {
+  using file = await Deno.open(path, { read: true });
+  await file.seek(range.offset, Deno.SeekMode.Start);
+  const bytes = new Uint8Array(range.length);
+  if (await readFull(bytes, (rest) => file.read(rest)) < bytes.length) {
+    throw new RangeError(`The cached copy "${path}" is shorter than expected`);
+  }
+  return bytes;
+}
+
+async function existsFile(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch {
+    return false;
   }
 }
 

@@ -5,7 +5,14 @@
  * @module
  */
 
-import type { Backend, CleanOptions, CleanResult, FileKind } from "../backends/mod.ts";
+import {
+  asBackend,
+  type Backend,
+  CachingBackend,
+  type CleanOptions,
+  type CleanResult,
+  type FileKind,
+} from "../backends/mod.ts";
 import { blobIdBytes, randomBytes, sha256Hex, toHex } from "../crypto/mod.ts";
 import { IntegrityError, NotFoundError, UserError } from "../errors.ts";
 import { blobReadError, decodeBlob, encodeBlob, openBlob } from "./blob.ts";
@@ -198,6 +205,18 @@ export class Repository {
     for (const file of files) this.index.addIndexFile(file);
     this.#indexFiles = names;
     this.#indexLoaded = true;
+    this.#cacheTreePacks();
+  }
+
+  /** Tells a metadata cache in front of the storage which packs hold trees (it keeps those whole). */
+  #cacheTreePacks(): void {
+    const cache = asBackend(this.#backend, CachingBackend);
+    if (cache === undefined) return;
+    const trees: PackId[] = [];
+    for (const pack of this.index.packIds()) {
+      if (this.index.packEntries(pack)?.[0]?.type === "tree") trees.push(pack);
+    }
+    cache.cacheTreePacks(trees);
   }
 
   /** The names of the index files {@linkcode loadIndex} read (empty before it ran). */

@@ -158,6 +158,34 @@ Deno.test("marked tree packs are downloaded whole once and their ranges served f
   assert.ok(Deno.statSync(join(dir.path, ID_A, "data", treePack.name.slice(0, 2), treePack.name)).isFile);
 });
 
+Deno.test("a damaged copy of a tree pack is downloaded again; a copy removed during a run is read around", async () => {
+  using dir = tempDir("kept-cache-");
+  const { storage, counting, cache } = await cachedRepository(dir.path);
+  const treePack = await putNamed(storage, "data", seededBytes("trees", 4096));
+  await cache.get({ kind: "config", name: "config" });
+  cache.cacheTreePacks([treePack.name]);
+  await cache.get(treePack, { offset: 0, length: 1 });
+  const copy = join(dir.path, ID_A, "data", treePack.name.slice(0, 2), treePack.name);
+  Deno.writeFileSync(copy, new Uint8Array(4096)); // zeros: no longer the pack
+
+  const next = new CachingBackend(counting, dir.path);
+  await next.get({ kind: "config", name: "config" });
+  next.cacheTreePacks([treePack.name]);
+  assert.deepEqual(
+    await next.get(treePack, { offset: 8, length: 8 }),
+    seededBytes("trees", 4096).slice(8, 16),
+  );
+  assert.equal(next.stats.rejected, 1);
+  assert.deepEqual(Deno.readFileSync(copy), seededBytes("trees", 4096));
+
+  Deno.removeSync(copy);
+  assert.deepEqual(
+    await next.get(treePack, { offset: 9, length: 3 }),
+    seededBytes("trees", 4096).slice(9, 12),
+  );
+  assert.equal(counting.gets.at(-1), `data/${treePack.name}@9+3`);
+});
+
 Deno.test("each repository has its own folder, and nothing is cached before the config names the repository", async () => {
   using dir = tempDir("kept-cache-");
   const a = await cachedRepository(dir.path, ID_A);
