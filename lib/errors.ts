@@ -14,6 +14,18 @@ export const ExitCode = {
   usage: 2,
   /** A backup finished but skipped files it could not read. */
   partial: 3,
+  /** The destination holds no repository (as restic 0.17). */
+  noRepository: 10,
+  /** The repository could not be locked: another process holds a conflicting lock (as restic 0.17). */
+  locked: 11,
+  /** No key of the repository opens with the password given (as restic 0.17). */
+  wrongPassword: 12,
+  /** A bug in kept: the message asks to report it (BSD's EX_SOFTWARE). */
+  internal: 70,
+  /** Interrupted by Ctrl-C (SIGINT): 128 + 2, as shells report it. */
+  interrupted: 130,
+  /** Ended by SIGTERM: 128 + 15. */
+  terminated: 143,
 } as const;
 
 /** A problem caused by input or environment, explained in one line. */

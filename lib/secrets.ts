@@ -7,13 +7,14 @@
 
 import type { PasswordSource } from "./plan/mod.ts";
 import { UserError } from "./errors.ts";
-import { CommandError, runCommand } from "./run_command.ts";
 
 /** Where to look when the destination names no password source. */
 export interface PasswordContext {
   env: (name: string) => string | undefined;
   /** Asks on the terminal; undefined when there is none. */
   prompt?: ((question: string) => Promise<string | undefined>) | undefined;
+  /** Hears what is worth a warning (a password file others can read; damaged repository files left out). */
+  warn?: ((message: string) => void) | undefined;
 }
 
 /**
@@ -70,8 +71,8 @@ async function resolveFrom(
 ): Promise<string> {
   let password: string | undefined;
   if (source?.kind === "value") password = source.value;
-  else if (source?.kind === "file") password = await readPasswordFile(source.path, label);
-  else if (source?.kind === "command") password = await runPasswordCommand(source.command, label);
+  else if (source?.kind === "file") password = await readPasswordFile(source.path, label, context);
+  else if (source?.kind === "command") password = await runPasswordCommand(source.command, label, context);
   else password = context.env("KEPT_PASSWORD") ?? (context.prompt ? await ask(context.prompt) : undefined);
   if (password === undefined) {
     throw new UserError(`No password for destination "${label}"`, {
@@ -82,30 +83,107 @@ async function resolveFrom(
   return password;
 }
 
-async function readPasswordFile(path: string, label: string): Promise<string> {
+/** The largest password file read: a password is a line, not a file of megabytes. */
+const PASSWORD_FILE_MAX_BYTES = 64 * 1024;
+
+/**
+ * The first line of a password file. Only a regular file is opened (a FIFO would block every command), and
+ * one that group or others can read is worth a warning.
+ */
+async function readPasswordFile(path: string, label: string, context: PasswordContext): Promise<string> {
+  const cannot = `Cannot read password_file "${path}" of destination "${label}"`;
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    throw new UserError(
+      `${cannot}: ${error instanceof Deno.errors.NotFound ? "no such file" : (error as Error).message}`,
+    );
+  }
+  if (!info.isFile) throw new UserError(`${cannot}: it is not a regular file`);
+  if (info.size > PASSWORD_FILE_MAX_BYTES) {
+    throw new UserError(`${cannot}: ${info.size} bytes, above the limit of ${PASSWORD_FILE_MAX_BYTES}`);
+  }
+  if (info.mode !== null && (info.mode & 0o044) !== 0) {
+    context.warn?.(
+      `password_file "${path}" of destination "${label}" can be read by group or others: run chmod 600 "${path}"`,
+    );
+  }
   try {
     return (await Deno.readTextFile(path)).split(/\r?\n/)[0] ?? "";
   } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound ? "no such file" : (error as Error).message;
-    throw new UserError(`Cannot read password_file "${path}" of destination "${label}": ${reason}`);
+    throw new UserError(`${cannot}: ${(error as Error).message}`);
   }
 }
 
-async function runPasswordCommand(command: string, label: string): Promise<string> {
-  let stdout: Uint8Array;
+/** How long a password command may run when `KEPT_PASSWORD_COMMAND_TIMEOUT` (seconds) is not set. */
+export const PASSWORD_COMMAND_TIMEOUT_MS = 60_000;
+
+/**
+ * Runs `password_command` with `sh -c` and returns what it printed, without its final newline. It runs in a
+ * session and process group of its own, killed whole when it outlives its time, so that a hung command (or a
+ * child it left holding the output) cannot hang kept; it has no controlling terminal (a prompt it needs must
+ * come from an agent, as gpg's pinentry does). What it writes to stderr is never shown: it may hold the
+ * password.
+ */
+async function runPasswordCommand(command: string, label: string, context: PasswordContext): Promise<string> {
+  const timeoutMs = passwordCommandTimeout(context);
+  const what = `password_command of destination "${label}"`;
+  const debug = "run it by hand to see its messages";
+  let child: Deno.ChildProcess;
   try {
-    stdout = await runCommand({ command: "sh", args: ["-c", command], stdout: true });
+    // detached: a new session and process group, to kill it and everything it started at once.
+    child = new Deno.Command("sh", {
+      args: ["-c", command],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+      detached: true,
+    })
+      .spawn();
   } catch (error) {
-    if (!(error instanceof CommandError)) throw error;
+    throw new UserError(`Cannot run ${what}: ${(error as Error).message}`);
+  }
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup(child.pid);
+  }, timeoutMs);
+  try {
+    const output = await child.output();
+    if (timedOut) {
+      throw new UserError(`${what} did not finish within ${timeoutMs / 1000} s and was killed: ${debug}`);
+    }
+    if (!output.success) {
+      const how = output.signal ? `was killed by ${output.signal}` : `failed with exit code ${output.code}`;
+      throw new UserError(`${what} ${how}: ${debug}`);
+    }
+    return new TextDecoder().decode(output.stdout).replace(/\r?\n$/, "");
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The time limit of password commands: `KEPT_PASSWORD_COMMAND_TIMEOUT` seconds, else one minute. */
+function passwordCommandTimeout(context: PasswordContext): number {
+  const text = context.env("KEPT_PASSWORD_COMMAND_TIMEOUT");
+  if (text === undefined || text === "") return PASSWORD_COMMAND_TIMEOUT_MS;
+  const seconds = Number(text);
+  if (!(seconds > 0 && seconds <= 86_400)) {
     throw new UserError(
-      error.code === undefined
-        ? `Cannot run password_command of destination "${label}": ${error.detail}`
-        : `password_command of destination "${label}" failed with exit code ${error.code}${
-          error.detail ? `: ${error.detail}` : ""
-        }`,
+      `KEPT_PASSWORD_COMMAND_TIMEOUT must be a number of seconds above 0 and at most 86400, found "${text}"`,
     );
   }
-  return new TextDecoder().decode(stdout).replace(/\r?\n$/, "");
+  return seconds * 1000;
+}
+
+/** Kills a process group; one that has ended already is no error. */
+function killGroup(pid: number): void {
+  try {
+    Deno.kill(-pid, "SIGKILL");
+  } catch {
+    // Gone already.
+  }
 }
 
 /** Reads a line from the terminal without echo; undefined when stdin is not a terminal. */

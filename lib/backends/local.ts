@@ -10,7 +10,7 @@
  * @module
  */
 
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants as fsConstants, fstatSync, openSync, readSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { AlreadyExistsError, BackendError, NotFoundError } from "../errors.ts";
 import {
@@ -168,11 +168,14 @@ export class LocalBackend implements Backend {
     const action = `Cannot read "${relative}" in "${this.#root}"`;
     let file: Deno.FsFile;
     try {
+      // Opening a FIFO blocks until someone writes to it: only a regular file is opened.
+      if (!(await Deno.stat(path)).isFile) throw notRegular(action);
       file = await Deno.open(path, { read: true });
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) {
         throw new NotFoundError(`${action}: it does not exist`);
       }
+      if (error instanceof BackendError) throw error;
       throw backendError(action, error);
     }
     try {
@@ -374,7 +377,7 @@ export class LocalBackend implements Backend {
     try {
       let open = this.#openPacks.get(relative);
       if (open === undefined) {
-        open = openSync(join(this.#root, relative), "r");
+        open = openRegularSync(join(this.#root, relative), action);
         this.#openPacks.set(relative, open);
       }
       const fd = open;
@@ -526,6 +529,24 @@ export class LocalBackend implements Backend {
       for (const info of infos) if (info !== undefined) yield info;
     }
   }
+}
+
+/** A file that is there but is no regular file (a FIFO, a device, a folder): never opened for reading. */
+function notRegular(action: string): BackendError {
+  return new BackendError(`${action}: it is not a regular file`, { permanent: true });
+}
+
+/**
+ * Opens a file for reading without blocking (O_NONBLOCK: a FIFO would wait for a writer) and returns its
+ * descriptor, refusing anything but a regular file.
+ */
+function openRegularSync(path: string, action: string): number {
+  const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    throw notRegular(action);
+  }
+  return fd;
 }
 
 /** Error codes that say a file system cannot make hard links. */

@@ -73,6 +73,8 @@ function verifyPack(job: PackJob): PackOutcome {
 /** Opens a pack file; a missing one is said in words, not with the system's message and path. */
 function openPack(path: string): Deno.FsFile {
   try {
+    // A FIFO in its place would block this worker for good: only a regular file is opened.
+    if (!Deno.statSync(path).isFile) throw new IoError("it is not a regular file", { code: "EINVAL" });
     return Deno.openSync(path, { read: true });
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {

@@ -30,22 +30,19 @@ export interface WalkResult {
 }
 
 /**
- * Checks every snapshot against the index and `badBlobs`; adds a problem for each damaged listing or name,
+ * Checks `snapshots` against the index and `badBlobs`; adds a problem for each damaged listing or name,
  * then one per snapshot that names damaged data. Returns the number of snapshots and the blobs they use.
+ * Undefined `snapshots` (they could not be listed) walks nothing, and what is used is then unknown.
  */
 export async function walkSnapshots(
   repository: Repository,
+  snapshots: readonly SnapshotEntry[] | undefined,
   badBlobs: ReadonlySet<string>,
   problems: CheckProblem[],
 ): Promise<WalkResult> {
-  let snapshots: SnapshotEntry[];
-  try {
-    snapshots = await repository.listSnapshots();
-  } catch (error) {
-    // Damaged, foreign or malformed files as much as storage failures: reported, and the rest is checked.
-    problems.push({ kind: "snapshots-unreadable", severity: "error", reason: describeError(error) });
-    return { snapshots: 0, used: new Set(), complete: false };
-  }
+  if (snapshots === undefined) return { snapshots: 0, used: new Set(), complete: false };
+  // A damaged snapshot file may have used anything: what the others use is not all that is needed.
+  const listedAll = !repository.damagedFiles.some((file) => file.kind === "snapshots");
   const walk: Walk = { repository, badBlobs, seen: new Map(), problems, used: new Set(), complete: true };
   const damaged: CheckProblem[] = [];
   for (const { id, snapshot } of snapshots) {
@@ -54,7 +51,7 @@ export async function walkSnapshots(
     if (paths.length > 0) damaged.push({ kind: "snapshot-damaged", severity: "error", snapshot: id, paths });
   }
   problems.push(...damaged);
-  return { snapshots: snapshots.length, used: walk.used, complete: walk.complete };
+  return { snapshots: snapshots.length, used: walk.used, complete: walk.complete && listedAll };
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 
 import { describeError } from "../errors.ts";
-import { asPackId, type PackId, type Repository } from "../repo/mod.ts";
+import { asPackId, type PackId, packSizeOf, type Repository, type SnapshotEntry } from "../repo/mod.ts";
 import type { CheckProblem } from "./check_problem.ts";
 import { readPacks, type ReadProgress } from "./_read_packs.ts";
 import { walkSnapshots } from "./_walk_snapshots.ts";
@@ -53,7 +53,11 @@ export interface CheckResult {
  */
 export async function check(repository: Repository, options: CheckOptions = {}): Promise<CheckResult> {
   const problems: CheckProblem[] = [];
+  // Snapshots first, then the index: a backup stores its snapshot after its index files, so every snapshot
+  // listed here finds its blobs in the index read next, even while a backup runs (docs/format.md#write-order).
+  const snapshots = await listSnapshots(repository, problems);
   await repository.loadIndex();
+  reportDamagedFiles(repository, problems);
   repository.cachePacks(4);
   const { stored, badBlobs } = await comparePacks(repository, problems);
   let chosen: PackId[] = [];
@@ -67,7 +71,7 @@ export async function check(repository: Repository, options: CheckOptions = {}):
       onProgress: options.onProgress,
     });
   }
-  const walked = await walkSnapshots(repository, badBlobs, problems);
+  const walked = await walkSnapshots(repository, snapshots, badBlobs, problems);
   if (walked.complete) findUnused(repository, stored, walked.used, problems);
   await findLeftovers(repository, problems);
   return {
@@ -80,27 +84,57 @@ export async function check(repository: Repository, options: CheckOptions = {}):
   };
 }
 
+/** Every snapshot, or none when they cannot be listed (reported: the rest is still checked). */
+async function listSnapshots(
+  repository: Repository,
+  problems: CheckProblem[],
+): Promise<SnapshotEntry[] | undefined> {
+  try {
+    return await repository.listSnapshots();
+  } catch (error) {
+    problems.push({ kind: "snapshots-unreadable", severity: "error", reason: describeError(error) });
+    return undefined;
+  }
+}
+
+/** The snapshot, index and key files the repository left out as damaged. */
+function reportDamagedFiles(repository: Repository, problems: CheckProblem[]): void {
+  for (const { kind, name, reason } of repository.damagedFiles) {
+    const severity = kind === "keys" ? "warning" : "error";
+    problems.push({ kind: "file-damaged", severity, file: kind, name, reason });
+  }
+}
+
 /**
  * Compares the packs the index names with those in storage: missing ones lose their blobs (added to the
- * returned `badBlobs`), unindexed ones only take space.
+ * returned `badBlobs`), so do the blobs beyond the end of a pack of the wrong size; unindexed ones only take
+ * space.
  */
 async function comparePacks(
   repository: Repository,
   problems: CheckProblem[],
 ): Promise<{ stored: Set<PackId>; badBlobs: Set<string> }> {
-  const stored = new Set<PackId>();
-  for await (const entry of repository.packs.list()) stored.add(asPackId(entry.name));
+  const sizes = new Map<PackId, number>();
+  for await (const entry of repository.packs.list()) sizes.set(asPackId(entry.name), entry.size);
   const indexed = new Set(repository.index.packIds());
   const badBlobs = new Set<string>();
   for (const pack of indexed) {
-    if (stored.has(pack)) continue;
-    problems.push({ kind: "pack-missing", severity: "error", pack });
-    for (const entry of repository.index.packEntries(pack) ?? []) badBlobs.add(entry.id);
+    const entries = repository.index.packEntries(pack) ?? [];
+    const size = sizes.get(pack);
+    if (size === undefined) {
+      problems.push({ kind: "pack-missing", severity: "error", pack });
+      for (const entry of entries) badBlobs.add(entry.id);
+      continue;
+    }
+    const expected = packSizeOf(entries);
+    if (size === expected) continue;
+    problems.push({ kind: "pack-size", severity: "error", pack, size, expected });
+    for (const entry of entries) if (entry.offset + entry.length > size) badBlobs.add(entry.id);
   }
-  for (const pack of stored) {
+  for (const pack of sizes.keys()) {
     if (!indexed.has(pack)) problems.push({ kind: "pack-unindexed", severity: "info", pack });
   }
-  return { stored, badBlobs };
+  return { stored: new Set(sizes.keys()), badBlobs };
 }
 
 /**

@@ -48,6 +48,33 @@ export interface PackDamaged {
   headerDamaged: boolean;
 }
 
+/**
+ * A stored pack whose size is not the one its index entries imply (restic: "unexpected size"): it was
+ * truncated or added to. The blobs that lie beyond its end are lost.
+ */
+export interface PackSize {
+  kind: "pack-size";
+  severity: "error";
+  pack: string;
+  /** Bytes in storage. */
+  size: number;
+  /** Bytes its index entries imply. */
+  expected: number;
+}
+
+/**
+ * A snapshot, index or key file left out because it is damaged, malformed or too large. A snapshot file
+ * is lost; an index file's blobs count as missing (the snapshots needing them are reported); a key file
+ * only loses the password it held.
+ */
+export interface FileDamaged {
+  kind: "file-damaged";
+  severity: "error" | "warning";
+  file: "snapshots" | "index" | "keys";
+  name: string;
+  reason: string;
+}
+
 /** A pack that could not be read at all: every blob in it counts as lost. */
 export interface PackUnreadable {
   kind: "pack-unreadable";
@@ -143,6 +170,8 @@ export type CheckProblem =
   | PackUnindexed
   | PackDamaged
   | PackUnreadable
+  | PackSize
+  | FileDamaged
   | SnapshotsUnreadable
   | UnsafeName
   | DuplicateName

@@ -2,7 +2,7 @@
 // exit code, built once per run from the CLI context.
 
 import type { Command } from "@commander-js/extra-typings";
-import { UsageError, type UserError } from "../errors.ts";
+import { ExitCode, UsageError, type UserError } from "../errors.ts";
 import { type Config, type Destination, parseTimeout } from "../plan/mod.ts";
 import {
   describeStaleLock,
@@ -10,10 +10,12 @@ import {
   openLockedRepository,
   openRepository,
   processLockOwner,
+  type RepositoryAccess,
 } from "../destinations/mod.ts";
 import type { LockKind, Repository, RepositoryLock } from "../repo/mod.ts";
 import { chooseDestinations, type CliContext, loadConfigOrFail, secretsOf } from "./_context.ts";
 import { hintFor } from "./_hints.ts";
+import { exitCodeFor } from "./_exit_codes.ts";
 import type { Output } from "./output.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -30,6 +32,8 @@ export interface CommandKit {
   json(value: unknown): void;
   /** Loads the config named by `--config`; an invalid one is a one-line error. */
   loadConfig(): Promise<Config>;
+  /** How repositories are opened: passwords from the context, the metadata cache unless `--no-cache`. */
+  repositoryAccess(): RepositoryAccess;
   /**
    * Opens the destination named (or the only one), unlocks its repository and locks it (`lock`, default
    * shared; "none" for no lock) until the command ends.
@@ -55,6 +59,13 @@ export interface CommandKit {
   setInterruptNote(note: string): void;
   /** What {@linkcode setInterruptNote} last said, if anything. */
   interruptNote(): string | undefined;
+  /**
+   * Work to finish when the command is interrupted, before its locks are released and the process ends
+   * (the daemon interrupts its running apply and waits for it).
+   */
+  onInterrupt(stop: () => Promise<void>): void;
+  /** Runs what {@linkcode onInterrupt} registered; settles when all of it has. */
+  stopForInterrupt(): Promise<void>;
 }
 
 /** The flags the kit reads once the arguments are parsed. */
@@ -63,6 +74,8 @@ export interface GlobalFlags {
   lockWait(): string | undefined;
   quiet(): boolean;
   verbose(): boolean;
+  /** Whether `--no-cache` was given. */
+  noCache(): boolean;
 }
 
 /**
@@ -79,12 +92,14 @@ export function commandKit(
     lockWaitMs(flags.lockWait());
     return loadConfigOrFail(context, flags.config());
   };
+  const repositoryAccess = (): RepositoryAccess => ({ ...secretsOf(context), cache: !flags.noCache() });
   const held: RepositoryLock[] = [];
   let interruptNote: string | undefined;
+  const stops: (() => Promise<void>)[] = [];
   const openLocked = async (config: Config, name: string, kind: LockKind) => {
     const { repository, lock } = await openLockedRepository(
       destinationByName(config, name),
-      secretsOf(context),
+      repositoryAccess(),
       {
         kind,
         owner: processLockOwner(whoAmI(context.env).username),
@@ -102,12 +117,13 @@ export function commandKit(
     output: context.output,
     json: (value) => context.output.out(JSON.stringify(value, null, 2) + "\n"),
     loadConfig,
+    repositoryAccess,
     openNamed: async (name, options = {}) => {
       const config = await loadConfig();
       const destination = destinationByName(config, chooseDestinations(config, undefined, name)[0]!);
       const lock = options.lock ?? "shared";
       const repository = lock === "none"
-        ? await openRepository(destination, secretsOf(context))
+        ? await openRepository(destination, repositoryAccess())
         : await openLocked(config, destination.name, lock);
       return { config, destination, repository };
     },
@@ -128,6 +144,10 @@ export function commandKit(
     verbose: () => flags.verbose(),
     setInterruptNote: (note) => interruptNote = note,
     interruptNote: () => interruptNote,
+    onInterrupt: (stop) => stops.push(stop),
+    stopForInterrupt: async () => {
+      await Promise.allSettled(stops.splice(0).map((stop) => stop()));
+    },
   };
 }
 
@@ -135,7 +155,9 @@ export function commandKit(
 export function lockWaitMs(flag: string | undefined): number {
   if (flag === undefined) return 0;
   const ms = parseTimeout(flag);
-  if (ms === undefined) throw new UsageError(`Invalid --lock-wait "${flag}": give a duration like 30s or 5m`);
+  if (ms === undefined) {
+    throw new UsageError(`Invalid --lock-wait "${flag}": give a duration like 30s or 5min`);
+  }
   return ms;
 }
 
@@ -149,4 +171,16 @@ export function printFailure(output: Output, destination: string, error: UserErr
   output.err(`kept: destination "${destination}": ${error.message}\n`);
   const hint = hintFor(error);
   if (hint) output.err(`hint: ${hint}\n`);
+}
+
+/**
+ * The exit code of a command run at several destinations, when some failed: the failures' shared code
+ * (10 no repository, 11 locked, 12 wrong password) when every destination failed the same way, else 1 (also
+ * when some succeeded: the others' work is done).
+ */
+export function failureExitCode(
+  outcomes: readonly ({ ok: true } | { ok: false; error: UserError })[],
+): number {
+  const codes = new Set(outcomes.map((outcome) => outcome.ok ? ExitCode.ok : exitCodeFor(outcome.error)));
+  return codes.size === 1 && !codes.has(ExitCode.ok) ? [...codes][0]! : ExitCode.failure;
 }

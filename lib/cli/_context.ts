@@ -33,7 +33,11 @@ export async function loadConfigOrFail(context: CliContext, flag: string | undef
 
 /** Password lookup for commands. */
 export function secretsOf(context: CliContext): PasswordContext {
-  return { env: context.env, prompt: context.prompt };
+  return {
+    env: context.env,
+    prompt: context.prompt,
+    warn: (message) => context.output.err(`warning: ${message}\n`),
+  };
 }
 
 /** The names of a plan's destinations, or the one asked for (which must be one of them). */

@@ -13,7 +13,7 @@ import type { UserError } from "../errors.ts";
 export function hintFor(error: UserError): string | undefined {
   if (error.hint) return error.hint;
   if (error instanceof LockConflictError) {
-    return "wait for it to finish, give --lock-wait 5m, or run `kept unlock` if that process is gone";
+    return "wait for it to finish, give --lock-wait 5min, or run `kept unlock` if that process is gone";
   }
   if (error instanceof LockUnreadableError) {
     return "it goes stale 30 minutes after it was written; if no kept runs on it, `kept unlock --all`";

@@ -1,13 +1,20 @@
 // `kept backup`: backs up a plan to its destinations.
 
+import { dirname } from "node:path";
 import { ExitCode, UserError } from "../errors.ts";
 import { type BackupResult, backupToDestinations } from "../backup/mod.ts";
+import type { DestinationOutcome } from "../destinations/mod.ts";
 import { machineTimeZone } from "../forget/mod.ts";
+import { withHooks } from "../hooks/mod.ts";
 import { formatBytes } from "../plan/mod.ts";
 import { chooseDestinations } from "./_context.ts";
 import { parseSnapshotTime } from "./_snapshot_time.ts";
 import type { Output } from "./output.ts";
-import { type CommandKit, printFailure, type Program, whoAmI } from "./_command_kit.ts";
+import { type CommandKit, failureExitCode, printFailure, type Program, whoAmI } from "./_command_kit.ts";
+import { abortOnSignals } from "./apply_command.ts";
+
+/** A dry run reads and writes nothing, so it runs no hooks either. */
+const NO_HOOKS = { before: [], after: [], onFailure: [], timeoutMs: 0 };
 
 /** Registers `kept backup` on `program`. */
 export function backupCommand(program: Program, kit: CommandKit): void {
@@ -27,6 +34,8 @@ export function backupCommand(program: Program, kit: CommandKit): void {
       "after",
       "\nA destination that cannot be reached or fails is named, and the others are still backed up.\n" +
         "Exit codes: 0 ok, 1 a destination failed, 3 finished but some files could not be read.\n" +
+        "The plan's hooks run around each destination's backup (not with --dry-run): a failing `before`\n" +
+        "hook skips that backup; `on_failure` runs when anything failed (docs/reconcile.md#hooks).\n" +
         "After the snapshot is saved, temporary files that interrupted backups left in the repository\n" +
         "more than a day ago are removed.",
     )
@@ -52,21 +61,50 @@ export function backupCommand(program: Program, kit: CommandKit): void {
       const time = options.time === undefined
         ? undefined
         : parseSnapshotTime(options.time, plan.timezone ?? machineTimeZone());
-      const outcomes = await backupToDestinations({
-        plan,
-        destinations: chooseDestinations(config, planName, options.destination),
-        open: (name) => openLocked(config, name, "shared"),
-        ...whoAmI(context.env),
-        now: () => time ?? new Date(),
-        dryRun: options.dryRun ?? false,
-        onWarning: (_, message) => output.err(`warning: ${message}\n`),
-        onOutcome: (outcome) => {
-          if (!outcome.ok) printFailure(output, outcome.destination, outcome.error);
-          else if (!options.json) {
-            printResult(output, say, outcome.destination, outcome.value, options.dryRun);
+      const outcomes: DestinationOutcome<BackupResult>[] = [];
+      const interrupt = new AbortController();
+      const stopListening = abortOnSignals(kit, interrupt);
+      try {
+        // Each destination inside the plan's hooks (none for a dry run): docs/reconcile.md#hooks.
+        for (const destination of chooseDestinations(config, planName, options.destination)) {
+          let outcome: DestinationOutcome<BackupResult> | undefined;
+          const hooked = await withHooks(options.dryRun ? NO_HOOKS : plan.hooks, {
+            plan: plan.name,
+            destination,
+            cwd: dirname(plan.definedIn),
+            env: Deno.env.toObject(),
+            signal: interrupt.signal,
+          }, async () => {
+            [outcome] = await backupToDestinations({
+              plan,
+              destinations: [destination],
+              open: (name) => openLocked(config, name, "shared"),
+              ...whoAmI(context.env),
+              now: () => time ?? new Date(),
+              dryRun: options.dryRun ?? false,
+              onWarning: (_, message) => output.err(`warning: ${message}\n`),
+              onOutcome: (outcome) => {
+                if (!outcome.ok) printFailure(output, outcome.destination, outcome.error);
+                else if (!options.json) {
+                  printResult(output, say, outcome.destination, outcome.value, options.dryRun);
+                }
+              },
+            });
+            return outcome!.ok
+              ? { ok: true, value: outcome!.value, snapshot: outcome!.value.snapshotId }
+              : { ok: false, error: outcome!.error.message };
+          });
+          if (hooked.log && (!hooked.ok || kit.verbose())) output.err(hooked.log);
+          if (!hooked.ok && outcome?.ok !== false) {
+            // A hook failed: the backup did not run (before), or its snapshot stays (after).
+            outcome = { destination, ok: false, error: new UserError(hooked.error) };
+            printFailure(output, destination, outcome.error);
           }
-        },
-      });
+          outcomes.push(outcome!);
+        }
+      } finally {
+        stopListening();
+      }
       if (options.json) {
         json(
           outcomes.map((outcome) =>
@@ -76,7 +114,7 @@ export function backupCommand(program: Program, kit: CommandKit): void {
           ),
         );
       }
-      if (outcomes.some((outcome) => !outcome.ok)) setExitCode(ExitCode.failure);
+      if (outcomes.some((outcome) => !outcome.ok)) setExitCode(failureExitCode(outcomes));
       else if (outcomes.some((outcome) => outcome.ok && outcome.value.warnings.length > 0)) {
         setExitCode(ExitCode.partial);
       }

@@ -2,9 +2,10 @@
 
 import { Option } from "@commander-js/extra-typings";
 import { ExitCode, UsageError } from "../errors.ts";
-import { check, type CheckProblem, type CheckResult } from "../check/mod.ts";
+import { check, type CheckProblem, type CheckResult, type ReadProgress } from "../check/mod.ts";
 import { formatBytes } from "../plan/mod.ts";
 import type { CommandKit, Program } from "./_command_kit.ts";
+import { type ProgressState, terminalProgress } from "./_progress.ts";
 
 /** Registers `kept check` on `program`. */
 export function checkCommand(program: Program, kit: CommandKit): void {
@@ -18,10 +19,22 @@ export function checkCommand(program: Program, kit: CommandKit): void {
     .action(async (options) => {
       const subset = options.readDataSubset === undefined ? undefined : parseSubset(options.readDataSubset);
       const { destination, repository } = await openNamed(options.destination);
-      const result = await check(repository, {
-        readData: options.readData ?? false,
-        ...(subset !== undefined ? { readDataSubset: subset, random: Math.random } : {}),
-      });
+      const readsData = (options.readData ?? false) || subset !== undefined;
+      const progress = options.json || !readsData
+        ? undefined
+        : terminalProgress("checking", output, { quiet: kit.quiet(), env: kit.context.env });
+      let result: CheckResult;
+      try {
+        result = await check(repository, {
+          readData: options.readData ?? false,
+          ...(subset !== undefined ? { readDataSubset: subset, random: Math.random } : {}),
+          ...(progress
+            ? { onProgress: (read: ReadProgress) => progress.line.update(packProgress(read)) }
+            : {}),
+        });
+      } finally {
+        progress?.stop();
+      }
       const errors = result.problems.filter((problem) => problem.severity === "error").map(describeProblem);
       const warnings = result.problems.filter((problem) => problem.severity === "warning").map(
         describeProblem,
@@ -44,6 +57,11 @@ export function checkCommand(program: Program, kit: CommandKit): void {
     });
 }
 
+/** The progress line of reading packs: all of them are known before the first is read. */
+function packProgress(read: ReadProgress): ProgressState {
+  return { unit: "packs", done: read.packsRead, total: read.packsToRead, totalsFinal: true };
+}
+
 /** `--read-data-subset` as a fraction: "10%" or "10" is 0.1. */
 function parseSubset(value: string): number {
   const match = /^(\d+(?:\.\d+)?)%?$/.exec(value);
@@ -63,7 +81,9 @@ function damageSummary(result: CheckResult): { damagedPacks: string[]; affected:
   const affected: Record<string, string[]> = {};
   for (const problem of result.problems) {
     if (
-      problem.kind === "pack-missing" || problem.kind === "pack-damaged" || problem.kind === "pack-unreadable"
+      problem.kind === "pack-missing" || problem.kind === "pack-damaged" ||
+      problem.kind === "pack-unreadable" ||
+      problem.kind === "pack-size"
     ) damagedPacks.push(problem.pack);
     if (problem.kind === "snapshot-damaged") affected[problem.snapshot] = problem.paths.map(describePath);
   }
@@ -85,6 +105,10 @@ function describeProblem(problem: CheckProblem): string {
     }
     case "pack-unreadable":
       return `pack ${problem.pack}: cannot be read: ${problem.reason}`;
+    case "pack-size":
+      return `pack ${problem.pack}: unexpected size ${problem.size} bytes, the index implies ${problem.expected}`;
+    case "file-damaged":
+      return `${problem.reason}: left out`;
     case "snapshots-unreadable":
       return `cannot read snapshots: ${problem.reason}`;
     case "unsafe-name":

@@ -3,7 +3,7 @@
 
 import { formatLocalTime } from "./_local_time.ts";
 import { eachDestination } from "../destinations/mod.ts";
-import { ExitCode, UsageError, UserError } from "../errors.ts";
+import { UsageError, UserError } from "../errors.ts";
 import {
   applyForget,
   type ForgetPlan,
@@ -16,9 +16,10 @@ import {
   selectSnapshots,
 } from "../forget/mod.ts";
 import type { Plan } from "../plan/mod.ts";
-import type { SnapshotEntry } from "../repo/mod.ts";
+import type { PrunePlan } from "../prune/mod.ts";
+import type { Repository, SnapshotEntry } from "../repo/mod.ts";
 import { chooseDestinations } from "./_context.ts";
-import { type CommandKit, printFailure, type Program } from "./_command_kit.ts";
+import { type CommandKit, failureExitCode, printFailure, type Program } from "./_command_kit.ts";
 import {
   maxRepackOption,
   maxUnusedOption,
@@ -104,27 +105,20 @@ async function forgetByRetention(
   const dryRun = options.dryRun ?? false;
   const outcomes = await eachDestination(destinations, async (destination) => {
     const repository = await kit.openLocked(config, destination, dryRun ? "shared" : "exclusive");
-    const plan = planForget((await repository.listSnapshots()).map(forgetSnapshot), {
+    return await forgetAtDestination(kit, repository, {
       destination,
-      plans: policies,
+      policies,
       configured: new Set(config.plans.keys()),
       host: options.host,
-    });
-    const ids = forgottenIds(plan);
-    const removed = dryRun ? 0 : await applyForget(repository, ids);
-    if (!limits) return { plan, removed, pruned: undefined };
-    // Under the same lock; a dry run plans prune as if the forgotten snapshots were gone. Forget's decision
-    // is printed before prune's, which is printed before prune acts.
-    const pruned = await pruneRepository(kit, repository, limits, {
       dryRun,
-      forgotten: ids,
-      onPlan: (prunePlan) => {
+      limits,
+      // Forget's decision is printed before prune's, which is printed before prune acts.
+      onPlans: (plan, prunePlan) => {
         if (options.json) return;
         printPlan(kit.output, plan, dryRun, true);
         printPrunePlan(kit.output, destination, prunePlan, dryRun);
       },
     });
-    return { plan, removed, pruned };
   }, (outcome) => {
     if (!outcome.ok) printFailure(kit.output, outcome.destination, outcome.error);
     else if (options.json) return;
@@ -141,7 +135,7 @@ async function forgetByRetention(
       kit.json({ groups, prune });
     }
   }
-  if (outcomes.some((outcome) => !outcome.ok)) kit.setExitCode(ExitCode.failure);
+  if (outcomes.some((outcome) => !outcome.ok)) kit.setExitCode(failureExitCode(outcomes));
 }
 
 /** `kept forget --snapshot ID...`: every id must name one snapshot of the destination, or nothing is removed. */
@@ -193,8 +187,53 @@ async function forgetNamed(
   else printForgotten();
 }
 
+/** Options of {@link forgetAtDestination}. */
+export interface ForgetAtDestinationOptions {
+  destination: string;
+  /** The plans whose retention applies, by name. */
+  policies: ReadonlyMap<string, ForgetPolicy>;
+  /** Every plan of the config: snapshots of other plans are orphans, never touched. */
+  configured: ReadonlySet<string>;
+  host: string | undefined;
+  dryRun: boolean;
+  /** Prune afterwards, under the same lock, with these limits; undefined: no prune. */
+  limits: PruneLimits | undefined;
+  /** Prune only when forget removed something (`kept apply`); default: prune anyway (`--prune`). */
+  pruneOnlyAfterForget?: boolean;
+  /** Hears forget's and prune's decisions before prune acts. */
+  onPlans?: (plan: ForgetPlan, prunePlan: PrunePlan) => void;
+}
+
+/**
+ * Retention at one open repository, locked exclusively (shared for a dry run): plans forget, removes the
+ * snapshots, then prunes under the same lock when `limits` asks. `kept forget` and `kept apply` share it.
+ */
+export async function forgetAtDestination(
+  kit: CommandKit,
+  repository: Repository,
+  options: ForgetAtDestinationOptions,
+): Promise<{ plan: ForgetPlan; removed: number; pruned: PruneOutcome | undefined }> {
+  const plan = planForget((await repository.listSnapshots()).map(forgetSnapshot), {
+    destination: options.destination,
+    plans: options.policies,
+    configured: options.configured,
+    host: options.host,
+  });
+  const ids = forgottenIds(plan);
+  const removed = options.dryRun ? 0 : await applyForget(repository, ids);
+  const skipPrune = options.pruneOnlyAfterForget === true && removed === 0;
+  if (!options.limits || skipPrune) return { plan, removed, pruned: undefined };
+  // Under the same lock; a dry run plans prune as if the forgotten snapshots were gone.
+  const pruned = await pruneRepository(kit, repository, options.limits, {
+    dryRun: options.dryRun,
+    forgotten: ids,
+    onPlan: (prunePlan) => options.onPlans?.(plan, prunePlan),
+  });
+  return { plan, removed, pruned };
+}
+
 /** A plan's retention and zone as lib/forget takes them (the plan's parsed policy maps field by field). */
-function forgetPolicy(plan: Plan): ForgetPolicy {
+export function forgetPolicy(plan: Plan): ForgetPolicy {
   const timeZone = plan.timezone ?? machineTimeZone();
   const r = plan.retention;
   if (r === undefined) return { retention: undefined, timeZone };

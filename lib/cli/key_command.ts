@@ -99,11 +99,14 @@ function keyChangeCommands(key: Program, kit: CommandKit): void {
     .option("--destination <name>", "destination (needed when several are defined)")
     .action(async (ref, options) => {
       const { repository } = await openNamed(options.destination);
-      const matches = (await repository.listKeys()).filter((k) => k.id.startsWith(ref));
+      // Damaged key files too, which listing leaves out: removing them is how a user clears the warning.
+      const listed = (await repository.listKeys()).map((k) => k.id);
+      const damaged = repository.damagedFiles.filter((file) => file.kind === "keys").map((file) => file.name);
+      const matches = [...listed, ...damaged].filter((id) => id.startsWith(ref));
       if (matches.length !== 1) {
         throw new UserError(matches.length === 0 ? `No key "${ref}"` : `Key prefix "${ref}" is ambiguous`);
       }
-      const { id } = matches[0]!;
+      const id = matches[0]!;
       if (id === repository.keyId) {
         throw new UserError(`Key ${id.slice(0, 12)} is the one in use`, {
           hint:

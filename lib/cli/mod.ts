@@ -6,14 +6,17 @@
 
 import { Command, CommanderError } from "@commander-js/extra-typings";
 import { ExitCode, UsageError, UserError } from "../errors.ts";
-import { VERSION } from "../version.ts";
-import { planJsonSchema, resolveConfigPath } from "../plan/mod.ts";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { REPOSITORY_FORMAT_VERSION, VERSION } from "../version.ts";
+import { PLAN_FORMAT_VERSION, planJsonSchema, resolveConfigPath } from "../plan/mod.ts";
 import { isOutputClosed, type Output, processOutput } from "./output.ts";
 import { listenForInterrupts } from "./_interrupts.ts";
 import type { CliContext } from "./_context.ts";
 import { promptHidden } from "../secrets.ts";
 import { commandKit } from "./_command_kit.ts";
 import { hintFor } from "./_hints.ts";
+import { exitCodeFor, exitCodeHelp } from "./_exit_codes.ts";
 import { initCommand } from "./init_command.ts";
 import { backupCommand } from "./backup_command.ts";
 import { snapshotsCommand } from "./snapshots_command.ts";
@@ -27,6 +30,12 @@ import { unlockCommand } from "./unlock_command.ts";
 import { pruneCommand } from "./prune_command.ts";
 import { planCommand } from "./plan_command.ts";
 import { stateCommand } from "./state_command.ts";
+import { completionsCommand } from "./completions_command.ts";
+import { applyCommand } from "./apply_command.ts";
+import { daemonCommand } from "./daemon_command.ts";
+import { scheduleCommand } from "./schedule_command.ts";
+import { repairCommand } from "./repair_command.ts";
+import { cacheCommand } from "./cache_command.ts";
 
 export type { CliContext };
 import { runValidate } from "./validate.ts";
@@ -34,23 +43,46 @@ import { runValidate } from "./validate.ts";
 const defaultContext = (): CliContext => ({
   output: processOutput,
   env: (name) => Deno.env.get(name),
-  cwd: Deno.cwd(),
+  cwd: enterStartFolder(),
   prompt: promptHidden,
   signals: true,
 });
+
+/** This clone's folder, where `deno task` runs kept's tasks (undefined in a compiled binary). */
+const CLONE_FOLDER = import.meta.url.startsWith("file:")
+  ? fileURLToPath(new URL("../../", import.meta.url))
+  : "";
+
+/**
+ * The user's working folder. `deno task kept` runs in the clone's folder and names the folder it was
+ * started from in INIT_CWD: kept moves there, so that `./plans` and relative paths mean the user's.
+ */
+function enterStartFolder(): string {
+  const started = Deno.env.get("INIT_CWD");
+  const here = Deno.cwd();
+  // Only under `deno task`: an npm script sets INIT_CWD too, and an installed kept must not follow it.
+  if (started && started !== here && join(here, "/") === CLONE_FOLDER) Deno.chdir(started);
+  return Deno.cwd();
+}
+
+/** `kept --version`: kept's, Deno's, and the formats' versions (the repository's and the plan files'). */
+function versionText(): string {
+  return `kept ${VERSION}\ndeno ${Deno.version.deno}\nrepository format ${REPOSITORY_FORMAT_VERSION}, ` +
+    `plan format ${PLAN_FORMAT_VERSION}`;
+}
 
 /** Runs kept with `args` (without the program name) and returns the exit code. Never throws. */
 export async function main(args: string[], context: CliContext = defaultContext()): Promise<number> {
   let exitCode: number = ExitCode.ok;
   const { program, kit } = buildProgram(context, (code) => exitCode = code);
-  const stopListening = context.signals ? listenForInterrupts(kit) : () => {};
+  const interrupts = context.signals ? listenForInterrupts(kit) : undefined;
   try {
     await program.parseAsync(args, { from: "user" });
-    return exitCode;
+    return interrupts?.exitCode() ?? exitCode;
   } catch (error) {
-    return reportError(error, context.output);
+    return interrupts?.exitCode() ?? reportError(error, context.output);
   } finally {
-    stopListening();
+    interrupts?.stop();
     // Locks taken while the command ran, also when it failed (docs/format.md#locks).
     await kit.releaseLocks();
   }
@@ -68,11 +100,11 @@ function reportError(error: unknown, output: Output): number {
     output.err(`kept: ${error.message}\n`);
     const hint = hintFor(error);
     if (hint) output.err(`hint: ${hint}\n`);
-    return error.exitCode;
+    return exitCodeFor(error);
   }
   const stack = error instanceof Error ? error.stack ?? error.message : String(error);
   output.err(`kept: internal error (this is a bug, please report it):\n${stack}\n`);
-  return 70;
+  return ExitCode.internal;
 }
 
 function buildProgram(context: CliContext, setExitCode: (code: number) => void) {
@@ -85,7 +117,7 @@ function buildProgram(context: CliContext, setExitCode: (code: number) => void) 
         "them up to a local disk or S3-compatible storage, forgets and prunes them by their retention, and " +
         "restores whole snapshots or single paths.",
     )
-    .version(VERSION, "-V, --version", "print the version")
+    .version(versionText(), "-V, --version", "print the versions of kept, Deno and the formats")
     .helpOption("-h, --help", "show help for a command")
     .option(
       "--config <path>",
@@ -93,12 +125,16 @@ function buildProgram(context: CliContext, setExitCode: (code: number) => void) 
     )
     .option(
       "--lock-wait <duration>",
-      "wait this long for a conflicting repository lock, e.g. 30s, 5m (default 0)",
+      "wait this long for a conflicting repository lock, e.g. 30s, 5min (default 0)",
+    )
+    .option(
+      "--no-cache",
+      "do not use the local cache of remote repositories' metadata (docs/destinations.md)",
     )
     .option("-q, --quiet", "print no summary lines, only what was asked for and errors")
     .option(
       "-v, --verbose",
-      "list each entry as it is handled (restore)",
+      "list each entry as it is handled (restore), each plan's resolved sources (validate)",
     )
     .hook("preAction", () => {
       if (program.opts().quiet && program.opts().verbose) {
@@ -114,9 +150,7 @@ function buildProgram(context: CliContext, setExitCode: (code: number) => void) 
     })
     .addHelpText(
       "after",
-      "\nExit codes: 0 ok, 1 failure, 2 usage error, 3 backup finished with unreadable files skipped,\n" +
-        "130 interrupted (Ctrl-C), 143 terminated (SIGTERM). A closed stdout (kept ls latest | head) is 0.\n" +
-        "Docs: README.md, docs/plans.md, docs/format.md",
+      `\n${exitCodeHelp()}\nDocs: README.md, docs/plans.md, docs/format.md`,
     );
 
   planCommands(program, context, setExitCode);
@@ -125,13 +159,17 @@ function buildProgram(context: CliContext, setExitCode: (code: number) => void) 
     lockWait: () => program.opts().lockWait,
     quiet: () => program.opts().quiet ?? false,
     verbose: () => program.opts().verbose ?? false,
+    noCache: () => program.opts().cache === false,
   });
   for (const register of [initCommand, backupCommand, snapshotsCommand, lsCommand, diffCommand]) {
     register(program, kit);
   }
   for (const register of [restoreCommand, checkCommand, keyCommand]) register(program, kit);
   for (const register of [forgetCommand, pruneCommand, unlockCommand]) register(program, kit);
-  for (const register of [planCommand, stateCommand]) register(program, kit);
+  for (const register of [repairCommand, cacheCommand]) register(program, kit);
+  for (const register of [planCommand, applyCommand, stateCommand]) register(program, kit);
+  for (const register of [daemonCommand, scheduleCommand]) register(program, kit);
+  completionsCommand(program, kit);
 
   for (const command of program.commands) {
     command.exitOverride().configureOutput(program.configureOutput());
@@ -157,7 +195,8 @@ function planCommands(
     .option("--require-env", "treat unset environment variables as errors instead of warnings")
     .addHelpText(
       "after",
-      "\nPrints one line per problem as file:line:col: error|warning: message.\n" +
+      "\nPrints one line per problem as file:line:col: error|warning: message; a source that does not\n" +
+        "exist on this machine is a warning. With -v, lists each plan with its sources resolved.\n" +
         "Exit codes: 0 valid (warnings allowed), 1 invalid, 2 usage error.",
     )
     .action(async (paths, options) => {
@@ -166,6 +205,7 @@ function planCommands(
           paths: paths.length > 0 ? paths : [configPath()],
           json: options.json ?? false,
           requireEnv: options.requireEnv ?? false,
+          verbose: program.opts().verbose ?? false,
           env: context.env,
         }, output),
       );

@@ -25,9 +25,21 @@ export class OutputClosed extends Error {
 
 let stdoutClosed = false;
 
+/** A line redrawn in place on the terminal (progress), if one is shown. */
+let transientLine: { clear(): void } | undefined;
+
+/**
+ * Registers the line a progress display redraws (undefined: none): {@linkcode processOutput} clears it
+ * before writing anything, so that no message, not even one about an interruption, lands on it.
+ */
+export function setTransientLine(line: { clear(): void } | undefined): void {
+  transientLine = line;
+}
+
 /** Writes to the process's stdout and stderr. A closed stdout throws {@linkcode OutputClosed}; a closed stderr is ignored. */
 export const processOutput: Output = {
   out: (text) => {
+    transientLine?.clear();
     if (stdoutClosed) throw new OutputClosed();
     try {
       writeAll(Deno.stdout, text);
@@ -38,6 +50,7 @@ export const processOutput: Output = {
     }
   },
   err: (text) => {
+    transientLine?.clear();
     try {
       writeAll(Deno.stderr, text);
     } catch (error) {

@@ -1,5 +1,5 @@
-// `kept plan`: what each plan × destination needs now, and why. Read-only towards the repositories; it
-// refreshes the state file's snapshot cache (not with --offline). See docs/reconcile.md.
+// `kept plan`: what each plan × destination needs now, and why. Strictly read-only: it changes neither a
+// repository nor the state file (`kept apply` refreshes the snapshot cache). See docs/reconcile.md.
 
 import { destinationByName, openRepository } from "../destinations/mod.ts";
 import { ExitCode, UsageError, UserError } from "../errors.ts";
@@ -8,18 +8,16 @@ import {
   type Action,
   type BackupReason,
   machineTimeZone,
-  reconcile,
+  planActions,
   type SettingChange,
-  surveyDestinations,
 } from "../reconcile/mod.ts";
 import { StateFile } from "../state/mod.ts";
-import { secretsOf } from "./_context.ts";
 import type { CommandKit, Program } from "./_command_kit.ts";
 
 /** Registers `kept plan` on `program`. */
 export function planCommand(program: Program, kit: CommandKit): void {
   program.command("plan")
-    .description("show what each plan needs now (init, backup, forget) and why; changes no repository")
+    .description("show what each plan needs now (init, backup, forget) and why; changes nothing")
     .argument("[plans...]", "plans to plan (default: every plan)")
     .option("--json", "print the actions as JSON")
     .option("--at <time>", "plan as if now were this time (RFC 3339, e.g. 2026-12-05T03:00:00+01:00)")
@@ -27,43 +25,51 @@ export function planCommand(program: Program, kit: CommandKit): void {
     .addHelpText(
       "after",
       "\nA destination that cannot be reached is named (exit code 1), and its plans are decided on the\n" +
-        "snapshot list cached in the state file, when there is one. See docs/reconcile.md.",
+        "snapshot list cached in the state file, when there is one. Writes nothing: neither a repository\n" +
+        "nor the state file (`kept apply` refreshes its cache). See docs/reconcile.md and docs/json.md.",
     )
     .action(async (names, options) => {
       const now = options.at === undefined ? new Date() : parseAt(options.at);
       const config = await kit.loadConfig();
       const plans = choosePlans(config, names);
       const offline = options.offline ?? false;
-      using state = StateFile.open(config.statePath, { readOnly: offline });
-      const destinations = [...new Set(plans.flatMap((plan) => plan.destinations))].sort();
-      const views = await surveyDestinations(destinations, {
-        open: (name) => openRepository(destinationByName(config, name), secretsOf(kit.context)),
+      using state = StateFile.open(config.statePath, { readOnly: true });
+      const actions = await planActions(plans, {
+        open: (name) => openRepository(destinationByName(config, name), kit.repositoryAccess()),
         missingLocation: (name) => missingFolder(config, name),
         state,
         offline,
-        readOnly: offline,
-        now: new Date(),
+        readOnly: true,
+        at: now,
+        listedAt: new Date(),
+        timeZone: machineTimeZone(),
+        host: Deno.hostname(),
+        configured: names.length === 0 ? new Set(config.plans.keys()) : undefined,
       });
-      const actions = reconcile(
-        plans,
-        {
-          lastSuccesses: state.lastSuccesses(),
-          fingerprints: state.fingerprints(),
-        },
-        views,
-        now,
-        {
-          timeZone: machineTimeZone(),
-          host: Deno.hostname(),
-          configured: names.length === 0 ? new Set(config.plans.keys()) : undefined,
-        },
-      );
       if (actions.some((action) => action.kind === "unreachable") && !offline) {
         kit.setExitCode(ExitCode.failure);
       }
-      if (options.json) kit.json({ at: now.toISOString(), actions });
+      if (options.json) kit.json(snakeKeys({ at: now.toISOString(), actions: actions.map(actionJson) }));
       else for (const action of actions) kit.output.out(describeAction(action, config) + "\n");
     });
+}
+
+/** An action as `--json` shows it: setting names as plan files spell them (docs/json.md). */
+export function actionJson(action: Action): unknown {
+  if (action.kind !== "backup" || action.reason.kind !== "settings") return action;
+  const changes = action.reason.changes.map((change) => ({ ...change, setting: snakeCase(change.setting) }));
+  return { ...action, reason: { ...action.reason, changes } };
+}
+
+/** `value` with every object key in snake_case, as every `--json` of kept spells them. */
+export function snakeKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(snakeKeys);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [snakeCase(key), snakeKeys(item)]));
+}
+
+function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 }
 
 /** `--at`: an RFC 3339 time with its offset; anything else is a usage error. */
@@ -76,7 +82,8 @@ export function parseAt(value: string): Date {
   return new Date(time);
 }
 
-function choosePlans(config: Config, names: readonly string[]): Plan[] {
+/** The plans named (all of them when none). @throws {UserError} for a name the config does not define. */
+export function choosePlans(config: Config, names: readonly string[]): Plan[] {
   for (const name of names) {
     if (!config.plans.has(name)) {
       throw new UserError(
@@ -89,7 +96,7 @@ function choosePlans(config: Config, names: readonly string[]): Plan[] {
 }
 
 /** A local destination whose folder does not exist yet needs `init` (which creates it), not a retry. */
-async function missingFolder(config: Config, name: string): Promise<string | undefined> {
+export async function missingFolder(config: Config, name: string): Promise<string | undefined> {
   const { location } = destinationByName(config, name);
   if (location.kind !== "local") return undefined;
   try {
@@ -151,7 +158,8 @@ function backupReason(reason: BackupReason): string {
 
 function describeChange(change: SettingChange): string {
   const parts = [...change.added.map((item) => `+${item}`), ...change.removed.map((item) => `-${item}`)];
-  return parts.length === 0 ? `${change.setting} changed` : `${change.setting} ${parts.join(" ")}`;
+  const setting = snakeCase(change.setting);
+  return parts.length === 0 ? `${setting} changed` : `${setting} ${parts.join(" ")}`;
 }
 
 /** `2026-12-05T01:15:00Z` in Europe/Berlin → `2026-12-05 02:15`. */

@@ -3,7 +3,7 @@
 
 import { Option } from "@commander-js/extra-typings";
 import { eachDestination } from "../destinations/mod.ts";
-import { ExitCode, UsageError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
 import { formatBytes, parseSize } from "../plan/mod.ts";
 import {
   applyPrune,
@@ -15,7 +15,7 @@ import {
 } from "../prune/mod.ts";
 import type { Repository } from "../repo/mod.ts";
 import { chooseDestinations } from "./_context.ts";
-import { type CommandKit, printFailure, type Program } from "./_command_kit.ts";
+import { type CommandKit, failureExitCode, printFailure, type Program } from "./_command_kit.ts";
 import type { Output } from "./output.ts";
 
 /** The prune flags, as parsed (shared with `kept forget --prune`). */
@@ -72,7 +72,7 @@ export function pruneCommand(program: Program, kit: CommandKit): void {
           prune: outcomes.flatMap((o) => o.ok ? [pruneJson(o.destination, o.value, dryRun)] : []),
         });
       }
-      if (outcomes.some((outcome) => !outcome.ok)) kit.setExitCode(ExitCode.failure);
+      if (outcomes.some((outcome) => !outcome.ok)) kit.setExitCode(failureExitCode(outcomes));
     });
 }
 
@@ -141,7 +141,7 @@ export async function pruneRepository(
   },
 ): Promise<PruneOutcome> {
   const forgotten = new Set(options.dryRun ? options.forgotten : []);
-  const source = forgotten.size === 0 ? repository : withoutSnapshots(repository, forgotten);
+  const source = withoutSnapshots(repository, forgotten);
   const plan = await planPrune(source, { ...limits, now: Date.now() });
   options.onPlan?.(plan);
   if (options.dryRun) return { plan, result: undefined };
@@ -149,15 +149,20 @@ export async function pruneRepository(
   return { plan, result };
 }
 
-/** The repository as prune sees it, without the snapshots `gone` names. */
+/**
+ * The repository as prune sees it, without the snapshots `gone` names, and with no damaged snapshot or
+ * index file left out: prune must stop on those rather than decide on a partial view.
+ */
 function withoutSnapshots(repository: Repository, gone: ReadonlySet<string>): PruneSource {
   return {
-    loadIndex: () => repository.loadIndex(),
+    // Prune never decides on a partial view: a damaged snapshot or index file stops it (docs/format.md#prune).
+    loadIndex: () => repository.loadIndex({ damaged: "fail" }),
     get indexFiles() {
       return repository.indexFiles;
     },
     index: repository.index,
-    listSnapshots: async () => (await repository.listSnapshots()).filter((entry) => !gone.has(entry.id)),
+    listSnapshots: async () =>
+      (await repository.listSnapshots({ damaged: "fail" })).filter((entry) => !gone.has(entry.id)),
     loadTree: (id) => repository.loadTree(id),
     packs: repository.packs,
     cachePacks: (packs) => repository.cachePacks(packs),

@@ -17,6 +17,7 @@ import {
 import type { Repository } from "../repo/mod.ts";
 import { escapeName, type Output } from "./output.ts";
 import { type CommandKit, type Program, SNAPSHOT_HOST_HELP, SNAPSHOT_PLAN_HELP } from "./_command_kit.ts";
+import { type ProgressLine, type ProgressState, terminalProgress } from "./_progress.ts";
 
 /** Registers `kept restore` on `program`. */
 export function restoreCommand(program: Program, kit: CommandKit): void {
@@ -57,12 +58,22 @@ export function restoreCommand(program: Program, kit: CommandKit): void {
         asRoot: Deno.uid() === 0,
       };
       const dryRun = options.dryRun ?? false;
+      // A dry run lists at once, and JSON is for programs: neither needs a progress line.
+      const progress = options.json || dryRun
+        ? undefined
+        : terminalProgress("restoring", output, { quiet: kit.quiet(), env: kit.context.env });
       const report = options.json
         ? jsonReport(output, id, dryRun)
         : textReport(output, kit.say, { id, dryRun, verbose: kit.verbose() });
-      const { target, counts, problems } = dryRun
-        ? await listPlan(repository, planOptions, report)
-        : await restoreAll(repository, planOptions, report);
+      let outcome: Outcome;
+      try {
+        outcome = dryRun
+          ? await listPlan(repository, planOptions, report)
+          : await restoreAll(repository, planOptions, report, progress?.line);
+      } finally {
+        progress?.stop();
+      }
+      const { target, counts, problems } = outcome;
       report.summary(target, counts, problems);
       if (problems > 0) {
         throw new UserError(
@@ -99,22 +110,41 @@ async function listPlan(repository: Repository, options: PlanOptions, report: Re
   return { target: plan.target, counts: tally, problems: tally.problems };
 }
 
-async function restoreAll(repository: Repository, options: PlanOptions, report: Report): Promise<Outcome> {
+async function restoreAll(
+  repository: Repository,
+  options: PlanOptions,
+  report: Report,
+  progress: ProgressLine | undefined,
+): Promise<Outcome> {
   const onProblem = (problem: RestoreEntry) => report.entry(problem);
   const handled = report.handled;
-  if (handled === undefined) {
+  if (handled === undefined && progress === undefined) {
     const result = await restore(repository, { ...options, onProblem });
     return { target: result.target, counts: result, problems: result.problems.length };
   }
   // What restore() does, with each entry of the plan reported as applyRestore() takes it.
   repository.cachePacks(0);
   const plan = await planRestore(repository, options);
-  const result = await applyRestore(reporting(plan, handled), repository, { onProblem });
+  const counter = progress === undefined ? undefined : new RestoreProgress(progress);
+  const watched = watching(plan, {
+    onEntry: (entry) => {
+      handled?.(entry);
+      counter?.planned(entry);
+    },
+    onEnd: () => counter?.listed(),
+  });
+  const result = await applyRestore(watched, repository, {
+    onProblem,
+    ...(counter ? { onProgress: (entry: RestoreEntry, bytes: number) => counter.written(entry, bytes) } : {}),
+  });
   return { target: result.target, counts: result, problems: result.problems.length };
 }
 
-/** `plan`, calling `onEntry` with each entry as it is taken from it. */
-function reporting(plan: RestorePlan, onEntry: (entry: RestoreEntry) => void): RestorePlan {
+/** `plan`, calling `onEntry` with each entry as it is taken from it, and `onEnd` once it has no more. */
+function watching(
+  plan: RestorePlan,
+  { onEntry, onEnd }: { onEntry: (entry: RestoreEntry) => void; onEnd: () => void },
+): RestorePlan {
   return {
     target: plan.target,
     overwrite: plan.overwrite,
@@ -124,8 +154,48 @@ function reporting(plan: RestorePlan, onEntry: (entry: RestoreEntry) => void): R
         onEntry(entry);
         yield entry;
       }
+      onEnd();
     },
   };
+}
+
+/**
+ * Counts for the progress line: what the plan lists to write (totals that grow while it is read), what has
+ * been written. Entries already in place count as done at once; folders are not counted.
+ */
+class RestoreProgress {
+  readonly #line: ProgressLine;
+  readonly #state: ProgressState = {
+    unit: "files",
+    done: 0,
+    total: 0,
+    bytesDone: 0,
+    bytesTotal: 0,
+    totalsFinal: false,
+  };
+
+  constructor(line: ProgressLine) {
+    this.#line = line;
+  }
+
+  planned(entry: RestoreEntry): void {
+    if (entry.node.type === "dir" || entry.action === "omit" || entry.action === "refuse") return;
+    this.#state.total++;
+    if (entry.action === "skip") this.#state.done++;
+    else this.#state.bytesTotal! += entry.node.size ?? 0;
+  }
+
+  listed(): void {
+    this.#state.totalsFinal = true;
+    this.#line.update(this.#state);
+  }
+
+  written(entry: RestoreEntry, bytes: number): void {
+    this.#state.done++;
+    this.#state.bytesDone! += bytes;
+    this.#state.current = entry.path;
+    this.#line.update(this.#state);
+  }
 }
 
 const MARKERS: Record<RestoreAction, string> = {

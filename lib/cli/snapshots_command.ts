@@ -1,19 +1,17 @@
 // `kept snapshots`: lists the snapshots of every destination, or of one.
 
 import { destinationByName, openRepository } from "../destinations/mod.ts";
-import { ExitCode } from "../errors.ts";
 import type { SnapshotEntry } from "../repo/mod.ts";
 import { listSnapshotsAt } from "../snapshots/mod.ts";
 import { formatBytes } from "../plan/mod.ts";
-import { secretsOf } from "./_context.ts";
 import { formatLocalTime } from "./_local_time.ts";
 import { formatTable } from "./_table.ts";
 import { escapeName } from "./output.ts";
-import { type CommandKit, printFailure, type Program } from "./_command_kit.ts";
+import { type CommandKit, failureExitCode, printFailure, type Program } from "./_command_kit.ts";
 
 /** Registers `kept snapshots` on `program`. */
 export function snapshotsCommand(program: Program, kit: CommandKit): void {
-  const { output, json, loadConfig, context, setExitCode } = kit;
+  const { output, json, loadConfig, setExitCode } = kit;
   program.command("snapshots")
     .description("list snapshots")
     .option("--destination <name>", "only this destination (default: every destination)")
@@ -31,7 +29,7 @@ export function snapshotsCommand(program: Program, kit: CommandKit): void {
         : [...config.destinations.keys()];
       const outcomes = await listSnapshotsAt(
         names,
-        (name) => openRepository(destinationByName(config, name), secretsOf(context)),
+        (name) => openRepository(destinationByName(config, name), kit.repositoryAccess()),
         options,
       );
       const rows: (SnapshotEntry & { destination: string })[] = [];
@@ -39,7 +37,7 @@ export function snapshotsCommand(program: Program, kit: CommandKit): void {
         if (!outcome.ok) printFailure(output, outcome.destination, outcome.error);
         else rows.push(...outcome.value.map((entry) => ({ ...entry, destination: outcome.destination })));
       }
-      if (outcomes.some((outcome) => !outcome.ok)) setExitCode(ExitCode.failure);
+      if (outcomes.some((outcome) => !outcome.ok)) setExitCode(failureExitCode(outcomes));
       if (options.json) {
         json(rows.map(({ id, snapshot, destination }) => ({
           id,

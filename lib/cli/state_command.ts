@@ -6,13 +6,13 @@ import type { Config } from "../plan/mod.ts";
 import { machineTimeZone, type NextDue, nextDue } from "../reconcile/mod.ts";
 import { SCHEMA_VERSION, StateFile } from "../state/mod.ts";
 import type { CommandKit, Program } from "./_command_kit.ts";
-import { localTime, parseAt } from "./plan_command.ts";
+import { localTime, parseAt, snakeKeys } from "./plan_command.ts";
 
 /** Registers `kept state` on `program`. */
 export function stateCommand(program: Program, kit: CommandKit): void {
   program.command("state")
     .description("show the state file: runs, last successes, cached snapshot lists, next due times")
-    .option("--json", "print JSON")
+    .option("--json", "print JSON (docs/json.md)")
     .option("--runs <count>", "how many recent runs to show", "20")
     .option("--at <time>", "compute due times as if now were this time (RFC 3339)")
     .addHelpText(
@@ -30,7 +30,7 @@ export function stateCommand(program: Program, kit: CommandKit): void {
       const config = await kit.loadConfig();
       using state = StateFile.open(config.statePath, { readOnly: true });
       const view = stateView(config, state, limit, now);
-      if (options.json) kit.json(view);
+      if (options.json) kit.json(snakeKeys(view));
       else printState(kit, config, view);
     });
 }
@@ -90,9 +90,11 @@ function printState(kit: CommandKit, config: Config, view: StateView): void {
   section(
     "runs",
     view.runs.map((run) =>
-      `${localTime(run.started, "UTC")} UTC  ${run.action} ${run.plan} → ${run.destination}: ` +
+      `${localTime(run.started, "UTC")} UTC  ${run.action} ${
+        run.plan ? `${run.plan} → ` : ""
+      }${run.destination}: ` +
       `${run.result ?? "unfinished"}${run.snapshot ? ` ${run.snapshot.slice(0, 12)}` : ""}` +
-      `${run.error ? ` (${run.error})` : ""}`
+      `${run.error ? ` (${run.error})` : ""}${run.log ? ` [hook log: ${lineCount(run.log)}]` : ""}`
     ),
   );
   section(
@@ -113,6 +115,11 @@ function printState(kit: CommandKit, config: Config, view: StateView): void {
       `${n.plan} → ${n.destination}: ${describeDue(n.due, config.plans.get(n.plan)?.timezone)}`
     ),
   );
+}
+
+function lineCount(text: string): string {
+  const lines = text.split("\n").filter((line) => line !== "").length;
+  return `${lines} line${lines === 1 ? "" : "s"}`;
 }
 
 function describeDue(due: NextDue, timeZone: string | undefined): string {

@@ -1,6 +1,6 @@
 // `kept validate`: checks plan files without touching any repository.
 
-import { formatKeyPath, formatProblem, loadConfig } from "../plan/mod.ts";
+import { type Config, formatKeyPath, formatProblem, loadConfig } from "../plan/mod.ts";
 import { ExitCode } from "../errors.ts";
 import type { Output } from "./output.ts";
 
@@ -9,12 +9,18 @@ export interface ValidateOptions {
   paths: string[];
   json: boolean;
   requireEnv: boolean;
+  /** Lists each plan with its sources resolved (`-v`). */
+  verbose: boolean;
   env: (name: string) => string | undefined;
 }
 
 /** Validates the plan files and prints every problem; returns the exit code. */
 export async function runValidate(options: ValidateOptions, output: Output): Promise<number> {
-  const result = await loadConfig(options.paths, { env: options.env, requireEnv: options.requireEnv });
+  const result = await loadConfig(options.paths, {
+    env: options.env,
+    requireEnv: options.requireEnv,
+    checkSources: true,
+  });
   const errors = result.problems.filter((p) => p.severity === "error").length;
   const warnings = result.problems.length - errors;
   if (options.json) {
@@ -29,6 +35,7 @@ export async function runValidate(options: ValidateOptions, output: Output): Pro
     output.out(JSON.stringify({ valid: errors === 0, files: result.files, problems }, null, 2) + "\n");
   } else {
     for (const problem of result.problems) output.out(formatProblem(problem) + "\n");
+    if (options.verbose && result.config) listPlans(result.config, output);
     const files = `${result.files.length} file${result.files.length === 1 ? "" : "s"}`;
     if (result.config) {
       const { plans, destinations } = result.config;
@@ -46,4 +53,15 @@ export async function runValidate(options: ValidateOptions, output: Output): Pro
     }
   }
   return errors === 0 ? ExitCode.ok : ExitCode.failure;
+}
+
+/** Each plan, its file, its sources as backup will read them (relative ones resolved), its destinations. */
+function listPlans(config: Config, output: Output): void {
+  for (const plan of config.plans.values()) {
+    output.out(
+      `plan "${plan.name}" (${plan.definedIn}): backs up ${plan.sources.join(", ")} to ${
+        plan.destinations.join(", ")
+      }\n`,
+    );
+  }
 }

@@ -63,7 +63,7 @@ export async function openRepository(
 ): Promise<Repository> {
   const backend = withCache(await openBackend(destination, false), destination, access);
   const password = await resolvePassword(destination.password, destination.name, access);
-  return await Repository.open(backend, password);
+  return await Repository.open(backend, password, { onWarning: access.warn });
 }
 
 /** Wraps a remote backend in the metadata cache, unless turned off or there is no place for it. */

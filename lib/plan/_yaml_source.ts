@@ -4,6 +4,7 @@
 import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, Lexer, parseDocument } from "yaml";
 import type { Document, Node as YamlNode, YAMLError, YAMLMap } from "yaml";
 import type { Problem } from "./problem.ts";
+import { misindentedKey } from "./_indentation.ts";
 
 /** A path into the parsed value: object keys and array indices. */
 export type KeyPath = readonly (string | number)[];
@@ -73,6 +74,19 @@ export class YamlSource {
       return this.#toPosition(located.key);
     }
     return this.#toPosition(located.value);
+  }
+
+  /** The keys the file writes in the mapping at `path`, in file order, each with its position. */
+  keysOf(path: KeyPath): { key: string; position: Position }[] {
+    let located: Located | undefined = this.#root;
+    for (const part of path) located = located?.children?.get(part);
+    const keys: { key: string; position: Position }[] = [];
+    for (const [key, child] of located?.children ?? []) {
+      if (typeof key === "string" && child.key !== undefined) {
+        keys.push({ key, position: this.#toPosition(child.key) });
+      }
+    }
+    return keys;
   }
 
   /** True when the file itself contains `path` (not just inherited through a merge key). */
@@ -325,9 +339,10 @@ function syntaxProblems(
     // "Nested mappings are not allowed in compact mappings" is an echo of a key that runs over lines.
     if (error.code === "BLOCK_AS_IMPLICIT_KEY" && multiline.has(error.pos[0])) continue;
     const quote = error.code === "MISSING_CHAR" ? /closing (["'])quote/.exec(error.message)?.[1] : undefined;
-    const position = toPosition(
-      quote === undefined ? error.pos[0] : openingQuote(text, quote) ?? error.pos[0],
-    );
+    const at = toPosition(quote === undefined ? error.pos[0] : openingQuote(text, quote) ?? error.pos[0]);
+    // "All mapping items must start at the same column": name the key, and the indentations that work.
+    const misindented = error.code === "BAD_INDENT" ? misindentedKey(text, at.line) : undefined;
+    const position = misindented?.position ?? at;
     if (lines.has(position.line)) continue;
     lines.add(position.line);
     problems.push({
@@ -335,7 +350,7 @@ function syntaxProblems(
       ...position,
       path: [],
       severity: "error",
-      message: syntaxMessage(error, text, toPosition),
+      message: misindented?.message ?? syntaxMessage(error, text, toPosition),
     });
     if (/call stack/i.test(error.message)) break; // one "too deep" is enough
   }

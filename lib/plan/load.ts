@@ -10,6 +10,7 @@ import { z } from "zod";
 import { MAX_PLAN_FILE_BYTES, parseYamlSource, type YamlSource } from "./_yaml_source.ts";
 import { interpolate } from "./_interpolate.ts";
 import { closest, didYouMean, SuggestionBudget } from "./_suggest.ts";
+import { misplacedKeyHint } from "./_misplaced_key.ts";
 import { compareProblems, formatKeyPath, type Problem } from "./problem.ts";
 import {
   DEFAULT_HOOK_TIMEOUT,
@@ -104,6 +105,8 @@ export interface LoadOptions {
   env?: (name: string) => string | undefined;
   /** Makes unset variables errors instead of warnings. */
   requireEnv?: boolean;
+  /** Warns about sources that do not exist on this machine (`kept validate`). */
+  checkSources?: boolean;
 }
 
 /** The outcome of loading: `config` is present only when there is no error (warnings allowed). */
@@ -156,7 +159,51 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions 
   for (const problem of problems) problem.message = oneLine(problem.message);
   problems.sort(compareProblems);
   if (problems.some((p) => p.severity === "error")) return { files, problems };
-  return { config: buildConfig(files, parsed, env), files, problems };
+  const config = buildConfig(files, parsed, env);
+  if (options.checkSources) {
+    problems.push(...missingSourceWarnings(parsed, config));
+    problems.sort(compareProblems);
+  }
+  return { config, files, problems };
+}
+
+/** A warning for each source that does not exist here, naming the path it resolves to. */
+function missingSourceWarnings(parsed: { source: YamlSource; file: PlanFile }[], config: Config): Problem[] {
+  const problems: Problem[] = [];
+  for (const { source, file } of parsed) {
+    for (const [name, input] of Object.entries(file.plans ?? {})) {
+      const resolved = config.plans.get(name)?.sources ?? [];
+      input.sources.forEach((written, index) => {
+        const path = resolved[index];
+        if (path === undefined || !missingPath(path)) return;
+        const where = ["plans", name, "sources", index];
+        const shown = path === written ? JSON.stringify(path) : `${JSON.stringify(written)} (${path})`;
+        problems.push({
+          file: source.file,
+          ...source.positionOf(where),
+          path: where,
+          severity: "warning",
+          message: `source ${shown} does not exist on this machine`,
+        });
+      });
+    }
+  }
+  return problems;
+}
+
+/** The sources of `plan` that do not exist on this machine (a backup of them would be empty). */
+export function missingSources(plan: Plan): string[] {
+  return plan.sources.filter(missingPath);
+}
+
+function missingPath(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return false;
+  } catch (error) {
+    // Unreadable for another reason (permissions): it may well exist; the backup will say.
+    return error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory;
+  }
 }
 
 /**
@@ -359,12 +406,11 @@ function reportSchemaIssues(
     for (const key of issue.keys) {
       const match = closest(key, known, options.budget);
       if (match !== undefined) matches.add(match);
-      problemAt(
-        [...path, key],
-        `unknown key "${key}"${where(path)}${match === undefined ? "" : `; did you mean "${match}"?`}`,
-        "error",
-        "key",
-      );
+      // Not a misspelling: maybe a key of the mapping above, indented too little.
+      const hint = match === undefined
+        ? misplacedKeyHint(source, [...path, key], knownKeys) ?? ""
+        : `; did you mean "${match}"?`;
+      problemAt([...path, key], `unknown key "${key}"${where(path)}${hint}`, "error", "key");
     }
   }
 
@@ -379,6 +425,20 @@ function reportSchemaIssues(
     }
     const missing = issue.code === "invalid_type" && issue.input === undefined && !source.has(path);
     if (missing && suggested.get(JSON.stringify(path.slice(0, -1)))?.has(String(path.at(-1)))) continue;
+    const named = path.length === 2 && (path[0] === "destinations" || path[0] === "plans");
+    if (named && issue.code === "invalid_type" && issue.expected === "object" && !missing) {
+      // `password_file:` indented like the destinations is read as a destination's name.
+      const hint = misplacedKeyHint(source, path, knownKeys);
+      if (hint !== undefined) {
+        problemAt(
+          path,
+          `${issueMessage(issue, path, missing)}${hint.replace(/^; /, "; if it is a setting, ")}`,
+          "error",
+          "key",
+        );
+        continue;
+      }
+    }
     if (issue.code === "custom" && path.at(-1) === "timezone" && typeof issue.input === "string") {
       // The schema's message without "did you mean": suggestions among ~400 zones are costly, so bounded.
       problemAt(path, timeZoneProblem(issue.input, options.budget) ?? issue.message);

@@ -10,6 +10,7 @@ export {
   loadConfig,
   type LoadOptions,
   type LoadResult,
+  missingSources,
   type PasswordSource,
   type Plan,
   type RetentionPolicy,

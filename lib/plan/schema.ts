@@ -9,12 +9,13 @@ import { z } from "zod";
 import { Cron } from "croner";
 import {
   AGE_PATTERN,
+  ageProblem,
   isZeroAge,
   parseAge,
   parseSize,
-  parseTimeout,
   SIZE_PATTERN,
   TIMEOUT_PATTERN,
+  timeoutProblem,
 } from "./units.ts";
 import { parseDestinationUrl } from "./destination_url.ts";
 import { didYouMean, type SuggestionBudget } from "./_suggest.ts";
@@ -30,7 +31,7 @@ const name = z.string().regex(NAME_PATTERN, {
 });
 
 /** The time limit of each hook command when `hooks.timeout` is not set. */
-export const DEFAULT_HOOK_TIMEOUT = "10m";
+export const DEFAULT_HOOK_TIMEOUT = "10min";
 /** The S3 region used when a destination names none. */
 export const DEFAULT_S3_REGION = "us-east-1";
 /** S3 requests in flight at once when a destination does not set `connections`. */
@@ -51,22 +52,16 @@ const size = z.union([z.string(), z.number()], {
 
 const age = z.string({
   error: (issue) =>
-    `duration must be a string with units, like 2d or 1y2m, found ${describeInput(issue.input)}`,
-}).refine((v) => parseAge(v) !== undefined, {
-  error: (issue) =>
-    `invalid duration ${
-      JSON.stringify(issue.input)
-    }: write amounts with units y, m (months), w, d, h, like 2d or 1y2m`,
-}).meta({ pattern: AGE_PATTERN, examples: ["2d", "36h", "1y2m"] });
+    `duration must be a string with units, like 2d or 1y6mo, found ${describeInput(issue.input)}`,
+}).refine((v) => ageProblem(v) === undefined, {
+  error: (issue) => ageProblem(String(issue.input)) ?? "invalid duration",
+}).meta({ pattern: AGE_PATTERN, examples: ["2d", "36h", "1y6mo"] });
 
 const timeout = z.union([z.string(), z.number()], {
-  error: (issue) => `timeout must be a duration like 10m or 90s, found ${describeInput(issue.input)}`,
-}).refine((v) => parseTimeout(v) !== undefined, {
-  error: (issue) =>
-    `invalid timeout ${
-      JSON.stringify(issue.input)
-    }: write amounts with units h, m (minutes), s, ms, like 10m or 90s`,
-}).meta({ pattern: TIMEOUT_PATTERN, examples: ["10m", "90s", "1h30m"] });
+  error: (issue) => `timeout must be a duration like 10min or 90s, found ${describeInput(issue.input)}`,
+}).refine((v) => timeoutProblem(v) === undefined, {
+  error: (issue) => timeoutProblem(issue.input as string | number) ?? "invalid timeout",
+}).meta({ pattern: TIMEOUT_PATTERN, examples: ["10min", "90s", "1h30min"] });
 
 /** A short description of a wrong value for messages: `a list`, `the number 3`. */
 function describeInput(value: unknown): string {
@@ -271,7 +266,7 @@ const retention = z.strictObject({
   keep_weekly: count("Keep the newest snapshot of each of the last N ISO weeks that have one"),
   keep_monthly: count("Keep the newest snapshot of each of the last N months that have one"),
   keep_yearly: count("Keep the newest snapshot of each of the last N years that have one"),
-  keep_within: age.optional().describe("Keep every snapshot younger than this age (e.g. 2d, 1y2m)"),
+  keep_within: age.optional().describe("Keep every snapshot younger than this age (e.g. 2d, 1y6mo)"),
   keep_tags: stringList("Keep every snapshot that has one of these tags").optional(),
 }).superRefine((value, context) => {
   const keepsByCount = RETENTION_COUNTS.some((key) => (value[key] ?? 0) !== 0);
@@ -363,8 +358,25 @@ export type PlanInput = z.infer<typeof plan>;
 /** A retention policy as written. */
 export type RetentionInput = z.infer<typeof retention>;
 
-/** JSON Schema (draft 2020-12) of plan files, for editors. */
+/**
+ * JSON Schema (draft-07: what yaml-language-server and the VS Code YAML extension support) of plan files,
+ * for editors. A value with a pattern (a size, a duration) also matches when it holds a `${VAR}`, as
+ * `kept validate` reads it after replacing the variables.
+ */
 export function planJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(PlanFileSchema, { io: "input", unrepresentable: "any" });
-  return { ...schema, title: "kept plan file (version 1)" };
+  const schema = z.toJSONSchema(PlanFileSchema, { target: "draft-07", io: "input", unrepresentable: "any" });
+  return { ...allowVariables(schema) as Record<string, unknown>, title: "kept plan file (version 1)" };
+}
+
+/** A copy of `schema` whose value patterns also accept any text with `${`; names (keys) take no variables. */
+function allowVariables(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(allowVariables);
+  if (schema === null || typeof schema !== "object") return schema;
+  return Object.fromEntries(
+    Object.entries(schema).map(([key, value]) => {
+      if (key === "propertyNames") return [key, value];
+      if (key === "pattern" && typeof value === "string") return [key, `${value}|\\$\\{`];
+      return [key, allowVariables(value)];
+    }),
+  );
 }

@@ -1,8 +1,10 @@
 /**
- * Sizes (`2GiB`, `500MB`), retention ages (`2d`, `1y2m`) and timeouts (`10m`, `90s`) as written in plans.
+ * Sizes (`2GiB`, `500MB`), retention ages (`2d`, `1y6mo`) and timeouts (`10min`, `90s`) as written in plans.
  *
  * @module
  */
+
+import { didYouMean } from "./_suggest.ts";
 
 const SIZE_UNITS: Record<string, number> = {
   "": 1,
@@ -47,29 +49,112 @@ export interface Age {
   hours: number;
 }
 
-const AGE_UNITS: Record<string, keyof Age | "weeks"> = {
-  y: "years",
-  m: "months",
-  w: "weeks",
-  d: "days",
-  h: "hours",
+/** A unit of durations, by its short name. */
+type DurationUnit = "y" | "mo" | "w" | "d" | "h" | "min" | "s" | "ms";
+
+/** Every name a duration unit may be written with. `m` is none of them: it could mean minutes or months. */
+const UNIT_NAMES: Record<string, DurationUnit> = {
+  y: "y",
+  year: "y",
+  years: "y",
+  mo: "mo",
+  month: "mo",
+  months: "mo",
+  w: "w",
+  week: "w",
+  weeks: "w",
+  d: "d",
+  day: "d",
+  days: "d",
+  h: "h",
+  hour: "h",
+  hours: "h",
+  min: "min",
+  minute: "min",
+  minutes: "min",
+  s: "s",
+  second: "s",
+  seconds: "s",
+  ms: "ms",
 };
 
+/** The units of a retention age (calendar units: no minutes) and of a timeout (no months or years). */
+const AGE_UNITS: readonly DurationUnit[] = ["y", "mo", "w", "d", "h"];
+const TIMEOUT_UNITS: readonly DurationUnit[] = ["w", "d", "h", "min", "s", "ms"];
+
+/** A JSON Schema pattern accepting amounts with any of `units`' names, written together. */
+function durationPattern(units: readonly DurationUnit[], bareNumber: boolean): string {
+  const names = Object.keys(UNIT_NAMES).filter((name) => units.includes(UNIT_NAMES[name]!))
+    .sort((a, b) => b.length - a.length); // longest first: "months" before "mo"
+  const amounts = `(\\d+(${names.join("|")}))+`;
+  return `^\\s*(${bareNumber ? "\\d+|" : ""}${amounts})\\s*$`;
+}
+
 /** What {@link parseAge} accepts, for the JSON Schema. */
-export const AGE_PATTERN = "^\\s*(\\d+[ymwdh])+\\s*$";
+export const AGE_PATTERN = durationPattern(AGE_UNITS, false);
+/** What {@link parseTimeout} accepts as text, for the JSON Schema. */
+export const TIMEOUT_PATTERN = durationPattern(TIMEOUT_UNITS, true);
+
+/** A duration read into amounts per unit, or why it is not one. */
+type ReadDuration = { amounts: [number, DurationUnit][] } | { problem: string };
+
+/** Reads `2d`, `1y6mo` or `1h30min`: amounts and units written together, in lower case. */
+function readDuration(text: string, allowed: readonly DurationUnit[], what: string): ReadDuration {
+  const trimmed = text.trim();
+  const example = what === "timeout" ? "10min or 90s" : "2d or 1y6mo";
+  if (!/^(\d+[a-z]+)+$/.test(trimmed)) {
+    return {
+      problem: `invalid ${what} ${JSON.stringify(text)}: write amounts and units together, like ${example}`,
+    };
+  }
+  const amounts: [number, DurationUnit][] = [];
+  for (const [, amount, name] of trimmed.matchAll(/(\d+)([a-z]+)/g)) {
+    const unit = Object.hasOwn(UNIT_NAMES, name!) ? UNIT_NAMES[name!] : undefined;
+    if (unit === undefined || !allowed.includes(unit)) {
+      return { problem: unitProblem(name!, unit, `${what} ${JSON.stringify(text)}`, amount!, allowed) };
+    }
+    amounts.push([Number(amount), unit]);
+  }
+  return { amounts };
+}
+
+/** Why unit `name` cannot be used in `where`: ambiguous (`m`), unknown, or not one of `allowed`. */
+function unitProblem(
+  name: string,
+  unit: DurationUnit | undefined,
+  where: string,
+  amount: string,
+  allowed: readonly DurationUnit[],
+): string {
+  if (name === "m") {
+    return `ambiguous unit "m" in ${where}: did you mean ${amount}min (minutes) or ${amount}mo (months)?`;
+  }
+  if (unit !== undefined) return `unsupported unit "${name}" in ${where}: use ${allowed.join(", ")}`;
+  // One letter is too short to guess from ("x" is as close to "y" as to "d").
+  const guess = name.length > 2 ? didYouMean(name, Object.keys(UNIT_NAMES)) : "";
+  return `unknown unit "${name}" in ${where}: use ${allowed.join(", ")}${guess}`;
+}
+
+/** Why `text` is not a retention age, or undefined when it is one. */
+export function ageProblem(text: string): string | undefined {
+  const read = readDuration(text, AGE_UNITS, "duration");
+  if ("problem" in read) return read.problem;
+  return parseAge(text) === undefined ? `duration ${JSON.stringify(text)} is too large` : undefined;
+}
 
 /**
- * Parses a retention age such as `2d`, `36h` or `1y2m` (as restic's `--keep-within`): `y` years,
- * `m` months, `w` weeks, `d` days, `h` hours. Returns undefined when the text is not an age.
+ * Parses a retention age such as `2d`, `36h` or `1y6mo` (restic's `--keep-within` with `mo` for months):
+ * `y` years, `mo` months, `w` weeks, `d` days, `h` hours, or their long names (`months`, `days`).
+ * Returns undefined when the text is not an age (a bare `m` is none: see {@link ageProblem}).
  */
 export function parseAge(text: string): Age | undefined {
-  const trimmed = text.trim();
-  if (!/^(\d+[ymwdh])+$/.test(trimmed)) return undefined;
+  const read = readDuration(text, AGE_UNITS, "duration");
+  if ("problem" in read) return undefined;
   const age: Age = { years: 0, months: 0, days: 0, hours: 0 };
-  for (const [, amount, unit] of trimmed.matchAll(/(\d+)([ymwdh])/g)) {
-    const field = AGE_UNITS[unit!]!;
-    if (field === "weeks") age.days += 7 * Number(amount);
-    else age[field] += Number(amount);
+  const fields = { y: "years", mo: "months", d: "days", h: "hours" } as const;
+  for (const [amount, unit] of read.amounts) {
+    if (unit === "w") age.days += 7 * amount;
+    else age[fields[unit as keyof typeof fields]] += amount;
   }
   return Object.values(age).every(Number.isSafeInteger) ? age : undefined;
 }
@@ -79,14 +164,27 @@ export function isZeroAge(age: Age): boolean {
   return age.years === 0 && age.months === 0 && age.days === 0 && age.hours === 0;
 }
 
-const TIMEOUT_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNIT_MS: Partial<Record<DurationUnit, number>> = {
+  ms: 1,
+  s: 1000,
+  min: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
 
-/** What {@link parseTimeout} accepts as text, for the JSON Schema. */
-export const TIMEOUT_PATTERN = "^\\s*(\\d+|(\\d+(ms|s|m|h|d))+)\\s*$";
+/** Why `text` is not a timeout, or undefined when it is one. */
+export function timeoutProblem(text: string | number): string | undefined {
+  if (parseTimeout(text) !== undefined) return undefined;
+  if (typeof text === "number" || /^\s*\d+\s*$/.test(text)) return `timeout ${text} is too large`;
+  const read = readDuration(text, TIMEOUT_UNITS, "timeout");
+  return "problem" in read ? read.problem : `timeout ${JSON.stringify(text)} is too large`;
+}
 
 /**
- * Parses a timeout such as `10m`, `90s`, `1h30m` or `500ms` into milliseconds (`m` is minutes here).
- * A bare number is seconds. Returns undefined when the text is not a timeout.
+ * Parses a timeout such as `10min`, `90s`, `1h30min` or `500ms` into milliseconds; units `w`, `d`, `h`,
+ * `min`, `s`, `ms` or their long names. A bare number is seconds. Returns undefined when the text is not
+ * a timeout (a bare `m` is none: see {@link timeoutProblem}).
  */
 export function parseTimeout(text: string | number): number | undefined {
   if (typeof text === "number") {
@@ -96,11 +194,9 @@ export function parseTimeout(text: string | number): number | undefined {
   }
   const trimmed = text.trim();
   if (/^\d+$/.test(trimmed)) return parseTimeout(Number(trimmed));
-  if (!/^(\d+(ms|s|m|h|d))+$/.test(trimmed)) return undefined;
-  let total = 0;
-  for (const [, amount, unit] of trimmed.matchAll(/(\d+)(ms|s|m|h|d)/g)) {
-    total += Number(amount) * TIMEOUT_UNITS[unit!]!;
-  }
+  const read = readDuration(text, TIMEOUT_UNITS, "timeout");
+  if ("problem" in read) return undefined;
+  const total = read.amounts.reduce((sum, [amount, unit]) => sum + amount * UNIT_MS[unit]!, 0);
   return Number.isSafeInteger(total) ? total : undefined;
 }
 

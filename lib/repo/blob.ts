@@ -171,4 +171,8 @@ export const blobReadError = {
   missingPack: (id: string, pack: string) =>
     new IntegrityError(`Pack ${pack.slice(0, 12)} holding blob ${id.slice(0, 12)} is missing`),
   truncatedPack: (pack: string) => new IntegrityError(`Pack ${pack.slice(0, 12)} is truncated`),
+  notIndexed: (id: string) =>
+    new IntegrityError(
+      `Blob ${id.slice(0, 12)} is not in the index: it is lost, or was listed only in a damaged index file`,
+    ),
 };

@@ -8,7 +8,9 @@
 import { Buffer } from "node:buffer";
 import { DEFAULT_KDF, deriveKey, type KdfParams, open, randomBytes, seal, sha256Hex } from "../crypto/mod.ts";
 import type { Backend } from "../backends/mod.ts";
-import { IntegrityError, UserError } from "../errors.ts";
+import { IntegrityError, NotFoundError, UserError } from "../errors.ts";
+import { describeValue, integerProblem, isJsonObject, stringProblem } from "./_bounds.ts";
+import { readBounded } from "./_read_bounded.ts";
 
 /** The secret keys of a repository. */
 export interface MasterKeys {
@@ -55,6 +57,11 @@ export async function addKey(
   meta: KeyMeta,
 ): Promise<string> {
   const kdf = meta.kdf ?? DEFAULT_KDF;
+  // Never write a key file that opening would refuse.
+  const problem = kdfProblem({ ...kdf });
+  if (problem) {
+    throw new UserError(`Cannot add a key with scrypt N=${kdf.N} r=${kdf.r} p=${kdf.p}: ${problem}`);
+  }
   const salt = randomBytes(32);
   const kek = await deriveKey(password, salt, kdf);
   const secret = JSON.stringify({
@@ -83,56 +90,148 @@ export interface ListedKey {
   file: KeyFile;
 }
 
-/** Reads every key file of the repository. */
-export async function listKeys(backend: Backend): Promise<ListedKey[]> {
+/** The scrypt costs a key file may ask for (docs/format.md#bounds): every command pays them. */
+export const KDF_BOUNDS = Object.freeze({
+  N: { min: 1024, max: 2 ** 18, powerOfTwo: true },
+  r: { min: 1, max: 32 },
+  p: { min: 1, max: 16 },
+  /** N·r·p: four times the default's work; it also keeps scrypt's memory (128·N·r) at 256 MiB or less. */
+  maxWork: 2 ** 21,
+});
+
+/** The largest key file read (a real one is about 600 bytes). */
+export const KEY_FILE_MAX_BYTES = 64 * 1024;
+
+/** Called for each key file left out because it is damaged or malformed: its id and why. */
+export type OnSkippedKey = (id: string, reason: string) => void;
+
+/**
+ * Reads every key file of the repository, oldest first. A file that is damaged, malformed or asks for a
+ * scrypt cost beyond the bounds is left out and reported to `onSkipped`: one stray file must not lock
+ * everyone out.
+ *
+ * @throws {BackendError} when storage fails.
+ */
+export async function listKeys(backend: Backend, onSkipped: OnSkippedKey = () => {}): Promise<ListedKey[]> {
   const keys: ListedKey[] = [];
   for await (const entry of backend.list("keys")) {
-    const bytes = await backend.get({ kind: "keys", name: entry.name });
-    if (sha256Hex(bytes) !== entry.name) {
-      throw new IntegrityError(`Key file "${entry.name}" does not match its id`);
+    try {
+      const what = `Key file "${entry.name}"`;
+      const bytes = await readBounded(
+        backend,
+        { kind: "keys", name: entry.name },
+        KEY_FILE_MAX_BYTES,
+        what,
+        entry.size,
+      );
+      if (sha256Hex(bytes) !== entry.name) throw new IntegrityError(`${what} does not match its id`);
+      keys.push({ id: entry.name, file: parseKeyFile(entry.name, bytes) });
+    } catch (error) {
+      if (error instanceof NotFoundError) continue; // removed while listed
+      if (!(error instanceof IntegrityError)) throw error;
+      onSkipped(entry.name, error.message);
     }
-    keys.push({ id: entry.name, file: parseKeyFile(entry.name, bytes) });
   }
   return keys.sort((a, b) => a.file.created.localeCompare(b.file.created) || a.id.localeCompare(b.id));
 }
 
+/** Parses a key file and checks every field against docs/format.md#bounds. */
 function parseKeyFile(id: string, bytes: Uint8Array): KeyFile {
+  let value: unknown;
   try {
-    const file = JSON.parse(new TextDecoder().decode(bytes)) as KeyFile;
-    if (file.version !== 1 || file.kdf?.name !== "scrypt" || typeof file.data !== "string") {
-      throw new Error("format");
-    }
-    return file;
+    value = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
-    throw new IntegrityError(`Key file "${id}" is not a kept key file`);
+    throw new IntegrityError(`Key file "${id}" is not a kept key file: it is not JSON`);
   }
+  const problem = keyFileProblem(value);
+  if (problem) throw new IntegrityError(`Key file "${id}" is not a kept key file: ${problem}`);
+  return value as KeyFile;
 }
 
+/** The first field of a key file that is missing, malformed or out of bounds, in words. */
+function keyFileProblem(file: unknown): string | undefined {
+  if (!isJsonObject(file)) return `it is ${describeValue(file)}, not an object`;
+  if (file.version !== 1) return `"version" must be 1, found ${describeValue(file.version)}`;
+  for (const field of ["created", "host", "username"]) {
+    const problem = stringProblem(file[field], 1024);
+    if (problem) return `"${field}" ${problem}`;
+  }
+  const data = stringProblem(file.data, 4096, BASE64);
+  if (data) return `"data" ${data}`;
+  const kdf = file.kdf;
+  if (!isJsonObject(kdf)) return `"kdf" must be an object, found ${describeValue(kdf)}`;
+  if (kdf.name !== "scrypt") return `"kdf.name" must be "scrypt", found ${describeValue(kdf.name)}`;
+  const salt = stringProblem(kdf.salt, 88, BASE64);
+  if (salt) return `"kdf.salt" ${salt}`;
+  if (unb64(kdf.salt as string).length < 16) return `"kdf.salt" must hold at least 16 bytes`;
+  return kdfProblem(kdf);
+}
+
+/** Why scrypt parameters are out of {@linkcode KDF_BOUNDS}, or undefined. */
+function kdfProblem(kdf: Record<string, unknown>): string | undefined {
+  for (const name of ["N", "r", "p"] as const) {
+    const problem = integerProblem(kdf[name], KDF_BOUNDS[name]);
+    if (problem) return `"kdf.${name}" ${problem}`;
+  }
+  const work = (kdf.N as number) * (kdf.r as number) * (kdf.p as number);
+  if (work > KDF_BOUNDS.maxWork) {
+    return `scrypt cost N·r·p must be at most ${KDF_BOUNDS.maxWork}, found ${work}`;
+  }
+  return undefined;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
 /**
- * Finds the key file that `password` opens and returns the master keys. Tries every key file; throws
- * a one-line `UserError` when none matches.
+ * Finds the key file that `password` opens and returns the master keys. Tries the cheapest key files first,
+ * so that one with a needlessly high cost delays only a password that no other key file takes.
+ *
+ * @throws {WrongPasswordError} when no key file opens; {@linkcode IntegrityError} when there is no usable
+ * key file, or the one that opens is malformed or belongs to another repository.
  */
 export async function unlock(
   backend: Backend,
   repositoryId: string,
   password: string,
+  onSkipped: OnSkippedKey = () => {},
 ): Promise<{ keyId: string; keys: MasterKeys }> {
-  const listed = await listKeys(backend);
-  if (listed.length === 0) throw new IntegrityError(`Repository at ${backend.location} has no key files`);
-  for (const { id, file } of listed) {
+  const listed = await listKeys(backend, onSkipped);
+  if (listed.length === 0) {
+    throw new IntegrityError(`Repository at ${backend.location} has no usable key files`);
+  }
+  const cost = ({ file }: ListedKey) => file.kdf.N * file.kdf.r * file.kdf.p;
+  for (const { id, file } of [...listed].sort((a, b) => cost(a) - cost(b))) {
     const kek = await deriveKey(password, unb64(file.kdf.salt), file.kdf);
     const opened = open(kek, unb64(file.data));
     if (!opened) continue;
-    const secret = JSON.parse(new TextDecoder().decode(opened)) as Record<string, string>;
+    const secret = parseSecret(id, opened);
     if (secret.repository !== repositoryId) {
       throw new IntegrityError(`Key file "${id}" belongs to another repository (${secret.repository})`);
     }
-    return {
-      keyId: id,
-      keys: { encrypt: unb64(secret.encrypt!), id: unb64(secret.id!), chunker: unb64(secret.chunker!) },
-    };
+    return { keyId: id, keys: { encrypt: secret.encrypt, id: secret.id, chunker: secret.chunker } };
   }
   throw new WrongPasswordError(`Cannot open repository at ${backend.location}: wrong password`);
+}
+
+/** The sealed part of a key file, checked: the repository id and three 32-byte keys. */
+function parseSecret(id: string, plain: Uint8Array): MasterKeys & { repository: string } {
+  const malformed = () => new IntegrityError(`Key file "${id}" opens but holds no valid master keys`);
+  let secret: unknown;
+  try {
+    secret = JSON.parse(new TextDecoder().decode(plain));
+  } catch {
+    throw malformed();
+  }
+  if (!isJsonObject(secret) || typeof secret.repository !== "string") throw malformed();
+  const keys: Uint8Array[] = [];
+  for (const name of ["encrypt", "id", "chunker"]) {
+    const value = secret[name];
+    if (typeof value !== "string" || !BASE64.test(value)) throw malformed();
+    const key = unb64(value);
+    if (key.length !== 32) throw malformed();
+    keys.push(key);
+  }
+  return { repository: secret.repository, encrypt: keys[0]!, id: keys[1]!, chunker: keys[2]! };
 }
 
 /** No key file of the repository opens with the password given. */

@@ -142,6 +142,12 @@ export class MasterIndex {
     return this.#rowOf(id) !== undefined;
   }
 
+  /** True when the blob whose id is the 32 bytes `id` is indexed: {@link has} without the hex. */
+  hasIdBytes(id: Uint8Array): boolean {
+    if (this.#count === 0 || id.length !== ID_BYTES) return false;
+    return this.#slots[this.#find(id, 0)] !== FREE;
+  }
+
   /** Ids of every indexed pack. */
   packIds(): IterableIterator<PackId> {
     return this.#packNumbers.keys();

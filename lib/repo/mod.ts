@@ -6,17 +6,25 @@
  */
 
 export {
-  CHUNKER_V1,
+  type DamagedFile,
+  type DamagedFilePolicy,
   type InitOptions,
   mapLimit,
   matchesFilter,
-  NoRepositoryError,
-  readConfig,
+  META_MAX_BYTES,
+  type OpenOptions,
   Repository,
-  type RepositoryConfig,
   type SnapshotEntry,
   type SnapshotFilter,
 } from "./repository.ts";
+export {
+  CHUNKER_BOUNDS,
+  CHUNKER_V1,
+  CONFIG_MAX_BYTES,
+  NoRepositoryError,
+  readConfig,
+  type RepositoryConfig,
+} from "./config.ts";
 export {
   BlobOpener,
   blobReadError,
@@ -29,6 +37,8 @@ export {
 } from "./blob.ts";
 export {
   addKey,
+  KDF_BOUNDS,
+  KEY_FILE_MAX_BYTES,
   type KeyFile,
   type KeyMeta,
   type ListedKey,
@@ -37,7 +47,7 @@ export {
   WrongPasswordError,
 } from "./keys.ts";
 export { type BlobLocation, type IndexFile, MasterIndex, toIndexFile } from "./master_index.ts";
-export { type PackEntry, readPackHeader } from "./pack.ts";
+export { type PackEntry, packSizeOf, readPackHeader } from "./pack.ts";
 export { PACK_SIZE, PackSink, type PackStore, type Release } from "./pack_sink.ts";
 export { PackReader } from "./pack_reader.ts";
 export { resolveTreePath, type TreePath } from "./tree_path.ts";

@@ -7,7 +7,7 @@
 
 import { createHash } from "node:crypto";
 import type { FileWriter } from "../backends/mod.ts";
-import { open, seal, sha256Hex, toHex } from "../crypto/mod.ts";
+import { open, seal, SEAL_OVERHEAD, sha256Hex, toHex } from "../crypto/mod.ts";
 import type { PackId } from "./types.ts";
 import { BLOB_TYPE_CODES, BLOB_TYPES, type BlobType } from "./blob.ts";
 
@@ -195,6 +195,16 @@ export class PackWriter {
     this.#writer.write(staged);
     this.#staged = 0;
   }
+}
+
+/**
+ * The size of a pack holding exactly `entries` (as the index lists them, in pack order): its blobs, the
+ * sealed header of 41 bytes an entry, and the 4-byte trailer (docs/format.md#packs).
+ */
+export function packSizeOf(entries: readonly PackEntry[]): number {
+  let end = 0;
+  for (const entry of entries) end = Math.max(end, entry.offset + entry.length);
+  return end + SEAL_OVERHEAD + entries.length * ENTRY_BYTES + TRAILER_BYTES;
 }
 
 /**

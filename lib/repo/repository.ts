@@ -11,6 +11,7 @@ import {
   CachingBackend,
   type CleanOptions,
   type CleanResult,
+  type FileEntry,
   type FileKind,
 } from "../backends/mod.ts";
 import { blobIdBytes, randomBytes, sha256Hex, toHex } from "../crypto/mod.ts";
@@ -23,6 +24,7 @@ import {
   listKeys,
   type MasterKeys,
   newMasterKeys,
+  type OnSkippedKey,
   unlock,
 } from "./keys.ts";
 import { type IndexFile, MasterIndex } from "./master_index.ts";
@@ -31,22 +33,9 @@ import { PackSink } from "./pack_sink.ts";
 import type { LockFile, LockStore } from "./lock.ts";
 import type { BlobId, PackId, Snapshot, SnapshotId, Tree } from "./types.ts";
 import { LruCache } from "../lru_cache.ts";
-
-/** The repository config file (plain JSON: readable without a password). */
-export interface RepositoryConfig {
-  format: "kept";
-  version: 1;
-  id: string;
-  created: string;
-  chunker: { minSize: number; avgSize: number; maxSize: number };
-}
-
-/** kept's chunker parameters for format v1: min 256 KiB, average 1 MiB, max 8 MiB (frozen: shared by every new repository). */
-export const CHUNKER_V1 = Object.freeze({
-  minSize: 256 * 1024,
-  avgSize: 1024 * 1024,
-  maxSize: 8 * 1024 * 1024,
-});
+import { CHUNKER_V1, readConfig, type RepositoryConfig } from "./config.ts";
+import { readBounded } from "./_read_bounded.ts";
+import { indexProblem, snapshotProblem } from "./_meta_shapes.ts";
 
 /** A snapshot with its id. */
 export interface SnapshotEntry {
@@ -59,6 +48,33 @@ export interface InitOptions extends KeyMeta {
   /** Source of the repository id and master keys (default: the system's secure random generator). */
   random?: (length: number) => Uint8Array;
 }
+
+/** How {@linkcode Repository.open} reports what it leaves out and goes on without. */
+export interface OpenOptions {
+  /** Hears each damaged file left out (one line, naming it); the file is also in `damagedFiles`. */
+  onWarning?: ((message: string) => void) | undefined;
+}
+
+/** A metadata file left out because it is damaged, malformed or too large: the rest is used without it. */
+export interface DamagedFile {
+  kind: "snapshots" | "index" | "keys";
+  name: string;
+  /** Why, in one line naming the file. */
+  reason: string;
+}
+
+/** What listing snapshots or loading the index does with a damaged file: leave it out, or stop (prune). */
+export interface DamagedFilePolicy {
+  /** "skip" (default): leave it out with a warning; "fail": throw its `IntegrityError`. */
+  damaged?: "skip" | "fail";
+}
+
+/** The largest metadata files read (docs/format.md#bounds): bytes as stored. */
+export const META_MAX_BYTES: Readonly<Record<"snapshots" | "index" | "locks", number>> = Object.freeze({
+  snapshots: 16 * 1024 * 1024,
+  index: 512 * 1024 * 1024,
+  locks: 64 * 1024,
+});
 
 /**
  * An open, unlocked repository. Use cases reach its storage only through what it offers: blobs and trees,
@@ -80,13 +96,23 @@ export class Repository {
   /** Whole packs by id, most recently used last. Promises, so that concurrent readers share one read. */
   #packCache = new LruCache<PackId, Promise<Uint8Array>>(0);
   #packCacheLimit = 0;
+  readonly #onWarning: (message: string) => void;
+  readonly #damagedFiles: DamagedFile[] = [];
 
-  private constructor(backend: Backend, config: RepositoryConfig, keys: MasterKeys, keyId: string) {
+  private constructor(
+    backend: Backend,
+    config: RepositoryConfig,
+    keys: MasterKeys,
+    keyId: string,
+    options: OpenOptions & { damagedFiles?: DamagedFile[] } = {},
+  ) {
     this.#backend = backend;
     this.config = config;
     this.#keys = keys;
     this.keyId = keyId;
     this.packs = new PackReader(backend);
+    this.#onWarning = options.onWarning ?? (() => {});
+    this.#damagedFiles.push(...options.damagedFiles ?? []);
   }
 
   /** Creates a new repository on an empty backend. Throws when one exists already. */
@@ -112,11 +138,32 @@ export class Repository {
     return new Repository(backend, config, keys, keyId);
   }
 
-  /** Opens an existing repository with a password. */
-  static async open(backend: Backend, password: string): Promise<Repository> {
+  /**
+   * Opens an existing repository with a password. Damaged key files are left out with a warning; so are
+   * damaged snapshot and index files, later, as they are read.
+   */
+  static async open(backend: Backend, password: string, options: OpenOptions = {}): Promise<Repository> {
     const config = await readConfig(backend);
-    const { keyId, keys } = await unlock(backend, config.id, password);
-    return new Repository(backend, config, keys, keyId);
+    const damagedFiles: DamagedFile[] = [];
+    const { keyId, keys } = await unlock(
+      backend,
+      config.id,
+      password,
+      skippedKey(backend.location, damagedFiles, options),
+    );
+    return new Repository(backend, config, keys, keyId, { ...options, damagedFiles });
+  }
+
+  /** The metadata files left out so far because they are damaged (key files at open; then snapshots, index). */
+  get damagedFiles(): readonly DamagedFile[] {
+    return this.#damagedFiles;
+  }
+
+  /** Records a damaged file (once) and warns about it. */
+  #skipDamaged(kind: DamagedFile["kind"], name: string, reason: string): void {
+    if (this.#damagedFiles.some((file) => file.kind === kind && file.name === name)) return;
+    this.#damagedFiles.push({ kind, name, reason });
+    this.#onWarning(leftOut(this.#backend.location, reason));
   }
 
   /** Where the repository is stored, for messages ("/srv/backup", "s3://host/bucket/prefix"). */
@@ -168,7 +215,7 @@ export class Repository {
 
   /** Every key file of the repository, oldest first. */
   listKeys(): Promise<ListedKey[]> {
-    return listKeys(this.#backend);
+    return listKeys(this.#backend, (name, reason) => this.#skipDamaged("keys", name, reason));
   }
 
   /** Seals the master keys under another password as a new key file; returns its id. */
@@ -192,17 +239,28 @@ export class Repository {
     return id;
   }
 
-  /** Loads every index file (once). */
-  async loadIndex(): Promise<void> {
+  /**
+   * Loads every index file (once). A damaged one is left out with a warning (`policy.damaged` "skip", the
+   * default): the blobs only it lists are then unknown, so a backup stores them again and a restore that
+   * needs them says so; `kept check` names the snapshots affected.
+   *
+   * @throws {IntegrityError} for a damaged index file with `damaged: "fail"`; storage errors always.
+   */
+  async loadIndex(policy: DamagedFilePolicy = {}): Promise<void> {
     if (this.#indexLoaded) return;
-    const names: string[] = [];
-    for await (const entry of this.#backend.list("index")) names.push(entry.name);
+    const entries: FileEntry[] = [];
+    for await (const entry of this.#backend.list("index")) entries.push(entry);
     const files = await mapLimit(
-      names,
+      entries,
       this.#backend.capabilities.connections,
-      (name) => this.readMeta<IndexFile>("index", name),
+      (entry) => this.#readListed<IndexFile>("index", entry, indexProblem, policy),
     );
-    for (const file of files) this.index.addIndexFile(file);
+    const names: string[] = [];
+    files.forEach((file, i) => {
+      if (file === undefined) return;
+      this.index.addIndexFile(file);
+      names.push(entries[i]!.name);
+    });
     this.#indexFiles = names;
     this.#indexLoaded = true;
     this.#cacheTreePacks();
@@ -237,13 +295,46 @@ export class Repository {
     await this.#backend.delete({ kind: "data", name: id });
   }
 
-  /** Reads, authenticates and parses a metadata file (index, snapshot). */
-  async readMeta<T>(kind: FileKind, name: string): Promise<T> {
-    const bytes = await this.#backend.get({ kind, name });
-    if (sha256Hex(bytes) !== name) throw new IntegrityError(`${kind} file "${name}" does not match its id`);
+  /**
+   * Reads, authenticates and parses a metadata file (index, snapshot, lock) of at most
+   * {@linkcode META_MAX_BYTES}; `knownSize` (from a listing) saves asking storage for it.
+   *
+   * @throws {IntegrityError} when it is too large, does not match its name, or does not open.
+   */
+  async readMeta<T>(kind: keyof typeof META_MAX_BYTES, name: string, knownSize?: number): Promise<T> {
+    const what = `${kind} file "${name}"`;
+    const bytes = await readBounded(this.#backend, { kind, name }, META_MAX_BYTES[kind], what, knownSize);
+    if (sha256Hex(bytes) !== name) throw new IntegrityError(`${what} does not match its id`);
     const plain = decodeBlob(this.#keys.encrypt, bytes);
-    if (!plain) throw new IntegrityError(`${kind} file "${name}" cannot be decrypted: damaged or foreign`);
-    return JSON.parse(new TextDecoder().decode(plain)) as T;
+    if (!plain) throw new IntegrityError(`${what} cannot be decrypted: damaged or foreign`);
+    try {
+      return JSON.parse(new TextDecoder().decode(plain)) as T;
+    } catch {
+      throw new IntegrityError(`${what} is damaged: it is not JSON`);
+    }
+  }
+
+  /**
+   * A listed snapshot or index file, checked against `problem`; undefined when it is damaged and left out,
+   * or was removed since it was listed (forget, prune).
+   */
+  async #readListed<T>(
+    kind: "snapshots" | "index",
+    entry: FileEntry,
+    problem: (value: unknown) => string | undefined,
+    policy: DamagedFilePolicy,
+  ): Promise<T | undefined> {
+    try {
+      const value = await this.readMeta<unknown>(kind, entry.name, entry.size);
+      const wrong = problem(value);
+      if (wrong) throw new IntegrityError(`${kind} file "${entry.name}" is damaged: ${wrong}`);
+      return value as T;
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined;
+      if (!(error instanceof IntegrityError) || policy.damaged === "fail") throw error;
+      this.#skipDamaged(kind, entry.name, error.message);
+      return undefined;
+    }
   }
 
   /** Seals and stores a metadata file; its name is the SHA-256 of the stored bytes. */
@@ -284,7 +375,7 @@ export class Repository {
    */
   async loadBlob(id: BlobId): Promise<Uint8Array> {
     const location = this.index.lookup(id);
-    if (!location) throw new IntegrityError(`Blob ${id.slice(0, 12)} is not in the index`);
+    if (!location) throw blobReadError.notIndexed(id);
     let sealed: Uint8Array;
     if (this.#packCacheLimit > 0) {
       const pack = await this.#loadPack(location.pack);
@@ -322,15 +413,24 @@ export class Repository {
     return JSON.parse(new TextDecoder().decode(await this.loadBlob(id))) as Tree;
   }
 
-  /** Reads every snapshot, oldest first. */
-  async listSnapshots(): Promise<SnapshotEntry[]> {
-    const names: string[] = [];
-    for await (const entry of this.#backend.list("snapshots")) names.push(entry.name);
-    const snapshots = await mapLimit(
-      names,
+  /**
+   * Reads every snapshot, oldest first. A damaged one is left out with a warning (`policy.damaged` "skip",
+   * the default), so that one bad file does not stop every command; prune asks for "fail".
+   *
+   * @throws {IntegrityError} for a damaged snapshot file with `damaged: "fail"`; storage errors always.
+   */
+  async listSnapshots(policy: DamagedFilePolicy = {}): Promise<SnapshotEntry[]> {
+    const entries: FileEntry[] = [];
+    for await (const entry of this.#backend.list("snapshots")) entries.push(entry);
+    const read = await mapLimit(
+      entries,
       this.#backend.capabilities.connections,
-      async (id) => ({ id: id as SnapshotId, snapshot: await this.readMeta<Snapshot>("snapshots", id) }),
+      (entry) => this.#readListed<Snapshot>("snapshots", entry, snapshotProblem, policy),
     );
+    const snapshots: SnapshotEntry[] = [];
+    read.forEach((snapshot, i) => {
+      if (snapshot) snapshots.push({ id: entries[i]!.name as SnapshotId, snapshot });
+    });
     return snapshots.sort((a, b) =>
       a.snapshot.time.localeCompare(b.snapshot.time) || a.id.localeCompare(b.id)
     );
@@ -352,6 +452,8 @@ export class Repository {
       throw new UserError(`Invalid snapshot "${ref}": give an id, a unique id prefix, or "latest"`);
     }
     const matches = all.filter((s) => s.id.startsWith(ref));
+    const damaged = this.#damagedFiles.find((file) => file.kind === "snapshots" && file.name.startsWith(ref));
+    if (matches.length === 0 && damaged) throw new IntegrityError(damaged.reason);
     if (matches.length === 0) {
       throw new UserError(`No snapshot "${ref}"${among} in ${this.#backend.location}`);
     }
@@ -382,38 +484,17 @@ function describeFilter(filter: SnapshotFilter): string {
   return parts.length > 0 ? ` ${parts.join(" ")}` : "";
 }
 
-/** The storage holds no repository (no config file): a user can create one. */
-export class NoRepositoryError extends UserError {
-  constructor(message: string) {
-    super(message);
-    this.name = "NoRepositoryError";
-  }
+/** An `OnSkippedKey` that records the key file as damaged and warns. */
+function skippedKey(location: string, damagedFiles: DamagedFile[], options: OpenOptions): OnSkippedKey {
+  return (name, reason) => {
+    damagedFiles.push({ kind: "keys", name, reason });
+    options.onWarning?.(leftOut(location, reason));
+  };
 }
 
-/** Reads the plain config file, with a clear error when the folder is no kept repository. */
-export async function readConfig(backend: Backend): Promise<RepositoryConfig> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await backend.get({ kind: "config", name: "config" });
-  } catch (error) {
-    if (error instanceof NotFoundError) {
-      throw new NoRepositoryError(`No kept repository at ${backend.location}`);
-    }
-    throw error;
-  }
-  let config: RepositoryConfig;
-  try {
-    config = JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    throw new IntegrityError(`The config file of ${backend.location} is damaged`);
-  }
-  if (config.format !== "kept") throw new UserError(`${backend.location} is not a kept repository`);
-  if (config.version !== 1) {
-    throw new UserError(
-      `Repository at ${backend.location} has format version ${config.version}; this kept reads 1`,
-    );
-  }
-  return config;
+/** The warning for a damaged file left out: which repository, which file and why. */
+function leftOut(location: string, reason: string): string {
+  return `${location}: ${reason}: left out`;
 }
 
 /** Runs `fn` over `items` with at most `limit` promises in flight, keeping order. */

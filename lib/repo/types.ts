@@ -70,6 +70,8 @@ export interface Snapshot {
   paths: string[];
   tree: BlobId;
   parent?: SnapshotId;
+  /** The damaged snapshot this one was written in place of (`kept repair snapshots`, tag "repaired"). */
+  repairedFrom?: SnapshotId;
   program: string;
   stats: SnapshotStats;
 }

@@ -4,7 +4,6 @@
 // the job (through windows of the packs that serve many small files each); a large file then goes in parts,
 // and the bytes read but not yet written are bounded.
 
-import { IntegrityError } from "../errors.ts";
 import {
   type BlobLocation,
   blobReadError,
@@ -73,7 +72,7 @@ export class FileWriter {
 
   #locate(id: string): BlobSource {
     const location = this.#store.index.lookup(id);
-    if (!location) throw new IntegrityError(`Blob ${id.slice(0, 12)} is not in the index`);
+    if (!location) throw blobReadError.notIndexed(id);
     const { pack: packName, offset, length, rawLength } = location;
     const pack = this.#store.packs.localPath(packName);
     return { id, packName, ...(pack !== undefined ? { pack } : {}), offset, length, rawLength };

@@ -7,7 +7,7 @@
 
 import * as fs from "node:fs";
 import { BlobOpener, blobReadError } from "../repo/blob.ts";
-import { encodeWorkerError } from "../workers/worker_error.ts";
+import { encodeWorkerError, IoError } from "../workers/worker_error.ts";
 import { LruCache } from "../lru_cache.ts";
 import { readFullSync } from "../read_full.ts";
 import type { BlobSource, FileDone, FileJob, ToMain, ToWorker } from "./_restore_protocol.ts";
@@ -160,12 +160,17 @@ function packDescriptor(blob: BlobSource, pack: string): number {
   let fd = packs.get(pack);
   if (fd !== undefined) return fd;
   try {
-    fd = fs.openSync(pack, "r");
+    // O_NONBLOCK: a FIFO in a pack's place must not block the worker; it is refused below.
+    fd = fs.openSync(pack, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (error) {
     if ((error as { code?: string }).code === "ENOENT") {
       throw blobReadError.missingPack(blob.id, blob.packName);
     }
     throw error;
+  }
+  if (!fs.fstatSync(fd).isFile()) {
+    fs.closeSync(fd);
+    throw new IoError(`Cannot read pack ${blob.packName.slice(0, 12)}: it is not a regular file`);
   }
   packs.set(pack, fd);
   return fd;

@@ -31,6 +31,8 @@ export interface RestoreSource extends BlobStore {
 export interface ApplyOptions {
   /** Called with each refused or failed entry as it is met (they are in the result too). */
   onProblem?: (problem: RestoreProblem) => void;
+  /** Called with each file, link or special file once written, and the bytes written for it (progress). */
+  onProgress?: (entry: RestoreEntry, bytes: number) => void;
   /** Restore workers (default: one per core). */
   workers?: number;
   /**
@@ -64,7 +66,7 @@ export async function applyRestore(
   });
   try {
     const files = new FileWriter(pool, source, options.bytesInFlight ?? BYTES_IN_FLIGHT);
-    return await new Applier(plan, files, options.onProblem).run();
+    return await new Applier(plan, files, options.onProblem, options.onProgress).run();
   } finally {
     pool.close();
   }
@@ -111,6 +113,7 @@ class Applier {
   readonly #plan: RestorePlan;
   readonly #files: FileWriter;
   readonly #onProblem: ((problem: RestoreProblem) => void) | undefined;
+  readonly #onProgress: ((entry: RestoreEntry, bytes: number) => void) | undefined;
   readonly #fileSlots = new Slots(FILES_IN_FLIGHT);
   readonly #folderSlots = new Slots(FOLDERS_PENDING);
   /** The first path restored of each hard-link group (device:inode), for the others to link to. */
@@ -124,10 +127,12 @@ class Applier {
     plan: RestorePlan,
     files: FileWriter,
     onProblem: ((problem: RestoreProblem) => void) | undefined,
+    onProgress?: (entry: RestoreEntry, bytes: number) => void,
   ) {
     this.#plan = plan;
     this.#files = files;
     this.#onProblem = onProblem;
+    this.#onProgress = onProgress;
     this.#result = {
       target: plan.target,
       files: 0,
@@ -158,7 +163,14 @@ class Applier {
     const parent = this.#open.at(-1)!.path === folderOf(target)
       ? this.#open.at(-1)!
       : await this.#folderOf(target, entry.path);
-    if (parent.failed) return;
+    if (parent.failed) {
+      // Nothing goes below a folder that could not be made; its subfolders are entered as failed too, so
+      // that the entries below them still find their folder (and are left out with it).
+      if (entry.node.type === "dir") {
+        this.#open.push(new Folder(target, entry, { fresh: false, failed: true }));
+      }
+      return;
+    }
     if (entry.node.type === "dir") return await this.#enter(entry, target, parent);
     if (entry.action === "skip") return this.#skip(entry, target);
     // Where the file system ignores case, `d` may be the folder `D` whose files are still being written, and
@@ -269,6 +281,7 @@ class Applier {
     this.#result.files++;
     this.#result.bytes += bytes;
     if (entry.action === "replace") this.#result.replaced++;
+    this.#onProgress?.(entry, bytes);
   }
 
   /**

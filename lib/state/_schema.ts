@@ -42,6 +42,10 @@ export const MIGRATIONS: readonly string[] = [
     snapshots TEXT NOT NULL
   );
   `,
+  // Version 2: what the hooks of a run printed (docs/reconcile.md#hooks).
+  `
+  ALTER TABLE runs ADD COLUMN log TEXT;
+  `,
 ];
 
 /** The schema version this kept writes. */

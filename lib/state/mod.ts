@@ -9,6 +9,7 @@ export {
   type CachedSnapshot,
   type LastSuccess,
   type OpenStateOptions,
+  type RunEnd,
   type RunRecord,
   type RunResult,
   type SettingsFingerprint,
@@ -16,3 +17,4 @@ export {
   StateFile,
 } from "./state_file.ts";
 export { SCHEMA_VERSION } from "./_schema.ts";
+export { lockStateFile, type StateLock, type StateLockOptions } from "./apply_lock.ts";

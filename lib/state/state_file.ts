@@ -8,6 +8,7 @@
 
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { dirname } from "node:path";
+import { pathToFileURL } from "node:url";
 import { UserError } from "../errors.ts";
 import { MIGRATIONS, SCHEMA_VERSION } from "./_schema.ts";
 
@@ -27,6 +28,20 @@ export interface RunRecord {
   readonly snapshot: string | null;
   readonly stats: unknown;
   readonly error: string | null;
+  /** What the run's hooks printed, if any ran. */
+  readonly log: string | null;
+}
+
+/** How a run ended, as {@link StateFile.endRun} records it. */
+export interface RunEnd {
+  readonly result: RunResult;
+  readonly snapshot?: string | undefined;
+  /** The snapshot's own time (RFC 3339), recorded as the last success. */
+  readonly snapshotTime?: string | undefined;
+  readonly stats?: unknown;
+  readonly error?: string | undefined;
+  /** What the run's hooks printed. */
+  readonly log?: string | undefined;
 }
 
 /** The newest successful backup of a plan at a destination. */
@@ -99,7 +114,7 @@ export class StateFile {
     if (!readOnly) createPrivate(path);
     let db: DatabaseSync | undefined;
     try {
-      db = new DatabaseSync(path, { readOnly, timeout: 5000 });
+      db = new DatabaseSync(readOnly ? readerLocation(path) : path, { readOnly, timeout: 5000 });
       const version = userVersion(db);
       if (version > SCHEMA_VERSION) {
         throw new UserError(
@@ -152,21 +167,18 @@ export class StateFile {
    * Records how run `id` ended at `now`; a successful backup also becomes the last success of its plan ×
    * destination (with the snapshot's own time, when given).
    */
-  endRun(
-    id: number,
-    end: { result: RunResult; snapshot?: string; snapshotTime?: string; stats?: unknown; error?: string },
-    now: Date,
-  ): void {
+  endRun(id: number, end: RunEnd, now: Date): void {
     const ended = now.toISOString();
     this.#transaction(() => {
       this.#statement(
-        "UPDATE runs SET ended = ?, result = ?, snapshot = ?, stats = ?, error = ? WHERE id = ?",
+        "UPDATE runs SET ended = ?, result = ?, snapshot = ?, stats = ?, error = ?, log = ? WHERE id = ?",
       ).run(
         ended,
         end.result,
         end.snapshot ?? null,
         end.stats === undefined ? null : JSON.stringify(end.stats),
         end.error ?? null,
+        end.log ?? null,
         id,
       );
       const run = this.#statement("SELECT plan, destination, action FROM runs WHERE id = ?").get(id);
@@ -192,8 +204,22 @@ export class StateFile {
         snapshot: nullableText(row.snapshot),
         stats: row.stats === null ? null : JSON.parse(String(row.stats)),
         error: nullableText(row.error),
+        log: nullableText(row.log),
       }),
     );
+  }
+
+  /**
+   * Ends every run that has no result as interrupted at `now`: runs of a kept that was killed (SIGKILL,
+   * power loss). Call it only while no other kept writes runs (under the apply lock). Returns how many.
+   */
+  closeUnfinishedRuns(now: Date): number {
+    const result = this.#statement(
+      "UPDATE runs SET ended = ?, result = 'interrupted', " +
+        "error = 'kept stopped before recording an end (killed, or the machine went down)' " +
+        "WHERE result IS NULL",
+    ).run(now.toISOString());
+    return Number(result.changes);
   }
 
   /** Every last success, sorted by plan and destination. */
@@ -285,6 +311,18 @@ function migrate(db: DatabaseSync, version: number): void {
       throw error;
     }
   }
+}
+
+/**
+ * Where a reader opens the file. With no `-wal` file beside it no kept is writing it, and it is opened
+ * immutable: SQLite then creates nothing (no `-wal`, no `-shm`), so `kept plan` and `kept state` leave
+ * the folder byte-identical. While a writer works, the reader goes through the WAL like any reader.
+ */
+function readerLocation(path: string): string | URL {
+  if (exists(`${path}-wal`)) return path;
+  const url = pathToFileURL(path);
+  url.search = "?immutable=1";
+  return url;
 }
 
 function userVersion(db: DatabaseSync): number {

@@ -192,12 +192,13 @@ Deno.test("restoring a damaged file fails loudly, leaves nothing under its name 
   }
 });
 
-Deno.test("a wrong password is a one-line error with exit code 1", async () => {
+Deno.test("a wrong password is a one-line error with restic's exit code 12", async () => {
   const fixture = await makeFixture((root) => ({ p: { sources: [root] } }), { passwordInConfig: false });
   try {
     for (const args of [["snapshots"], ["backup", "p"], ["check"]]) {
       const result = await fixture.kept(args, { env: { KEPT_PASSWORD: "not the password" } });
-      assert.equal(result.code, 1, `${args.join(" ")}: ${result.stderr}`);
+      // backup and snapshots too: their only destination failed with it.
+      assert.equal(result.code, 12, `${args.join(" ")}: ${result.stderr}`);
       const lines = result.stderr.trimEnd().split("\n");
       // backup and snapshots name the destination: with several, the others go on.
       assert.match(lines[0]!, /^kept: (destination "local": )?Cannot open repository at .*: wrong password$/);

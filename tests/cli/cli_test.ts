@@ -1,16 +1,29 @@
 import assert from "node:assert/strict";
 import { runKept } from "../_support/run_cli.ts";
-import { VERSION } from "../../lib/version.ts";
+import { REPOSITORY_FORMAT_VERSION, VERSION } from "../../lib/version.ts";
 import { tempDir } from "../_support/temp_dir.ts";
 
 const NO_STACK = /^\s+at /m;
 
-Deno.test("`kept --version` prints the version from deno.json", async () => {
+Deno.test("`kept --version` prints kept's version from deno.json, Deno's, and the formats' versions", async () => {
   const denoJson = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
   assert.equal(VERSION, denoJson.version);
   const result = await runKept(["--version"]);
   assert.equal(result.code, 0);
-  assert.equal(result.stdout.trim(), VERSION);
+  assert.equal(
+    result.stdout,
+    `kept ${VERSION}\ndeno ${Deno.version.deno}\nrepository format 1, plan format 1\n`,
+  );
+});
+
+Deno.test("REPOSITORY_FORMAT_VERSION is the version `kept init` writes into a repository's config", async () => {
+  using temp = tempDir("kept-test-");
+  const dir = temp.path;
+  await Deno.writeTextFile(`${dir}/p.yaml`, "version: 1\ndestinations:\n  d: {url: ./repo, password: x}\n");
+  const init = await runKept(["--config", dir, "init", "d"], { env: { KEPT_KDF_N: "1024" } });
+  assert.equal(init.code, 0, init.stderr);
+  const config = JSON.parse(await Deno.readTextFile(`${dir}/repo/config`));
+  assert.equal(config.version, REPOSITORY_FORMAT_VERSION);
 });
 
 Deno.test("`deno task kept` runs with the V8 flags that `deno task compile` builds into the binary", async () => {
@@ -41,6 +54,7 @@ Deno.test("`kept --help` lists every command", async () => {
       "unlock",
       "plan",
       "state",
+      "completions",
     ]
   ) {
     assert.match(result.stdout, new RegExp(`^  ${command}\\b`, "m"), `missing ${command}`);

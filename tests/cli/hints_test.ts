@@ -19,7 +19,7 @@ Deno.test("an empty folder as destination: one error line, then a hint naming ke
     }),
   );
   const result = await runKept(["--config", `${dir.path}/kept.yaml`, "check"]);
-  assert.equal(result.code, 1);
+  assert.equal(result.code, 10); // restic's "repository does not exist"
   assert.deepEqual(result.stderr.trimEnd().split("\n"), [
     `kept: No kept repository at ${dir.path}/repo`,
     "hint: create one with `kept init DESTINATION`",

@@ -73,7 +73,7 @@ Deno.test("forget meets a shared lock of another process: fails naming the holde
     const holder = await holdLock(fixture, "shared", 2500);
     assert.equal(holder.first.ok, true, holder.first.error);
     const refused = await fixture.kept(["forget"]);
-    assert.equal(refused.code, 1, refused.stderr);
+    assert.equal(refused.code, 11, refused.stderr);
     assert.match(
       refused.stderr,
       new RegExp(
@@ -94,7 +94,7 @@ Deno.test("backup meets an exclusive lock of another process: the destination fa
     const holder = await holdLock(fixture, "exclusive", 60_000);
     try {
       const result = await fixture.kept(["backup", "p"]);
-      assert.equal(result.code, 1);
+      assert.equal(result.code, 11, "its only destination could not be locked");
       assert.match(result.stderr, new RegExp(`destination "local": .*locked exclusively by holder@${HOST}`));
       assert.match(result.stderr, new RegExp(`pid ${holder.first.pid}`));
       assert.deepEqual([...Deno.readDirSync(`${fixture.repo}/snapshots`)], [], "no snapshot was written");
@@ -152,7 +152,7 @@ Deno.test("a lock not refreshed for 30 minutes is stale; a younger one of anothe
 
     await writeForeignLock(fixture, 10);
     const blocked = await fixture.kept(["check"]);
-    assert.equal(blocked.code, 1);
+    assert.equal(blocked.code, 11, "restic's exit code for a repository that cannot be locked");
     assert.match(blocked.stderr, /locked exclusively by carol@far-away-host, pid 1, since/);
     const unlock = await fixture.keptOk(["unlock"]);
     assert.match(unlock.stdout, /local: no stale locks/);

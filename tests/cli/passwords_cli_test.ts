@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { type CliContext, main } from "../../lib/cli/mod.ts";
 import { tempDir } from "../_support/temp_dir.ts";
+import { keptWithin } from "../hardening/_run_within.ts";
 
 const PASSWORD = "correct horse battery staple";
 
@@ -124,4 +125,76 @@ Deno.test("key add and key passwd ask for the new password twice and refuse an e
     const withNew = await keptWith(temp.path, ["key", "list"], { env: { KEPT_PASSWORD: "second" } });
     assert.equal(withNew.code, 0, withNew.stderr);
   });
+});
+
+/** A repository in `dir` made with KEPT_PASSWORD, then configured to take its password from `source`. */
+async function repositoryWith(dir: string, source: Record<string, string>): Promise<void> {
+  writeConfig(dir);
+  assert.equal((await keptWith(dir, ["init", "local"], { env: { KEPT_PASSWORD: PASSWORD } })).code, 0);
+  const config = { version: 1, destinations: { local: { url: `${dir}/repo`, ...source } }, plans: {} };
+  Deno.writeTextFileSync(`${dir}/kept.yaml`, JSON.stringify(config));
+}
+
+Deno.test("a failing password_command is told by its exit code, never by what it wrote to stderr", async () => {
+  using temp = tempDir("kept-passwords-");
+  await repositoryWith(temp.path, { password_command: `echo "${PASSWORD}" >&2; exit 3` });
+  const result = await keptWith(temp.path, ["snapshots"]);
+  assert.equal(result.code, 1);
+  assert.equal(
+    result.stderr,
+    'kept: destination "local": password_command of destination "local" failed with exit code 3: ' +
+      "run it by hand to see its messages\n",
+  );
+});
+
+Deno.test("a password_command that hangs is killed with everything it started once its time is up", async () => {
+  using temp = tempDir("kept-passwords-");
+  const pids = `${temp.path}/pids`;
+  // A child that keeps stdout open, and the shell waiting for it: both must go (the child is checked).
+  await repositoryWith(temp.path, { password_command: `sleep 600 & echo $! > ${pids}; wait` });
+  // A child process, killed if kept hangs with the command: the test then fails instead of hanging.
+  const config = ["--config", `${temp.path}/kept.yaml`];
+  const result = await keptWithin(20_000, [...config, "snapshots"], { KEPT_PASSWORD_COMMAND_TIMEOUT: "1" });
+  assert.equal(result.blocked, false, "kept waited for the hung command");
+  assert.equal(result.code, 1);
+  assert.match(
+    result.stderr,
+    /^kept: .*password_command of destination "local" did not finish within 1 s and was killed: run it by hand/,
+  );
+  const pid = Number(Deno.readTextFileSync(pids));
+  assert.ok(pid > 0, `no process id in ${pids}`);
+  assert.ok(!running(pid), `process ${pid} still runs`);
+
+  const invalid = await keptWith(temp.path, ["snapshots"], {
+    env: { KEPT_PASSWORD_COMMAND_TIMEOUT: "soon" },
+  });
+  assert.match(invalid.stderr, /KEPT_PASSWORD_COMMAND_TIMEOUT must be a number of seconds/);
+});
+
+/** Whether a process runs (a zombie waiting to be reaped does not). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("a password_file that group or others can read is used, with a warning that says chmod 600", async () => {
+  using temp = tempDir("kept-passwords-");
+  const file = `${temp.path}/password`;
+  Deno.writeTextFileSync(file, `${PASSWORD}\n`);
+  await repositoryWith(temp.path, { password_file: file });
+  Deno.chmodSync(file, 0o644);
+  const open = await keptWith(temp.path, ["snapshots"]);
+  assert.equal(open.code, 0, open.stderr);
+  assert.equal(
+    open.stderr,
+    `warning: password_file "${file}" of destination "local" can be read by group or others: ` +
+      `run chmod 600 "${file}"\n`,
+  );
+  Deno.chmodSync(file, 0o600);
+  const closed = await keptWith(temp.path, ["snapshots"]);
+  assert.equal(closed.code, 0, closed.stderr);
+  assert.equal(closed.stderr, "");
 });

@@ -1,4 +1,5 @@
-// `kept plan` and `kept state` end to end: real processes, a real repository and state file in a temp folder.
+// `kept plan` and `kept state` end to end: real processes, a real repository and state file in a temp folder;
+// both change nothing, byte for byte.
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -26,10 +27,10 @@ async function setUp(
       },
     }),
   );
-  const kept = (args: string[]): Promise<CliResult> =>
-    runKept(["--config", config, ...args], { env: { KEPT_KDF_N: "1024", TZ: "UTC" } });
-  const keptOk = async (args: string[]) => {
-    const result = await kept(args);
+  const kept = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
+    runKept(["--config", config, ...args], { env: { KEPT_KDF_N: "1024", TZ: "UTC", ...env } });
+  const keptOk = async (args: string[], env: Record<string, string> = {}) => {
+    const result = await kept(args, env);
     assert.equal(result.code, 0, `kept ${args.join(" ")} failed (${result.code}):\n${result.stderr}`);
     return result;
   };
@@ -79,24 +80,58 @@ Deno.test("kept plan: init and a first backup, then nothing to do until the sche
       reason: {
         kind: "schedule",
         cron: "15 2 * * *",
-        timeZone: "UTC",
-        firedAt: "2026-12-06T02:15:00.000Z",
-        lastSuccess: "2026-12-05T02:15:30.000Z",
+        time_zone: "UTC",
+        fired_at: "2026-12-06T02:15:00.000Z",
+        last_success: "2026-12-05T02:15:30.000Z",
       },
     }],
   });
 
-  // The state file is a cache: without it, planning again gives the same answer from the destination.
-  await Deno.remove(state);
+  // Plan creates no state file: its answers came from the destination alone.
+  assert.throws(() => Deno.statSync(state), Deno.errors.NotFound);
   assert.equal((await keptOk(["plan", "--at", "2026-12-05T12:00:00Z"])).stdout, later.stdout);
-  assert.equal(Deno.statSync(state).mode! & 0o777, 0o600);
+  assert.throws(() => Deno.statSync(state), Deno.errors.NotFound);
+});
+
+Deno.test("kept plan changes no byte of the state file or the repository, online, offline and with --json", async () => {
+  const { root, state, kept, keptOk } = await setUp();
+  await keptOk(["init", "local"]);
+  await keptOk(["backup", "web", "--time", "2026-12-05T02:15:30Z"]);
+  // Apply fills the state file (runs, cache); a file in WAL mode has its -wal and -shm companions.
+  await keptOk(["apply"]);
+  const stateFolder = state.replace(/\/[^/]+$/, "");
+  const before = { repo: await treeBytes(`${root}/repo`), state: await treeBytes(stateFolder) };
+  assert.ok(before.state.has("state.db"));
+  for (
+    const args of [
+      ["plan"],
+      ["plan", "--json"],
+      ["plan", "--offline"],
+      ["plan", "web", "--at", "2026-12-24T00:00:00Z"],
+      ["state", "--json"],
+    ]
+  ) {
+    const result = await kept(args);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(
+      await treeBytes(`${root}/repo`),
+      before.repo,
+      `kept ${args.join(" ")} changed the repository`,
+    );
+    assert.deepEqual(
+      await treeBytes(stateFolder),
+      before.state,
+      `kept ${args.join(" ")} changed the state file`,
+    );
+  }
 });
 
 Deno.test("kept plan falls back on the cached snapshot list offline and when a destination cannot be read", async () => {
   const { root, kept, keptOk } = await setUp();
   await keptOk(["init", "local"]);
   await keptOk(["backup", "web", "--time", "2026-12-05T02:15:30Z"]);
-  await keptOk(["plan"]);
+  // Apply (not plan) refreshes the cached snapshot list; at this time it has nothing else to do.
+  await keptOk(["apply"], { KEPT_NOW: "2026-12-05T12:00:00Z" });
   // The repository is gone; offline, the cache still answers.
   await Deno.rename(`${root}/repo`, `${root}/moved`);
   const offline = await keptOk(["plan", "--offline", "--at", "2026-12-05T12:00:00Z"]);
@@ -152,7 +187,7 @@ Deno.test("kept state shows the cached lists and next due times, and reads a dam
   const { state, kept, keptOk } = await setUp();
   await keptOk(["init", "local"]);
   await keptOk(["backup", "web", "--time", "2026-12-05T02:15:30Z"]);
-  await keptOk(["plan"]);
+  await keptOk(["apply"], { KEPT_NOW: "2026-12-05T12:00:00Z" });
   const shown = await keptOk(["state", "--at", "2026-12-05T12:00:00Z"]);
   assert.match(shown.stdout, /^cached snapshot lists:\n {2}local: 1 snapshot, listed /m);
   assert.match(shown.stdout, /^next due:\n {2}web → local: 2026-12-06 02:15 \(UTC\)$/m);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { resolveConfigPath } from "../../lib/plan/mod.ts";
+import { UserError } from "../../lib/errors.ts";
 import { tempDir } from "../_support/temp_dir.ts";
 
 /** A temp dir as cwd, with or without a `plans` folder in it. */
@@ -36,16 +37,40 @@ Deno.test("resolveConfigPath() takes ./plans when it exists and nothing else is 
   });
 });
 
-Deno.test("resolveConfigPath() falls back to $XDG_CONFIG_HOME/kept, then ~/.config/kept", async () => {
+Deno.test("resolveConfigPath() falls back to $XDG_CONFIG_HOME/kept, then ~/.config/kept, when it exists", async () => {
+  using home = tempDir("kept-config-home-");
+  const xdg = join(home.path, "xdg");
+  await Deno.mkdir(join(xdg, "kept"), { recursive: true });
+  await Deno.mkdir(join(home.path, ".config", "kept"), { recursive: true });
   await withCwd(false, (cwd) => {
     assert.equal(
-      resolveConfigPath({ env: envOf({ XDG_CONFIG_HOME: "/xdg", HOME: "/home/a" }), cwd }),
-      "/xdg/kept",
+      resolveConfigPath({ env: envOf({ XDG_CONFIG_HOME: xdg, HOME: home.path }), cwd }),
+      join(xdg, "kept"),
     );
-    assert.equal(resolveConfigPath({ env: envOf({ HOME: "/home/a" }), cwd }), "/home/a/.config/kept");
     assert.equal(
-      resolveConfigPath({ env: envOf({ XDG_CONFIG_HOME: "", HOME: "/home/a" }), cwd }),
-      "/home/a/.config/kept",
+      resolveConfigPath({ env: envOf({ HOME: home.path }), cwd }),
+      join(home.path, ".config/kept"),
+    );
+    assert.equal(
+      resolveConfigPath({ env: envOf({ XDG_CONFIG_HOME: "", HOME: home.path }), cwd }),
+      join(home.path, ".config/kept"),
+    );
+  });
+});
+
+Deno.test("resolveConfigPath() without a config names both defaults, --config, KEPT_CONFIG and ./plans", async () => {
+  await withCwd(false, (cwd) => {
+    assert.throws(
+      () => resolveConfigPath({ env: envOf({ XDG_CONFIG_HOME: "/no/such/xdg", HOME: "/home/a" }), cwd }),
+      (error: unknown) => {
+        assert.ok(error instanceof UserError);
+        assert.equal(
+          error.message,
+          `No config found: neither ${join(cwd, "plans")} nor /no/such/xdg/kept exists`,
+        );
+        assert.match(error.hint!, /--config PATH or the KEPT_CONFIG variable, or create \.\/plans/);
+        return true;
+      },
     );
   });
 });

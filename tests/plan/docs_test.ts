@@ -29,9 +29,11 @@ interface JsonSchema {
 
 function typeName(schema: JsonSchema): string {
   if (schema.const !== undefined) return `\`${JSON.stringify(schema.const)}\``;
-  if (schema.pattern === SIZE_PATTERN) return "size";
-  if (schema.pattern === AGE_PATTERN) return "duration";
-  if (schema.pattern === TIMEOUT_PATTERN) return "timeout";
+  // The schema's patterns also accept a value holding `${VAR}`.
+  const pattern = schema.pattern?.replace(/\|\\\$\\\{$/, "");
+  if (pattern === SIZE_PATTERN) return "size";
+  if (pattern === AGE_PATTERN) return "duration";
+  if (pattern === TIMEOUT_PATTERN) return "timeout";
   if (schema.type === "array") return `list of ${typeName(schema.items ?? {})}s`;
   if (schema.type === "object") return "mapping";
   if (schema.type === "integer") return schema.minimum === -1 ? "integer ≥ -1" : "integer";

@@ -126,7 +126,7 @@ Deno.test("loadConfig() fills in defaults and parses units", async () => {
     schedule: " 0 3 * * * "
     timezone: Europe/Berlin
     destinations: [nas]
-    retention: { keep_daily: 7, keep_monthly: -1, keep_within: 1y2m, keep_tags: [keep] }
+    retention: { keep_daily: 7, keep_monthly: -1, keep_within: 1y2mo, keep_tags: [keep] }
     hooks: { before: [echo hi], timeout: 90s }
     tags: [web]
 `,

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { formatBytes, parseAge, parseSize, parseTimeout } from "../../lib/plan/mod.ts";
-import { AGE_PATTERN, SIZE_PATTERN, TIMEOUT_PATTERN } from "../../lib/plan/units.ts";
+import {
+  AGE_PATTERN,
+  ageProblem,
+  SIZE_PATTERN,
+  TIMEOUT_PATTERN,
+  timeoutProblem,
+} from "../../lib/plan/units.ts";
 
 Deno.test("parseSize() reads KB/MB/GB/TB as powers of 1000", () => {
   assert.equal(parseSize("500MB"), 500_000_000);
@@ -37,34 +43,79 @@ Deno.test("parseSize() rejects negative, fractional byte counts, unknown units a
   assert.equal(parseSize(1.5), undefined);
 });
 
-Deno.test("parseAge() reads years, months, weeks, days and hours as calendar units", () => {
+Deno.test("parseAge() reads years, months (mo), weeks, days and hours as calendar units", () => {
   assert.deepEqual(parseAge("2d"), { years: 0, months: 0, days: 2, hours: 0 });
   assert.deepEqual(parseAge("36h"), { years: 0, months: 0, days: 0, hours: 36 });
-  assert.deepEqual(parseAge("1y2m"), { years: 1, months: 2, days: 0, hours: 0 });
+  assert.deepEqual(parseAge("1y2mo"), { years: 1, months: 2, days: 0, hours: 0 });
   assert.deepEqual(parseAge("3w"), { years: 0, months: 0, days: 21, hours: 0 });
-  assert.deepEqual(parseAge(" 1y6m2w3d4h "), { years: 1, months: 6, days: 17, hours: 4 });
+  assert.deepEqual(parseAge(" 1y6mo2w3d4h "), { years: 1, months: 6, days: 17, hours: 4 });
   assert.deepEqual(parseAge("0d"), { years: 0, months: 0, days: 0, hours: 0 });
 });
 
-Deno.test("parseAge() rejects bare numbers, spaces between amounts, capitals, minutes and overflow", () => {
-  for (const text of ["", "5", "2 days", "2d 3h", "2D", "10min", "1.5d", "-1d", "9".repeat(30) + "d"]) {
+Deno.test("parseAge() reads the long names of units, singular and plural", () => {
+  assert.deepEqual(parseAge("1year6months"), { years: 1, months: 6, days: 0, hours: 0 });
+  assert.deepEqual(parseAge("1month2weeks1day"), { years: 0, months: 1, days: 15, hours: 0 });
+  assert.deepEqual(parseAge("2years3hours"), { years: 2, months: 0, days: 0, hours: 3 });
+});
+
+Deno.test("parseAge() rejects bare numbers, spaces between amounts, capitals, minutes, a bare m and overflow", () => {
+  for (
+    const text of [
+      "",
+      "5",
+      "2 days",
+      "2d 3h",
+      "2D",
+      "10min",
+      "1.5d",
+      "-1d",
+      "1y2m",
+      "30m",
+      "9".repeat(30) + "d",
+    ]
+  ) {
     assert.equal(parseAge(text), undefined, text);
   }
 });
 
-Deno.test("parseTimeout() reads h, m (minutes), s and ms; a bare number is seconds", () => {
-  assert.equal(parseTimeout("10m"), 600_000);
+Deno.test("ageProblem() and timeoutProblem() reject a bare m with a did-you-mean naming minutes and months", () => {
+  const both =
+    /ambiguous unit "m" in (duration|timeout) "30m": did you mean 30min \(minutes\) or 30mo \(months\)\?$/;
+  assert.match(ageProblem("30m")!, both);
+  assert.match(timeoutProblem("30m")!, both);
+  assert.match(ageProblem("1y2m")!, /did you mean 2min \(minutes\) or 2mo \(months\)\?$/);
+});
+
+Deno.test("ageProblem() and timeoutProblem() name the units that fit where another one is used", () => {
+  assert.equal(ageProblem("1y6mo"), undefined);
+  assert.equal(timeoutProblem("1h30min"), undefined);
+  assert.equal(ageProblem("10min"), `unsupported unit "min" in duration "10min": use y, mo, w, d, h`);
+  assert.equal(timeoutProblem("2mo"), `unsupported unit "mo" in timeout "2mo": use w, d, h, min, s, ms`);
+  assert.match(
+    timeoutProblem("5mins")!,
+    /^unknown unit "mins" in timeout "5mins": use .*; did you mean "min"\?$/,
+  );
+  assert.match(
+    ageProblem("2 days")!,
+    /^invalid duration "2 days": write amounts and units together, like 2d or 1y6mo$/,
+  );
+});
+
+Deno.test("parseTimeout() reads w, d, h, min, s and ms and their long names; a bare number is seconds", () => {
+  assert.equal(parseTimeout("10min"), 600_000);
   assert.equal(parseTimeout("90s"), 90_000);
-  assert.equal(parseTimeout("1h30m"), 5_400_000);
+  assert.equal(parseTimeout("1h30min"), 5_400_000);
   assert.equal(parseTimeout("500ms"), 500);
-  assert.equal(parseTimeout("1m500ms"), 60_500);
+  assert.equal(parseTimeout("1min500ms"), 60_500);
+  assert.equal(parseTimeout("2minutes1second"), 121_000);
+  assert.equal(parseTimeout("1day"), 86_400_000);
   assert.equal(parseTimeout("30"), 30_000);
   assert.equal(parseTimeout(5), 5_000);
   assert.equal(parseTimeout(0), 0);
 });
 
-Deno.test("parseTimeout() rejects words, negative numbers, fractions in text and overflow", () => {
-  for (const text of ["", "10 minutes", "1.5h", "-5s", "5y", "9".repeat(400) + "h"]) {
+Deno.test("parseTimeout() rejects words, a bare m, months, negative numbers, fractions in text and overflow", () => {
+  for (const text of ["", "10 minutes", "10m", "1h30m", "2mo", "1.5h", "-5s", "5y", "9".repeat(400) + "h"]) {
     assert.equal(parseTimeout(text), undefined, text);
   }
   assert.equal(parseTimeout(-1), undefined);
@@ -88,6 +139,10 @@ Deno.test("the JSON Schema patterns accept exactly the text that the parsers acc
       "G",
       "T",
       "m",
+      "mo",
+      "min",
+      "in",
+      "onth",
       "s",
       "h",
       "d",

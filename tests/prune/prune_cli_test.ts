@@ -159,7 +159,7 @@ Deno.test("prune refuses bad input with one line and a non-zero exit, and delete
       try {
         await refused(
           ["prune"],
-          1,
+          11,
           /^kept: destination "local": Repository .* is locked \(shared\) by holder@/,
         );
       } finally {

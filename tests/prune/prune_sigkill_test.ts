@@ -64,7 +64,7 @@ Deno.test("a backup while prune runs fails on its lock, naming prune; after prun
     }
     try {
       const backup = await fixture.kept(["backup", "p"]);
-      assert.equal(backup.code, 1, backup.stderr);
+      assert.equal(backup.code, 11, backup.stderr);
       assert.match(backup.stderr, /is locked exclusively by .*, pid \d+/);
     } finally {
       child.kill("SIGTERM");

@@ -19,7 +19,7 @@ Deno.test("key add, key remove and key passwd manage the passwords that open a r
 
     await t.step("a key added with KEPT_NEW_PASSWORD opens the repository", async () => {
       const denied = await fixture.kept(["snapshots"], as("second secret"));
-      assert.equal(denied.code, 1, "the new password worked before it was added");
+      assert.equal(denied.code, 12, "the new password worked before it was added");
       await fixture.keptOk(["key", "add"], {
         env: { KEPT_PASSWORD: PASSWORD, KEPT_NEW_PASSWORD: "second secret" },
       });
@@ -39,7 +39,7 @@ Deno.test("key add, key remove and key passwd manage the passwords that open a r
       await fixture.keptOk(["key", "remove", original.id.slice(0, 10)], as("second secret"));
       assert.equal((await keys("second secret")).length, 1);
       const old = await fixture.kept(["snapshots"], as(PASSWORD));
-      assert.equal(old.code, 1, "the removed key still opens the repository");
+      assert.equal(old.code, 12, "the removed key still opens the repository");
       assert.match(old.stderr, /wrong password/);
     });
 
@@ -52,7 +52,7 @@ Deno.test("key add, key remove and key passwd manage the passwords that open a r
       assert.equal(after.length, 1);
       assert.notEqual(after[0]!.id, before[0]!.id);
       const old = await fixture.kept(["snapshots"], as("second secret"));
-      assert.equal(old.code, 1, "the old password still works after passwd");
+      assert.equal(old.code, 12, "the old password still works after passwd");
       assert.match(old.stderr, /wrong password/);
     });
   } finally {

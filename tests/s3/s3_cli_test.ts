@@ -91,3 +91,41 @@ Deno.test("kept with a wrong S3 secret key fails with one line naming the key an
   assert.ok(result.stderr.includes(`access key "${server.accessKey}"`), result.stderr);
   assert.ok(!/\n\s+at /.test(result.stderr), `no stack trace:\n${result.stderr}`);
 });
+
+Deno.test("S3 metadata is cached per repository; --no-cache reads around the cache; cache clean empties it", async () => {
+  const server = await s3Server();
+  using dir = tempDir("kept-s3-cache-");
+  const source = join(dir.path, "source");
+  Deno.mkdirSync(join(source, "sub"), { recursive: true });
+  Deno.writeTextFileSync(join(source, "sub/a.txt"), "cached\n");
+  const config = writeConfig(dir.path, server, uniqueBucket("kept-cache"), source);
+  const env = environment(server, dir.path);
+  const kept = (...args: string[]) => runKept(["--config", config, ...args], { env });
+  const cacheRoot = join(dir.path, "cache", "kept");
+  const cachedFiles = (kind: string) => {
+    const [repository] = [...Deno.readDirSync(cacheRoot)];
+    try {
+      return [...Deno.readDirSync(join(cacheRoot, repository!.name, kind))].length;
+    } catch {
+      return 0;
+    }
+  };
+
+  ok(await kept("init", "cloud"), "init");
+  ok(await kept("backup", "files"), "backup");
+  assert.equal(cachedFiles("snapshots"), 1, "the snapshot a backup writes is cached");
+  assert.equal(cachedFiles("index"), 1);
+  const shown = JSON.parse(ok(await kept("cache", "--json"), "cache")) as {
+    root: string;
+    repositories: { id: string; files: number }[];
+  };
+  assert.equal(shown.root, cacheRoot);
+  assert.equal(shown.repositories.length, 1);
+
+  assert.match(ok(await kept("cache", "clean"), "cache clean"), /removed the cache of 1 repository/);
+  assert.deepEqual([...Deno.readDirSync(cacheRoot)], []);
+  ok(await kept("--no-cache", "snapshots"), "snapshots --no-cache");
+  assert.deepEqual([...Deno.readDirSync(cacheRoot)], [], "--no-cache writes no cache");
+  ok(await kept("snapshots"), "snapshots");
+  assert.equal(cachedFiles("snapshots"), 1, "without --no-cache the listing fills the cache again");
+});

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { SCHEMA_VERSION, StateFile } from "../../lib/state/mod.ts";
+import { MIGRATIONS } from "../../lib/state/_schema.ts";
 import { UserError } from "../../lib/errors.ts";
 
 async function tempPath(): Promise<string> {
@@ -107,4 +108,34 @@ Deno.test("StateFile.open() on a file of a newer kept is a one-line error that s
         error.message.includes("delete it"),
     );
   }
+});
+
+Deno.test("StateFile migrates a version 1 file: its runs stay, and runs gain a hook log", async () => {
+  const path = await tempPath();
+  await Deno.mkdir(path.replace(/\/[^/]+$/, ""), { recursive: true });
+  const db = new DatabaseSync(path);
+  db.exec(MIGRATIONS[0]!);
+  db.exec("PRAGMA user_version = 1");
+  db.exec("INSERT INTO runs (plan, destination, action, started) VALUES ('web', 'nas', 'backup', 't')");
+  db.close();
+  using state = StateFile.open(path);
+  const id = state.startRun({ plan: "web", destination: "nas", action: "backup" }, NOW);
+  state.endRun(id, { result: "failure", error: "x", log: "before $ false\n" }, NOW);
+  const runs = state.runs();
+  assert.equal(runs.length, 2);
+  assert.equal(runs.find((run) => run.id === id)!.log, "before $ false\n");
+  assert.equal(runs.find((run) => run.id !== id)!.log, null);
+});
+
+Deno.test("StateFile.closeUnfinishedRuns() ends the runs of a killed kept as interrupted", async () => {
+  using state = StateFile.open(await tempPath());
+  const killed = state.startRun({ plan: "web", destination: "nas", action: "backup" }, NOW);
+  const finished = state.startRun({ plan: "web", destination: "usb", action: "backup" }, NOW);
+  state.endRun(finished, { result: "success", snapshot: "s" }, NOW);
+  assert.equal(state.closeUnfinishedRuns(new Date("2026-12-05T03:00:00Z")), 1);
+  const runs = state.runs();
+  assert.equal(runs.find((run) => run.id === killed)!.result, "interrupted");
+  assert.equal(runs.find((run) => run.id === killed)!.ended, "2026-12-05T03:00:00.000Z");
+  assert.equal(runs.find((run) => run.id === finished)!.result, "success");
+  assert.equal(state.closeUnfinishedRuns(NOW), 0);
 });

@@ -1,0 +1,186 @@
+// One progress line on a terminal's stderr while a long command runs: done of total, throughput, ETA and
+// the current file, redrawn at most 4 times a second and cleared at the end. Formatting is a pure
+// function of the counts, the elapsed time and the width; the clock is passed in.
+
+import { formatBytes } from "../plan/mod.ts";
+import { type Output, processOutput, setTransientLine } from "./output.ts";
+
+/** What the line shows. Totals may still grow while `totalsFinal` is false (the work is still being listed). */
+export interface ProgressState {
+  /** What is counted: "files", "packs". */
+  unit: string;
+  done: number;
+  total: number;
+  /** Bytes done and in total; undefined when the work is not counted in bytes. */
+  bytesDone?: number;
+  bytesTotal?: number;
+  totalsFinal: boolean;
+  /** The file being worked on. */
+  current?: string;
+}
+
+/** How {@linkcode formatProgress} lays out one line. */
+export interface ProgressLayout {
+  /** What the command is doing: "restoring", "checking". */
+  verb: string;
+  elapsedMs: number;
+  /** Columns available: the line stays shorter, so the terminal never wraps it. */
+  width: number;
+  /** ANSI colours (a terminal without NO_COLOR). */
+  color: boolean;
+}
+
+const BOLD = (text: string) => `\x1b[1m${text}\x1b[22m`;
+const DIM = (text: string) => `\x1b[2m${text}\x1b[22m`;
+
+/**
+ * One progress line, e.g. `restoring 120/300 files, 1.20 GiB/3.40 GiB, 35%, 85.3 MiB/s, ETA 0:27,
+ * etc/hosts`; the ETA only once the totals are final, the current file shortened from the left to fit.
+ */
+export function formatProgress(state: ProgressState, layout: ProgressLayout): string {
+  const seconds = layout.elapsedMs / 1000;
+  const bytes = state.bytesDone !== undefined && state.bytesTotal !== undefined;
+  const share = bytes ? fraction(state.bytesDone!, state.bytesTotal!) : fraction(state.done, state.total);
+  const percent = `${Math.floor(share * 100)}%`;
+  const parts = [
+    `${layout.verb} ${state.done}/${state.total}${state.totalsFinal ? "" : "+"} ${state.unit}`,
+    ...(bytes ? [`${formatBytes(state.bytesDone!)}/${formatBytes(state.bytesTotal!)}`] : []),
+    layout.color ? BOLD(percent) : percent,
+  ];
+  const rate = seconds > 0 ? (bytes ? state.bytesDone! : state.done) / seconds : 0;
+  if (rate > 0) parts.push(bytes ? `${formatBytes(rate)}/s` : `${rate.toFixed(1)} ${state.unit}/s`);
+  if (state.totalsFinal && rate > 0 && share < 1) {
+    const left = bytes ? state.bytesTotal! - state.bytesDone! : state.total - state.done;
+    parts.push(`ETA ${formatDuration(left / rate)}`);
+  }
+  const line = parts.join(", ");
+  if (state.current === undefined) return line;
+  // Room for ", " and the file, in visible columns (escape codes take none).
+  const room = layout.width - 1 - visibleLength(line) - 2;
+  if (room < 8) return line;
+  const current = state.current.length > room ? `…${state.current.slice(-(room - 1))}` : state.current;
+  return `${line}, ${layout.color ? DIM(current) : current}`;
+}
+
+/** `0:27`, `12:05`, `1:02:03`. */
+export function formatDuration(seconds: number): string {
+  const total = Math.ceil(seconds);
+  const [h, m, s] = [Math.floor(total / 3600), Math.floor(total / 60) % 60, total % 60];
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
+}
+
+function fraction(done: number, total: number): number {
+  return total > 0 ? Math.min(1, done / total) : 0;
+}
+
+function visibleLength(text: string): number {
+  // deno-lint-ignore no-control-regex
+  return text.replace(/\x1b\[[0-9;]*m/g, "").length;
+}
+
+/** Where and how a {@linkcode ProgressLine} draws. */
+export interface ProgressTarget {
+  write(text: string): void;
+  /** Milliseconds, for the redraw interval and the throughput. */
+  clock(): number;
+  width(): number;
+  color: boolean;
+}
+
+/** Redraws at most this often: 4 times a second. */
+export const REDRAW_MS = 250;
+
+/** The line on the terminal: `update()` with new counts, `clear()` before other output and at the end. */
+export class ProgressLine {
+  readonly #target: ProgressTarget;
+  readonly #verb: string;
+  readonly #started: number;
+  #state: ProgressState | undefined;
+  #drawnAt: number | undefined;
+  #shown = false;
+
+  constructor(verb: string, target: ProgressTarget) {
+    this.#verb = verb;
+    this.#target = target;
+    this.#started = target.clock();
+  }
+
+  /** Takes new counts; redraws when the last draw is at least {@linkcode REDRAW_MS} old. */
+  update(state: ProgressState): void {
+    this.#state = state;
+    const now = this.#target.clock();
+    if (this.#drawnAt === undefined || now - this.#drawnAt >= REDRAW_MS) this.#draw(now);
+  }
+
+  /** Redraws the last counts if due (called by a timer, so that a long file still moves the clock). */
+  tick(): void {
+    if (this.#state !== undefined) this.update(this.#state);
+  }
+
+  /** Erases the line; the next update draws it again. */
+  clear(): void {
+    if (!this.#shown) return;
+    this.#target.write("\r\x1b[K");
+    this.#shown = false;
+    this.#drawnAt = undefined;
+  }
+
+  #draw(now: number): void {
+    const line = formatProgress(this.#state!, {
+      verb: this.#verb,
+      elapsedMs: now - this.#started,
+      width: this.#target.width(),
+      color: this.#target.color,
+    });
+    this.#target.write(`\r${line}\x1b[K`);
+    this.#shown = true;
+    this.#drawnAt = now;
+  }
+}
+
+/** A progress line on the terminal, and how to end it. */
+export interface Progress {
+  line: ProgressLine;
+  /** Clears the line and stops its timer. */
+  stop(): void;
+}
+
+/**
+ * A progress line on this process's stderr when it is a terminal and `quiet` is false; undefined
+ * otherwise (piped, redirected, or in tests with captured output). Colours unless NO_COLOR is set. While
+ * it runs, whatever kept prints clears the line first (the next redraw brings it back).
+ */
+export function terminalProgress(
+  verb: string,
+  output: Output,
+  options: { quiet: boolean; env: (name: string) => string | undefined },
+): Progress | undefined {
+  if (options.quiet || output !== processOutput || !Deno.stderr.isTerminal()) return undefined;
+  const encoder = new TextEncoder();
+  const line = new ProgressLine(verb, {
+    write: (text) => Deno.stderr.writeSync(encoder.encode(text)),
+    clock: () => performance.now(),
+    width: terminalWidth,
+    color: !options.env("NO_COLOR"),
+  });
+  setTransientLine(line);
+  const timer = setInterval(() => line.tick(), REDRAW_MS);
+  return {
+    line,
+    stop: () => {
+      clearInterval(timer);
+      setTransientLine(undefined);
+      line.clear();
+    },
+  };
+}
+
+function terminalWidth(): number {
+  try {
+    // A pseudo-terminal without a size (as `script` makes) says 0.
+    return Deno.consoleSize().columns || 80;
+  } catch {
+    return 80;
+  }
+}

@@ -1,0 +1,61 @@
+// `kept cache` and `kept cache clean`: the local cache of remote repositories' metadata
+// (docs/destinations.md#cache).
+
+import { type CachedRepository, cleanCache, defaultCacheRoot, listCache } from "../destinations/mod.ts";
+import { UserError } from "../errors.ts";
+import { formatBytes } from "../plan/mod.ts";
+import type { CommandKit, Program } from "./_command_kit.ts";
+
+/** Registers `kept cache` (show) and `kept cache clean` on `program`. */
+export function cacheCommand(program: Program, kit: CommandKit): void {
+  const cache = program.command("cache")
+    .description("show the local cache of remote repositories' metadata (keys, index, snapshots, trees)")
+    .option("--json", "print the cached repositories as JSON")
+    .addHelpText(
+      "after",
+      "\nkept caches what it reads from S3 under $KEPT_CACHE_DIR, else $XDG_CACHE_HOME/kept, else\n" +
+        "~/.cache/kept, one folder per repository id. Every copy is checked against its name when used.\n" +
+        "--no-cache turns it off for one run. See docs/destinations.md#cache.",
+    )
+    .action(async (options) => {
+      const root = cacheRoot(kit);
+      const cached = await listCache(root);
+      if (options.json) {
+        kit.json({ root, repositories: cached.map(repositoryJson) });
+        return;
+      }
+      if (cached.length === 0) kit.say(`no cached repositories in ${root}\n`);
+      for (const repository of cached) {
+        kit.output.out(`${repository.id}  ${repository.files} files, ${formatBytes(repository.bytes)}\n`);
+      }
+    });
+
+  cache.command("clean")
+    .description("remove the cache of every repository (kept downloads what it needs again)")
+    .option("--json", "print what was removed as JSON")
+    .action(async (options) => {
+      const root = cacheRoot(kit);
+      const removed = await cleanCache(root);
+      if (options.json) {
+        kit.json({ root, removed: removed.map(repositoryJson) });
+        return;
+      }
+      const bytes = removed.reduce((sum, repository) => sum + repository.bytes, 0);
+      kit.say(
+        `removed the cache of ${removed.length} ${removed.length === 1 ? "repository" : "repositories"} ` +
+          `(${formatBytes(bytes)}) from ${root}\n`,
+      );
+    });
+}
+
+function cacheRoot(kit: CommandKit): string {
+  const root = defaultCacheRoot(kit.context.env);
+  if (root === undefined) {
+    throw new UserError("Cannot find the cache folder: set KEPT_CACHE_DIR, XDG_CACHE_HOME or HOME");
+  }
+  return root;
+}
+
+function repositoryJson(repository: CachedRepository) {
+  return { id: repository.id, files: repository.files, bytes: repository.bytes };
+}

@@ -1,0 +1,237 @@
+// `kept repair index` rebuilds a repository's index from the packs that are really stored; `kept repair
+// snapshots` writes snapshots without what can no longer be read. Both under an exclusive lock (a shared one
+// with --dry-run). See docs/repair.md.
+
+import { formatBytes } from "../plan/mod.ts";
+import {
+  applyIndexRepair,
+  type IndexRepairPlan,
+  type IndexRepairResult,
+  type Loss,
+  planIndexRepair,
+  repairSnapshots,
+  sinkTreeSaver,
+  type SnapshotRepair,
+  storeRepairs,
+} from "../repair/mod.ts";
+import type { Repository, SnapshotEntry, SnapshotId } from "../repo/mod.ts";
+import type { CommandKit, Program } from "./_command_kit.ts";
+import { formatLocalTime } from "./_local_time.ts";
+
+/** Registers `kept repair` and its subcommands on `program`. */
+export function repairCommand(program: Program, kit: CommandKit): void {
+  const repair = program.command("repair")
+    .description("repair a damaged repository (see docs/repair.md)");
+  repairIndexCommand(repair, kit);
+  repairSnapshotsCommand(repair, kit);
+}
+
+/** Registers `kept repair index` on the `repair` command. */
+function repairIndexCommand(repair: Program, kit: CommandKit): void {
+  repair.command("index")
+    .description("rebuild the index from the packs that are stored, dropping what lost packs held")
+    .option("--destination <name>", "destination (needed when several are defined)")
+    .option("--read-all-packs", "read every pack's header, also of packs the index describes correctly")
+    .option("--dry-run", "print what the new index would hold; write and remove nothing")
+    .option("--json", "print the outcome as JSON")
+    .addHelpText(
+      "after",
+      "\nRun it when `kept check` reports packs that are missing or not indexed, or index files that are\n" +
+        "damaged. Blobs of lost packs are dropped from the index: the next backup stores again what the\n" +
+        "sources still hold, which heals the snapshots that needed it (`kept repair snapshots` deals with\n" +
+        "the rest). Packs whose header cannot be read are left out (prune removes packs no index names\n" +
+        "after a day).",
+    )
+    .action(async (options) => {
+      const dryRun = options.dryRun ?? false;
+      const { destination, repository } = await kit.openNamed(options.destination, {
+        lock: dryRun ? "shared" : "exclusive",
+      });
+      await repository.loadIndex();
+      const plan = await planIndexRepair(repairSource(repository), {
+        readAllPacks: options.readAllPacks ?? false,
+      });
+      const result = dryRun ? undefined : await applyIndexRepair(repository, plan);
+      if (options.json) kit.json(indexRepairJson(destination.name, plan, result));
+      else printIndexRepair(kit, destination.name, plan, result);
+    });
+}
+
+function printIndexRepair(
+  kit: CommandKit,
+  destination: string,
+  plan: IndexRepairPlan,
+  result: IndexRepairResult | undefined,
+): void {
+  for (const { pack, size, reason } of plan.unreadable) {
+    kit.output.err(
+      `warning: ${destination}: pack ${pack.slice(0, 12)} (${formatBytes(size)}) left out: ${reason}\n`,
+    );
+  }
+  kit.say(`${destination}: ${describePlan(plan, result === undefined)}\n`);
+  if (result) {
+    kit.say(
+      `${destination}: wrote ${plural(result.indexFilesWritten, "index file")}, ` +
+        `removed ${plural(result.indexFilesRemoved, "old one")}\n`,
+    );
+  }
+}
+
+/** Registers `kept repair snapshots` on the `repair` command. */
+function repairSnapshotsCommand(repair: Program, kit: CommandKit): void {
+  repair.command("snapshots")
+    .description("write snapshots without what can no longer be read, in place of damaged ones")
+    .argument("[snapshots...]", "snapshot ids or prefixes (default: every snapshot)")
+    .option("--destination <name>", "destination (needed when several are defined)")
+    .option("--forget", "remove each damaged snapshot once its replacement is stored")
+    .option("--dry-run", "print what each damaged snapshot lost; write and remove nothing")
+    .option("--json", "print the repairs as JSON")
+    .addHelpText(
+      "after",
+      "\nRun `kept repair index` first. A folder that cannot be read becomes empty; a file keeps its content\n" +
+        "up to the first piece no pack holds. Replacements keep the snapshot's time and get the tag\n" +
+        '"repaired". If the sources still hold the data, a new backup heals old snapshots instead: try that\n' +
+        "first. See docs/repair.md.",
+    )
+    .action(async (ids, options) => {
+      const dryRun = options.dryRun ?? false;
+      const { destination, repository } = await kit.openNamed(options.destination, {
+        lock: dryRun ? "shared" : "exclusive",
+      });
+      await repository.loadIndex();
+      const chosen = await chooseSnapshots(repository, ids);
+      const { repairs, written } = await runSnapshotRepair(repository, chosen, {
+        dryRun,
+        forget: options.forget ?? false,
+      });
+      if (options.json) {
+        kit.json({
+          destination: destination.name,
+          dry_run: dryRun,
+          repaired: repairs.map((r, i) => repairJson(r, written[i], options.forget ?? false)),
+          intact: chosen.length - repairs.length,
+        });
+        return;
+      }
+      repairs.forEach((repair, i) =>
+        printRepair(kit, destination.name, repair, written[i], { dryRun, forget: options.forget ?? false })
+      );
+      kit.say(
+        `${destination.name}: ${plural(repairs.length, "damaged snapshot")} ${
+          dryRun ? "found" : "repaired"
+        }, ${chosen.length - repairs.length} intact\n`,
+      );
+    });
+}
+
+async function chooseSnapshots(repository: Repository, ids: readonly string[]): Promise<SnapshotEntry[]> {
+  if (ids.length === 0) return await repository.listSnapshots();
+  const chosen: SnapshotEntry[] = [];
+  for (const id of ids) chosen.push(await repository.findSnapshot(id));
+  return chosen;
+}
+
+/** Works out the repairs, stores the trees they need, then (not in a dry run) their snapshots. */
+async function runSnapshotRepair(
+  repository: Repository,
+  snapshots: readonly SnapshotEntry[],
+  options: { dryRun: boolean; forget: boolean },
+): Promise<{ repairs: SnapshotRepair[]; written: SnapshotId[] }> {
+  const sink = options.dryRun ? undefined : repository.packSink();
+  let repairs: SnapshotRepair[];
+  try {
+    repairs = await repairSnapshots(repository, sinkTreeSaver(repository, sink), snapshots);
+    await sink?.finish();
+  } catch (error) {
+    await sink?.discard().catch(() => {});
+    throw error;
+  }
+  const written = options.dryRun ? [] : await storeRepairs(repository, repairs, { forget: options.forget });
+  return { repairs, written };
+}
+
+function printRepair(
+  kit: CommandKit,
+  destination: string,
+  repair: SnapshotRepair,
+  written: SnapshotId | undefined,
+  options: { dryRun: boolean; forget: boolean },
+): void {
+  kit.output.out(
+    `${destination}: snapshot ${repair.id.slice(0, 8)} (${repair.plan}, ${
+      formatLocalTime(repair.time)
+    }) lost:\n`,
+  );
+  for (const loss of repair.losses) kit.output.out(`  ${describeLoss(loss)}\n`);
+  if (written === undefined) return;
+  const old = options.forget
+    ? `removed ${repair.id.slice(0, 8)}`
+    : `${repair.id.slice(0, 8)} stays (--forget removes it)`;
+  kit.say(`${destination}: wrote snapshot ${written.slice(0, 8)} in its place (tag repaired); ${old}\n`);
+}
+
+function describeLoss(loss: Loss): string {
+  // Paths in a snapshot start at the file system's root.
+  const path = `/${loss.path}`;
+  if (loss.kind === "folder") return `folder ${path}: cannot be read, now empty`;
+  return `file ${path}: cut from ${formatBytes(loss.bytes!.had)} to ${formatBytes(loss.bytes!.kept)}`;
+}
+
+function repairJson(repair: SnapshotRepair, written: SnapshotId | undefined, forget: boolean) {
+  return {
+    id: repair.id,
+    time: repair.time,
+    plan: repair.plan,
+    losses: repair.losses.map((loss) => ({
+      path: loss.path,
+      kind: loss.kind,
+      ...(loss.bytes ? { bytes_had: loss.bytes.had, bytes_kept: loss.bytes.kept } : {}),
+    })),
+    replacement: written ?? null,
+    removed: written !== undefined && forget,
+  };
+}
+
+/** What planning reads of an open repository: every index file counts, also damaged ones. */
+function repairSource(repository: Repository) {
+  const damaged = repository.damagedFiles.filter((file) => file.kind === "index").map((file) => file.name);
+  return {
+    index: repository.index,
+    packs: repository.packs,
+    indexFiles: [...repository.indexFiles, ...damaged],
+    headerKey: () => repository.workerKeys().encrypt,
+  };
+}
+
+function describePlan(plan: IndexRepairPlan, dryRun: boolean): string {
+  const fromIndex = plan.packs.filter((pack) => pack.from === "index").length;
+  const fromHeader = plan.packs.length - fromIndex;
+  const dropped = plan.missing.reduce((sum, pack) => sum + pack.blobs, 0);
+  const parts = [
+    `${dryRun ? "would index" : "indexed"} ${plural(plan.packs.length, "pack")} ` +
+    `(${fromIndex} as indexed, ${fromHeader} from their headers)`,
+    ...(plan.missing.length > 0
+      ? [`${plural(plan.missing.length, "missing pack")} dropped (${plural(dropped, "blob")})`]
+      : []),
+    ...(plan.unreadable.length > 0 ? [`${plural(plan.unreadable.length, "unreadable pack")} left out`] : []),
+  ];
+  return parts.join("; ");
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+function indexRepairJson(destination: string, plan: IndexRepairPlan, result: IndexRepairResult | undefined) {
+  return {
+    destination,
+    dry_run: result === undefined,
+    packs: plan.packs.length,
+    packs_from_index: plan.packs.filter((pack) => pack.from === "index").length,
+    packs_from_header: plan.packs.filter((pack) => pack.from === "header").length,
+    missing: plan.missing.map(({ pack, blobs }) => ({ pack, blobs })),
+    unreadable: plan.unreadable.map(({ pack, size, reason }) => ({ pack, size, reason })),
+    index_files_written: result?.indexFilesWritten ?? 0,
+    index_files_removed: result?.indexFilesRemoved ?? 0,
+  };
+}

@@ -1,0 +1,239 @@
+// `kept schedule show` and `kept schedule install`: the plans' schedules as systemd timers (a service and a
+// timer per plan) or crontab lines, each running `kept --config CONFIG apply PLAN`. See docs/scheduling.md.
+
+import { join } from "node:path";
+import { Option } from "@commander-js/extra-typings";
+import { UsageError, UserError } from "../errors.ts";
+import { resolveConfigPath } from "../plan/mod.ts";
+import { machineTimeZone } from "../reconcile/mod.ts";
+import { selfCommand } from "../daemon/mod.ts";
+import {
+  applyInstall,
+  BLOCK_BEGIN,
+  BLOCK_END,
+  cronFile,
+  cronLines,
+  type CronOptions,
+  type GeneratedFile,
+  type InstallStep,
+  MARKER,
+  planFileInstall,
+  planStaleRemoval,
+  planUnitsInstall,
+  replaceCronBlock,
+  type ScheduledPlan,
+  scheduledPlans,
+  systemdUnits,
+  userCrontab,
+} from "../schedule/mod.ts";
+import type { CommandKit, Program } from "./_command_kit.ts";
+
+const SYSTEM_UNITS = "/etc/systemd/system";
+const CRON_FILE = "/etc/cron.d/kept";
+
+/** The flags `show` and `install` share. */
+interface TargetFlags {
+  systemd?: true | undefined;
+  cron?: true | undefined;
+  user?: true | undefined;
+  root?: string | undefined;
+}
+
+/** Where and how the files are written, resolved from the flags and the environment. */
+interface Target {
+  readonly kind: "systemd" | "cron";
+  readonly user: boolean;
+  /** Prefixed to every system path (a hidden option, for tests). */
+  readonly root: string;
+}
+
+/** Registers `kept schedule show` and `kept schedule install` on `program`. */
+export function scheduleCommand(program: Program, kit: CommandKit): void {
+  const schedule = program.command("schedule")
+    .description("write the plans' schedules as systemd timers or crontab lines that run `kept apply PLAN`");
+  schedule.command("show")
+    .option("--systemd", "a systemd service and timer per plan (the default of show)")
+    .option("--cron", "crontab lines: /etc/cron.d/kept, or your crontab with --user")
+    .option("--user", "your own units (~/.config/systemd/user) or crontab, instead of the system's")
+    .addOption(new Option("--root <dir>", "treat DIR as / (for tests)").hideHelp())
+    .description("print the units or crontab lines `install` would write, without writing anything")
+    .argument("[plans...]", "only these plans (default: every plan with a schedule)")
+    .action(async (names, options) => {
+      const target = resolveTarget(options, "systemd");
+      const plans = choose(scheduledPlans(await kit.loadConfig()), names);
+      kit.output.out(
+        target.kind === "systemd"
+          ? showUnits(kit, program, plans, target)
+          : showCron(kit, program, plans, target),
+      );
+    });
+
+  schedule.command("install")
+    .option("--systemd", "a systemd service and timer per plan (the default of show)")
+    .option("--cron", "crontab lines: /etc/cron.d/kept, or your crontab with --user")
+    .option("--user", "your own units (~/.config/systemd/user) or crontab, instead of the system's")
+    .addOption(new Option("--root <dir>", "treat DIR as / (for tests)").hideHelp())
+    .description("write the units or crontab lines; remove the ones kept wrote for plans that are gone")
+    .addHelpText(
+      "after",
+      "\nsystemd: writes kept-PLAN.service and kept-PLAN.timer into /etc/systemd/system (--user:\n" +
+        "~/.config/systemd/user), removes the kept-*.{service,timer} it wrote for plans no longer\n" +
+        "scheduled, and prints the systemctl line to run. cron: writes /etc/cron.d/kept, or (--user)\n" +
+        "replaces kept's marked block in your crontab, leaving your own lines as they are.\n" +
+        "Running it again with the same plans changes nothing. See docs/scheduling.md.",
+    )
+    .action(async (options) => {
+      const target = resolveTarget(options, undefined);
+      const config = await kit.loadConfig();
+      const { scheduled, unscheduled } = scheduledPlans(config);
+      if (target.kind === "systemd") await installUnits(kit, program, scheduled, target);
+      else await installCron(kit, program, scheduled, target);
+      if (unscheduled.length > 0) kit.say(`not scheduled (no schedule): ${unscheduled.join(", ")}\n`);
+    });
+}
+
+function resolveTarget(flags: TargetFlags, fallback: "systemd" | undefined): Target {
+  if (flags.systemd && flags.cron) throw new UsageError("Cannot combine --systemd and --cron: choose one");
+  const kind = flags.systemd ? "systemd" : flags.cron ? "cron" : fallback;
+  if (kind === undefined) throw new UsageError("Choose where to install: --systemd or --cron");
+  return { kind, user: flags.user ?? false, root: flags.root ?? "/" };
+}
+
+function choose(plans: ReturnType<typeof scheduledPlans>, names: readonly string[]): ScheduledPlan[] {
+  if (names.length === 0) return plans.scheduled;
+  return names.map((name) => {
+    const plan = plans.scheduled.find((scheduled) => scheduled.name === name);
+    if (plan) return plan;
+    if (plans.unscheduled.includes(name)) throw new UserError(`Plan "${name}" has no schedule`);
+    throw new UserError(`Unknown plan "${name}"`);
+  });
+}
+
+/** The kept command the units and lines run: this kept, with the config as an absolute path. */
+function keptCommand(kit: CommandKit, program: Program): string[] {
+  const flag = program.opts().config as string | undefined;
+  const config = resolveConfigPath({ flag, env: kit.context.env, cwd: kit.context.cwd });
+  const self = selfCommand(["--config", config]);
+  return [self.command, ...self.args];
+}
+
+/**
+ * HOME (and XDG_STATE_HOME) as kept sees them now: a system job has no HOME of its own, and without it the
+ * state file would not be the one `kept state` shows. A user's own jobs get the user's HOME already.
+ */
+function jobEnvironment(kit: CommandKit, user: boolean): Record<string, string> {
+  const environment: Record<string, string> = {};
+  const home = kit.context.env("HOME");
+  if (!user && home) environment.HOME = home;
+  const stateHome = kit.context.env("XDG_STATE_HOME");
+  if (stateHome) environment.XDG_STATE_HOME = stateHome;
+  return environment;
+}
+
+function unitFolder(kit: CommandKit, target: Target): string {
+  if (!target.user) return join(target.root, SYSTEM_UNITS);
+  const configHome = kit.context.env("XDG_CONFIG_HOME") || join(kit.context.env("HOME") ?? "/", ".config");
+  return join(target.root, configHome, "systemd", "user");
+}
+
+function units(
+  kit: CommandKit,
+  program: Program,
+  plans: readonly ScheduledPlan[],
+  target: Target,
+): GeneratedFile[] {
+  return systemdUnits(plans, {
+    command: keptCommand(kit, program),
+    environment: jobEnvironment(kit, target.user),
+    user: target.user,
+  });
+}
+
+function showUnits(
+  kit: CommandKit,
+  program: Program,
+  plans: readonly ScheduledPlan[],
+  target: Target,
+): string {
+  const folder = unitFolder(kit, target);
+  return units(kit, program, plans, target).map((file) => `# ${join(folder, file.name)}\n${file.content}`)
+    .join("\n");
+}
+
+async function installUnits(
+  kit: CommandKit,
+  program: Program,
+  plans: readonly ScheduledPlan[],
+  target: Target,
+): Promise<void> {
+  const files = units(kit, program, plans, target);
+  const steps = await planUnitsInstall(unitFolder(kit, target), files);
+  await applyInstall(steps);
+  printSteps(kit, steps);
+  const systemctl = target.user ? "systemctl --user" : "systemctl";
+  const removedTimers = steps.filter((step) =>
+    step.kind === "remove" && /\/kept-[^/]+\.timer$/.test(step.path)
+  )
+    .map((step) => step.path.slice(step.path.lastIndexOf("/") + 1));
+  const timers = files.filter((file) => file.name.endsWith(".timer")).map((file) => file.name);
+  const commands = [`${systemctl} daemon-reload`];
+  if (removedTimers.length > 0) commands.push(`${systemctl} stop ${removedTimers.join(" ")}`);
+  if (timers.length > 0) commands.push(`${systemctl} enable --now ${timers.join(" ")}`);
+  kit.output.out(`run: ${commands.join(" && ")}\n`);
+}
+
+function cronOptions(kit: CommandKit, program: Program, target: Target): CronOptions {
+  return {
+    command: keptCommand(kit, program),
+    system: !target.user,
+    environment: jobEnvironment(kit, target.user),
+    machineTimeZone: machineTimeZone(),
+  };
+}
+
+function showCron(
+  kit: CommandKit,
+  program: Program,
+  plans: readonly ScheduledPlan[],
+  target: Target,
+): string {
+  if (!target.user) {
+    return `# ${join(target.root, CRON_FILE)}\n${cronFile(plans, cronOptions(kit, program, target))}`;
+  }
+  const lines = cronLines(plans, cronOptions(kit, program, target));
+  return [BLOCK_BEGIN, MARKER, ...lines, BLOCK_END, ""].join("\n");
+}
+
+async function installCron(
+  kit: CommandKit,
+  program: Program,
+  plans: readonly ScheduledPlan[],
+  target: Target,
+): Promise<void> {
+  if (target.user) {
+    const before = await userCrontab.read();
+    const after = replaceCronBlock(before, cronLines(plans, cronOptions(kit, program, target)));
+    if (after === before) kit.output.out("unchanged your crontab\n");
+    else {
+      await userCrontab.write(after);
+      kit.output.out(
+        `updated your crontab: kept's block runs ${plans.length} plan${plans.length === 1 ? "" : "s"}\n`,
+      );
+    }
+    return;
+  }
+  const path = join(target.root, CRON_FILE);
+  // With no scheduled plan, the file goes (when kept wrote it).
+  const steps = plans.length > 0
+    ? [await planFileInstall(path, cronFile(plans, cronOptions(kit, program, target)))]
+    : await planStaleRemoval(path);
+  await applyInstall(steps);
+  printSteps(kit, steps);
+}
+
+function printSteps(kit: CommandKit, steps: readonly InstallStep[]): void {
+  for (const step of steps) {
+    const verb = step.kind === "write" ? "wrote" : step.kind === "remove" ? "removed" : "unchanged";
+    kit.output.out(`${verb} ${step.path}\n`);
+  }
+}

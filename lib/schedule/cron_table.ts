@@ -1,0 +1,82 @@
+/**
+ * Crontab lines per scheduled plan: /etc/cron.d/kept (a whole file kept owns, with a user field) or a
+ * marked block in a user's crontab, replaced in place so that the user's own lines stay as they are
+ * (docs/scheduling.md#cron).
+ *
+ * @module
+ */
+
+import { UserError } from "../errors.ts";
+import { crontabFields } from "./crontab_fields.ts";
+import { expressing, type ScheduledPlan } from "./scheduled_plan.ts";
+import { MARKER } from "./marker.ts";
+import { crontabWord } from "./_quote.ts";
+
+/** The lines around kept's block in a user's crontab. */
+export const BLOCK_BEGIN = "# BEGIN kept schedule";
+export const BLOCK_END = "# END kept schedule";
+
+/** How the lines run kept. */
+export interface CronOptions {
+  /** The kept command up to the subcommand, `--config` included (program first). */
+  readonly command: readonly string[];
+  /** /etc/cron.d lines name the user they run as; a user's crontab has no such field. */
+  readonly system: boolean;
+  /** Variables set at the top of /etc/cron.d/kept (HOME); a user's crontab keeps its own. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** The machine's zone, restored after the block's last CRON_TZ so that lines below keep their meaning. */
+  readonly machineTimeZone: string;
+}
+
+/**
+ * The lines for `plans`: plans in the machine's zone first, then one `CRON_TZ=` group per zone. Throws a
+ * UserError naming the plan file and key when a schedule has no crontab form.
+ */
+export function cronLines(plans: readonly ScheduledPlan[], options: CronOptions): string[] {
+  const byZone = new Map<string, string[]>();
+  for (const plan of plans) {
+    const fields = expressing(plan, "a crontab line", () => crontabFields(plan.cron));
+    const user = options.system ? " root" : "";
+    // --quiet: cron mails whatever a job prints, and a successful apply has nothing to say.
+    const command = [...options.command, "--quiet", "apply", plan.name].map(crontabWord).join(" ");
+    const zone = plan.timeZone ?? "";
+    byZone.set(zone, [
+      ...byZone.get(zone) ?? [],
+      `# plan ${plan.name}: ${plan.cron}`,
+      `${fields}${user} ${command}`,
+    ]);
+  }
+  const lines: string[] = [];
+  for (const zone of [...byZone.keys()].sort()) {
+    if (zone !== "") lines.push(`CRON_TZ=${zone}`);
+    lines.push(...byZone.get(zone)!);
+  }
+  if (byZone.size > (byZone.has("") ? 1 : 0)) lines.push(`CRON_TZ=${options.machineTimeZone}`);
+  return lines;
+}
+
+/** The whole of /etc/cron.d/kept. */
+export function cronFile(plans: readonly ScheduledPlan[], options: CronOptions): string {
+  const environment = Object.entries(options.environment).map(([name, value]) => `${name}=${value}`);
+  return [MARKER, "SHELL=/bin/sh", ...environment, ...cronLines(plans, options), ""].join("\n");
+}
+
+/**
+ * `crontab` with kept's block replaced by `lines` (in place, else appended; no lines: the block removed).
+ * Everything outside the block is kept byte for byte.
+ */
+export function replaceCronBlock(crontab: string, lines: readonly string[]): string {
+  const all = crontab === "" ? [] : crontab.replace(/\n$/, "").split("\n");
+  const begin = all.indexOf(BLOCK_BEGIN);
+  const end = begin < 0 ? -1 : all.indexOf(BLOCK_END, begin);
+  if (begin >= 0 && end < 0) {
+    throw new UserError(`Cannot update the crontab: it has "${BLOCK_BEGIN}" but no "${BLOCK_END}" line`, {
+      hint: "fix the block by hand (crontab -e), then run kept schedule install again",
+    });
+  }
+  const block = lines.length === 0 ? [] : [BLOCK_BEGIN, MARKER, ...lines, BLOCK_END];
+  const result = begin >= 0 && end >= 0
+    ? [...all.slice(0, begin), ...block, ...all.slice(end + 1)]
+    : [...all, ...block];
+  return result.length === 0 ? "" : result.join("\n") + "\n";
+}

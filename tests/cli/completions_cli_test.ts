@@ -1,0 +1,103 @@
+// `kept completions`: bash runs the printed script with COMP_WORDS set, as it does on Tab, and gets the
+// commands, options, and plan and destination names of the config; `complete()` is tested without a shell.
+
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { Command } from "@commander-js/extra-typings";
+import { complete } from "../../lib/cli/_complete.ts";
+import { runKept } from "../_support/run_cli.ts";
+import { tempDir } from "../_support/temp_dir.ts";
+
+const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
+
+/** A folder with `bin/kept` (running this clone's main.ts), `plans/` and `other.yaml`. */
+async function workspace(dir: string): Promise<void> {
+  await Deno.mkdir(`${dir}/bin`);
+  await Deno.writeTextFile(
+    `${dir}/bin/kept`,
+    `#!/bin/sh\nexec "${Deno.execPath()}" run -A --quiet "${MAIN}" "$@"\n`,
+  );
+  await Deno.chmod(`${dir}/bin/kept`, 0o755);
+  await Deno.mkdir(`${dir}/plans`);
+  await Deno.writeTextFile(
+    `${dir}/plans/p.yaml`,
+    "version: 1\ndestinations:\n  nas: {url: /srv/nas}\n  usb: {url: /mnt/usb}\n" +
+      "plans:\n  web: {sources: [/etc], destinations: [nas]}\n  db: {sources: [/var], destinations: [usb]}\n",
+  );
+  await Deno.writeTextFile(
+    `${dir}/other.yaml`,
+    "version: 1\ndestinations:\n  offsite: {url: /srv/offsite}\nplans:\n  mail: {sources: [/m], destinations: [offsite]}\n",
+  );
+  await Deno.mkdir(`${dir}/restored`);
+}
+
+/** What bash's Tab offers for `line` (the cursor at its end), from the script `kept completions bash` prints. */
+async function bashComplete(dir: string, line: string): Promise<string[]> {
+  const script = 'source <(kept completions bash)\nread -ra COMP_WORDS <<< "$LINE"\n' +
+    '[[ "$LINE" == *" " ]] && COMP_WORDS+=("")\nCOMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))\n' +
+    '_kept\nprintf "%s\\n" "${COMPREPLY[@]}"\n';
+  const { code, stdout, stderr } = await new Deno.Command("bash", {
+    args: ["-c", script],
+    cwd: dir,
+    env: { PATH: `${dir}/bin:${Deno.env.get("PATH")}`, LINE: line, HOME: dir, KEPT_CONFIG: "" },
+    stdin: "null",
+  }).output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  return new TextDecoder().decode(stdout).split("\n").filter((word) => word !== "");
+}
+
+Deno.test("bash completes commands, options, plans, destinations and paths through `kept __complete`", async () => {
+  using temp = tempDir("kept-completions-");
+  const dir = temp.path;
+  await workspace(dir);
+  const cases: [string, string[]][] = [
+    ["kept ba", ["backup"]],
+    ["kept backup ", ["db", "web"]],
+    ["kept backup w", ["web"]],
+    ["kept snapshots --destination ", ["nas", "usb"]],
+    ["kept --config other.yaml snapshots --destination ", ["offsite"]],
+    ["kept --config other.yaml backup ", ["mail"]],
+    ["kept init u", ["usb"]],
+    ["kept restore --d", ["--destination", "--dry-run"]],
+    ["kept key ", ["add", "list", "passwd", "remove"]],
+    ["kept completions ", ["bash", "fish", "zsh"]],
+    ["kept restore latest --target res", ["restored"]],
+    ["kept backup web ", []],
+    ["kept validate oth", ["other.yaml"]],
+  ];
+  // Each run starts kept once: run them two at a time.
+  const results: string[][] = [];
+  for (let index = 0; index < cases.length; index += 2) {
+    results.push(
+      ...await Promise.all(cases.slice(index, index + 2).map(([line]) => bashComplete(dir, line))),
+    );
+  }
+  for (const [index, [line, expected]] of cases.entries()) assert.deepEqual(results[index], expected, line);
+});
+
+Deno.test("`kept completions` prints a zsh and a fish script that ask `kept __complete`", async () => {
+  for (const shell of ["zsh", "fish"]) {
+    const result = await runKept(["completions", shell]);
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /kept __complete -- /);
+  }
+  assert.equal((await runKept(["completions", "tcsh"])).code, 2);
+});
+
+Deno.test("complete() offers the options of the command and the global ones, and nothing past the last argument", async () => {
+  const program = new Command().name("kept").option("--config <path>").option("-q, --quiet");
+  program.command("backup").argument("<plan>").option("--destination <name>").option("--dry-run");
+  program.command("forget").argument("[plans...]");
+  const names = { plans: () => Promise.resolve(["web", "db"]), destinations: () => Promise.resolve(["nas"]) };
+  assert.deepEqual(await complete(program, ["backup", "--"], names), [
+    "--config",
+    "--destination",
+    "--dry-run",
+    "--help",
+    "--quiet",
+  ]);
+  assert.deepEqual(await complete(program, ["-q", "backup", "--destination", ""], names), ["nas"]);
+  assert.deepEqual(await complete(program, ["backup", "web", ""], names), []);
+  assert.deepEqual(await complete(program, ["forget", "web", ""], names), ["db", "web"]);
+  assert.deepEqual(await complete(program, ["--config", ""], names), [":files"]);
+});

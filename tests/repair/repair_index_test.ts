@@ -1,0 +1,129 @@
+// `kept repair index` through the CLI: a lost index is rebuilt from the packs' headers, a lost pack stops
+// poisoning later backups (and the next backup heals the snapshots that needed it), a pack with a damaged header is left out with a warning, --dry-run changes
+// nothing.
+
+import assert from "node:assert/strict";
+import { writeRandomFile } from "../_support/random_bytes.ts";
+import { type Fixture, makeFixture, packFiles } from "../_support/fixture.ts";
+import { assertSameTree } from "../_support/tree_differ.ts";
+
+/** A fixture with one plan `files` backing up `<root>/src` (two random files), backed up once. */
+async function backedUp(): Promise<{ fixture: Fixture; src: string }> {
+  const fixture = await makeFixture((root) => ({ files: { sources: [`${root}/src`] } }));
+  const src = `${fixture.root}/src`;
+  Deno.mkdirSync(src);
+  writeRandomFile(`${src}/a.bin`, 2_500_000, 1);
+  writeRandomFile(`${src}/b.bin`, 600_000, 2);
+  Deno.writeTextFileSync(`${src}/note.txt`, "small\n");
+  await fixture.backup("files");
+  return { fixture, src };
+}
+
+function indexFiles(repo: string): string[] {
+  return [...Deno.readDirSync(`${repo}/index`)].filter((e) => !e.name.startsWith(".")).map((e) => e.name)
+    .sort();
+}
+
+function snapshotOf(repo: string): string[] {
+  return [...Deno.readDirSync(`${repo}/snapshots`)].map((entry) => entry.name);
+}
+
+async function restoresIdentically(fixture: Fixture, src: string, target: string): Promise<void> {
+  await fixture.keptOk(["restore", "latest", "--target", target]);
+  assertSameTree(src, `${target}${src}`);
+}
+
+Deno.test("repair index rebuilds a deleted index from the packs' headers; check and restore pass again", async () => {
+  const { fixture, src } = await backedUp();
+  try {
+    for (const name of indexFiles(fixture.repo)) Deno.removeSync(`${fixture.repo}/index/${name}`);
+    const broken = await fixture.kept(["check"]);
+    assert.notEqual(broken.code, 0, "without an index, check fails");
+
+    const repaired = await fixture.keptOk(["repair", "index"]);
+    const packs = packFiles(fixture.repo).length;
+    assert.match(
+      repaired.stdout,
+      new RegExp(`local: indexed ${packs} packs \\(0 as indexed, ${packs} from their headers\\)`),
+    );
+    assert.match(repaired.stdout, /local: wrote 1 index file, removed 0 old ones/);
+    await fixture.keptOk(["check", "--read-data"]);
+    await restoresIdentically(fixture, src, `${fixture.root}/out`);
+  } finally {
+    await fixture.cleanup();
+  }
+});
+
+Deno.test("after a lost pack, repair index drops its blobs and the next backup stores them again", async () => {
+  const { fixture, src } = await backedUp();
+  try {
+    const dataPack = packFiles(fixture.repo).find((path) => Deno.statSync(path).size > 1_000_000)!;
+    Deno.removeSync(dataPack);
+    const repaired = await fixture.keptOk(["repair", "index", "--json"]);
+    const outcome = JSON.parse(repaired.stdout);
+    assert.equal(outcome.missing.length, 1);
+    assert.ok(outcome.missing[0].blobs >= 2, JSON.stringify(outcome.missing));
+    assert.equal(outcome.index_files_removed, 1);
+    const damaged = await fixture.kept(["check"]);
+    assert.equal(damaged.code, 1, "the snapshot needs blobs no pack holds:\n" + damaged.stdout);
+
+    const backup = await fixture.backup("files");
+    assert.ok(
+      backup.stats.addedBytes > 2_000_000,
+      `the lost data is stored again: ${backup.stats.addedBytes}`,
+    );
+    await restoresIdentically(fixture, src, `${fixture.root}/out`);
+    // The blobs are back under the same ids: the first snapshot is whole again too.
+    await fixture.keptOk(["check", "--read-data"]);
+  } finally {
+    await fixture.cleanup();
+  }
+});
+
+Deno.test("a pack whose header is damaged is left out with a warning naming it; the rest is indexed", async () => {
+  const { fixture } = await backedUp();
+  try {
+    const victim = packFiles(fixture.repo).find((path) => Deno.statSync(path).size > 1_000_000)!;
+    const bytes = Deno.readFileSync(victim);
+    bytes[bytes.length - 10]! ^= 1; // inside the sealed header
+    Deno.writeFileSync(victim, bytes);
+    const repaired = await fixture.keptOk(["repair", "index", "--read-all-packs"]);
+    const id = victim.slice(victim.lastIndexOf("/") + 1);
+    assert.match(
+      repaired.stderr,
+      new RegExp(`warning: local: pack ${id.slice(0, 12)} \\([^)]+\\) left out: its header is damaged`),
+    );
+    assert.match(repaired.stdout, /1 unreadable pack left out/);
+  } finally {
+    await fixture.cleanup();
+  }
+});
+
+Deno.test("repair index --dry-run prints the plan and changes nothing", async () => {
+  const { fixture } = await backedUp();
+  try {
+    const before = indexFiles(fixture.repo);
+    const snapshots = snapshotOf(fixture.repo);
+    const dry = await fixture.keptOk(["repair", "index", "--dry-run"]);
+    assert.match(dry.stdout, /local: would index \d+ packs \(\d+ as indexed, 0 from their headers\)/);
+    assert.doesNotMatch(dry.stdout, /wrote/);
+    assert.deepEqual(indexFiles(fixture.repo), before);
+    assert.deepEqual(snapshotOf(fixture.repo), snapshots);
+  } finally {
+    await fixture.cleanup();
+  }
+});
+
+Deno.test("repair index replaces a damaged index file, which every other command only skips", async () => {
+  const { fixture, src } = await backedUp();
+  try {
+    const [name] = indexFiles(fixture.repo);
+    Deno.writeTextFileSync(`${fixture.repo}/index/${name}`, "not an index");
+    const repaired = await fixture.keptOk(["repair", "index"]);
+    assert.match(repaired.stdout, /removed 1 old one/);
+    assert.equal(indexFiles(fixture.repo).includes(name!), false);
+    await restoresIdentically(fixture, src, `${fixture.root}/out`);
+  } finally {
+    await fixture.cleanup();
+  }
+});

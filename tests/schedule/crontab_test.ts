@@ -1,0 +1,89 @@
+// Cron schedules as crontab lines, and kept's block in a user's crontab.
+
+import assert from "node:assert/strict";
+import {
+  BLOCK_BEGIN,
+  BLOCK_END,
+  cronLines,
+  crontabFields,
+  MARKER,
+  replaceCronBlock,
+  Unexpressible,
+} from "../../lib/schedule/mod.ts";
+
+Deno.test("crontabFields() writes croner's schedules so that Vixie cron reads them the same way", () => {
+  const cases: [string, string][] = [
+    ["@daily", "0 0 * * *"],
+    ["15 2 * * *", "15 2 * * *"],
+    ["*/10 * * * *", "*/10 * * * *"],
+    ["0 0 * jan-mar mon-fri", "0 0 * 1-3 1-5"],
+    ["0 0 * * 7", "0 0 * * 0"],
+    // croner ORs a stepped day with a weekday; Vixie cron would AND a day field starting with `*`.
+    ["0 0 */2 * MON", "0 0 1-31/2 * 1"],
+    ["0 0 * * */2", "0 0 * * 0-6/2"],
+    ["0 15 2 * * *", "15 2 * * *"],
+  ];
+  for (const [cron, expected] of cases) assert.equal(crontabFields(cron), expected, cron);
+});
+
+Deno.test("crontabFields() refuses seconds, L, W, # and + with a reason", () => {
+  for (const cron of ["*/5 * * * * *", "0 0 L * *", "0 0 15W * *", "0 0 * * MON#2", "0 0 1 * +MON"]) {
+    assert.throws(() => crontabFields(cron), Unexpressible, cron);
+  }
+});
+
+const OPTIONS = { command: ["/usr/bin/kept", "--config", "/etc/kept"], system: false, environment: {} };
+
+Deno.test("cronLines() groups plans by zone and restores the machine's zone after the last CRON_TZ", () => {
+  const lines = cronLines([
+    { name: "web", definedIn: "/etc/kept/kept.yaml", cron: "15 2 * * *", timeZone: "Europe/Berlin" },
+    { name: "db", definedIn: "/etc/kept/kept.yaml", cron: "0 * * * *", timeZone: undefined },
+  ], { ...OPTIONS, machineTimeZone: "UTC" });
+  assert.deepEqual(lines, [
+    "# plan db: 0 * * * *",
+    "0 * * * * /usr/bin/kept --config /etc/kept --quiet apply db",
+    "CRON_TZ=Europe/Berlin",
+    "# plan web: 15 2 * * *",
+    "15 2 * * * /usr/bin/kept --config /etc/kept --quiet apply web",
+    "CRON_TZ=UTC",
+  ]);
+});
+
+Deno.test("cronLines() quotes words for the shell and escapes % (which cron turns into a newline)", () => {
+  const [, line] = cronLines(
+    [{ name: "web", definedIn: "x", cron: "@hourly", timeZone: undefined }],
+    { ...OPTIONS, command: ["/opt/my kept/kept", "--config", "/etc/100%/it's"], machineTimeZone: "UTC" },
+  );
+  assert.equal(line, `0 * * * * '/opt/my kept/kept' --config '/etc/100\\%/it'\\''s' --quiet apply web`);
+});
+
+Deno.test("cronLines() names the plan file, plan and key of a schedule cron cannot express", () => {
+  assert.throws(
+    () =>
+      cronLines([{ name: "web", definedIn: "/p/web.yaml", cron: "0 0 L * *", timeZone: undefined }], {
+        ...OPTIONS,
+        machineTimeZone: "UTC",
+      }),
+    { message: /^\/p\/web\.yaml: plans\.web\.schedule "0 0 L \* \*" cannot be written as a crontab line: / },
+  );
+});
+
+Deno.test("replaceCronBlock() replaces kept's block in place and keeps every other line as it was", () => {
+  const mine = "MAILTO=me\n0 5 * * * /home/me/bin/sync\n";
+  const first = replaceCronBlock(mine, ["0 * * * * kept apply a"]);
+  assert.equal(first, `${mine}${BLOCK_BEGIN}\n${MARKER}\n0 * * * * kept apply a\n${BLOCK_END}\n`);
+  const edited = first + "30 6 * * * /home/me/bin/later\n";
+  const second = replaceCronBlock(edited, ["0 * * * * kept apply b"]);
+  assert.equal(
+    second,
+    `${mine}${BLOCK_BEGIN}\n${MARKER}\n0 * * * * kept apply b\n${BLOCK_END}\n30 6 * * * /home/me/bin/later\n`,
+  );
+  assert.equal(replaceCronBlock(second, ["0 * * * * kept apply b"]), second);
+  assert.equal(replaceCronBlock(second, []), `${mine}30 6 * * * /home/me/bin/later\n`);
+});
+
+Deno.test("replaceCronBlock() refuses a crontab whose kept block has lost its end line", () => {
+  assert.throws(() => replaceCronBlock(`${BLOCK_BEGIN}\n0 * * * * x\n`, ["y"]), {
+    message: /no "# END kept/,
+  });
+});
