@@ -4,7 +4,7 @@
 import { backupToDestinations } from "../backup/mod.ts";
 import { destinationByName, kdfFromEnv, openBackend, openRepository } from "../destinations/mod.ts";
 import { ExitCode, UserError } from "../errors.ts";
-import { type Config, formatBytes, type Plan } from "../plan/mod.ts";
+import { type Config, formatBytes, type Plan, requireSources } from "../plan/mod.ts";
 import {
   type AppliedAction,
   type ApplyAction,
@@ -152,6 +152,7 @@ function applySteps(kit: CommandKit, config: Config, clock: () => Date): ApplySt
       });
     },
     backup: async (plan, destination) => {
+      requireSources(plan);
       let time = clock();
       try {
         const [outcome] = await backupToDestinations({

@@ -6,7 +6,8 @@ import { type BackupResult, backupToDestinations } from "../backup/mod.ts";
 import type { DestinationOutcome } from "../destinations/mod.ts";
 import { machineTimeZone } from "../forget/mod.ts";
 import { withHooks } from "../hooks/mod.ts";
-import { formatBytes } from "../plan/mod.ts";
+import { formatBytes, requireSources } from "../plan/mod.ts";
+import { snakeKeys } from "./_json.ts";
 import { chooseDestinations } from "./_context.ts";
 import { parseSnapshotTime } from "./_snapshot_time.ts";
 import type { Output } from "./output.ts";
@@ -58,6 +59,7 @@ export function backupCommand(program: Program, kit: CommandKit): void {
       if (options.destination && !plan.destinations.includes(options.destination)) {
         throw new UserError(`Plan "${planName}" does not back up to destination "${options.destination}"`);
       }
+      requireSources(plan);
       const time = options.time === undefined
         ? undefined
         : parseSnapshotTime(options.time, plan.timezone ?? machineTimeZone());
@@ -109,7 +111,7 @@ export function backupCommand(program: Program, kit: CommandKit): void {
         json(
           outcomes.map((outcome) =>
             outcome.ok
-              ? { destination: outcome.destination, ...outcome.value }
+              ? { destination: outcome.destination, ...snakeKeys(outcome.value) as object }
               : { destination: outcome.destination, error: outcome.error.message }
           ),
         );

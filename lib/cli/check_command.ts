@@ -5,6 +5,7 @@ import { ExitCode, UsageError } from "../errors.ts";
 import { check, type CheckProblem, type CheckResult, type ReadProgress } from "../check/mod.ts";
 import { formatBytes } from "../plan/mod.ts";
 import type { CommandKit, Program } from "./_command_kit.ts";
+import { snakeKeys } from "./_json.ts";
 import { type ProgressState, terminalProgress } from "./_progress.ts";
 
 /** Registers `kept check` on `program`. */
@@ -41,7 +42,10 @@ export function checkCommand(program: Program, kit: CommandKit): void {
       );
       const info = result.problems.filter((problem) => problem.severity === "info").map(describeProblem);
       if (options.json) {
-        json({ destination: destination.name, ...result, errors, warnings, info, ...damageSummary(result) });
+        json({
+          destination: destination.name,
+          ...snakeKeys({ ...result, errors, warnings, info, ...damageSummary(result) }) as object,
+        });
       } else {
         if (!kit.quiet()) { for (const line of info) output.err(`info: ${line}\n`); }
         for (const warning of warnings) output.err(`warning: ${warning}\n`);

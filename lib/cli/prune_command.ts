@@ -17,6 +17,7 @@ import type { Repository } from "../repo/mod.ts";
 import { chooseDestinations } from "./_context.ts";
 import { type CommandKit, failureExitCode, printFailure, type Program } from "./_command_kit.ts";
 import type { Output } from "./output.ts";
+import { snakeKeys } from "./_json.ts";
 
 /** The prune flags, as parsed (shared with `kept forget --prune`). */
 export interface PruneFlags {
@@ -229,7 +230,7 @@ export function printPruneDone(output: Output, name: string, { plan, result }: P
 
 /** One destination's plan as JSON: counts, bytes and pack ids (not the blobs to copy). */
 export function pruneJson(destination: string, { plan, result }: PruneOutcome, dryRun: boolean) {
-  return {
+  return snakeKeys({
     destination,
     dryRun,
     snapshots: plan.snapshots,
@@ -248,7 +249,7 @@ export function pruneJson(destination: string, { plan, result }: PruneOutcome, d
     indexFiles: plan.indexFiles.length,
     freedBytes: plan.freedBytes,
     done: result ?? null,
-  };
+  });
 }
 
 function packs(count: number): string {

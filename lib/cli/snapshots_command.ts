@@ -7,6 +7,7 @@ import { formatBytes } from "../plan/mod.ts";
 import { formatLocalTime } from "./_local_time.ts";
 import { formatTable } from "./_table.ts";
 import { escapeName } from "./output.ts";
+import { snakeKeys } from "./_json.ts";
 import { type CommandKit, failureExitCode, printFailure, type Program } from "./_command_kit.ts";
 
 /** Registers `kept snapshots` on `program`. */
@@ -51,7 +52,7 @@ export function snapshotsCommand(program: Program, kit: CommandKit): void {
           paths: snapshot.paths,
           tree: snapshot.tree,
           parent: snapshot.parent ?? null,
-          stats: snapshot.stats,
+          stats: snakeKeys(snapshot.stats),
         })));
         return;
       }

@@ -6,6 +6,7 @@
  */
 
 import { dirname, extname, isAbsolute, join, resolve } from "node:path";
+import { UserError } from "../errors.ts";
 import { z } from "zod";
 import { MAX_PLAN_FILE_BYTES, parseYamlSource, type YamlSource } from "./_yaml_source.ts";
 import { interpolate } from "./_interpolate.ts";
@@ -194,6 +195,19 @@ function missingSourceWarnings(parsed: { source: YamlSource; file: PlanFile }[],
 /** The sources of `plan` that do not exist on this machine (a backup of them would be empty). */
 export function missingSources(plan: Plan): string[] {
   return plan.sources.filter(missingPath);
+}
+
+/**
+ * Fails when a source of `plan` does not exist: a backup of it would save an empty or partial snapshot that
+ * looks like success (validate only warns, since plans are often checked on another machine).
+ *
+ * @throws {UserError} naming the plan and the first missing source (and how many more).
+ */
+export function requireSources(plan: Plan): void {
+  const missing = missingSources(plan);
+  if (missing.length === 0) return;
+  const more = missing.length > 1 ? ` (and ${missing.length - 1} more)` : "";
+  throw new UserError(`Cannot back up plan "${plan.name}": source "${missing[0]}" does not exist${more}`);
 }
 
 function missingPath(path: string): boolean {

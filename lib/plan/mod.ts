@@ -13,6 +13,7 @@ export {
   missingSources,
   type PasswordSource,
   type Plan,
+  requireSources,
   type RetentionPolicy,
 } from "./load.ts";
 export { compareProblems, formatKeyPath, formatProblem, type Problem, type Severity } from "./problem.ts";

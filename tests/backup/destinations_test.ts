@@ -40,10 +40,10 @@ Deno.test("backup to [usb, local] with the USB disk absent saves to local, names
 
   const json = await kept(dir.path, ["backup", "docs", "--json"]);
   assert.equal(json.code, 1);
-  const outcomes = JSON.parse(json.stdout) as { destination: string; error?: string; snapshotId?: string }[];
+  const outcomes = JSON.parse(json.stdout) as { destination: string; error?: string; snapshot_id?: string }[];
   assert.deepEqual(outcomes.map((o) => o.destination), ["usb", "local"]);
   assert.match(outcomes[0]!.error!, /does not exist/);
-  assert.match(outcomes[1]!.snapshotId!, /^[0-9a-f]{64}$/);
+  assert.match(outcomes[1]!.snapshot_id!, /^[0-9a-f]{64}$/);
 });
 
 Deno.test("`kept snapshots` lists the destinations it can read, names the one it cannot and exits 1", async () => {

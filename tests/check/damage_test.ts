@@ -124,20 +124,20 @@ Deno.test("check --json prints the typed problems, and the worded lines and dama
     const id = packId(pack);
     assert.equal(report.ok, false);
     assert.equal(report.destination, "local");
-    assert.equal(report.packsRead, report.packs);
-    assert.deepEqual(report.readPacks.length, report.packs);
+    assert.equal(report.packs_read, report.packs);
+    assert.deepEqual(report.read_packs.length, report.packs);
     const damaged = report.problems.find((problem: { kind: string }) => problem.kind === "pack-damaged");
     assert.equal(damaged.pack, id);
     assert.equal(damaged.severity, "error");
-    assert.equal(damaged.damagedBlobs.length, 1);
-    assert.equal(damaged.hashMismatch, true);
-    assert.equal(damaged.headerDamaged, false);
+    assert.equal(damaged.damaged_blobs.length, 1);
+    assert.equal(damaged.hash_mismatch, true);
+    assert.equal(damaged.header_damaged, false);
     assert.deepEqual(
       report.problems.find((problem: { kind: string }) => problem.kind === "snapshot-damaged"),
       { kind: "snapshot-damaged", severity: "error", snapshot, paths: [{ path: victim, what: "file" }] },
     );
     // What --json printed before the problems were typed, and the same lines as the text output.
-    assert.deepEqual(report.damagedPacks, [id]);
+    assert.deepEqual(report.damaged_packs, [id]);
     assert.deepEqual(report.affected, { [snapshot]: [victim] });
     assert.deepEqual(report.warnings, []);
     assert.deepEqual(
@@ -146,7 +146,7 @@ Deno.test("check --json prints the typed problems, and the worded lines and dama
     );
     assert.equal(
       report.errors[0],
-      `pack ${id}: blob ${damaged.damagedBlobs[0].slice(0, 12)} is damaged; ` +
+      `pack ${id}: blob ${damaged.damaged_blobs[0].slice(0, 12)} is damaged; ` +
         "content does not match its name (SHA-256)",
     );
   } finally {

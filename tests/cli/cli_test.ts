@@ -109,6 +109,32 @@ Deno.test("backup of an unknown plan and a repository that does not exist are on
   assert.doesNotMatch(missing.stderr + unknown.stderr, NO_STACK);
 });
 
+Deno.test("backup of a plan whose source does not exist fails with one line and saves no snapshot", async () => {
+  using temp = tempDir("kept-test-");
+  const dir = temp.path;
+  Deno.mkdirSync(`${dir}/data`);
+  await Deno.writeTextFile(
+    `${dir}/p.yaml`,
+    "version: 1\ndestinations:\n  d: {url: ./repo, password: x}\n" +
+      "plans:\n  web: {sources: [./data, ./uploads, ./www], destinations: [d]}\n",
+  );
+  const env = { KEPT_KDF_N: "1024" };
+  assert.equal((await runKept(["--config", dir, "init", "d"], { env })).code, 0);
+  const result = await runKept(["--config", dir, "backup", "web"], { env });
+  assert.equal(result.code, 1, result.stderr);
+  assert.equal(
+    result.stderr,
+    `kept: Cannot back up plan "web": source "${dir}/uploads" does not exist (and 1 more)\n`,
+  );
+  assert.deepEqual([...Deno.readDirSync(`${dir}/repo/snapshots`)], []);
+  const applied = await runKept(["--config", dir, "apply", "web"], {
+    env: { ...env, XDG_STATE_HOME: `${dir}/state` },
+  });
+  assert.equal(applied.code, 1, "apply records the backup as failed");
+  assert.match(applied.stdout + applied.stderr, /source "[^"]+\/uploads" does not exist/);
+  assert.deepEqual([...Deno.readDirSync(`${dir}/repo/snapshots`)], []);
+});
+
 Deno.test("repository commands refuse a config with an unset variable instead of using an empty string", async () => {
   using temp = tempDir("kept-test-");
   const dir = temp.path;

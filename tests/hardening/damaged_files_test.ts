@@ -67,7 +67,7 @@ Deno.test("a damaged index file is left out: backup stores its blobs again, chec
   const backup = await f.kept(["backup", "p", "--json"]);
   assert.ok(backup.code === 0 || backup.code === 3, backup.stderr);
   assert.match(backup.stderr, warning);
-  assert.ok(JSON.parse(backup.stdout)[0].stats.addedBlobs >= 2, backup.stdout);
+  assert.ok(JSON.parse(backup.stdout)[0].stats.added_blobs >= 2, backup.stdout);
   assert.equal(added(before, filesOf(f.repo, "index")).length, 1);
 
   const target = `${f.root}/restored`;

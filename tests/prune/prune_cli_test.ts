@@ -75,7 +75,7 @@ Deno.test("prune --dry-run prints the plan and changes nothing; --json prints th
     const [plan] = json.prune;
     assert.deepEqual(Object.keys(plan), [
       "destination",
-      "dryRun",
+      "dry_run",
       "snapshots",
       "blobs",
       "delete",
@@ -83,26 +83,26 @@ Deno.test("prune --dry-run prints the plan and changes nothing; --json prints th
       "keep",
       "unindexed",
       "missing",
-      "indexFiles",
-      "freedBytes",
+      "index_files",
+      "freed_bytes",
       "done",
     ]);
     assert.equal(plan.destination, "local");
-    assert.equal(plan.dryRun, true);
+    assert.equal(plan.dry_run, true);
     assert.equal(plan.snapshots, 2);
     assert.equal(plan.done, null);
-    assert.ok(plan.freedBytes > 0);
+    assert.ok(plan.freed_bytes > 0);
     assert.ok(plan.delete.packs + plan.repack.packs > 0);
-    assert.deepEqual(Object.keys(plan.repack), ["packs", "bytes", "copyBlobs", "copyBytes", "ids"]);
+    assert.deepEqual(Object.keys(plan.repack), ["packs", "bytes", "copy_blobs", "copy_bytes", "ids"]);
     assert.deepEqual(listFiles(fixture.repo), files, "a dry run changed the repository");
 
     const done =
       JSON.parse((await fixture.keptOk(["prune", "--json", "--max-unused", "0%"])).stdout).prune[0];
-    assert.equal(done.dryRun, false);
-    assert.equal(done.done.packsRemoved, done.delete.packs + done.repack.packs);
+    assert.equal(done.dry_run, false);
+    assert.equal(done.done.packs_removed, done.delete.packs + done.repack.packs);
     const again =
       JSON.parse((await fixture.keptOk(["prune", "--json", "--max-unused", "0%"])).stdout).prune[0];
-    assert.equal(again.freedBytes, 0, "a second prune has nothing left to do");
+    assert.equal(again.freed_bytes, 0, "a second prune has nothing left to do");
     assert.equal(again.blobs.unused, 0);
     for (const i of [3, 4]) await assertRestores(history, snapshots[i]!, history.states[i]!);
   } finally {

@@ -56,7 +56,15 @@ Deno.test("snapshots --json, ls and diff describe two backups and what changed b
         assert.deepEqual(row.tags, ["nightly", "web"]);
         assert.deepEqual(row.paths, [src]);
         for (
-          const key of ["files", "dirs", "bytes", "newFiles", "changedFiles", "unchangedFiles", "addedBlobs"]
+          const key of [
+            "files",
+            "dirs",
+            "bytes",
+            "new_files",
+            "changed_files",
+            "unchanged_files",
+            "added_blobs",
+          ]
         ) {
           assert.equal(typeof row.stats[key], "number", `stats.${key}`);
         }
@@ -66,9 +74,9 @@ Deno.test("snapshots --json, ls and diff describe two backups and what changed b
       assert.ok(rows[0]!.time <= rows[1]!.time);
       assert.equal(rows[0]!.stats.files, 3);
       assert.equal(rows[1]!.stats.files, 4);
-      assert.equal(rows[1]!.stats.changedFiles, 2, "a.txt changed content, dir/c.txt its mode and time");
-      assert.equal(rows[1]!.stats.newFiles, 2);
-      assert.equal(rows[1]!.stats.unchangedFiles, 0);
+      assert.equal(rows[1]!.stats.changed_files, 2, "a.txt changed content, dir/c.txt its mode and time");
+      assert.equal(rows[1]!.stats.new_files, 2);
+      assert.equal(rows[1]!.stats.unchanged_files, 0);
     });
 
     await t.step("ls lists every entry below a path, as text and as JSON", async () => {
