@@ -229,8 +229,12 @@ export async function acquireLock(
   }
 }
 
-/** How long a locker on storage without atomic creation waits before it looks again. */
-const SETTLE_MS = 1000;
+/**
+ * How long a locker on storage without atomic creation waits before it looks again: long enough for a
+ * listing to show a lock written at the same time on the object stores in use (AWS S3, MinIO, B2 and the
+ * others list what was written at once), short enough not to slow every command on them.
+ */
+const SETTLE_MS = 250;
 
 /** The oldest live lock in the way of `kind` (stale ones are removed on the way), other than `own`. */
 async function liveConflict(
