@@ -14,10 +14,15 @@ async function run(
   args: string[],
   options: { cwd: string; env?: Record<string, string> },
 ): Promise<{ code: number; stdout: string; stderr: string }> {
+  // As from a user's shell: `deno task test` (as .ci/run starts the tests) sets INIT_CWD, and a nested
+  // `deno task` keeps a value it finds instead of naming the folder it was started from.
+  const env = { ...Deno.env.toObject(), NO_COLOR: "1", ...options.env };
+  delete env.INIT_CWD;
   const { code, stdout, stderr } = await new Deno.Command(program, {
     args,
     cwd: options.cwd,
-    env: { NO_COLOR: "1", ...options.env },
+    env,
+    clearEnv: true,
     stdin: "null",
   }).output();
   const decoder = new TextDecoder();
