@@ -16,7 +16,7 @@ async function run(
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   // As from a user's shell: `deno task test` (as .ci/run starts the tests) sets INIT_CWD, and a nested
   // `deno task` keeps a value it finds instead of naming the folder it was started from.
-  const env = { ...Deno.env.toObject(), NO_COLOR: "1", ...options.env };
+  const env: Record<string, string> = { ...Deno.env.toObject(), NO_COLOR: "1", ...options.env };
   delete env.INIT_CWD;
   const { code, stdout, stderr } = await new Deno.Command(program, {
     args,
