@@ -35,8 +35,10 @@ const CHANGED_MTIME = new Date("2024-06-01T00:00:00Z");
 /** What the corpus is generated from. */
 export interface CorpusParams {
   seed: number;
-  /** approximate total size in bytes */
+  /** approximate total size in bytes (unused when `files` is set) */
   size: number;
+  /** When set: a tree of this many small files instead (see {@link planSmallFiles}). */
+  files?: number;
 }
 
 /** The groups a file belongs to, for the report. */
@@ -73,6 +75,10 @@ export interface Corpus {
 /** Plans the corpus: every file's path, size and content. Pure. */
 export function planCorpus(params: CorpusParams): FileSpec[] {
   const planner = new Planner(params.seed);
+  if (params.files !== undefined) {
+    planSmallFiles(planner, params.files);
+    return planner.specs;
+  }
   const size = params.size;
   const randomSize = clamp(Math.floor(size / 8 / MiB) * MiB, MiB, 128 * MiB);
   const logSize = clamp(Math.floor(size / 16 / KiB) * KiB, 512 * KiB, 64 * MiB);
@@ -99,16 +105,31 @@ class Planner {
     this.vocabulary = corpusVocabulary(seed);
   }
 
-  /** Adds a file; a taken path gets a numeric suffix before its extension. */
-  add(path: string, group: FileGroup, size: number, kind: ContentKind, copy?: FileSpec["copy"]): FileSpec {
-    let unique = path;
-    for (let n = 2; this.#paths.has(unique); n++) unique = path.replace(/(\.[^./]*)?$/, `-${n}$1`);
-    this.#paths.add(unique);
+  /**
+   * Adds a file; a taken path gets a numeric suffix before its extension. `unique`: the caller makes
+   * paths that cannot collide (a million paths in a set would cost the harness ~100 MiB).
+   */
+  add(
+    path: string,
+    group: FileGroup,
+    size: number,
+    kind: ContentKind,
+    copy?: FileSpec["copy"],
+    unique = false,
+  ): FileSpec {
+    if (!unique) path = this.#uniquePath(path);
     const index = this.specs.length;
-    const base = { index, path: unique, group, size, seed: mixSeed(this.#seed, index + 1), kind };
+    const base = { index, path, group, size, seed: mixSeed(this.#seed, index + 1), kind };
     const spec: FileSpec = copy === undefined ? base : { ...base, copy };
     this.specs.push(spec);
     return spec;
+  }
+
+  #uniquePath(path: string): string {
+    let unique = path;
+    for (let n = 2; this.#paths.has(unique); n++) unique = path.replace(/(\.[^./]*)?$/, `-${n}$1`);
+    this.#paths.add(unique);
+    return unique;
   }
 
   word(): string {
@@ -143,6 +164,22 @@ function planSourceTree(planner: Planner, budget: number): void {
     const size = rng.int(KiB, 20 * KiB);
     planner.add(`${dir}/${stem}.${rng.pick(EXTENSIONS)}`, "small", size, "text");
     bytes += size;
+  }
+}
+
+/** Files per folder of the small-files corpus. */
+export const FILES_PER_FOLDER = 1000;
+
+/**
+ * The small-files corpus (`--files N`): N text files of 50-1,500 bytes, 1,000 to a folder (`files/d0000/`,
+ * …), like a mail spool, a package cache or `node_modules`: what costs a backup per file, not per byte.
+ */
+function planSmallFiles(planner: Planner, files: number): void {
+  const { rng } = planner;
+  for (let i = 0; i < files; i++) {
+    const folder = String(Math.floor(i / FILES_PER_FOLDER)).padStart(4, "0");
+    const name = `${String(i % FILES_PER_FOLDER).padStart(3, "0")}-${planner.word()}.${rng.pick(EXTENSIONS)}`;
+    planner.add(`files/d${folder}/${name}`, "small", rng.int(50, 1500), "text", undefined, true);
   }
 }
 
@@ -290,6 +327,7 @@ interface Manifest {
   format: number;
   seed: number;
   size: number;
+  files?: number;
   /** tree digest of the pristine corpus */
   digest: string;
   /** indices of files changed by {@link mutateCorpus} and not yet restored */
@@ -321,7 +359,7 @@ export function ensureCorpus(root: string, manifestPath: string, params: CorpusP
   const manifest = readManifest(manifestPath);
   const matches = manifest !== undefined && manifest.format === CORPUS_FORMAT &&
     manifest.seed === params.seed &&
-    manifest.size === params.size;
+    manifest.size === params.size && manifest.files === params.files;
   let action: Corpus["action"] = "reused";
   if (matches && manifest.changed.length > 0) {
     for (const index of manifest.changed) writer.write(specs[index]!);
@@ -344,6 +382,7 @@ export function ensureCorpus(root: string, manifestPath: string, params: CorpusP
       format: CORPUS_FORMAT,
       seed: params.seed,
       size: params.size,
+      ...(params.files === undefined ? {} : { files: params.files }),
       digest: tree.digest,
       changed: [],
     });

@@ -49,6 +49,8 @@ backup after 1% of files changed, full restore (verified), check reading all dat
 
 Options:
   --size SIZE        corpus size, e.g. 200MiB, 1GiB, 500MB (default 1GiB)
+  --files N          instead: a corpus of N small files (50-1,500 bytes, 1,000 to a folder), e.g. 1000000;
+                     kept in its own folder (corpus-files-N), next to the sized one
   --tools LIST       comma-separated subset of ${TOOL_NAMES.join(",")} (default: all)
   --steps LIST       comma-separated subset of ${STEPS.map((s) => s.name).join(",")} (default: all;
                      the initial backup always runs)
@@ -64,6 +66,8 @@ Options:
 /** Parsed command-line options. */
 interface Options {
   size: number;
+  /** Set for the small-files corpus. */
+  files: number | undefined;
   tools: ToolName[];
   steps: StepName[];
   rounds: number;
@@ -81,6 +85,7 @@ function parseOptions(args: string[]): Options | undefined {
     allowPositionals: false,
     options: {
       size: { type: "string", default: "1GiB" },
+      files: { type: "string" },
       tools: { type: "string", default: TOOL_NAMES.join(",") },
       steps: { type: "string", default: STEPS.map((step) => step.name).join(",") },
       rounds: { type: "string", default: "1" },
@@ -95,6 +100,7 @@ function parseOptions(args: string[]): Options | undefined {
   const steps = parseList(values.steps, STEPS.map((step) => step.name), "step");
   return {
     size: parseSize(values.size),
+    files: values.files === undefined ? undefined : parseFiles(values.files),
     tools: parseList(values.tools, TOOL_NAMES, "tool"),
     // Every later step needs a repository with a snapshot in it.
     steps: STEPS.map((step) => step.name).filter((name) => name === "initial" || steps.includes(name)),
@@ -112,6 +118,14 @@ function parseRounds(text: string): number {
     throw new Error(`Cannot use --rounds "${text}": expected a whole number from 1 to 10`);
   }
   return rounds;
+}
+
+function parseFiles(text: string): number {
+  const files = Number(text);
+  if (!/^\d+$/.test(text) || files < 1 || files > 100_000_000) {
+    throw new Error(`Cannot use --files "${text}": expected a whole number from 1 to 100000000`);
+  }
+  return files;
 }
 
 function parseList<T extends string>(text: string, known: readonly T[], what: string): T[] {
@@ -195,9 +209,16 @@ async function runBenchmark(options: Options, commandLine: string): Promise<RunR
   Deno.mkdirSync(logs, { recursive: true });
   const gnuTime = await prepareGnuTime(options.install);
 
-  console.error(`bench: preparing a ${formatBytes(options.size)} corpus in ${options.work} …`);
-  const manifest = join(options.work, "corpus.json");
-  let corpus = ensureCorpus(join(options.work, "corpus"), manifest, { seed: SEED, size: options.size });
+  const kind = options.files === undefined ? formatBytes(options.size) : `${options.files}-file`;
+  console.error(`bench: preparing a ${kind} corpus in ${options.work} …`);
+  // The small-files corpus has a folder of its own: switching back and forth regenerates neither.
+  const name = options.files === undefined ? "corpus" : `corpus-files-${options.files}`;
+  const manifest = join(options.work, `${name}.json`);
+  let corpus = ensureCorpus(join(options.work, name), manifest, {
+    seed: SEED,
+    size: options.size,
+    ...(options.files === undefined ? {} : { files: options.files }),
+  });
   const corpusAction = `${corpus.action}, then read in full to warm the page cache, in ${
     corpus.seconds.toFixed(1)
   } s`;

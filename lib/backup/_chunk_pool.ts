@@ -3,7 +3,15 @@
 import { discard } from "../memory.ts";
 import { BatchingPool, decodeWorkerError, type PoolJob, type WorkerError } from "../workers/mod.ts";
 import { createRing, RingReader } from "./_blob_ring.ts";
-import type { ChunkerSetup, ChunkHints, FileJob, ToMain, ToWorker } from "./_chunk_protocol.ts";
+import {
+  BLOB_NUMBERS,
+  type ChunkerSetup,
+  type ChunkHints,
+  DONE_NUMBERS,
+  type FileBatch,
+  type ToMain,
+  type ToWorker,
+} from "./_chunk_protocol.ts";
 import type { BlobId, PackSink } from "../repo/mod.ts";
 
 /** What reading one file produced. */
@@ -27,7 +35,15 @@ function fileFailure(error: WorkerError): Error {
   return error.kind === "io" ? new FileReadError(decoded.message, { cause: decoded }) : decoded;
 }
 
-type FileToRead = Omit<FileJob, "job">;
+/** A file to read: where, the size and mtime the walk saw, and how its previous version was cut. */
+interface FileToRead {
+  path: string;
+  size: number;
+  mtime: number;
+  hints: ChunkHints | undefined;
+}
+
+type Job = PoolJob<FileToRead, ChunkedFile>;
 
 /** A pool of chunking workers bound to one pack sink. */
 export class ChunkPool {
@@ -51,11 +67,8 @@ export class ChunkPool {
           const init: ToWorker = { ...setup, type: "init", ring };
           worker.postMessage(init);
         },
-        send: (worker, jobs: PoolJob<FileToRead, ChunkedFile>[]) => {
-          const message: ToWorker = {
-            type: "files",
-            files: jobs.map((job) => ({ job: job.id, ...job.payload })),
-          };
+        send: (worker, jobs) => {
+          const message: ToWorker = { type: "files", files: fileBatch(jobs) };
           worker.postMessage(message);
         },
         receive: (index, message) => this.#receive(index, message),
@@ -65,44 +78,101 @@ export class ChunkPool {
 
   /** Reads and stores one file; resolves with its content ids. `hints`: how its previous version was cut. */
   chunkFile(path: string, size: number, mtime: number, hints?: ChunkHints): Promise<ChunkedFile> {
-    return this.#pool.submit(hints ? { path, size, mtime, hints } : { path, size, mtime }, size);
+    return new Promise((resolve, reject) => this.readFile(path, size, mtime, hints, resolve, reject));
+  }
+
+  /**
+   * Reads and stores one file, then calls `done` with its content ids, or `failed`. Callbacks rather than
+   * a promise: a tree of small files makes a million of these, and each promise and the closures chained
+   * on it cost the main thread allocations that outlive the young generation.
+   */
+  readFile(
+    path: string,
+    size: number,
+    mtime: number,
+    hints: ChunkHints | undefined,
+    done: (file: ChunkedFile) => void,
+    failed: (error: Error) => void,
+  ): void {
+    this.#pool.enqueue({ path, size, mtime, hints }, size, done, failed);
   }
 
   #receive(index: number, message: ToMain): void {
-    const ring = this.#rings[index]!;
+    const failure = this.#addBlobs(this.#rings[index]!, message);
+    const { done, failed } = this.#finish(index, message);
+    if (done.length === 0 && failed.length === 0) return;
+    // A file is done only once all of its blobs have reached the sink.
+    const added = failure === undefined ? this.#sink.added("data") : Promise.reject(failure);
+    const settle = () => {
+      for (const { job, file } of done) job.resolve(file);
+      for (const { job, error } of failed) job.reject(fileFailure(error));
+    };
+    if (!added) return settle();
+    added.then(settle, (error) => {
+      const reason = error instanceof Error ? error : new Error(String(error));
+      for (const { job } of [...done, ...failed]) job.reject(reason);
+    });
+  }
+
+  /** Hands the message's blobs to the sink; returns the first error. */
+  #addBlobs(ring: RingReader, message: ToMain): unknown {
     let failure: unknown;
-    for (const blob of message.blobs) {
+    const { blobIds, blobNumbers, large } = message;
+    let nextLarge = 0;
+    for (let i = 0, at = 0; at < blobNumbers.length; i++, at += BLOB_NUMBERS) {
+      const id = blobIds.subarray(i * 32, i * 32 + 32);
+      const rawLength = blobNumbers[at + 3]!;
       // The sink copies each blob into a pack before it calls release, in the order of adds (also when
       // some wait for a pack to close), which is the order the worker wrote its ring in.
-      const [sealed, release] = "slice" in blob
-        ? [ring.view(blob.slice), () => ring.release(blob.slice)]
-        : [blob.sealed, () => discard(blob.sealed)];
+      let sealed: Uint8Array;
+      let release: () => void;
+      if (large[nextLarge]?.at === i) {
+        const own = large[nextLarge++]!.sealed;
+        [sealed, release] = [own, () => discard(own)];
+      } else {
+        const slice = { offset: blobNumbers[at]!, length: blobNumbers[at + 1]!, span: blobNumbers[at + 2]! };
+        [sealed, release] = [ring.view(slice), () => ring.release(slice)];
+      }
       try {
-        this.#sink.add("data", blob.id, sealed, blob.rawLength, release)?.catch(() => {}); // see added() below
+        this.#sink.add("data", id, sealed, rawLength, release)?.catch(() => {}); // seen by added()
       } catch (error) {
         failure ??= error;
       }
     }
-    if (message.done.length === 0) return;
-    // A file is done only once all of its blobs have reached the sink.
-    const added = failure === undefined ? this.#sink.added("data") : Promise.reject(failure);
-    added?.catch(() => {}); // handled per file below (and not unhandled when no file is ours)
-    for (const done of message.done) {
-      const job = this.#pool.finish(index, done.job);
-      if (!job) continue;
-      const settle = () => {
-        if ("error" in done) {
-          job.reject(fileFailure(done.error));
-        } else {
-          // The worker spells the ids it computed: they are blob ids.
-          const content = done.content as BlobId[];
-          job.resolve({ content, size: done.size, mtime: done.mtime, changed: done.changed });
-        }
+    return failure;
+  }
+
+  /**
+   * Takes the files a message completes off their worker's list now, so that the pool hands that worker
+   * more at once (their settling may wait for the sink), and returns them with their outcome.
+   */
+  #finish(index: number, message: ToMain): {
+    done: { job: Job; file: ChunkedFile }[];
+    failed: { job: Job; error: WorkerError }[];
+  } {
+    const numbers = message.doneNumbers;
+    const done: { job: Job; file: ChunkedFile }[] = [];
+    let next = 0;
+    for (let at = 0; at < numbers.length; at += DONE_NUMBERS) {
+      const count = numbers[at + 4]!;
+      // The worker spells the ids it computed: they are blob ids.
+      const content = message.content.slice(next, next + count) as BlobId[];
+      next += count;
+      const job = this.#pool.finish(index, numbers[at]!);
+      const file = {
+        content,
+        size: numbers[at + 1]!,
+        mtime: numbers[at + 2]!,
+        changed: numbers[at + 3] === 1,
       };
-      const fail = (error: unknown) => job.reject(error instanceof Error ? error : new Error(String(error)));
-      if (added) added.then(settle, fail);
-      else settle();
+      if (job) done.push({ job, file });
     }
+    const failed: { job: Job; error: WorkerError }[] = [];
+    for (const { job: id, error } of message.failed) {
+      const job = this.#pool.finish(index, id);
+      if (job) failed.push({ job, error });
+    }
+    return { done, failed };
   }
 
   /** Waits for blobs still being added, then stops the workers. */
@@ -110,4 +180,19 @@ export class ChunkPool {
     await this.#sink.added("data")?.catch(() => {});
     this.#pool.terminate();
   }
+}
+
+/** A batch of jobs as the worker takes it: numbers in one array, paths in another. */
+function fileBatch(jobs: readonly PoolJob<FileToRead, ChunkedFile>[]): FileBatch {
+  const numbers = new Float64Array(jobs.length * 3);
+  const paths: string[] = [];
+  const hints: FileBatch["hints"] = [];
+  jobs.forEach((job, i) => {
+    numbers[i * 3] = job.id;
+    numbers[i * 3 + 1] = job.payload.size;
+    numbers[i * 3 + 2] = job.payload.mtime;
+    paths.push(job.payload.path);
+    if (job.payload.hints) hints.push({ at: i, hints: job.payload.hints });
+  });
+  return { numbers, paths, hints };
 }

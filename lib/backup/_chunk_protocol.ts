@@ -3,7 +3,7 @@
 // than reading the files.
 
 import type { ChunkerParams } from "../chunker/mod.ts";
-import type { RingBuffers, RingSlice } from "./_blob_ring.ts";
+import type { RingBuffers } from "./_blob_ring.ts";
 import type { WorkerError } from "../workers/mod.ts";
 
 /**
@@ -17,13 +17,16 @@ export interface ChunkHints {
   lengths: readonly number[];
 }
 
-/** One file to read. */
-export interface FileJob {
-  job: number;
-  path: string;
-  size: number;
-  mtime: number;
-  hints?: ChunkHints;
+/**
+ * Files to read, in columns: a message per file, or an object per file in a message, cost the main thread
+ * more than the worker's reading of a small file (structured cloning walks every object).
+ */
+export interface FileBatch {
+  /** Per file: job, size, mtime. */
+  numbers: Float64Array;
+  paths: string[];
+  /** The few files that have hints, by their place in the batch. */
+  hints: { at: number; hints: ChunkHints }[];
 }
 
 /** What every worker needs to cut, id, compress and seal chunks for one repository. */
@@ -44,21 +47,26 @@ export type ToWorker =
     /** Where this worker puts sealed blobs for the main thread. */
     ring: RingBuffers;
   }
-  | { type: "files"; files: FileJob[] };
+  | { type: "files"; files: FileBatch };
 
-/** A new blob, sealed: in the worker's ring, or (when too large for it) in a buffer of its own. */
-export type SealedBlob =
-  & { id: Uint8Array; rawLength: number }
-  & ({ slice: RingSlice } | { sealed: Uint8Array });
+/** Numbers per blob in {@link ToMain.blobNumbers}: offset, length and span in the ring, plaintext length. */
+export const BLOB_NUMBERS = 4;
+/** Numbers per file in {@link ToMain.doneNumbers}: job, size, mtime, changed (1 or 0), content ids. */
+export const DONE_NUMBERS = 5;
 
-/** The outcome of one file. */
-export type FileDone =
-  | { job: number; content: string[]; size: number; mtime: number; changed: boolean }
-  | { job: number; error: WorkerError };
-
-/** Worker → main thread: blobs first, then the files they complete. */
+/**
+ * Worker → main thread: new sealed blobs first (in the ring, or when too large for it in `large`), then
+ * the files they complete; columns again, for the same reason as {@link FileBatch}.
+ */
 export interface ToMain {
   type: "results";
-  blobs: SealedBlob[];
-  done: FileDone[];
+  /** 32 bytes per blob. */
+  blobIds: Uint8Array;
+  blobNumbers: Uint32Array;
+  /** Blobs sealed outside the ring, by their place among the blobs (their ring numbers are unused). */
+  large: { at: number; sealed: Uint8Array }[];
+  doneNumbers: Float64Array;
+  /** The content ids of the done files, one after another (`DONE_NUMBERS`' last column says how many). */
+  content: string[];
+  failed: { job: number; error: WorkerError }[];
 }

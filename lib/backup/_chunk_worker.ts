@@ -6,10 +6,16 @@
 import { Chunker, gearTable } from "../chunker/mod.ts";
 import { blobIdBytes, seal, SEAL_OVERHEAD, sealInto, toHex } from "../crypto/mod.ts";
 import { encodeBlobParts } from "../repo/blob.ts";
-import { RING_BYTES, RingWriter } from "./_blob_ring.ts";
+import { RING_BYTES, type RingSlice, RingWriter } from "./_blob_ring.ts";
 import { RecentIds } from "./_recent_ids.ts";
 import { SharedIdSet } from "./_shared_id_set.ts";
-import type { ChunkHints, FileDone, FileJob, SealedBlob, ToMain, ToWorker } from "./_chunk_protocol.ts";
+import {
+  BLOB_NUMBERS,
+  type ChunkHints,
+  type FileBatch,
+  type ToMain,
+  type ToWorker,
+} from "./_chunk_protocol.ts";
 import { encodeWorkerError } from "../workers/worker_error.ts";
 
 /** Blobs are sent in batches of about this many bytes: a quarter ring keeps both sides busy. */
@@ -22,12 +28,94 @@ const BATCH_BYTES = RING_BYTES / 4;
  */
 const READ_AHEAD = 1024 * 1024;
 
-/** Ids a worker remembers as sent: 100,000 (~11 MB) covers the copies within a few hundred thousand files. */
-const RECENT_IDS = 100_000;
+/** Ids a worker remembers as sent (a 4 MiB table): covers the copies within a few hundred thousand files. */
+const RECENT_IDS = 65_536;
 
-/** Blobs sealed but not yet sent. */
-let outbox: SealedBlob[] = [];
-let outboxBytes = 0;
+/** Blobs sealed and files finished, not yet sent: in columns (see ToMain). */
+class Outbox {
+  #ids = new Uint8Array(1024 * 32);
+  #numbers = new Uint32Array(1024 * BLOB_NUMBERS);
+  #blobs = 0;
+  #large: ToMain["large"] = [];
+  #done: number[] = [];
+  #content: string[] = [];
+  #failed: ToMain["failed"] = [];
+  /** Sealed bytes gathered. */
+  bytes = 0;
+
+  get blobs(): number {
+    return this.#blobs;
+  }
+
+  /** A blob sealed into the ring (`slice`) or into a buffer of its own (`sealed`). */
+  addBlob(id: Uint8Array, rawLength: number, placed: RingSlice | Uint8Array): void {
+    if (this.#blobs * 32 === this.#ids.length) this.#grow();
+    this.#ids.set(id, this.#blobs * 32);
+    const at = this.#blobs * BLOB_NUMBERS;
+    if (placed instanceof Uint8Array) {
+      this.#large.push({ at: this.#blobs, sealed: placed });
+      this.bytes += placed.length;
+    } else {
+      this.#numbers[at] = placed.offset;
+      this.#numbers[at + 1] = placed.length;
+      this.#numbers[at + 2] = placed.span;
+      this.bytes += placed.length;
+    }
+    this.#numbers[at + 3] = rawLength;
+    this.#blobs++;
+  }
+
+  addDone(job: number, result: ChunkResult): void {
+    // DONE_NUMBERS columns, in its order.
+    this.#done.push(job, result.size, result.mtime, result.changed ? 1 : 0, result.content.length);
+    for (const id of result.content) this.#content.push(id);
+  }
+
+  addFailed(job: number, error: unknown): void {
+    this.#failed.push({ job, error: encodeWorkerError(error) });
+  }
+
+  /** Empties the outbox into a message, and the buffers it hands over. */
+  take(): { message: ToMain; transfer: ArrayBuffer[] } {
+    const message: ToMain = {
+      type: "results",
+      blobIds: this.#ids.slice(0, this.#blobs * 32),
+      blobNumbers: this.#numbers.slice(0, this.#blobs * BLOB_NUMBERS),
+      large: this.#large,
+      doneNumbers: Float64Array.from(this.#done),
+      content: this.#content,
+      failed: this.#failed,
+    };
+    const transfer = this.#large.map(({ sealed }) => sealed.buffer as ArrayBuffer);
+    this.#blobs = 0;
+    this.#large = [];
+    this.#done = [];
+    this.#content = [];
+    this.#failed = [];
+    this.bytes = 0;
+    return { message, transfer };
+  }
+
+  #grow(): void {
+    const ids = new Uint8Array(this.#ids.length * 2);
+    ids.set(this.#ids);
+    this.#ids = ids;
+    const numbers = new Uint32Array(this.#numbers.length * 2);
+    numbers.set(this.#numbers);
+    this.#numbers = numbers;
+  }
+}
+
+const outbox = new Outbox();
+
+/** What reading one file gave. */
+interface ChunkResult {
+  content: string[];
+  size: number;
+  statSize: number;
+  mtime: number;
+  changed: boolean;
+}
 
 let state: {
   encryptKey: Uint8Array;
@@ -59,33 +147,34 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     return;
   }
   if (!state) throw new Error("chunk worker used before init");
-  const done: FileDone[] = [];
-  for (const file of message.files) done.push(processFile(state, file));
-  flush(done);
+  processFiles(state, message.files);
+  flush();
 };
 
-function processFile(s: NonNullable<typeof state>, { job, path, size, mtime, hints }: FileJob): FileDone {
-  try {
-    let result = chunkFile(s, path, size, mtime, hints);
-    if (result.changed) {
-      // Changed while we read it (or since the scan): read once more; report if it keeps changing.
-      result = chunkFile(s, path, result.statSize, result.mtime, hints);
+function processFiles(s: NonNullable<typeof state>, files: FileBatch): void {
+  const hints = new Map(files.hints.map((file) => [file.at, file.hints]));
+  for (let i = 0; i < files.paths.length; i++) {
+    const job = files.numbers[i * 3]!;
+    try {
+      const path = files.paths[i]!;
+      const fileHints = hints.get(i);
+      let result = chunkFile(s, path, files.numbers[i * 3 + 1]!, files.numbers[i * 3 + 2]!, fileHints);
+      if (result.changed) {
+        // Changed while we read it (or since the scan): read once more; report if it keeps changing.
+        result = chunkFile(s, path, result.statSize, result.mtime, fileHints);
+      }
+      outbox.addDone(job, result);
+    } catch (error) {
+      // With its kind: an unreadable file is skipped, a bug here must fail the backup as a bug.
+      outbox.addFailed(job, error);
     }
-    return { job, content: result.content, size: result.size, mtime: result.mtime, changed: result.changed };
-  } catch (error) {
-    // With its kind: an unreadable file is skipped, a bug here must fail the backup as a bug.
-    return { job, error: encodeWorkerError(error) };
   }
 }
 
 /** Sends the blobs collected so far and the files they complete. */
-function flush(done: FileDone[]): void {
-  const blobs = outbox;
-  outbox = [];
-  outboxBytes = 0;
-  const message: ToMain = { type: "results", blobs, done };
-  const own = blobs.flatMap((blob) => "sealed" in blob ? [blob.sealed.buffer as ArrayBuffer] : []);
-  self.postMessage(message, own);
+function flush(): void {
+  const { message, transfer } = outbox.take();
+  self.postMessage(message, transfer);
 }
 
 /**
@@ -100,7 +189,7 @@ function chunkFile(
   expectedSize: number,
   expectedMtime: number,
   hints: ChunkHints | undefined,
-): { content: string[]; size: number; statSize: number; mtime: number; changed: boolean } {
+): ChunkResult {
   // The parent's last chunk ended where its file did, not at a cut, so it is never a hint.
   let hinted = hints ? hints.ids.length - 1 : 0;
   let hint = 0;
@@ -120,7 +209,10 @@ function chunkFile(
         start = 0;
       }
       while (end < buffer.length) {
-        const read = total < expectedSize ? file.readSync(buffer.subarray(end)) : 0;
+        // No more than the file's expected rest: a read into a view of megabytes costs a small file
+        // several microseconds more.
+        const want = Math.min(buffer.length - end, expectedSize - total);
+        const read = want > 0 ? file.readSync(buffer.subarray(end, end + want)) : 0;
         if (read === null || read === 0) {
           eof = true;
           break;
@@ -181,20 +273,19 @@ function storeChunk(
   id: Uint8Array,
   hex = toHex(id),
 ): string {
-  if (s.known.has(id) || s.sent.has(hex)) return hex;
-  s.sent.add(hex);
+  if (s.known.has(id) || s.sent.has(id)) return hex;
+  s.sent.add(id);
   const parts = encodeBlobParts(chunk, s.level);
   let length = SEAL_OVERHEAD;
   for (const part of parts) length += part.length;
   if (RingWriter.tooLarge(length)) {
-    outbox.push({ id, rawLength: chunk.length, sealed: seal(s.encryptKey, ...parts) });
+    outbox.addBlob(id, chunk.length, seal(s.encryptKey, ...parts));
   } else {
     // A full ring waits for the main thread, which must first have the blobs that fill it.
-    const slice = s.ring.reserve(length, () => outbox.length > 0 && flush([]));
+    const slice = s.ring.reserve(length, () => outbox.blobs > 0 && flush());
     sealInto(s.encryptKey, s.ring.bytes.subarray(slice.offset, slice.offset + length), parts);
-    outbox.push({ id, rawLength: chunk.length, slice });
+    outbox.addBlob(id, chunk.length, slice);
   }
-  outboxBytes += length;
-  if (outboxBytes >= BATCH_BYTES) flush([]);
+  if (outbox.bytes >= BATCH_BYTES) flush();
   return hex;
 }

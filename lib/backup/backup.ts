@@ -75,8 +75,15 @@ interface WalkContext {
   plan: BackupSpec;
   stats: SnapshotStats;
   warn: (message: string) => void;
-  /** Stores a file's content (undefined in a dry run). */
-  chunk?: (path: string, size: number, mtime: number, previous?: readonly string[]) => Promise<ChunkedFile>;
+  /** Stores a file's content, then calls `done` or `failed` (undefined in a dry run). */
+  chunk?: (
+    path: string,
+    size: number,
+    mtime: number,
+    previous: readonly string[] | undefined,
+    done: (file: ChunkedFile) => void,
+    failed: (error: Error) => void,
+  ) => void;
   /** Stores a tree and returns its id (a dry run only computes the id). */
   saveTree: (tree: Tree) => Promise<BlobId>;
   loadTree: (id: BlobId) => Promise<Tree | undefined>;
@@ -91,10 +98,19 @@ interface WalkContext {
   slots: Slots;
   /** Folders read ahead of the walk (see folder_scan.ts). */
   scans?: FolderScans;
+  /** Entries of the folders scanned and not yet stored: bounds how many new folders are open at once. */
+  openEntries: number;
 }
 
 /** Files in flight between the walk and the workers: enough to keep both cores busy, no more. */
-const FILES_IN_FLIGHT = 1024;
+const FILES_IN_FLIGHT = 512;
+
+/**
+ * New folders start alongside their siblings only while the folders open (scanned, tree not yet stored)
+ * hold fewer entries than this; past it they are walked depth first like the parent's. Without a bound a
+ * tree of new folders was held whole until its last file was read: 3 GiB for a million small files.
+ */
+const OPEN_ENTRIES = 4096;
 
 /** Runs one backup of `options.plan` into `repository`. Unreadable files are reported and skipped. */
 export async function backup(repository: Repository, options: BackupOptions): Promise<BackupResult> {
@@ -140,12 +156,20 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     parentTime,
     notice: warn,
     slots: new Slots(FILES_IN_FLIGHT),
+    openEntries: 0,
     ...(options.scans ? { scans: options.scans } : {}),
   };
   if (!options.dryRun) {
     if (options.scans?.some((info) => writtenSince(info, parentTime))) pool = startPool();
-    context.chunk = (path, size, mtime, previous) =>
-      (pool ??= startPool()).chunkFile(path, size, mtime, previous && chunkHints(repository, previous));
+    context.chunk = (path, size, mtime, previous, done, failed) =>
+      (pool ??= startPool()).readFile(
+        path,
+        size,
+        mtime,
+        previous && chunkHints(repository, previous),
+        done,
+        failed,
+      );
   }
 
   let rootTree: BlobId;
@@ -412,20 +436,74 @@ async function backupFolder(
     handedOut?.();
   }
   if (!folder) return undefined;
-  const listing = await saveOrReuseTree(
-    sortNodes(await Promise.all(folder.children)),
-    folder.parentTree,
-    parentNode?.subtree,
-    context,
-  );
-  countFolder(context, listing);
-  return { ...node, subtree: listing.id };
+  try {
+    await folder.files.done;
+    const listing = await saveOrReuseTree(
+      sortNodes(await settled(folder.children)),
+      folder.parentTree,
+      parentNode?.subtree,
+      context,
+    );
+    countFolder(context, listing);
+    return { ...node, subtree: listing.id };
+  } finally {
+    context.openEntries -= folder.children.length;
+  }
 }
 
-/** A folder whose entries are all handed out: their nodes (files may still be being read) and its parent tree. */
+/**
+ * A folder whose entries are all handed out: their nodes (files being read fill theirs in when `files`
+ * says so; subfolders are promises) and its parent tree. Its entries count in
+ * {@link WalkContext.openEntries} until its tree is stored.
+ */
 interface HandedOutFolder {
-  children: (TreeNode | Promise<TreeNode | undefined>)[];
+  children: Child[];
+  files: FilesInFlight;
   parentTree: Tree | undefined;
+}
+
+type Child = TreeNode | Promise<TreeNode | undefined> | undefined;
+
+/** The children's nodes, once every promise among them has settled. */
+async function settled(children: Child[]): Promise<(TreeNode | undefined)[]> {
+  const nodes: (TreeNode | undefined)[] = [];
+  for (const child of children) nodes.push(child instanceof Promise ? await child : child);
+  return nodes;
+}
+
+/**
+ * Counts a folder's files being read, with no promise per file: `done` settles when the last one is in
+ * and the folder is handed out, or at the first failure (a worker or the destination failing).
+ */
+class FilesInFlight {
+  /** Files being read, plus one for the hand-out until {@link handedOut}. */
+  #count = 1;
+  #resolve!: () => void;
+  #reject!: (error: unknown) => void;
+  readonly done = new Promise<void>((resolve, reject) => {
+    this.#resolve = resolve;
+    this.#reject = reject;
+  });
+
+  constructor() {
+    this.done.catch(() => {}); // seen by the folder's await; not unhandled while it is still handing out
+  }
+
+  start(): void {
+    this.#count++;
+  }
+
+  finish(): void {
+    if (--this.#count === 0) this.#resolve();
+  }
+
+  handedOut(): void {
+    this.finish();
+  }
+
+  fail(error: unknown): void {
+    this.#reject(error);
+  }
 }
 
 /**
@@ -454,19 +532,21 @@ async function handOutFolder(
     : undefined;
   const parentNodes = new Map(parentTree?.nodes.map((n) => [n.name, n]));
 
-  const children: (TreeNode | Promise<TreeNode | undefined>)[] = [];
+  const children: Child[] = [];
+  const files = new FilesInFlight();
+  context.openEntries += scan.entries.length;
   // A child can fail while this loop still waits (for a slot, or a subfolder): the rejection is seen by
-  // backupFolder's Promise.all later, and must not count as unhandled now (Deno would exit at once).
-  const add = (child: TreeNode | Promise<TreeNode | undefined>) => {
+  // backupFolder later, and must not count as unhandled now (Deno would exit at once).
+  const add = (child: Child) => {
     if (child instanceof Promise) child.catch(() => {});
     children.push(child);
   };
   for (const { name, path: childPath, info: childInfo } of scan.entries) {
     const parentChild = parentNodes.get(name);
     if (childInfo.type === "dir") {
-      // Depth first only where the parent snapshot has the folder (see above).
+      // Depth first where the parent snapshot has the folder, or when many entries are open (see above).
       let subtreeHandedOut = () => {};
-      const handedOut = parentChild?.subtree
+      const handedOut = parentChild?.subtree || context.openEntries > OPEN_ENTRIES
         ? new Promise<void>((resolve) => subtreeHandedOut = resolve)
         : undefined;
       add(
@@ -490,13 +570,22 @@ async function handOutFolder(
         add(unchanged);
         continue;
       }
-      await context.slots.acquire(); // given back by backupChangedFile
-      add(backupChangedFile(childPath, name, childInfo, parentChild, context));
+      const slot = context.slots.acquire(); // given back by backupChangedFile
+      if (slot) await slot;
+      const at = children.length;
+      children.push(undefined);
+      files.start();
+      const done = (node: TreeNode | undefined) => {
+        children[at] = node;
+        files.finish();
+      };
+      backupChangedFile(childPath, name, childInfo, parentChild, context, done, (error) => files.fail(error));
       continue;
     }
     add(backupEntry(childPath, name, childInfo, parentChild, scan.rules, rootDevice, context));
   }
-  return { children, parentTree };
+  files.handedOut();
+  return { children, files, parentTree };
 }
 
 /** Backs up one regular file whose slot the caller took: from the parent snapshot if it is unchanged. */
@@ -512,14 +601,16 @@ function backupFile(
     context.slots.release();
     return unchanged;
   }
-  return backupChangedFile(path, name, info, parentNode, context);
+  return new Promise((resolve, reject) =>
+    backupChangedFile(path, name, info, parentNode, context, resolve, reject)
+  );
 }
 
 /**
- * Backs up a new or changed regular file whose slot the caller took. Without async functions: a file
- * waiting for a worker lives long enough for V8 to move what it holds to the old space, and two async
- * frames per file held ~1.5 KB there (55 MiB for the bench corpus); closures over the node hold a
- * fraction of that.
+ * Backs up a new or changed regular file whose slot the caller took, then calls `done` with its node
+ * (undefined when it could not be read: reported and skipped) or `failed` (the workers or the destination
+ * failed). Callbacks, not promises: a file waiting for a worker lives long enough for V8 to move what it
+ * holds to the old space, and a tree of small files has millions (see docs/performance.md).
  */
 function backupChangedFile(
   path: string,
@@ -527,7 +618,9 @@ function backupChangedFile(
   info: EntryStat,
   parentNode: TreeNode | undefined,
   context: WalkContext,
-): TreeNode | Promise<TreeNode | undefined> {
+  done: (node: TreeNode | undefined) => void,
+  failed: (error: unknown) => void,
+): void {
   const node = metadata(name, "file", info);
   context.stats.files++;
   if (parentNode?.type === "file") context.stats.changedFiles++;
@@ -535,25 +628,31 @@ function backupChangedFile(
   if (!context.chunk) {
     context.slots.release();
     context.stats.bytes += info.size;
-    return { ...node, content: [] };
+    node.content = [];
+    return done(node);
   }
   const previous = parentNode?.type === "file" ? parentNode.content : undefined;
-  let content: Promise<ChunkedFile | undefined>;
+  const read = (result: ChunkedFile | undefined) => done(fileNode(path, node, result, context));
   if (info.nlink > 1) {
+    // Hard links are few: a promise per inode is shared by its names.
     const key = `${info.dev}:${info.ino}`;
-    const shared = context.hardLinks.get(key);
+    let shared = context.hardLinks.get(key);
     if (shared) context.slots.release();
-    else context.hardLinks.set(key, readFile(path, info.size, node.mtime, previous, context));
-    content = context.hardLinks.get(key)!;
-  } else {
-    content = readFile(path, info.size, node.mtime, previous, context);
+    else {
+      shared = new Promise((resolve, reject) =>
+        readFile(path, info.size, node.mtime, previous, context, resolve, reject)
+      );
+      context.hardLinks.set(key, shared);
+    }
+    shared.then(read, failed);
+    return;
   }
-  return content.then((result) => fileNode(path, node, result, context));
+  readFile(path, info.size, node.mtime, previous, context, read, failed);
 }
 
 /**
- * Reads and stores a file's content; undefined (reported) when the file cannot be read, rejected when the
- * workers or the destination fail. Gives back its slot.
+ * Reads and stores a file's content, then calls `done` (with undefined, reported, when the file cannot be
+ * read) or `failed` when the workers or the destination fail. Gives back its slot.
  */
 function readFile(
   path: string,
@@ -561,27 +660,26 @@ function readFile(
   mtime: number,
   previous: readonly string[] | undefined,
   context: WalkContext,
-): Promise<ChunkedFile | undefined> {
-  let reading: Promise<ChunkedFile>;
+  done: (file: ChunkedFile | undefined) => void,
+  failed: (error: unknown) => void,
+): void {
+  const read = (result: ChunkedFile) => {
+    context.slots.release();
+    done(result);
+  };
+  const unread = (error: unknown) => {
+    context.slots.release();
+    // Only the file's own problem is reported and skipped; a worker or the destination failing fails the
+    // backup (skipping every file from then on would make a snapshot that looks merely partial).
+    if (!(error instanceof FileReadError)) return failed(error);
+    context.warn(`${path}: cannot read file: ${describeError(error)}`);
+    done(undefined);
+  };
   try {
-    reading = context.chunk!(path, size, mtime, previous);
+    context.chunk!(path, size, mtime, previous, read, unread);
   } catch (error) {
-    reading = Promise.reject(error);
+    unread(error);
   }
-  return reading.then(
-    (result) => {
-      context.slots.release();
-      return result;
-    },
-    (error) => {
-      context.slots.release();
-      // Only the file's own problem is reported and skipped; a worker or the destination failing fails the
-      // backup (skipping every file from then on would make a snapshot that looks merely partial).
-      if (!(error instanceof FileReadError)) throw error;
-      context.warn(`${path}: cannot read file: ${describeError(error)}`);
-      return undefined;
-    },
-  );
 }
 
 /** The node of a file that was read: its metadata as scanned, content, size and mtime as read. */
@@ -597,7 +695,11 @@ function fileNode(
   }
   if (result.changed) context.notice(`${path}: file changed while it was read; the snapshot may hold a mix`);
   context.stats.bytes += result.size;
-  return { ...node, size: result.size, mtime: result.mtime, content: result.content };
+  // Set in place (the keys keep their order): a copy per file would be garbage the size of the node.
+  node.size = result.size;
+  node.mtime = result.mtime;
+  node.content = result.content;
+  return node;
 }
 
 /**

@@ -13,6 +13,11 @@ import type { PackId } from "./types.ts";
 export const PACK_SIZE = 16 * 1024 * 1024;
 /** Packs per index file written during a backup. */
 const PACKS_PER_INDEX = 32;
+/**
+ * Blobs per index file, at most: packs of small files hold ~20,000 blobs each, and 32 of them (their entries
+ * and then the index file's text) held ~200 MiB until the index file was written.
+ */
+const BLOBS_PER_INDEX = 50_000;
 /** Packs being stored at once, besides the one being filled. */
 const UPLOADS_IN_FLIGHT = 1;
 /** Room above PACK_SIZE for the pack's header: 41 bytes a blob, so 1 MiB fits 25,000 blobs. */
@@ -58,6 +63,7 @@ export class PackSink {
   #added = new Set<string>();
   #uploads = new Set<Promise<void>>();
   #unindexed: { id: PackId; entries: PackEntry[] }[] = [];
+  #unindexedEntries = 0;
   /** Per type: the last add still waiting for a pack to close; later adds of the type queue behind it. */
   #waiting: Record<BlobType, Promise<void> | undefined> = { data: undefined, tree: undefined };
   #failure: unknown;
@@ -73,14 +79,16 @@ export class PackSink {
    * The pack `type`'s next blob goes to. Data packs are written through where the backend can (a local
    * folder): two 17 MiB pack buffers (one filling, one being stored) become a 1 MiB staging buffer. Elsewhere
    * they are built in reused buffers and stored with `put` (a writer that gathers would copy each pack once
-   * more, into fresh memory). Trees are small and rare: their pack grows in memory from 1 MiB as needed.
+   * more, into fresh memory). Trees are fewer: their pack is built in memory.
    */
   #pack(type: BlobType): OpenPack {
     const open = this.#packs[type];
     if (open) return open;
     const backend = this.#store.backend;
     let pack: OpenPack;
-    if (type === "tree") pack = new PackBuilder();
+    // A tree pack gets its whole buffer at once: grown by doubling from 1 MiB it passed through 1 + 2 + … + 32
+    // MiB (the header of a full pack overflows 16), and the memory is only touched as it fills.
+    if (type === "tree") pack = new PackBuilder(new Uint8Array(PACK_SIZE + HEADER_ROOM));
     // One data pack is written at a time, and finishing it frees the staging buffer: one serves them all.
     else if (backend.capabilities.writeThrough) {
       pack = new PackWriter(backend.openWriter("data"), this.#staging ??= new Uint8Array(STAGING_BYTES));
@@ -106,6 +114,20 @@ export class PackSink {
     rawLength: number,
     release?: Release,
   ): Promise<void> | undefined {
+    if (!this.#waiting[type] && this.#fits(type, sealed.length)) {
+      // Most blobs: into the open pack at once, with no closure (a tree of small files adds millions).
+      let released = false;
+      try {
+        this.#addNow(type, id, sealed, rawLength);
+        released = true;
+        release?.();
+      } catch (error) {
+        this.#failure ??= error; // see fail() below
+        if (!released) release?.();
+        throw error;
+      }
+      return undefined;
+    }
     // A blob that fails is dropped, but its bytes are released all the same (once): a worker waiting for
     // ring space must get to report its files, or the backup would hang instead of failing.
     let released = false;
@@ -134,6 +156,11 @@ export class PackSink {
     return pending && this.#enqueue(type, pending.catch(fail));
   }
 
+  /** True when a blob of `length` sealed bytes goes into `type`'s open pack without closing it first. */
+  #fits(type: BlobType, length: number): boolean {
+    return (this.#packs[type]?.size ?? 0) + length <= PACK_SIZE;
+  }
+
   /** Number of blobs added in this run whose packs are not in the index yet. */
   get unindexedBlobs(): number {
     return this.#added.size;
@@ -144,6 +171,10 @@ export class PackSink {
     return this.#waiting[type];
   }
 
+  /**
+   * Stores a blob unless it is known, then calls `release`; when the open pack is too full for it, first
+   * waits for the pack to close (and returns that promise; `release` is called after).
+   */
   #addNow(
     type: BlobType,
     id: Uint8Array,
@@ -153,21 +184,25 @@ export class PackSink {
   ): Promise<void> | undefined {
     this.#throwIfFailed();
     const hex = toHex(id);
-    if (this.has(hex)) {
+    // The index asked by bytes: decoding the hex back costs more than the lookup (a blob per small file).
+    if (this.#added.has(hex) || (!this.#store.copies && this.#store.index.hasIdBytes(id))) {
       release?.();
       return undefined;
     }
     this.#added.add(hex); // before waiting, so that a later add of the same blob skips it
-    const store = () => {
-      this.#pack(type).add(type, id, sealed, rawLength);
-      this.addedBlobs++;
-      this.addedBytes += sealed.length;
-      release?.();
-    };
     // A pack closes before the blob that would take it past PACK_SIZE, so its buffer never grows.
-    if ((this.#packs[type]?.size ?? 0) + sealed.length > PACK_SIZE) return this.#flush(type).then(store);
-    store();
+    if (!this.#fits(type, sealed.length)) {
+      return this.#flush(type).then(() => this.#putInPack(type, id, sealed, rawLength, release));
+    }
+    this.#putInPack(type, id, sealed, rawLength, release);
     return undefined;
+  }
+
+  #putInPack(type: BlobType, id: Uint8Array, sealed: Uint8Array, rawLength: number, release?: Release): void {
+    this.#pack(type).add(type, id, sealed, rawLength);
+    this.addedBlobs++;
+    this.addedBytes += sealed.length;
+    release?.();
   }
 
   /** Makes later adds of `type` wait for `pending`, until it settles. */
@@ -213,7 +248,10 @@ export class PackSink {
       // A copying sink keeps its ids: the index cannot tell its blobs from the ones they copy.
       if (!this.#store.copies) { for (const entry of entries) this.#added.delete(entry.id); }
       this.#unindexed.push({ id, entries });
-      if (this.#unindexed.length >= PACKS_PER_INDEX) await this.#writeIndex();
+      this.#unindexedEntries += entries.length;
+      if (this.#unindexed.length >= PACKS_PER_INDEX || this.#unindexedEntries >= BLOBS_PER_INDEX) {
+        await this.#writeIndex();
+      }
     })().catch((error) => {
       this.#failure ??= error;
     });
@@ -240,6 +278,7 @@ export class PackSink {
   async #writeIndex(): Promise<void> {
     const packs = this.#unindexed;
     this.#unindexed = [];
+    this.#unindexedEntries = 0;
     if (packs.length > 0) await this.#store.writeIndex(toIndexFile(packs));
   }
 

@@ -108,19 +108,25 @@ export class BatchingPool<T, R, M> {
 
   /** Queues a job; it settles when its owner resolves or rejects it. */
   submit(payload: T, size: number): Promise<R> {
-    if (this.#failure) return Promise.reject(this.#failure);
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ id: this.#nextId++, payload, size, resolve, reject });
-      this.#pendingBytes += size;
-      // Dispatch once the caller yields, so that the jobs it queued meanwhile travel as one batch.
-      if (!this.#dispatchScheduled) {
-        this.#dispatchScheduled = true;
-        queueMicrotask(() => {
-          this.#dispatchScheduled = false;
-          this.#dispatch();
-        });
-      }
-    });
+    return new Promise((resolve, reject) => this.enqueue(payload, size, resolve, reject));
+  }
+
+  /**
+   * Queues a job that calls `resolve` or `reject` when its owner settles it: {@link submit} without a
+   * promise, for callers with very many small jobs. `reject` may be called at once (the pool has failed).
+   */
+  enqueue(payload: T, size: number, resolve: (value: R) => void, reject: (error: Error) => void): void {
+    if (this.#failure) return reject(this.#failure);
+    this.#queue.push({ id: this.#nextId++, payload, size, resolve, reject });
+    this.#pendingBytes += size;
+    // Dispatch once the caller yields, so that the jobs it queued meanwhile travel as one batch.
+    if (!this.#dispatchScheduled) {
+      this.#dispatchScheduled = true;
+      queueMicrotask(() => {
+        this.#dispatchScheduled = false;
+        this.#dispatch();
+      });
+    }
   }
 
   /** Takes a completed job off its worker's list, which makes room for more; the caller settles it. */
