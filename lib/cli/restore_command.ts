@@ -5,6 +5,7 @@ import { UserError } from "../errors.ts";
 import { formatBytes } from "../plan/mod.ts";
 import {
   applyRestore,
+  fallbackRestoreWarning,
   type PlanOptions,
   planRestore,
   PlanTally,
@@ -58,6 +59,8 @@ export function restoreCommand(program: Program, kit: CommandKit): void {
         asRoot: Deno.uid() === 0,
       };
       const dryRun = options.dryRun ?? false;
+      const unsafe = dryRun ? undefined : fallbackRestoreWarning(planOptions.asRoot);
+      if (unsafe) output.err(`warning: ${unsafe}\n`);
       // A dry run lists at once, and JSON is for programs: neither needs a progress line.
       const progress = options.json || dryRun
         ? undefined

@@ -152,3 +152,14 @@ export function fromDenoError(error: unknown, call: string, path: PathLike): unk
     cause: error,
   });
 }
+
+/** The error for a symlink met where a folder or file was to be opened: it is not followed. */
+export function symlinkError(call: string, path: PathLike): PlatformError {
+  return makeError({
+    call,
+    path,
+    reason: "it is a symlink, which is not followed",
+    code: "ELOOP",
+    errorClass: Deno.errors.FilesystemLoop,
+  });
+}

@@ -11,9 +11,11 @@ import { fromDenoError, makeError, type PlatformError } from "./_errors.ts";
 import { splitDevice } from "./_devices.ts";
 import { joinPath, pathText } from "./_paths.ts";
 import { runTool } from "./_run_tool.ts";
+import { FallbackDir } from "./_fallback_dir.ts";
 import type {
   DeviceNode,
   DirEntry,
+  DirHandle,
   EntryType,
   FileStat,
   FileTimes,
@@ -22,6 +24,7 @@ import type {
   Owner,
   PathLike,
   Platform,
+  SharedDir,
   Xattr,
 } from "./_types.ts";
 
@@ -149,6 +152,35 @@ export class FallbackPlatform implements Platform {
     } catch (error) {
       throw fromDenoError(error, "lchown", path);
     }
+  }
+
+  /** A handle that is the folder's real path, checked again before each call (not race-free). */
+  openDir(path: string): DirHandle {
+    const text = textOf(path, "open");
+    const info = this.lstat(text);
+    if (info.type === "symlink") {
+      throw makeError({
+        call: "open",
+        path,
+        reason: "it is a symlink",
+        code: "ELOOP",
+        errorClass: Deno.errors.FilesystemLoop,
+      });
+    }
+    if (info.type !== "dir") {
+      throw makeError({ call: "open", path, reason: "not a folder", errorClass: Deno.errors.NotADirectory });
+    }
+    let real: string;
+    try {
+      real = Deno.realPathSync(text);
+    } catch (error) {
+      throw fromDenoError(error, "realpath", path);
+    }
+    return new FallbackDir(this, real);
+  }
+
+  borrowDir(shared: SharedDir): DirHandle {
+    return new FallbackDir(this, shared.path);
   }
 
   /** Always empty: Deno's file API cannot list them. Throws when `path` does not exist. */

@@ -7,13 +7,15 @@
  */
 
 import { CString } from "./_c_string.ts";
-import { errnoError, errnoNumber, type PlatformError } from "./_errors.ts";
+import { errnoError, errnoNumber, type PlatformError, symlinkError } from "./_errors.ts";
 import { describePath } from "./_paths.ts";
 import { encodeTimespecs, LINUX_DIRENT, typeFromDType } from "./_layouts.ts";
 import type { Libc, LibcCall } from "./_libc.ts";
+import { dirOpenFlags, FfiDir, type FfiScratch } from "./_ffi_dir.ts";
 import type {
   DeviceNode,
   DirEntry,
+  DirHandle,
   FileStat,
   FileTimes,
   OpenFile,
@@ -21,6 +23,7 @@ import type {
   Owner,
   PathLike,
   Platform,
+  SharedDir,
   Xattr,
 } from "./_types.ts";
 
@@ -46,6 +49,8 @@ export class FfiPlatform implements Platform {
   readonly #direntsView = new DataView(this.#dirents.buffer);
   readonly #erange: number;
   readonly #mknodFallback: Pick<Platform, "mknod"> | undefined;
+  /** What folder handles share: the library, scratch memory, errors. */
+  readonly #scratch: FfiScratch;
 
   /** `mknodFallback` creates devices where the C library has no `mknod` (glibc before 2.33). */
   constructor(libc: Libc, mknodFallback?: Pick<Platform, "mknod">) {
@@ -54,6 +59,7 @@ export class FfiPlatform implements Platform {
     this.#statView = new DataView(this.#stat.buffer);
     this.#erange = errnoNumber(libc.os, "ERANGE");
     this.#mknodFallback = mknodFallback;
+    this.#scratch = this.#makeScratch();
     const listing = libc.getdents === undefined ? libc.names.readdir : libc.names.getdents;
     this.description =
       `the C library "${libc.library}" through FFI (${libc.names.lstat}, ${listing}, utimensat, ` +
@@ -67,18 +73,74 @@ export class FfiPlatform implements Platform {
   }
 
   readDir(path: PathLike): DirEntry[] {
-    return this.#libc.getdents === undefined ? this.#readDirStream(path) : this.#readDirGetdents(path);
-  }
-
-  /**
-   * Linux: getdents64 fills a 64 KiB buffer with hundreds of records per call, read here in place, where
-   * readdir64 would cost a call and a pointer view per entry (docs/platform.md#speed).
-   */
-  #readDirGetdents(path: PathLike): DirEntry[] {
+    if (this.#libc.getdents === undefined) return this.#readDirStream(path);
     const libc = this.#libc;
     const c = libc.constants;
     const fd = libc.open(this.#cPath(path, "open"), c.O_DIRECTORY | c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK);
     if (fd < 0) throw this.#fail("open", path);
+    return this.#readDirGetdents(fd, path);
+  }
+
+  openDir(path: string): DirHandle {
+    const libc = this.#libc;
+    const fd = libc.open(this.#cPath(path, "open"), dirOpenFlags(libc));
+    if (fd < 0) {
+      const error = this.#fail("open", path);
+      if (error.code !== "ENOTDIR" || this.#isSymlink(path) !== true) throw error;
+      throw symlinkError("open", path);
+    }
+    return new FfiDir(this.#scratch, fd, path, true);
+  }
+
+  borrowDir(shared: SharedDir): DirHandle {
+    if (shared.fd === undefined) return this.openDir(shared.path);
+    return new FfiDir(this.#scratch, shared.fd, shared.path, false);
+  }
+
+  #isSymlink(path: PathLike): boolean | undefined {
+    try {
+      return this.lstat(path).type === "symlink";
+    } catch {
+      return undefined;
+    }
+  }
+
+  #makeScratch(): FfiScratch {
+    const libc = this.#libc;
+    const second = new CString(256);
+    return {
+      libc,
+      cName: (name, call, useSecond) => (useSecond ? second : this.#name).of(name, libc.names[call]),
+      statBuffer: this.#stat,
+      decodeStat: () => libc.decodeStat(this.#statView),
+      timespecs: (times) => {
+        encodeTimespecs(this.#timesView, times.atimeNs, times.mtimeNs, libc.constants.UTIME_OMIT);
+        return this.#times;
+      },
+      fail: (call, path) => this.#fail(call, path),
+      listAndClose: (fd, path) => this.#listAndClose(fd, path),
+    };
+  }
+
+  /** Lists the folder open as `fd`, then closes `fd`. */
+  #listAndClose(fd: number, path: PathLike): DirEntry[] {
+    const libc = this.#libc;
+    if (libc.getdents !== undefined) return this.#readDirGetdents(fd, path);
+    const dir = libc.fdopendir?.(fd) ?? null;
+    if (dir === null) {
+      const error = this.#fail("fdopendir", path);
+      libc.close(fd);
+      throw error;
+    }
+    return this.#readStream(dir, path);
+  }
+
+  /**
+   * Linux: getdents64 fills a 64 KiB buffer with hundreds of records per call, read here in place, where
+   * readdir64 would cost a call and a pointer view per entry (docs/platform.md#speed). Closes `fd`.
+   */
+  #readDirGetdents(fd: number, path: PathLike): DirEntry[] {
+    const libc = this.#libc;
     const buffer = this.#dirents;
     const view = this.#direntsView;
     const { lengthOffset, typeOffset, nameOffset } = LINUX_DIRENT;
@@ -104,6 +166,12 @@ export class FfiPlatform implements Platform {
     const libc = this.#libc;
     const dir = libc.opendir(this.#cPath(path, "opendir"));
     if (dir === null) throw this.#fail("opendir", path);
+    return this.#readStream(dir, path);
+  }
+
+  /** readdir until it returns null, then closedir. */
+  #readStream(dir: Deno.PointerObject, path: PathLike): DirEntry[] {
+    const libc = this.#libc;
     const entries: DirEntry[] = [];
     try {
       for (;;) {

@@ -19,6 +19,11 @@ export interface Constants {
   O_CLOEXEC: number;
   O_NOCTTY: number;
   O_NONBLOCK: number;
+  /** Open flags for creating files (the access mode `O_WRONLY` is 1 everywhere). */
+  O_CREAT: number;
+  O_EXCL: number;
+  /** `unlinkat` flag: remove a folder. */
+  AT_REMOVEDIR: number;
   /** `tv_nsec` value that leaves a time unchanged in `utimensat`. */
   UTIME_OMIT: bigint;
 }
@@ -33,6 +38,9 @@ export function linuxConstants(arch: "x86_64" | "aarch64"): Constants {
     O_CLOEXEC: 0x80000,
     O_NOCTTY: 0x100,
     O_NONBLOCK: 0x800,
+    O_CREAT: 0x40,
+    O_EXCL: 0x80,
+    AT_REMOVEDIR: 0x200,
     UTIME_OMIT: (1n << 30n) - 2n,
   };
 }
@@ -46,6 +54,9 @@ export const DARWIN_CONSTANTS: Constants = {
   O_CLOEXEC: 0x1000000,
   O_NOCTTY: 0x20000,
   O_NONBLOCK: 0x4,
+  O_CREAT: 0x200,
+  O_EXCL: 0x800,
+  AT_REMOVEDIR: 0x80,
   UTIME_OMIT: -2n,
 };
 

@@ -56,6 +56,28 @@ export interface Libc {
   chmod(path: Uint8Array, mode: number): number;
   lchown(path: Uint8Array, uid: number, gid: number): number;
   listxattr(path: Uint8Array, out: Uint8Array): number;
+  // Calls relative to an open folder (docs/platform.md#folder-handles); none follows a symlink in `name`.
+  /** `openat` with a mode, for `O_CREAT` (on macOS arm64 the variadic mode is not read: see openAt's use). */
+  openAt(dirfd: number, name: Uint8Array, flags: number, mode: number): number;
+  fstatAt(dirfd: number, name: Uint8Array, out: Uint8Array): number;
+  mkdirAt(dirfd: number, name: Uint8Array, mode: number): number;
+  mkfifoAt(dirfd: number, name: Uint8Array, mode: number): number;
+  /** Undefined where the C library has no `mknodat` symbol (glibc before 2.33, macOS before 13). */
+  mknodAt: ((dirfd: number, name: Uint8Array, mode: number, device: number) => number) | undefined;
+  fchownAt(dirfd: number, name: Uint8Array, uid: number, gid: number): number;
+  fchmodAt(dirfd: number, name: Uint8Array, mode: number): number;
+  utimensAt(dirfd: number, name: Uint8Array, times: Uint8Array): number;
+  fchown(fd: number, uid: number, gid: number): number;
+  fchmod(fd: number, mode: number): number;
+  futimens(fd: number, times: Uint8Array): number;
+  renameAt(fromDir: number, from: Uint8Array, toDir: number, to: Uint8Array): number;
+  linkAt(fromDir: number, from: Uint8Array, toDir: number, to: Uint8Array): number;
+  symlinkAt(target: Uint8Array, dirfd: number, name: Uint8Array): number;
+  unlinkAt(dirfd: number, name: Uint8Array, flags: number): number;
+  pwrite(fd: number, buffer: Uint8Array, position: number): number;
+  ftruncate(fd: number, length: number): number;
+  /** macOS: a directory stream over an open folder (it then owns the descriptor). Undefined on Linux. */
+  fdopendir: ((fd: number) => Pointer | null) | undefined;
   getxattr(path: Uint8Array, name: Uint8Array, out: Uint8Array): number;
   setxattr(path: Uint8Array, name: Uint8Array, value: Uint8Array): number;
   removexattr(path: Uint8Array, name: Uint8Array): number;
@@ -77,6 +99,24 @@ export type LibcCall =
   | "chmod"
   | "lchown"
   | "listxattr"
+  | "openAt"
+  | "fstatAt"
+  | "mkdirAt"
+  | "mkfifoAt"
+  | "mknodAt"
+  | "fchownAt"
+  | "fchmodAt"
+  | "utimensAt"
+  | "fchown"
+  | "fchmod"
+  | "futimens"
+  | "renameAt"
+  | "linkAt"
+  | "symlinkAt"
+  | "unlinkAt"
+  | "pwrite"
+  | "ftruncate"
+  | "fdopendir"
   | "getxattr"
   | "setxattr"
   | "removexattr";
@@ -141,11 +181,26 @@ const LINUX_SYMBOLS = {
   readdir: { parameters: ["pointer"], result: "pointer" },
   closedir: { parameters: ["pointer"], result: "i32" },
   openat: { parameters: ["i32", "buffer", "i32"], result: "i32" },
+  openat4: { name: "openat", parameters: ["i32", "buffer", "i32", "u32"], result: "i32" },
   pread: { parameters: ["i32", "buffer", "usize", "i64"], result: "isize" },
+  pwrite: { parameters: ["i32", "buffer", "usize", "i64"], result: "isize" },
+  ftruncate: { parameters: ["i32", "i64"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
   utimensat: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
+  futimens: { parameters: ["i32", "buffer"], result: "i32" },
   mkfifo: { parameters: ["buffer", "u32"], result: "i32" },
   mknod: { parameters: ["buffer", "u32", "u64"], result: "i32", optional: true },
+  mkdirat: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  mkfifoat: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  mknodat: { parameters: ["i32", "buffer", "u32", "u64"], result: "i32", optional: true },
+  fchownat: { parameters: ["i32", "buffer", "u32", "u32", "i32"], result: "i32" },
+  fchmodat: { parameters: ["i32", "buffer", "u32", "i32"], result: "i32" },
+  fchown: { parameters: ["i32", "u32", "u32"], result: "i32" },
+  fchmod: { parameters: ["i32", "u32"], result: "i32" },
+  renameat: { parameters: ["i32", "buffer", "i32", "buffer"], result: "i32" },
+  linkat: { parameters: ["i32", "buffer", "i32", "buffer", "i32"], result: "i32" },
+  symlinkat: { parameters: ["buffer", "i32", "buffer"], result: "i32" },
+  unlinkat: { parameters: ["i32", "buffer", "i32"], result: "i32" },
   chmod: { parameters: ["buffer", "u32"], result: "i32" },
   lchown: { parameters: ["buffer", "u32", "u32"], result: "i32" },
   llistxattr: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
@@ -184,6 +239,8 @@ function openLinux(arch: "x86_64" | "aarch64", options: LibcOptions): Libc {
     ? (fd: number, buffer: Uint8Array) => Number(s.syscall3(sysGetdents, fd, buffer, BigInt(buffer.length)))
     : (fd: number, buffer: Uint8Array) => Number(getdents64(fd, buffer, BigInt(buffer.length)));
   const mknod = s.mknod;
+  const mknodat = s.mknodat;
+  const nofollow = constants.AT_SYMLINK_NOFOLLOW;
   return {
     library,
     os: "linux",
@@ -203,6 +260,24 @@ function openLinux(arch: "x86_64" | "aarch64", options: LibcOptions): Libc {
       chmod: "chmod",
       lchown: "lchown",
       listxattr: "llistxattr",
+      openAt: "openat",
+      fstatAt: "statx",
+      mkdirAt: "mkdirat",
+      mkfifoAt: "mkfifoat",
+      mknodAt: "mknodat",
+      fchownAt: "fchownat",
+      fchmodAt: "fchmodat",
+      utimensAt: "utimensat",
+      fchown: "fchown",
+      fchmod: "fchmod",
+      futimens: "futimens",
+      renameAt: "renameat",
+      linkAt: "linkat",
+      symlinkAt: "symlinkat",
+      unlinkAt: "unlinkat",
+      pwrite: "pwrite",
+      ftruncate: "ftruncate",
+      fdopendir: "fdopendir",
       getxattr: "lgetxattr",
       setxattr: "lsetxattr",
       removexattr: "lremovexattr",
@@ -231,6 +306,27 @@ function openLinux(arch: "x86_64" | "aarch64", options: LibcOptions): Libc {
     getxattr: (path, name, out) => Number(s.lgetxattr(path, name, out, BigInt(out.length))),
     setxattr: (path, name, value) => s.lsetxattr(path, name, value, BigInt(value.length), 0),
     removexattr: (path, name) => s.lremovexattr(path, name),
+    openAt: (dirfd, name, flags, mode) => s.openat4(dirfd, name, flags, mode),
+    fstatAt: (dirfd, name, out) => statx(dirfd, name, statxFlags, out),
+    mkdirAt: (dirfd, name, mode) => s.mkdirat(dirfd, name, mode),
+    mkfifoAt: (dirfd, name, mode) => s.mkfifoat(dirfd, name, mode),
+    mknodAt: mknodat === null
+      ? undefined
+      : (dirfd, name, mode, device) => mknodat(dirfd, name, mode, BigInt(device)),
+    fchownAt: (dirfd, name, uid, gid) => s.fchownat(dirfd, name, uid, gid, nofollow),
+    fchmodAt: (dirfd, name, mode) => s.fchmodat(dirfd, name, mode, nofollow),
+    utimensAt: (dirfd, name, times) => s.utimensat(dirfd, name, times, nofollow),
+    fchown: (fd, uid, gid) => s.fchown(fd, uid, gid),
+    fchmod: (fd, mode) => s.fchmod(fd, mode),
+    futimens: (fd, times) => s.futimens(fd, times),
+    renameAt: (fromDir, from, toDir, to) => s.renameat(fromDir, from, toDir, to),
+    // Flags 0: a symlink at `from` is linked itself, never followed.
+    linkAt: (fromDir, from, toDir, to) => s.linkat(fromDir, from, toDir, to, 0),
+    symlinkAt: (target, dirfd, name) => s.symlinkat(target, dirfd, name),
+    unlinkAt: (dirfd, name, flags) => s.unlinkat(dirfd, name, flags),
+    pwrite: (fd, buffer, position) => Number(s.pwrite(fd, buffer, BigInt(buffer.length), BigInt(position))),
+    ftruncate: (fd, length) => s.ftruncate(fd, BigInt(length)),
+    fdopendir: undefined,
   };
 }
 
@@ -243,11 +339,29 @@ function darwinSymbols(inode64: string) {
     readdir: { name: `readdir${inode64}`, parameters: ["pointer"], result: "pointer" },
     closedir: { parameters: ["pointer"], result: "i32" },
     openat: { parameters: ["i32", "buffer", "i32"], result: "i32" },
+    // The mode is variadic: on arm64 it goes on the stack, where this does not put it (see openAt).
+    openat4: { name: "openat", parameters: ["i32", "buffer", "i32", "u32"], result: "i32" },
+    fstatat: { name: `fstatat${inode64}`, parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
+    fdopendir: { name: `fdopendir${inode64}`, parameters: ["i32"], result: "pointer" },
     pread: { parameters: ["i32", "buffer", "usize", "i64"], result: "isize" },
+    pwrite: { parameters: ["i32", "buffer", "usize", "i64"], result: "isize" },
+    ftruncate: { parameters: ["i32", "i64"], result: "i32" },
     close: { parameters: ["i32"], result: "i32" },
     utimensat: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
+    futimens: { parameters: ["i32", "buffer"], result: "i32" },
     mkfifo: { parameters: ["buffer", "u16"], result: "i32" },
     mknod: { parameters: ["buffer", "u16", "i32"], result: "i32" },
+    mkdirat: { parameters: ["i32", "buffer", "u16"], result: "i32" },
+    mkfifoat: { parameters: ["i32", "buffer", "u16"], result: "i32" },
+    mknodat: { parameters: ["i32", "buffer", "u16", "i32"], result: "i32", optional: true },
+    fchownat: { parameters: ["i32", "buffer", "u32", "u32", "i32"], result: "i32" },
+    fchmodat: { parameters: ["i32", "buffer", "u16", "i32"], result: "i32" },
+    fchown: { parameters: ["i32", "u32", "u32"], result: "i32" },
+    fchmod: { parameters: ["i32", "u16"], result: "i32" },
+    renameat: { parameters: ["i32", "buffer", "i32", "buffer"], result: "i32" },
+    linkat: { parameters: ["i32", "buffer", "i32", "buffer", "i32"], result: "i32" },
+    symlinkat: { parameters: ["buffer", "i32", "buffer"], result: "i32" },
+    unlinkat: { parameters: ["i32", "buffer", "i32"], result: "i32" },
     chmod: { parameters: ["buffer", "u16"], result: "i32" },
     lchown: { parameters: ["buffer", "u32", "u32"], result: "i32" },
     listxattr: { parameters: ["buffer", "buffer", "usize", "i32"], result: "isize" },
@@ -267,6 +381,8 @@ function openDarwin(arch: "x86_64" | "aarch64"): Libc {
   const s = lib.symbols;
   const constants = DARWIN_CONSTANTS;
   const cell = errnoCell(s.__error());
+  const nofollow = constants.AT_SYMLINK_NOFOLLOW;
+  const mknodat = s.mknodat;
   return {
     library,
     os: "darwin",
@@ -286,6 +402,24 @@ function openDarwin(arch: "x86_64" | "aarch64"): Libc {
       chmod: "chmod",
       lchown: "lchown",
       listxattr: "listxattr",
+      openAt: "openat",
+      fstatAt: "fstatat",
+      mkdirAt: "mkdirat",
+      mkfifoAt: "mkfifoat",
+      mknodAt: "mknodat",
+      fchownAt: "fchownat",
+      fchmodAt: "fchmodat",
+      utimensAt: "utimensat",
+      fchown: "fchown",
+      fchmod: "fchmod",
+      futimens: "futimens",
+      renameAt: "renameat",
+      linkAt: "linkat",
+      symlinkAt: "symlinkat",
+      unlinkAt: "unlinkat",
+      pwrite: "pwrite",
+      ftruncate: "ftruncate",
+      fdopendir: "fdopendir",
       getxattr: "getxattr",
       setxattr: "setxattr",
       removexattr: "removexattr",
@@ -314,5 +448,26 @@ function openDarwin(arch: "x86_64" | "aarch64"): Libc {
     getxattr: (path, name, out) => Number(s.getxattr(path, name, out, BigInt(out.length), 0, XATTR_NOFOLLOW)),
     setxattr: (path, name, value) => s.setxattr(path, name, value, BigInt(value.length), 0, XATTR_NOFOLLOW),
     removexattr: (path, name) => s.removexattr(path, name, XATTR_NOFOLLOW),
+    openAt: (dirfd, name, flags, mode) => s.openat4(dirfd, name, flags, mode),
+    fstatAt: (dirfd, name, out) => s.fstatat(dirfd, name, out, nofollow),
+    mkdirAt: (dirfd, name, mode) => s.mkdirat(dirfd, name, mode),
+    mkfifoAt: (dirfd, name, mode) => s.mkfifoat(dirfd, name, mode),
+    mknodAt: mknodat === null
+      ? undefined
+      : (dirfd, name, mode, device) => mknodat(dirfd, name, mode, device | 0),
+    fchownAt: (dirfd, name, uid, gid) => s.fchownat(dirfd, name, uid, gid, nofollow),
+    fchmodAt: (dirfd, name, mode) => s.fchmodat(dirfd, name, mode, nofollow),
+    utimensAt: (dirfd, name, times) => s.utimensat(dirfd, name, times, nofollow),
+    fchown: (fd, uid, gid) => s.fchown(fd, uid, gid),
+    fchmod: (fd, mode) => s.fchmod(fd, mode),
+    futimens: (fd, times) => s.futimens(fd, times),
+    renameAt: (fromDir, from, toDir, to) => s.renameat(fromDir, from, toDir, to),
+    // Flags 0: a symlink at `from` is linked itself, never followed.
+    linkAt: (fromDir, from, toDir, to) => s.linkat(fromDir, from, toDir, to, 0),
+    symlinkAt: (target, dirfd, name) => s.symlinkat(target, dirfd, name),
+    unlinkAt: (dirfd, name, flags) => s.unlinkat(dirfd, name, flags),
+    pwrite: (fd, buffer, position) => Number(s.pwrite(fd, buffer, BigInt(buffer.length), BigInt(position))),
+    ftruncate: (fd, length) => s.ftruncate(fd, BigInt(length)),
+    fdopendir: (fd) => s.fdopendir(fd),
   };
 }

@@ -100,6 +100,74 @@ export interface Xattr {
   value: Uint8Array;
 }
 
+/** How another thread of this process reaches a folder handle (see `Platform.borrowDir()`). */
+export interface SharedDir {
+  /** The descriptor (descriptors are shared by the threads of a process); undefined on the fallback. */
+  readonly fd: number | undefined;
+  /** The path it was opened at: for messages, and what the fallback works by. */
+  readonly path: string;
+}
+
+/** A file created or opened for writing in a folder handle. Close it, or let a `using` block do it. */
+export interface WriteFile extends Disposable {
+  /** Writes all of `data` at `position` (pwrite: the file offset does not move). */
+  write(data: Uint8Array, position: number): void;
+  truncate(length: number): void;
+  /** Owner, mode and times of the open file itself (fchown, fchmod, futimens): no path is looked up. */
+  setOwner(owner: Owner): void;
+  setMode(mode: number): void;
+  setTimes(times: FileTimes): void;
+  /** Closes the file; closing again does nothing. */
+  close(): void;
+}
+
+/**
+ * An open folder, and calls relative to it that never follow a symlink in the name they are given: a
+ * folder entered through handles stays the folder that was opened whatever is renamed or swapped on the
+ * path to it since (docs/platform.md#folder-handles). `name` is one path component. Methods that take
+ * an optional `name` act on the folder itself without one.
+ */
+export interface DirHandle extends Disposable {
+  /** The path it was opened at, for messages. */
+  readonly path: string;
+  /** What another thread needs to borrow this handle. Valid while this handle is open. */
+  share(): SharedDir;
+  /** Opens the folder `name`; `Deno.errors.FilesystemLoop` when it is a symlink, `NotADirectory` when not a folder. */
+  openDir(name: PathLike): DirHandle;
+  /** Creates the folder `name` (the umask applies to `mode`). */
+  mkdir(name: PathLike, mode: number): void;
+  /** Creates the regular file `name`, which must not exist, for writing (`O_CREAT \| O_EXCL \| O_NOFOLLOW`). */
+  createFile(name: PathLike, mode: number): WriteFile;
+  /** Opens the regular file `name` for writing; `FilesystemLoop` when it is a symlink. */
+  openFileForWrite(name: PathLike): WriteFile;
+  /** Creates the symlink `name` pointing at `target`. */
+  symlink(target: PathLike, name: PathLike): void;
+  /** Creates `name` as a hard link to the entry `fromName` of `from` (a symlink there is linked, not followed). */
+  link(from: DirHandle, fromName: PathLike, name: PathLike): void;
+  /** Renames the entry `from` of this folder to `to` (what is at `to` is replaced, as rename(2) does). */
+  rename(from: PathLike, to: PathLike): void;
+  /** Removes the entry `name`: a file, symlink, FIFO, device or empty folder. */
+  remove(name: PathLike): void;
+  /** Removes the entry `name`, a folder with everything in it (never following a symlink inside). */
+  removeTree(name: PathLike): void;
+  /** Creates a FIFO with exactly `mode`. */
+  mkfifo(name: PathLike, mode: number): void;
+  /** Creates a character or block device with exactly `node.mode`. */
+  mknod(name: PathLike, node: DeviceNode): void;
+  /** What `name` is (or, without it, the folder itself), not following a symlink. */
+  lstat(name?: PathLike): FileStat;
+  /** The entries of the folder except `.` and `..`. */
+  readDir(): DirEntry[];
+  /** Sets the owner of `name` (a symlink's own) or of the folder itself. */
+  setOwner(owner: Owner, name?: PathLike): void;
+  /** Sets the mode of `name` or of the folder itself; a symlink is refused (`NotSupported`), not followed. */
+  setMode(mode: number, name?: PathLike): void;
+  /** Sets the times of `name` (a symlink's own) or of the folder itself. */
+  setTimes(times: FileTimes, name?: PathLike): void;
+  /** Closes the handle (a borrowed one leaves the descriptor to its owner); closing again does nothing. */
+  close(): void;
+}
+
 /**
  * File-system calls with the exactness Deno's file API lacks. None of them follows a symlink in the last
  * component (except `openFile()` without `noFollow`). Every call throws a `PlatformError` (see
@@ -136,4 +204,11 @@ export interface Platform {
   setXattr(path: PathLike, attribute: Xattr): void;
   /** Removes an extended attribute of `path` itself. */
   removeXattr(path: PathLike, name: string | Uint8Array): void;
+  /**
+   * Opens the folder `path` as a handle; `Deno.errors.FilesystemLoop` when its last component is a symlink.
+   * The FFI path holds a descriptor; the fallback holds the path and checks it again before each call.
+   */
+  openDir(path: string): DirHandle;
+  /** A handle onto a folder another thread of this process opened, valid while that one stays open. */
+  borrowDir(shared: SharedDir): DirHandle;
 }

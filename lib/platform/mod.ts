@@ -3,7 +3,9 @@
  * made through the C library with Deno FFI (`Deno.dlopen`): lstat with nanosecond times (statx on Linux),
  * folders read with names as raw bytes, files opened by byte path (optionally without following a
  * symlink) and read with pread, times set to the nanosecond on files, folders and symlinks, FIFOs and
- * device nodes, lchown, and extended attributes (symlinks included). Where FFI cannot be used (another OS,
+ * device nodes, lchown, extended attributes (symlinks included), and folder handles: calls relative to an
+ * open folder that never follow a symlink in the name they are given (`openDir()`, shared with workers
+ * through `borrowDir()`). Where FFI cannot be used (another OS,
  * or `--allow-ffi` not granted) the same interface falls back to Deno's file API with millisecond times,
  * and says in one line (`warning`) what is lost. docs/platform.md describes both paths.
  *
@@ -30,6 +32,7 @@ export { fallbackPlatform, platform } from "./_platform.ts";
 export type {
   DeviceNode,
   DirEntry,
+  DirHandle,
   EntryType,
   FileStat,
   FileTimes,
@@ -38,6 +41,8 @@ export type {
   Owner,
   PathLike,
   Platform,
+  SharedDir,
+  WriteFile,
   Xattr,
 } from "./_types.ts";
 export { isPlatformError } from "./_errors.ts";

@@ -14,6 +14,7 @@ import {
 import { Slots } from "../workers/mod.ts";
 import type { BlobSource, FileMetadata } from "./_restore_protocol.ts";
 import type { RestorePool } from "./_restore_pool.ts";
+import type { DirHandle } from "../platform/mod.ts";
 import { removeIfPresent } from "./_target_fs.ts";
 import { PackWindows } from "./_pack_windows.ts";
 
@@ -26,10 +27,12 @@ export interface BlobStore {
   readonly packs: Pick<PackReader, "localPath" | "read">;
 }
 
-/** One file to write. */
+/** One file to write: its content into `partial`, renamed to `name` once complete, both in `dir`. */
 export interface FileToRestore {
+  /** The folder, open until the file is written (workers borrow it). */
+  dir: DirHandle;
   partial: string;
-  path: string;
+  name: string;
   content: readonly string[];
   /** Set once its content is written, before its rename into place. */
   finish: FileMetadata;
@@ -64,8 +67,11 @@ export class FileWriter {
     if (blobs.every((blob) => blob.pack !== undefined)) {
       // Not async: each file in flight then holds one promise less until its worker answers.
       const size = blobs.reduce((sum, blob) => sum + blob.rawLength, 0);
-      const { partial, path, finish } = file;
-      return this.#pool.write({ partial, path, blobs, at: 0, create: true, finish }, size);
+      const { partial, name, finish } = file;
+      return this.#pool.write(
+        { dir: file.dir.share(), partial, name, blobs, at: 0, create: true, finish },
+        size,
+      );
     }
     return this.#writeInParts(file, blobs);
   }
@@ -92,8 +98,9 @@ export class FileWriter {
         try {
           const { sources, sealed } = await this.#read(part, remote);
           at = await this.#pool.write({
+            dir: file.dir.share(),
             partial: file.partial,
-            path: file.path,
+            name: file.name,
             blobs: sources,
             ...(remote > 0 ? { sealed } : {}),
             at,
@@ -107,7 +114,7 @@ export class FileWriter {
       } while (start < blobs.length);
     } catch (error) {
       // A worker removes the partial file of a part that fails; this removes what earlier parts wrote.
-      if (start > 0) removeQuietly(file.partial);
+      if (start > 0) removeQuietly(file.dir, file.partial);
       throw error;
     }
     return at;
@@ -165,9 +172,9 @@ function follows(blob: BlobSource, first: BlobSource, length: number): boolean {
   return blob.pack === undefined && blob.packName === first.packName && blob.offset === first.offset + length;
 }
 
-function removeQuietly(path: string): void {
+function removeQuietly(dir: DirHandle, name: string): void {
   try {
-    removeIfPresent(path, false);
+    removeIfPresent(dir, name, false);
   } catch {
     // The failure that brought us here is the one to report.
   }

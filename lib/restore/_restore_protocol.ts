@@ -6,6 +6,7 @@
 
 import type { WorkerError } from "../workers/mod.ts";
 import type { PackId } from "../repo/mod.ts";
+import type { SharedDir } from "../platform/mod.ts";
 
 /** Where one blob of a file's content lies. */
 export interface BlobSource {
@@ -30,13 +31,17 @@ export interface FileMetadata {
 
 /**
  * A file to write, or a part of one: its content into `partial`, then (last part) metadata, then renamed to
- * `path`. A file from storage that is not a local folder may come in parts, so that its bytes are never
- * all in memory at once; each part is sent once the one before it is written.
+ * `name`, both in the folder `dir`, which the main thread keeps open until the job is done. A file from
+ * storage that is not a local folder may come in parts, so that its bytes are never all in memory at once;
+ * each part is sent once the one before it is written.
  */
 export interface FileJob {
   job: number;
+  /** The folder handle the file is written in (docs/restore.md#restore-safety). */
+  dir: SharedDir;
+  /** Names in `dir`. */
   partial: string;
-  path: string;
+  name: string;
   blobs: BlobSource[];
   /** Sealed bytes of the blobs without a pack path; transferred, not copied. */
   sealed?: Uint8Array;

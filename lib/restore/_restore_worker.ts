@@ -1,7 +1,9 @@
 // Web Worker: writes restored files. For each file it reads the blobs from the pack files (or takes the
 // bytes the job brings), opens and verifies them, writes them (leaving holes for blocks of zeros), sets
-// owner, mode and time, and renames the file into place. A file that fails is removed again, never left
-// half-written; the failure goes back with its kind (io, integrity, bug).
+// owner, mode and time on the open file, and renames it into place, all relative to the folder handle
+// the job names, so a symlink swapped in on the way is never followed (docs/restore.md#restore-safety).
+// A file that fails is removed again, never left half-written; the failure goes back with its kind (io,
+// integrity, bug).
 
 /// <reference lib="deno.worker" />
 
@@ -10,6 +12,8 @@ import { BlobOpener, blobReadError } from "../repo/blob.ts";
 import { encodeWorkerError, IoError } from "../workers/worker_error.ts";
 import { LruCache } from "../lru_cache.ts";
 import { readFullSync } from "../read_full.ts";
+import { type DirHandle, platform, type WriteFile } from "../platform/mod.ts";
+import { explainRace, timesOf } from "./_target_fs.ts";
 import type { BlobSource, FileDone, FileJob, ToMain, ToWorker } from "./_restore_protocol.ts";
 
 /** Pack files kept open between blobs (restore order is by name, not by pack). */
@@ -33,46 +37,47 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     try {
       return { job: job.job, bytes: writeFile(job) };
     } catch (error) {
-      return { job: job.job, error: encodeWorkerError(error) };
+      return { job: job.job, error: encodeWorkerError(explainRace(error)) };
     }
   });
   const reply: ToMain = { type: "done", done };
   self.postMessage(reply);
 };
 
-/** Where a file's bytes go. */
-interface Sink {
-  write(data: Uint8Array, position: number): void;
-  truncate(length: number): void;
-  close(): void;
-}
-
 function writeFile(job: FileJob): number {
-  const sink = job.create ? createPartial(job.partial) : reopenPartial(job.partial);
-  let complete = false;
+  const dir = platform().borrowDir(job.dir);
   try {
-    let position: number;
+    const file = job.create ? dir.createFile(job.partial, 0o600) : dir.openFileForWrite(job.partial);
+    let complete = false;
     try {
-      position = writeBlobs(sink, job);
+      let position: number;
+      try {
+        position = writeBlobs(file, job);
+        if (job.finish) finish(file, job.finish);
+      } finally {
+        file.close();
+      }
+      if (job.finish) dir.rename(job.partial, job.name);
+      complete = true;
+      return position;
     } finally {
-      sink.close();
+      if (!complete) removeQuietly(dir, job.partial);
     }
-    if (job.finish) {
-      const { owner, mode, mtime } = job.finish;
-      if (owner) Deno.chownSync(job.partial, owner.uid, owner.gid);
-      Deno.chmodSync(job.partial, mode);
-      Deno.utimeSync(job.partial, mtime / 1000, mtime / 1000);
-      Deno.renameSync(job.partial, job.path);
-    }
-    complete = true;
-    return position;
   } finally {
-    if (!complete) removeQuietly(job.partial);
+    dir.close(); // borrowed: the main thread closes the folder
   }
 }
 
+/** Owner (first: it clears setuid bits), mode and times, set on the open file: no path is looked up. */
+function finish(file: WriteFile, metadata: NonNullable<FileJob["finish"]>): void {
+  const { owner, mode, mtime } = metadata;
+  if (owner) file.setOwner(owner);
+  file.setMode(mode);
+  file.setTimes(timesOf({ mtime }));
+}
+
 /** Writes the job's blobs from `job.at` on; returns the offset after them. */
-function writeBlobs(sink: Sink, job: FileJob): number {
+function writeBlobs(file: WriteFile, job: FileJob): number {
   let position = job.at;
   /** Where the data written last ends: a file that ends in a hole is cut to its size at the end. */
   let dataEnd = job.at;
@@ -85,49 +90,18 @@ function writeBlobs(sink: Sink, job: FileJob): number {
     if (isAllZero(data)) {
       zeroBlobs.add(blob.id);
     } else {
-      sink.write(data, position);
+      file.write(data, position);
       dataEnd = position + data.length;
     }
     position += data.length;
   }
-  if (job.finish && dataEnd !== position) sink.truncate(position); // a trailing hole
+  if (job.finish && dataEnd !== position) file.truncate(position); // a trailing hole
   return position;
 }
 
-function createPartial(path: string): Sink {
-  // createNew is O_CREAT | O_EXCL: it never follows a symlink planted at that name.
-  const file = Deno.openSync(path, { write: true, createNew: true, mode: 0o600 });
-  let cursor = 0;
-  return {
-    write(data, position) {
-      if (cursor !== position) file.seekSync(position, Deno.SeekMode.Start);
-      let written = 0;
-      while (written < data.length) written += file.writeSync(data.subarray(written));
-      cursor = position + data.length;
-    },
-    truncate: (length) => file.truncateSync(length),
-    close: () => file.close(),
-  };
-}
-
-function reopenPartial(path: string): Sink {
-  // O_NOFOLLOW: a symlink put in the place of the partial file between two parts is refused, not followed.
-  const fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_NOFOLLOW);
-  return {
-    write(data, position) {
-      let written = 0;
-      while (written < data.length) {
-        written += fs.writeSync(fd, data, written, data.length - written, position + written);
-      }
-    },
-    truncate: (length) => fs.ftruncateSync(fd, length),
-    close: () => fs.closeSync(fd),
-  };
-}
-
-function removeQuietly(path: string): void {
+function removeQuietly(dir: DirHandle, name: string): void {
   try {
-    Deno.removeSync(path);
+    dir.remove(name);
   } catch {
     // Already gone, or never made: the failure that brought us here is the one to report.
   }

@@ -1,12 +1,11 @@
 // The file-system calls a restore makes on its target: looking at what is there, removing what is in the way,
-// setting metadata.
+// setting metadata, all through folder handles (docs/restore.md#restore-safety).
 
-import * as fs from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { describeError, UserError } from "../errors.ts";
+import { type DirHandle, type FileTimes, isPlatformError, platform } from "../platform/mod.ts";
 import type { TreeNode } from "../repo/mod.ts";
 import { IoError } from "../workers/mod.ts";
-import { CommandError, runCommandSync } from "../run_command.ts";
 
 /**
  * The target folder as an absolute path without symlinks, and whether it exists. It need not: the part
@@ -44,15 +43,6 @@ export function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
   }
 }
 
-/** Removes what is at `path` (a folder with everything in it when `recursive`), if anything is. */
-export function removeIfPresent(path: string, recursive: boolean): void {
-  try {
-    Deno.removeSync(path, { recursive });
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-}
-
 /** The folder a path is in. */
 export function folderOf(path: string): string {
   return path.slice(0, path.lastIndexOf("/"));
@@ -69,31 +59,99 @@ export function sameSpecialType(info: Deno.FileInfo, node: TreeNode): boolean {
     : false;
 }
 
-/** Sets owner (when `asRoot`), mode and times of a folder, FIFO or device node. */
-export async function applyMetadata(node: TreeNode, path: string, asRoot: boolean): Promise<void> {
-  if (asRoot) await Deno.chown(path, node.uid, node.gid);
-  await Deno.chmod(path, node.mode);
-  await Deno.utime(path, node.mtime / 1000, node.mtime / 1000);
+/**
+ * The target folder, made if missing, as a handle every write of the restore goes through: what exists of
+ * it is the caller's to trust; the folders missing are made one at a time, none followed if a symlink
+ * takes its place. Throws a `UserError` when it cannot be made or opened.
+ */
+export function openTarget(target: string): DirHandle {
+  const missing: string[] = [];
+  let existing = target;
+  while (lstatOrUndefined(existing) === undefined && existing !== dirname(existing)) {
+    missing.unshift(basename(existing));
+    existing = dirname(existing);
+  }
+  let dir: DirHandle | undefined;
+  try {
+    dir = platform().openDir(existing);
+    for (const name of missing) {
+      try {
+        dir.mkdir(name, 0o777); // the umask applies, as for mkdir(1)
+      } catch (error) {
+        if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+      }
+      dir = enterAndClose(dir, name); // closing twice does nothing, should it throw
+    }
+    return dir;
+  } catch (error) {
+    dir?.close();
+    throw new UserError(`Cannot create "${target}": ${describeError(error)}`, { cause: error });
+  }
 }
 
-/** Sets a symlink's owner (when `asRoot`) and its own modification time (and access time). */
-export function applySymlinkMetadata(node: TreeNode, path: string, asRoot: boolean): void {
-  if (asRoot) fs.lchownSync(path, node.uid, node.gid);
-  const ms = node.mtime;
-  if (ms >= 0) {
-    fs.lutimesSync(path, ms / 1000, ms / 1000);
-    return;
-  }
-  // node:fs silently turns times before 1970 into "now" and Deno has no lutime: let touch(1) do it.
-  const abs = Math.abs(ms);
-  const seconds = `-${Math.floor(abs / 1000)}.${String(abs % 1000).padStart(3, "0")}`;
+function enterAndClose(dir: DirHandle, name: string): DirHandle {
   try {
-    runCommandSync({ command: "touch", args: ["-h", "-d", `@${seconds}`, "--", path] });
-  } catch (error) {
-    if (!(error instanceof CommandError)) throw error;
-    const when = new Date(ms).toISOString();
-    throw new IoError(`Cannot set the time of symlink "${path}" to ${when}: ${error.message}`, {
-      cause: error,
-    });
+    return dir.openDir(name);
+  } finally {
+    dir.close();
   }
+}
+
+/** Opens the folder `parts` (names) below `root`, one folder at a time, none followed if a symlink. */
+export function openBelow(root: DirHandle, parts: readonly string[]): DirHandle {
+  let dir = root.openDir(".");
+  for (const name of parts) dir = enterAndClose(dir, name);
+  return dir;
+}
+
+/**
+ * Removes what is at `name` in `dir`, if anything is: with `recursive`, a folder with everything in it;
+ * without, only an empty one.
+ */
+export function removeIfPresent(dir: DirHandle, name: string, recursive: boolean): void {
+  try {
+    if (recursive) dir.removeTree(name);
+    else dir.remove(name);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}
+
+/** Access and modification time of a restored entry: the snapshot's modification time, for both. */
+export function timesOf(node: Pick<TreeNode, "mtime">): FileTimes {
+  const ns = BigInt(Math.floor(node.mtime)) * 1_000_000n;
+  return { atimeNs: ns, mtimeNs: ns };
+}
+
+/** Sets owner (when `asRoot`), mode and times of the folder open as `dir`. */
+export function setFolderMetadata(dir: DirHandle, node: TreeNode, asRoot: boolean): void {
+  if (asRoot) dir.setOwner({ uid: node.uid, gid: node.gid });
+  dir.setMode(node.mode);
+  dir.setTimes(timesOf(node));
+}
+
+/**
+ * Sets owner (when `asRoot`), mode (not for a symlink, which has none to set on Linux) and times of the
+ * entry `name` of `dir`, never following a symlink there.
+ */
+export function setEntryMetadata(dir: DirHandle, name: string, node: TreeNode, asRoot: boolean): void {
+  if (asRoot) dir.setOwner({ uid: node.uid, gid: node.gid }, name);
+  if (node.type !== "symlink") dir.setMode(node.mode, name);
+  dir.setTimes(timesOf(node), name);
+}
+
+/**
+ * The error to report for a failed write: a symlink met where the restore had made (or found) a folder or
+ * file was put there during the restore, and is said so; likewise "not a folder" where it opened one it
+ * had made or found (with O_NOFOLLOW and O_DIRECTORY, a symlink can give either). Anything else as it is.
+ */
+export function explainRace(error: unknown): unknown {
+  if (!isPlatformError(error)) return error;
+  const replaced = error.code === "ELOOP"
+    ? "was replaced by a symlink during the restore"
+    : error.code === "ENOTDIR"
+    ? "was replaced during the restore by something that is not a folder"
+    : undefined;
+  if (replaced === undefined) return error;
+  return new IoError(`"${error.path}" ${replaced}; not followed`, { code: error.code, cause: error });
 }

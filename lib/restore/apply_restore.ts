@@ -1,15 +1,27 @@
 // Carrying out a restore plan: folders made as the plan walks into them, files written by the restore
 // workers in parallel, symlinks, special files and hard links in order, each folder's metadata set last.
-// How the main thread and the workers share the work: docs/performance.md#restore.
+// Every write goes through a handle of the folder it is in, opened without following a symlink, so a
+// folder swapped for a symlink during the restore fails its entry instead of sending writes elsewhere
+// (docs/restore.md#restore-safety). How the main thread and the workers share the work:
+// docs/performance.md#restore.
 
-import { describeError, UserError } from "../errors.ts";
+import { describeError } from "../errors.ts";
+import type { DirHandle } from "../platform/mod.ts";
 import { errorKind, Slots } from "../workers/mod.ts";
 import type { RestorePlan } from "./plan_restore.ts";
 import type { RestoreEntry, RestoreProblem, RestoreResult } from "./types.ts";
 import { type BlobStore, FileWriter } from "./_file_writer.ts";
 import { RestorePool } from "./_restore_pool.ts";
 import { createSpecialFile } from "./special_files.ts";
-import { applyMetadata, applySymlinkMetadata, folderOf, removeIfPresent } from "./_target_fs.ts";
+import {
+  explainRace,
+  folderOf,
+  openBelow,
+  openTarget,
+  removeIfPresent,
+  setEntryMetadata,
+  setFolderMetadata,
+} from "./_target_fs.ts";
 
 /** Files handed to the workers at once: enough to keep each busy while the main thread walks trees. */
 const FILES_IN_FLIGHT = 128;
@@ -53,22 +65,20 @@ export async function applyRestore(
   source: RestoreSource,
   options: ApplyOptions = {},
 ): Promise<RestoreResult> {
-  try {
-    Deno.mkdirSync(plan.target, { recursive: true });
-  } catch (error) {
-    throw new UserError(`Cannot create "${plan.target}": ${describeError(error)}`, { cause: error });
-  }
+  const root = openTarget(plan.target);
   const keys = source.workerKeys();
   const pool = new RestorePool({
     workers: options.workers ?? navigator.hardwareConcurrency ?? 2,
     encryptKey: keys.encrypt,
     idKey: keys.id,
   });
+  const files = new FileWriter(pool, source, options.bytesInFlight ?? BYTES_IN_FLIGHT);
+  const applier = new Applier(plan, root, files, options.onProblem, options.onProgress);
   try {
-    const files = new FileWriter(pool, source, options.bytesInFlight ?? BYTES_IN_FLIGHT);
-    return await new Applier(plan, files, options.onProblem, options.onProgress).run();
+    return await applier.run();
   } finally {
-    pool.close();
+    pool.close(); // first: a worker must not use a folder's descriptor once it is closed
+    applier.closeFolders();
   }
 }
 
@@ -79,16 +89,27 @@ class Folder {
   readonly path: string;
   /** Made by this restore: nothing can be in the way of its entries. */
   readonly fresh: boolean;
-  /** Could not be made: what the plan lists below it is dropped (the folder itself is reported). */
-  readonly failed: boolean;
+  /**
+   * The folder, open until its metadata is set: everything in it is written through this handle. Undefined
+   * when it could not be made or opened: what the plan lists below it is dropped (the folder is reported).
+   */
+  readonly handle: DirHandle | undefined;
   #running = 0;
   #waiting: (() => void)[] = [];
 
-  constructor(path: string, entry: RestoreEntry | undefined, options: { fresh: boolean; failed: boolean }) {
+  constructor(
+    path: string,
+    entry: RestoreEntry | undefined,
+    options: { fresh: boolean; handle?: DirHandle },
+  ) {
     this.path = path;
     this.entry = entry;
     this.fresh = options.fresh;
-    this.failed = options.failed;
+    this.handle = options.handle;
+  }
+
+  get failed(): boolean {
+    return this.handle === undefined;
   }
 
   /** Counts one more piece of work as running in this folder. */
@@ -111,12 +132,13 @@ class Folder {
 class Applier {
   readonly #result: RestoreResult;
   readonly #plan: RestorePlan;
+  readonly #root: DirHandle;
   readonly #files: FileWriter;
   readonly #onProblem: ((problem: RestoreProblem) => void) | undefined;
   readonly #onProgress: ((entry: RestoreEntry, bytes: number) => void) | undefined;
   readonly #fileSlots = new Slots(FILES_IN_FLIGHT);
   readonly #folderSlots = new Slots(FOLDERS_PENDING);
-  /** The first path restored of each hard-link group (device:inode), for the others to link to. */
+  /** The first file restored of each hard-link group (device:inode), by its path in the snapshot. */
   readonly #hardLinks = new Map<string, string>();
   /** The target, then each folder the walk is in, innermost last. */
   readonly #open: Folder[];
@@ -125,11 +147,13 @@ class Applier {
 
   constructor(
     plan: RestorePlan,
+    root: DirHandle,
     files: FileWriter,
     onProblem: ((problem: RestoreProblem) => void) | undefined,
     onProgress?: (entry: RestoreEntry, bytes: number) => void,
   ) {
     this.#plan = plan;
+    this.#root = root;
     this.#files = files;
     this.#onProblem = onProblem;
     this.#onProgress = onProgress;
@@ -142,7 +166,7 @@ class Applier {
       replaced: 0,
       problems: [],
     };
-    this.#open = [new Folder(plan.target, undefined, { fresh: false, failed: false })];
+    this.#open = [new Folder(plan.target, undefined, { fresh: false, handle: root })];
   }
 
   async run(): Promise<RestoreResult> {
@@ -157,6 +181,11 @@ class Applier {
     return this.#result;
   }
 
+  /** Closes the folders the walk is in, the target included: all but the target when it ends normally. */
+  closeFolders(): void {
+    for (const folder of this.#open.splice(0).reverse()) folder.handle?.close();
+  }
+
   async #apply(entry: RestoreEntry): Promise<void> {
     const target = entry.target;
     if (target === undefined) throw new Error(`The restore plan has no target for "${entry.path}"`);
@@ -166,13 +195,11 @@ class Applier {
     if (parent.failed) {
       // Nothing goes below a folder that could not be made; its subfolders are entered as failed too, so
       // that the entries below them still find their folder (and are left out with it).
-      if (entry.node.type === "dir") {
-        this.#open.push(new Folder(target, entry, { fresh: false, failed: true }));
-      }
+      if (entry.node.type === "dir") this.#open.push(new Folder(target, entry, { fresh: false }));
       return;
     }
     if (entry.node.type === "dir") return await this.#enter(entry, target, parent);
-    if (entry.action === "skip") return this.#skip(entry, target);
+    if (entry.action === "skip") return this.#skip(entry);
     // Where the file system ignores case, `d` may be the folder `D` whose files are still being written, and
     // putting a symlink in its place first would send those writes where the link points: what is in the
     // way is removed only once everything handed out before it in its folder is done.
@@ -182,11 +209,11 @@ class Applier {
       // first path).
       const waiting = this.#fileSlots.acquire();
       if (waiting) await waiting;
-      void this.#run(parent, entry, () => this.#writeFile(entry, target, parent), this.#fileSlots);
+      void this.#run(parent, entry, () => this.#writeFile(entry, parent), this.#fileSlots);
     } else if (entry.node.type === "file") {
-      await this.#run(parent, entry, () => this.#writeFile(entry, target, parent));
+      await this.#run(parent, entry, () => this.#writeFile(entry, parent));
     } else {
-      await this.#run(parent, entry, () => this.#writeOther(entry, target));
+      await this.#run(parent, entry, () => this.#writeOther(entry, parent.handle!));
     }
   }
 
@@ -201,18 +228,21 @@ class Applier {
     return parent;
   }
 
-  /** Makes (or replaces) a folder and walks into it. */
+  /** Makes (or replaces) a folder, opens it and walks into it. */
   async #enter(entry: RestoreEntry, target: string, parent: Folder): Promise<void> {
-    let made = true;
-    if (entry.action !== "skip") {
-      if (entry.action === "replace") await parent.idle(); // see #apply
-      made = await this.#run(parent, entry, () => {
-        if (entry.action === "replace") removeIfPresent(target, true);
-        Deno.mkdirSync(target, { mode: 0o700 });
-        if (entry.action === "replace") this.#result.replaced++;
-      });
-    }
-    this.#open.push(new Folder(target, entry, { fresh: entry.action !== "skip", failed: !made }));
+    const dir = parent.handle!;
+    const name = entry.node.name;
+    let handle: DirHandle | undefined;
+    if (entry.action === "replace") await parent.idle(); // see #apply
+    await this.#run(parent, entry, () => {
+      if (entry.action === "replace") removeIfPresent(dir, name, true);
+      if (entry.action !== "skip") dir.mkdir(name, 0o700);
+      handle = dir.openDir(name); // fails, never follows, if a symlink took the folder's place
+      if (entry.action === "replace") this.#result.replaced++;
+    });
+    this.#open.push(
+      new Folder(target, entry, { fresh: entry.action !== "skip", ...(handle ? { handle } : {}) }),
+    );
   }
 
   /** Leaves the innermost folder; its metadata is set once everything handed out in it is written. */
@@ -225,55 +255,76 @@ class Applier {
     if (waiting) await waiting;
     void this.#run(this.#open.at(-1)!, entry, async () => {
       await folder.idle();
-      await applyMetadata(entry.node, folder.path, this.#plan.asRoot); // last: writing the entries changed its time
+      try {
+        setFolderMetadata(folder.handle!, entry.node, this.#plan.asRoot); // last: writing the entries changed its time
+      } finally {
+        folder.handle!.close();
+      }
       this.#result.dirs++;
     }, this.#folderSlots);
   }
 
-  #skip(entry: RestoreEntry, target: string): void {
+  #skip(entry: RestoreEntry): void {
     this.#result.skipped++;
     const key = linkKey(entry);
-    if (key !== undefined && !this.#hardLinks.has(key)) this.#hardLinks.set(key, target);
+    if (key !== undefined && !this.#hardLinks.has(key)) this.#hardLinks.set(key, entry.path);
   }
 
-  async #writeFile(entry: RestoreEntry, target: string, parent: Folder): Promise<void> {
-    const node = entry.node;
-    if (entry.action === "replace") removeIfPresent(target, true);
+  async #writeFile(entry: RestoreEntry, parent: Folder): Promise<void> {
+    const { node } = entry;
+    const dir = parent.handle!;
+    if (entry.action === "replace") removeIfPresent(dir, node.name, true);
     const key = linkKey(entry);
     const linkedTo = key === undefined ? undefined : this.#hardLinks.get(key);
     if (linkedTo !== undefined) {
-      Deno.linkSync(linkedTo, target);
+      this.#link(linkedTo, dir, node.name);
       return this.#written(entry, 0);
     }
-    const partial = entry.partial;
-    if (partial === undefined) throw new Error(`The restore plan has no partial name for "${entry.path}"`);
+    if (entry.partial === undefined) {
+      throw new Error(`The restore plan has no partial name for "${entry.path}"`);
+    }
+    const partial = entry.partial.slice(entry.partial.lastIndexOf("/") + 1);
     // An interrupted earlier run may have left its partial copy.
-    if (!parent.fresh) removeIfPresent(partial, false);
+    if (!parent.fresh) removeIfPresent(dir, partial, false);
     // Just created by root in a folder of ours (mode 0700, no setgid): it already belongs to 0:0.
     const chown = this.#plan.asRoot && !(parent.fresh && node.uid === 0 && node.gid === 0);
     const { mode, mtime } = node;
     const bytes = await this.#files.write({
+      dir,
       partial,
-      path: target,
+      name: node.name,
       content: node.content ?? [],
       finish: chown ? { mode, mtime, owner: { uid: node.uid, gid: node.gid } } : { mode, mtime },
     });
-    if (key !== undefined) this.#hardLinks.set(key, target);
+    if (key !== undefined) this.#hardLinks.set(key, entry.path);
     this.#written(entry, bytes); // counted after the await: files written at once must not lose each other's count
   }
 
+  /**
+   * Links `name` in `dir` to the file restored first at `path` (its path in the snapshot), whose folder is
+   * opened again from the target, one folder at a time, unless the walk is still in it.
+   */
+  #link(path: string, dir: DirHandle, name: string): void {
+    const parts = path.split("/").slice(1);
+    const firstName = parts.pop()!;
+    const folderPath = `${this.#plan.target}${folderOf(path)}`;
+    const open = this.#open.find((folder) => folder.path === folderPath)?.handle;
+    const from = open ?? openBelow(this.#root, parts);
+    try {
+      dir.link(from, firstName, name);
+    } finally {
+      if (from !== open) from.close();
+    }
+  }
+
   /** Writes a symlink, FIFO or device node. */
-  async #writeOther(entry: RestoreEntry, target: string): Promise<void> {
+  #writeOther(entry: RestoreEntry, dir: DirHandle): void {
     const { node } = entry;
     const asRoot = this.#plan.asRoot;
-    if (entry.action === "replace") removeIfPresent(target, true);
-    if (node.type === "symlink") {
-      Deno.symlinkSync(node.target ?? "", target);
-      applySymlinkMetadata(node, target, asRoot);
-    } else {
-      createSpecialFile(node, target, asRoot);
-      await applyMetadata(node, target, asRoot);
-    }
+    if (entry.action === "replace") removeIfPresent(dir, node.name, true);
+    if (node.type === "symlink") dir.symlink(node.target ?? "", node.name);
+    else createSpecialFile(node, dir, node.name, asRoot);
+    setEntryMetadata(dir, node.name, node, asRoot);
     this.#written(entry, 0);
   }
 
@@ -307,9 +358,10 @@ class Applier {
       slots?.release();
       folder.leave();
       return true;
-    }, (error) => {
+    }, (thrown) => {
       slots?.release();
       folder.leave();
+      const error = explainRace(thrown);
       const kind = errorKind(error);
       if (kind === "bug") this.#bug ??= { error };
       else this.#problem({ ...entry, action: "fail", error: { kind, message: describeError(error) } });

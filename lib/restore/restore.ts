@@ -1,5 +1,6 @@
 // A whole restore: plan, then carry the plan out.
 
+import { platform } from "../platform/mod.ts";
 import type { Repository } from "../repo/mod.ts";
 import { type ApplyOptions, applyRestore } from "./apply_restore.ts";
 import { type PlanOptions, planRestore } from "./plan_restore.ts";
@@ -18,4 +19,14 @@ export async function restore(repository: Repository, options: RestoreOptions): 
   repository.cachePacks(0);
   const plan = await planRestore(repository, options);
   return await applyRestore(plan, repository, options);
+}
+
+/**
+ * One line to say before a restore as root without the C library (no `--allow-ffi`): folders are then
+ * re-checked by path before each step, and a swap between check and step is still followed.
+ */
+export function fallbackRestoreWarning(asRoot: boolean): string | undefined {
+  if (!asRoot || platform().kind !== "fallback") return undefined;
+  return "restoring as root without the C library (--allow-ffi not granted): a local user who can write " +
+    "in the target could still redirect it between a check and a step (docs/restore.md#restore-safety)";
 }

@@ -1,13 +1,13 @@
 /**
- * Recreating FIFOs and device nodes on restore. Deno has no mkfifo or mknod, so coreutils' commands of
- * those names do it; such entries are rare enough that a process each costs nothing that matters.
+ * Recreating FIFOs and device nodes on restore, in a folder handle (never through a symlink put in the
+ * way), with their exact mode.
  *
  * @module
  */
 
+import type { DirHandle } from "../platform/mod.ts";
 import type { TreeNode } from "../repo/mod.ts";
 import { IoError } from "../workers/mod.ts";
-import { CommandError, runCommandSync } from "../run_command.ts";
 
 /** Major and minor number of a Linux device number (glibc's gnu_dev_major/gnu_dev_minor). */
 export function splitDeviceNumber(rdev: number): { major: number; minor: number } {
@@ -18,36 +18,19 @@ export function splitDeviceNumber(rdev: number): { major: number; minor: number 
 }
 
 /**
- * Creates the FIFO or device node `node` describes at `path`, with its mode. Throws an `IoError` with a
- * one-line reason when that is impossible (device nodes need root; the command is missing or fails).
+ * Creates the FIFO or device node `node` describes as `name` in `dir`, with its mode. Throws an `IoError`
+ * with a one-line reason when that is impossible (device nodes need root), and what the file system
+ * refused as the platform layer words it.
  */
-export function createSpecialFile(node: TreeNode, path: string, isRoot: boolean): void {
-  const mode = `${(node.mode & 0o7777).toString(8).padStart(4, "0")}`;
-  if (node.type === "fifo") {
-    run("mkfifo", ["-m", mode, "--", path]);
-    return;
-  }
+export function createSpecialFile(node: TreeNode, dir: DirHandle, name: string, isRoot: boolean): void {
+  if (node.type === "fifo") return dir.mkfifo(name, node.mode);
+  const path = `${dir.path}/${name}`;
   if (node.type === "chardev" || node.type === "blockdev") {
     if (!isRoot) {
-      throw new IoError(
-        `Cannot create device "${path}": ${
-          node.type === "chardev" ? "character" : "block"
-        } devices need root`,
-      );
+      const kind = node.type === "chardev" ? "character" : "block";
+      throw new IoError(`Cannot create device "${path}": ${kind} devices need root`);
     }
-    const { major, minor } = splitDeviceNumber(node.rdev ?? 0);
-    run("mknod", ["-m", mode, "--", path, node.type === "chardev" ? "c" : "b", String(major), String(minor)]);
-    return;
+    return dir.mknod(name, { type: node.type, mode: node.mode, rdev: node.rdev ?? 0 });
   }
   throw new IoError(`Cannot create "${path}": ${node.type} entries cannot be created`);
-}
-
-/** Runs mkfifo or mknod; what they could not do is an `IoError` (that entry fails, the rest goes on). */
-function run(command: string, args: string[]): void {
-  try {
-    runCommandSync({ command, args });
-  } catch (error) {
-    if (!(error instanceof CommandError)) throw error;
-    throw new IoError(error.message, { cause: error });
-  }
 }

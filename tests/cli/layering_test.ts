@@ -24,7 +24,7 @@ const ALLOWED: Record<string, string[]> = {
   repo: ["crypto", "backends"],
   destinations: ["repo", "backends", "crypto", "plan", "secrets.ts"],
   backup: ["destinations", "repo", "crypto", "chunker", "workers"],
-  restore: ["repo", "crypto", "workers"],
+  restore: ["repo", "crypto", "workers", "platform"],
   check: ["repo", "workers"],
   snapshots: ["destinations", "repo"],
   forget: ["retention"],
