@@ -47,6 +47,11 @@ export interface BackupOptions {
   scans?: FolderScans;
   /** Called for every file or folder that is skipped or changed while read. */
   onWarning?: (message: string) => void;
+  /**
+   * Receives, once the backup has started storing, a function that writes the index of every pack stored so
+   * far: an interrupted backup calls it, so that the next one reuses that data (docs/format.md#write-order).
+   */
+  onCheckpoint?: (checkpoint: () => Promise<void>) => void;
 }
 
 /** What a backup did. `snapshotId` is absent for dry runs. */
@@ -128,6 +133,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
   const parentTime = parent ? Date.parse(parent.snapshot.time) : undefined;
   const stats = emptySnapshotStats();
   const sink = repository.packSink();
+  options.onCheckpoint?.(() => sink.checkpoint());
   // Started with the first file that must be read: a backup where nothing changed needs no workers.
   // Starting them takes a core tens of milliseconds, so when the folders scanned ahead already show a
   // file written since the parent, they start now rather than when the walk gets there.

@@ -132,6 +132,9 @@ function planNow(
 
 /** The work apply orders, done the way `kept init`, `kept backup` and `kept forget --prune` do it. */
 function applySteps(kit: CommandKit, config: Config, clock: () => Date): ApplySteps {
+  // An interrupted backup indexes the packs it stored, so that the next apply reuses them.
+  let checkpoint: (() => Promise<void>) | undefined;
+  kit.onInterrupt(async () => await checkpoint?.());
   return {
     init: async (name) => {
       const destination = destinationByName(config, name);
@@ -162,6 +165,7 @@ function applySteps(kit: CommandKit, config: Config, clock: () => Date): ApplySt
           ...whoAmI(kit.context.env),
           now: () => time = clock(),
           onWarning: (_, message) => kit.output.err(`warning: ${message}\n`),
+          onCheckpoint: (write) => checkpoint = write,
         });
         if (!outcome!.ok) throw outcome!.error;
         const { snapshotId, stats, warnings } = outcome!.value;

@@ -41,14 +41,17 @@ export function backupCommand(program: Program, kit: CommandKit): void {
         "more than a day ago are removed.",
     )
     .action(async (planName, options) => {
-      // The engine indexes what it stored only at the end (no snapshot, no index): the next backup reads
-      // everything again, and prune removes the unindexed packs once they are a day old.
+      // Interrupted, a backup saves no snapshot but indexes the packs it stored (a checkpoint), so the next
+      // backup reads the files again but stores only what is not there yet.
       kit.setInterruptNote(
         options.dryRun
           ? "nothing was written"
-          : "no snapshot was saved for the destination in progress; its repository stays consistent, and " +
-            "prune removes the data stored so far",
+          : "no snapshot was saved for the destination in progress; the data stored so far is indexed, " +
+            "and the next backup reuses it",
       );
+      // The destination in progress indexes the packs it stored before the process ends.
+      let checkpoint: (() => Promise<void>) | undefined;
+      kit.onInterrupt(async () => await checkpoint?.());
       const config = await loadConfig();
       const plan = config.plans.get(planName);
       if (!plan) {
@@ -85,6 +88,7 @@ export function backupCommand(program: Program, kit: CommandKit): void {
               now: () => time ?? new Date(),
               dryRun: options.dryRun ?? false,
               onWarning: (_, message) => output.err(`warning: ${message}\n`),
+              onCheckpoint: (write) => checkpoint = write,
               onOutcome: (outcome) => {
                 if (!outcome.ok) printFailure(output, outcome.destination, outcome.error);
                 else if (!options.json) {

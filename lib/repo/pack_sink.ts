@@ -18,6 +18,11 @@ const PACKS_PER_INDEX = 32;
  * and then the index file's text) held ~200 MiB until the index file was written.
  */
 const BLOBS_PER_INDEX = 50_000;
+/**
+ * An index file is written at the latest this long after the first pack it would name was stored, so that a
+ * backup killed at any moment leaves at most a minute of its data unindexed (the next backup reuses the rest).
+ */
+const INDEX_EVERY_MS = 60_000;
 /** Packs being stored at once, besides the one being filled. */
 const UPLOADS_IN_FLIGHT = 1;
 /** Room above PACK_SIZE for the pack's header: 41 bytes a blob, so 1 MiB fits 25,000 blobs. */
@@ -64,6 +69,8 @@ export class PackSink {
   #uploads = new Set<Promise<void>>();
   #unindexed: { id: PackId; entries: PackEntry[] }[] = [];
   #unindexedEntries = 0;
+  /** When the oldest pack not yet in an index file was stored (performance.now()). */
+  #unindexedSince = 0;
   /** Per type: the last add still waiting for a pack to close; later adds of the type queue behind it. */
   #waiting: Record<BlobType, Promise<void> | undefined> = { data: undefined, tree: undefined };
   #failure: unknown;
@@ -247,9 +254,13 @@ export class PackSink {
       this.#store.index.addPack(id, entries);
       // A copying sink keeps its ids: the index cannot tell its blobs from the ones they copy.
       if (!this.#store.copies) { for (const entry of entries) this.#added.delete(entry.id); }
+      if (this.#unindexed.length === 0) this.#unindexedSince = performance.now();
       this.#unindexed.push({ id, entries });
       this.#unindexedEntries += entries.length;
-      if (this.#unindexed.length >= PACKS_PER_INDEX || this.#unindexedEntries >= BLOBS_PER_INDEX) {
+      if (
+        this.#unindexed.length >= PACKS_PER_INDEX || this.#unindexedEntries >= BLOBS_PER_INDEX ||
+        performance.now() - this.#unindexedSince >= INDEX_EVERY_MS
+      ) {
         await this.#writeIndex();
       }
     })().catch((error) => {
@@ -273,6 +284,16 @@ export class PackSink {
       if (pack instanceof PackWriter) await pack.abort();
     }
     await Promise.allSettled(this.#uploads);
+  }
+
+  /**
+   * For a backup that is being interrupted: waits for the packs being stored, then writes the index file of
+   * every pack stored so far, so that the next backup finds their blobs instead of storing them again. The
+   * packs still being filled are left alone (the backup may go on until the process ends).
+   */
+  async checkpoint(): Promise<void> {
+    await Promise.allSettled(this.#uploads);
+    await this.#writeIndex();
   }
 
   async #writeIndex(): Promise<void> {
