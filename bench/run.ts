@@ -36,6 +36,8 @@ import {
 } from "./report.ts";
 import { openTool, type Tool, TOOL_NAMES, type ToolName } from "./tools.ts";
 import { compareTrees, locateRestoredRoot, readTree } from "./tree.ts";
+import { runS3Bench } from "./s3.ts";
+import { runReconcileBench } from "./reconcile.ts";
 
 const BENCH_DIR = fileURLToPath(new URL(".", import.meta.url));
 const RESULTS_PATH = join(BENCH_DIR, "RESULTS.md");
@@ -57,6 +59,8 @@ Options:
   --rounds N         run everything N times, each round from empty repositories (default 1); the tables
                      show each step's median round, the ratios the median of the rounds' ratios and
                      their range; every round's restored trees stay until the end (N x tools x SIZE)
+  --s3               also: kept and restic against a real S3 server on 127.0.0.1 over HTTPS (bench/s3.ts)
+  --reconcile        also: kept plan and apply on a config of 50 plans (bench/reconcile.ts)
   --write-results    also write the report to bench/RESULTS.md
   --note TEXT        a line to put at the top of the report
   --work DIR         work folder for corpus, repositories and logs (default bench/.work)
@@ -72,6 +76,9 @@ interface Options {
   steps: StepName[];
   rounds: number;
   writeResults: boolean;
+  /** Append the S3 and reconcile sections. */
+  s3: boolean;
+  reconcile: boolean;
   note: string | undefined;
   work: string;
   install: boolean;
@@ -90,6 +97,8 @@ function parseOptions(args: string[]): Options | undefined {
       steps: { type: "string", default: STEPS.map((step) => step.name).join(",") },
       rounds: { type: "string", default: "1" },
       "write-results": { type: "boolean", default: false },
+      s3: { type: "boolean", default: false },
+      reconcile: { type: "boolean", default: false },
       note: { type: "string" },
       work: { type: "string", default: join(BENCH_DIR, ".work") },
       "no-install": { type: "boolean", default: false },
@@ -106,6 +115,8 @@ function parseOptions(args: string[]): Options | undefined {
     steps: STEPS.map((step) => step.name).filter((name) => name === "initial" || steps.includes(name)),
     rounds: parseRounds(values.rounds),
     writeResults: values["write-results"],
+    s3: values.s3,
+    reconcile: values.reconcile,
     note: values.note,
     work: resolve(values.work),
     install: !values["no-install"],
@@ -189,7 +200,12 @@ async function main(args: string[]): Promise<number> {
     console.error(`bench: ${error.message}`);
     return 1;
   }
-  const markdown = renderMarkdown(report);
+  let markdown = renderMarkdown(report);
+  // The S3 corpus is a fifth of the main one (at most 200 MiB): its server writes every object twice.
+  if (options.s3) {
+    markdown += "\n" + await runS3Bench({ work: options.work, size: Math.min(options.size / 5, 200 << 20) });
+  }
+  if (options.reconcile) markdown += "\n" + await runReconcileBench({ work: options.work });
   console.log("\n" + markdown);
   if (options.writeResults) {
     await Deno.writeTextFile(RESULTS_PATH, markdown);

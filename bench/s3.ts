@@ -4,7 +4,8 @@
  * warm cache, then restore it. Each step reports time, peak RSS, and the requests the server answered, by
  * method, with the bytes up and down, read from the server's access log.
  *
- * Run alone: `deno run -A bench/s3.ts [--size 200MiB] [--work DIR]`; `deno task bench --s3` appends it.
+ * Run alone: `deno run -A bench/s3.ts [--size 200MiB] [--work DIR]`; `deno task bench --s3` appends it
+ * (with a corpus of a fifth of the main one, at most 200 MiB).
  *
  * @module
  */
