@@ -52,7 +52,12 @@ export interface BackupOptions {
    * far: an interrupted backup calls it, so that the next one reuses that data (docs/format.md#write-order).
    */
   onCheckpoint?: (checkpoint: () => Promise<void>) => void;
+  /** Hears each file that is read (or, in a dry run, would be): new, or changed since the parent snapshot. */
+  onFile?: (path: string, change: FileChange) => void;
 }
+
+/** Why a file is read: it is not in the parent snapshot, or it changed since. */
+export type FileChange = "new" | "changed";
 
 /** What a backup did. `snapshotId` is absent for dry runs. */
 export interface BackupResult {
@@ -80,6 +85,8 @@ interface WalkContext {
   plan: BackupSpec;
   stats: SnapshotStats;
   warn: (message: string) => void;
+  /** Hears each file that is read: new, or changed since the parent snapshot (`backup -v`). */
+  onFile?: ((path: string, change: FileChange) => void) | undefined;
   /** Stores a file's content, then calls `done` or `failed` (undefined in a dry run). */
   chunk?: (
     path: string,
@@ -161,6 +168,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     hardLinks: new Map(),
     parentTime,
     notice: warn,
+    onFile: options.onFile,
     slots: new Slots(FILES_IN_FLIGHT),
     openEntries: 0,
     ...(options.scans ? { scans: options.scans } : {}),
@@ -631,6 +639,7 @@ function backupChangedFile(
   context.stats.files++;
   if (parentNode?.type === "file") context.stats.changedFiles++;
   else context.stats.newFiles++;
+  context.onFile?.(path, parentNode?.type === "file" ? "changed" : "new");
   if (!context.chunk) {
     context.slots.release();
     context.stats.bytes += info.size;

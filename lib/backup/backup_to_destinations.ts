@@ -7,7 +7,7 @@
 
 import { type DestinationOutcome, eachDestination } from "../destinations/mod.ts";
 import type { Repository } from "../repo/mod.ts";
-import { backup, type BackupOptions, type BackupResult } from "./backup.ts";
+import { backup, type BackupOptions, type BackupResult, type FileChange } from "./backup.ts";
 import type { BackupSpec } from "./backup_spec.ts";
 import { FolderScans } from "./folder_scan.ts";
 
@@ -28,6 +28,8 @@ export interface BackupToDestinationsOptions {
   onWarning?: (destination: string, message: string) => void;
   /** Called as each destination's backup ends. */
   onOutcome?: (outcome: DestinationOutcome<BackupResult>) => void;
+  /** Hears each file read at a destination (see {@linkcode BackupOptions.onFile}). */
+  onFile?: (destination: string, path: string, change: FileChange) => void;
   /** Receives each destination's checkpoint (see {@linkcode BackupOptions.onCheckpoint}). */
   onCheckpoint?: (checkpoint: () => Promise<void>) => void;
 }
@@ -52,6 +54,9 @@ export function backupToDestinations(
       dryRun: options.dryRun ?? false,
       onWarning: (message) => options.onWarning?.(destination, message),
       ...(options.onCheckpoint ? { onCheckpoint: options.onCheckpoint } : {}),
+      ...(options.onFile
+        ? { onFile: (path: string, change: FileChange) => options.onFile!(destination, path, change) }
+        : {}),
     });
   }, options.onOutcome);
 }

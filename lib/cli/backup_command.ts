@@ -2,7 +2,7 @@
 
 import { dirname } from "node:path";
 import { ExitCode, UserError } from "../errors.ts";
-import { type BackupResult, backupToDestinations } from "../backup/mod.ts";
+import { type BackupResult, backupToDestinations, type FileChange } from "../backup/mod.ts";
 import type { DestinationOutcome } from "../destinations/mod.ts";
 import { machineTimeZone } from "../forget/mod.ts";
 import { withHooks } from "../hooks/mod.ts";
@@ -89,6 +89,13 @@ export function backupCommand(program: Program, kit: CommandKit): void {
               dryRun: options.dryRun ?? false,
               onWarning: (_, message) => output.err(`warning: ${message}\n`),
               onCheckpoint: (write) => checkpoint = write,
+              // -v: each file read, marked as diff marks it (+ new, M changed); a dry run lists what it would read.
+              ...(kit.verbose() && !options.json
+                ? {
+                  onFile: (_: string, path: string, change: FileChange) =>
+                    output.out(`${change === "new" ? "+" : "M"} ${path}\n`),
+                }
+                : {}),
               onOutcome: (outcome) => {
                 if (!outcome.ok) printFailure(output, outcome.destination, outcome.error);
                 else if (!options.json) {

@@ -134,7 +134,7 @@ function buildProgram(context: CliContext, setExitCode: (code: number) => void) 
     .option("-q, --quiet", "print no summary lines, only what was asked for and errors")
     .option(
       "-v, --verbose",
-      "list each entry as it is handled (restore), each plan's resolved sources (validate)",
+      "list each file backup reads (+ new, M changed), each entry restore writes, each plan's sources (validate)",
     )
     .hook("preAction", () => {
       if (program.opts().quiet && program.opts().verbose) {
