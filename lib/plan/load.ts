@@ -225,6 +225,9 @@ function missingPath(path: string): boolean {
  * without reading all of a 10 GB file, /dev/zero or a pipe that never ends.
  */
 async function readBounded(path: string, limit: number): Promise<Uint8Array> {
+  // Opening a FIFO blocks until something writes to it: only a regular file (or a device) is opened.
+  const kind = await Deno.stat(path);
+  if (kind.isFifo || kind.isSocket) throw new Error("is not a regular file (a FIFO or socket)");
   using file = await Deno.open(path, { read: true });
   const info = await file.stat();
   if (info.isDirectory) throw new Deno.errors.IsADirectory(path);

@@ -64,4 +64,14 @@ Deno.test("a FIFO as the repository's config, a pack or the password file is ref
       /^kept: .*Cannot read password_file ".*\/password" of destination "local": it is not a regular file$/m,
     );
   });
+
+  await t.step("the plan file", async () => {
+    const plans = `${f.root}/fifo-plans`;
+    Deno.mkdirSync(plans);
+    mkfifo(`${plans}/kept.yaml`);
+    const result = await keptWithin(20_000, ["--config", plans, "snapshots"]);
+    assert.equal(result.blocked, false, "snapshots waited on a FIFO");
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /kept\.yaml.*cannot read file: is not a regular file \(a FIFO or socket\)/);
+  });
 });
