@@ -199,7 +199,8 @@ async function openKept(setup: ToolSetup): Promise<Tool | { unavailable: string 
   });
   const banner = await capture(kept("--version").argv, { cwd: root, env });
   const commit = (await capture(["git", "-C", root, "describe", "--always", "--dirty"])).stdout.trim();
-  const version = banner.ok ? banner.stdout.trim() : "unknown version";
+  // The first line: `kept --version` also names Deno and the formats on the lines after it.
+  const version = banner.ok ? banner.stdout.trim().split("\n")[0]! : "unknown version";
   return {
     name: "kept",
     version: `kept ${version.replace(/^kept\s+/, "")}${
