@@ -7,7 +7,7 @@
 
 import { type DestinationOutcome, eachDestination } from "../destinations/mod.ts";
 import type { Repository } from "../repo/mod.ts";
-import { backup, type BackupOptions, type BackupResult, type FileChange } from "./backup.ts";
+import { backup, type BackupResult, type FileChange } from "./backup.ts";
 import type { BackupSpec } from "./backup_spec.ts";
 import { FolderScans } from "./folder_scan.ts";
 
@@ -28,9 +28,9 @@ export interface BackupToDestinationsOptions {
   onWarning?: (destination: string, message: string) => void;
   /** Called as each destination's backup ends. */
   onOutcome?: (outcome: DestinationOutcome<BackupResult>) => void;
-  /** Hears each file read at a destination (see {@linkcode BackupOptions.onFile}). */
+  /** Hears each file read at a destination (see `BackupOptions.onFile`). */
   onFile?: (destination: string, path: string, change: FileChange) => void;
-  /** Receives each destination's checkpoint (see {@linkcode BackupOptions.onCheckpoint}). */
+  /** Receives each destination's checkpoint (see `BackupOptions.onCheckpoint`). */
   onCheckpoint?: (checkpoint: () => Promise<void>) => void;
 }
 
