@@ -12,7 +12,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BenchError, capture, type Invocation, removeIfPresent } from "./measure.ts";
-import { compiledV8Flags } from "./tools.ts";
+import { keptFromSource } from "./tools.ts";
 
 const PLANS = 50;
 const RUNS = 5;
@@ -64,29 +64,14 @@ function writeConfig(work: string): string {
 }
 
 function keptInvoker(work: string, config: string): (...args: string[]) => Invocation {
-  const root = fileURLToPath(new URL("..", import.meta.url));
   const env = {
     KEPT_PASSWORD: "kept-bench-reconcile",
     XDG_STATE_HOME: join(work, "state"),
     XDG_CACHE_HOME: join(work, "cache"),
     NO_COLOR: "1",
   };
-  return (...args) => ({
-    argv: [
-      Deno.execPath(),
-      "run",
-      "-A",
-      ...compiledV8Flags(join(root, "deno.json")),
-      "--config",
-      join(root, "deno.json"),
-      join(root, "main.ts"),
-      "--config",
-      config,
-      ...args,
-    ],
-    cwd: root,
-    env: { ...env, ...(Deno.env.get("DENO_DIR") ? { DENO_DIR: Deno.env.get("DENO_DIR")! } : {}) },
-  });
+  const denoDir = Deno.env.get("DENO_DIR");
+  return keptFromSource(config, { ...env, ...(denoDir ? { DENO_DIR: denoDir } : {}) });
 }
 
 async function mustRun(invocation: Invocation, what: string): Promise<void> {

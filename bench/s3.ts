@@ -22,7 +22,7 @@ import {
   measure,
   removeIfPresent,
 } from "./measure.ts";
-import { compiledV8Flags } from "./tools.ts";
+import { keptFromSource } from "./tools.ts";
 import { compareTrees, locateRestoredRoot, readTree } from "./tree.ts";
 
 /** Port of the bench's own S3 server (the tests use 18480 and 18490; each takes four ports). */
@@ -131,7 +131,6 @@ function bucketName(tool: string): string {
 }
 
 function keptTool(work: string, corpus: string, server: S3Endpoint, denoDir: string): S3Tool {
-  const root = fileURLToPath(new URL("..", import.meta.url));
   const home = join(work, "kept-home");
   removeIfPresent(home);
   const config = join(home, "bench-s3.yaml");
@@ -165,22 +164,7 @@ function keptTool(work: string, corpus: string, server: S3Endpoint, denoDir: str
     // Deno would otherwise keep its own cache under XDG_CACHE_HOME and fetch every npm package again.
     DENO_DIR: denoDir,
   };
-  const kept = (...args: string[]): Invocation => ({
-    argv: [
-      Deno.execPath(),
-      "run",
-      "-A",
-      ...compiledV8Flags(join(root, "deno.json")),
-      "--config",
-      join(root, "deno.json"),
-      join(root, "main.ts"),
-      "--config",
-      config,
-      ...args,
-    ],
-    cwd: root,
-    env,
-  });
+  const kept = keptFromSource(config, env);
   return {
     name: "kept",
     init: () => kept("init", "cloud"),

@@ -255,3 +255,30 @@ export function keptConfig(repo: string, corpus: string): string {
     "",
   ].join("\n");
 }
+
+/**
+ * Runs kept from this checkout as the bench does (`deno run -A`, the compile task's V8 flags) on `config`,
+ * with `env`: for the sections that drive kept alone (bench/s3.ts, bench/reconcile.ts).
+ */
+export function keptFromSource(
+  config: string,
+  env: Record<string, string>,
+): (...args: string[]) => Invocation {
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  return (...args) => ({
+    argv: [
+      Deno.execPath(),
+      "run",
+      "-A",
+      ...compiledV8Flags(join(root, "deno.json")),
+      "--config",
+      join(root, "deno.json"),
+      join(root, "main.ts"),
+      "--config",
+      config,
+      ...args,
+    ],
+    cwd: root,
+    env,
+  });
+}
