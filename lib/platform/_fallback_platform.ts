@@ -7,7 +7,7 @@
  */
 
 import { lchownSync, lutimesSync } from "node:fs";
-import { fromDenoError, makeError, type PlatformError } from "./_errors.ts";
+import { fromDenoError, makeError, type PlatformError, symlinkError } from "./_errors.ts";
 import { splitDevice } from "./_devices.ts";
 import { joinPath, pathText } from "./_paths.ts";
 import { runTool } from "./_run_tool.ts";
@@ -78,15 +78,7 @@ export class FallbackPlatform implements Platform {
     // Deno has no O_NOFOLLOW or O_DIRECTORY: check first (not race-free) and refuse a FIFO, which
     // Deno would wait on until a writer came.
     const info = this.lstat(path);
-    if (info.type === "symlink" && options.noFollow) {
-      throw makeError({
-        call: "open",
-        path,
-        reason: "it is a symlink",
-        code: "ELOOP",
-        errorClass: Deno.errors.FilesystemLoop,
-      });
-    }
+    if (info.type === "symlink" && options.noFollow) throw symlinkError("open", path);
     const target = info.type === "symlink" ? statOf(text, path) : info;
     if (options.directory && target.type !== "dir") {
       throw makeError({ call: "open", path, reason: "not a folder", errorClass: Deno.errors.NotADirectory });
@@ -158,15 +150,7 @@ export class FallbackPlatform implements Platform {
   openDir(path: string): DirHandle {
     const text = textOf(path, "open");
     const info = this.lstat(text);
-    if (info.type === "symlink") {
-      throw makeError({
-        call: "open",
-        path,
-        reason: "it is a symlink",
-        code: "ELOOP",
-        errorClass: Deno.errors.FilesystemLoop,
-      });
-    }
+    if (info.type === "symlink") throw symlinkError("open", path);
     if (info.type !== "dir") {
       throw makeError({ call: "open", path, reason: "not a folder", errorClass: Deno.errors.NotADirectory });
     }
