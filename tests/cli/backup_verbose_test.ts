@@ -2,7 +2,7 @@
 // are not listed; `--dry-run -v` lists what a backup would read, so excludes can be reviewed first.
 
 import assert from "node:assert/strict";
-import { makeFixture } from "../_support/fixture.ts";
+import { makeFixture, nextSecond } from "../_support/fixture.ts";
 
 Deno.test("backup -v lists new and changed files; --dry-run -v lists what would be read", async () => {
   const fixture = await makeFixture((root) => ({ p: { sources: [`${root}/src`], excludes: ["*.tmp"] } }));
@@ -12,12 +12,14 @@ Deno.test("backup -v lists new and changed files; --dry-run -v lists what would 
     Deno.writeTextFileSync(`${src}/a.txt`, "a");
     Deno.writeTextFileSync(`${src}/sub/b.txt`, "b");
     Deno.writeTextFileSync(`${src}/skip.tmp`, "excluded");
-    // Files written in the same second as a backup are read again by the next one (their time cannot tell):
-    // date them an hour back.
+    // Date the files an hour back, so that the changes below change their times. Setting a time sets the
+    // change time to now, and a file changed in the second a backup starts is read again by the next one
+    // (file_changed.ts): the backups start in a later second.
     const anHourAgo = new Date(Date.now() - 3_600_000);
     for (const file of ["a.txt", "sub/b.txt", "skip.tmp"]) {
       Deno.utimeSync(`${src}/${file}`, anHourAgo, anHourAgo);
     }
+    await nextSecond();
 
     const dry = await fixture.keptOk(["-v", "backup", "p", "--dry-run"]);
     const listed = (stdout: string) => stdout.split("\n").filter((line) => /^[+M] /.test(line)).sort();
