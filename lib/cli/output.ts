@@ -4,6 +4,8 @@
  * @module
  */
 
+import { describePath } from "../platform/mod.ts";
+
 /** Text sinks for a command's normal output and its diagnostics. */
 export interface Output {
   out(text: string): void;
@@ -76,22 +78,7 @@ function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): voi
 
 /**
  * A file name or path for line-oriented text output: backslashes and control characters (a newline in a
- * name would split its line in two) are written as escapes, as `ls -b` does. JSON output needs none.
+ * name would split its line in two) are written as escapes, as `ls -b` does, and bytes that are not UTF-8
+ * as `\xNN`. JSON output needs none.
  */
-export function escapeName(name: string): string {
-  // deno-lint-ignore no-control-regex
-  return name.replace(/[\\\x00-\x1f\x7f]/g, (char) => {
-    switch (char) {
-      case "\\":
-        return "\\\\";
-      case "\n":
-        return "\\n";
-      case "\t":
-        return "\\t";
-      case "\r":
-        return "\\r";
-      default:
-        return `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`;
-    }
-  });
-}
+export const escapeName: (name: string) => string = describePath;

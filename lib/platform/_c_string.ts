@@ -6,6 +6,7 @@
  */
 
 import { makeError } from "./_errors.ts";
+import { pathBytes } from "./_paths.ts";
 import type { PathLike } from "./_types.ts";
 
 const encoder = new TextEncoder();
@@ -20,7 +21,8 @@ export class CString {
 
   /**
    * `value` as a C string, valid until the next call. Throws a `TypeError` naming `call` when the value
-   * cannot be one: it contains a NUL byte, or it is a string with a lone surrogate (no bytes stand for it).
+   * cannot be one: it contains a NUL byte, or it is a string with a lone surrogate that stands for no byte
+   * (U+DC80-U+DCFF stand for the bytes 0x80-0xFF: see `nameText()`).
    */
   of(value: PathLike, call: string): Uint8Array {
     if (typeof value === "string") return this.#ofString(value, call);
@@ -33,7 +35,7 @@ export class CString {
 
   #ofString(value: string, call: string): Uint8Array {
     if (value.includes("\0")) throw invalid(call, value, "it contains a NUL byte");
-    if (!value.isWellFormed()) throw invalid(call, value, "it is not well-formed Unicode (a lone surrogate)");
+    if (!value.isWellFormed()) return this.of(escapedPathBytes(value, call), call);
     let result = encoder.encodeInto(value, this.#buffer);
     if (result.read < value.length || result.written + 1 > this.#buffer.length) {
       this.#buffer = new Uint8Array(value.length * 3 + 1);
@@ -41,6 +43,15 @@ export class CString {
     }
     this.#buffer[result.written] = 0;
     return this.#buffer;
+  }
+}
+
+/** A string carrying escaped bytes (see `nameText()`), as those bytes. */
+function escapedPathBytes(value: string, call: string): Uint8Array {
+  try {
+    return pathBytes(value);
+  } catch {
+    throw invalid(call, value, "it holds a lone surrogate that stands for no byte");
   }
 }
 

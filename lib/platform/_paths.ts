@@ -9,9 +9,63 @@ import type { PathLike } from "./_types.ts";
 const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 
-/** The bytes of a path: a string's UTF-8 encoding, or the bytes themselves (not copied). */
+/**
+ * The bytes of a path: a string's UTF-8 encoding, or the bytes themselves (not copied). A string may
+ * carry bytes that are not UTF-8 as lone surrogates U+DC80-U+DCFF (see {@link nameText}); each becomes its
+ * byte again. Throws a `TypeError` for any other lone surrogate: no bytes stand for it.
+ */
 export function pathBytes(path: PathLike): Uint8Array {
-  return typeof path === "string" ? encoder.encode(path) : path;
+  if (typeof path !== "string") return path;
+  return path.isWellFormed() ? encoder.encode(path) : escapedBytes(path);
+}
+
+/**
+ * A name or path read from the file system as a string that stands for its bytes exactly: valid UTF-8 as
+ * itself, and each byte that is not part of valid UTF-8 as the lone surrogate U+DC00 + byte (U+DC80-U+DCFF,
+ * as Python's "surrogateescape" does). No valid UTF-8 name holds a lone surrogate, so two different byte
+ * names never give the same string; {@link pathBytes} gives the bytes back, and JSON keeps such a string
+ * (as `\udcNN` escapes), so a tree stores it as any other name (docs/format.md#names).
+ */
+export function nameText(bytes: Uint8Array): string {
+  const text = pathText(bytes);
+  if (text !== undefined) return text;
+  let out = "";
+  let i = 0;
+  while (i < bytes.length) {
+    const length = utf8SequenceLength(bytes, i);
+    if (length === 0) {
+      out += String.fromCharCode(0xdc00 + bytes[i]!);
+      i += 1;
+    } else {
+      out += strictDecoder.decode(bytes.subarray(i, i + length));
+      i += length;
+    }
+  }
+  return out;
+}
+
+/** True when `name` stands for bytes that are not valid UTF-8 (it holds an escaped byte). */
+export function hasEscapedBytes(name: string): boolean {
+  return !name.isWellFormed();
+}
+
+function escapedBytes(path: string): Uint8Array {
+  const out: number[] = [];
+  for (let i = 0; i < path.length;) {
+    const code = path.codePointAt(i)!;
+    if (code >= 0xdc80 && code <= 0xdcff) {
+      out.push(code - 0xdc00);
+      i += 1;
+      continue;
+    }
+    if (code >= 0xd800 && code <= 0xdfff) {
+      throw new TypeError(`the path ${JSON.stringify(path)} holds a lone surrogate that stands for no byte`);
+    }
+    const char = String.fromCodePoint(code);
+    for (const byte of encoder.encode(char)) out.push(byte);
+    i += char.length;
+  }
+  return Uint8Array.from(out);
 }
 
 /** `parent/name` as bytes (no second slash when `parent` ends with one). */
@@ -42,7 +96,15 @@ export function pathText(path: PathLike): string | undefined {
  * (the same escapes kept's CLI uses for names), so that two different paths never look alike.
  */
 export function describePath(path: PathLike): string {
-  const bytes = pathBytes(path);
+  // deno-lint-ignore no-control-regex
+  if (typeof path === "string" && path.isWellFormed()) return path.replace(/[\\\x00-\x1f\x7f]/g, escapeChar);
+  let bytes: Uint8Array;
+  try {
+    bytes = pathBytes(path);
+  } catch {
+    // A lone surrogate that stands for no byte: not a name kept reads, but say what it is.
+    return JSON.stringify(path).slice(1, -1);
+  }
   let out = "";
   let i = 0;
   while (i < bytes.length) {

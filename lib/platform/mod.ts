@@ -47,6 +47,6 @@ export type {
 } from "./_types.ts";
 export { isPlatformError } from "./_errors.ts";
 export type { PlatformError, PlatformErrorDetails } from "./_errors.ts";
-export { describePath, joinPath, pathBytes, pathText } from "./_paths.ts";
+export { describePath, hasEscapedBytes, joinPath, nameText, pathBytes, pathText } from "./_paths.ts";
 export { makeDevice, splitDevice } from "./_devices.ts";
 export type { DeviceOptions, DeviceParts } from "./_devices.ts";

@@ -81,15 +81,26 @@ export type NodeType = "file" | "dir" | "symlink" | "fifo" | "socket" | "chardev
 
 /** One entry of a folder. */
 export interface TreeNode {
+  /**
+   * One path component. Bytes that are not valid UTF-8 are carried as lone surrogates U+DC80-U+DCFF (one
+   * per byte: `nameText()` and `pathBytes()` of the platform layer convert); docs/format.md#names.
+   */
   name: string;
   type: NodeType;
   /** Permission bits including setuid, setgid and sticky (mode & 0o7777). */
   mode: number;
-  /** Modification time in milliseconds since the epoch (may be negative). */
+  /** Modification time in milliseconds since the epoch (may be negative): the whole milliseconds, floored. */
   mtime: number;
+  /** Nanoseconds past `mtime`'s millisecond, 1 to 999,999; absent when 0 (and in snapshots before it was kept). */
+  mtimeNs?: number;
+  /** Change time, as `mtime` (files only: the next backup's change detection). */
   ctime?: number;
+  ctimeNs?: number;
   uid: number;
   gid: number;
+  /** Owner and group names where the system has them (restore sets the numeric ids, as tar and restic do). */
+  user?: string;
+  group?: string;
   size?: number;
   inode?: number;
   device?: number;
@@ -99,10 +110,18 @@ export interface TreeNode {
   content?: BlobId[];
   /** Tree blob id (folders). */
   subtree?: BlobId;
-  /** Link target (symlinks). */
+  /** Link target (symlinks), with bytes that are not UTF-8 carried as `name` carries them. */
   target?: string;
   /** Device number (character and block devices). */
   rdev?: number;
+  /** Extended attributes, sorted by name; absent when there are none. */
+  xattrs?: NodeXattr[];
+}
+
+/** An extended attribute of a node: its name (escaped as `TreeNode.name` is) and its value in base64. */
+export interface NodeXattr {
+  name: string;
+  value: string;
 }
 
 /** A folder: its entries sorted by name. */
