@@ -21,6 +21,7 @@ import type {
   Platform,
   SharedDir,
   WriteFile,
+  Xattr,
 } from "./_types.ts";
 
 /** A folder known by its real path. */
@@ -125,6 +126,9 @@ export class FallbackDir implements DirHandle {
 
   setTimes(times: FileTimes, name?: PathLike): void {
     this.#fs.setTimes(name === undefined ? this.#self() : this.#entry(name), times);
+  }
+  setXattr(attribute: Xattr, name?: PathLike): void {
+    this.#fs.setXattr(name === undefined ? this.#self() : this.#entry(name), attribute);
   }
 
   close(): void {}

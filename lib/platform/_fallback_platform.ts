@@ -146,6 +146,15 @@ export class FallbackPlatform implements Platform {
     }
   }
 
+  readLink(path: PathLike): Uint8Array {
+    const text = textOf(path, "readlink");
+    try {
+      return encoder.encode(Deno.readLinkSync(text));
+    } catch (error) {
+      throw fromDenoError(error, "readlink", path);
+    }
+  }
+
   /** A handle that is the folder's real path, checked again before each call (not race-free). */
   openDir(path: string): DirHandle {
     const text = textOf(path, "open");

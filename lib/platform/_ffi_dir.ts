@@ -18,6 +18,7 @@ import type {
   PathLike,
   SharedDir,
   WriteFile,
+  Xattr,
 } from "./_types.ts";
 
 const S_IFCHR = 0o020000;
@@ -26,6 +27,20 @@ const O_WRONLY = 1;
 const EINTR = 4;
 /** `.` as a C string: the folder itself, for a descriptor of its own to list it by. */
 const DOT_C = new Uint8Array([0x2e, 0]);
+
+let procFdsSeen: boolean | undefined;
+
+/** True when `/proc/self/fd` names this process's descriptors (Linux with /proc mounted). */
+function procFds(): boolean {
+  if (procFdsSeen === undefined) {
+    try {
+      procFdsSeen = Deno.statSync("/proc/self/fd").isDirectory;
+    } catch {
+      procFdsSeen = false;
+    }
+  }
+  return procFdsSeen;
+}
 
 /** What folder handles share with the `FfiPlatform` that made them: the library, scratch memory, errors. */
 export interface FfiScratch {
@@ -221,6 +236,16 @@ export class FfiDir implements DirHandle {
       ? x.libc.futimens(this.#open(), timespecs)
       : x.libc.utimensAt(this.#open(), x.cName(name, "utimensAt"), timespecs);
     if (result !== 0) throw this.#fail(name === undefined ? "futimens" : "utimensAt", name);
+  }
+
+  setXattr(attribute: Xattr, name?: PathLike): void {
+    const x = this.#x;
+    const path = name === undefined
+      ? this.path
+      : joinPath(x.libc.os === "linux" && procFds() ? `/proc/self/fd/${this.#open()}` : this.path, name);
+    const cPath = x.cName(path, "setxattr");
+    const cName = x.cName(attribute.name, "setxattr", true);
+    if (x.libc.setxattr(cPath, cName, attribute.value) !== 0) throw this.#fail("setxattr", name);
   }
 
   close(): void {

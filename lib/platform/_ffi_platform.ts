@@ -264,6 +264,18 @@ export class FfiPlatform implements Platform {
     }
   }
 
+  readLink(path: PathLike): Uint8Array {
+    const libc = this.#libc;
+    const cPath = this.#cPath(path, "readlink");
+    for (let size = 1024;; size *= 4) {
+      const out = new Uint8Array(size);
+      const length = libc.readlink(cPath, out);
+      if (length < 0) throw this.#fail("readlink", path);
+      // A target as long as the buffer may have been cut: ask again with more room.
+      if (length < size) return out.slice(0, length);
+    }
+  }
+
   listXattrs(path: PathLike): Uint8Array[] {
     const libc = this.#libc;
     const cPath = this.#cPath(path, "listxattr");

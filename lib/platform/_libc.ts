@@ -55,6 +55,8 @@ export interface Libc {
   mknod: ((path: Uint8Array, mode: number, device: number) => number) | undefined;
   chmod(path: Uint8Array, mode: number): number;
   lchown(path: Uint8Array, uid: number, gid: number): number;
+  /** Writes a symlink's target into `out` (not NUL-terminated); its length, which is `out.length` when cut. */
+  readlink(path: Uint8Array, out: Uint8Array): number;
   listxattr(path: Uint8Array, out: Uint8Array): number;
   // Calls relative to an open folder (docs/platform.md#folder-handles); none follows a symlink in `name`.
   /** `openat` with a mode, for `O_CREAT` (on macOS arm64 the variadic mode is not read: see openAt's use). */
@@ -98,6 +100,7 @@ export type LibcCall =
   | "mknod"
   | "chmod"
   | "lchown"
+  | "readlink"
   | "listxattr"
   | "openAt"
   | "fstatAt"
@@ -179,6 +182,7 @@ const HANDLE_CALL_NAMES = {
   pwrite: "pwrite",
   ftruncate: "ftruncate",
   fdopendir: "fdopendir",
+  readlink: "readlink",
 } as const;
 
 /** An errno cell: the C library's thread-local `errno`, read and cleared without a call. */
@@ -223,6 +227,7 @@ const LINUX_SYMBOLS = {
   unlinkat: { parameters: ["i32", "buffer", "i32"], result: "i32" },
   chmod: { parameters: ["buffer", "u32"], result: "i32" },
   lchown: { parameters: ["buffer", "u32", "u32"], result: "i32" },
+  readlink: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
   llistxattr: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
   lgetxattr: { parameters: ["buffer", "buffer", "buffer", "usize"], result: "isize" },
   lsetxattr: { parameters: ["buffer", "buffer", "buffer", "usize", "i32"], result: "i32" },
@@ -307,6 +312,7 @@ function openLinux(arch: "x86_64" | "aarch64", options: LibcOptions): Libc {
     mknod: mknod === null ? undefined : (path, mode, device) => mknod(path, mode, BigInt(device)),
     chmod: (path, mode) => s.chmod(path, mode),
     lchown: (path, uid, gid) => s.lchown(path, uid, gid),
+    readlink: (path, out) => Number(s.readlink(path, out, BigInt(out.length))),
     listxattr: (path, out) => Number(s.llistxattr(path, out, BigInt(out.length))),
     getxattr: (path, name, out) => Number(s.lgetxattr(path, name, out, BigInt(out.length))),
     setxattr: (path, name, value) => s.lsetxattr(path, name, value, BigInt(value.length), 0),
@@ -369,6 +375,7 @@ function darwinSymbols(inode64: string) {
     unlinkat: { parameters: ["i32", "buffer", "i32"], result: "i32" },
     chmod: { parameters: ["buffer", "u16"], result: "i32" },
     lchown: { parameters: ["buffer", "u32", "u32"], result: "i32" },
+    readlink: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
     listxattr: { parameters: ["buffer", "buffer", "usize", "i32"], result: "isize" },
     getxattr: { parameters: ["buffer", "buffer", "buffer", "usize", "u32", "i32"], result: "isize" },
     setxattr: { parameters: ["buffer", "buffer", "buffer", "usize", "u32", "i32"], result: "i32" },
@@ -434,6 +441,7 @@ function openDarwin(arch: "x86_64" | "aarch64"): Libc {
     mknod: (path, mode, device) => s.mknod(path, mode, device | 0),
     chmod: (path, mode) => s.chmod(path, mode),
     lchown: (path, uid, gid) => s.lchown(path, uid, gid),
+    readlink: (path, out) => Number(s.readlink(path, out, BigInt(out.length))),
     listxattr: (path, out) => Number(s.listxattr(path, out, BigInt(out.length), XATTR_NOFOLLOW)),
     getxattr: (path, name, out) => Number(s.getxattr(path, name, out, BigInt(out.length), 0, XATTR_NOFOLLOW)),
     setxattr: (path, name, value) => s.setxattr(path, name, value, BigInt(value.length), 0, XATTR_NOFOLLOW),

@@ -164,6 +164,12 @@ export interface DirHandle extends Disposable {
   setMode(mode: number, name?: PathLike): void;
   /** Sets the times of `name` (a symlink's own) or of the folder itself. */
   setTimes(times: FileTimes, name?: PathLike): void;
+  /**
+   * Creates or replaces an extended attribute of `name` (a symlink's own) or of the folder itself. On
+   * Linux `name` is reached through the folder's descriptor (`/proc/self/fd`); elsewhere, and for the
+   * folder itself, by path. The fallback path cannot (`NotSupported`).
+   */
+  setXattr(attribute: Xattr, name?: PathLike): void;
   /** Closes the handle (a borrowed one leaves the descriptor to its owner); closing again does nothing. */
   close(): void;
 }
@@ -196,6 +202,8 @@ export interface Platform {
   mknod(path: PathLike, node: DeviceNode): void;
   /** Sets the owner and group of `path` itself (a symlink's own). */
   lchown(path: PathLike, owner: Owner): void;
+  /** The target of the symlink `path`, byte for byte; `Deno.errors.InvalidData` (EINVAL) when not a symlink. */
+  readLink(path: PathLike): Uint8Array;
   /** Names of the extended attributes of `path` itself, as bytes. */
   listXattrs(path: PathLike): Uint8Array[];
   /** The value of one extended attribute of `path` itself; `Deno.errors.NotFound` when it has none. */
