@@ -8,7 +8,14 @@
 
 import { createHash } from "node:crypto";
 import type { BackendError } from "../errors.ts";
-import { type RequestContext, type S3Client, type S3Response, xmlElements, xmlText } from "./_s3_request.ts";
+import {
+  escapeXml,
+  type RequestContext,
+  type S3Client,
+  type S3Response,
+  xmlElements,
+  xmlText,
+} from "./_s3_request.ts";
 
 /** Turns an answer that is not the one expected into the error to throw. */
 export type Fail = (context: RequestContext, response: S3Response) => BackendError;
@@ -139,8 +146,4 @@ export async function abortUpload(
 
 function decode(response: S3Response): string {
   return new TextDecoder().decode(response.body);
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }

@@ -105,6 +105,12 @@ export interface Backend {
   /** Removes a file; removing a missing file is not an error. */
   delete(handle: Handle): Promise<void>;
   /**
+   * Removes files of one kind; missing files are not an error. Storage that removes many in one request
+   * (S3's DeleteObjects, up to 1,000 a request) does so; elsewhere they go one by one
+   * ({@linkcode deleteEach}). On failure some may be gone and others not: deleting again is harmless.
+   */
+  deleteMany(kind: FileKind, names: readonly string[]): Promise<void>;
+  /**
    * Removes the temporary files of writers that were killed before they finished, if last written more
    * than `olderThanMs` before `options.now` (default: now); `dryRun` only reports them. Storage where a
    * failed write leaves nothing behind reports nothing ({@linkcode nothingToClean}).
@@ -185,6 +191,20 @@ export function gatheringWriter(backend: Pick<Backend, "put">, kind: FileKind): 
       return Promise.resolve();
     },
   };
+}
+
+/** `deleteMany` for storage without a batch call: `backend.delete` for each name, a few at a time. */
+export async function deleteEach(
+  backend: Pick<Backend, "delete" | "capabilities">,
+  kind: FileKind,
+  names: readonly string[],
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < names.length) await backend.delete({ kind, name: names[next++]! });
+  };
+  const lanes = Math.max(1, Math.min(backend.capabilities.connections, names.length));
+  await Promise.all(Array.from({ length: lanes }, lane));
 }
 
 /** {@linkcode Backend.cleanTemporaryFiles} of a backend whose failed writes leave nothing behind. */

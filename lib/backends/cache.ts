@@ -108,6 +108,14 @@ export class CachingBackend extends BackendWrapper {
     if (path !== undefined) await removeQuietly(path);
   }
 
+  override async deleteMany(kind: FileKind, names: readonly string[]): Promise<void> {
+    await this.inner.deleteMany(kind, names);
+    for (const name of names) {
+      const path = this.#pathOf({ kind, name });
+      if (path !== undefined) await removeQuietly(path);
+    }
+  }
+
   override list(kind: FileKind): AsyncIterable<FileEntry> {
     const listing = this.inner.list(kind);
     const folder = this.#folder;

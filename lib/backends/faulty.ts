@@ -194,6 +194,22 @@ export class FaultyBackend extends BackendWrapper {
     await this.inner.delete(handle);
   }
 
+  /**
+   * Deletes through, each name as a `delete` call for the rules: a rule that fails one name lets the names
+   * before it be deleted, as storage that fails in the middle of a batch would.
+   */
+  override async deleteMany(kind: FileKind, names: readonly string[]): Promise<void> {
+    for (let i = 0; i < names.length; i++) {
+      try {
+        this.#fault("delete", { kind, name: names[i]! });
+      } catch (error) {
+        await this.inner.deleteMany(kind, names.slice(0, i));
+        throw error;
+      }
+    }
+    await this.inner.deleteMany(kind, names);
+  }
+
   /** Cleans through, unless a rule fails this call. */
   override async cleanTemporaryFiles(olderThanMs: number, options?: CleanOptions): Promise<CleanResult> {
     this.#fault("cleanTemporaryFiles", {});

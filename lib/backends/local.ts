@@ -21,6 +21,7 @@ import {
   checkRange,
   type CleanOptions,
   type CleanResult,
+  deleteEach,
   FILE_KINDS,
   type FileEntry,
   type FileKind,
@@ -353,6 +354,11 @@ export class LocalBackend implements Backend {
    *
    * @throws {BackendError} when the file exists but cannot be removed.
    */
+  /** Removes files one by one; missing files are not an error. */
+  deleteMany(kind: FileKind, names: readonly string[]): Promise<void> {
+    return deleteEach(this, kind, names);
+  }
+
   async delete(handle: Handle): Promise<void> {
     const relative = this.#relative(handle);
     this.#forget(relative);

@@ -13,6 +13,7 @@ import {
   checkHandle,
   checkRange,
   type CleanResult,
+  deleteEach,
   type FileEntry,
   type FileKind,
   type FileWriter,
@@ -137,6 +138,11 @@ export class MemoryBackend implements Backend {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** Removes files one by one; missing files are not an error. */
+  deleteMany(kind: FileKind, names: readonly string[]): Promise<void> {
+    return deleteEach(this, kind, names);
   }
 
   /** Nothing to clean: a write that fails leaves nothing behind. */

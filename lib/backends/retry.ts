@@ -153,6 +153,11 @@ export class RetryBackend extends BackendWrapper {
     return this.#retry("delete", () => this.inner.delete(handle));
   }
 
+  /** Deletes a batch, retrying transient failures (the whole batch again: deleting twice is harmless). */
+  override deleteMany(kind: FileKind, names: readonly string[]): Promise<void> {
+    return this.#retry("deleteMany", () => this.inner.deleteMany(kind, names));
+  }
+
   /** Cleans, retrying transient failures. */
   override cleanTemporaryFiles(olderThanMs: number, options?: CleanOptions): Promise<CleanResult> {
     return this.#retry("cleanTemporaryFiles", () => this.inner.cleanTemporaryFiles(olderThanMs, options));

@@ -16,6 +16,7 @@ import {
   checkRange,
   type CleanOptions,
   type CleanResult,
+  deleteEach,
   type FileEntry,
   type FileKind,
   type FileWriter,
@@ -26,6 +27,7 @@ import {
 import { abortUpload, MIN_PART_SIZE, multipartPut, pendingUploads, uploadedBytes } from "./_s3_multipart.ts";
 import {
   describe,
+  escapeXml,
   type RequestContext,
   S3Client,
   type S3Credentials,
@@ -38,6 +40,8 @@ export type { S3Credentials } from "./_s3_request.ts";
 
 /** Requests in flight at once when the destination does not say (`connections`). */
 export const DEFAULT_S3_CONNECTIONS = 8;
+/** Objects one DeleteObjects request removes at most (the S3 API's limit). */
+const DELETE_BATCH = 1000;
 /** Time limit of one request, body included, when not given: long enough for a 16 MiB pack on a slow line. */
 export const DEFAULT_S3_TIMEOUT_MS = 120_000;
 
@@ -77,6 +81,8 @@ export interface S3BackendOptions {
   partSize?: number | undefined;
   /** Keys per ListObjectsV2 page (default: the server's, 1000 on AWS); tests page with fewer. */
   listPageSize?: number | undefined;
+  /** Keys per DeleteObjects request (default and most: 1,000); tests batch with fewer. */
+  deleteBatchSize?: number | undefined;
 }
 
 /** Whether an endpoint is addressed path-style by default: an IP address, localhost, or a host with a port. */
@@ -97,15 +103,19 @@ export class S3Backend implements Backend {
   readonly #client: S3Client;
   readonly #prefix: string;
   readonly #pageSize: number | undefined;
+  readonly #deleteBatchSize: number;
   readonly #multipartThreshold: number;
   readonly #partSize: number;
   /** `access key "…", bucket "…"`: named in messages when access is refused (the secret never is). */
   readonly #who: string;
+  /** False once the server has said it does not implement DeleteObjects. */
+  #batchDeletes = true;
 
   private constructor(client: S3Client, options: S3BackendOptions) {
     this.#client = client;
     this.#prefix = options.prefix.replace(/^\/+|\/+$/g, "");
     this.#pageSize = options.listPageSize;
+    this.#deleteBatchSize = Math.min(DELETE_BATCH, options.deleteBatchSize ?? DELETE_BATCH);
     this.#multipartThreshold = options.multipartThreshold ?? DEFAULT_S3_MULTIPART_THRESHOLD;
     this.#partSize = options.partSize ?? DEFAULT_S3_PART_SIZE;
     this.#who = `access key "${options.credentials.accessKeyId}", bucket "${options.bucket}"`;
@@ -341,6 +351,61 @@ export class S3Backend implements Backend {
     if (response.status !== 204 && response.status !== 200 && response.status !== 404) {
       throw this.#statusError(context, response);
     }
+  }
+
+  /**
+   * Removes objects with DeleteObjects, up to 1,000 a request, `connections` requests at once; missing
+   * objects are not an error. A server that does not implement DeleteObjects gets one DELETE each.
+   *
+   * @throws {BackendError} naming the first object the server would not delete, with its code.
+   */
+  async deleteMany(kind: FileKind, names: readonly string[]): Promise<void> {
+    const batches: (readonly string[])[] = [];
+    const size = this.#deleteBatchSize;
+    for (let i = 0; i < names.length; i += size) batches.push(names.slice(i, i + size));
+    let next = 0;
+    const lane = async () => {
+      while (next < batches.length) {
+        const batch = batches[next++]!;
+        if (!this.#batchDeletes || !(await this.#deleteBatch(kind, batch))) {
+          this.#batchDeletes = false;
+          for (const name of batch) await this.delete({ kind, name });
+        }
+      }
+    };
+    const lanes = Math.max(1, Math.min(this.capabilities.connections, batches.length));
+    await Promise.all(Array.from({ length: lanes }, lane));
+  }
+
+  /** One DeleteObjects request; false when the server does not implement it. */
+  async #deleteBatch(kind: FileKind, names: readonly string[]): Promise<boolean> {
+    const keys = names.map((name) => this.#key({ kind, name }));
+    const objects = keys.map((key) => `<Object><Key>${escapeXml(key)}</Key></Object>`).join("");
+    const body = new TextEncoder().encode(`<Delete><Quiet>true</Quiet>${objects}</Delete>`);
+    const context = { operation: "delete", target: `${keys.length} objects from ${keys[0]}` };
+    const response = await this.#client.send({
+      method: "POST",
+      key: "",
+      query: { delete: "" },
+      body,
+      headers: {
+        "content-md5": createHash("md5").update(body).digest("base64"),
+        "content-type": "application/xml",
+      },
+    }, context);
+    if (response.status === 501 || (response.status === 400 && /NotImplemented/.test(text(response)))) {
+      return false;
+    }
+    if (response.status !== 200) throw this.#statusError(context, response);
+    for (const error of xmlElements(text(response), "Error")) {
+      if (xmlText(error, "Code") === "NoSuchKey") continue;
+      throw new BackendError(
+        `Cannot delete "${xmlText(error, "Key")}" in "${this.location}": ` +
+          `${xmlText(error, "Code") ?? "error"} ${xmlText(error, "Message") ?? ""}`.trim(),
+        { permanent: false },
+      );
+    }
+    return true;
   }
 
   /**

@@ -89,6 +89,11 @@ export class BackendWrapper implements Backend {
   }
 
   /** Passes through; throws what the wrapped backend throws. */
+  deleteMany(kind: FileKind, names: readonly string[]): Promise<void> {
+    return this.inner.deleteMany(kind, names);
+  }
+
+  /** Passes through; throws what the wrapped backend throws. */
   cleanTemporaryFiles(olderThanMs: number, options?: CleanOptions): Promise<CleanResult> {
     return this.inner.cleanTemporaryFiles(olderThanMs, options);
   }

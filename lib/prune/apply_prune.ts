@@ -13,6 +13,8 @@ import type { PrunePlan, RepackPack } from "./plan_prune.ts";
 
 /** Packs per index file prune writes. */
 const PACKS_PER_INDEX = 256;
+/** Packs removed in one call: one DeleteObjects request on S3 (its limit), and a progress step after. */
+const PACKS_PER_REMOVAL = 1000;
 
 /** What carrying out a plan needs of a repository (a `Repository` has it all). */
 export interface PruneTarget {
@@ -24,7 +26,7 @@ export interface PruneTarget {
   workerKeys(): { encrypt: Uint8Array; id: Uint8Array };
   writeMeta(kind: "index", value: IndexFile): Promise<string>;
   removeIndexFile(name: string): Promise<void>;
-  removePack(id: string): Promise<void>;
+  removePacks(ids: readonly string[]): Promise<void>;
 }
 
 /** A point in prune's work, reported before the work goes on (progress, and tests that stop it there). */
@@ -92,10 +94,13 @@ export async function applyPrune(
     ...plan.repack.packList.map((pack) => pack.pack),
     ...plan.unindexed.delete.ids,
   ];
-  for (const pack of removable) {
-    await target.removePack(pack);
-    result.packsRemoved++;
-    await step({ kind: "pack-removed", pack });
+  for (let start = 0; start < removable.length; start += PACKS_PER_REMOVAL) {
+    const batch = removable.slice(start, start + PACKS_PER_REMOVAL);
+    await target.removePacks(batch);
+    for (const pack of batch) {
+      result.packsRemoved++;
+      await step({ kind: "pack-removed", pack });
+    }
   }
   return result;
 }

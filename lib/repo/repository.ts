@@ -290,9 +290,12 @@ export class Repository {
     await this.#backend.delete({ kind: "index", name });
   }
 
-  /** Removes a pack file (prune, once no index file names it: docs/format.md#prune). */
-  async removePack(id: PackId): Promise<void> {
-    await this.#backend.delete({ kind: "data", name: id });
+  /**
+   * Removes pack files (prune, once no index file names them: docs/format.md#prune), in as few requests
+   * as the storage allows. Missing ones are no error.
+   */
+  async removePacks(ids: readonly PackId[]): Promise<void> {
+    await this.#backend.deleteMany("data", ids);
   }
 
   /**

@@ -154,6 +154,18 @@ function registerWriteTests(test: Register): void {
     assert.deepEqual(await backend.get(handle), seededBytes("again", 5));
   });
 
+  test("deleteMany removes the files it names, of one kind; missing names are no error", async (backend) => {
+    const names = Array.from({ length: 7 }, (_, i) => seededName(`many${i}`));
+    await Promise.all(names.map((name) => backend.put({ kind: "data", name }, seededBytes(name, 10))));
+    await backend.put({ kind: "index", name: names[0]! }, seededBytes("index", 10));
+    await backend.deleteMany("data", [...names.slice(0, 6), seededName("never")]);
+    assert.deepEqual(await listed(backend, "data"), [{ name: names[6]!, size: 10 }]);
+    assert.deepEqual(await listed(backend, "index"), [{ name: names[0]!, size: 10 }], "another kind stays");
+    await backend.deleteMany("data", []);
+    await backend.deleteMany("data", names);
+    assert.deepEqual(await listed(backend, "data"), []);
+  });
+
   test("config is stored and read under its fixed handle", async (backend) => {
     const handle: Handle = { kind: "config", name: "config" };
     assert.equal(await backend.stat(handle), undefined);

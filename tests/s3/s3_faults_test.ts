@@ -8,16 +8,27 @@ import { seededBytes, seededName } from "../backends/_content.ts";
 import { backendOptions, emptyBackend, s3Server, uniqueBucket } from "./_server.ts";
 
 /** What the next matching requests get instead of the server's answer. */
-type Fault = "slowDown" | "internalError" | "truncated" | "reset" | "hang" | "accessDenied";
+type Fault =
+  | "slowDown"
+  | "internalError"
+  | "truncated"
+  | "reset"
+  | "hang"
+  | "accessDenied"
+  | "notImplemented";
 
 /** A fetch that passes requests to the real server, but answers the next ones by `faults`. */
 class FaultyFetch {
   faults: { method: string; fault: Fault }[] = [];
   requests = 0;
   injected = 0;
+  /** Each request's method, and `?delete` for DeleteObjects. */
+  sent: string[] = [];
 
   fetch: typeof fetch = async (input, init) => {
     this.requests++;
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    this.sent.push(`${init?.method ?? "GET"}${url.searchParams.has("delete") ? " ?delete" : ""}`);
     const index = this.faults.findIndex((rule) => rule.method === (init?.method ?? "GET"));
     if (index < 0) return await fetch(input, init);
     const { fault } = this.faults.splice(index, 1)[0]!;
@@ -36,6 +47,13 @@ async function answer(fault: Fault, input: RequestInfo | URL, init?: RequestInit
       return new Response(errorXml("SlowDown", "Please reduce your request rate."), { status: 503 });
     case "internalError":
       return new Response(errorXml("InternalError", "We encountered an internal error."), { status: 500 });
+    case "notImplemented":
+      return new Response(
+        errorXml("NotImplemented", "A header you provided implies functionality that is not implemented."),
+        {
+          status: 501,
+        },
+      );
     case "accessDenied":
       return new Response(errorXml("AccessDenied", "Access Denied"), { status: 403 });
     case "reset":
@@ -54,11 +72,11 @@ async function answer(fault: Fault, input: RequestInfo | URL, init?: RequestInit
   }
 }
 
-async function faultyBackend() {
+async function faultyBackend(tuning: { timeoutMs?: number; deleteBatchSize?: number } = {}) {
   const server = await s3Server();
   const faulty = new FaultyFetch();
   const options = { ...backendOptions(server, uniqueBucket("kept-faults")), create: true };
-  const backend = await S3Backend.open({ ...options, fetch: faulty.fetch, timeoutMs: 300 });
+  const backend = await S3Backend.open({ ...options, fetch: faulty.fetch, timeoutMs: 300, ...tuning });
   return { backend, faulty };
 }
 
@@ -170,6 +188,37 @@ Deno.test("`S3Backend.open()` follows the region the server names for the bucket
     await backend.put(handle, seededBytes("region", 100));
     assert.deepEqual(await backend.get(handle), seededBytes("region", 100));
     assert.equal(faulty.requests, 6, "a refused probe, a probe, a bucket made, a put (HEAD, PUT), a get");
+  } finally {
+    await emptyBackend(backend);
+    await backend.close();
+  }
+});
+
+Deno.test("S3 deleteMany removes 25 objects in 3 DeleteObjects requests of 10, and one by one where the server has none", async () => {
+  const { backend, faulty } = await faultyBackend({ timeoutMs: 30_000, deleteBatchSize: 10 });
+  try {
+    const names = Array.from({ length: 28 }, (_, i) => seededName(`batch${i}`));
+    const stored = new RetryBackend(backend);
+    for (let i = 0; i < names.length; i += 100) {
+      await Promise.all(
+        names.slice(i, i + 100).map((name) => stored.put({ kind: "data", name }, new Uint8Array(1))),
+      );
+    }
+    faulty.sent = [];
+    await backend.deleteMany("data", names.slice(0, 25));
+    assert.deepEqual(faulty.sent, ["POST ?delete", "POST ?delete", "POST ?delete"]);
+    const left = [];
+    for await (const entry of backend.list("data")) left.push(entry.name);
+    assert.deepEqual(left.sort(), names.slice(25).sort());
+
+    faulty.faults.push({ method: "POST", fault: "notImplemented" });
+    faulty.sent = [];
+    await backend.deleteMany("data", names.slice(25));
+    assert.deepEqual(faulty.sent, ["POST ?delete", ...names.slice(25).map(() => "DELETE")]);
+    faulty.sent = [];
+    await backend.deleteMany("data", [names[0]!]);
+    assert.deepEqual(faulty.sent, ["DELETE"], "it remembers: no second DeleteObjects");
+    for await (const entry of backend.list("data")) assert.fail(`${entry.name} was not deleted`);
   } finally {
     await emptyBackend(backend);
     await backend.close();
