@@ -41,7 +41,7 @@ export interface CacheStats {
 export class CachingBackend extends BackendWrapper {
   readonly #root: string;
   #folder: string | undefined;
-  #treePacks: ReadonlySet<string> = new Set();
+  #treePacks = new Set<string>();
   /** Tree packs whose cached copy was checked in this run (false: it could not be stored). */
   readonly #verifiedPacks = new Map<string, Promise<boolean>>();
   readonly stats: CacheStats = { hits: 0, misses: 0, rejected: 0 };
@@ -63,6 +63,11 @@ export class CachingBackend extends BackendWrapper {
    */
   cacheTreePacks(packIds: Iterable<string>): void {
     this.#treePacks = new Set(packIds);
+  }
+
+  /** Marks one more pack as holding trees, before it is stored: `put` then keeps a copy of it. */
+  addTreePack(packId: string): void {
+    this.#treePacks.add(packId);
   }
 
   override async get(handle: Handle, range?: ByteRange): Promise<Uint8Array> {
@@ -97,9 +102,9 @@ export class CachingBackend extends BackendWrapper {
 
   override async put(handle: Handle, data: Uint8Array): Promise<void> {
     await this.inner.put(handle, data);
-    // What a backup writes (its index and snapshot), the next run reads: keep it.
+    // What a backup writes (its index, snapshot and tree packs), the next run reads: keep it.
     const path = this.#pathOf(handle);
-    if (path !== undefined && METADATA_KINDS.has(handle.kind)) await this.#store(path, data);
+    if (path !== undefined) await this.#store(path, data);
   }
 
   override async delete(handle: Handle): Promise<void> {

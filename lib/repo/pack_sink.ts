@@ -50,6 +50,8 @@ export interface PackStore {
    * this sink are skipped as duplicates.
    */
   copies?: boolean;
+  /** Told a tree pack's id just before it is stored (a metadata cache then keeps a copy as it goes up). */
+  storingTreePack?(id: PackId): void;
 }
 
 /** Packs blobs for one repository; dedups against the index and everything added through it. */
@@ -245,6 +247,7 @@ export class PackSink {
       const built = pack.finish(key);
       ({ id, entries } = built);
       store = async () => {
+        if (type === "tree") this.#store.storingTreePack?.(id);
         await backend.put({ kind: "data", name: id }, built.bytes);
         if (type === "data") this.#spareBuffers.push(new Uint8Array(built.bytes.buffer));
       };

@@ -202,6 +202,7 @@ export class Repository {
       index: this.index,
       writeIndex: (file) => this.writeMeta("index", file),
       ...(options.copies ? { copies: true } : {}),
+      storingTreePack: (id) => asBackend(this.#backend, CachingBackend)?.addTreePack(id),
     });
   }
 

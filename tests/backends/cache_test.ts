@@ -158,6 +158,23 @@ Deno.test("marked tree packs are downloaded whole once and their ranges served f
   assert.ok(Deno.statSync(join(dir.path, ID_A, "data", treePack.name.slice(0, 2), treePack.name)).isFile);
 });
 
+Deno.test("a tree pack marked before it is stored is cached as it goes up; other packs are not", async () => {
+  using dir = tempDir("kept-cache-");
+  const { counting, cache } = await cachedRepository(dir.path);
+  await cache.get({ kind: "config", name: "config" });
+  const trees = seededBytes("new trees", 3000);
+  const treeName = createHash("sha256").update(trees).digest("hex");
+  cache.addTreePack(treeName);
+  await cache.put({ kind: "data", name: treeName }, trees);
+  const dataPack = await putNamed(cache, "data", seededBytes("new data", 3000));
+  assert.deepEqual(
+    await cache.get({ kind: "data", name: treeName }, { offset: 10, length: 5 }),
+    trees.slice(10, 15),
+  );
+  await cache.get(dataPack, { offset: 0, length: 10 });
+  assert.deepEqual(counting.gets, ["config/config", `data/${dataPack.name}@0+10`]);
+});
+
 Deno.test("a damaged copy of a tree pack is downloaded again; a copy removed during a run is read around", async () => {
   using dir = tempDir("kept-cache-");
   const { storage, counting, cache } = await cachedRepository(dir.path);

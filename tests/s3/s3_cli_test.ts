@@ -115,6 +115,7 @@ Deno.test("S3 metadata is cached per repository; --no-cache reads around the cac
   ok(await kept("backup", "files"), "backup");
   assert.equal(cachedFiles("snapshots"), 1, "the snapshot a backup writes is cached");
   assert.equal(cachedFiles("index"), 1);
+  assert.equal(cachedFiles("data"), 1, "so is the pack of its trees (one pack: a folder of its own)");
   const shown = JSON.parse(ok(await kept("cache", "--json"), "cache")) as {
     root: string;
     repositories: { id: string; files: number }[];
