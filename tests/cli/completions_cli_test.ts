@@ -75,6 +75,79 @@ Deno.test("bash completes commands, options, plans, destinations and paths throu
   for (const [index, [line, expected]] of cases.entries()) assert.deepEqual(results[index], expected, line);
 });
 
+/** True when `shell` is on PATH (zsh and fish are not on every machine the tests run on). */
+function has(shell: string): boolean {
+  try {
+    return new Deno.Command(shell, { args: ["-c", "exit 0"], stdout: "null", stderr: "null" }).outputSync()
+      .success;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What zsh's Tab would offer for `line`: the printed script's `_kept` runs in a real zsh with `words` and
+ * `CURRENT` set as the completion system sets them, and `compadd`/`_files` standing in for its builtins.
+ */
+async function zshComplete(dir: string, line: string): Promise<string[]> {
+  const script = 'compdef() { :; }\ncompadd() { [[ "$1" == -- ]] && shift; print -l -- "$@"; }\n' +
+    '_files() { print -- ":files $*"; }\nsource <(kept completions zsh)\n' +
+    'words=(${(z)LINE}); [[ "$LINE" == *" " ]] && words+=(""); CURRENT=${#words}\n_kept\n';
+  return await shellOutput("zsh", ["-f", "-c", script], dir, line);
+}
+
+/** What fish's Tab would offer for `line`: fish's own `complete -C` with the printed script loaded. */
+async function fishComplete(dir: string, line: string): Promise<string[]> {
+  const script = 'kept completions fish | source\ncomplete -C "$LINE"';
+  return (await shellOutput("fish", ["--no-config", "-c", script], dir, line)).map((word) =>
+    word.split("\t")[0]!
+  );
+}
+
+async function shellOutput(shell: string, args: string[], dir: string, line: string): Promise<string[]> {
+  const { code, stdout, stderr } = await new Deno.Command(shell, {
+    args,
+    cwd: dir,
+    env: { PATH: `${dir}/bin:${Deno.env.get("PATH")}`, LINE: line, HOME: dir, KEPT_CONFIG: "" },
+    stdin: "null",
+  }).output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  return new TextDecoder().decode(stdout).split("\n").filter((word) => word !== "");
+}
+
+const SHELL_CASES: [string, string[]][] = [
+  ["kept ba", ["backup"]],
+  ["kept backup ", ["db", "web"]],
+  ["kept snapshots --destination ", ["nas", "usb"]],
+  ["kept --config other.yaml backup ", ["mail"]],
+];
+
+Deno.test({
+  name: "zsh runs the printed script: commands, plans and destinations come from `kept __complete`",
+  ignore: !has("zsh"),
+  fn: async () => {
+    using temp = tempDir("kept-completions-zsh-");
+    await workspace(temp.path);
+    for (const [line, expected] of SHELL_CASES) {
+      assert.deepEqual(await zshComplete(temp.path, line), expected, line);
+    }
+    assert.deepEqual(await zshComplete(temp.path, "kept restore latest --target res"), [":files -/"]);
+  },
+});
+
+Deno.test({
+  name: "fish completes commands, plans and destinations through the printed script",
+  ignore: !has("fish"),
+  fn: async () => {
+    using temp = tempDir("kept-completions-fish-");
+    await workspace(temp.path);
+    for (const [line, expected] of SHELL_CASES) {
+      assert.deepEqual((await fishComplete(temp.path, line)).sort(), expected, line);
+    }
+    assert.deepEqual(await fishComplete(temp.path, "kept restore latest --target res"), ["restored/"]);
+  },
+});
+
 Deno.test("`kept completions` prints a zsh and a fish script that ask `kept __complete`", async () => {
   for (const shell of ["zsh", "fish"]) {
     const result = await runKept(["completions", shell]);
