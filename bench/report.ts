@@ -73,6 +73,13 @@ export interface RunReport {
   corpusFiles: number;
   corpusBytes: number;
   corpusAction: string;
+  /** more about the corpus, a line each (files left out of a real tree's copy) */
+  corpusNotes?: string[];
+  /**
+   * Set for a corpus other than the sized one (`--files`, `--tree`): the title of its section of
+   * RESULTS.md, rendered by {@link renderSection}
+   */
+  section?: string;
   /** one line describing the 1% change, when that step ran */
   changeSummary?: string;
   /** each step's median round, per tool (see {@link combineRounds}) */
@@ -133,7 +140,7 @@ export function renderMarkdown(report: RunReport): string {
       "",
     );
   }
-  lines.push(...renderCorpus(report), "");
+  lines.push(...renderCorpus(report, "##"), "");
   lines.push("## How it was measured", "", ...report.conditions.map((line) => `- ${line}`), "");
   lines.push("## Results", "");
   for (const tool of report.tools) lines.push(...renderTool(tool), "");
@@ -175,9 +182,34 @@ function busy(machine: MachineInfo): boolean {
   return machine.loadAverage.start > machine.cpus / 2;
 }
 
-function renderCorpus(report: RunReport): string[] {
+/**
+ * A run on another corpus than the sized one (`--files`, `--tree`) as one section of RESULTS.md, to stand
+ * beside the main report: `## title`, the run's setup and corpus, every tool's table and the ratios. How
+ * it was measured is the main report's.
+ */
+export function renderSection(report: RunReport, title: string): string {
+  const lines: string[] = [`## ${title}`, ""];
+  const preliminary = preliminaryReason(report);
+  if (preliminary) lines.push(`> **Preliminary run without kept:** ${preliminary}`, "");
+  if (report.note) lines.push(`> ${report.note}`, "");
+  lines.push(...renderSetup(report), "");
+  lines.push(
+    "Measured as the main report says (How it was measured)" +
+      (report.rounds.length > 1
+        ? `; ${report.rounds.length} rounds: each step's median round, each ratio the median of the rounds' ` +
+          "ratios with their range."
+        : "."),
+    "",
+  );
+  lines.push(...renderCorpus(report, "###"), "");
+  for (const tool of report.tools) lines.push(...renderTool(tool), "");
+  lines.push(...renderRatios(report));
+  return lines.join("\n").trimEnd() + "\n";
+}
+
+function renderCorpus(report: RunReport, heading: string): string[] {
   const lines = [
-    "## Corpus",
+    `${heading} Corpus`,
     "",
     `${report.corpusFiles} files, ${formatBytes(report.corpusBytes)} (${report.corpusAction}).`,
     "",
@@ -187,6 +219,7 @@ function renderCorpus(report: RunReport): string[] {
       `| ${entry.group} | ${entry.files} | ${formatBytes(entry.bytes)} |`
     ),
   ];
+  for (const note of report.corpusNotes ?? []) lines.push("", `${note}.`);
   if (report.changeSummary) lines.push("", `1% change before step 3: ${report.changeSummary}.`);
   return lines;
 }

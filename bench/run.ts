@@ -10,7 +10,16 @@
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Corpus, describeCorpus, ensureCorpus, mutateCorpus } from "./corpus.ts";
+import { type Change, type CorpusParams, describeCorpus, ensureCorpus, mutateCorpus } from "./corpus.ts";
+import {
+  describeTreeCorpus,
+  ensureTreeCorpus,
+  mutateTreeCorpus,
+  resolveTreeSource,
+  treeCorpusName,
+  type TreeSource,
+} from "./tree_corpus.ts";
+import { mergeResults } from "./results_file.ts";
 import {
   BenchError,
   capture,
@@ -27,6 +36,7 @@ import {
   formatBytes,
   type MachineInfo,
   renderMarkdown,
+  renderSection,
   type RunReport,
   stepLine,
   type StepName,
@@ -35,7 +45,7 @@ import {
   type ToolReport,
 } from "./report.ts";
 import { openTool, type Tool, TOOL_NAMES, type ToolName } from "./tools.ts";
-import { compareTrees, locateRestoredRoot, readTree } from "./tree.ts";
+import { compareTrees, locateRestoredRoot, readTree, type TreeSummary } from "./tree.ts";
 import { runS3Bench } from "./s3.ts";
 import { runReconcileBench } from "./reconcile.ts";
 
@@ -53,6 +63,11 @@ Options:
   --size SIZE        corpus size, e.g. 200MiB, 1GiB, 500MB (default 1GiB)
   --files N          instead: a corpus of N small files (50-1,500 bytes, 1,000 to a folder), e.g. 1000000;
                      kept in its own folder (corpus-files-N), next to the sized one
+  --tree PATH        instead: a copy of the real tree at PATH, e.g. /usr/lib/python3.11, in its own folder
+                     (corpus-tree-NAME-HASH), copied once and reused while PATH is unchanged; symlinks stay
+                     symlinks, unreadable files are left out with a note. "--tree python": the standard
+                     library of python3 (python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])'),
+                     without site-packages
   --tools LIST       comma-separated subset of ${TOOL_NAMES.join(",")} (default: all)
   --steps LIST       comma-separated subset of ${STEPS.map((s) => s.name).join(",")} (default: all;
                      the initial backup always runs)
@@ -61,7 +76,9 @@ Options:
                      their range; every round's restored trees stay until the end (N x tools x SIZE)
   --s3               also: kept and restic against a real S3 server on 127.0.0.1 over HTTPS (bench/s3.ts)
   --reconcile        also: kept plan and apply on a config of 50 plans (bench/reconcile.ts)
-  --write-results    also write the report to bench/RESULTS.md
+  --write-results    also write the report to bench/RESULTS.md: a --files or --tree run replaces (or adds)
+                     its own section and keeps the others; a sized run replaces the main report (and the S3
+                     and reconcile sections when it ran them) and keeps the --files and --tree sections
   --note TEXT        a line to put at the top of the report
   --work DIR         work folder for corpus, repositories and logs (default bench/.work)
   --no-install       do not apt-get install missing tools (restic, borgbackup, time)
@@ -72,6 +89,8 @@ interface Options {
   size: number;
   /** Set for the small-files corpus. */
   files: number | undefined;
+  /** Set for a real tree's copy: the folder, or "python". */
+  tree: string | undefined;
   tools: ToolName[];
   steps: StepName[];
   rounds: number;
@@ -93,6 +112,7 @@ function parseOptions(args: string[]): Options | undefined {
     options: {
       size: { type: "string", default: "1GiB" },
       files: { type: "string" },
+      tree: { type: "string" },
       tools: { type: "string", default: TOOL_NAMES.join(",") },
       steps: { type: "string", default: STEPS.map((step) => step.name).join(",") },
       rounds: { type: "string", default: "1" },
@@ -107,9 +127,14 @@ function parseOptions(args: string[]): Options | undefined {
   });
   if (values.help) return undefined;
   const steps = parseList(values.steps, STEPS.map((step) => step.name), "step");
+  if (values.files !== undefined && values.tree !== undefined) {
+    throw new Error("Cannot use --files and --tree together: pick one corpus");
+  }
+  if (values.tree === "") throw new Error(`Cannot use --tree "": give a folder, or "python"`);
   return {
     size: parseSize(values.size),
     files: values.files === undefined ? undefined : parseFiles(values.files),
+    tree: values.tree,
     tools: parseList(values.tools, TOOL_NAMES, "tool"),
     // Every later step needs a repository with a snapshot in it.
     steps: STEPS.map((step) => step.name).filter((name) => name === "initial" || steps.includes(name)),
@@ -200,15 +225,26 @@ async function main(args: string[]): Promise<number> {
     console.error(`bench: ${error.message}`);
     return 1;
   }
-  let markdown = renderMarkdown(report);
+  // A run on the small files or a real tree is one section of RESULTS.md, beside the main report.
+  const mainReport = report.section === undefined ? renderMarkdown(report) : undefined;
+  const sections = report.section === undefined ? [] : [renderSection(report, report.section)];
   // The S3 corpus is a fifth of the main one (at most 200 MiB): its server writes every object twice.
   if (options.s3) {
-    markdown += "\n" + await runS3Bench({ work: options.work, size: Math.min(options.size / 5, 200 << 20) });
+    sections.push(await runS3Bench({ work: options.work, size: Math.min(options.size / 5, 200 << 20) }));
   }
-  if (options.reconcile) markdown += "\n" + await runReconcileBench({ work: options.work });
-  console.log("\n" + markdown);
+  if (options.reconcile) sections.push(await runReconcileBench({ work: options.work }));
+  console.log("\n" + [...mainReport === undefined ? [] : [mainReport], ...sections].join("\n"));
   if (options.writeResults) {
-    await Deno.writeTextFile(RESULTS_PATH, markdown);
+    let existing: string | undefined;
+    try {
+      existing = await Deno.readTextFile(RESULTS_PATH);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    await Deno.writeTextFile(
+      RESULTS_PATH,
+      mergeResults(existing, { ...mainReport === undefined ? {} : { main: mainReport }, sections }),
+    );
     // Keep the file as `deno fmt --check` (part of `deno task check`) wants it.
     await capture([Deno.execPath(), "fmt", "--config", join(BENCH_DIR, "..", "deno.json"), RESULTS_PATH]);
     console.log(`bench: wrote ${RESULTS_PATH}`);
@@ -225,22 +261,21 @@ async function runBenchmark(options: Options, commandLine: string): Promise<RunR
   Deno.mkdirSync(logs, { recursive: true });
   const gnuTime = await prepareGnuTime(options.install);
 
-  const kind = options.files === undefined ? formatBytes(options.size) : `${options.files}-file`;
-  console.error(`bench: preparing a ${kind} corpus in ${options.work} …`);
-  // The small-files corpus has a folder of its own: switching back and forth regenerates neither.
-  const name = options.files === undefined ? "corpus" : `corpus-files-${options.files}`;
-  const manifest = join(options.work, `${name}.json`);
-  let corpus = ensureCorpus(join(options.work, name), manifest, {
-    seed: SEED,
-    size: options.size,
-    ...(options.files === undefined ? {} : { files: options.files }),
-  });
+  const source = options.tree === undefined ? undefined : await resolveTreeSource(options.tree);
+  const kind = source !== undefined
+    ? `copy of ${source.path}`
+    : options.files === undefined
+    ? `${formatBytes(options.size)} corpus`
+    : `${options.files}-file corpus`;
+  console.error(`bench: preparing a ${kind} in ${options.work} …`);
+  let corpus = prepareCorpus(options, source);
   const corpusAction = `${corpus.action}, then read in full to warm the page cache, in ${
     corpus.seconds.toFixed(1)
   } s`;
   console.error(
     `bench: corpus ${corpusAction}: ${corpus.tree.files} files, ${formatBytes(corpus.tree.bytes)}`,
   );
+  for (const note of corpus.notes) console.error(`bench: corpus: ${note}`);
 
   let changeSummary: string | undefined;
   const rounds: ToolReport[][] = [];
@@ -248,11 +283,11 @@ async function runBenchmark(options: Options, commandLine: string): Promise<RunR
     for (let round = 1; round <= options.rounds; round++) {
       if (round > 1) {
         // Undoes the last round's 1% change and reads the corpus again, so every round starts alike.
-        const again = ensureCorpus(corpus.root, manifest, corpus.params);
+        const again = corpus.again();
         console.error(`bench: round ${round} of ${options.rounds}: corpus ${again.action}`);
         corpus = again;
       }
-      const result = await runRound(options, corpus, manifest, { gnuTime, logs, round });
+      const result = await runRound(options, corpus, { gnuTime, logs, round });
       changeSummary ??= result.changeSummary;
       rounds.push(result.reports);
     }
@@ -267,10 +302,16 @@ async function runBenchmark(options: Options, commandLine: string): Promise<RunR
     commandLine,
     date,
     machine: await machineInfo(options.work, loadAtStart),
-    corpusGroups: describeCorpus(corpus.specs),
+    corpusGroups: corpus.groups,
     corpusFiles: corpus.tree.files,
     corpusBytes: corpus.tree.bytes,
     corpusAction,
+    ...(corpus.notes.length === 0 ? {} : { corpusNotes: corpus.notes }),
+    ...(source !== undefined
+      ? { section: `Real tree: ${source.title}` }
+      : options.files === undefined
+      ? {}
+      : { section: `${countWords(options.files)} small files` }),
     ...(changeSummary === undefined ? {} : { changeSummary }),
     tools: combineRounds(rounds),
     rounds,
@@ -280,11 +321,91 @@ async function runBenchmark(options: Options, commandLine: string): Promise<RunR
   };
 }
 
+/**
+ * The corpus a run measures, whichever it is: generated (corpus.ts: sized, or `--files`) or a copy of a
+ * real tree (tree_corpus.ts, `--tree`).
+ */
+interface BenchCorpus {
+  root: string;
+  /** the files as they are now (changed by {@link BenchCorpus.mutate}) */
+  readonly tree: TreeSummary;
+  /** what preparing it did */
+  action: string;
+  seconds: number;
+  /** files and bytes per part, for the report */
+  groups: { group: string; files: number; bytes: number }[];
+  /** what the report should say about it besides (files left out of a tree's copy) */
+  notes: string[];
+  /** Changes 1% of the files and reads the corpus again; returns what changed. */
+  mutate(): Change[];
+  /** The pristine corpus again (the changes undone), read in full: how every round starts. */
+  again(): BenchCorpus;
+}
+
+/** The corpus `options` ask for, each in its own folder: switching back and forth regenerates none. */
+function prepareCorpus(options: Options, source: TreeSource | undefined): BenchCorpus {
+  if (source !== undefined) {
+    const name = treeCorpusName(source);
+    return treeBenchCorpus(source, join(options.work, name), join(options.work, `${name}.json`));
+  }
+  const name = options.files === undefined ? "corpus" : `corpus-files-${options.files}`;
+  return generatedBenchCorpus(join(options.work, name), join(options.work, `${name}.json`), {
+    seed: SEED,
+    size: options.size,
+    ...(options.files === undefined ? {} : { files: options.files }),
+  });
+}
+
+function generatedBenchCorpus(root: string, manifest: string, params: CorpusParams): BenchCorpus {
+  const corpus = ensureCorpus(root, manifest, params);
+  return {
+    root,
+    get tree() {
+      return corpus.tree;
+    },
+    action: corpus.action,
+    seconds: corpus.seconds,
+    groups: describeCorpus(corpus.specs),
+    notes: [],
+    mutate: () => mutateCorpus(corpus, manifest),
+    again: () => generatedBenchCorpus(root, manifest, params),
+  };
+}
+
+function treeBenchCorpus(source: TreeSource, root: string, manifest: string): BenchCorpus {
+  const corpus = ensureTreeCorpus(source, root, manifest);
+  let changes = 0;
+  const skipped = corpus.skipped;
+  return {
+    root,
+    get tree() {
+      return corpus.tree;
+    },
+    action: `${corpus.action} from ${source.path}`,
+    seconds: corpus.seconds,
+    groups: describeTreeCorpus(corpus),
+    notes: skipped.length === 0 ? [] : [
+      `${skipped.length} entries of ${source.path} left out of the copy (e.g. ${
+        skipped.slice(0, 3).join("; ")
+      })`,
+    ],
+    // Each change picks other files, as the generated corpus's next 1% would be other edits.
+    mutate: () => mutateTreeCorpus(corpus, manifest, SEED, changes++),
+    again: () => treeBenchCorpus(source, root, manifest),
+  };
+}
+
+/** `One million`, `Ten million`, or the number with separators: the title of a --files section. */
+function countWords(n: number): string {
+  const words = ["One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten"];
+  if (n % 1_000_000 === 0 && n <= 10_000_000) return `${words[n / 1_000_000 - 1]} million`;
+  return n.toLocaleString("en");
+}
+
 /** One round: fresh repositories for every tool, then every step, interleaved across the tools. */
 async function runRound(
   options: Options,
-  corpus: Corpus,
-  manifest: string,
+  corpus: BenchCorpus,
   context: { gnuTime: boolean; logs: string; round: number },
 ): Promise<{ reports: ToolReport[]; changeSummary?: string }> {
   const { gnuTime, logs, round } = context;
@@ -299,9 +420,9 @@ async function runRound(
   let backups = 0;
   for (const step of options.steps) {
     if (step === "prune") {
-      backups = await backUpUntil(PRUNE_SNAPSHOTS, backups, tools, corpus, manifest, context);
+      backups = await backUpUntil(PRUNE_SNAPSHOTS, backups, tools, corpus, context);
     }
-    if (step === "changed") changeSummary = summarizeChanges(mutateCorpus(corpus, manifest));
+    if (step === "changed") changeSummary = summarizeChanges(corpus.mutate());
     if (step === "initial" || step === "unchanged" || step === "changed") backups++;
     for (const { tool, report } of tools) {
       const result = await runStep(tool, step, { corpus, backups, gnuTime, logs, work: options.work, round });
@@ -323,12 +444,11 @@ async function backUpUntil(
   count: number,
   backups: number,
   tools: readonly { tool: Tool }[],
-  corpus: Corpus,
-  manifest: string,
+  corpus: BenchCorpus,
   context: { gnuTime: boolean; logs: string; round: number },
 ): Promise<number> {
   for (let n = backups + 1; n <= count; n++) {
-    mutateCorpus(corpus, manifest);
+    corpus.mutate();
     for (const { tool } of tools) {
       const run = await measure(tool.backup(n), {
         logPrefix: perRound(context.logs, `${tool.name}-backup-${n}`, context.round),
@@ -356,7 +476,7 @@ async function prepareGnuTime(install: boolean): Promise<boolean> {
 async function prepareTool(
   name: ToolName,
   options: Options,
-  corpus: Corpus,
+  corpus: BenchCorpus,
   gnuTime: boolean,
   initLog: string,
 ): Promise<{ tool?: Tool; report: ToolReport }> {
@@ -381,7 +501,7 @@ async function prepareTool(
 }
 
 interface StepContext {
-  corpus: Corpus;
+  corpus: BenchCorpus;
   /** how many backups this step's snapshot is (1-based): the latest */
   backups: number;
   gnuTime: boolean;
@@ -441,7 +561,7 @@ function restoreTarget(work: string, tool: ToolName, round: number): string {
   return perRound(work, `${tool}-restore`, round);
 }
 
-function summarizeChanges(changes: { how: string; bytes: number }[]): string {
+function summarizeChanges(changes: Change[]): string {
   const appended = changes.filter((change) => change.how === "appended");
   const total = changes.reduce((sum, change) => sum + change.bytes, 0);
   return `${changes.length} files (${appended.length} appended to, ${changes.length - appended.length} ` +

@@ -18,19 +18,23 @@ export interface FileDigest {
 export interface TreeSummary {
   files: number;
   bytes: number;
-  /** SHA-256 over the sorted list of (path, size, sha256): equal trees have equal digests */
+  /** SHA-256 over the sorted list of (path, size, sha256), then of symlinks: equal trees have equal digests */
   digest: string;
   entries: Map<string, FileDigest>;
+  /** Every symlink's target, by relative path. */
+  links: Map<string, string>;
 }
 
 const BLOCK = 1 << 20;
 
 /**
- * Reads every regular file under `root` once (which also warms the page cache) and hashes it.
- * Symlinks and special files are not followed. Throws if `root` cannot be read.
+ * Reads every regular file under `root` once (which also warms the page cache) and hashes it, and reads
+ * every symlink's target. Symlinks are not followed and special files are left out. Throws if `root`
+ * cannot be read.
  */
 export function readTree(root: string): TreeSummary {
   const entries = new Map<string, FileDigest>();
+  const links = new Map<string, string>();
   const buffer = new Uint8Array(BLOCK);
   const walk = (dir: string, prefix: string) => {
     for (const entry of Deno.readDirSync(dir)) {
@@ -38,10 +42,11 @@ export function readTree(root: string): TreeSummary {
       const relative = prefix + entry.name;
       if (entry.isDirectory) walk(path, relative + "/");
       else if (entry.isFile) entries.set(relative, hashFile(path, buffer));
+      else if (entry.isSymlink) links.set(relative, Deno.readLinkSync(path));
     }
   };
   walk(root, "");
-  return summarize(entries);
+  return summarize(entries, links);
 }
 
 function hashFile(path: string, buffer: Uint8Array): FileDigest {
@@ -61,7 +66,7 @@ function hashFile(path: string, buffer: Uint8Array): FileDigest {
   return { size, sha256: hash.digest("hex") };
 }
 
-function summarize(entries: Map<string, FileDigest>): TreeSummary {
+function summarize(entries: Map<string, FileDigest>, links: Map<string, string>): TreeSummary {
   const paths = [...entries.keys()].sort();
   const hash = createHash("sha256");
   let bytes = 0;
@@ -70,7 +75,9 @@ function summarize(entries: Map<string, FileDigest>): TreeSummary {
     hash.update(`${path}\0${size}\0${sha256}\n`);
     bytes += size;
   }
-  return { files: paths.length, bytes, digest: hash.digest("hex"), entries };
+  // Nothing for a tree without symlinks, so the digests of the generated corpora stay what they were.
+  for (const path of [...links.keys()].sort()) hash.update(`${path}\0->\0${links.get(path)}\n`);
+  return { files: paths.length, bytes, digest: hash.digest("hex"), entries, links };
 }
 
 /** The outcome of comparing a restored tree with the expected one. */
@@ -83,9 +90,10 @@ export interface TreeComparison {
 /** Compares file lists, sizes and SHA-256 of `actual` with `expected`. */
 export function compareTrees(expected: TreeSummary, actual: TreeSummary): TreeComparison {
   if (expected.digest === actual.digest) {
+    const links = actual.links.size > 0 ? `, ${actual.links.size} symlinks with the same targets` : "";
     return {
       ok: true,
-      summary: `restore verified: ${actual.files} files, ${actual.bytes} bytes, all SHA-256 equal`,
+      summary: `restore verified: ${actual.files} files, ${actual.bytes} bytes, all SHA-256 equal${links}`,
     };
   }
   const missing: string[] = [];
@@ -96,10 +104,14 @@ export function compareTrees(expected: TreeSummary, actual: TreeSummary): TreeCo
     else if (got.size !== want.size || got.sha256 !== want.sha256) changed.push(path);
   }
   const extra = [...actual.entries.keys()].filter((path) => !expected.entries.has(path));
+  const links = [...expected.links].filter(([path, target]) => actual.links.get(path) !== target);
+  const extraLinks = [...actual.links.keys()].filter((path) => !expected.links.has(path));
   const parts = [
     describe("missing", missing),
     describe("with wrong content", changed),
     describe("unexpected", extra),
+    describe("symlinks missing or with another target", links.map(([path]) => path)),
+    describe("unexpected symlinks", extraLinks),
   ].filter((part) => part !== "");
   return {
     ok: false,

@@ -3,9 +3,9 @@
  *
  * Kept in typed arrays rather than one object per blob: a Map of location objects keyed by hex strings
  * cost ~270 bytes a blob in V8 (a repository of a million blobs held 270 MiB before it read a byte).
- * Here every entry of every pack is a row of columns (32-byte id, type, offset, lengths, pack), a pack's
- * entries are consecutive rows, and an open-addressing table of row numbers finds a blob by its id:
- * about 75 bytes a blob.
+ * Here every entry of every pack is a row of columns (32-byte id, type, offset, lengths, pack: 49 bytes) in
+ * segments of 65,536 rows, a pack's entries are consecutive rows, and an open-addressing table of row numbers
+ * finds a blob by its id: 60-80 bytes a blob in all (docs/performance.md#the-index-at-scale).
  *
  * @module
  */
@@ -39,16 +39,44 @@ function decodeId(hex: string, out: Uint8Array, at: number): boolean {
   return typeof hex === "string" && hex.length === ID_BYTES * 2 && tryHexInto(hex, out, at, true);
 }
 
+/** Rows per segment of the columns, as a power of two: see {@link Segment}. */
+const SEGMENT_BITS = 16;
+const SEGMENT_ROWS = 1 << SEGMENT_BITS;
+const SEGMENT_MASK = SEGMENT_ROWS - 1;
+
+/**
+ * The columns of up to {@link SEGMENT_ROWS} consecutive rows (3.2 MiB when full). The index grows a
+ * segment at a time and never copies one, except the first while it is small: a single set of columns that
+ * doubled held up to twice the rows it needed (99 bytes a blob at 10^7 blobs) and, while it grew, the old
+ * columns and the new at once (docs/performance.md#the-index-at-scale).
+ */
+interface Segment {
+  ids: Uint8Array;
+  types: Uint8Array;
+  offsets: Uint32Array;
+  lengths: Uint32Array;
+  rawLengths: Uint32Array;
+  packOf: Uint32Array;
+}
+
+function newSegment(rows: number): Segment {
+  return {
+    ids: new Uint8Array(rows * ID_BYTES),
+    types: new Uint8Array(rows),
+    offsets: new Uint32Array(rows),
+    lengths: new Uint32Array(rows),
+    rawLengths: new Uint32Array(rows),
+    packOf: new Uint32Array(rows),
+  };
+}
+
 /** Blob id → location, for every blob in every indexed pack. */
 export class MasterIndex {
-  /** Rows: one per entry of every indexed pack. */
+  /** Rows: one per entry of every indexed pack. Row r is entry `r & SEGMENT_MASK` of segment `r >>> SEGMENT_BITS`. */
   #rows = 0;
-  #ids = new Uint8Array(0);
-  #types = new Uint8Array(0);
-  #offsets = new Uint32Array(0);
-  #lengths = new Uint32Array(0);
-  #rawLengths = new Uint32Array(0);
-  #packOf = new Uint32Array(0);
+  #segments: Segment[] = [];
+  /** Rows the segments have room for. */
+  #capacity = 0;
   /** Packs by number: name and rows [first, end). */
   #packNames: PackId[] = [];
   #packRows: { first: number; end: number }[] = [];
@@ -68,7 +96,8 @@ export class MasterIndex {
   addPack(pack: PackId, entries: readonly PackEntry[]): void {
     const number = this.#startPack(pack, entries.length);
     for (const entry of entries) {
-      hexInto(entry.id, this.#ids, this.#rows * ID_BYTES);
+      const row = this.#rows;
+      hexInto(entry.id, this.#segments[row >>> SEGMENT_BITS]!.ids, (row & SEGMENT_MASK) * ID_BYTES);
       this.#addRow(number, BLOB_TYPE_CODES[entry.type], entry.offset, entry.length, entry.rawLength);
     }
   }
@@ -88,7 +117,9 @@ export class MasterIndex {
         const blob = blobs[i]!;
         const type = blob[0], id = blob[1], offset = blob[2], length = blob[3], rawLength = blob[4];
         if (!isUint32(offset) || !isUint32(length) || !isUint32(rawLength)) continue;
-        if (!decodeId(id, this.#ids, this.#rows * ID_BYTES)) continue;
+        const row = this.#rows;
+        const ids = this.#segments[row >>> SEGMENT_BITS]!.ids;
+        if (!decodeId(id, ids, (row & SEGMENT_MASK) * ID_BYTES)) continue;
         this.#addRow(number, BLOB_TYPES[type] === undefined ? 0 : type, offset, length, rawLength);
       }
     }
@@ -111,13 +142,15 @@ export class MasterIndex {
   /** Completes the next row, whose id is already in place, as a blob of pack `number`. */
   #addRow(number: number, type: number, offset: number, length: number, rawLength: number): void {
     const row = this.#rows++;
-    this.#types[row] = type;
-    this.#offsets[row] = offset;
-    this.#lengths[row] = length;
-    this.#rawLengths[row] = rawLength;
-    this.#packOf[row] = number;
+    const segment = this.#segments[row >>> SEGMENT_BITS]!;
+    const at = row & SEGMENT_MASK;
+    segment.types[at] = type;
+    segment.offsets[at] = offset;
+    segment.lengths[at] = length;
+    segment.rawLengths[at] = rawLength;
+    segment.packOf[at] = number;
     this.#packRows[number]!.end = this.#rows;
-    const slot = this.#find(this.#ids, row * ID_BYTES);
+    const slot = this.#find(segment.ids, at * ID_BYTES);
     if (this.#slots[slot] === FREE) {
       this.#slots[slot] = row;
       this.#count++;
@@ -128,12 +161,14 @@ export class MasterIndex {
   lookup(id: string): BlobLocation | undefined {
     const row = this.#rowOf(id);
     if (row === undefined) return undefined;
+    const segment = this.#segments[row >>> SEGMENT_BITS]!;
+    const at = row & SEGMENT_MASK;
     return {
-      pack: this.#packNames[this.#packOf[row]!]!,
-      type: BLOB_TYPES[this.#types[row]!] ?? "data",
-      offset: this.#offsets[row]!,
-      length: this.#lengths[row]!,
-      rawLength: this.#rawLengths[row]!,
+      pack: this.#packNames[segment.packOf[at]!]!,
+      type: BLOB_TYPES[segment.types[at]!] ?? "data",
+      offset: segment.offsets[at]!,
+      length: segment.lengths[at]!,
+      rawLength: segment.rawLengths[at]!,
     };
   }
 
@@ -160,12 +195,14 @@ export class MasterIndex {
     const { first, end } = this.#packRows[number]!;
     const entries: PackEntry[] = [];
     for (let row = first; row < end; row++) {
+      const segment = this.#segments[row >>> SEGMENT_BITS]!;
+      const at = row & SEGMENT_MASK;
       entries.push({
-        type: BLOB_TYPES[this.#types[row]!] ?? "data",
-        id: toHex(this.#ids.subarray(row * ID_BYTES, (row + 1) * ID_BYTES)),
-        offset: this.#offsets[row]!,
-        length: this.#lengths[row]!,
-        rawLength: this.#rawLengths[row]!,
+        type: BLOB_TYPES[segment.types[at]!] ?? "data",
+        id: toHex(segment.ids.subarray(at * ID_BYTES, (at + 1) * ID_BYTES)),
+        offset: segment.offsets[at]!,
+        length: segment.lengths[at]!,
+        rawLength: segment.rawLengths[at]!,
       });
     }
     return entries;
@@ -177,8 +214,10 @@ export class MasterIndex {
    * workers share, and a string per id cost a microsecond each (a second for a million blobs).
    */
   forEachId(visit: (ids: Uint8Array, at: number) => void): void {
-    const ids = this.#ids;
-    for (const row of this.#slots) if (row !== FREE) visit(ids, row * ID_BYTES);
+    const segments = this.#segments;
+    for (const row of this.#slots) {
+      if (row !== FREE) visit(segments[row >>> SEGMENT_BITS]!.ids, (row & SEGMENT_MASK) * ID_BYTES);
+    }
   }
 
   #rowOf(id: string): number | undefined {
@@ -203,28 +242,38 @@ export class MasterIndex {
   }
 
   #sameId(row: number, ids: Uint8Array, at: number): boolean {
-    const base = row * ID_BYTES;
-    for (let i = 0; i < ID_BYTES; i++) if (this.#ids[base + i] !== ids[at + i]) return false;
+    const own = this.#segments[row >>> SEGMENT_BITS]!.ids;
+    const base = (row & SEGMENT_MASK) * ID_BYTES;
+    for (let i = 0; i < ID_BYTES; i++) if (own[base + i] !== ids[at + i]) return false;
     return true;
   }
 
-  /** Makes room for `rows` rows, doubling. */
+  /**
+   * Makes room for `rows` rows: the first segment doubles from 1,024 rows up to {@link SEGMENT_ROWS} (so a
+   * small index stays small), then whole segments are added.
+   */
   #growRows(rows: number): void {
-    const capacity = this.#types.length;
-    if (rows <= capacity) return;
-    let next = Math.max(1024, capacity);
-    while (next < rows) next *= 2;
-    const grow = <T extends Uint8Array | Uint32Array>(old: T, make: (n: number) => T, width = 1): T => {
-      const grown = make(next * width);
-      grown.set(old);
-      return grown;
-    };
-    this.#ids = grow(this.#ids, (n) => new Uint8Array(n), ID_BYTES);
-    this.#types = grow(this.#types, (n) => new Uint8Array(n));
-    this.#offsets = grow(this.#offsets, (n) => new Uint32Array(n));
-    this.#lengths = grow(this.#lengths, (n) => new Uint32Array(n));
-    this.#rawLengths = grow(this.#rawLengths, (n) => new Uint32Array(n));
-    this.#packOf = grow(this.#packOf, (n) => new Uint32Array(n));
+    if (rows <= this.#capacity) return;
+    if (this.#capacity < SEGMENT_ROWS) {
+      let next = Math.max(1024, this.#capacity);
+      while (next < rows && next < SEGMENT_ROWS) next *= 2;
+      const old = this.#segments[0];
+      const first = newSegment(next);
+      if (old) {
+        first.ids.set(old.ids);
+        first.types.set(old.types);
+        first.offsets.set(old.offsets);
+        first.lengths.set(old.lengths);
+        first.rawLengths.set(old.rawLengths);
+        first.packOf.set(old.packOf);
+      }
+      this.#segments[0] = first;
+      this.#capacity = next;
+    }
+    while (this.#capacity < rows) {
+      this.#segments.push(newSegment(SEGMENT_ROWS));
+      this.#capacity += SEGMENT_ROWS;
+    }
   }
 
   /** Keeps the lookup table at most half full for `count` blobs, rebuilding it when it grows. */
@@ -234,7 +283,11 @@ export class MasterIndex {
     while (count * 2 > size) size *= 2;
     const old = this.#slots;
     this.#slots = new Uint32Array(size).fill(FREE);
-    for (const row of old) if (row !== FREE) this.#slots[this.#find(this.#ids, row * ID_BYTES)] = row;
+    const segments = this.#segments;
+    for (const row of old) {
+      if (row === FREE) continue;
+      this.#slots[this.#find(segments[row >>> SEGMENT_BITS]!.ids, (row & SEGMENT_MASK) * ID_BYTES)] = row;
+    }
   }
 }
 
