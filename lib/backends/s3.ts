@@ -16,7 +16,6 @@ import {
   checkRange,
   type CleanOptions,
   type CleanResult,
-  deleteEach,
   type FileEntry,
   type FileKind,
   type FileWriter,
