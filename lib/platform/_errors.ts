@@ -163,3 +163,19 @@ export function symlinkError(call: string, path: PathLike): PlatformError {
     errorClass: Deno.errors.FilesystemLoop,
   });
 }
+
+/**
+ * readlink's EINVAL as `Deno.errors.InvalidData` (the path is not a symlink), which the C library and
+ * Deno (a `TypeError`) would otherwise give as a generic error; any other error is returned unchanged.
+ */
+export function notSymlinkError(error: unknown, path: PathLike): unknown {
+  if (!isPlatformError(error) || error.code !== "EINVAL") return error;
+  return makeError({
+    call: error.call,
+    path,
+    reason: "it is not a symlink (EINVAL)",
+    code: "EINVAL",
+    errno: error.errno,
+    errorClass: Deno.errors.InvalidData,
+  });
+}

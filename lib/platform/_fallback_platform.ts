@@ -7,7 +7,7 @@
  */
 
 import { lchownSync, lutimesSync } from "node:fs";
-import { fromDenoError, makeError, type PlatformError, symlinkError } from "./_errors.ts";
+import { fromDenoError, makeError, notSymlinkError, type PlatformError, symlinkError } from "./_errors.ts";
 import { splitDevice } from "./_devices.ts";
 import { joinPath, pathText } from "./_paths.ts";
 import { runTool } from "./_run_tool.ts";
@@ -151,7 +151,7 @@ export class FallbackPlatform implements Platform {
     try {
       return encoder.encode(Deno.readLinkSync(text));
     } catch (error) {
-      throw fromDenoError(error, "readlink", path);
+      throw notSymlinkError(fromDenoError(error, "readlink", path), path);
     }
   }
 

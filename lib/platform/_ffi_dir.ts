@@ -6,7 +6,7 @@
  */
 
 import { makeError, type PlatformError, symlinkError } from "./_errors.ts";
-import { describePath, joinPath, pathText } from "./_paths.ts";
+import { describePath, joinPath, nameText } from "./_paths.ts";
 import type { Libc, LibcCall } from "./_libc.ts";
 import type {
   DeviceNode,
@@ -89,7 +89,8 @@ export class FfiDir implements DirHandle {
     const fd = libc.openAt(this.#open(), this.#x.cName(name, "openAt"), dirOpenFlags(libc), 0);
     if (fd < 0) throw this.#openDirError(name);
     const path = joinPath(this.path, name);
-    return new FfiDir(this.#x, fd, pathText(path) ?? describePath(path), true);
+    // A name that is not UTF-8 stays exact in the handle's path (as escapes), so calls by path reach it.
+    return new FfiDir(this.#x, fd, nameText(path), true);
   }
 
   mkdir(name: PathLike, mode: number): void {

@@ -7,7 +7,7 @@
  */
 
 import { CString } from "./_c_string.ts";
-import { errnoError, errnoNumber, type PlatformError, symlinkError } from "./_errors.ts";
+import { errnoError, errnoNumber, notSymlinkError, type PlatformError, symlinkError } from "./_errors.ts";
 import { describePath } from "./_paths.ts";
 import { encodeTimespecs, LINUX_DIRENT, typeFromDType } from "./_layouts.ts";
 import type { Libc, LibcCall } from "./_libc.ts";
@@ -270,7 +270,7 @@ export class FfiPlatform implements Platform {
     for (let size = 1024;; size *= 4) {
       const out = new Uint8Array(size);
       const length = libc.readlink(cPath, out);
-      if (length < 0) throw this.#fail("readlink", path);
+      if (length < 0) throw notSymlinkError(this.#fail("readlink", path), path);
       // A target as long as the buffer may have been cut: ask again with more room.
       if (length < size) return out.slice(0, length);
     }

@@ -7,7 +7,8 @@
 import type { PathLike } from "./_types.ts";
 
 const encoder = new TextEncoder();
-const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a name may start with U+FEFF (bytes EF BB BF), and it is part of the name.
+const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * The bytes of a path: a string's UTF-8 encoding, or the bytes themselves (not copied). A string may
@@ -80,9 +81,12 @@ export function joinPath(parent: PathLike, name: PathLike): Uint8Array {
   return joined;
 }
 
-/** The path as a string when it is valid UTF-8 (always for a string), undefined otherwise. */
+/**
+ * The path as a string when it is valid UTF-8, undefined otherwise: for bytes that are not, and for a
+ * string that carries such bytes as escapes (see {@link nameText}), which Deno's own calls cannot reach.
+ */
 export function pathText(path: PathLike): string | undefined {
-  if (typeof path === "string") return path;
+  if (typeof path === "string") return path.isWellFormed() ? path : undefined;
   try {
     return strictDecoder.decode(path);
   } catch {

@@ -50,3 +50,4 @@ export type { PlatformError, PlatformErrorDetails } from "./_errors.ts";
 export { describePath, hasEscapedBytes, joinPath, nameText, pathBytes, pathText } from "./_paths.ts";
 export { makeDevice, splitDevice } from "./_devices.ts";
 export type { DeviceOptions, DeviceParts } from "./_devices.ts";
+export { currentUserName, groupName, namesById, userName } from "./owner_names.ts";

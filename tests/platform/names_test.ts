@@ -2,7 +2,16 @@
 // bytes paths is the witness. The fallback's side of this is in fallback_test.ts.
 
 import assert from "node:assert/strict";
-import { describePath, joinPath, platform } from "../../lib/platform/mod.ts";
+import {
+  describePath,
+  hasEscapedBytes,
+  joinPath,
+  nameText,
+  pathBytes,
+  pathText,
+  platform,
+} from "../../lib/platform/mod.ts";
+import { RandomBytes } from "../_support/random_bytes.ts";
 import { tempDir } from "../_support/temp_dir.ts";
 import { hex, python, pythonListdir, pythonLstat } from "./_python.ts";
 
@@ -80,4 +89,39 @@ Deno.test("describePath() escapes what is not valid UTF-8 and what would break a
     "\\xc0\\xaf\\xed\\xa0\\x80\\xe2\\x82",
   );
   assert.equal(describePath(bytes(0xf4, 0x90, 0x80, 0x80)), "\\xf4\\x90\\x80\\x80");
+});
+
+Deno.test("nameText() and pathBytes() give any bytes back exactly, escaping only what is not UTF-8", () => {
+  assert.equal(nameText(text("plain ünïcödé 😀")), "plain ünïcödé 😀");
+  assert.equal(nameText(bytes(0x63, 0x61, 0x66, 0xe9)), "caf\udce9");
+  // A real U+FFFD is itself; a cut-off sequence is each of its bytes.
+  assert.equal(nameText(bytes(0xef, 0xbf, 0xbd, 0xe2, 0x82)), "\uFFFD\udce2\udc82");
+  assert.equal(hasEscapedBytes("caf\udce9"), true);
+  assert.equal(hasEscapedBytes("café"), false);
+  assert.deepEqual(pathBytes("caf\udce9"), bytes(0x63, 0x61, 0x66, 0xe9));
+  assert.throws(() => pathBytes("\ud800"), TypeError, "a lone surrogate that stands for no byte");
+  const random = new RandomBytes(14);
+  for (let round = 0; round < 2000; round++) {
+    const length = 1 + (round % 40);
+    const name = random.fill(new Uint8Array(length + 4)).subarray(0, length);
+    const escaped = nameText(name);
+    assert.deepEqual(pathBytes(escaped), name, hex(name));
+    // The same string through JSON (as a tree stores it) still stands for the same bytes.
+    assert.deepEqual(pathBytes(JSON.parse(JSON.stringify(escaped))), name);
+    assert.equal(hasEscapedBytes(escaped), pathText(name) === undefined);
+  }
+});
+
+Deno.test("a path carrying escaped bytes reaches the same file as its bytes", () => {
+  using dir = tempDir("kept-platform-names-");
+  const name = bytes(0x78, 0x80, 0xff, 0x79);
+  using folder = fs.openDir(dir.path);
+  using created = folder.createFile(name, 0o644);
+  created.write(text("via bytes"), 0);
+  const path = `${dir.path}/${nameText(name)}`;
+  assert.equal(fs.lstat(path).size, 9);
+  using opened = fs.openFile(path, { noFollow: true });
+  const buffer = new Uint8Array(16);
+  assert.equal(new TextDecoder().decode(buffer.subarray(0, opened.read(buffer, 0))), "via bytes");
+  assert.deepEqual(fs.readDir(dir.path).map((entry) => nameText(entry.name)), [nameText(name)]);
 });
