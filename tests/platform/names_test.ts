@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import {
   describePath,
+  fallbackPlatform,
   hasEscapedBytes,
   joinPath,
   nameText,
@@ -124,4 +125,19 @@ Deno.test("a path carrying escaped bytes reaches the same file as its bytes", ()
   const buffer = new Uint8Array(16);
   assert.equal(new TextDecoder().decode(buffer.subarray(0, opened.read(buffer, 0))), "via bytes");
   assert.deepEqual(fs.readDir(dir.path).map((entry) => nameText(entry.name)), [nameText(name)]);
+});
+
+Deno.test("a name that starts with a byte-order mark keeps it, through text and back", () => {
+  const bytes = new Uint8Array([0xef, 0xbb, 0xbf, 0x78]);
+  assert.equal(nameText(bytes), "\ufeffx");
+  assert.equal(pathText(bytes), "\ufeffx");
+  assert.deepEqual(pathBytes(nameText(bytes)), bytes);
+});
+
+Deno.test("the fallback refuses a path carrying escaped bytes instead of writing U+FFFD in their place", () => {
+  using dir = tempDir("kept-names-");
+  const escaped = `${dir.path}/${nameText(new Uint8Array([0x61, 0xe9]))}`;
+  assert.equal(pathText(escaped), undefined);
+  assert.throws(() => fallbackPlatform().mkfifo(escaped, 0o600), Deno.errors.NotSupported);
+  assert.deepEqual([...Deno.readDirSync(dir.path)], []);
 });
