@@ -8,6 +8,7 @@ import {
   type ChunkerSetup,
   type ChunkHints,
   DONE_NUMBERS,
+  FILE_NUMBERS,
   type FileBatch,
   type ToMain,
   type ToWorker,
@@ -19,6 +20,8 @@ export interface ChunkedFile {
   content: BlobId[];
   size: number;
   mtime: number;
+  /** Nanoseconds past `mtime`'s millisecond. */
+  mtimeNs: number;
   /** The file kept changing while it was read. */
   changed: boolean;
 }
@@ -35,11 +38,17 @@ function fileFailure(error: WorkerError): Error {
   return error.kind === "io" ? new FileReadError(decoded.message, { cause: decoded }) : decoded;
 }
 
-/** A file to read: where, the size and mtime the walk saw, and how its previous version was cut. */
-interface FileToRead {
+/**
+ * A file to read: where (a string that may carry escaped bytes: see `nameText()`), what the walk's lstat
+ * saw (size, mtime, and the inode and device that must still be there), and how its previous version was cut.
+ */
+export interface FileToRead {
   path: string;
   size: number;
   mtime: number;
+  mtimeNs: number;
+  ino: number;
+  dev: number;
   hints: ChunkHints | undefined;
 }
 
@@ -76,9 +85,9 @@ export class ChunkPool {
     );
   }
 
-  /** Reads and stores one file; resolves with its content ids. `hints`: how its previous version was cut. */
-  chunkFile(path: string, size: number, mtime: number, hints?: ChunkHints): Promise<ChunkedFile> {
-    return new Promise((resolve, reject) => this.readFile(path, size, mtime, hints, resolve, reject));
+  /** Reads and stores one file; resolves with its content ids. */
+  chunkFile(file: FileToRead): Promise<ChunkedFile> {
+    return new Promise((resolve, reject) => this.readFile(file, resolve, reject));
   }
 
   /**
@@ -86,15 +95,8 @@ export class ChunkPool {
    * a promise: a tree of small files makes a million of these, and each promise and the closures chained
    * on it cost the main thread allocations that outlive the young generation.
    */
-  readFile(
-    path: string,
-    size: number,
-    mtime: number,
-    hints: ChunkHints | undefined,
-    done: (file: ChunkedFile) => void,
-    failed: (error: Error) => void,
-  ): void {
-    this.#pool.enqueue({ path, size, mtime, hints }, size, done, failed);
+  readFile(file: FileToRead, done: (file: ChunkedFile) => void, failed: (error: Error) => void): void {
+    this.#pool.enqueue(file, file.size, done, failed);
   }
 
   #receive(index: number, message: ToMain): void {
@@ -154,7 +156,7 @@ export class ChunkPool {
     const done: { job: Job; file: ChunkedFile }[] = [];
     let next = 0;
     for (let at = 0; at < numbers.length; at += DONE_NUMBERS) {
-      const count = numbers[at + 4]!;
+      const count = numbers[at + 5]!;
       // The worker spells the ids it computed: they are blob ids.
       const content = message.content.slice(next, next + count) as BlobId[];
       next += count;
@@ -163,7 +165,8 @@ export class ChunkPool {
         content,
         size: numbers[at + 1]!,
         mtime: numbers[at + 2]!,
-        changed: numbers[at + 3] === 1,
+        mtimeNs: numbers[at + 3]!,
+        changed: numbers[at + 4] === 1,
       };
       if (job) done.push({ job, file });
     }
@@ -184,14 +187,19 @@ export class ChunkPool {
 
 /** A batch of jobs as the worker takes it: numbers in one array, paths in another. */
 function fileBatch(jobs: readonly PoolJob<FileToRead, ChunkedFile>[]): FileBatch {
-  const numbers = new Float64Array(jobs.length * 3);
+  const numbers = new Float64Array(jobs.length * FILE_NUMBERS);
   const paths: string[] = [];
   const hints: FileBatch["hints"] = [];
   jobs.forEach((job, i) => {
-    numbers[i * 3] = job.id;
-    numbers[i * 3 + 1] = job.payload.size;
-    numbers[i * 3 + 2] = job.payload.mtime;
-    paths.push(job.payload.path);
+    const at = i * FILE_NUMBERS;
+    const file = job.payload;
+    numbers[at] = job.id;
+    numbers[at + 1] = file.size;
+    numbers[at + 2] = file.mtime;
+    numbers[at + 3] = file.mtimeNs;
+    numbers[at + 4] = file.ino;
+    numbers[at + 5] = file.dev;
+    paths.push(file.path);
     if (job.payload.hints) hints.push({ at: i, hints: job.payload.hints });
   });
   return { numbers, paths, hints };

@@ -22,7 +22,7 @@ export interface ChunkHints {
  * more than the worker's reading of a small file (structured cloning walks every object).
  */
 export interface FileBatch {
-  /** Per file: job, size, mtime. */
+  /** Per file, {@link FILE_NUMBERS} of them: job, size, mtime (ms), its nanoseconds, inode, device. */
   numbers: Float64Array;
   paths: string[];
   /** The few files that have hints, by their place in the batch. */
@@ -49,10 +49,16 @@ export type ToWorker =
   }
   | { type: "files"; files: FileBatch };
 
+/** Numbers per file in {@link FileBatch.numbers}. */
+export const FILE_NUMBERS = 6;
+
 /** Numbers per blob in {@link ToMain.blobNumbers}: offset, length and span in the ring, plaintext length. */
 export const BLOB_NUMBERS = 4;
-/** Numbers per file in {@link ToMain.doneNumbers}: job, size, mtime, changed (1 or 0), content ids. */
-export const DONE_NUMBERS = 5;
+/**
+ * Numbers per file in {@link ToMain.doneNumbers}: job, size, mtime (ms), its nanoseconds, changed (1 or 0),
+ * content ids.
+ */
+export const DONE_NUMBERS = 6;
 
 /**
  * Worker → main thread: new sealed blobs first (in the ring, or when too large for it in `large`), then

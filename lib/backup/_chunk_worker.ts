@@ -9,9 +9,12 @@ import { encodeBlobParts } from "../repo/blob.ts";
 import { RING_BYTES, type RingSlice, RingWriter } from "./_blob_ring.ts";
 import { RecentIds } from "./_recent_ids.ts";
 import { SharedIdSet } from "./_shared_id_set.ts";
+import { describePath, platform } from "../platform/mod.ts";
+import { entryStat } from "./entry_stat.ts";
 import {
   BLOB_NUMBERS,
   type ChunkHints,
+  FILE_NUMBERS,
   type FileBatch,
   type ToMain,
   type ToWorker,
@@ -67,7 +70,14 @@ class Outbox {
 
   addDone(job: number, result: ChunkResult): void {
     // DONE_NUMBERS columns, in its order.
-    this.#done.push(job, result.size, result.mtime, result.changed ? 1 : 0, result.content.length);
+    this.#done.push(
+      job,
+      result.size,
+      result.mtime,
+      result.mtimeNs,
+      result.changed ? 1 : 0,
+      result.content.length,
+    );
     for (const id of result.content) this.#content.push(id);
   }
 
@@ -108,13 +118,23 @@ class Outbox {
 
 const outbox = new Outbox();
 
-/** What reading one file gave. */
+/** What reading one file gave: its content, and what the open file was when it was read (fstat). */
 interface ChunkResult {
   content: string[];
   size: number;
-  statSize: number;
+  seen: Expected;
   mtime: number;
+  mtimeNs: number;
   changed: boolean;
+}
+
+/** What a file should be, as the walk's lstat saw it: reading stops at `size`. */
+interface Expected {
+  size: number;
+  mtime: number;
+  mtimeNs: number;
+  ino: number;
+  dev: number;
 }
 
 let state: {
@@ -153,15 +173,24 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
 
 function processFiles(s: NonNullable<typeof state>, files: FileBatch): void {
   const hints = new Map(files.hints.map((file) => [file.at, file.hints]));
+  const numbers = files.numbers;
   for (let i = 0; i < files.paths.length; i++) {
-    const job = files.numbers[i * 3]!;
+    const at = i * FILE_NUMBERS;
+    const job = numbers[at]!;
     try {
       const path = files.paths[i]!;
       const fileHints = hints.get(i);
-      let result = chunkFile(s, path, files.numbers[i * 3 + 1]!, files.numbers[i * 3 + 2]!, fileHints);
+      const expected = {
+        size: numbers[at + 1]!,
+        mtime: numbers[at + 2]!,
+        mtimeNs: numbers[at + 3]!,
+        ino: numbers[at + 4]!,
+        dev: numbers[at + 5]!,
+      };
+      let result = chunkFile(s, path, expected, fileHints);
       if (result.changed) {
         // Changed while we read it (or since the scan): read once more; report if it keeps changing.
-        result = chunkFile(s, path, result.statSize, result.mtime, fileHints);
+        result = chunkFile(s, path, result.seen, fileHints);
       }
       outbox.addDone(job, result);
     } catch (error) {
@@ -178,22 +207,24 @@ function flush(): void {
 }
 
 /**
- * Reads and stores one file that is expected to be `expectedSize` bytes with modification time
- * `expectedMtime` (from the walk's lstat). Reading stops at the expected size, and one fstat afterwards
- * tells whether the file still is what was read: that saves a stat and an end-of-file read per file,
- * which on a tree of small files is a sixth of the system calls.
+ * Reads and stores one file that is expected to be what the walk's lstat saw (`expected`). Reading stops
+ * at the expected size, and one fstat afterwards tells whether the file still is what was read: that
+ * saves a stat and an end-of-file read per file, which on a tree of small files is a sixth of the system
+ * calls. The file is opened through the platform layer: by the bytes of its name (escaped ones included),
+ * never following a symlink, and never waiting on a FIFO swapped in since the scan (a non-blocking open);
+ * whatever is read from something that is no longer a regular file is thrown away.
  */
 function chunkFile(
   s: NonNullable<typeof state>,
   path: string,
-  expectedSize: number,
-  expectedMtime: number,
+  expected: Expected,
   hints: ChunkHints | undefined,
 ): ChunkResult {
   // The parent's last chunk ended where its file did, not at a cut, so it is never a hint.
   let hinted = hints ? hints.ids.length - 1 : 0;
   let hint = 0;
-  const file = Deno.openSync(path, { read: true });
+  const expectedSize = expected.size;
+  const file = platform().openFile(path, { noFollow: true });
   try {
     const buffer = s.buffer;
     const content: string[] = [];
@@ -212,8 +243,8 @@ function chunkFile(
         // No more than the file's expected rest: a read into a view of megabytes costs a small file
         // several microseconds more.
         const want = Math.min(buffer.length - end, expectedSize - total);
-        const read = want > 0 ? file.readSync(buffer.subarray(end, end + want)) : 0;
-        if (read === null || read === 0) {
+        const read = want > 0 ? file.read(buffer.subarray(end, end + want), total) : 0;
+        if (read === 0) {
           eof = true;
           break;
         }
@@ -256,11 +287,18 @@ function chunkFile(
       content.push(storeChunk(s, chunk, blobIdBytes(s.idKey, chunk)));
       start += length;
     }
-    const after = file.statSync();
-    const mtime = after.mtime?.getTime() ?? 0;
-    // Grown, shrunk or touched since the walk looked at it: the caller reads it again.
-    const changed = after.size !== total || mtime !== expectedMtime;
-    return { content, size: total, statSize: after.size, mtime, changed };
+    const after = file.stat();
+    if (after.type !== "file") {
+      throw new Deno.errors.InvalidData(
+        `Cannot read "${describePath(path)}": it is no longer a regular file but a ${after.type}`,
+      );
+    }
+    const seen = entryStat(after);
+    // Grown, shrunk, touched or replaced since the walk looked at it: the caller reads it again.
+    const changed = seen.size !== total || seen.mtime !== expected.mtime ||
+      seen.mtimeNs !== expected.mtimeNs ||
+      seen.ino !== expected.ino || seen.dev !== expected.dev;
+    return { content, size: total, seen, mtime: seen.mtime, mtimeNs: seen.mtimeNs, changed };
   } finally {
     file.close();
   }

@@ -15,20 +15,22 @@ import {
   type BlobId,
   emptySnapshotStats,
   type NodeType,
+  type NodeXattr,
   type Snapshot,
   type SnapshotStats,
   type Tree,
   type TreeNode,
 } from "../repo/mod.ts";
 import { VERSION } from "../version.ts";
-import { type ChunkedFile, ChunkPool, FileReadError } from "./_chunk_pool.ts";
+import { describePath, groupName, nameText, platform, userName } from "../platform/mod.ts";
+import { type ChunkedFile, ChunkPool, FileReadError, type FileToRead } from "./_chunk_pool.ts";
 import type { ChunkHints } from "./_chunk_protocol.ts";
 import { buildSharedIdSet } from "./_shared_id_set.ts";
 import type { BackupSpec } from "./backup_spec.ts";
 import { type EntryStat, lstatEntry } from "./entry_stat.ts";
 import { ExcludeMatcher, type FolderRules } from "./excludes.ts";
 import { type FolderScans, scanFolder } from "./folder_scan.ts";
-import { isUnchanged, writtenSince } from "./file_changed.ts";
+import { hasExactTimes, isUnchanged, writtenSince } from "./file_changed.ts";
 import { Slots } from "../workers/mod.ts";
 
 /** Options of {@link backup}. */
@@ -89,9 +91,7 @@ interface WalkContext {
   onFile?: ((path: string, change: FileChange) => void) | undefined;
   /** Stores a file's content, then calls `done` or `failed` (undefined in a dry run). */
   chunk?: (
-    path: string,
-    size: number,
-    mtime: number,
+    file: FileToRead,
     previous: readonly string[] | undefined,
     done: (file: ChunkedFile) => void,
     failed: (error: Error) => void,
@@ -104,6 +104,8 @@ interface WalkContext {
   hardLinks: Map<string, Promise<ChunkedFile | undefined>>;
   /** When the parent snapshot's backup started (ms), for {@link isUnchanged}. */
   parentTime: number | undefined;
+  /** The platform reads nanosecond times and extended attributes (FFI), not Deno's API (the fallback). */
+  exact: boolean;
   /** Reports a problem with a file that is still backed up (not counted as skipped). */
   notice: (message: string) => void;
   /** Bounds the files being read at once, so the walk never runs far ahead of the workers. */
@@ -167,6 +169,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     hasBlob: (id) => sink.has(id),
     hardLinks: new Map(),
     parentTime,
+    exact: platform().kind === "ffi",
     notice: warn,
     onFile: options.onFile,
     slots: new Slots(FILES_IN_FLIGHT),
@@ -175,15 +178,10 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
   };
   if (!options.dryRun) {
     if (options.scans?.some((info) => writtenSince(info, parentTime))) pool = startPool();
-    context.chunk = (path, size, mtime, previous, done, failed) =>
-      (pool ??= startPool()).readFile(
-        path,
-        size,
-        mtime,
-        previous && chunkHints(repository, previous),
-        done,
-        failed,
-      );
+    context.chunk = (file, previous, done, failed) => {
+      if (previous) file.hints = chunkHints(repository, previous);
+      (pool ??= startPool()).readFile(file, done, failed);
+    };
   }
 
   let rootTree: BlobId;
@@ -335,7 +333,7 @@ async function backupVirtualFolder(
     try {
       info = lstatEntry(childPath);
     } catch (error) {
-      context.warn(`${childPath}: cannot read source: ${describeError(error)}`);
+      context.warn(`${describePath(childPath)}: cannot read source: ${describeError(error)}`);
       return undefined;
     }
     if (child.isSource) {
@@ -349,7 +347,7 @@ async function backupVirtualFolder(
     const subtreeParent = parentNode?.subtree ? await context.loadTree(parentNode.subtree) : undefined;
     const listing = await backupVirtualFolder(childPath, child, subtreeParent, parentNode?.subtree, context);
     countFolder(context, listing);
-    return { ...metadata(name, "dir", info), subtree: listing.id };
+    return { ...metadata(childPath, name, "dir", info, context), subtree: listing.id };
   }));
   return await saveOrReuseTree(sortNodes(nodes), parentTree, parentTreeId, context);
 }
@@ -388,8 +386,17 @@ function sameNode(a: TreeNode, b: TreeNode): boolean {
     const x = a[key];
     const y = b[key];
     if (x === y) return true;
-    return Array.isArray(x) && Array.isArray(y) && x.length === y.length && x.every((v, i) => v === y[i]);
+    return Array.isArray(x) && Array.isArray(y) && x.length === y.length &&
+      x.every((v, i) => v === y[i] || sameXattr(v, y[i]));
   });
+}
+
+/** True for two extended attributes (of `TreeNode.xattrs`) with the same name and value. */
+function sameXattr(a: unknown, b: unknown): boolean {
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  const x = a as NodeXattr;
+  const y = b as NodeXattr;
+  return x.name === y.name && x.value === y.value;
 }
 
 function sortNodes(nodes: (TreeNode | undefined)[]): TreeNode[] {
@@ -415,16 +422,16 @@ async function backupEntry(
   if (info.type === "symlink") {
     let target: string;
     try {
-      target = Deno.readLinkSync(path);
+      target = nameText(platform().readLink(path));
     } catch (error) {
-      context.warn(`${path}: cannot read link: ${describeError(error)}`);
+      context.warn(`${describePath(path)}: cannot read link: ${describeError(error)}`);
       return undefined;
     }
-    return { ...metadata(name, "symlink", info), target };
+    return { ...metadata(path, name, "symlink", info, context), target };
   }
   // "other": a type this platform does not name, recorded with its metadata as restic does.
   const type: NodeType = info.type === "other" ? "file" : info.type;
-  return { ...metadata(name, type, info), ...(info.rdev ? { rdev: info.rdev } : {}) };
+  return { ...metadata(path, name, type, info, context), ...(info.rdev ? { rdev: info.rdev } : {}) };
 }
 
 async function backupFolder(
@@ -437,7 +444,7 @@ async function backupFolder(
   context: WalkContext,
   handedOut?: () => void,
 ): Promise<TreeNode | undefined> {
-  const node = metadata(name, "dir", info);
+  const node = metadata(path, name, "dir", info, context);
   let folder: HandedOutFolder | undefined;
   try {
     if (context.plan.oneFileSystem && info.dev !== rootDevice) {
@@ -579,7 +586,7 @@ async function handOutFolder(
       continue;
     }
     if (childInfo.type === "file") {
-      const unchanged = reuseUnchanged(name, childInfo, parentChild, context);
+      const unchanged = reuseUnchanged(childPath, name, childInfo, parentChild, context);
       if (unchanged) {
         add(unchanged);
         continue;
@@ -610,7 +617,7 @@ function backupFile(
   parentNode: TreeNode | undefined,
   context: WalkContext,
 ): TreeNode | Promise<TreeNode | undefined> {
-  const unchanged = reuseUnchanged(name, info, parentNode, context);
+  const unchanged = reuseUnchanged(path, name, info, parentNode, context);
   if (unchanged) {
     context.slots.release();
     return unchanged;
@@ -635,7 +642,7 @@ function backupChangedFile(
   done: (node: TreeNode | undefined) => void,
   failed: (error: unknown) => void,
 ): void {
-  const node = metadata(name, "file", info);
+  const node = metadata(path, name, "file", info, context);
   context.stats.files++;
   if (parentNode?.type === "file") context.stats.changedFiles++;
   else context.stats.newFiles++;
@@ -648,21 +655,28 @@ function backupChangedFile(
   }
   const previous = parentNode?.type === "file" ? parentNode.content : undefined;
   const read = (result: ChunkedFile | undefined) => done(fileNode(path, node, result, context));
+  const file: FileToRead = {
+    path,
+    size: info.size,
+    mtime: info.mtime,
+    mtimeNs: info.mtimeNs,
+    ino: info.ino,
+    dev: info.dev,
+    hints: undefined,
+  };
   if (info.nlink > 1) {
     // Hard links are few: a promise per inode is shared by its names.
     const key = `${info.dev}:${info.ino}`;
     let shared = context.hardLinks.get(key);
     if (shared) context.slots.release();
     else {
-      shared = new Promise((resolve, reject) =>
-        readFile(path, info.size, node.mtime, previous, context, resolve, reject)
-      );
+      shared = new Promise((resolve, reject) => readFile(file, previous, context, resolve, reject));
       context.hardLinks.set(key, shared);
     }
     shared.then(read, failed);
     return;
   }
-  readFile(path, info.size, node.mtime, previous, context, read, failed);
+  readFile(file, previous, context, read, failed);
 }
 
 /**
@@ -670,9 +684,7 @@ function backupChangedFile(
  * read) or `failed` when the workers or the destination fail. Gives back its slot.
  */
 function readFile(
-  path: string,
-  size: number,
-  mtime: number,
+  file: FileToRead,
   previous: readonly string[] | undefined,
   context: WalkContext,
   done: (file: ChunkedFile | undefined) => void,
@@ -687,11 +699,11 @@ function readFile(
     // Only the file's own problem is reported and skipped; a worker or the destination failing fails the
     // backup (skipping every file from then on would make a snapshot that looks merely partial).
     if (!(error instanceof FileReadError)) return failed(error);
-    context.warn(`${path}: cannot read file: ${describeError(error)}`);
+    context.warn(`${describePath(file.path)}: cannot read file: ${describeError(error)}`);
     done(undefined);
   };
   try {
-    context.chunk!(path, size, mtime, previous, read, unread);
+    context.chunk!(file, previous, read, unread);
   } catch (error) {
     unread(error);
   }
@@ -708,11 +720,15 @@ function fileNode(
     context.stats.files--;
     return undefined;
   }
-  if (result.changed) context.notice(`${path}: file changed while it was read; the snapshot may hold a mix`);
+  if (result.changed) {
+    context.notice(`${describePath(path)}: file changed while it was read; the snapshot may hold a mix`);
+  }
   context.stats.bytes += result.size;
   // Set in place (the keys keep their order): a copy per file would be garbage the size of the node.
   node.size = result.size;
   node.mtime = result.mtime;
+  if (result.mtimeNs !== 0) node.mtimeNs = result.mtimeNs;
+  else delete node.mtimeNs;
   node.content = result.content;
   return node;
 }
@@ -739,13 +755,15 @@ function chunkHints(repository: Repository, previous: readonly string[]): ChunkH
  * per file would cost more than the lstat.
  */
 function reuseUnchanged(
+  path: string,
   name: string,
   info: EntryStat,
   parentNode: TreeNode | undefined,
   context: WalkContext,
 ): TreeNode | undefined {
   if (
-    !parentNode || !isUnchanged(parentNode, info, context.parentTime) ||
+    !parentNode ||
+    !isUnchanged(parentNode, info, { scannedAt: context.parentTime, exactTimes: context.exact }) ||
     !parentNode.content?.every(context.hasBlob)
   ) {
     return undefined;
@@ -753,11 +771,27 @@ function reuseUnchanged(
   context.stats.files++;
   context.stats.unchangedFiles++;
   context.stats.bytes += info.size;
-  return { ...metadata(name, "file", info), content: parentNode.content };
+  // Setting or removing an xattr changes ctime: with ctime compared to the nanosecond, the parent's are
+  // still the file's, and a listxattr per unchanged file (as costly as its lstat) is saved.
+  const sameXattrs = context.exact && hasExactTimes(parentNode) ? parentNode : undefined;
+  return { ...metadata(path, name, "file", info, context, sameXattrs), content: parentNode.content };
 }
 
-/** The metadata every node records, from lstat. */
-function metadata(name: string, type: NodeType, info: EntryStat): TreeNode {
+/** An extended attribute as a node records it (lib/repo/mod.ts does not export its type). */
+
+/**
+ * The metadata every node records: from lstat, the owner's names, and (FFI only) the extended attributes
+ * of `path`, or those of `sameXattrs` when they are known not to have changed. Optional fields are left
+ * out when empty (docs/format.md#trees).
+ */
+function metadata(
+  path: string,
+  name: string,
+  type: NodeType,
+  info: EntryStat,
+  context: WalkContext,
+  sameXattrs?: TreeNode,
+): TreeNode {
   const node: TreeNode = {
     name,
     type,
@@ -766,12 +800,59 @@ function metadata(name: string, type: NodeType, info: EntryStat): TreeNode {
     uid: info.uid,
     gid: info.gid,
   };
+  if (info.mtimeNs !== 0) node.mtimeNs = info.mtimeNs;
+  const user = userName(info.uid);
+  if (user !== undefined) node.user = user;
+  const group = groupName(info.gid);
+  if (group !== undefined) node.group = group;
   if (type === "file") {
     node.size = info.size;
     node.ctime = info.ctime;
+    if (info.ctimeNs !== 0) node.ctimeNs = info.ctimeNs;
     node.inode = info.ino;
     node.device = info.dev;
     if (info.nlink > 1) node.links = info.nlink;
   }
+  if (context.exact) {
+    const xattrs = sameXattrs ? sameXattrs.xattrs : readXattrs(path, context);
+    if (xattrs !== undefined) node.xattrs = xattrs;
+  }
   return node;
+}
+
+/**
+ * The extended attributes of `path` itself (a symlink's own), sorted by name; undefined when it has none,
+ * or its file system has none (silently). One that cannot be read (permissions) is a notice, not a skip.
+ */
+function readXattrs(path: string, context: WalkContext): NodeXattr[] | undefined {
+  const fs = platform();
+  let names: Uint8Array[];
+  try {
+    names = fs.listXattrs(path);
+  } catch (error) {
+    // No xattrs on this file system, or the entry vanished (its own read reports that).
+    if (error instanceof Deno.errors.NotSupported || error instanceof Deno.errors.NotFound) return undefined;
+    context.notice(`${describePath(path)}: cannot list extended attributes: ${describeError(error)}`);
+    return undefined;
+  }
+  if (names.length === 0) return undefined;
+  const xattrs: NodeXattr[] = [];
+  for (const name of names) {
+    let value: Uint8Array;
+    try {
+      value = fs.getXattr(path, name);
+    } catch (error) {
+      // Removed since it was listed, or not supported for this entry: nothing to keep.
+      if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotSupported) continue;
+      context.notice(
+        `${describePath(path)}: cannot read extended attribute "${describePath(name)}": ${
+          describeError(error)
+        }`,
+      );
+      continue;
+    }
+    xattrs.push({ name: nameText(name), value: value.toBase64() });
+  }
+  if (xattrs.length === 0) return undefined;
+  return xattrs.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }

@@ -1,21 +1,27 @@
 /**
- * The part of an entry's lstat that a backup records or compares. A `Deno.FileInfo` is about 800 bytes
- * (four Dates among them), and a folder's entries stay in memory until the walk and the workers are done
- * with them: long enough for V8 to move them to its old space. In this form a backup of the bench corpus
- * (25,000 files) moves ~16 MiB less there.
+ * The part of an entry's lstat that a backup records or compares. A `FileStat` holds four `bigint`s
+ * (three times and the inode), and a folder's entries stay in memory until the walk and the workers are
+ * done with them: long enough for V8 to move them to its old space. Here every field is a small number:
+ * times as whole milliseconds plus the nanoseconds past them, as a tree records them
+ * (docs/format.md#trees).
  *
  * @module
  */
 
+import { type FileStat, platform } from "../platform/mod.ts";
 import type { NodeType } from "../repo/mod.ts";
 
-/** An entry's type, size, times (ms since the epoch), permissions, owner and identity. */
+/** An entry's type, size, times, permissions, owner and identity. */
 export interface EntryStat {
   /** "other" for a type this platform's lstat does not name. */
   type: NodeType | "other";
   size: number;
+  /** Modification time: milliseconds since the epoch, floored (also before 1970). */
   mtime: number;
+  /** Nanoseconds past `mtime`'s millisecond, 0 to 999,999 (always 0 on the fallback platform). */
+  mtimeNs: number;
   ctime: number;
+  ctimeNs: number;
   /** st_mode with the type bits. */
   mode: number;
   uid: number;
@@ -26,31 +32,39 @@ export interface EntryStat {
   rdev: number;
 }
 
-/** lstat of `path`, in compact form. Throws as `Deno.lstatSync` does. */
+/**
+ * lstat of `path` (a string may carry escaped bytes: see `nameText()`), in compact form. Throws what
+ * `platform().lstat()` throws.
+ */
 export function lstatEntry(path: string): EntryStat {
-  const info = Deno.lstatSync(path);
+  return entryStat(platform().lstat(path));
+}
+
+/** A platform lstat in compact form. */
+export function entryStat(stat: FileStat): EntryStat {
+  const mtime = floorMs(stat.mtimeNs);
+  const ctime = floorMs(stat.ctimeNs);
   return {
-    type: entryType(info),
-    size: info.size,
-    mtime: info.mtime?.getTime() ?? 0,
-    ctime: info.ctime?.getTime() ?? 0,
-    mode: info.mode ?? 0,
-    uid: info.uid ?? 0,
-    gid: info.gid ?? 0,
-    ino: info.ino ?? 0,
-    dev: info.dev,
-    nlink: info.nlink ?? 1,
-    rdev: info.rdev ?? 0,
+    type: stat.type === "unknown" ? "other" : stat.type,
+    size: stat.size,
+    mtime: Number(mtime),
+    mtimeNs: Number(stat.mtimeNs - mtime * MS),
+    ctime: Number(ctime),
+    ctimeNs: Number(stat.ctimeNs - ctime * MS),
+    mode: stat.mode,
+    uid: stat.uid,
+    gid: stat.gid,
+    ino: Number(stat.ino),
+    dev: stat.dev,
+    nlink: stat.nlink,
+    rdev: stat.rdev,
   };
 }
 
-function entryType(info: Deno.FileInfo): EntryStat["type"] {
-  if (info.isFile) return "file";
-  if (info.isDirectory) return "dir";
-  if (info.isSymlink) return "symlink";
-  if (info.isFifo) return "fifo";
-  if (info.isSocket) return "socket";
-  if (info.isCharDevice) return "chardev";
-  if (info.isBlockDevice) return "blockdev";
-  return "other";
+const MS = 1_000_000n;
+
+/** Whole milliseconds of a time in nanoseconds, floored (bigint division truncates toward zero). */
+function floorMs(ns: bigint): bigint {
+  const ms = ns / MS;
+  return ns < 0n && ms * MS !== ns ? ms - 1n : ms;
 }

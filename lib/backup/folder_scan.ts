@@ -8,12 +8,14 @@
  */
 
 import { describeError } from "../errors.ts";
+import { describePath, type DirEntry, nameText, platform } from "../platform/mod.ts";
 import type { BackupSpec } from "./backup_spec.ts";
-import { type EntryStat, lstatEntry } from "./entry_stat.ts";
+import { type EntryStat, entryStat } from "./entry_stat.ts";
 import { ExcludeMatcher, type FolderRules } from "./excludes.ts";
 
 /** One entry of a folder that the plan keeps. */
 export interface ScannedEntry {
+  /** The name, with bytes that are not UTF-8 escaped (`nameText()`); `path` likewise. */
   name: string;
   path: string;
   info: EntryStat;
@@ -26,30 +28,50 @@ export type FolderScan =
   | { kind: "excluded" }
   | { kind: "read"; entries: ScannedEntry[]; rules: readonly FolderRules[]; problems: string[] };
 
-/** Reads a folder: entries not excluded, with their lstat; `inherited` are its ancestors' ignore files. */
+/**
+ * Reads a folder: entries not excluded, with their lstat; `inherited` are its ancestors' ignore files.
+ * Names that are not valid UTF-8 are read as bytes and kept escaped (docs/format.md#names); the fallback
+ * platform cannot name them, so it reports them as problems and leaves them out.
+ */
 export function scanFolder(
   path: string,
   inherited: readonly FolderRules[],
   matcher: ExcludeMatcher,
 ): FolderScan {
-  let listing: Deno.DirEntry[];
+  const fs = platform();
+  let listing: DirEntry[];
   try {
-    listing = [...Deno.readDirSync(path)];
+    listing = fs.readDir(path);
   } catch (error) {
-    return { kind: "unreadable", problem: `${path}: cannot read folder: ${describeError(error)}` };
+    return {
+      kind: "unreadable",
+      problem: `${describePath(path)}: cannot read folder: ${describeError(error)}`,
+    };
   }
-  const names = new Set(listing.map((entry) => entry.name));
-  if (matcher.excludesFolderWith(names)) return { kind: "excluded" };
-  const rules = matcher.folderRules(path, names, inherited);
-  const entries: ScannedEntry[] = [];
   const problems: string[] = [];
-  for (const { name } of listing) {
-    const childPath = path === "/" ? `/${name}` : `${path}/${name}`;
+  const names: string[] = [];
+  const lossy: DirEntry[] = [];
+  for (const entry of listing) {
+    if (entry.lossyName) lossy.push(entry);
+    else names.push(nameText(entry.name));
+  }
+  const nameSet = new Set(names);
+  if (matcher.excludesFolderWith(nameSet)) return { kind: "excluded" };
+  const rules = matcher.folderRules(path, nameSet, inherited);
+  for (const entry of lossy) {
+    const childPath = childOf(path, nameText(entry.name));
+    if (!matcher.isExcluded(childPath, entry.type === "dir", rules)) {
+      problems.push(`${describePath(childPath)}: ${LOSSY_NAME}`);
+    }
+  }
+  const entries: ScannedEntry[] = [];
+  for (const name of names) {
+    const childPath = childOf(path, name);
     let info: EntryStat;
     try {
-      info = lstatEntry(childPath);
+      info = entryStat(fs.lstat(childPath));
     } catch (error) {
-      problems.push(`${childPath}: cannot read: ${describeError(error)}`);
+      problems.push(`${describePath(childPath)}: cannot read: ${describeError(error)}`);
       continue;
     }
     if (matcher.isExcluded(childPath, info.type === "dir", rules)) continue;
@@ -57,6 +79,14 @@ export function scanFolder(
     entries.push({ name, path: childPath, info });
   }
   return { kind: "read", entries, rules, problems };
+}
+
+/** Why the fallback platform leaves an entry out (its name reads with U+FFFD in place of bytes). */
+const LOSSY_NAME =
+  "skipped: the name is not valid UTF-8, which Deno's file API cannot read (grant --allow-ffi)";
+
+function childOf(path: string, name: string): string {
+  return path === "/" ? `/${name}` : `${path}/${name}`;
 }
 
 /** How long one slice of scanning may hold the event loop, so that the key derivation proceeds. */
@@ -103,8 +133,8 @@ export class FolderScans {
     const queue: { path: string; rules: readonly FolderRules[]; device: number }[] = [];
     for (const source of plan.sources) {
       try {
-        const info = Deno.lstatSync(source);
-        if (info.isDirectory) queue.push({ path: source, rules: [], device: info.dev });
+        const info = platform().lstat(source);
+        if (info.type === "dir") queue.push({ path: source, rules: [], device: info.dev });
       } catch {
         // The walk reports a missing source.
       }

@@ -1,6 +1,7 @@
 // What the repository commands share: the loaded config, opening a named destination, JSON output and the
 // exit code, built once per run from the CLI context.
 
+import { currentUserName } from "../platform/mod.ts";
 import type { Command } from "@commander-js/extra-typings";
 import { ExitCode, UsageError, type UserError } from "../errors.ts";
 import { type Config, type Destination, parseTimeout } from "../plan/mod.ts";
@@ -163,7 +164,9 @@ export function lockWaitMs(flag: string | undefined): number {
 
 /** Who is running kept, as recorded in snapshots and key files. */
 export function whoAmI(env: (name: string) => string | undefined): { host: string; username: string } {
-  return { host: Deno.hostname(), username: env("USER") ?? env("LOGNAME") ?? String(Deno.uid() ?? "") };
+  // A daemon or a systemd unit may have neither variable: then the system's name for our user id.
+  const username = env("USER") ?? env("LOGNAME") ?? currentUserName() ?? String(Deno.uid() ?? "");
+  return { host: Deno.hostname(), username };
 }
 
 /** A destination whose work failed while the others went on: its name, the error, and the hint if any. */

@@ -59,6 +59,7 @@ export {
   emptySnapshotStats,
   isSafeName,
   type NodeType,
+  type NodeXattr,
   type PackId,
   type Snapshot,
   type SnapshotId,

@@ -2,7 +2,7 @@
 // programming error in a worker is a bug: it fails the backup as one, never as one more unreadable file.
 
 import assert from "node:assert/strict";
-import { ChunkPool, FileReadError } from "../../lib/backup/_chunk_pool.ts";
+import { ChunkPool, FileReadError, type FileToRead } from "../../lib/backup/_chunk_pool.ts";
 import type { ChunkHints } from "../../lib/backup/_chunk_protocol.ts";
 import { buildSharedIdSet } from "../../lib/backup/_shared_id_set.ts";
 import { DEFAULT_COMPRESSION_LEVEL } from "../../lib/repo/mod.ts";
@@ -24,11 +24,16 @@ async function pool(): Promise<ChunkPool> {
   }, repository.packSink());
 }
 
+/** A file to read as the walk would ask for it, with a scan that matches nothing on disk. */
+function fileToRead(path: string, size: number, hints?: ChunkHints): FileToRead {
+  return { path, size, mtime: 0, mtimeNs: 0, ino: 0, dev: 0, hints };
+}
+
 Deno.test("a file that vanished before its worker read it is a FileReadError naming the file", async () => {
   using dir = tempDir("kept-chunk-errors-");
   const chunks = await pool();
   try {
-    const error = await chunks.chunkFile(`${dir.path}/gone.txt`, 10, 0).catch((error) => error);
+    const error = await chunks.chunkFile(fileToRead(`${dir.path}/gone.txt`, 10)).catch((error) => error);
     assert.ok(error instanceof FileReadError, String(error));
     assert.match(error.message, /gone\.txt/);
   } finally {
@@ -43,7 +48,9 @@ Deno.test("a TypeError inside a chunk worker comes back as a bug with the worker
   try {
     // Hints that break the worker's own assumptions (lengths missing): a programming error, not the file's.
     const broken = { ids: ["a", "b"], lengths: null } as unknown as ChunkHints;
-    const error = await chunks.chunkFile(`${dir.path}/f.bin`, 600_000, 0, broken).catch((error) => error);
+    const error = await chunks.chunkFile(fileToRead(`${dir.path}/f.bin`, 600_000, broken)).catch((error) =>
+      error
+    );
     assert.ok(error instanceof WorkerBugError, String(error));
     assert.ok(!(error instanceof FileReadError));
     assert.match(error.message, /^chunk worker: TypeError: /);

@@ -23,7 +23,7 @@ const ALLOWED: Record<string, string[]> = {
   platform: [],
   repo: ["crypto", "backends"],
   destinations: ["repo", "backends", "crypto", "plan", "secrets.ts"],
-  backup: ["destinations", "repo", "crypto", "chunker", "workers"],
+  backup: ["destinations", "repo", "crypto", "chunker", "workers", "platform"],
   restore: ["repo", "crypto", "workers", "platform"],
   check: ["repo", "workers"],
   snapshots: ["destinations", "repo"],
@@ -52,6 +52,7 @@ const ALLOWED: Record<string, string[]> = {
     "repo",
     "plan",
     "backends",
+    "platform",
     "secrets.ts",
   ],
 };
