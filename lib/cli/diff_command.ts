@@ -2,6 +2,7 @@
 
 import { diffTrees } from "../snapshots/mod.ts";
 import { escapeName } from "./output.ts";
+import { pathJson } from "./_json.ts";
 import { type CommandKit, type Program, SNAPSHOT_HOST_HELP, SNAPSHOT_PLAN_HELP } from "./_command_kit.ts";
 
 /** Registers `kept diff` on `program`. */
@@ -28,8 +29,9 @@ export function diffCommand(program: Program, kit: CommandKit): void {
       let count = 0;
       for await (const change of diffTrees(repository, a.snapshot.tree, b.snapshot.tree)) {
         count++;
-        if (options.json) output.out(JSON.stringify(change) + "\n");
-        else {output.out(
+        if (options.json) {
+          output.out(JSON.stringify({ change: change.change, ...pathJson("path", change.path) }) + "\n");
+        } else {output.out(
             `${change.change === "added" ? "+" : change.change === "removed" ? "-" : "M"}  ${
               escapeName(change.path)
             }\n`,

@@ -1,7 +1,8 @@
 // `kept ls`: lists the files in a snapshot.
 
-import { listTree } from "../snapshots/mod.ts";
+import { type ListedEntry, listTree } from "../snapshots/mod.ts";
 import { escapeName } from "./output.ts";
+import { pathJson } from "./_json.ts";
 import { formatLocalTime } from "./_local_time.ts";
 import { type CommandKit, type Program, SNAPSHOT_HOST_HELP, SNAPSHOT_PLAN_HELP } from "./_command_kit.ts";
 
@@ -21,7 +22,7 @@ export function lsCommand(program: Program, kit: CommandKit): void {
       await repository.loadIndex();
       const { snapshot } = await repository.findSnapshot(ref, options);
       for await (const entry of listTree(repository, snapshot.tree, path)) {
-        if (options.json) output.out(JSON.stringify(entry) + "\n");
+        if (options.json) output.out(JSON.stringify(entryJson(entry)) + "\n");
         else {
           const kind = entry.type === "dir" ? "d" : entry.type === "symlink" ? "l" : "-";
           const size = entry.type === "file" ? String(entry.size ?? 0) : "";
@@ -35,6 +36,19 @@ export function lsCommand(program: Program, kit: CommandKit): void {
         }
       }
     });
+}
+
+/** An entry as `--json` prints it (docs/json.md#kept-ls-snapshot---json). */
+function entryJson(entry: ListedEntry): Record<string, unknown> {
+  return {
+    ...pathJson("path", entry.path),
+    type: entry.type,
+    mode: entry.mode,
+    mtime: entry.mtime,
+    ...(entry.mtimeNs !== undefined ? { mtime_ns: entry.mtimeNs } : {}),
+    ...(entry.size !== undefined ? { size: entry.size } : {}),
+    ...(entry.target !== undefined ? pathJson("target", entry.target) : {}),
+  };
 }
 
 function modeString(mode: number): string {

@@ -2,9 +2,11 @@
 // would do. The engine says what happened to each entry; the wording (and the flags to suggest) is here.
 
 import { UserError } from "../errors.ts";
+import { hasEscapedBytes } from "../platform/mod.ts";
 import { formatBytes } from "../plan/mod.ts";
 import {
   applyRestore,
+  fallbackMetadataWarning,
   fallbackRestoreWarning,
   type PlanOptions,
   planRestore,
@@ -14,9 +16,11 @@ import {
   type RestoreCounts,
   type RestoreEntry,
   type RestorePlan,
+  type RestoreWarning,
 } from "../restore/mod.ts";
 import type { Repository } from "../repo/mod.ts";
 import { escapeName, type Output } from "./output.ts";
+import { pathJson } from "./_json.ts";
 import { type CommandKit, type Program, SNAPSHOT_HOST_HELP, SNAPSHOT_PLAN_HELP } from "./_command_kit.ts";
 import { type ProgressLine, type ProgressState, terminalProgress } from "./_progress.ts";
 
@@ -59,8 +63,11 @@ export function restoreCommand(program: Program, kit: CommandKit): void {
         asRoot: Deno.uid() === 0,
       };
       const dryRun = options.dryRun ?? false;
-      const unsafe = dryRun ? undefined : fallbackRestoreWarning(planOptions.asRoot);
-      if (unsafe) output.err(`warning: ${unsafe}\n`);
+      if (!dryRun) {
+        for (const warning of [fallbackMetadataWarning(), fallbackRestoreWarning(planOptions.asRoot)]) {
+          if (warning) output.err(`warning: ${warning}\n`);
+        }
+      }
       // A dry run lists at once, and JSON is for programs: neither needs a progress line.
       const progress = options.json || dryRun
         ? undefined
@@ -92,6 +99,8 @@ export function restoreCommand(program: Program, kit: CommandKit): void {
 interface Report {
   /** An entry of a dry run's listing, or an entry a restore could not restore. */
   entry(entry: RestoreEntry): void;
+  /** What a restored entry lacks (an extended attribute not set). */
+  warning(warning: RestoreWarning): void;
   /** With `--verbose`: each entry a restore handles, as it is decided (just before it is written). */
   handled?: (entry: RestoreEntry) => void;
   summary(target: string, counts: RestoreCounts, problems: number): void;
@@ -120,9 +129,10 @@ async function restoreAll(
   progress: ProgressLine | undefined,
 ): Promise<Outcome> {
   const onProblem = (problem: RestoreEntry) => report.entry(problem);
+  const onWarning = (warning: RestoreWarning) => report.warning(warning);
   const handled = report.handled;
   if (handled === undefined && progress === undefined) {
-    const result = await restore(repository, { ...options, onProblem });
+    const result = await restore(repository, { ...options, onProblem, onWarning });
     return { target: result.target, counts: result, problems: result.problems.length };
   }
   // What restore() does, with each entry of the plan reported as applyRestore() takes it.
@@ -138,6 +148,7 @@ async function restoreAll(
   });
   const result = await applyRestore(watched, repository, {
     onProblem,
+    onWarning,
     ...(counter ? { onProgress: (entry: RestoreEntry, bytes: number) => counter.written(entry, bytes) } : {}),
   });
   return { target: result.target, counts: result, problems: result.problems.length };
@@ -196,7 +207,7 @@ class RestoreProgress {
   written(entry: RestoreEntry, bytes: number): void {
     this.#state.done++;
     this.#state.bytesDone! += bytes;
-    this.#state.current = entry.path;
+    this.#state.current = escapeName(entry.path); // one line, whatever bytes the name holds
     this.#line.update(this.#state);
   }
 }
@@ -237,6 +248,7 @@ function textReport(
         output.err(`error: ${path}: ${whyNotRestored(entry, `${escapeName(entry.target ?? "")} `)}\n`);
       }
     },
+    warning: ({ path, message }) => output.err(`warning: ${escapeName(path)}: ${message}\n`),
     summary: (target, counts) => {
       const extras = [
         ...(counts.skipped ? [`${counts.skipped} already present`] : []),
@@ -269,6 +281,10 @@ function whyNotRestored(entry: RestoreEntry, subject: string): string | undefine
       return `unsafe name ${JSON.stringify(node.name)} in the snapshot; not restored`;
     case "needs_root":
       return `${node.type === "chardev" ? "character" : "block"} devices are restored as root only`;
+    case "needs_ffi":
+      return `its ${
+        hasEscapedBytes(node.name) ? "name" : "link target"
+      } holds bytes that are not UTF-8, which only the C library can write (grant --allow-ffi)`;
     case "not_a_folder":
       return `${subject}exists and is not a folder (use --overwrite to replace it)`;
     default:
@@ -283,6 +299,7 @@ function jsonReport(output: Output, id: string, dryRun: boolean): Report {
   const line = (value: Record<string, unknown>) => output.out(JSON.stringify(value) + "\n");
   return {
     entry: (entry) => line(entryJson(entry)),
+    warning: ({ path, message }) => line({ message_type: "warning", ...pathJson("path", path), message }),
     summary: (target, counts, problems) =>
       line({
         message_type: "summary",
@@ -304,9 +321,9 @@ function entryJson(entry: RestoreEntry): Record<string, unknown> {
   return {
     message_type: "entry",
     action: entry.action,
-    path: entry.path,
+    ...pathJson("path", entry.path),
     type: node.type,
-    ...(entry.target !== undefined ? { target: entry.target } : {}),
+    ...(entry.target !== undefined ? pathJson("target", entry.target) : {}),
     ...(node.type === "file" ? { size: node.size ?? 0 } : {}),
     ...(entry.reason !== undefined ? { reason: entry.reason } : {}),
     ...(entry.error !== undefined ? { error: { kind: entry.error.kind, message: entry.error.message } } : {}),

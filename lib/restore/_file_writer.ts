@@ -1,5 +1,7 @@
 // Turns a file of the snapshot into jobs for the restore workers. Where packs are files on this machine,
-// a job names them and the worker reads the blobs itself (pread, in parallel). Elsewhere the main thread
+// a job names them and the worker reads the blobs itself (pread, in parallel). Elsewhere, with a spool,
+// the packs a file needs are downloaded whole into it first, and the workers read them there the same way
+// (a large file goes in parts, so that it holds only a few packs at a time). Without one, the main thread
 // reads the sealed blobs from storage, adjacent ones in one ranged read, and hands them to the worker in
 // the job (through windows of the packs that serve many small files each); a large file then goes in parts,
 // and the bytes read but not yet written are bounded.
@@ -17,6 +19,10 @@ import type { RestorePool } from "./_restore_pool.ts";
 import type { DirHandle } from "../platform/mod.ts";
 import { removeIfPresent } from "./_target_fs.ts";
 import { PackWindows } from "./_pack_windows.ts";
+import { PackSpool, type SpoolOptions } from "./_pack_spool.ts";
+
+/** Remote packs one part of a spooled file holds at once. */
+const PACKS_PER_PART = 4;
 
 /** Where blobs lie and how to read the packs: what writing files needs of a repository. */
 export interface BlobStore {
@@ -48,13 +54,21 @@ export class FileWriter {
   readonly #inFlight: Slots;
   /** Sealed bytes of one part of a file: a quarter of the bound, so that several files move at once. */
   readonly #partBytes: number;
+  /** Where remote packs are downloaded whole, when the caller gave a place for it. */
+  readonly #spool: PackSpool | undefined;
 
-  constructor(pool: RestorePool, store: BlobStore, bytesInFlight: number) {
+  constructor(pool: RestorePool, store: BlobStore, bytesInFlight: number, spool?: SpoolOptions) {
     this.#pool = pool;
     this.#store = store;
     this.#windows = new PackWindows(store);
     this.#inFlight = new Slots(bytesInFlight);
     this.#partBytes = Math.max(1, Math.floor(bytesInFlight / 4));
+    this.#spool = spool === undefined ? undefined : new PackSpool(store, spool);
+  }
+
+  /** Removes the spool, if there is one. */
+  async close(): Promise<void> {
+    await this.#spool?.close();
   }
 
   /**
@@ -73,7 +87,48 @@ export class FileWriter {
         size,
       );
     }
-    return this.#writeInParts(file, blobs);
+    return this.#spool ? this.#writeSpooled(file, blobs, this.#spool) : this.#writeInParts(file, blobs);
+  }
+
+  /** Writes a file whose packs are remote from the spool, in parts of a few packs each. */
+  async #writeSpooled(file: FileToRestore, blobs: BlobSource[], spool: PackSpool): Promise<number> {
+    let start = 0;
+    let at = 0;
+    try {
+      do {
+        const packs = new Set<PackId>();
+        let end = start;
+        for (; end < blobs.length; end++) {
+          const blob = blobs[end]!;
+          if (blob.pack !== undefined || packs.has(blob.packName)) continue;
+          if (packs.size === PACKS_PER_PART) break;
+          packs.add(blob.packName);
+        }
+        const acquired = await acquireAll(spool, [...packs]);
+        try {
+          const part = blobs.slice(start, end).map((blob) =>
+            blob.pack !== undefined ? blob : { ...blob, pack: acquired.get(blob.packName)! }
+          );
+          at = await this.#pool.write({
+            dir: file.dir.share(),
+            partial: file.partial,
+            name: file.name,
+            blobs: part,
+            at,
+            create: start === 0,
+            ...(end === blobs.length ? { finish: file.finish } : {}),
+          }, part.reduce((sum, blob) => sum + blob.rawLength, 0));
+        } finally {
+          for (const pack of acquired.keys()) spool.release(pack);
+        }
+        start = end;
+      } while (start < blobs.length);
+    } catch (error) {
+      // A worker removes the partial file of a part that fails; this removes what earlier parts wrote.
+      if (start > 0) removeQuietly(file.dir, file.partial);
+      throw error;
+    }
+    return at;
   }
 
   #locate(id: string): BlobSource {
@@ -165,6 +220,18 @@ export class FileWriter {
     }
     return { sources, sealed };
   }
+}
+
+/** Acquires every pack of `packs` from the spool (their local paths), or none: those it got go back on failure. */
+async function acquireAll(spool: PackSpool, packs: readonly PackId[]): Promise<Map<PackId, string>> {
+  const acquired = new Map<PackId, string>();
+  const results = await Promise.allSettled(
+    packs.map(async (pack) => acquired.set(pack, await spool.acquire(pack))),
+  );
+  const failure = results.find((result) => result.status === "rejected");
+  if (failure === undefined) return acquired;
+  for (const pack of acquired.keys()) spool.release(pack);
+  throw failure.reason;
 }
 
 /** True when `blob` lies in storage right after the `length` bytes that start with `first`. */

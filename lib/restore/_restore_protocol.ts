@@ -24,7 +24,9 @@ export interface BlobSource {
 /** Metadata set once a file's content is complete, before it is renamed into place. */
 export interface FileMetadata {
   mode: number;
+  /** Modification time as the tree has it (docs/format.md#trees): milliseconds, and nanoseconds past them. */
   mtime: number;
+  mtimeNs?: number;
   /** Owner to set; absent when it needs no change. */
   owner?: { uid: number; gid: number };
 }

@@ -70,10 +70,10 @@ function writeFile(job: FileJob): number {
 
 /** Owner (first: it clears setuid bits), mode and times, set on the open file: no path is looked up. */
 function finish(file: WriteFile, metadata: NonNullable<FileJob["finish"]>): void {
-  const { owner, mode, mtime } = metadata;
+  const { owner, mode } = metadata;
   if (owner) file.setOwner(owner);
   file.setMode(mode);
-  file.setTimes(timesOf({ mtime }));
+  file.setTimes(timesOf(metadata));
 }
 
 /** Writes the job's blobs from `job.at` on; returns the offset after them. */

@@ -3,9 +3,17 @@
 
 import { basename, dirname, join, resolve } from "node:path";
 import { describeError, UserError } from "../errors.ts";
-import { type DirHandle, type FileTimes, isPlatformError, platform } from "../platform/mod.ts";
+import {
+  describePath,
+  type DirHandle,
+  type FileStat,
+  type FileTimes,
+  isPlatformError,
+  pathBytes,
+  platform,
+} from "../platform/mod.ts";
 import type { TreeNode } from "../repo/mod.ts";
-import { IoError } from "../workers/mod.ts";
+import { errorKind, IoError } from "../workers/mod.ts";
 
 /**
  * The target folder as an absolute path without symlinks, and whether it exists. It need not: the part
@@ -33,10 +41,13 @@ export function resolveTarget(target: string): { path: string; exists: boolean }
   }
 }
 
-/** What is at `path` (not following a symlink), or undefined when nothing is. */
-export function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
+/**
+ * What is at `path` (not following a symlink), or undefined when nothing is. Through the platform layer:
+ * `path` may hold bytes that are not UTF-8 (docs/format.md#names), which Deno's own calls cannot reach.
+ */
+export function lstatOrUndefined(path: string): FileStat | undefined {
   try {
-    return Deno.lstatSync(path);
+    return platform().lstat(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
@@ -49,14 +60,9 @@ export function folderOf(path: string): string {
 }
 
 /** True when `info` is a FIFO or device of the type `node` is. */
-export function sameSpecialType(info: Deno.FileInfo, node: TreeNode): boolean {
-  return node.type === "fifo"
-    ? info.isFifo === true
-    : node.type === "chardev"
-    ? info.isCharDevice === true
-    : node.type === "blockdev"
-    ? info.isBlockDevice === true
-    : false;
+export function sameSpecialType(info: FileStat, node: TreeNode): boolean {
+  return (node.type === "fifo" || node.type === "chardev" || node.type === "blockdev") &&
+    info.type === node.type;
 }
 
 /**
@@ -117,27 +123,96 @@ export function removeIfPresent(dir: DirHandle, name: string, recursive: boolean
   }
 }
 
-/** Access and modification time of a restored entry: the snapshot's modification time, for both. */
-export function timesOf(node: Pick<TreeNode, "mtime">): FileTimes {
-  const ns = BigInt(Math.floor(node.mtime)) * 1_000_000n;
-  return { atimeNs: ns, mtimeNs: ns };
-}
-
-/** Sets owner (when `asRoot`), mode and times of the folder open as `dir`. */
-export function setFolderMetadata(dir: DirHandle, node: TreeNode, asRoot: boolean): void {
-  if (asRoot) dir.setOwner({ uid: node.uid, gid: node.gid });
-  dir.setMode(node.mode);
-  dir.setTimes(timesOf(node));
+/**
+ * A node's modification time in nanoseconds since the epoch: `mtime` milliseconds (floored, negative
+ * before 1970) plus `mtimeNs` past them, which snapshots before nanoseconds were kept do not have
+ * (docs/format.md#trees).
+ */
+export function modifiedNs(node: Pick<TreeNode, "mtime" | "mtimeNs">): bigint {
+  return BigInt(Math.floor(node.mtime)) * 1_000_000n + BigInt(node.mtimeNs ?? 0);
 }
 
 /**
- * Sets owner (when `asRoot`), mode (not for a symlink, which has none to set on Linux) and times of the
- * entry `name` of `dir`, never following a symlink there.
+ * Access and modification time of a restored entry: the snapshot's modification time, to the nanosecond,
+ * for both (snapshots keep no access time).
  */
-export function setEntryMetadata(dir: DirHandle, name: string, node: TreeNode, asRoot: boolean): void {
+export function timesOf(node: Pick<TreeNode, "mtime" | "mtimeNs">): FileTimes {
+  const ns = modifiedNs(node);
+  return { atimeNs: ns, mtimeNs: ns };
+}
+
+/**
+ * Sets owner (when `asRoot`), mode, extended attributes and times of the folder open as `dir`, the entry
+ * `node.name` of `parent`; returns why an extended attribute could not be set, one line each (the folder
+ * is restored all the same).
+ */
+export function setFolderMetadata(
+  dir: DirHandle,
+  parent: DirHandle,
+  node: TreeNode,
+  asRoot: boolean,
+): string[] {
+  if (asRoot) dir.setOwner({ uid: node.uid, gid: node.gid });
+  dir.setMode(node.mode);
+  // Through the parent: the platform sets a folder's own attributes by its path, which for a name that is
+  // not UTF-8 is only the path's description (docs/platform.md#folder-handles), and a path can be swapped.
+  const problems = setXattrs(parent, node.name, node.xattrs, asRoot);
+  dir.setTimes(timesOf(node)); // last, though setting an attribute changes only the change time
+  return problems;
+}
+
+/**
+ * Sets owner (when `asRoot`), mode (not for a symlink, which has none to set on Linux), extended
+ * attributes and times of the entry `name` of `dir`, never following a symlink there; returns why an
+ * extended attribute could not be set, one line each.
+ */
+export function setEntryMetadata(dir: DirHandle, name: string, node: TreeNode, asRoot: boolean): string[] {
   if (asRoot) dir.setOwner({ uid: node.uid, gid: node.gid }, name);
   if (node.type !== "symlink") dir.setMode(node.mode, name);
+  const problems = setXattrs(dir, name, node.xattrs, asRoot);
   dir.setTimes(timesOf(node), name);
+  return problems;
+}
+
+/**
+ * Namespaces whose attributes only root may set (Linux): capabilities and security labels, ACLs (they
+ * name users and groups, as owners do), and `trusted.*`. Without root they are left out, as owners are.
+ */
+const ROOT_ONLY_XATTRS = /^(security\.|system\.posix_acl_|trusted\.)/;
+
+/**
+ * Sets the extended attributes `xattrs` on the entry `name` of `dir` (the folder itself without a name),
+ * after its owner (a chown clears `security.capability`) and mode. One that cannot be set is a line in
+ * the result, not an error: the entry is restored without it. Without the C library nothing is set (the
+ * CLI says so once: `fallbackMetadataWarning()`).
+ */
+export function setXattrs(
+  dir: DirHandle,
+  name: string | undefined,
+  xattrs: TreeNode["xattrs"],
+  asRoot: boolean,
+): string[] {
+  if (xattrs === undefined || xattrs.length === 0 || platform().kind === "fallback") return [];
+  const problems: string[] = [];
+  for (const { name: attribute, value } of xattrs) {
+    if (!asRoot && ROOT_ONLY_XATTRS.test(attribute)) continue;
+    const notSet = `extended attribute "${describePath(attribute)}" not set`;
+    let decoded: { name: Uint8Array; value: Uint8Array };
+    try {
+      decoded = { name: pathBytes(attribute), value: Uint8Array.fromBase64(value) };
+    } catch {
+      // A lone surrogate that stands for no byte, or a value that is not base64: damage, or crafted.
+      problems.push(`${notSet}: the snapshot holds no valid name or value for it`);
+      continue;
+    }
+    try {
+      dir.setXattr(decoded, name);
+    } catch (error) {
+      if (errorKind(error) === "bug") throw error;
+      problems.push(`${notSet}: ${describeError(error)}`);
+    }
+  }
+  return problems;
 }
 
 /**

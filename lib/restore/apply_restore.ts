@@ -6,10 +6,10 @@
 // docs/performance.md#restore.
 
 import { describeError } from "../errors.ts";
-import type { DirHandle } from "../platform/mod.ts";
+import { type DirHandle, pathBytes } from "../platform/mod.ts";
 import { errorKind, Slots } from "../workers/mod.ts";
 import type { RestorePlan } from "./plan_restore.ts";
-import type { RestoreEntry, RestoreProblem, RestoreResult } from "./types.ts";
+import type { RestoreEntry, RestoreProblem, RestoreResult, RestoreWarning } from "./types.ts";
 import { type BlobStore, FileWriter } from "./_file_writer.ts";
 import { RestorePool } from "./_restore_pool.ts";
 import { createSpecialFile } from "./special_files.ts";
@@ -21,6 +21,7 @@ import {
   removeIfPresent,
   setEntryMetadata,
   setFolderMetadata,
+  setXattrs,
 } from "./_target_fs.ts";
 
 /** Files handed to the workers at once: enough to keep each busy while the main thread walks trees. */
@@ -33,6 +34,10 @@ const FILES_IN_FLIGHT = 128;
 const FOLDERS_PENDING = 256;
 /** Sealed bytes read from storage that is not a local folder and not yet written (see ApplyOptions). */
 const BYTES_IN_FLIGHT = 64 * 1024 * 1024;
+/** Bytes of remote packs a restore keeps on disk at once (see ApplyOptions.spoolBytes). */
+const SPOOL_BYTES = 1024 * 1024 * 1024;
+/** Remote packs downloaded into the spool at once: each is held in memory whole until it is on disk. */
+const SPOOL_DOWNLOADS = 4;
 
 /** What carrying out a restore reads from a repository: where blobs lie, the packs, the keys to open blobs. */
 export interface RestoreSource extends BlobStore {
@@ -43,6 +48,8 @@ export interface RestoreSource extends BlobStore {
 export interface ApplyOptions {
   /** Called with each refused or failed entry as it is met (they are in the result too). */
   onProblem?: (problem: RestoreProblem) => void;
+  /** Called with each thing a restored entry lacks (an extended attribute not set); in the result too. */
+  onWarning?: (warning: RestoreWarning) => void;
   /** Called with each file, link or special file once written, and the bytes written for it (progress). */
   onProgress?: (entry: RestoreEntry, bytes: number) => void;
   /** Restore workers (default: one per core). */
@@ -52,6 +59,13 @@ export interface ApplyOptions {
    * written at once (default 64 MiB); a larger file goes in parts of a quarter of that.
    */
   bytesInFlight?: number;
+  /**
+   * Where packs are not files on this machine, each is downloaded whole, once, into a folder in the target
+   * (`.kept-restore-spool-*`, removed at the end) that holds at most this many bytes of them (default 1 GiB;
+   * packs being read stay beyond it). 0: read ranges of packs as files need them, with no disk beyond the
+   * restored files, but downloading packs again as files come back to them.
+   */
+  spoolBytes?: number;
 }
 
 /**
@@ -72,13 +86,20 @@ export async function applyRestore(
     encryptKey: keys.encrypt,
     idKey: keys.id,
   });
-  const files = new FileWriter(pool, source, options.bytesInFlight ?? BYTES_IN_FLIGHT);
-  const applier = new Applier(plan, root, files, options.onProblem, options.onProgress);
+  const spoolBytes = options.spoolBytes ?? SPOOL_BYTES;
+  const files = new FileWriter(
+    pool,
+    source,
+    options.bytesInFlight ?? BYTES_IN_FLIGHT,
+    spoolBytes > 0 ? { parent: plan.target, maxBytes: spoolBytes, downloads: SPOOL_DOWNLOADS } : undefined,
+  );
+  const applier = new Applier(plan, root, files, options);
   try {
     return await applier.run();
   } finally {
     pool.close(); // first: a worker must not use a folder's descriptor once it is closed
     applier.closeFolders();
+    await files.close();
   }
 }
 
@@ -134,8 +155,7 @@ class Applier {
   readonly #plan: RestorePlan;
   readonly #root: DirHandle;
   readonly #files: FileWriter;
-  readonly #onProblem: ((problem: RestoreProblem) => void) | undefined;
-  readonly #onProgress: ((entry: RestoreEntry, bytes: number) => void) | undefined;
+  readonly #on: Pick<ApplyOptions, "onProblem" | "onWarning" | "onProgress">;
   readonly #fileSlots = new Slots(FILES_IN_FLIGHT);
   readonly #folderSlots = new Slots(FOLDERS_PENDING);
   /** The first file restored of each hard-link group (device:inode), by its path in the snapshot. */
@@ -149,14 +169,12 @@ class Applier {
     plan: RestorePlan,
     root: DirHandle,
     files: FileWriter,
-    onProblem: ((problem: RestoreProblem) => void) | undefined,
-    onProgress?: (entry: RestoreEntry, bytes: number) => void,
+    on: Pick<ApplyOptions, "onProblem" | "onWarning" | "onProgress">,
   ) {
     this.#plan = plan;
     this.#root = root;
     this.#files = files;
-    this.#onProblem = onProblem;
-    this.#onProgress = onProgress;
+    this.#on = on;
     this.#result = {
       target: plan.target,
       files: 0,
@@ -165,6 +183,7 @@ class Applier {
       skipped: 0,
       replaced: 0,
       problems: [],
+      warnings: [],
     };
     this.#open = [new Folder(plan.target, undefined, { fresh: false, handle: root })];
   }
@@ -253,10 +272,12 @@ class Applier {
     // Walked: it now waits only for work already handed out, so holding the walk here cannot deadlock.
     const waiting = this.#folderSlots.acquire();
     if (waiting) await waiting;
-    void this.#run(this.#open.at(-1)!, entry, async () => {
+    const parent = this.#open.at(-1)!; // open until this is done: it waits for what runs in it
+    void this.#run(parent, entry, async () => {
       await folder.idle();
       try {
-        setFolderMetadata(folder.handle!, entry.node, this.#plan.asRoot); // last: writing the entries changed its time
+        // Last: writing the entries changed its time.
+        this.#warn(entry, setFolderMetadata(folder.handle!, parent.handle!, entry.node, this.#plan.asRoot));
       } finally {
         folder.handle!.close();
       }
@@ -288,14 +309,22 @@ class Applier {
     if (!parent.fresh) removeIfPresent(dir, partial, false);
     // Just created by root in a folder of ours (mode 0700, no setgid): it already belongs to 0:0.
     const chown = this.#plan.asRoot && !(parent.fresh && node.uid === 0 && node.gid === 0);
-    const { mode, mtime } = node;
+    const { mode, mtime, mtimeNs } = node;
     const bytes = await this.#files.write({
       dir,
       partial,
       name: node.name,
       content: node.content ?? [],
-      finish: chown ? { mode, mtime, owner: { uid: node.uid, gid: node.gid } } : { mode, mtime },
+      finish: {
+        mode,
+        mtime,
+        ...(mtimeNs !== undefined ? { mtimeNs } : {}),
+        ...(chown ? { owner: { uid: node.uid, gid: node.gid } } : {}),
+      },
     });
+    // Here rather than in the worker, so that one that fails is this entry's warning; through the folder's
+    // handle, never following a symlink, and without changing the times the worker set.
+    this.#warn(entry, setXattrs(dir, node.name, node.xattrs, this.#plan.asRoot));
     if (key !== undefined) this.#hardLinks.set(key, entry.path);
     this.#written(entry, bytes); // counted after the await: files written at once must not lose each other's count
   }
@@ -322,9 +351,10 @@ class Applier {
     const { node } = entry;
     const asRoot = this.#plan.asRoot;
     if (entry.action === "replace") removeIfPresent(dir, node.name, true);
-    if (node.type === "symlink") dir.symlink(node.target ?? "", node.name);
+    // The target as bytes: it may hold bytes that are not UTF-8 (docs/format.md#names).
+    if (node.type === "symlink") dir.symlink(pathBytes(node.target ?? ""), node.name);
     else createSpecialFile(node, dir, node.name, asRoot);
-    setEntryMetadata(dir, node.name, node, asRoot);
+    this.#warn(entry, setEntryMetadata(dir, node.name, node, asRoot));
     this.#written(entry, 0);
   }
 
@@ -332,7 +362,7 @@ class Applier {
     this.#result.files++;
     this.#result.bytes += bytes;
     if (entry.action === "replace") this.#result.replaced++;
-    this.#onProgress?.(entry, bytes);
+    this.#on.onProgress?.(entry, bytes);
   }
 
   /**
@@ -371,7 +401,15 @@ class Applier {
 
   #problem(problem: RestoreProblem): void {
     this.#result.problems.push(problem);
-    this.#onProblem?.(problem);
+    this.#on.onProblem?.(problem);
+  }
+
+  #warn(entry: RestoreEntry, messages: readonly string[]): void {
+    for (const message of messages) {
+      const warning = { path: entry.path, message };
+      this.#result.warnings.push(warning);
+      this.#on.onWarning?.(warning);
+    }
   }
 
   #stopOnBug(): void {

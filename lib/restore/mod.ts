@@ -9,7 +9,7 @@
 
 export { type PlanOptions, planRestore, type RestorePlan, type TreeSource } from "./plan_restore.ts";
 export { type ApplyOptions, applyRestore, type RestoreSource } from "./apply_restore.ts";
-export { fallbackRestoreWarning, restore, type RestoreOptions } from "./restore.ts";
+export { fallbackMetadataWarning, fallbackRestoreWarning, restore, type RestoreOptions } from "./restore.ts";
 export { PlanTally } from "./plan_tally.ts";
 export { partialNames } from "./partial_names.ts";
 export type {
@@ -20,5 +20,6 @@ export type {
   RestoreEntry,
   RestoreProblem,
   RestoreResult,
+  RestoreWarning,
 } from "./types.ts";
 export { createSpecialFile, splitDeviceNumber } from "./special_files.ts";

@@ -1,6 +1,7 @@
 // The names files are written under before they are renamed into place (docs/format.md#restore-safety).
 
 import { sha256Hex } from "../crypto/mod.ts";
+import { pathBytes } from "../platform/mod.ts";
 import type { TreeNode } from "../repo/mod.ts";
 
 const PARTIAL_SUFFIX = ".kept-partial";
@@ -16,12 +17,11 @@ const PARTIAL_SUFFIX = ".kept-partial";
 export function partialNames(nodes: readonly TreeNode[]): Map<string, string> {
   const used = new Set(nodes.map((node) => node.name));
   const partials = new Map<string, string>();
-  const encoder = new TextEncoder();
   for (const node of nodes) {
     if (node.type !== "file") continue;
     let partial = `${node.name}${PARTIAL_SUFFIX}`;
-    if (encoder.encode(partial).length > 255 || used.has(partial)) {
-      const hashed = `${PARTIAL_SUFFIX}-${sha256Hex(encoder.encode(node.name)).slice(0, 32)}`;
+    if (nameBytes(partial).length > 255 || used.has(partial)) {
+      const hashed = `${PARTIAL_SUFFIX}-${sha256Hex(nameBytes(node.name)).slice(0, 32)}`;
       partial = hashed;
       for (let n = 1; used.has(partial); n++) partial = `${hashed}-${n}`;
     }
@@ -29,4 +29,18 @@ export function partialNames(nodes: readonly TreeNode[]): Map<string, string> {
     partials.set(node.name, partial);
   }
   return partials;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * The bytes a name is written as (an escaped byte is one byte, docs/format.md#names); for a name that
+ * stands for no bytes (refused as unsafe when the walk meets it), its UTF-8.
+ */
+function nameBytes(name: string): Uint8Array {
+  try {
+    return pathBytes(name);
+  } catch {
+    return encoder.encode(name);
+  }
 }

@@ -4,11 +4,12 @@
 
 import ignore, { type Ignore } from "ignore";
 import { describeError, IntegrityError, UserError } from "../errors.ts";
-import { isSafeName, type Tree, type TreeNode } from "../repo/mod.ts";
+import { describePath, type FileStat, hasEscapedBytes, pathBytes, platform } from "../platform/mod.ts";
+import { asBlobId, isSafeName, resolveTreePath, type Tree, type TreeNode } from "../repo/mod.ts";
 import { errorKind } from "../workers/mod.ts";
 import { partialNames } from "./partial_names.ts";
 import type { RestoreAction, RestoreEntry } from "./types.ts";
-import { lstatOrUndefined, resolveTarget, sameSpecialType } from "./_target_fs.ts";
+import { lstatOrUndefined, modifiedNs, resolveTarget, sameSpecialType } from "./_target_fs.ts";
 
 /** Options of {@linkcode planRestore}. */
 export interface PlanOptions {
@@ -18,7 +19,8 @@ export interface PlanOptions {
   target: string;
   /**
    * Restore only this path of the snapshot (`/etc/nginx`). It keeps its absolute path below the target
-   * (TARGET/etc/nginx), and the folders leading to it (TARGET/etc) get the snapshot's metadata too.
+   * (TARGET/etc/nginx), and the folders leading to it (TARGET/etc) get the snapshot's metadata too. A
+   * name may be given in its escaped form, as text output writes it (see `resolveTreePath()`).
    */
   path?: string;
   /** gitignore-style patterns: restore only matching paths (and the folders leading to them). */
@@ -54,15 +56,17 @@ export interface RestorePlan extends AsyncIterable<RestoreEntry> {
  */
 export async function planRestore(source: TreeSource, options: PlanOptions): Promise<RestorePlan> {
   const target = resolveTarget(options.target).path;
-  const parts = (options.path ?? "/").split("/").filter((part) => part !== "" && part !== ".");
+  const asked = options.path ?? "/";
   const root = await source.loadTree(options.tree);
   assertUniqueNames(root, "/");
-  await assertPathIsInTree(source, root, parts, options.path ?? "/");
+  const parts = await namesOnPath(source, options.tree, asked);
+  await assertPathIsInTree(source, root, parts, asked);
   const settings: WalkSettings = {
     source,
     include: options.include && options.include.length > 0 ? ignore().add([...options.include]) : undefined,
     overwrite: options.overwrite ?? false,
     asRoot: options.asRoot,
+    exact: platform().kind === "ffi",
   };
   return {
     target,
@@ -80,6 +84,11 @@ interface WalkSettings {
   include: Ignore | undefined;
   overwrite: boolean;
   asRoot: boolean;
+  /**
+   * The C library is used (docs/platform.md): names of any bytes can be written, times are set to the
+   * nanosecond. Without it, names that are not UTF-8 are refused and times are set to the millisecond.
+   */
+  exact: boolean;
 }
 
 /** How a folder is walked. */
@@ -135,7 +144,7 @@ class PlanWalk {
         continue;
       }
       const path = `${folder.dir}/${node.name}`;
-      if (!isSafeName(node.name)) {
+      if (!isSafeName(node.name) || !standsForBytes(node.name)) {
         yield { path, node, action: "refuse", reason: "unsafe_name" };
         continue;
       }
@@ -199,9 +208,10 @@ class PlanWalk {
   }
 
   #decideFolder(node: TreeNode, path: string, target: string, fresh: boolean): RestoreEntry {
+    if (!this.#canName(node)) return { path, target, node, action: "refuse", reason: "needs_ffi" };
     const info = fresh ? undefined : lstatOrUndefined(target);
     if (!info) return { path, target, node, action: "create" };
-    if (info.isDirectory) return { path, target, node, action: "skip" };
+    if (info.type === "dir") return { path, target, node, action: "skip" };
     if (this.#settings.overwrite) return { path, target, node, action: "replace" };
     return { path, target, node, action: "refuse", reason: "not_a_folder" };
   }
@@ -223,14 +233,40 @@ class PlanWalk {
   #decideLeaf(node: TreeNode, path: string, target: string, fresh: boolean): RestoreEntry {
     const entry = (action: RestoreAction): RestoreEntry => ({ path, target, node, action });
     if (node.type === "socket") return entry("omit");
+    if (node.type === "symlink" && !standsForBytes(node.target ?? "")) {
+      throw new IntegrityError(
+        `${describePath(path)}: the snapshot's link target holds a character that stands for no byte`,
+      );
+    }
+    if (!this.#canName(node)) return { ...entry("refuse"), reason: "needs_ffi" };
     const info = fresh ? undefined : lstatOrUndefined(target);
-    if (info && matchesNode(info, node, target)) return entry("skip");
+    if (info && matchesNode(info, node, target, this.#settings.exact)) return entry("skip");
     if ((node.type === "chardev" || node.type === "blockdev") && !this.#settings.asRoot) {
       return { ...entry("refuse"), reason: "needs_root" };
     }
     if (!info) return entry("create");
     if (this.#settings.overwrite) return entry("replace");
     return { ...entry("refuse"), reason: "differs" };
+  }
+
+  /**
+   * False when the entry's name or link target holds bytes that are not UTF-8 and kept runs without the C
+   * library, which alone can write them (Deno's calls would write U+FFFD in their place).
+   */
+  #canName(node: TreeNode): boolean {
+    if (this.#settings.exact) return true;
+    return !hasEscapedBytes(node.name) && !(node.type === "symlink" && hasEscapedBytes(node.target ?? ""));
+  }
+}
+
+/** True unless `text` holds a lone surrogate that stands for no byte (docs/format.md#names): damage. */
+function standsForBytes(text: string): boolean {
+  if (!hasEscapedBytes(text)) return true;
+  try {
+    pathBytes(text);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -249,19 +285,42 @@ function frame(
   return { entry, dir, targetDir, nodes, next: 0, partials: partialNames(tree.nodes), state };
 }
 
-/** True when what is at `target` is the snapshot's entry already (a resumed restore). */
-function matchesNode(info: Deno.FileInfo, node: TreeNode, target: string): boolean {
+/**
+ * True when what is at `target` is the snapshot's entry already (a resumed restore). A file's time is
+ * compared as a restore sets it: to the nanosecond, or (not `exact`) to the millisecond.
+ */
+function matchesNode(info: FileStat, node: TreeNode, target: string, exact: boolean): boolean {
   switch (node.type) {
-    case "file":
-      return info.isFile && info.size === (node.size ?? 0) && info.mtime?.getTime() === node.mtime;
+    case "file": {
+      const restored = exact ? modifiedNs(node) : modifiedNs({ mtime: node.mtime });
+      return info.type === "file" && info.size === (node.size ?? 0) && info.mtimeNs === restored;
+    }
     case "symlink":
-      return info.isSymlink && Deno.readLinkSync(target) === node.target;
+      return info.type === "symlink" && sameBytes(platform().readLink(target), pathBytes(node.target ?? ""));
     case "fifo":
     case "chardev":
     case "blockdev":
-      return sameSpecialType(info, node) && (info.rdev ?? 0) === (node.rdev ?? 0);
+      return sameSpecialType(info, node) && info.rdev === (node.rdev ?? 0);
     default:
       return false;
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+/**
+ * The names on `asked` as the trees spell them, a part given in its escaped form read as the name it
+ * stands for (`resolveTreePath()`); the parts as given when it is not in the snapshot, which
+ * {@linkcode assertPathIsInTree} then says in restore's words.
+ */
+async function namesOnPath(source: TreeSource, tree: string, asked: string): Promise<string[]> {
+  try {
+    return (await resolveTreePath((id) => source.loadTree(id), asBlobId(tree), asked)).parts;
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    return asked.split("/").filter((part) => part !== "" && part !== ".");
   }
 }
 
@@ -276,7 +335,11 @@ function failed(entry: Pick<RestoreEntry, "path" | "target" | "node">, error: un
 function assertUniqueNames(tree: Tree, path: string): void {
   const names = new Set<string>();
   for (const node of tree.nodes) {
-    if (names.has(node.name)) throw new IntegrityError(`${path}: the snapshot lists "${node.name}" twice`);
+    if (names.has(node.name)) {
+      throw new IntegrityError(
+        `${describePath(path)}: the snapshot lists "${describePath(node.name)}" twice`,
+      );
+    }
     names.add(node.name);
   }
 }

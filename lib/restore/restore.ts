@@ -22,6 +22,16 @@ export async function restore(repository: Repository, options: RestoreOptions): 
 }
 
 /**
+ * One line to say before a restore without the C library (no `--allow-ffi`, or an OS without a binding):
+ * what of the snapshot it cannot give back (docs/platform.md#what-the-fallback-does).
+ */
+export function fallbackMetadataWarning(): string | undefined {
+  if (platform().kind !== "fallback") return undefined;
+  return "restoring without the C library: times are set to the millisecond, extended attributes are not " +
+    "restored, and names that are not valid UTF-8 are refused (docs/platform.md)";
+}
+
+/**
  * One line to say before a restore as root without the C library (no `--allow-ffi`): folders are then
  * re-checked by path before each step, and a swap between check and step is still followed.
  */

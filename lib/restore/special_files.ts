@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { DirHandle } from "../platform/mod.ts";
+import { describePath, type DirHandle } from "../platform/mod.ts";
 import type { TreeNode } from "../repo/mod.ts";
 import { IoError } from "../workers/mod.ts";
 
@@ -24,7 +24,7 @@ export function splitDeviceNumber(rdev: number): { major: number; minor: number 
  */
 export function createSpecialFile(node: TreeNode, dir: DirHandle, name: string, isRoot: boolean): void {
   if (node.type === "fifo") return dir.mkfifo(name, node.mode);
-  const path = `${dir.path}/${name}`;
+  const path = describePath(`${dir.path}/${name}`);
   if (node.type === "chardev" || node.type === "blockdev") {
     if (!isRoot) {
       const kind = node.type === "chardev" ? "character" : "block";

@@ -20,9 +20,11 @@ export type RestoreAction = "create" | "replace" | "skip" | "refuse" | "omit" | 
  * - `differs`: a file, symlink, FIFO or device differs from the snapshot's, and overwriting is off;
  * - `not_a_folder`: the snapshot has a folder where something else is, and overwriting is off;
  * - `unsafe_name`: the name is not one safe path component (docs/format.md#restore-safety);
- * - `needs_root`: a device node, and the restore does not run as root.
+ * - `needs_root`: a device node, and the restore does not run as root;
+ * - `needs_ffi`: its name or link target holds bytes that are not UTF-8, which only the C library can
+ *   write (docs/platform.md): kept runs without it.
  */
-export type RefusalReason = "differs" | "not_a_folder" | "unsafe_name" | "needs_root";
+export type RefusalReason = "differs" | "not_a_folder" | "unsafe_name" | "needs_root" | "needs_ffi";
 
 /** Why an entry failed: what the file system refused (`io`), or damaged or missing data (`integrity`). */
 export interface EntryError {
@@ -50,6 +52,17 @@ export interface RestoreEntry {
 /** An entry a restore did not restore, and should have: refused, or failed while planned or written. */
 export type RestoreProblem = RestoreEntry & { action: "refuse" | "fail" };
 
+/**
+ * What a restore could not give back of an entry it did restore: an extended attribute the target's file
+ * system or the restoring user may not set.
+ */
+export interface RestoreWarning {
+  /** The entry's path in the snapshot. */
+  path: string;
+  /** One line: what was not set, and why. */
+  message: string;
+}
+
 /** How much a restore writes (or, planned, would write). */
 export interface RestoreCounts {
   /** Files, symlinks, FIFOs and devices written (created or replaced); hard links included. */
@@ -70,4 +83,6 @@ export interface RestoreResult extends RestoreCounts {
   target: string;
   /** What was refused or failed, in the order met. */
   problems: RestoreProblem[];
+  /** What restored entries lack (extended attributes not set), in the order met. */
+  warnings: RestoreWarning[];
 }

@@ -11,7 +11,9 @@ export interface ListedEntry {
   path: string;
   type: NodeType;
   mode: number;
+  /** Milliseconds since the epoch, and nanoseconds past them when not 0 (docs/format.md#trees). */
   mtime: number;
+  mtimeNs?: number;
   size?: number;
   target?: string;
 }
@@ -45,6 +47,7 @@ function entryOf(path: string, node: TreeNode): ListedEntry {
     type: node.type,
     mode: node.mode,
     mtime: node.mtime,
+    ...(node.mtimeNs ? { mtimeNs: node.mtimeNs } : {}),
     ...(node.size !== undefined ? { size: node.size } : {}),
     ...(node.target !== undefined ? { target: node.target } : {}),
   };

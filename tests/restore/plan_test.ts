@@ -121,6 +121,7 @@ Deno.test("a restore carries the plan out and reports each entry it refused or c
     replaced: 0,
     problems: [],
     target: "",
+    warnings: [],
   });
   assert.deepEqual([...Deno.readDirSync(target)].map((entry) => entry.name).sort(), ["a", "top.conf"]);
   assert.equal(Deno.readTextFileSync(`${target}/a/sub/other.txt`), "other\n");

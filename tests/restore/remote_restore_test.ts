@@ -1,5 +1,6 @@
-// Restoring from storage whose packs are not files on this machine: the main thread reads the sealed blobs
-// and hands them to the workers, a large file in parts, with the bytes in flight bounded.
+// Restoring from storage whose packs are not files on this machine: by default each pack is downloaded whole,
+// once, into a spool folder in the target that the workers read; without a spool the main thread reads the
+// sealed blobs and hands them to the workers, a large file in parts, with the bytes in flight bounded.
 
 import assert from "node:assert/strict";
 import {
@@ -19,7 +20,7 @@ import { backupOptions, testRepository } from "../_support/repository.ts";
 import { RICH, writeRichTree } from "../_support/rich_tree.ts";
 import { tempDir } from "../_support/temp_dir.ts";
 import { assertSameTree, scanTree } from "../_support/tree_differ.ts";
-import type { BlobId } from "../../lib/repo/mod.ts";
+import type { BlobId, PackId } from "../../lib/repo/mod.ts";
 
 async function backUp(repository: Repository, src: string): Promise<BlobId> {
   const done = await backup(repository, backupOptions([src]));
@@ -27,7 +28,28 @@ async function backUp(repository: Repository, src: string): Promise<BlobId> {
   return snapshot.tree;
 }
 
-Deno.test("a restore from a repository in memory reproduces a rich tree exactly, in parts or whole", async () => {
+/** Counts the reads that reach storage, by pack, and whether each was whole. */
+class CountingReads extends BackendWrapper {
+  readonly reads: string[] = [];
+  failWhole: string | undefined;
+
+  override get(handle: Handle, range?: ByteRange): Promise<Uint8Array> {
+    if (handle.kind === "data") this.reads.push(`${handle.name}${range ? "@range" : ""}`);
+    if (handle.name === this.failWhole && range === undefined) {
+      return Promise.reject(
+        new BackendError(`Cannot read pack "${handle.name}": connection reset`, { permanent: false }),
+      );
+    }
+    return super.get(handle, range);
+  }
+}
+
+/** The entries of `folder` whose names say they are a restore's spool. */
+function spools(folder: string): string[] {
+  return [...Deno.readDirSync(folder)].map((entry) => entry.name).filter((name) => name.includes("spool"));
+}
+
+Deno.test("a restore from a repository in memory reproduces a rich tree exactly, with or without a spool", async () => {
   using dir = tempDir("kept-remote-");
   const src = `${dir.path}/src`;
   Deno.mkdirSync(src);
@@ -37,16 +59,18 @@ Deno.test("a restore from a repository in memory reproduces a rich tree exactly,
   const tree = await backUp(repository, src);
   assert.equal(repository.packs.localPath(repository.index.lookup(tree)!.pack), undefined);
 
-  // 1 MiB in flight: parts of 256 KiB, so every file above a chunk is written in several.
-  for (const bytesInFlight of [1024 * 1024, undefined]) {
-    const out = `${dir.path}/out-${bytesInFlight ?? "default"}`;
-    const result = await restore(repository, {
-      tree,
-      target: out,
-      asRoot: Deno.uid() === 0,
-      ...(bytesInFlight ? { bytesInFlight } : {}),
-    });
-    assert.deepEqual(result.problems, []);
+  // Without a spool and 1 MiB in flight: parts of 256 KiB, so every file above a chunk is written in
+  // several. A spool of 1 byte keeps no pack it is not reading: it downloads packs again and again.
+  const ways = [
+    { name: "no-spool-parts", spoolBytes: 0, bytesInFlight: 1024 * 1024 },
+    { name: "tiny-spool", spoolBytes: 1 },
+    { name: "default" },
+  ];
+  for (const { name, ...options } of ways) {
+    const out = `${dir.path}/out-${name}`;
+    const result = await restore(repository, { tree, target: out, asRoot: Deno.uid() === 0, ...options });
+    assert.deepEqual(result.problems, [], name);
+    assert.deepEqual(spools(out), [], "the spool is removed");
     assertSameTree(before, `${out}${src}`);
     const sparse = Deno.statSync(`${out}${src}/${RICH.sparse}`);
     assert.ok(
@@ -100,11 +124,66 @@ Deno.test("a read that fails in the middle of a file fails that file alone and l
   backend.fail = { pack: third.pack, offset: third.offset };
 
   const out = `${dir.path}/out`;
-  const result = await restore(repository, { tree, target: out, asRoot: false, bytesInFlight: 256 * 1024 });
+  const result = await restore(repository, {
+    tree,
+    target: out,
+    asRoot: false,
+    bytesInFlight: 256 * 1024,
+    spoolBytes: 0,
+  });
   assert.deepEqual(
     result.problems.map((problem) => [problem.path, problem.error?.kind, problem.error?.message]),
     [[`${src}/big`, "io", `Cannot read pack "${third.pack}": connection reset`]],
   );
   assert.deepEqual([...Deno.readDirSync(`${out}${src}`)].map((entry) => entry.name), ["small"]);
   assert.equal(Deno.readTextFileSync(`${out}${src}/small`), "small\n");
+});
+
+Deno.test("with a spool, each pack is read from storage once, whole; a pack that cannot be read fails its files alone", async () => {
+  using dir = tempDir("kept-remote-");
+  const src = `${dir.path}/src`;
+  Deno.mkdirSync(src);
+  // Files of one pack each, many small files across packs, and files that share blobs.
+  for (let i = 0; i < 3; i++) Deno.writeFileSync(`${src}/big${i}`, randomBytes(9 * 1024 * 1024, 10 + i));
+  for (let i = 0; i < 200; i++) Deno.writeFileSync(`${src}/small${i}`, randomBytes(3000 + i, 100 + i));
+  Deno.writeFileSync(`${src}/copy`, Deno.readFileSync(`${src}/big1`));
+  const storage = new CountingReads(new MemoryBackend());
+  const repository = await testRepository(storage);
+  const tree = await backUp(repository, src);
+  storage.reads.length = 0;
+  const treePacks = new Set(
+    [...repository.index.packIds()].filter((pack) =>
+      repository.index.packEntries(pack)?.[0]?.type === "tree"
+    ),
+  );
+
+  const out = `${dir.path}/out`;
+  const result = await restore(repository, { tree, target: out, asRoot: false });
+  assert.deepEqual(result.problems, []);
+  assertSameTree(scanTree(src), `${out}${src}`);
+  const dataReads = storage.reads.filter((read) => !treePacks.has(read.split("@")[0]! as PackId));
+  assert.ok(dataReads.length > 1, "several data packs");
+  assert.deepEqual(dataReads.filter((read) => read.includes("@")), [], "whole packs only");
+  assert.equal(new Set(dataReads).size, dataReads.length, `each pack once: ${dataReads.join(" ")}`);
+  assert.deepEqual(spools(out), []);
+
+  // The pack of big2's first chunk cannot be read: big2 (and whatever else needs that pack) fails.
+  let nodes = (await repository.loadTree(tree)).nodes;
+  for (const part of src.split("/").slice(1)) {
+    const node = nodes.find((n) => n.name === part)!;
+    nodes = node.subtree ? (await repository.loadTree(node.subtree)).nodes : [];
+  }
+  const bad = repository.index.lookup(nodes.find((n) => n.name === "big2")!.content![0]!)!.pack;
+  storage.failWhole = bad;
+  const again = `${dir.path}/again`;
+  const failed = await restore(repository, { tree, target: again, asRoot: false });
+  const failedNames = failed.problems.map((problem) => problem.path.slice(src.length + 1));
+  assert.ok(failedNames.includes("big2"), failedNames.join(" "));
+  for (const problem of failed.problems) {
+    assert.equal(problem.error?.message, `Cannot read pack "${bad}": connection reset`);
+  }
+  const restored = [...Deno.readDirSync(`${again}${src}`)].map((entry) => entry.name);
+  assert.equal(restored.length + failed.problems.length, 204, "every other file is restored");
+  assert.ok(restored.every((name) => !failedNames.includes(name)), "no partial copy of a failed file");
+  assert.deepEqual(spools(again), []);
 });
