@@ -39,11 +39,22 @@ export interface CommandKit {
    * Opens the destination named (or the only one), unlocks its repository and locks it (`lock`, default
    * shared; "none" for no lock) until the command ends.
    */
-  openNamed(name: string | undefined, options?: { lock?: LockKind | "none" }): Promise<
+  openNamed(
+    name: string | undefined,
+    options?: { lock?: LockKind | "none"; damageWarnings?: boolean },
+  ): Promise<
     { config: Config; destination: Destination; repository: Repository }
   >;
-  /** Opens a destination of `config` and locks its repository of `lock` kind until the command ends. */
-  openLocked(config: Config, name: string, lock: LockKind): Promise<Repository>;
+  /**
+   * Opens a destination of `config` and locks its repository of `lock` kind until the command ends;
+   * `access` changes how it is opened.
+   */
+  openLocked(
+    config: Config,
+    name: string,
+    lock: LockKind,
+    access?: Partial<RepositoryAccess>,
+  ): Promise<Repository>;
   /** Releases every lock this run took: called when the command ends, also on error. */
   releaseLocks(): Promise<void>;
   setExitCode(code: number): void;
@@ -97,10 +108,10 @@ export function commandKit(
   const held: RepositoryLock[] = [];
   let interruptNote: string | undefined;
   const stops: (() => Promise<void>)[] = [];
-  const openLocked = async (config: Config, name: string, kind: LockKind) => {
+  const openLocked = async (config: Config, name: string, kind: LockKind, access = {}) => {
     const { repository, lock } = await openLockedRepository(
       destinationByName(config, name),
-      repositoryAccess(),
+      { ...repositoryAccess(), ...access },
       {
         kind,
         owner: processLockOwner(whoAmI(context.env).username),
@@ -123,9 +134,10 @@ export function commandKit(
       const config = await loadConfig();
       const destination = destinationByName(config, chooseDestinations(config, undefined, name)[0]!);
       const lock = options.lock ?? "shared";
+      const access = options.damageWarnings === false ? { damageWarnings: false } : {};
       const repository = lock === "none"
-        ? await openRepository(destination, repositoryAccess())
-        : await openLocked(config, destination.name, lock);
+        ? await openRepository(destination, { ...repositoryAccess(), ...access })
+        : await openLocked(config, destination.name, lock, access);
       return { config, destination, repository };
     },
     openLocked,

@@ -19,7 +19,8 @@ export function checkCommand(program: Program, kit: CommandKit): void {
     .option("--json", "print the result as JSON")
     .action(async (options) => {
       const subset = options.readDataSubset === undefined ? undefined : parseSubset(options.readDataSubset);
-      const { destination, repository } = await openNamed(options.destination);
+      // Check lists every damaged file it meets as a problem: no warning for it at open as well.
+      const { destination, repository } = await openNamed(options.destination, { damageWarnings: false });
       const readsData = (options.readData ?? false) || subset !== undefined;
       const progress = options.json || !readsData
         ? undefined

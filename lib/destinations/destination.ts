@@ -54,6 +54,11 @@ export async function openBackend(destination: Destination, create: boolean): Pr
 export interface RepositoryAccess extends PasswordContext {
   /** Keep remote metadata in the local cache (docs/destinations.md#cache); default true. */
   cache?: boolean;
+  /**
+   * Warn (through `warn`) about damaged key, index and snapshot files as they are left out; default true.
+   * False for a caller that reports them itself (`kept check` lists each as a problem).
+   */
+  damageWarnings?: boolean;
 }
 
 /** Opens and unlocks a destination's repository; a remote one reads its metadata through the local cache. */
@@ -63,7 +68,8 @@ export async function openRepository(
 ): Promise<Repository> {
   const backend = withCache(await openBackend(destination, false), destination, access);
   const password = await resolvePassword(destination.password, destination.name, access);
-  return await Repository.open(backend, password, { onWarning: access.warn });
+  const onWarning = access.damageWarnings === false ? () => {} : access.warn;
+  return await Repository.open(backend, password, { onWarning });
 }
 
 /** Wraps a remote backend in the metadata cache, unless turned off or there is no place for it. */

@@ -503,7 +503,6 @@ function leftOut(location: string, reason: string): string {
   return `${location}: ${reason}: left out`;
 }
 
-/** Runs `fn` over `items` with at most `limit` promises in flight, keeping order. */
 /**
  * Calls `fn` on each item, at most `limit` at once, and `use` with each result in the order of `items`
  * as soon as it and those before it are there; results wait for a slow one before them at most
@@ -540,6 +539,7 @@ export async function forEachInOrder<T, R>(
   await Promise.all(Array.from({ length: Math.max(0, Math.min(limit, items.length)) }, run));
 }
 
+/** Runs `fn` over `items` with at most `limit` promises in flight, keeping order. */
 export async function mapLimit<T, R>(
   items: readonly T[],
   limit: number,

@@ -86,12 +86,15 @@ Deno.test("stray files in keys/ are left out with a warning naming them; key com
 
   for (const args of [["snapshots"], ["key", "list"], ["check"]]) {
     const result = await f.keptOk(args);
+    // Check lists each as a problem of its own, and is not warned at open as well: once each.
+    const location = args[0] === "check" ? "" : `${f.repo}: `;
     for (const name of [...stray, "garbage"]) {
       assert.match(
         result.stderr,
-        new RegExp(`^warning: ${f.repo}: Key file "${name}" .*: left out$`, "m"),
+        new RegExp(`^warning: ${location}Key file "${name}" .*: left out$`, "m"),
         args.join(" "),
       );
+      assert.equal(result.stderr.split(`Key file "${name}"`).length, 2, `${args.join(" ")}: once`);
     }
   }
   const list = await f.keptOk(["key", "list", "--json"]);
