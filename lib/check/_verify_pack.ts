@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 // Loaded by the verify workers: it imports only the files it runs (see layering_test.ts).
 import { BlobOpener } from "../repo/blob.ts";
-import { type PackEntry, readPackHeader } from "../repo/pack.ts";
+import { headerLengthOf, type PackEntry, readPackHeader } from "../repo/pack.ts";
 import { readFullSync } from "../read_full.ts";
 
 /** The keys verification needs. */
@@ -122,7 +122,7 @@ function readTail(source: PackSource): Uint8Array {
   if (size < 4) return source.readAt(0, size).slice();
   const trailer = source.readAt(size - 4, 4).slice();
   if (trailer.length < 4) return trailer;
-  const headerLength = new DataView(trailer.buffer).getUint32(0, true);
+  const headerLength = headerLengthOf(trailer);
   return headerLength + 4 > size ? trailer : source.readAt(size - 4 - headerLength, headerLength + 4);
 }
 

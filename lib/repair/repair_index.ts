@@ -14,6 +14,7 @@
 
 import {
   asPackId,
+  headerLengthOf,
   type IndexFile,
   mapLimit,
   type PackEntry,
@@ -109,10 +110,7 @@ async function describeFromHeader(source: IndexRepairSource, pack: PackId, size:
       offset: size - Math.min(size, TAIL_BYTES),
       length: Math.min(size, TAIL_BYTES),
     });
-    const headerLength = new DataView(tail.buffer, tail.byteOffset, tail.length).getUint32(
-      tail.length - 4,
-      true,
-    );
+    const headerLength = headerLengthOf(tail);
     if (headerLength + 4 > size) return { reason: "its header length points before its start" };
     if (headerLength + 4 > tail.length) {
       tail = await source.packs.read(pack, { offset: size - headerLength - 4, length: headerLength + 4 });

@@ -208,6 +208,14 @@ export function packSizeOf(entries: readonly PackEntry[]): number {
 }
 
 /**
+ * The length of the sealed header that a pack's last bytes give in their trailer (the last 4 bytes,
+ * little-endian: docs/format.md#packs). `tail` must hold at least the trailer.
+ */
+export function headerLengthOf(tail: Uint8Array): number {
+  return new DataView(tail.buffer, tail.byteOffset, tail.length).getUint32(tail.length - TRAILER_BYTES, true);
+}
+
+/**
  * Reads the header of a pack file from its bytes, or from its last bytes (at least the header and the
  * trailer) and its size. Returns undefined when the trailer or header is damaged or does not authenticate.
  */
@@ -217,10 +225,7 @@ export function readPackHeader(
   packSize = bytes.length,
 ): PackEntry[] | undefined {
   if (bytes.length < TRAILER_BYTES) return undefined;
-  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.length).getUint32(
-    bytes.length - TRAILER_BYTES,
-    true,
-  );
+  const headerLength = headerLengthOf(bytes);
   if (bytes.length - TRAILER_BYTES - headerLength < 0) return undefined;
   const headerStart = packSize - TRAILER_BYTES - headerLength;
   const header = open(
