@@ -53,7 +53,7 @@ export function forgetCommand(program: Program, kit: CommandKit): void {
     .option("--host <name>", "only snapshots taken on this host")
     .option(
       "--snapshot <ids...>",
-      "remove these snapshots (ids or unique prefixes) instead of applying retention",
+      "remove these snapshots (ids or unique prefixes; damaged ones too) instead of applying retention",
     )
     .option("--dry-run", "print what would be kept and forgotten; remove nothing")
     .option("--json", "print the decision as JSON")
@@ -138,7 +138,11 @@ async function forgetByRetention(
   if (outcomes.some((outcome) => !outcome.ok)) kit.setExitCode(failureExitCode(outcomes));
 }
 
-/** `kept forget --snapshot ID...`: every id must name one snapshot of the destination, or nothing is removed. */
+/**
+ * `kept forget --snapshot ID...`: every id must name one snapshot of the destination, or nothing is removed.
+ * An id may name a snapshot file that cannot be read (damaged, or written with another key): it is removed
+ * as it is; nothing else could ever remove it, and prune stops while it is there.
+ */
 async function forgetNamed(
   kit: CommandKit,
   refs: string[],
@@ -149,14 +153,19 @@ async function forgetNamed(
   const destination = chooseDestinations(config, undefined, options.destination)[0]!;
   const dryRun = options.dryRun ?? false;
   const repository = await kit.openLocked(config, destination, dryRun ? "shared" : "exclusive");
-  const chosen = selectSnapshots(await repository.listSnapshots(), refs, `destination "${destination}"`);
+  const readable = await repository.listSnapshots();
+  const damaged = repository.damagedFiles.filter((file) => file.kind === "snapshots")
+    .map((file) => ({ id: file.name, damaged: file.reason, snapshot: undefined }));
+  const chosen = selectSnapshots([...readable, ...damaged], refs, `destination "${destination}"`);
   if (!dryRun) await applyForget(repository, chosen.map((entry) => entry.id));
   const printForgotten = () => {
-    for (const { id, snapshot } of chosen) {
-      kit.output.out(
-        `${dryRun ? "would forget" : "forgot"}  ${id.slice(0, 12)}  ${formatLocalTime(snapshot.time)}  ` +
-          `plan "${snapshot.plan}", host "${snapshot.host}"\n`,
-      );
+    for (const entry of chosen) {
+      const what = entry.snapshot === undefined
+        ? `damaged: ${entry.damaged}`
+        : `${
+          formatLocalTime(entry.snapshot.time)
+        }  plan "${entry.snapshot.plan}", host "${entry.snapshot.host}"`;
+      kit.output.out(`${dryRun ? "would forget" : "forgot"}  ${entry.id.slice(0, 12)}  ${what}\n`);
     }
     kit.say(`${destination}: ${summary(chosen.length, dryRun, limits !== undefined)}\n`);
   };
@@ -172,13 +181,15 @@ async function forgetNamed(
     });
   if (options.json) {
     kit.json({
-      forget: chosen.map(({ id, snapshot }) => ({
-        id,
-        time: snapshot.time,
-        plan: snapshot.plan,
-        host: snapshot.host,
-        destination,
-      })),
+      forget: chosen.map((entry) =>
+        entry.snapshot === undefined ? { id: entry.id, damaged: entry.damaged, destination } : {
+          id: entry.id,
+          time: entry.snapshot.time,
+          plan: entry.snapshot.plan,
+          host: entry.snapshot.host,
+          destination,
+        }
+      ),
       ...(pruned ? { prune: [pruneJson(destination, pruned, dryRun)] } : {}),
     });
     return;

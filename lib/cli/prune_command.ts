@@ -3,7 +3,7 @@
 
 import { Option } from "@commander-js/extra-typings";
 import { eachDestination } from "../destinations/mod.ts";
-import { UsageError } from "../errors.ts";
+import { IntegrityError, UsageError } from "../errors.ts";
 import { formatBytes, parseSize } from "../plan/mod.ts";
 import {
   applyPrune,
@@ -162,8 +162,16 @@ function withoutSnapshots(repository: Repository, gone: ReadonlySet<string>): Pr
       return repository.indexFiles;
     },
     index: repository.index,
-    listSnapshots: async () =>
-      (await repository.listSnapshots({ damaged: "fail" })).filter((entry) => !gone.has(entry.id)),
+    listSnapshots: async () => {
+      // A damaged snapshot file that forget removes (or, in a dry run, would) does not stop prune; others do.
+      const goneDamaged = repository.damagedFiles.some((file) =>
+        file.kind === "snapshots" && gone.has(file.name)
+      );
+      const listed = await repository.listSnapshots({ damaged: goneDamaged ? "skip" : "fail" });
+      const stays = repository.damagedFiles.find((file) => file.kind === "snapshots" && !gone.has(file.name));
+      if (stays !== undefined) throw new IntegrityError(stays.reason);
+      return listed.filter((entry) => !gone.has(entry.id));
+    },
     loadTree: (id) => repository.loadTree(id),
     packs: repository.packs,
     cachePacks: (packs) => repository.cachePacks(packs),

@@ -367,6 +367,9 @@ export class Repository {
   /** Removes a snapshot file (forget). The data it names stays until prune. */
   async removeSnapshot(id: SnapshotId): Promise<void> {
     await this.#backend.delete({ kind: "snapshots", name: id });
+    // A damaged file that is gone is no longer left out of anything (prune stops while one is).
+    const damaged = this.#damagedFiles.findIndex((file) => file.kind === "snapshots" && file.name === id);
+    if (damaged >= 0) this.#damagedFiles.splice(damaged, 1);
   }
 
   /** Keeps up to `packs` whole packs in memory for sequential blob reads (restore, check). */

@@ -123,3 +123,30 @@ Deno.test("prune stops on a damaged snapshot file and deletes nothing: it cannot
   );
   assert.deepEqual(packFiles(f.repo), packs);
 });
+
+Deno.test("forget --snapshot removes a damaged snapshot file by its id, and prune then runs", async () => {
+  using f = await inProcessFixture();
+  Deno.writeTextFileSync(`${f.data}/a.txt`, "first");
+  await f.keptOk(["backup", "p"]);
+  const [damaged] = filesOf(f.repo, "snapshots");
+  Deno.removeSync(`${f.data}/a.txt`);
+  Deno.writeTextFileSync(`${f.data}/b.txt`, "second");
+  await f.keptOk(["backup", "p"]);
+  flipByte(`${f.repo}/snapshots/${damaged}`, 20);
+
+  const dry = await f.keptOk(["forget", "--snapshot", damaged!.slice(0, 10), "--prune", "--dry-run"]);
+  assert.match(
+    dry.stdout,
+    new RegExp(`^would forget  ${damaged!.slice(0, 12)}  damaged: snapshots file `, "m"),
+  );
+  assert.ok(filesOf(f.repo, "snapshots").includes(damaged!), "a dry run removes nothing");
+
+  const packs = packFiles(f.repo).length;
+  const forgot = await f.keptOk(["forget", "--snapshot", damaged!.slice(0, 10), "--prune", "--json"]);
+  const json = JSON.parse(forgot.stdout);
+  assert.equal(json.forget[0].id, damaged);
+  assert.match(json.forget[0].damaged, /does not match its id/);
+  assert.equal(filesOf(f.repo, "snapshots").length, 1);
+  assert.ok(packFiles(f.repo).length < packs, "prune removed the data only the damaged snapshot held");
+  await f.keptOk(["check"]);
+});
