@@ -9,10 +9,8 @@
 import { fromHex } from "../crypto/mod.ts";
 import { IntegrityError } from "../errors.ts";
 import { BlobOpener, type IndexFile, type PackEntry, type PackSink, toIndexFile } from "../repo/mod.ts";
-import type { PrunePlan, RepackPack } from "./plan_prune.ts";
+import { PACKS_PER_INDEX, type PrunePlan, type RepackPack } from "./plan_prune.ts";
 
-/** Packs per index file prune writes. */
-const PACKS_PER_INDEX = 256;
 /** Packs removed in one call: one DeleteObjects request on S3 (its limit), and a progress step after. */
 const PACKS_PER_REMOVAL = 1000;
 

@@ -10,6 +10,14 @@ import { UserError } from "../errors.ts";
 import type { PackEntry, SnapshotEntry } from "../repo/mod.ts";
 import { markUsed, type TreeLoader } from "./_mark.ts";
 
+/** Packs per index file prune writes. */
+export const PACKS_PER_INDEX = 256;
+/**
+ * Index files there may be beyond what the kept packs need before prune merges them though nothing else
+ * changed: every backup writes at least one, and each is a request on S3 (or a file read) for every
+ * command that loads the index.
+ */
+const SPARE_INDEX_FILES = 16;
 /** How long a pack no index names is left alone: it may belong to a backup still writing (a day). */
 export const PRUNE_GRACE_MS = 24 * 60 * 60_000;
 
@@ -87,7 +95,10 @@ export interface PrunePlan {
   };
   /** Packs the index names that storage does not have; none of their blobs is needed, so their entries go. */
   readonly missing: readonly string[];
-  /** The index files replaced by new ones (empty when no indexed pack goes). */
+  /**
+   * The index files replaced by new ones: all of them when an indexed pack goes, or when there are more
+   * than {@linkcode SPARE_INDEX_FILES} beyond what the kept packs need (they are merged); else none.
+   */
   readonly indexFiles: readonly string[];
   /** Stored bytes freed: deleted packs, repacked packs less what is copied. */
   readonly freedBytes: number;
@@ -116,6 +127,8 @@ export async function planPrune(source: PruneSource, options: PlanPruneOptions):
   const unindexed = unindexedPacks(stored, source, options);
   const decided = decidePacks(packs.usage, options);
   const changed = decided.deleteIds.length + decided.repackList.length + packs.missing.length > 0;
+  const needed = Math.ceil((decided.keep.ids.length + decided.repack.packs) / PACKS_PER_INDEX);
+  const merge = indexFiles.length > needed + SPARE_INDEX_FILES;
   return {
     snapshots: snapshots.length,
     blobs: { used: used.size, unused: packs.unusedEntries },
@@ -124,7 +137,7 @@ export async function planPrune(source: PruneSource, options: PlanPruneOptions):
     keep: decided.keep,
     unindexed,
     missing: packs.missing,
-    indexFiles: changed ? indexFiles : [],
+    indexFiles: changed || merge ? indexFiles : [],
     freedBytes: decided.deleted.bytes + decided.repack.bytes - decided.repack.copyBytes +
       unindexed.delete.bytes,
   };
