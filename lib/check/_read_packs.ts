@@ -2,7 +2,7 @@
 // workers open themselves; packs elsewhere are read here, whole, and handed over (transferred, not copied).
 
 import { describeError } from "../errors.ts";
-import { mapLimit, type PackEntry, type PackId, type Repository } from "../repo/mod.ts";
+import { mapLimit, type PackEntry, type PackId, packSizeOf, type Repository } from "../repo/mod.ts";
 import { BatchingPool, decodeWorkerError, errorKind } from "../workers/mod.ts";
 import type { CheckProblem } from "./check_problem.ts";
 import type { PackVerdict, VerifyKeys } from "./_verify_pack.ts";
@@ -12,6 +12,9 @@ import type { PackJob, PackSourceJob, VerifyRequest, VerifyResponse } from "./_v
 export interface ReadProgress {
   packsRead: number;
   packsToRead: number;
+  /** Bytes of the packs read, and of all to read (as the index gives their sizes). */
+  bytesRead: number;
+  bytesToRead: number;
 }
 
 /** What became of one pack: a verdict, or why it could not be read (a bug is thrown instead). */
@@ -37,6 +40,9 @@ export async function readPacks(
   const { badBlobs, workers } = context;
   const verifier = new PackVerifier(workers, repository.workerKeys());
   let packsRead = 0;
+  let bytesRead = 0;
+  const sizeOf = (pack: PackId) => packSizeOf(repository.index.packEntries(pack) ?? []);
+  const bytesToRead = packs.reduce((sum, pack) => sum + sizeOf(pack), 0);
   try {
     // Two packs per worker in flight, the one it reads and the next: also the bound on whole packs held here.
     const outcomes = await mapLimit(packs, 2 * workers, async (pack) => {
@@ -44,7 +50,8 @@ export async function readPacks(
       const outcome = await readPack(repository, verifier, pack, entries);
       const lost = "verdict" in outcome ? outcome.verdict.damagedBlobs : entries.map((entry) => entry.id);
       for (const id of lost) badBlobs.add(id);
-      context.onProgress?.({ packsRead: ++packsRead, packsToRead: packs.length });
+      bytesRead += sizeOf(pack);
+      context.onProgress?.({ packsRead: ++packsRead, packsToRead: packs.length, bytesRead, bytesToRead });
       return outcome;
     });
     packs.forEach((pack, i) => {

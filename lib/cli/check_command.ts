@@ -64,7 +64,14 @@ export function checkCommand(program: Program, kit: CommandKit): void {
 
 /** The progress line of reading packs: all of them are known before the first is read. */
 function packProgress(read: ReadProgress): ProgressState {
-  return { unit: "packs", done: read.packsRead, total: read.packsToRead, totalsFinal: true };
+  return {
+    unit: "packs",
+    done: read.packsRead,
+    total: read.packsToRead,
+    bytesDone: read.bytesRead,
+    bytesTotal: read.bytesToRead,
+    totalsFinal: true,
+  };
 }
 
 /** `--read-data-subset` as a fraction: "10%" or "10" is 0.1. */
