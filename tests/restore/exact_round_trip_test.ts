@@ -1,7 +1,7 @@
 // A backup and a restore through the CLI give back a folder exactly, as Python sees both: names and link
 // targets that are not UTF-8, times to the nanosecond before 1970 and after 2100 (files, folders and
-// symlinks), extended attributes (user.* on a file and a folder, trusted.* on a symlink as root), FIFOs,
-// hard links and holes. Needs the backup side of issue 14 (nanoseconds, byte names and xattrs recorded).
+// symlinks), extended attributes (user.* on a file and a folder, trusted.* on a symlink as root), owners
+// (as root), FIFOs, hard links and holes. Needs the backup side of issue 14 (nanoseconds, byte names and xattrs recorded).
 
 import assert from "node:assert/strict";
 import { makeFixture } from "../_support/fixture.ts";
@@ -26,6 +26,7 @@ os.mkfifo(j(b"pipe"), 0o640)
 os.setxattr(j(b"plain.txt"), b"user.comment", b"\\x00binary\\xff")
 os.setxattr(j(b"caf\\xe9"), b"user.folder", b"yes")
 if args["root_user"]: os.setxattr(j(b"link\\xfe"), b"trusted.link", b"t", follow_symlinks=False)
+if args["root_user"]: os.chown(j(b"caf\\xe9", b"file\\xff"), 1234, 5678)
 times = {b"caf\\xe9/file\\xff": -1234567890123456789, b"plain.txt": 4200000000987654321, b"sparse": 1,
   b"link\\xfe": -987654321, b"pipe": 4200000000000000001, b"caf\\xe9": -500000000000000007}
 for path, ns in times.items(): os.utime(j(path), ns=(ns, ns), follow_symlinks=False)
@@ -43,7 +44,7 @@ for dirpath, dirnames, filenames in os.walk(root):
     p = os.path.normpath(os.path.join(dirpath, name))
     s = os.lstat(p)
     rel = os.path.relpath(p, root).hex()
-    entry = {"mode": oct(s.st_mode), "mtime_ns": str(s.st_mtime_ns),
+    entry = {"mode": oct(s.st_mode), "mtime_ns": str(s.st_mtime_ns), "owner": [s.st_uid, s.st_gid],
       "xattrs": {os.fsencode(n).hex(): os.getxattr(p, n, follow_symlinks=False).hex()
                  for n in sorted(os.listxattr(p, follow_symlinks=False))}}
     if stat.S_ISREG(s.st_mode):
