@@ -56,6 +56,60 @@ export interface BackupOptions {
   onCheckpoint?: (checkpoint: () => Promise<void>) => void;
   /** Hears each file that is read (or, in a dry run, would be): new, or changed since the parent snapshot. */
   onFile?: (path: string, change: FileChange) => void;
+  /**
+   * Receives, as the walk starts, the counts the backup keeps up to date while it runs. They are not
+   * pushed: the caller reads them when it likes (a progress line, 4 times a second), so a million files
+   * cost a few additions each and no call.
+   */
+  watchProgress?: (progress: BackupProgress) => void;
+}
+
+/** How far a backup has got (see {@link BackupOptions.watchProgress}). Sizes are as scanned. */
+export interface BackupProgress {
+  /** Regular files the walk has met so far, unchanged ones included, and their size: growing totals. */
+  readonly filesSeen: number;
+  readonly bytesSeen: number;
+  /** Files unchanged since the parent snapshot (done once decided), stored, or found unreadable. */
+  readonly filesDone: number;
+  readonly bytesDone: number;
+  /** The walk has met every entry: the totals are final. */
+  readonly walked: boolean;
+  /**
+   * The file being read: the oldest of those handed to the workers and not yet stored (workers take files
+   * in batches, in the order they are handed out, so it is the one holding the others up). Undefined
+   * while none is, and in a dry run.
+   */
+  readonly current: string | undefined;
+}
+
+/** {@link BackupProgress} as the walk updates it. */
+class WalkProgress implements BackupProgress {
+  filesSeen = 0;
+  bytesSeen = 0;
+  filesDone = 0;
+  bytesDone = 0;
+  walked = false;
+  /** Files being read by the order they were handed out: no more than are in flight (512). */
+  readonly #reading = new Map<number, string>();
+  #handedOut = 0;
+
+  get current(): string | undefined {
+    for (const path of this.#reading.values()) return path;
+    return undefined;
+  }
+
+  /** Counts a file handed to the workers; returns the number {@link stored} takes. */
+  reading(path: string): number {
+    this.#reading.set(this.#handedOut, path);
+    return this.#handedOut++;
+  }
+
+  /** Counts a file stored (or found unreadable): `number` is what {@link reading} gave, `size` as scanned. */
+  stored(number: number, size: number): void {
+    this.#reading.delete(number);
+    this.filesDone++;
+    this.bytesDone += size;
+  }
 }
 
 /** Why a file is read: it is not in the parent snapshot, or it changed since. */
@@ -114,6 +168,9 @@ interface WalkContext {
   scans?: FolderScans;
   /** Entries of the folders scanned and not yet stored: bounds how many new folders are open at once. */
   openEntries: number;
+  progress: WalkProgress;
+  /** Folders and sources being handed out: none once the walk has met every entry (see {@link walkEnds}). */
+  handingOut: number;
 }
 
 /** Files in flight between the walk and the workers: enough to keep both cores busy, no more. */
@@ -174,8 +231,11 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     onFile: options.onFile,
     slots: new Slots(FILES_IN_FLIGHT),
     openEntries: 0,
+    progress: new WalkProgress(),
+    handingOut: 0,
     ...(options.scans ? { scans: options.scans } : {}),
   };
+  options.watchProgress?.(context.progress);
   if (!options.dryRun) {
     if (options.scans?.some((info) => writtenSince(info, parentTime))) pool = startPool();
     context.chunk = (file, previous, done, failed) => {
@@ -188,6 +248,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
   try {
     const parentRoot = parent ? await context.loadTree(parent.snapshot.tree) : undefined;
     rootTree = await backupSources(options.plan.sources, parentRoot, parent?.snapshot.tree, context);
+    context.progress.walked = true; // already, unless there was nothing to walk
     await sink.finish();
   } catch (error) {
     await sink.discard().catch(() => {}); // a pack half written through is not left behind
@@ -326,29 +387,39 @@ async function backupVirtualFolder(
   context: WalkContext,
 ): Promise<{ id: BlobId; reused: boolean }> {
   const parentNodes = new Map(parentTree?.nodes.map((n) => [n.name, n]));
-  const nodes = await Promise.all([...trie.children].map(async ([name, child]) => {
+  context.handingOut++; // until every child below has counted itself
+  const children = [...trie.children].map(async ([name, child]) => {
     const childPath = join(path, name);
     const parentNode = parentNodes.get(name);
+    context.handingOut++; // until this child's backup has started (its folders then count themselves)
     let info: EntryStat;
     try {
       info = lstatEntry(childPath);
     } catch (error) {
+      walkEnds(context);
       context.warn(`${describePath(childPath)}: cannot read source: ${describeError(error)}`);
       return undefined;
     }
     if (child.isSource) {
       if (info.type === "file") await context.slots.acquire(); // released by backupFile
-      return await backupEntry(childPath, name, info, parentNode, [], info.dev, context);
+      const entry = backupEntry(childPath, name, info, parentNode, [], info.dev, context);
+      walkEnds(context);
+      return await entry;
     }
     if (info.type !== "dir") {
+      walkEnds(context);
       context.warn(`${childPath}: is not a folder, so the sources below it are missing`);
       return undefined;
     }
     const subtreeParent = parentNode?.subtree ? await context.loadTree(parentNode.subtree) : undefined;
-    const listing = await backupVirtualFolder(childPath, child, subtreeParent, parentNode?.subtree, context);
+    const backingUp = backupVirtualFolder(childPath, child, subtreeParent, parentNode?.subtree, context);
+    walkEnds(context);
+    const listing = await backingUp;
     countFolder(context, listing);
     return { ...metadata(childPath, name, "dir", info, context), subtree: listing.id };
-  }));
+  });
+  walkEnds(context);
+  const nodes = await Promise.all(children);
   return await saveOrReuseTree(sortNodes(nodes), parentTree, parentTreeId, context);
 }
 
@@ -366,6 +437,14 @@ async function saveOrReuseTree(
     return { id: parentTreeId, reused: true };
   }
   return { id: await context.saveTree({ nodes }), reused: false };
+}
+
+/**
+ * One folder or source less is being handed out. A folder's subfolders start (and count themselves) while
+ * it is still handing out, so the count only reaches zero once the walk has met every entry.
+ */
+function walkEnds(context: WalkContext): void {
+  if (--context.handingOut === 0) context.progress.walked = true;
 }
 
 /** Counts a folder of the snapshot, and whether its listing was reused. */
@@ -446,6 +525,7 @@ async function backupFolder(
 ): Promise<TreeNode | undefined> {
   const node = metadata(path, name, "dir", info, context);
   let folder: HandedOutFolder | undefined;
+  context.handingOut++;
   try {
     if (context.plan.oneFileSystem && info.dev !== rootDevice) {
       // A mount point: kept as an empty folder, as restic and borg do.
@@ -455,6 +535,7 @@ async function backupFolder(
     folder = await handOutFolder(path, parentNode, inherited, rootDevice, context);
   } finally {
     handedOut?.();
+    walkEnds(context);
   }
   if (!folder) return undefined;
   try {
@@ -646,15 +727,24 @@ function backupChangedFile(
   context.stats.files++;
   if (parentNode?.type === "file") context.stats.changedFiles++;
   else context.stats.newFiles++;
+  const progress = context.progress;
+  progress.filesSeen++;
+  progress.bytesSeen += info.size;
   context.onFile?.(path, parentNode?.type === "file" ? "changed" : "new");
   if (!context.chunk) {
     context.slots.release();
     context.stats.bytes += info.size;
+    progress.filesDone++;
+    progress.bytesDone += info.size;
     node.content = [];
     return done(node);
   }
   const previous = parentNode?.type === "file" ? parentNode.content : undefined;
-  const read = (result: ChunkedFile | undefined) => done(fileNode(path, node, result, context));
+  const reading = progress.reading(path);
+  const read = (result: ChunkedFile | undefined) => {
+    context.progress.stored(reading, node.size!); // the size as scanned, so that done ≤ seen
+    done(fileNode(path, node, result, context));
+  };
   const file: FileToRead = {
     path,
     size: info.size,
@@ -771,6 +861,11 @@ function reuseUnchanged(
   context.stats.files++;
   context.stats.unchangedFiles++;
   context.stats.bytes += info.size;
+  const progress = context.progress;
+  progress.filesSeen++;
+  progress.bytesSeen += info.size;
+  progress.filesDone++;
+  progress.bytesDone += info.size;
   // Setting or removing an xattr changes ctime: with ctime compared to the nanosecond, the parent's are
   // still the file's, and a listxattr per unchanged file (as costly as its lstat) is saved.
   const sameXattrs = context.exact && hasExactTimes(parentNode) ? parentNode : undefined;

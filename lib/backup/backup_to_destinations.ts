@@ -7,7 +7,7 @@
 
 import { type DestinationOutcome, eachDestination } from "../destinations/mod.ts";
 import type { Repository } from "../repo/mod.ts";
-import { backup, type BackupResult, type FileChange } from "./backup.ts";
+import { backup, type BackupProgress, type BackupResult, type FileChange } from "./backup.ts";
 import type { BackupSpec } from "./backup_spec.ts";
 import { FolderScans } from "./folder_scan.ts";
 
@@ -32,6 +32,8 @@ export interface BackupToDestinationsOptions {
   onFile?: (destination: string, path: string, change: FileChange) => void;
   /** Receives each destination's checkpoint (see `BackupOptions.onCheckpoint`). */
   onCheckpoint?: (checkpoint: () => Promise<void>) => void;
+  /** Receives each destination's progress counts as its walk starts (see `BackupOptions.watchProgress`). */
+  watchProgress?: (destination: string, progress: BackupProgress) => void;
 }
 
 /** Backs up `options.plan` to every destination; one outcome each, in order. */
@@ -56,6 +58,9 @@ export function backupToDestinations(
       ...(options.onCheckpoint ? { onCheckpoint: options.onCheckpoint } : {}),
       ...(options.onFile
         ? { onFile: (path: string, change: FileChange) => options.onFile!(destination, path, change) }
+        : {}),
+      ...(options.watchProgress
+        ? { watchProgress: (progress: BackupProgress) => options.watchProgress!(destination, progress) }
         : {}),
     });
   }, options.onOutcome);

@@ -6,7 +6,14 @@
  */
 
 export { backupToDestinations, type BackupToDestinationsOptions } from "./backup_to_destinations.ts";
-export { backup, type BackupOptions, type BackupResult, type FileChange, LEFTOVER_AGE_MS } from "./backup.ts";
+export {
+  backup,
+  type BackupOptions,
+  type BackupProgress,
+  type BackupResult,
+  type FileChange,
+  LEFTOVER_AGE_MS,
+} from "./backup.ts";
 export type { BackupSpec } from "./backup_spec.ts";
 export { type EntryStat, entryStat, lstatEntry } from "./entry_stat.ts";
 export { ExcludeMatcher, type ExcludeRules } from "./excludes.ts";

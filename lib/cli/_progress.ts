@@ -2,8 +2,9 @@
 // the current file, redrawn at most 4 times a second and cleared at the end. Formatting is a pure
 // function of the counts, the elapsed time and the width; the clock is passed in.
 
+import type { BackupProgress } from "../backup/mod.ts";
 import { formatBytes } from "../plan/mod.ts";
-import { type Output, processOutput, setTransientLine } from "./output.ts";
+import { escapeName, type Output, processOutput, setTransientLine } from "./output.ts";
 
 /** What the line shows. Totals may still grow while `totalsFinal` is false (the work is still being listed). */
 export interface ProgressState {
@@ -35,17 +36,19 @@ const DIM = (text: string) => `\x1b[2m${text}\x1b[22m`;
 
 /**
  * One progress line, e.g. `restoring 120/300 files, 1.20 GiB/3.40 GiB, 35%, 85.3 MiB/s, ETA 0:27,
- * etc/hosts`; the ETA only once the totals are final, the current file shortened from the left to fit.
+ * etc/hosts`; the current file shortened from the left to fit. Totals that still grow are marked `+`
+ * (`120/300+ files, 1.20 GiB/3.40 GiB+`), with no share or ETA: both would only be guesses.
  */
 export function formatProgress(state: ProgressState, layout: ProgressLayout): string {
   const seconds = layout.elapsedMs / 1000;
   const bytes = state.bytesDone !== undefined && state.bytesTotal !== undefined;
   const share = bytes ? fraction(state.bytesDone!, state.bytesTotal!) : fraction(state.done, state.total);
   const percent = `${Math.floor(share * 100)}%`;
+  const growing = state.totalsFinal ? "" : "+";
   const parts = [
-    `${layout.verb} ${state.done}/${state.total}${state.totalsFinal ? "" : "+"} ${state.unit}`,
-    ...(bytes ? [`${formatBytes(state.bytesDone!)}/${formatBytes(state.bytesTotal!)}`] : []),
-    layout.color ? BOLD(percent) : percent,
+    `${layout.verb} ${state.done}/${state.total}${growing} ${state.unit}`,
+    ...(bytes ? [`${formatBytes(state.bytesDone!)}/${formatBytes(state.bytesTotal!)}${growing}`] : []),
+    ...(state.totalsFinal ? [layout.color ? BOLD(percent) : percent] : []),
   ];
   const rate = seconds > 0 ? (bytes ? state.bytesDone! : state.done) / seconds : 0;
   if (rate > 0) parts.push(bytes ? `${formatBytes(rate)}/s` : `${rate.toFixed(1)} ${state.unit}/s`);
@@ -146,6 +149,17 @@ export interface Progress {
   stop(): void;
 }
 
+/** When and how {@linkcode terminalProgress} shows a line. */
+export interface TerminalProgressOptions {
+  quiet: boolean;
+  env: (name: string) => string | undefined;
+  /**
+   * Where the counts come from when they are read rather than pushed: the line asks 4 times a second
+   * (undefined: nothing to show yet). Without it, the command calls `line.update()`.
+   */
+  poll?: () => ProgressState | undefined;
+}
+
 /**
  * A progress line on this process's stderr when it is a terminal and `quiet` is false; undefined
  * otherwise (piped, redirected, or in tests with captured output). Colours unless NO_COLOR is set. While
@@ -154,7 +168,7 @@ export interface Progress {
 export function terminalProgress(
   verb: string,
   output: Output,
-  options: { quiet: boolean; env: (name: string) => string | undefined },
+  options: TerminalProgressOptions,
 ): Progress | undefined {
   if (options.quiet || output !== processOutput || !Deno.stderr.isTerminal()) return undefined;
   const encoder = new TextEncoder();
@@ -165,14 +179,74 @@ export function terminalProgress(
     color: !options.env("NO_COLOR"),
   });
   setTransientLine(line);
-  const timer = setInterval(() => line.tick(), REDRAW_MS);
+  const poll = options.poll;
+  const timer = setInterval(() => {
+    if (poll === undefined) return line.tick();
+    const state = poll();
+    if (state !== undefined) line.update(state);
+  }, REDRAW_MS);
+  const stop = () => {
+    clearInterval(timer);
+    for (const signal of SIGNALS) Deno.removeSignalListener(signal, stop);
+    setTransientLine(undefined);
+    line.clear();
+  };
+  // Interrupted, kept says so and may take seconds to end (a checkpoint, the locks): the line must not
+  // come back below that message, nor be left on the terminal when the process exits.
+  for (const signal of SIGNALS) Deno.addSignalListener(signal, stop);
+  return { line, stop };
+}
+
+/** The signals kept ends on (Windows delivers Ctrl-C only). */
+const SIGNALS: readonly Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+
+/** A backup's progress line and how to feed and end it (see {@linkcode backupProgress}). */
+export interface BackupProgressLine {
+  /**
+   * Takes the counts a backup keeps (`BackupOptions.watchProgress`) as its walk starts: from then on the
+   * line reads them, and measures throughput (the repository being opened, or a password being asked
+   * for on the same terminal, is no part of it).
+   */
+  watch(progress: BackupProgress): void;
+  /** Clears the line and stops its timer. */
+  stop(): void;
+}
+
+/**
+ * The progress line of one backup (`kept backup`, and `kept apply` on a terminal): files and bytes done
+ * of those the walk has met so far, final once it has met them all. Shown only where
+ * {@linkcode terminalProgress} shows one. A dry run reads nothing, so it says "scanning".
+ */
+export function backupProgress(
+  output: Output,
+  options: { dryRun: boolean; quiet: boolean; env: (name: string) => string | undefined },
+): BackupProgressLine {
+  let progress: Progress | undefined;
   return {
-    line,
-    stop: () => {
-      clearInterval(timer);
-      setTransientLine(undefined);
-      line.clear();
+    watch: (counts) => {
+      progress?.stop();
+      progress = terminalProgress(options.dryRun ? "scanning" : "backing up", output, {
+        quiet: options.quiet,
+        env: options.env,
+        poll: () => backupProgressState(counts),
+      });
     },
+    stop: () => progress?.stop(),
+  };
+}
+
+/** What the line shows of a backup's counts; nothing before the walk has met a file. */
+export function backupProgressState(progress: BackupProgress): ProgressState | undefined {
+  if (progress.filesSeen === 0 && !progress.walked) return undefined;
+  return {
+    unit: "files",
+    done: progress.filesDone,
+    total: progress.filesSeen,
+    bytesDone: progress.bytesDone,
+    bytesTotal: progress.bytesSeen,
+    totalsFinal: progress.walked,
+    // One line, whatever bytes the name holds.
+    ...(progress.current !== undefined ? { current: escapeName(progress.current) } : {}),
   };
 }
 

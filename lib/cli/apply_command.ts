@@ -1,7 +1,7 @@
 // `kept apply`: does what `kept plan` shows — init, backup (inside each plan's hooks), forget and prune —
 // recording every run in the state file, one apply per state file at a time. See docs/reconcile.md.
 
-import { backupToDestinations } from "../backup/mod.ts";
+import { type BackupProgress, backupToDestinations } from "../backup/mod.ts";
 import { destinationByName, kdfFromEnv, openBackend, openRepository } from "../destinations/mod.ts";
 import { ExitCode, UserError } from "../errors.ts";
 import { type Config, formatBytes, type Plan, requireSources } from "../plan/mod.ts";
@@ -23,6 +23,7 @@ import { type CommandKit, lockWaitMs, type Program, whoAmI } from "./_command_ki
 import { forgetAtDestination, forgetPolicy } from "./forget_command.ts";
 import { actionJson, choosePlans, describeAction, missingFolder, snakeKeys } from "./plan_command.ts";
 import { pruneLimits } from "./prune_command.ts";
+import { backupProgress } from "./_progress.ts";
 
 /** For tests: the time `kept apply` starts at (RFC 3339); its clock then runs on from there. */
 export const NOW_ENV = "KEPT_NOW";
@@ -66,7 +67,7 @@ export function applyCommand(program: Program, kit: CommandKit): void {
           refresh: async (destinations) => {
             await surveyDestinations(destinations, surveyOptions(kit, config, state, new Date()));
           },
-          steps: applySteps(kit, config, clock),
+          steps: applySteps(kit, config, clock, { json: options.json ?? false }),
           env: Deno.env.toObject(),
           signal: interrupt.signal,
           onStart: options.json ? undefined : (action) => kit.output.out(describe(action, config) + "\n"),
@@ -130,8 +131,16 @@ function planNow(
   });
 }
 
-/** The work apply orders, done the way `kept init`, `kept backup` and `kept forget --prune` do it. */
-function applySteps(kit: CommandKit, config: Config, clock: () => Date): ApplySteps {
+/**
+ * The work apply orders, done the way `kept init`, `kept backup` and `kept forget --prune` do it. A backup
+ * shows its progress line on a terminal unless `json` (the daemon runs apply without one: no line there).
+ */
+function applySteps(
+  kit: CommandKit,
+  config: Config,
+  clock: () => Date,
+  { json }: { json: boolean },
+): ApplySteps {
   // An interrupted backup indexes the packs it stored, so that the next apply reuses them.
   let checkpoint: (() => Promise<void>) | undefined;
   kit.onInterrupt(async () => await checkpoint?.());
@@ -157,6 +166,9 @@ function applySteps(kit: CommandKit, config: Config, clock: () => Date): ApplySt
     backup: async (plan, destination) => {
       requireSources(plan);
       let time = clock();
+      const progress = json
+        ? undefined
+        : backupProgress(kit.output, { dryRun: false, quiet: kit.quiet(), env: kit.context.env });
       try {
         const [outcome] = await backupToDestinations({
           plan,
@@ -166,11 +178,15 @@ function applySteps(kit: CommandKit, config: Config, clock: () => Date): ApplySt
           now: () => time = clock(),
           onWarning: (_, message) => kit.output.err(`warning: ${message}\n`),
           onCheckpoint: (write) => checkpoint = write,
+          ...(progress
+            ? { watchProgress: (_: string, counts: BackupProgress) => progress.watch(counts) }
+            : {}),
         });
         if (!outcome!.ok) throw outcome!.error;
         const { snapshotId, stats, warnings } = outcome!.value;
         return { snapshot: snapshotId, snapshotTime: time.toISOString(), stats, warnings: warnings.length };
       } finally {
+        progress?.stop();
         // Forget, later in this apply, needs an exclusive lock on the same repository.
         await kit.releaseLocks();
       }

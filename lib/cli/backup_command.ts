@@ -2,7 +2,12 @@
 
 import { dirname } from "node:path";
 import { ExitCode, UserError } from "../errors.ts";
-import { type BackupResult, backupToDestinations, type FileChange } from "../backup/mod.ts";
+import {
+  type BackupProgress,
+  type BackupResult,
+  backupToDestinations,
+  type FileChange,
+} from "../backup/mod.ts";
 import type { DestinationOutcome } from "../destinations/mod.ts";
 import { machineTimeZone } from "../forget/mod.ts";
 import { withHooks } from "../hooks/mod.ts";
@@ -13,6 +18,7 @@ import { parseSnapshotTime } from "./_snapshot_time.ts";
 import type { Output } from "./output.ts";
 import { type CommandKit, failureExitCode, printFailure, type Program, whoAmI } from "./_command_kit.ts";
 import { abortOnSignals } from "./apply_command.ts";
+import { backupProgress } from "./_progress.ts";
 
 /** A dry run reads and writes nothing, so it runs no hooks either. */
 const NO_HOOKS = { before: [], after: [], onFailure: [], timeoutMs: 0 };
@@ -80,29 +86,44 @@ export function backupCommand(program: Program, kit: CommandKit): void {
             env: Deno.env.toObject(),
             signal: interrupt.signal,
           }, async () => {
-            [outcome] = await backupToDestinations({
-              plan,
-              destinations: [destination],
-              open: (name) => openLocked(config, name, "shared"),
-              ...whoAmI(context.env),
-              now: () => time ?? new Date(),
+            // On a terminal, one line for this destination's backup (none for JSON, which is for programs).
+            const progress = options.json ? undefined : backupProgress(output, {
               dryRun: options.dryRun ?? false,
-              onWarning: (_, message) => output.err(`warning: ${message}\n`),
-              onCheckpoint: (write) => checkpoint = write,
-              // -v: each file read, marked as diff marks it (+ new, M changed); a dry run lists what it would read.
-              ...(kit.verbose() && !options.json
-                ? {
-                  onFile: (_: string, path: string, change: FileChange) =>
-                    output.out(`${change === "new" ? "+" : "M"} ${path}\n`),
-                }
-                : {}),
-              onOutcome: (outcome) => {
-                if (!outcome.ok) printFailure(output, outcome.destination, outcome.error);
-                else if (!options.json) {
-                  printResult(output, say, outcome.destination, outcome.value, options.dryRun);
-                }
-              },
+              quiet: kit.quiet(),
+              env: context.env,
             });
+            try {
+              [outcome] = await backupToDestinations({
+                plan,
+                destinations: [destination],
+                open: (name) => openLocked(config, name, "shared"),
+                ...whoAmI(context.env),
+                now: () => time ?? new Date(),
+                dryRun: options.dryRun ?? false,
+                onWarning: (_, message) => output.err(`warning: ${message}\n`),
+                onCheckpoint: (write) => checkpoint = write,
+                // -v: each file read, marked as diff marks it (+ new, M changed); a dry run lists what it
+                // would read.
+                ...(kit.verbose() && !options.json
+                  ? {
+                    onFile: (_: string, path: string, change: FileChange) =>
+                      output.out(`${change === "new" ? "+" : "M"} ${path}\n`),
+                  }
+                  : {}),
+                ...(progress
+                  ? { watchProgress: (_: string, counts: BackupProgress) => progress.watch(counts) }
+                  : {}),
+                onOutcome: (outcome) => {
+                  progress?.stop(); // not redrawn below the result
+                  if (!outcome.ok) printFailure(output, outcome.destination, outcome.error);
+                  else if (!options.json) {
+                    printResult(output, say, outcome.destination, outcome.value, options.dryRun);
+                  }
+                },
+              });
+            } finally {
+              progress?.stop();
+            }
             return outcome!.ok
               ? { ok: true, value: outcome!.value, snapshot: outcome!.value.snapshotId }
               : { ok: false, error: outcome!.error.message };

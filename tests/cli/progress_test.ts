@@ -28,10 +28,32 @@ Deno.test("formatProgress() shows done of total, bytes, share, throughput and ET
   );
 });
 
-Deno.test("formatProgress() marks totals that still grow with + and gives no ETA for them", () => {
+Deno.test("formatProgress() marks totals that still grow with + and gives no share or ETA for them", () => {
   assert.equal(
     formatProgress(restoring({ totalsFinal: false }), PLAIN),
-    "restoring 120/300+ files, 100.0 MiB/400.0 MiB, 25%, 25.0 MiB/s",
+    "restoring 120/300+ files, 100.0 MiB/400.0 MiB+, 25.0 MiB/s",
+  );
+  // A backup's totals grow while its walk goes on; the file still shows, and no colour is left for a share.
+  const backingUp = { ...PLAIN, verb: "backing up", color: true };
+  const line = formatProgress(
+    restoring({
+      done: 3,
+      total: 512,
+      bytesDone: 0,
+      bytesTotal: 1536 * MiB,
+      totalsFinal: false,
+      current: "a",
+    }),
+    backingUp,
+  );
+  assert.equal(line, "backing up 3/512+ files, 0 B/1.50 GiB+, \x1b[2ma\x1b[22m");
+  // Once the walk has met every file: the share, and an ETA from the bytes.
+  assert.equal(
+    formatProgress(restoring({ done: 300, total: 512, bytesDone: 512 * MiB, bytesTotal: 1536 * MiB }), {
+      ...backingUp,
+      color: false,
+    }),
+    "backing up 300/512 files, 512.0 MiB/1.50 GiB, 33%, 128.0 MiB/s, ETA 0:08",
   );
 });
 
