@@ -7,10 +7,15 @@ import type { FileJob, ToMain, ToWorker } from "./_restore_protocol.ts";
 export type FileToWrite = Omit<FileJob, "job">;
 
 const LABEL = "restore worker";
+/** How long `close()` waits for the workers to close their pack files. */
+const CLOSE_WAIT_MS = 5000;
 
 /** A pool of file-writing workers for one restore. */
 export class RestorePool {
   #pool: BatchingPool<FileToWrite, number, ToMain>;
+  readonly #workers: Worker[] = [];
+  /** Resolves each worker's `close()` wait when it says its pack files are closed. */
+  readonly #closed = new Map<number, () => void>();
 
   constructor(options: { workers: number; encryptKey: Uint8Array; idKey: Uint8Array }) {
     this.#pool = new BatchingPool(
@@ -20,6 +25,7 @@ export class RestorePool {
       {
         label: LABEL,
         init: (worker) => {
+          this.#workers.push(worker);
           const init: ToWorker = { type: "init", encryptKey: options.encryptKey, idKey: options.idKey };
           worker.postMessage(init);
         },
@@ -32,6 +38,7 @@ export class RestorePool {
           else worker.postMessage(message);
         },
         receive: (index, message) => {
+          if (message.type === "closed") return this.#closed.get(index)?.();
           for (const outcome of message.done) {
             const job = this.#pool.finish(index, outcome.job);
             if (!job) continue;
@@ -51,8 +58,23 @@ export class RestorePool {
     return this.#pool.submit(job, size);
   }
 
-  /** Stops the workers. */
-  close(): void {
+  /**
+   * Has each worker close the pack files it keeps open (after the work it has, so also before the folders
+   * it writes in may be closed), then stops the workers; a worker that does not answer within a few
+   * seconds is stopped anyway.
+   */
+  async close(): Promise<void> {
+    const answered = this.#workers.map((worker, index) =>
+      new Promise<void>((resolve) => {
+        this.#closed.set(index, resolve);
+        const close: ToWorker = { type: "close" };
+        worker.postMessage(close);
+      })
+    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((resolve) => timer = setTimeout(resolve, CLOSE_WAIT_MS));
+    await Promise.race([Promise.all(answered), late]);
+    clearTimeout(timer);
     this.#pool.terminate();
   }
 }

@@ -57,7 +57,9 @@ export interface FileJob {
 
 export type ToWorker =
   | { type: "init"; encryptKey: Uint8Array; idKey: Uint8Array }
-  | { type: "files"; files: FileJob[] };
+  | { type: "files"; files: FileJob[] }
+  /** The restore is over: close the pack files kept open, then say so. */
+  | { type: "close" };
 
 /**
  * The outcome of one job: the file's size so far (holes included), or why it failed, with its kind
@@ -65,7 +67,4 @@ export type ToWorker =
  */
 export type FileDone = { job: number; bytes: number } | { job: number; error: WorkerError };
 
-export interface ToMain {
-  type: "done";
-  done: FileDone[];
-}
+export type ToMain = { type: "done"; done: FileDone[] } | { type: "closed" };

@@ -33,6 +33,13 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     opener = new BlobOpener({ encrypt: message.encryptKey, id: message.idKey });
     return;
   }
+  if (message.type === "close") {
+    // Descriptors belong to the process, not to this worker: terminating it would leave them open.
+    packs.clear();
+    const reply: ToMain = { type: "closed" };
+    self.postMessage(reply);
+    return;
+  }
   const done: FileDone[] = message.files.map((job) => {
     try {
       return { job: job.job, bytes: writeFile(job) };

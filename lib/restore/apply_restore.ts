@@ -97,7 +97,7 @@ export async function applyRestore(
   try {
     return await applier.run();
   } finally {
-    pool.close(); // first: a worker must not use a folder's descriptor once it is closed
+    await pool.close(); // first: a worker must not use a folder's descriptor once it is closed
     applier.closeFolders();
     await files.close();
   }
