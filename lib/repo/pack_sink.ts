@@ -59,8 +59,11 @@ export class PackSink {
   #store: PackStore;
   /** The pack each type's blobs go to; opened with its first blob. */
   #packs: Record<BlobType, OpenPack | undefined> = { data: undefined, tree: undefined };
-  /** Pack buffers whose upload finished, for the next packs. */
-  #spareBuffers: Uint8Array[] = [];
+  /**
+   * Pack buffers whose upload finished, for the next packs of their type: a fresh 17 MiB buffer per pack is
+   * freed only when V8 next collects its old space, so a large backup held several at once.
+   */
+  #spareBuffers: Record<BlobType, Uint8Array[]> = { data: [], tree: [] };
   /** Where data packs that are written through gather blobs between writes. */
   #staging: Uint8Array | undefined;
   /**
@@ -97,12 +100,16 @@ export class PackSink {
     let pack: OpenPack;
     // A tree pack gets its whole buffer at once: grown by doubling from 1 MiB it passed through 1 + 2 + … + 32
     // MiB (the header of a full pack overflows 16), and the memory is only touched as it fills.
-    if (type === "tree") pack = new PackBuilder(new Uint8Array(PACK_SIZE + HEADER_ROOM));
+    if (type === "tree") pack = new PackBuilder(this.#spareBuffer("tree"));
     // One data pack is written at a time, and finishing it frees the staging buffer: one serves them all.
     else if (backend.capabilities.writeThrough) {
       pack = new PackWriter(backend.openWriter("data"), this.#staging ??= new Uint8Array(STAGING_BYTES));
-    } else pack = new PackBuilder(this.#spareBuffers.pop() ?? new Uint8Array(PACK_SIZE + HEADER_ROOM));
+    } else pack = new PackBuilder(this.#spareBuffer("data"));
     return this.#packs[type] = pack;
+  }
+
+  #spareBuffer(type: BlobType): Uint8Array {
+    return this.#spareBuffers[type].pop() ?? new Uint8Array(PACK_SIZE + HEADER_ROOM);
   }
 
   /** True when the repository has the blob or it was added in this run. */
@@ -249,7 +256,8 @@ export class PackSink {
       store = async () => {
         if (type === "tree") this.#store.storingTreePack?.(id);
         await backend.put({ kind: "data", name: id }, built.bytes);
-        if (type === "data") this.#spareBuffers.push(new Uint8Array(built.bytes.buffer));
+        // Stored (a backend's put keeps no reference to the bytes): the buffer serves the next pack.
+        this.#spareBuffers[type].push(new Uint8Array(built.bytes.buffer));
       };
     }
     const upload = (async () => {
