@@ -334,15 +334,17 @@ interface Manifest {
   changed: number[];
 }
 
-function readManifest(path: string): Manifest | undefined {
+/** A corpus manifest as JSON, or undefined when there is none (or it cannot be parsed). */
+export function readManifest<T = Manifest>(path: string): T | undefined {
   try {
-    return JSON.parse(Deno.readTextFileSync(path)) as Manifest;
+    return JSON.parse(Deno.readTextFileSync(path)) as T;
   } catch {
     return undefined;
   }
 }
 
-function writeManifest(path: string, manifest: Manifest): void {
+/** Writes a corpus manifest through a temporary file, so a killed run never leaves half of one. */
+export function writeManifest(path: string, manifest: unknown): void {
   Deno.writeTextFileSync(path + ".tmp", JSON.stringify(manifest, null, 2) + "\n");
   Deno.renameSync(path + ".tmp", path);
 }

@@ -9,6 +9,7 @@
 
 import { createHash } from "node:crypto";
 import { basename, dirname, extname, join, resolve } from "node:path";
+import { readManifest, writeManifest } from "./corpus.ts";
 import { mixSeed, RandomSource, Rng } from "./content.ts";
 import { BenchError, capture, removeIfPresent } from "./measure.ts";
 import { readTree, type TreeSummary } from "./tree.ts";
@@ -94,19 +95,6 @@ interface TreeManifest {
   changed: string[];
 }
 
-function readManifest(path: string): TreeManifest | undefined {
-  try {
-    return JSON.parse(Deno.readTextFileSync(path)) as TreeManifest;
-  } catch {
-    return undefined;
-  }
-}
-
-function writeManifest(path: string, manifest: TreeManifest): void {
-  Deno.writeTextFileSync(path + ".tmp", JSON.stringify(manifest, null, 2) + "\n");
-  Deno.renameSync(path + ".tmp", path);
-}
-
 /**
  * Makes sure `root` holds a pristine copy of the source, and reads it all once (hashing it, which also
  * warms the page cache): copied when missing, damaged or when the source changed, reused otherwise, and
@@ -115,7 +103,7 @@ function writeManifest(path: string, manifest: TreeManifest): void {
 export function ensureTreeCorpus(source: TreeSource, root: string, manifestPath: string): TreeCorpus {
   const started = performance.now();
   const listing = listingDigest(source);
-  const manifest = readManifest(manifestPath);
+  const manifest = readManifest<TreeManifest>(manifestPath);
   const matches = manifest !== undefined && manifest.format === TREE_FORMAT &&
     manifest.source === source.path && manifest.listing === listing &&
     manifest.exclude.join("/") === source.exclude.join("/");
@@ -277,7 +265,7 @@ export function mutateTreeCorpus(
     [candidates[i], candidates[j]] = [candidates[j]!, candidates[i]!];
   }
   const chosen = candidates.slice(0, count);
-  const manifest = readManifest(manifestPath);
+  const manifest = readManifest<TreeManifest>(manifestPath);
   if (manifest === undefined) throw new BenchError(`Cannot change the corpus: "${manifestPath}" is missing`);
   writeManifest(manifestPath, { ...manifest, changed: [...new Set([...manifest.changed, ...chosen])] });
   const changes = chosen.map((path, i) => changeFile(corpus.root, path, i % 2 === 0, mixSeed(seed, i + 1)));

@@ -15,7 +15,7 @@ import {
 } from "../repo/mod.ts";
 import { Slots } from "../workers/mod.ts";
 import type { BlobSource, FileMetadata } from "./_restore_protocol.ts";
-import type { RestorePool } from "./_restore_pool.ts";
+import type { FileToWrite, RestorePool } from "./_restore_pool.ts";
 import type { DirHandle } from "../platform/mod.ts";
 import { removeIfPresent } from "./_target_fs.ts";
 import { PackWindows } from "./_pack_windows.ts";
@@ -91,40 +91,47 @@ export class FileWriter {
   }
 
   /** Writes a file whose packs are remote from the spool, in parts of a few packs each. */
-  async #writeSpooled(file: FileToRestore, blobs: BlobSource[], spool: PackSpool): Promise<number> {
+  #writeSpooled(file: FileToRestore, blobs: BlobSource[], spool: PackSpool): Promise<number> {
+    return this.#writeParts(file, blobs, (start) => spooledPartEnd(blobs, start), async (part, job) => {
+      const acquired = await acquireAll(spool, [...new Set(part.flatMap((b) => b.pack ? [] : [b.packName]))]);
+      try {
+        const local = part.map((blob) =>
+          blob.pack !== undefined ? blob : { ...blob, pack: acquired.get(blob.packName)! }
+        );
+        return await this.#pool.write({ ...job, blobs: local }, sizeOf(part));
+      } finally {
+        for (const pack of acquired.keys()) spool.release(pack);
+      }
+    });
+  }
+
+  /**
+   * Writes `file` part by part: `partEnd(start)` says where the part that starts at `start` ends, `write`
+   * writes it given what every part's job shares; resolves with the file's size. A worker removes the
+   * partial file of a part that fails; this removes what earlier parts wrote.
+   */
+  async #writeParts(
+    file: FileToRestore,
+    blobs: readonly BlobSource[],
+    partEnd: (start: number) => number,
+    write: (part: readonly BlobSource[], job: Omit<FileToWrite, "blobs">) => Promise<number>,
+  ): Promise<number> {
     let start = 0;
     let at = 0;
     try {
       do {
-        const packs = new Set<PackId>();
-        let end = start;
-        for (; end < blobs.length; end++) {
-          const blob = blobs[end]!;
-          if (blob.pack !== undefined || packs.has(blob.packName)) continue;
-          if (packs.size === PACKS_PER_PART) break;
-          packs.add(blob.packName);
-        }
-        const acquired = await acquireAll(spool, [...packs]);
-        try {
-          const part = blobs.slice(start, end).map((blob) =>
-            blob.pack !== undefined ? blob : { ...blob, pack: acquired.get(blob.packName)! }
-          );
-          at = await this.#pool.write({
-            dir: file.dir.share(),
-            partial: file.partial,
-            name: file.name,
-            blobs: part,
-            at,
-            create: start === 0,
-            ...(end === blobs.length ? { finish: file.finish } : {}),
-          }, part.reduce((sum, blob) => sum + blob.rawLength, 0));
-        } finally {
-          for (const pack of acquired.keys()) spool.release(pack);
-        }
+        const end = partEnd(start);
+        at = await write(blobs.slice(start, end), {
+          dir: file.dir.share(),
+          partial: file.partial,
+          name: file.name,
+          at,
+          create: start === 0,
+          ...(end === blobs.length ? { finish: file.finish } : {}),
+        });
         start = end;
       } while (start < blobs.length);
     } catch (error) {
-      // A worker removes the partial file of a part that fails; this removes what earlier parts wrote.
       if (start > 0) removeQuietly(file.dir, file.partial);
       throw error;
     }
@@ -139,40 +146,22 @@ export class FileWriter {
     return { id, packName, ...(pack !== undefined ? { pack } : {}), offset, length, rawLength };
   }
 
-  async #writeInParts(file: FileToRestore, blobs: BlobSource[]): Promise<number> {
-    let start = 0;
-    let at = 0;
-    try {
-      do {
-        const end = this.#partEnd(blobs, start);
-        const part = blobs.slice(start, end);
-        const remote = part.reduce((sum, blob) => sum + (blob.pack === undefined ? blob.length : 0), 0);
-        const size = part.reduce((sum, blob) => sum + blob.rawLength, 0);
-        const waiting = this.#inFlight.acquire(remote);
-        if (waiting) await waiting;
-        try {
-          const { sources, sealed } = await this.#read(part, remote);
-          at = await this.#pool.write({
-            dir: file.dir.share(),
-            partial: file.partial,
-            name: file.name,
-            blobs: sources,
-            ...(remote > 0 ? { sealed } : {}),
-            at,
-            create: start === 0,
-            ...(end === blobs.length ? { finish: file.finish } : {}),
-          }, size);
-        } finally {
-          this.#inFlight.release(remote);
-        }
-        start = end;
-      } while (start < blobs.length);
-    } catch (error) {
-      // A worker removes the partial file of a part that fails; this removes what earlier parts wrote.
-      if (start > 0) removeQuietly(file.dir, file.partial);
-      throw error;
-    }
-    return at;
+  /** Writes a file from storage without a spool: its sealed blobs read here, in parts of bounded bytes. */
+  #writeInParts(file: FileToRestore, blobs: BlobSource[]): Promise<number> {
+    return this.#writeParts(file, blobs, (start) => this.#partEnd(blobs, start), async (part, job) => {
+      const remote = part.reduce((sum, blob) => sum + (blob.pack === undefined ? blob.length : 0), 0);
+      const waiting = this.#inFlight.acquire(remote);
+      if (waiting) await waiting;
+      try {
+        const { sources, sealed } = await this.#read(part, remote);
+        return await this.#pool.write(
+          { ...job, blobs: sources, ...(remote > 0 ? { sealed } : {}) },
+          sizeOf(part),
+        );
+      } finally {
+        this.#inFlight.release(remote);
+      }
+    });
   }
 
   /** Where the part that starts at `start` ends: as many blobs as fit in a part's bytes, at least one. */
@@ -220,6 +209,24 @@ export class FileWriter {
     }
     return { sources, sealed };
   }
+}
+
+/** The bytes `part`'s blobs hold once opened. */
+function sizeOf(part: readonly BlobSource[]): number {
+  return part.reduce((sum, blob) => sum + blob.rawLength, 0);
+}
+
+/** Where a spooled part that starts at `start` ends: before the blob of a fifth remote pack. */
+function spooledPartEnd(blobs: readonly BlobSource[], start: number): number {
+  const packs = new Set<PackId>();
+  let end = start;
+  for (; end < blobs.length; end++) {
+    const blob = blobs[end]!;
+    if (blob.pack !== undefined || packs.has(blob.packName)) continue;
+    if (packs.size === PACKS_PER_PART) break;
+    packs.add(blob.packName);
+  }
+  return end;
 }
 
 /** Acquires every pack of `packs` from the spool (their local paths), or none: those it got go back on failure. */

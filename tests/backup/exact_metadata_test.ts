@@ -3,7 +3,7 @@
 // names (docs/format.md#trees). Without --allow-ffi it keeps milliseconds and skips such names, saying so.
 
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
+import { runKeptWith } from "../_support/without_ffi.ts";
 import { groupName, nameText, platform, userName } from "../../lib/platform/mod.ts";
 import type { Repository } from "../../lib/repo/repository.ts";
 import type { TreeNode } from "../../lib/repo/types.ts";
@@ -252,17 +252,6 @@ Deno.test("a file rewritten with the same size and the same millisecond, nanosec
   }
 });
 
-const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
-const DENO_JSON = fileURLToPath(new URL("../../deno.json", import.meta.url));
-const WITHOUT_FFI = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-run",
-  "--allow-net",
-  "--allow-sys",
-];
-
 Deno.test("without --allow-ffi a backup keeps millisecond times and skips names that are not UTF-8, saying so", async () => {
   const fixture = await sourceFixture();
   try {
@@ -274,22 +263,7 @@ Deno.test("without --allow-ffi a backup keeps millisecond times and skips names 
       dir.createFile(bytes("caf", 0xe9, ".txt"), 0o644).close();
     }
     await nextSecond(); // the fallback's ctime is whole seconds: a file of the backup's second is racy
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        ...WITHOUT_FFI,
-        "--config",
-        DENO_JSON,
-        MAIN,
-        "--config",
-        fixture.config,
-        "backup",
-        "p",
-        "--json",
-      ],
-      env: { KEPT_KDF_N: "1024", NO_COLOR: "1" },
-      stdin: "null",
-    }).output();
+    const output = await runKeptWith(fixture.config, ["backup", "p", "--json"]);
     const stderr = new TextDecoder().decode(output.stderr);
     assert.equal(output.code, 3, stderr); // saved, with a file left out
     assert.match(

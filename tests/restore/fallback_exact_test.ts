@@ -3,22 +3,12 @@
 // not UTF-8 (needs_ffi) instead of writing U+FFFD in their place; run again, it skips what it restored.
 
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
+import { runKeptWith } from "../_support/without_ffi.ts";
 import { nameText } from "../../lib/platform/mod.ts";
 import { SnapshotCrafter } from "../_support/craft.ts";
 import { makeFixture } from "../_support/fixture.ts";
 import { hex, pythonListdir, pythonLstats, pythonXattrs } from "../platform/_python.ts";
 
-const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
-const DENO_JSON = fileURLToPath(new URL("../../deno.json", import.meta.url));
-const WITHOUT_FFI = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-run",
-  "--allow-net",
-  "--allow-sys",
-];
 const latin1 = (text: string) => Uint8Array.from(text, (char) => char.charCodeAt(0));
 
 Deno.test("without --allow-ffi a restore keeps milliseconds, refuses byte names and warns once", async () => {
@@ -42,23 +32,7 @@ Deno.test("without --allow-ffi a restore keeps milliseconds, refuses byte names 
     ]);
     const out = `${fixture.root}/out`;
     const restore = async () => {
-      const output = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          ...WITHOUT_FFI,
-          "--config",
-          DENO_JSON,
-          MAIN,
-          "--config",
-          fixture.config,
-          "restore",
-          id,
-          "--target",
-          out,
-        ],
-        env: { KEPT_KDF_N: "1024", NO_COLOR: "1" },
-        stdin: "null",
-      }).output();
+      const output = await runKeptWith(fixture.config, ["restore", id, "--target", out]);
       return {
         code: output.code,
         stdout: new TextDecoder().decode(output.stdout),

@@ -2,19 +2,8 @@
 // narrowed, not closed (docs/restore.md#restore-safety); with it, nothing is said.
 
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
+import { runKeptWith, WITHOUT_FFI } from "../_support/without_ffi.ts";
 import { makeFixture } from "../_support/fixture.ts";
-
-const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
-const DENO_JSON = fileURLToPath(new URL("../../deno.json", import.meta.url));
-const WITHOUT_FFI = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-run",
-  "--allow-net",
-  "--allow-sys",
-];
 
 Deno.test({
   name: "a restore as root without --allow-ffi warns that folders are checked by path only",
@@ -25,24 +14,8 @@ Deno.test({
       Deno.mkdirSync(`${fixture.root}/src`);
       Deno.writeTextFileSync(`${fixture.root}/src/a.txt`, "a");
       await fixture.backup("p");
-      const restore = (permissions: string[], target: string) =>
-        new Deno.Command(Deno.execPath(), {
-          args: [
-            "run",
-            ...permissions,
-            "--config",
-            DENO_JSON,
-            MAIN,
-            "--config",
-            fixture.config,
-            "restore",
-            "latest",
-            "--target",
-            target,
-          ],
-          env: { KEPT_KDF_N: "1024" },
-          stdin: "null",
-        }).output();
+      const restore = (permissions: readonly string[], target: string) =>
+        runKeptWith(fixture.config, ["restore", "latest", "--target", target], permissions);
       const without = await restore(WITHOUT_FFI, `${fixture.root}/out1`);
       const stderr = new TextDecoder().decode(without.stderr);
       assert.equal(without.code, 0, stderr);
