@@ -239,8 +239,8 @@ class FallbackWriteFile implements WriteFile {
   }
 }
 
-/** A time to the millisecond (floored, so before 1970 too). */
-function dateOf(ns: bigint): Date {
+/** A time for Deno's API, to the millisecond (floored, so before 1970 too); the fallback platform's too. */
+export function dateOf(ns: bigint): Date {
   return new Date(Number(ns / 1_000_000n - (ns % 1_000_000n < 0n ? 1n : 0n)));
 }
 
@@ -252,7 +252,8 @@ function attempt<T>(call: string, path: PathLike, work: () => T): T {
   }
 }
 
-function textOf(path: PathLike, call: string): string {
+/** The path as text for Deno's API; a byte path that is not UTF-8 has none, and that is an error here. */
+export function textOf(path: PathLike, call: string): string {
   const text = pathText(path);
   if (text !== undefined) return text;
   throw makeError({

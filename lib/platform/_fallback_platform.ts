@@ -11,7 +11,7 @@ import { fromDenoError, makeError, notSymlinkError, type PlatformError, symlinkE
 import { splitDevice } from "./_devices.ts";
 import { joinPath, pathText } from "./_paths.ts";
 import { runTool } from "./_run_tool.ts";
-import { FallbackDir } from "./_fallback_dir.ts";
+import { dateOf, FallbackDir, textOf } from "./_fallback_dir.ts";
 import type {
   DeviceNode,
   DirEntry,
@@ -241,18 +241,6 @@ class FallbackFile implements OpenFile {
   }
 }
 
-/** The path as text for Deno's API; a byte path that is not UTF-8 has none, and that is an error here. */
-function textOf(path: PathLike, call: string): string {
-  const text = pathText(path);
-  if (text !== undefined) return text;
-  throw makeError({
-    call,
-    path,
-    reason: "the path is not valid UTF-8, and without FFI only text paths can be used",
-    errorClass: Deno.errors.NotSupported,
-  });
-}
-
 function noXattrs(call: string, path: PathLike, name: string | Uint8Array): PlatformError {
   return makeError({
     call,
@@ -313,12 +301,6 @@ function fromFileInfo(info: Deno.FileInfo): FileStat {
     mtimeNs: nsOf(info.mtime),
     ctimeNs: nsOf(info.ctime),
   };
-}
-
-/** A time for Deno.utimeSync, to the millisecond (floored, so before 1970 too). */
-function dateOf(ns: bigint): Date {
-  const ms = ns / 1_000_000n - (ns % 1_000_000n < 0n ? 1n : 0n);
-  return new Date(Number(ms));
 }
 
 /** Nanoseconds as exact decimal seconds for `touch -d @S`, e.g. `-1.000000001`. */
