@@ -238,6 +238,65 @@ const LINUX_SYMBOLS = {
 
 const EMPTY_PATH = new Uint8Array(1);
 
+/** The symbols of the calls on folder handles that Linux and macOS declare alike. */
+type HandleSymbols = Pick<
+  Deno.DynamicLibrary<typeof LINUX_SYMBOLS>["symbols"],
+  | "mkdirat"
+  | "mkfifoat"
+  | "fchownat"
+  | "fchmodat"
+  | "utimensat"
+  | "fchown"
+  | "fchmod"
+  | "futimens"
+  | "renameat"
+  | "linkat"
+  | "symlinkat"
+  | "unlinkat"
+  | "pwrite"
+  | "ftruncate"
+>;
+
+/** The calls on folder handles that are the same on both systems (`nofollow`: AT_SYMLINK_NOFOLLOW). */
+function handleCalls(
+  s: HandleSymbols,
+  nofollow: number,
+): Pick<
+  Libc,
+  | "mkdirAt"
+  | "mkfifoAt"
+  | "fchownAt"
+  | "fchmodAt"
+  | "utimensAt"
+  | "fchown"
+  | "fchmod"
+  | "futimens"
+  | "renameAt"
+  | "linkAt"
+  | "symlinkAt"
+  | "unlinkAt"
+  | "pwrite"
+  | "ftruncate"
+> {
+  return {
+    mkdirAt: (dirfd, name, mode) => s.mkdirat(dirfd, name, mode),
+    mkfifoAt: (dirfd, name, mode) => s.mkfifoat(dirfd, name, mode),
+    fchownAt: (dirfd, name, uid, gid) => s.fchownat(dirfd, name, uid, gid, nofollow),
+    fchmodAt: (dirfd, name, mode) => s.fchmodat(dirfd, name, mode, nofollow),
+    utimensAt: (dirfd, name, times) => s.utimensat(dirfd, name, times, nofollow),
+    fchown: (fd, uid, gid) => s.fchown(fd, uid, gid),
+    fchmod: (fd, mode) => s.fchmod(fd, mode),
+    futimens: (fd, times) => s.futimens(fd, times),
+    renameAt: (fromDir, from, toDir, to) => s.renameat(fromDir, from, toDir, to),
+    // Flags 0: a symlink at `from` is linked itself, never followed.
+    linkAt: (fromDir, from, toDir, to) => s.linkat(fromDir, from, toDir, to, 0),
+    symlinkAt: (target, dirfd, name) => s.symlinkat(target, dirfd, name),
+    unlinkAt: (dirfd, name, flags) => s.unlinkat(dirfd, name, flags),
+    pwrite: (fd, buffer, position) => Number(s.pwrite(fd, buffer, BigInt(buffer.length), BigInt(position))),
+    ftruncate: (fd, length) => s.ftruncate(fd, BigInt(length)),
+  };
+}
+
 function openLinux(arch: "x86_64" | "aarch64", options: LibcOptions): Libc {
   // glibc first; musl names its library after the CPU; "libc.so" is the development link of either.
   const { library, lib } = dlopenFirst(["libc.so.6", `libc.musl-${arch}.so.1`, "libc.so"], LINUX_SYMBOLS);
@@ -319,24 +378,10 @@ function openLinux(arch: "x86_64" | "aarch64", options: LibcOptions): Libc {
     removexattr: (path, name) => s.lremovexattr(path, name),
     openAt: (dirfd, name, flags, mode) => s.openat4(dirfd, name, flags, mode),
     fstatAt: (dirfd, name, out) => statx(dirfd, name, statxFlags, out),
-    mkdirAt: (dirfd, name, mode) => s.mkdirat(dirfd, name, mode),
-    mkfifoAt: (dirfd, name, mode) => s.mkfifoat(dirfd, name, mode),
     mknodAt: mknodat === null
       ? undefined
       : (dirfd, name, mode, device) => mknodat(dirfd, name, mode, BigInt(device)),
-    fchownAt: (dirfd, name, uid, gid) => s.fchownat(dirfd, name, uid, gid, nofollow),
-    fchmodAt: (dirfd, name, mode) => s.fchmodat(dirfd, name, mode, nofollow),
-    utimensAt: (dirfd, name, times) => s.utimensat(dirfd, name, times, nofollow),
-    fchown: (fd, uid, gid) => s.fchown(fd, uid, gid),
-    fchmod: (fd, mode) => s.fchmod(fd, mode),
-    futimens: (fd, times) => s.futimens(fd, times),
-    renameAt: (fromDir, from, toDir, to) => s.renameat(fromDir, from, toDir, to),
-    // Flags 0: a symlink at `from` is linked itself, never followed.
-    linkAt: (fromDir, from, toDir, to) => s.linkat(fromDir, from, toDir, to, 0),
-    symlinkAt: (target, dirfd, name) => s.symlinkat(target, dirfd, name),
-    unlinkAt: (dirfd, name, flags) => s.unlinkat(dirfd, name, flags),
-    pwrite: (fd, buffer, position) => Number(s.pwrite(fd, buffer, BigInt(buffer.length), BigInt(position))),
-    ftruncate: (fd, length) => s.ftruncate(fd, BigInt(length)),
+    ...handleCalls(s, nofollow),
     fdopendir: undefined,
   };
 }
@@ -448,24 +493,10 @@ function openDarwin(arch: "x86_64" | "aarch64"): Libc {
     removexattr: (path, name) => s.removexattr(path, name, XATTR_NOFOLLOW),
     openAt: (dirfd, name, flags, mode) => s.openat4(dirfd, name, flags, mode),
     fstatAt: (dirfd, name, out) => s.fstatat(dirfd, name, out, nofollow),
-    mkdirAt: (dirfd, name, mode) => s.mkdirat(dirfd, name, mode),
-    mkfifoAt: (dirfd, name, mode) => s.mkfifoat(dirfd, name, mode),
     mknodAt: mknodat === null
       ? undefined
       : (dirfd, name, mode, device) => mknodat(dirfd, name, mode, device | 0),
-    fchownAt: (dirfd, name, uid, gid) => s.fchownat(dirfd, name, uid, gid, nofollow),
-    fchmodAt: (dirfd, name, mode) => s.fchmodat(dirfd, name, mode, nofollow),
-    utimensAt: (dirfd, name, times) => s.utimensat(dirfd, name, times, nofollow),
-    fchown: (fd, uid, gid) => s.fchown(fd, uid, gid),
-    fchmod: (fd, mode) => s.fchmod(fd, mode),
-    futimens: (fd, times) => s.futimens(fd, times),
-    renameAt: (fromDir, from, toDir, to) => s.renameat(fromDir, from, toDir, to),
-    // Flags 0: a symlink at `from` is linked itself, never followed.
-    linkAt: (fromDir, from, toDir, to) => s.linkat(fromDir, from, toDir, to, 0),
-    symlinkAt: (target, dirfd, name) => s.symlinkat(target, dirfd, name),
-    unlinkAt: (dirfd, name, flags) => s.unlinkat(dirfd, name, flags),
-    pwrite: (fd, buffer, position) => Number(s.pwrite(fd, buffer, BigInt(buffer.length), BigInt(position))),
-    ftruncate: (fd, length) => s.ftruncate(fd, BigInt(length)),
+    ...handleCalls(s, nofollow),
     fdopendir: (fd) => s.fdopendir(fd),
   };
 }
