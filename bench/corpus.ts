@@ -368,7 +368,7 @@ export function ensureCorpus(root: string, manifestPath: string, params: CorpusP
     writeManifest(manifestPath, { ...manifest, changed: [] });
     action = "restored changed files";
   }
-  let tree = matches ? readTreeOrEmpty(root) : undefined;
+  let tree = matches ? readTreeOrUndefined(root) : undefined;
   if (tree === undefined || tree.digest !== manifest?.digest) {
     if (manifest === undefined && !isEmptyOrMissing(root)) {
       throw new BenchError(
@@ -393,7 +393,8 @@ export function ensureCorpus(root: string, manifestPath: string, params: CorpusP
   return { root, params, specs, tree, action, seconds: (performance.now() - started) / 1000 };
 }
 
-function isEmptyOrMissing(dir: string): boolean {
+/** True when `dir` is missing or empty (a corpus folder that may be filled without asking). */
+export function isEmptyOrMissing(dir: string): boolean {
   try {
     for (const _ of Deno.readDirSync(dir)) return false;
     return true;
@@ -403,7 +404,8 @@ function isEmptyOrMissing(dir: string): boolean {
   }
 }
 
-function readTreeOrEmpty(root: string): TreeSummary | undefined {
+/** The summary of the tree at `root`, or undefined when it cannot be read. */
+export function readTreeOrUndefined(root: string): TreeSummary | undefined {
   try {
     return readTree(root);
   } catch {

@@ -9,7 +9,7 @@
 
 import { createHash } from "node:crypto";
 import { basename, dirname, extname, join, resolve } from "node:path";
-import { readManifest, writeManifest } from "./corpus.ts";
+import { type Change, isEmptyOrMissing, readManifest, readTreeOrUndefined, writeManifest } from "./corpus.ts";
 import { mixSeed, RandomSource, Rng } from "./content.ts";
 import { BenchError, capture, removeIfPresent } from "./measure.ts";
 import { readTree, type TreeSummary } from "./tree.ts";
@@ -220,30 +220,8 @@ function copyEntry(from: string, to: string): void {
   if (info.mtime) Deno.utimeSync(to, info.atime ?? info.mtime, info.mtime);
 }
 
-function isEmptyOrMissing(dir: string): boolean {
-  try {
-    for (const _ of Deno.readDirSync(dir)) return false;
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return true;
-    throw error;
-  }
-}
-
-function readTreeOrUndefined(root: string): TreeSummary | undefined {
-  try {
-    return readTree(root);
-  } catch {
-    return undefined;
-  }
-}
-
-/** One file changed by {@link mutateTreeCorpus}. */
-export interface TreeChange {
-  path: string;
-  how: "appended" | "rewritten in the middle";
-  bytes: number;
-}
+/** One file changed by {@link mutateTreeCorpus}: as the generated corpus's changes. */
+export type TreeChange = Change;
 
 /**
  * Changes a deterministic 1% of the regular non-empty files (at least one), alternately appending to them
