@@ -199,12 +199,23 @@ export async function deleteEach(
   kind: FileKind,
   names: readonly string[],
 ): Promise<void> {
+  await eachLimited(names, backend.capabilities.connections, (name) => backend.delete({ kind, name }));
+}
+
+/** Runs `work` on each item (and its index) in order, at most `limit` at once; rejects with the first failure. */
+export async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const lane = async () => {
-    while (next < names.length) await backend.delete({ kind, name: names[next++]! });
+    while (next < items.length) {
+      const index = next++;
+      await work(items[index]!, index);
+    }
   };
-  const lanes = Math.max(1, Math.min(backend.capabilities.connections, names.length));
-  await Promise.all(Array.from({ length: lanes }, lane));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
 }
 
 /** {@linkcode Backend.cleanTemporaryFiles} of a backend whose failed writes leave nothing behind. */

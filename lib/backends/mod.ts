@@ -15,6 +15,7 @@ export {
   type ByteRange,
   type CleanOptions,
   type CleanResult,
+  eachLimited,
   FILE_KINDS,
   type FileEntry,
   type FileKind,

@@ -16,6 +16,7 @@ import {
   checkRange,
   type CleanOptions,
   type CleanResult,
+  eachLimited,
   type FileEntry,
   type FileKind,
   type FileWriter,
@@ -362,18 +363,12 @@ export class S3Backend implements Backend {
     const batches: (readonly string[])[] = [];
     const size = this.#deleteBatchSize;
     for (let i = 0; i < names.length; i += size) batches.push(names.slice(i, i + size));
-    let next = 0;
-    const lane = async () => {
-      while (next < batches.length) {
-        const batch = batches[next++]!;
-        if (!this.#batchDeletes || !(await this.#deleteBatch(kind, batch))) {
-          this.#batchDeletes = false;
-          for (const name of batch) await this.delete({ kind, name });
-        }
+    await eachLimited(batches, this.capabilities.connections, async (batch) => {
+      if (!this.#batchDeletes || !(await this.#deleteBatch(kind, batch))) {
+        this.#batchDeletes = false;
+        for (const name of batch) await this.delete({ kind, name });
       }
-    };
-    const lanes = Math.max(1, Math.min(this.capabilities.connections, batches.length));
-    await Promise.all(Array.from({ length: lanes }, lane));
+    });
   }
 
   /** One DeleteObjects request; false when the server does not implement it. */

@@ -11,6 +11,7 @@ import {
   CachingBackend,
   type CleanOptions,
   type CleanResult,
+  eachLimited,
   type FileEntry,
   type FileKind,
 } from "../backends/mod.ts";
@@ -549,13 +550,8 @@ export async function mapLimit<T, R>(
   fn: (item: T) => Promise<R>,
 ): Promise<R[]> {
   const results: R[] = new Array(items.length);
-  let next = 0;
-  const run = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
+  await eachLimited(items, limit, async (item, i) => {
+    results[i] = await fn(item);
+  });
   return results;
 }
