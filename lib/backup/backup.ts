@@ -98,6 +98,18 @@ class WalkProgress implements BackupProgress {
     return undefined;
   }
 
+  /** Counts a regular file the walk met, of `size` bytes as scanned. */
+  seen(size: number): void {
+    this.filesSeen++;
+    this.bytesSeen += size;
+  }
+
+  /** Counts a file done without being read (unchanged, or a dry run). */
+  done(size: number): void {
+    this.filesDone++;
+    this.bytesDone += size;
+  }
+
   /** Counts a file handed to the workers; returns the number {@link stored} takes. */
   reading(path: string): number {
     this.#reading.set(this.#handedOut, path);
@@ -107,8 +119,7 @@ class WalkProgress implements BackupProgress {
   /** Counts a file stored (or found unreadable): `number` is what {@link reading} gave, `size` as scanned. */
   stored(number: number, size: number): void {
     this.#reading.delete(number);
-    this.filesDone++;
-    this.bytesDone += size;
+    this.done(size);
   }
 }
 
@@ -728,14 +739,12 @@ function backupChangedFile(
   if (parentNode?.type === "file") context.stats.changedFiles++;
   else context.stats.newFiles++;
   const progress = context.progress;
-  progress.filesSeen++;
-  progress.bytesSeen += info.size;
+  progress.seen(info.size);
   context.onFile?.(path, parentNode?.type === "file" ? "changed" : "new");
   if (!context.chunk) {
     context.slots.release();
     context.stats.bytes += info.size;
-    progress.filesDone++;
-    progress.bytesDone += info.size;
+    progress.done(info.size);
     node.content = [];
     return done(node);
   }
@@ -861,18 +870,13 @@ function reuseUnchanged(
   context.stats.files++;
   context.stats.unchangedFiles++;
   context.stats.bytes += info.size;
-  const progress = context.progress;
-  progress.filesSeen++;
-  progress.bytesSeen += info.size;
-  progress.filesDone++;
-  progress.bytesDone += info.size;
+  context.progress.seen(info.size);
+  context.progress.done(info.size);
   // Setting or removing an xattr changes ctime: with ctime compared to the nanosecond, the parent's are
   // still the file's, and a listxattr per unchanged file (as costly as its lstat) is saved.
   const sameXattrs = context.exact && hasExactTimes(parentNode) ? parentNode : undefined;
   return { ...metadata(path, name, "file", info, context, sameXattrs), content: parentNode.content };
 }
-
-/** An extended attribute as a node records it (lib/repo/mod.ts does not export its type). */
 
 /**
  * The metadata every node records: from lstat, the owner's names, and (FFI only) the extended attributes
