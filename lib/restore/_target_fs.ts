@@ -154,8 +154,8 @@ export function setFolderMetadata(
 ): string[] {
   if (asRoot) dir.setOwner({ uid: node.uid, gid: node.gid });
   dir.setMode(node.mode);
-  // Through the parent: the platform sets a folder's own attributes by its path, which for a name that is
-  // not UTF-8 is only the path's description (docs/platform.md#folder-handles), and a path can be swapped.
+  // Through the parent's handle: the platform sets a folder's own attributes by its path, which could have
+  // been swapped for a symlink since (docs/platform.md#folder-handles).
   const problems = setXattrs(parent, node.name, node.xattrs, asRoot);
   dir.setTimes(timesOf(node)); // last, though setting an attribute changes only the change time
   return problems;

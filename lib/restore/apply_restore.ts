@@ -6,7 +6,7 @@
 // docs/performance.md#restore.
 
 import { describeError } from "../errors.ts";
-import { type DirHandle, pathBytes } from "../platform/mod.ts";
+import type { DirHandle } from "../platform/mod.ts";
 import { errorKind, Slots } from "../workers/mod.ts";
 import type { RestorePlan } from "./plan_restore.ts";
 import type { RestoreEntry, RestoreProblem, RestoreResult, RestoreWarning } from "./types.ts";
@@ -351,8 +351,8 @@ class Applier {
     const { node } = entry;
     const asRoot = this.#plan.asRoot;
     if (entry.action === "replace") removeIfPresent(dir, node.name, true);
-    // The target as bytes: it may hold bytes that are not UTF-8 (docs/format.md#names).
-    if (node.type === "symlink") dir.symlink(pathBytes(node.target ?? ""), node.name);
+    // The target may carry bytes that are not UTF-8 as escapes: the platform writes those bytes back.
+    if (node.type === "symlink") dir.symlink(node.target ?? "", node.name);
     else createSpecialFile(node, dir, node.name, asRoot);
     this.#warn(entry, setEntryMetadata(dir, node.name, node, asRoot));
     this.#written(entry, 0);
