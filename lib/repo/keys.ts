@@ -186,8 +186,11 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
  * Finds the key file that `password` opens and returns the master keys. Tries the cheapest key files first,
  * so that one with a needlessly high cost delays only a password that no other key file takes.
  *
+ * A key file that opens but belongs to another repository is left out (`onSkipped`) and the others are
+ * tried: an `init` killed between its key and its config leaves such a file, and the next `init` another.
+ *
  * @throws {WrongPasswordError} when no key file opens; {@linkcode IntegrityError} when there is no usable
- * key file, or the one that opens is malformed or belongs to another repository.
+ * key file, the one that opens is malformed, or the only ones that open belong to another repository.
  */
 export async function unlock(
   backend: Backend,
@@ -200,16 +203,20 @@ export async function unlock(
     throw new IntegrityError(`Repository at ${backend.location} has no usable key files`);
   }
   const cost = ({ file }: ListedKey) => file.kdf.N * file.kdf.r * file.kdf.p;
+  let foreign: IntegrityError | undefined;
   for (const { id, file } of [...listed].sort((a, b) => cost(a) - cost(b))) {
     const kek = await deriveKey(password, unb64(file.kdf.salt), file.kdf);
     const opened = open(kek, unb64(file.data));
     if (!opened) continue;
     const secret = parseSecret(id, opened);
     if (secret.repository !== repositoryId) {
-      throw new IntegrityError(`Key file "${id}" belongs to another repository (${secret.repository})`);
+      foreign = new IntegrityError(`Key file "${id}" belongs to another repository (${secret.repository})`);
+      onSkipped(id, foreign.message);
+      continue;
     }
     return { keyId: id, keys: { encrypt: secret.encrypt, id: secret.id, chunker: secret.chunker } };
   }
+  if (foreign) throw foreign;
   throw new WrongPasswordError(`Cannot open repository at ${backend.location}: wrong password`);
 }
 

@@ -150,3 +150,21 @@ Deno.test("forget --snapshot removes a damaged snapshot file by its id, and prun
   assert.ok(packFiles(f.repo).length < packs, "prune removed the data only the damaged snapshot held");
   await f.keptOk(["check"]);
 });
+
+Deno.test("an init killed between its key and its config leaves a key the next init's repository leaves out", async () => {
+  using f = await inProcessFixture();
+  // What the killed init left: its key file, and no config.
+  Deno.removeSync(`${f.repo}/config`);
+  const [leftover] = filesOf(f.repo, "keys");
+  await f.keptOk(["init", "local"]);
+  Deno.writeTextFileSync(`${f.data}/a.txt`, "after");
+  const backup = await f.keptOk(["backup", "p"]);
+  assert.match(
+    backup.stderr,
+    new RegExp(
+      `^warning: ${f.repo}: Key file "${leftover}" belongs to another repository \\(.*\\): left out$`,
+      "m",
+    ),
+  );
+  await f.keptOk(["check"]);
+});
