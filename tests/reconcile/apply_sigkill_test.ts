@@ -58,7 +58,8 @@ Deno.test("kept apply killed with SIGKILL at 20 moments, then run again: the rep
         args: ["run", "-A", "--quiet", MAIN, "--config", config, "apply"],
         env,
         stdin: "null",
-        stdout: "null",
+        // Piped too: apply says why an action failed on stdout ("  failed: …").
+        stdout: "piped",
         stderr: "piped",
       }).spawn();
     // Deno caches the transpiled modules on the first run: that run would make the measure below too long.
@@ -100,8 +101,8 @@ Deno.test("kept apply killed with SIGKILL at 20 moments, then run again: the rep
       }
       if (ended.signal !== "SIGKILL") {
         // Faster than measured: it finished. Start over, so that the next kill interrupts real work.
-        const stderr = new TextDecoder().decode(ended.stderr);
-        assert.equal(ended.code, 0, `an apply after ${kills.length} kills failed (${ended.code}): ${stderr}`);
+        const said = new TextDecoder().decode(ended.stdout) + new TextDecoder().decode(ended.stderr);
+        assert.equal(ended.code, 0, `an apply after ${kills.length} kills failed (${ended.code}): ${said}`);
         finished++;
         duration = Math.min(duration, Date.now() - spawned); // the machine got faster: aim earlier
         wipe();
