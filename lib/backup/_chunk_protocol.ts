@@ -5,6 +5,7 @@
 import type { ChunkerParams } from "../chunker/mod.ts";
 import type { RingBuffers } from "./_blob_ring.ts";
 import type { WorkerError } from "../workers/mod.ts";
+import type { SharedIds } from "./_shared_id_set.ts";
 
 /**
  * How the parent snapshot cut a file: its chunks' ids and plaintext lengths, in order. A chunk of the
@@ -37,7 +38,7 @@ export interface ChunkerSetup {
   params: ChunkerParams;
   level: number;
   /** Ids the repository already has (see _shared_id_set.ts). */
-  known: SharedArrayBuffer;
+  known: SharedIds;
 }
 
 /** Main thread → worker. */

@@ -25,7 +25,6 @@ import { VERSION } from "../version.ts";
 import { describePath, groupName, nameText, platform, userName } from "../platform/mod.ts";
 import { type ChunkedFile, ChunkPool, FileReadError, type FileToRead } from "./_chunk_pool.ts";
 import type { ChunkHints } from "./_chunk_protocol.ts";
-import { buildSharedIdSet } from "./_shared_id_set.ts";
 import type { BackupSpec } from "./backup_spec.ts";
 import { type EntryStat, lstatEntry } from "./entry_stat.ts";
 import { ExcludeMatcher, type FolderRules } from "./excludes.ts";
@@ -296,7 +295,7 @@ function chunkPool(repository: Repository, sink: PackSink, workers: number): Chu
     chunkerKey: keys.chunker,
     params: repository.config.chunker,
     level: DEFAULT_COMPRESSION_LEVEL,
-    known: buildSharedIdSet((visit) => repository.index.forEachId(visit), repository.index.size),
+    known: repository.index.sharedIds(),
   }, sink);
 }
 

@@ -3,17 +3,33 @@
  *
  * Kept in typed arrays rather than one object per blob: a Map of location objects keyed by hex strings
  * cost ~270 bytes a blob in V8 (a repository of a million blobs held 270 MiB before it read a byte).
- * Here every entry of every pack is a row of columns (32-byte id, type, offset, lengths, pack: 49 bytes) in
- * segments of 65,536 rows, a pack's entries are consecutive rows, and an open-addressing table of row numbers
- * finds a blob by its id: 60-80 bytes a blob in all (docs/performance.md#the-index-at-scale).
+ * Every entry of every pack is a row, in segments of 65,536 rows: its 32-byte id, its offset and two lengths
+ * in 24 bits each (the rare larger value aside), and one bit for its type; a pack's entries are consecutive
+ * rows, so a row's pack is found from where each pack's rows start. A table of row numbers finds a blob by
+ * its id (`_id_table.ts`). About 50 bytes a blob in all (docs/performance.md#the-index-at-scale).
  *
  * @module
  */
 
 import { hexInto, toHex, tryHexInto } from "../crypto/mod.ts";
-import { BLOB_TYPE_CODES, BLOB_TYPES, type BlobType } from "./blob.ts";
+import { BLOB_TYPE_CODES, type BlobType } from "./blob.ts";
 import type { PackEntry } from "./pack.ts";
 import type { PackId } from "./types.ts";
+import { IndexFileColumns, readIndexFileBytes } from "./_index_file_bytes.ts";
+import {
+  findSlot,
+  FREE,
+  homeSlot,
+  ID_BYTES,
+  MAX_ROWS,
+  ROW_MASK,
+  SEGMENT_BITS,
+  SEGMENT_MASK,
+  SEGMENT_ROWS,
+  type SharedIds,
+  slotValue,
+} from "./_id_table.ts";
+import { PackTable } from "./_pack_table.ts";
 
 /** Where one blob is stored. */
 export interface BlobLocation {
@@ -30,43 +46,37 @@ export interface IndexFile {
   packs: { id: string; blobs: [number, string, number, number, number][] }[];
 }
 
-const ID_BYTES = 32;
-/** A free slot of the lookup table. */
-const FREE = 0xffffffff;
 const isUint32 = (n: number) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff;
 /** Writes the id spelled by `hex` to `out[at..at+32)`; false (and `out` partly written) when it is not an id. */
 function decodeId(hex: string, out: Uint8Array, at: number): boolean {
   return typeof hex === "string" && hex.length === ID_BYTES * 2 && tryHexInto(hex, out, at, true);
 }
 
-/** Rows per segment of the columns, as a power of two: see {@link Segment}. */
-const SEGMENT_BITS = 16;
-const SEGMENT_ROWS = 1 << SEGMENT_BITS;
-const SEGMENT_MASK = SEGMENT_ROWS - 1;
+const TREE = BLOB_TYPE_CODES.tree;
+/** Bytes of a row's place in its pack: offset, length and raw length, 24 bits each. */
+const PLACE_BYTES = 9;
+/** A 24-bit field's value that says the row's place is in {@link MasterIndex}'s overflow map. */
+const LARGE = 0xffffff;
 
 /**
- * The columns of up to {@link SEGMENT_ROWS} consecutive rows (3.2 MiB when full). The index grows a
+ * The columns of up to {@link SEGMENT_ROWS} consecutive rows (2.6 MiB when full). The index grows a
  * segment at a time and never copies one, except the first while it is small: a single set of columns that
- * doubled held up to twice the rows it needed (99 bytes a blob at 10^7 blobs) and, while it grew, the old
- * columns and the new at once (docs/performance.md#the-index-at-scale).
+ * doubled held up to twice the rows it needed and, while it grew, the old columns and the new at once
+ * (docs/performance.md#the-index-at-scale).
  */
 interface Segment {
+  /** Shared, as the lookup table is: chunk workers read both (`SharedIds`). */
   ids: Uint8Array;
-  types: Uint8Array;
-  offsets: Uint32Array;
-  lengths: Uint32Array;
-  rawLengths: Uint32Array;
-  packOf: Uint32Array;
+  places: Uint8Array;
+  /** One bit a row: set for a tree blob. */
+  trees: Uint8Array;
 }
 
 function newSegment(rows: number): Segment {
   return {
-    ids: new Uint8Array(rows * ID_BYTES),
-    types: new Uint8Array(rows),
-    offsets: new Uint32Array(rows),
-    lengths: new Uint32Array(rows),
-    rawLengths: new Uint32Array(rows),
-    packOf: new Uint32Array(rows),
+    ids: new Uint8Array(new SharedArrayBuffer(rows * ID_BYTES)),
+    places: new Uint8Array(rows * PLACE_BYTES),
+    trees: new Uint8Array(rows >>> 3),
   };
 }
 
@@ -75,14 +85,22 @@ export class MasterIndex {
   /** Rows: one per entry of every indexed pack. Row r is entry `r & SEGMENT_MASK` of segment `r >>> SEGMENT_BITS`. */
   #rows = 0;
   #segments: Segment[] = [];
+  /** Each segment's ids column, for lookups (`_id_table.ts`). */
+  #idSegments: Uint8Array[] = [];
   /** Rows the segments have room for. */
   #capacity = 0;
-  /** Packs by number: name and rows [first, end). */
-  #packNames: PackId[] = [];
-  #packRows: { first: number; end: number }[] = [];
-  #packNumbers = new Map<PackId, number>();
-  /** Lookup table: the row of each blob's first location, by id; FREE where empty. */
-  #slots = new Uint32Array(0);
+  /** Places with a value of 2^24 - 1 or more, by row (a tree blob or a pack beyond 16 MiB). */
+  #largePlaces = new Map<number, [offset: number, length: number, rawLength: number]>();
+  #packs = new PackTable();
+  /**
+   * Runs of rows, each of one pack, in row order: run i starts at row `#runStarts[i]`. A pack listed again
+   * gets a run of new rows; its old rows keep their pack.
+   */
+  #runStarts = new Uint32Array(64);
+  #runPacks = new Uint32Array(64);
+  #runs = 0;
+  /** Lookup table (`_id_table.ts`): the row of each blob's first location, by id. */
+  #slots: Uint32Array = new Uint32Array(0);
   #count = 0;
   /** For lookups by hex id without allocating. */
   #scratch = new Uint8Array(ID_BYTES);
@@ -90,6 +108,11 @@ export class MasterIndex {
   /** Number of indexed blobs. */
   get size(): number {
     return this.#count;
+  }
+
+  /** Bytes of shared memory the index holds: not in V8's heap statistics (`Deno.memoryUsage`). */
+  get sharedBytes(): number {
+    return this.#idSegments.reduce((sum, ids) => sum + ids.byteLength, 0) + this.#slots.byteLength;
   }
 
   /** Records the blobs of one pack. A blob already indexed elsewhere keeps its first location. */
@@ -100,6 +123,35 @@ export class MasterIndex {
       hexInto(entry.id, this.#segments[row >>> SEGMENT_BITS]!.ids, (row & SEGMENT_MASK) * ID_BYTES);
       this.#addRow(number, BLOB_TYPE_CODES[entry.type], entry.offset, entry.length, entry.rawLength);
     }
+  }
+
+  /**
+   * Adds an index file from its JSON text, read without `JSON.parse` when it is in the form kept writes
+   * (`_index_file_bytes.ts`). False, with nothing added, when it is not: then parse it and use
+   * {@link addIndexFile}, which gives the same rows. `file` is where the text is read to first: pass one
+   * for all the files of a load (it grows to a file's rows, ~2.5 MiB for 50,000), not to keep it.
+   */
+  addIndexFileBytes(text: Uint8Array, file = new IndexFileColumns()): boolean {
+    if (!readIndexFileBytes(text, file)) return false;
+    let from = 0;
+    for (const pack of file.packs) {
+      const number = this.#startPack(pack.id as PackId, pack.rows);
+      for (const end = from + pack.rows; from < end; from++) {
+        const row = this.#rows;
+        const ids = this.#segments[row >>> SEGMENT_BITS]!.ids;
+        const at = (row & SEGMENT_MASK) * ID_BYTES, fromAt = from * ID_BYTES;
+        for (let i = 0; i < ID_BYTES; i++) ids[at + i] = file.ids[fromAt + i]!;
+        this.#addRow(
+          number,
+          file.types[from]!,
+          file.offsets[from]!,
+          file.lengths[from]!,
+          file.rawLengths[from]!,
+        );
+      }
+    }
+    file.clear();
+    return true;
   }
 
   /**
@@ -120,7 +172,7 @@ export class MasterIndex {
         const row = this.#rows;
         const ids = this.#segments[row >>> SEGMENT_BITS]!.ids;
         if (!decodeId(id, ids, (row & SEGMENT_MASK) * ID_BYTES)) continue;
-        this.#addRow(number, BLOB_TYPES[type] === undefined ? 0 : type, offset, length, rawLength);
+        this.#addRow(number, type, offset, length, rawLength);
       }
     }
   }
@@ -129,13 +181,14 @@ export class MasterIndex {
   #startPack(pack: PackId, count: number): number {
     this.#growRows(this.#rows + count);
     this.#growSlots(this.#count + count);
-    let number = this.#packNumbers.get(pack);
-    if (number === undefined) {
-      number = this.#packNames.length;
-      this.#packNames.push(pack);
-      this.#packNumbers.set(pack, number);
+    const number = this.#packs.add(pack);
+    this.#packs.setRows(number, this.#rows, this.#rows);
+    if (this.#runs === this.#runStarts.length) {
+      this.#runStarts = grown(this.#runStarts);
+      this.#runPacks = grown(this.#runPacks);
     }
-    this.#packRows[number] = { first: this.#rows, end: this.#rows };
+    this.#runStarts[this.#runs] = this.#rows;
+    this.#runPacks[this.#runs++] = number;
     return number;
   }
 
@@ -144,15 +197,21 @@ export class MasterIndex {
     const row = this.#rows++;
     const segment = this.#segments[row >>> SEGMENT_BITS]!;
     const at = row & SEGMENT_MASK;
-    segment.types[at] = type;
-    segment.offsets[at] = offset;
-    segment.lengths[at] = length;
-    segment.rawLengths[at] = rawLength;
-    segment.packOf[at] = number;
-    this.#packRows[number]!.end = this.#rows;
-    const slot = this.#find(segment.ids, at * ID_BYTES);
-    if (this.#slots[slot] === FREE) {
-      this.#slots[slot] = row;
+    if (type === TREE) segment.trees[at >>> 3]! |= 1 << (at & 7);
+    const places = segment.places, placeAt = at * PLACE_BYTES;
+    if (offset < LARGE && length < LARGE && rawLength < LARGE) {
+      put24(places, placeAt, offset);
+      put24(places, placeAt + 3, length);
+      put24(places, placeAt + 6, rawLength);
+    } else {
+      put24(places, placeAt, LARGE);
+      this.#largePlaces.set(row, [offset, length, rawLength]);
+    }
+    this.#packs.setRows(number, this.#packs.first(number), this.#rows);
+    const ids = segment.ids, idAt = at * ID_BYTES;
+    const slot = findSlot(this.#slots, this.#idSegments, ids, idAt, row);
+    if (slot < 0) {
+      this.#slots[-1 - slot] = slotValue(row, ids, idAt);
       this.#count++;
     }
   }
@@ -160,16 +219,33 @@ export class MasterIndex {
   /** Where a blob is, or undefined. */
   lookup(id: string): BlobLocation | undefined {
     const row = this.#rowOf(id);
-    if (row === undefined) return undefined;
+    return row === undefined ? undefined : this.#location(row, this.#packs.idOf(this.#packOf(row)));
+  }
+
+  /** Row `row`'s location, in pack `pack`. */
+  #location(row: number, pack: PackId): BlobLocation {
     const segment = this.#segments[row >>> SEGMENT_BITS]!;
     const at = row & SEGMENT_MASK;
-    return {
-      pack: this.#packNames[segment.packOf[at]!]!,
-      type: BLOB_TYPES[segment.types[at]!] ?? "data",
-      offset: segment.offsets[at]!,
-      length: segment.lengths[at]!,
-      rawLength: segment.rawLengths[at]!,
-    };
+    const type = (segment.trees[at >>> 3]! >>> (at & 7)) & 1 ? "tree" : "data";
+    const places = segment.places, placeAt = at * PLACE_BYTES;
+    const offset = get24(places, placeAt);
+    if (offset === LARGE) {
+      const [offset, length, rawLength] = this.#largePlaces.get(row)!;
+      return { pack, type, offset, length, rawLength };
+    }
+    return { pack, type, offset, length: get24(places, placeAt + 3), rawLength: get24(places, placeAt + 6) };
+  }
+
+  /** The number of the pack whose run holds `row`: the last run that starts at or before it. */
+  #packOf(row: number): number {
+    const starts = this.#runStarts;
+    let low = 0, high = this.#runs; // the run is in [low, high)
+    while (high - low > 1) {
+      const middle = (low + high) >>> 1;
+      if (starts[middle]! <= row) low = middle;
+      else high = middle;
+    }
+    return this.#runPacks[low]!;
   }
 
   /** True when the blob is indexed. */
@@ -180,72 +256,42 @@ export class MasterIndex {
   /** True when the blob whose id is the 32 bytes `id` is indexed: {@link has} without the hex. */
   hasIdBytes(id: Uint8Array): boolean {
     if (this.#count === 0 || id.length !== ID_BYTES) return false;
-    return this.#slots[this.#find(id, 0)] !== FREE;
+    return findSlot(this.#slots, this.#idSegments, id, 0, this.#rows) >= 0;
   }
 
   /** Ids of every indexed pack. */
-  packIds(): IterableIterator<PackId> {
-    return this.#packNumbers.keys();
+  *packIds(): IterableIterator<PackId> {
+    for (let number = 0; number < this.#packs.count; number++) yield this.#packs.idOf(number);
   }
 
   /** The entries of one pack, as indexed. */
   packEntries(pack: PackId): readonly PackEntry[] | undefined {
-    const number = this.#packNumbers.get(pack);
+    const number = this.#packs.numberOf(pack);
     if (number === undefined) return undefined;
-    const { first, end } = this.#packRows[number]!;
     const entries: PackEntry[] = [];
-    for (let row = first; row < end; row++) {
-      const segment = this.#segments[row >>> SEGMENT_BITS]!;
+    for (let row = this.#packs.first(number), end = this.#packs.end(number); row < end; row++) {
+      const { type, offset, length, rawLength } = this.#location(row, pack);
       const at = row & SEGMENT_MASK;
-      entries.push({
-        type: BLOB_TYPES[segment.types[at]!] ?? "data",
-        id: toHex(segment.ids.subarray(at * ID_BYTES, (at + 1) * ID_BYTES)),
-        offset: segment.offsets[at]!,
-        length: segment.lengths[at]!,
-        rawLength: segment.rawLengths[at]!,
-      });
+      const id = toHex(this.#idSegments[row >>> SEGMENT_BITS]!.subarray(at * ID_BYTES, (at + 1) * ID_BYTES));
+      entries.push({ type, id, offset, length, rawLength });
     }
     return entries;
   }
 
   /**
-   * Calls `visit` for every blob with its id as the 32 bytes at `ids[at..at+32)`: a view of the index's
-   * own column, to copy from and not to keep. No hex strings: a backup copies every id into the table its
-   * workers share, and a string per id cost a microsecond each (a second for a million blobs).
+   * The ids indexed now, for chunk workers to look up in this index's own shared memory (`_id_table.ts`):
+   * what they see does not change when blobs are added later.
    */
-  forEachId(visit: (ids: Uint8Array, at: number) => void): void {
-    const segments = this.#segments;
-    for (const row of this.#slots) {
-      if (row !== FREE) visit(segments[row >>> SEGMENT_BITS]!.ids, (row & SEGMENT_MASK) * ID_BYTES);
-    }
+  sharedIds(): SharedIds {
+    return { slots: this.#slots, segments: [...this.#idSegments], rows: this.#rows };
   }
 
   #rowOf(id: string): number | undefined {
     // Decoded here rather than by a regex and hexInto (twice as slow): lookups run once per chunk of
     // every file a backup reuses.
     if (this.#count === 0 || !decodeId(id, this.#scratch, 0)) return undefined;
-    const row = this.#slots[this.#find(this.#scratch, 0)]!;
-    return row === FREE ? undefined : row;
-  }
-
-  /** The slot holding the id at `ids[at..at+32)`, or the free slot where it would go. */
-  #find(ids: Uint8Array, at: number): number {
-    const slots = this.#slots;
-    const mask = slots.length - 1;
-    // Ids are keyed hashes: their first bytes are as good as any hash of them.
-    let slot = (ids[at]! | (ids[at + 1]! << 8) | (ids[at + 2]! << 16) | (ids[at + 3]! << 24)) & mask;
-    for (;;) {
-      const row = slots[slot]!;
-      if (row === FREE || this.#sameId(row, ids, at)) return slot;
-      slot = (slot + 1) & mask;
-    }
-  }
-
-  #sameId(row: number, ids: Uint8Array, at: number): boolean {
-    const own = this.#segments[row >>> SEGMENT_BITS]!.ids;
-    const base = (row & SEGMENT_MASK) * ID_BYTES;
-    for (let i = 0; i < ID_BYTES; i++) if (own[base + i] !== ids[at + i]) return false;
-    return true;
+    const slot = findSlot(this.#slots, this.#idSegments, this.#scratch, 0, this.#rows);
+    return slot < 0 ? undefined : this.#slots[slot]! & ROW_MASK;
   }
 
   /**
@@ -254,6 +300,7 @@ export class MasterIndex {
    */
   #growRows(rows: number): void {
     if (rows <= this.#capacity) return;
+    if (rows > MAX_ROWS) throw new RangeError(`The index holds at most ${MAX_ROWS} blob entries`);
     if (this.#capacity < SEGMENT_ROWS) {
       let next = Math.max(1024, this.#capacity);
       while (next < rows && next < SEGMENT_ROWS) next *= 2;
@@ -261,34 +308,56 @@ export class MasterIndex {
       const first = newSegment(next);
       if (old) {
         first.ids.set(old.ids);
-        first.types.set(old.types);
-        first.offsets.set(old.offsets);
-        first.lengths.set(old.lengths);
-        first.rawLengths.set(old.rawLengths);
-        first.packOf.set(old.packOf);
+        first.places.set(old.places);
+        first.trees.set(old.trees);
       }
       this.#segments[0] = first;
+      this.#idSegments[0] = first.ids;
       this.#capacity = next;
     }
     while (this.#capacity < rows) {
-      this.#segments.push(newSegment(SEGMENT_ROWS));
+      const segment = newSegment(SEGMENT_ROWS);
+      this.#segments.push(segment);
+      this.#idSegments.push(segment.ids);
       this.#capacity += SEGMENT_ROWS;
     }
   }
 
-  /** Keeps the lookup table at most half full for `count` blobs, rebuilding it when it grows. */
+  /** Keeps the lookup table at most three quarters full for `count` blobs, rebuilding it when it grows. */
   #growSlots(count: number): void {
-    if (count * 2 <= this.#slots.length) return;
+    if (count * 4 <= this.#slots.length * 3) return;
     let size = Math.max(1024, this.#slots.length);
-    while (count * 2 > size) size *= 2;
+    while (count * 4 > size * 3) size *= 2;
     const old = this.#slots;
-    this.#slots = new Uint32Array(size).fill(FREE);
-    const segments = this.#segments;
-    for (const row of old) {
-      if (row === FREE) continue;
-      this.#slots[this.#find(segments[row >>> SEGMENT_BITS]!.ids, (row & SEGMENT_MASK) * ID_BYTES)] = row;
+    const slots = new Uint32Array(new SharedArrayBuffer(size * Uint32Array.BYTES_PER_ELEMENT)).fill(FREE);
+    const mask = size - 1, segments = this.#idSegments;
+    // Every id in the old table is unique: each goes to the first free slot from its home.
+    for (const value of old) {
+      if (value === FREE) continue;
+      const row = value & ROW_MASK;
+      let slot = homeSlot(segments[row >>> SEGMENT_BITS]!, (row & SEGMENT_MASK) * ID_BYTES, mask);
+      while (slots[slot] !== FREE) slot = (slot + 1) & mask;
+      slots[slot] = value;
     }
+    this.#slots = slots;
   }
+}
+
+function put24(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value;
+  bytes[at + 1] = value >>> 8;
+  bytes[at + 2] = value >>> 16;
+}
+
+function get24(bytes: Uint8Array, at: number): number {
+  return bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16);
+}
+
+/** `array` copied into one twice as long. */
+function grown(array: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> {
+  const larger = new Uint32Array(array.length * 2);
+  larger.set(array);
+  return larger;
 }
 
 /** Serializes packs and their entries as an index file. */

@@ -29,6 +29,7 @@ import {
   unlock,
 } from "./keys.ts";
 import { type IndexFile, MasterIndex } from "./master_index.ts";
+import { IndexFileColumns } from "./_index_file_bytes.ts";
 import { PackReader } from "./pack_reader.ts";
 import { PackSink } from "./pack_sink.ts";
 import type { LockFile, LockStore } from "./lock.ts";
@@ -255,14 +256,24 @@ export class Repository {
     const names: string[] = [];
     // Each file is added as soon as it and those listed before it are read, and then dropped: holding
     // every parsed file until the last arrived cost 3.6 GiB at ten million blobs, against 1 GiB this way.
+    // Files wait for those before them as stored bytes (compressed), and are opened only to be added.
+    const columns = new IndexFileColumns();
     await forEachInOrder(
       entries,
       this.#backend.capabilities.connections,
-      (entry) => this.#readListed<IndexFile>("index", entry, indexProblem, policy),
-      (file, i) => {
-        if (file === undefined) return;
-        this.index.addIndexFile(file);
-        names.push(entries[i]!.name);
+      (entry) =>
+        this.#readSealed("index", entry.name, entry.size).catch((error) =>
+          this.#leftOut("index", entry.name, policy, error)
+        ),
+      (sealed, i) => {
+        if (sealed === undefined) return;
+        const name = entries[i]!.name;
+        try {
+          this.#addIndexFile(name, sealed, columns);
+          names.push(name);
+        } catch (error) {
+          this.#leftOut("index", name, policy, error);
+        }
       },
     );
     this.#indexFiles = names;
@@ -309,16 +320,29 @@ export class Repository {
    * @throws {IntegrityError} when it is too large, does not match its name, or does not open.
    */
   async readMeta<T>(kind: keyof typeof META_MAX_BYTES, name: string, knownSize?: number): Promise<T> {
+    return parseMeta<T>(
+      `${kind} file "${name}"`,
+      this.#openMeta(kind, name, await this.#readSealed(kind, name, knownSize)),
+    );
+  }
+
+  /** A metadata file's stored bytes, checked against its name. */
+  async #readSealed(
+    kind: keyof typeof META_MAX_BYTES,
+    name: string,
+    knownSize?: number,
+  ): Promise<Uint8Array> {
     const what = `${kind} file "${name}"`;
     const bytes = await readBounded(this.#backend, { kind, name }, META_MAX_BYTES[kind], what, knownSize);
     if (sha256Hex(bytes) !== name) throw new IntegrityError(`${what} does not match its id`);
-    const plain = decodeBlob(this.#keys.encrypt, bytes);
-    if (!plain) throw new IntegrityError(`${what} cannot be decrypted: damaged or foreign`);
-    try {
-      return JSON.parse(new TextDecoder().decode(plain)) as T;
-    } catch {
-      throw new IntegrityError(`${what} is damaged: it is not JSON`);
-    }
+    return bytes;
+  }
+
+  /** A metadata file's plaintext, from the bytes {@link #readSealed} read. */
+  #openMeta(kind: FileKind, name: string, sealed: Uint8Array): Uint8Array {
+    const plain = decodeBlob(this.#keys.encrypt, sealed);
+    if (!plain) throw new IntegrityError(`${kind} file "${name}" cannot be decrypted: damaged or foreign`);
+    return plain;
   }
 
   /**
@@ -337,11 +361,30 @@ export class Repository {
       if (wrong) throw new IntegrityError(`${kind} file "${entry.name}" is damaged: ${wrong}`);
       return value as T;
     } catch (error) {
-      if (error instanceof NotFoundError) return undefined;
-      if (!(error instanceof IntegrityError) || policy.damaged === "fail") throw error;
-      this.#skipDamaged(kind, entry.name, error.message);
-      return undefined;
+      return this.#leftOut(kind, entry.name, policy, error);
     }
+  }
+
+  /**
+   * Undefined for a listed file that `error` says is damaged and `policy` leaves out, or that was removed
+   * since it was listed (forget, prune); throws any other error.
+   */
+  #leftOut(kind: "snapshots" | "index", name: string, policy: DamagedFilePolicy, error: unknown): undefined {
+    if (error instanceof NotFoundError) return undefined;
+    if (!(error instanceof IntegrityError) || policy.damaged === "fail") throw error;
+    this.#skipDamaged(kind, name, error.message);
+    return undefined;
+  }
+
+  /** Opens an index file and adds it to the index, or throws IntegrityError when it is damaged. */
+  #addIndexFile(name: string, sealed: Uint8Array, columns: IndexFileColumns): void {
+    const plain = this.#openMeta("index", name, sealed);
+    if (this.index.addIndexFileBytes(plain, columns)) return;
+    const what = `index file "${name}"`;
+    const file = parseMeta<unknown>(what, plain);
+    const wrong = indexProblem(file);
+    if (wrong) throw new IntegrityError(`${what} is damaged: ${wrong}`);
+    this.index.addIndexFile(file as IndexFile);
   }
 
   /** Seals and stores a metadata file; its name is the SHA-256 of the stored bytes. */
@@ -500,6 +543,15 @@ function skippedKey(location: string, damagedFiles: DamagedFile[], options: Open
     damagedFiles.push({ kind: "keys", name, reason });
     options.onWarning?.(leftOut(location, reason));
   };
+}
+
+/** A metadata file's plaintext as JSON; `what` names the file. */
+function parseMeta<T>(what: string, plain: Uint8Array): T {
+  try {
+    return JSON.parse(new TextDecoder().decode(plain)) as T;
+  } catch {
+    throw new IntegrityError(`${what} is damaged: it is not JSON`);
+  }
 }
 
 /** The warning for a damaged file left out: which repository, which file and why. */

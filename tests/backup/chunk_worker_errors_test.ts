@@ -4,8 +4,7 @@
 import assert from "node:assert/strict";
 import { ChunkPool, FileReadError, type FileToRead } from "../../lib/backup/_chunk_pool.ts";
 import type { ChunkHints } from "../../lib/backup/_chunk_protocol.ts";
-import { buildSharedIdSet } from "../../lib/backup/_shared_id_set.ts";
-import { DEFAULT_COMPRESSION_LEVEL } from "../../lib/repo/mod.ts";
+import { DEFAULT_COMPRESSION_LEVEL, MasterIndex } from "../../lib/repo/mod.ts";
 import { WorkerBugError } from "../../lib/workers/mod.ts";
 import { testRepository } from "../_support/repository.ts";
 import { tempDir } from "../_support/temp_dir.ts";
@@ -20,7 +19,7 @@ async function pool(): Promise<ChunkPool> {
     chunkerKey: keys.chunker,
     params: repository.config.chunker,
     level: DEFAULT_COMPRESSION_LEVEL,
-    known: buildSharedIdSet(() => {}, 0),
+    known: new MasterIndex().sharedIds(),
   }, repository.packSink());
 }
 

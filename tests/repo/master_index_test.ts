@@ -42,9 +42,6 @@ Deno.test("the index finds every blob of every pack, through many regrowths", ()
     assert.deepEqual(index.packEntries(asPackId(id)), entries);
   }
   assert.deepEqual(new Set(index.packIds()), new Set(packs.map((p) => p.id)));
-  const ids = new Set<string>();
-  index.forEachId((bytes, at) => ids.add(toHex(bytes.subarray(at, at + 32))));
-  assert.deepEqual(ids, new Set(packs.flatMap((p) => p.entries.map((e) => e.id))));
 });
 
 Deno.test("a blob stored in two packs keeps its first location; each pack lists all of its entries", () => {
@@ -56,6 +53,48 @@ Deno.test("a blob stored in two packs keeps its first location; each pack lists 
   assert.equal(index.size, 5);
   assert.equal(index.lookup(first[1]!.id)?.pack, "a".repeat(64));
   assert.deepEqual(index.packEntries(asPackId("b".repeat(64))), second);
+});
+
+Deno.test("offsets and lengths of 2^24 and beyond, and types, come back as they went in", () => {
+  const index = new MasterIndex();
+  const values = [0, 1, 0xfffffe, 0xffffff, 0x1000000, 0x7fffffff, 0xffffffff];
+  const entries: PackEntry[] = [];
+  for (const [i, value] of values.entries()) {
+    for (const field of ["offset", "length", "rawLength"] as const) {
+      entries.push({
+        type: entries.length % 3 ? "data" : "tree",
+        id: randomId(),
+        offset: 5,
+        length: 6,
+        rawLength: 7,
+        [field]: value + i,
+      });
+    }
+  }
+  index.addPack(asPackId(randomId()), entries.slice(0, 11));
+  const pack = asPackId(randomId());
+  index.addPack(pack, entries.slice(11));
+  for (const entry of entries.slice(11)) {
+    const { type, offset, length, rawLength } = entry;
+    assert.deepEqual(index.lookup(entry.id), { pack, type, offset, length, rawLength });
+  }
+  assert.deepEqual(index.packEntries(pack), entries.slice(11));
+});
+
+Deno.test("the blobs of a pack listed again keep it as their pack, listed before and after other packs", () => {
+  const index = new MasterIndex();
+  const [a, b, empty] = [asPackId(randomId()), asPackId(randomId()), asPackId(randomId())] as const;
+  const first = pack(3), second = pack(2), again = pack(2);
+  index.addPack(a, first);
+  index.addPack(empty, []);
+  index.addPack(b, second);
+  index.addPack(a, again);
+  index.addPack(empty, []);
+  for (const entry of [...first, ...again]) assert.equal(index.lookup(entry.id)?.pack, a);
+  for (const entry of second) assert.equal(index.lookup(entry.id)?.pack, b);
+  assert.deepEqual(index.packEntries(a), again);
+  assert.deepEqual(index.packEntries(empty), []);
+  assert.deepEqual([...index.packIds()], [a, empty, b]);
 });
 
 Deno.test("a pack listed again is described by its last listing", () => {
@@ -101,17 +140,9 @@ Deno.test("the index finds blobs of packs that span its 65,536-row segments, by 
     }
     assert.deepEqual(index.packEntries(asPackId(id)), entries);
   }
-  let visited = 0;
-  const seen = new Set<string>();
-  index.forEachId((ids, at) => {
-    visited++;
-    if (visited % 997 === 0) seen.add(toHex(ids.subarray(at, at + 32)));
-  });
-  assert.equal(visited, 150_000);
-  for (const id of seen) assert.equal(index.has(id), true);
 });
 
-Deno.test("the index keeps about 75 bytes a blob at 200,000 blobs (a Map of objects took ~270)", async () => {
+Deno.test("the index keeps about 66 bytes a blob at 200,000 blobs (a Map of objects took ~270)", async () => {
   const probe = new URL("./_index_memory_probe.ts", import.meta.url).pathname;
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--v8-flags=--expose-gc", probe],
@@ -120,7 +151,8 @@ Deno.test("the index keeps about 75 bytes a blob at 200,000 blobs (a Map of obje
   assert.equal(output.code, 0);
   const { bytesPerBlob, blobs } = JSON.parse(new TextDecoder().decode(output.stdout));
   assert.equal(blobs, 200_000);
-  assert.ok(bytesPerBlob < 80, `${bytesPerBlob} bytes a blob`);
+  // ~50 with full segments: rows are allocated 65,536 at a time, 262,144 here.
+  assert.ok(bytesPerBlob < 70, `${bytesPerBlob} bytes a blob`);
 });
 
 Deno.test("index file entries no v1 writer makes are left out, not stored wrong", () => {
