@@ -19,7 +19,6 @@ import { IndexFileColumns, readIndexFileBytes } from "./_index_file_bytes.ts";
 import {
   findSlot,
   FREE,
-  homeSlot,
   ID_BYTES,
   MAX_ROWS,
   ROW_MASK,
@@ -328,16 +327,14 @@ export class MasterIndex {
     if (count * 4 <= this.#slots.length * 3) return;
     let size = Math.max(1024, this.#slots.length);
     while (count * 4 > size * 3) size *= 2;
-    const old = this.#slots;
     const slots = new Uint32Array(new SharedArrayBuffer(size * Uint32Array.BYTES_PER_ELEMENT)).fill(FREE);
-    const mask = size - 1, segments = this.#idSegments;
-    // Every id in the old table is unique: each goes to the first free slot from its home.
-    for (const value of old) {
-      if (value === FREE) continue;
-      const row = value & ROW_MASK;
-      let slot = homeSlot(segments[row >>> SEGMENT_BITS]!, (row & SEGMENT_MASK) * ID_BYTES, mask);
-      while (slots[slot] !== FREE) slot = (slot + 1) & mask;
-      slots[slot] = value;
+    // Rows again in order, so the ids are read one after another (from the old table, each was a cache
+    // miss); the first row of each id wins, as when they were added.
+    const segments = this.#idSegments;
+    for (let row = 0; row < this.#rows; row++) {
+      const ids = segments[row >>> SEGMENT_BITS]!, at = (row & SEGMENT_MASK) * ID_BYTES;
+      const slot = findSlot(slots, segments, ids, at, row);
+      if (slot < 0) slots[-1 - slot] = slotValue(row, ids, at);
     }
     this.#slots = slots;
   }
