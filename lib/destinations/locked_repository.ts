@@ -16,25 +16,9 @@ import {
   type RepositoryLock,
 } from "../repo/mod.ts";
 import { openRepository, type RepositoryAccess } from "./destination.ts";
+import { processAlive } from "../process_alive.ts";
 
-/**
- * Whether process `pid` of this host still runs. Reads `/proc`; where there is none, every process counts
- * as running (its lock then becomes stale by age alone).
- */
-export function processAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    Deno.statSync("/proc/self");
-  } catch {
-    return true;
-  }
-  try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { processAlive };
 
 /** This process as a lock owner: host name, pid, the real clock; `overrides` replace any of it. */
 export function processLockOwner(username: string, overrides: Partial<LockOwner> = {}): LockOwner {

@@ -7,8 +7,38 @@
 // room), with a few downloads at a time.
 
 import { join } from "node:path";
+import { processAlive } from "../process_alive.ts";
 import type { PackId, PackReader } from "../repo/mod.ts";
 import { Slots } from "../workers/mod.ts";
+
+/**
+ * A spool folder's name: `.kept-restore-spool-PID@HOST.` and a random suffix, so that a later restore can
+ * tell the spool of a restore that was killed (its process is gone) from one still running.
+ */
+const SPOOL_PREFIX = ".kept-restore-spool-";
+const SPOOL_NAME = /^\.kept-restore-spool-(\d+)@(.*)\.[^.]+$/;
+const thisHost = () => Deno.hostname().replace(/[^A-Za-z0-9.-]/g, "_");
+
+/**
+ * Removes the spool folders in `parent` that restores killed on this host left behind (up to 1 GiB of
+ * packs each); returns their names. Those of running restores, and of other hosts, stay.
+ */
+export async function removeLeftSpools(parent: string, alive = processAlive): Promise<string[]> {
+  const removed: string[] = [];
+  const host = thisHost();
+  try {
+    for await (const entry of Deno.readDir(parent)) {
+      const match = SPOOL_NAME.exec(entry.name);
+      if (!entry.isDirectory || match === null || match[2] !== host || alive(Number(match[1]))) continue;
+      await Deno.remove(join(parent, entry.name), { recursive: true });
+      removed.push(entry.name);
+    }
+  } catch (error) {
+    // A target that does not exist yet holds none.
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return removed;
+}
 
 /** What the spool needs of a repository: whole packs. */
 export interface SpoolSource {
@@ -94,7 +124,7 @@ export class PackSpool {
   async #download(pack: PackId): Promise<string> {
     const folder = await (this.#folder ??= Deno.makeTempDir({
       dir: this.#options.parent,
-      prefix: ".kept-restore-spool-",
+      prefix: `${SPOOL_PREFIX}${Deno.pid}@${thisHost()}.`,
     }));
     const waiting = this.#downloads.acquire();
     if (waiting) await waiting;

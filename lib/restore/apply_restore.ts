@@ -12,6 +12,7 @@ import type { RestorePlan } from "./plan_restore.ts";
 import type { RestoreEntry, RestoreProblem, RestoreResult, RestoreWarning } from "./types.ts";
 import { type BlobStore, FileWriter } from "./_file_writer.ts";
 import { RestorePool } from "./_restore_pool.ts";
+import { removeLeftSpools } from "./_pack_spool.ts";
 import { createSpecialFile } from "./special_files.ts";
 import {
   explainRace,
@@ -80,6 +81,8 @@ export async function applyRestore(
   options: ApplyOptions = {},
 ): Promise<RestoreResult> {
   const root = openTarget(plan.target);
+  // A restore that was killed left its spool of packs behind: this one, into the same target, cleans up.
+  await removeLeftSpools(plan.target);
   const keys = source.workerKeys();
   const pool = new RestorePool({
     workers: options.workers ?? navigator.hardwareConcurrency ?? 2,

@@ -13,6 +13,7 @@ import {
 import { backup } from "../../lib/backup/backup.ts";
 import { BackendError } from "../../lib/errors.ts";
 import { restore } from "../../lib/restore/mod.ts";
+import { removeLeftSpools } from "../../lib/restore/_pack_spool.ts";
 import { WINDOW_BYTES } from "../../lib/restore/_pack_windows.ts";
 import type { Repository } from "../../lib/repo/repository.ts";
 import { randomBytes } from "../_support/random_bytes.ts";
@@ -78,6 +79,43 @@ Deno.test("a restore from a repository in memory reproduces a rich tree exactly,
       `the sparse file takes ${sparse.blocks! * 512} bytes`,
     );
   }
+});
+
+Deno.test("the spool of a restore that was killed is removed by the next restore into the same target", async () => {
+  using dir = tempDir("kept-left-spool-");
+  const out = `${dir.path}/out`;
+  Deno.mkdirSync(out);
+  const holder = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("./_spool_holder.ts", import.meta.url).pathname, out],
+    stdout: "piped",
+  }).spawn();
+  const reader = holder.stdout.getReader();
+  const line = new TextDecoder().decode((await reader.read()).value);
+  const spool = line.trim().split("/").slice(0, -1).join("/");
+  assert.deepEqual(spools(out), [spool.split("/").pop()], "the holder's spool is there");
+  assert.deepEqual(await removeLeftSpools(out), [], "a running restore's spool stays");
+  holder.kill("SIGKILL");
+  await holder.status;
+  reader.releaseLock();
+  await holder.stdout.cancel();
+  // Spools of other hosts, and entries that only look like one, stay.
+  const others = [".kept-restore-spool-1@another-host.abc123", ".kept-restore-spool-x@host.abc123"];
+  for (const name of others) Deno.mkdirSync(`${out}/${name}`);
+
+  const src = `${dir.path}/src`;
+  Deno.mkdirSync(src);
+  Deno.writeTextFileSync(`${src}/a.txt`, "a");
+  const repository = await testRepository(new MemoryBackend());
+  const tree = await backUp(repository, src);
+  const result = await restore(repository, { tree, target: out, asRoot: Deno.uid() === 0 });
+  assert.deepEqual(result.problems, []);
+  assert.deepEqual(spools(out).sort(), [...others].sort());
+  assert.equal(Deno.readTextFileSync(`${out}${src}/a.txt`), "a");
+});
+
+Deno.test("leftover spools: a target that does not exist yet has none", async () => {
+  using dir = tempDir("kept-left-spool-");
+  assert.deepEqual(await removeLeftSpools(`${dir.path}/missing`), []);
 });
 
 /** Storage whose reads of one range fail, as a network can. */
