@@ -103,10 +103,19 @@ async function* everything(
  * in them, such as in /tmp.
  */
 function folderChanged(a: TreeNode, b: TreeNode): boolean {
-  return a.mode !== b.mode || a.uid !== b.uid || a.gid !== b.gid;
+  return a.mode !== b.mode || a.uid !== b.uid || a.gid !== b.gid || xattrsOf(a) !== xattrsOf(b);
 }
 
+/** Whether two entries differ in anything a restore would set: times to the nanosecond, xattrs included. */
 function differs(a: TreeNode, b: TreeNode): boolean {
-  return a.type !== b.type || a.mode !== b.mode || a.mtime !== b.mtime || a.target !== b.target ||
-    a.uid !== b.uid || a.gid !== b.gid || (a.content ?? []).join() !== (b.content ?? []).join();
+  return a.type !== b.type || a.mode !== b.mode || a.mtime !== b.mtime ||
+    (a.mtimeNs ?? 0) !== (b.mtimeNs ?? 0) || a.target !== b.target || a.uid !== b.uid || a.gid !== b.gid ||
+    a.rdev !== b.rdev || xattrsOf(a) !== xattrsOf(b) || (a.content ?? []).join() !== (b.content ?? []).join();
+}
+
+/** A node's extended attributes as one comparable string (backup records them in the order listed). */
+function xattrsOf(node: TreeNode): string {
+  return JSON.stringify(
+    [...node.xattrs ?? []].sort((x, y) => x.name < y.name ? -1 : x.name > y.name ? 1 : 0),
+  );
 }

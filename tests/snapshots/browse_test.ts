@@ -162,3 +162,43 @@ Deno.test("ls and diff write names with newlines, tabs and backslashes one line 
     await fixture.cleanup();
   }
 });
+
+Deno.test("diff sees what a restore would set: a time that moved by nanoseconds, and extended attributes", async () => {
+  const fixture = await makeFixture((root) => ({ p: { sources: [`${root}/src`] } }));
+  const src = `${fixture.root}/src`;
+  try {
+    Deno.mkdirSync(`${src}/folder`, { recursive: true });
+    for (const name of ["ns.txt", "xattr.txt", "same.txt"]) Deno.writeTextFileSync(`${src}/${name}`, name);
+    const touch = (path: string, ns: string) =>
+      new Deno.Command("touch", { args: ["-m", "-d", `@1700000000.${ns}`, path] }).outputSync();
+    touch(`${src}/ns.txt`, "000000100");
+    const setXattr = (path: string, value: string) =>
+      new Deno.Command("python3", {
+        args: [
+          "-c",
+          "import os, sys; os.setxattr(sys.argv[1], b'user.note', sys.argv[2].encode())",
+          path,
+          value,
+        ],
+      }).outputSync().success;
+    if (!setXattr(`${src}/xattr.txt`, "one") || !setXattr(`${src}/folder`, "one")) {
+      console.log("skipped: this file system takes no user.* attributes");
+      return;
+    }
+    const first = await fixture.backup("p");
+    touch(`${src}/ns.txt`, "000000200"); // the same millisecond
+    setXattr(`${src}/xattr.txt`, "two");
+    setXattr(`${src}/folder`, "two");
+    const second = await fixture.backup("p");
+    const changes = parseLines<{ change: string; path: string }>(
+      (await fixture.keptOk(["diff", first.snapshotId!, second.snapshotId!, "--json"])).stdout,
+    );
+    assert.deepEqual(changes.map((c) => `${c.change} ${c.path.slice(src.length)}`), [
+      "modified /folder",
+      "modified /ns.txt",
+      "modified /xattr.txt",
+    ]);
+  } finally {
+    await fixture.cleanup();
+  }
+});
