@@ -29,6 +29,7 @@ import {
   slotValue,
 } from "./_id_table.ts";
 import { PackTable } from "./_pack_table.ts";
+import { UserError } from "../errors.ts";
 
 /** Where one blob is stored. */
 export interface BlobLocation {
@@ -299,7 +300,11 @@ export class MasterIndex {
    */
   #growRows(rows: number): void {
     if (rows <= this.#capacity) return;
-    if (rows > MAX_ROWS) throw new RangeError(`The index holds at most ${MAX_ROWS} blob entries`);
+    if (rows > MAX_ROWS) {
+      throw new UserError(
+        `Cannot load the index: kept holds at most ${MAX_ROWS.toLocaleString("en")} blob entries`,
+      );
+    }
     if (this.#capacity < SEGMENT_ROWS) {
       let next = Math.max(1024, this.#capacity);
       while (next < rows && next < SEGMENT_ROWS) next *= 2;
