@@ -12,6 +12,15 @@ export type FileKind = "config" | "keys" | "data" | "index" | "snapshots" | "loc
 /** All kinds, in a stable order. */
 export const FILE_KINDS: readonly FileKind[] = ["config", "keys", "data", "index", "snapshots", "locks"];
 
+/**
+ * The kinds a backend may store again over an existing file instead of refusing: packs and index files. Their
+ * names are the SHA-256 of their bytes (docs/format.md#files) and no command decides anything by whether one
+ * exists, so a second `put` of a name can only bring the bytes already there. Storage that can only check
+ * before it writes (S3: a HEAD before each PUT) then skips the check. Every other kind is never replaced:
+ * a lock, key, snapshot or config that exists makes `put` throw `AlreadyExistsError`.
+ */
+export const REPLACEABLE_KINDS: ReadonlySet<FileKind> = new Set(["data", "index"]);
+
 /** Names one stored file. For `config` the name is always "config". */
 export interface Handle {
   kind: FileKind;
@@ -88,7 +97,10 @@ export interface Backend {
   get(handle: Handle, range?: ByteRange): Promise<Uint8Array>;
   /**
    * Stores a file atomically: readers see all of it or nothing, also after a crash. Throws
-   * `AlreadyExistsError` when the name exists (where the backend can tell), never replacing it.
+   * `AlreadyExistsError` when the name exists (where the backend can tell), never replacing it; but for the
+   * {@linkcode REPLACEABLE_KINDS} (named by the hash of their bytes) a backend may instead store the file
+   * again, so the caller must never put other bytes under such a name. Local storage and memory refuse
+   * every kind; S3 stores packs and index files without checking first.
    * The caller may reuse `data`'s memory once the promise settles: keep no reference to it.
    */
   put(handle: Handle, data: Uint8Array): Promise<void>;
@@ -140,7 +152,10 @@ export interface CleanResult {
 export interface FileWriter {
   /** Appends bytes. Synchronous: the caller may reuse `data` as soon as it returns. */
   write(data: Uint8Array): void;
-  /** Stores what was written as `name`, with `put`'s guarantees (atomic, durable, never replacing). */
+  /**
+   * Stores what was written as `name`, with `put`'s guarantees (atomic, durable, never replacing but where
+   * `put` may replace the same bytes).
+   */
   commit(name: string): Promise<void>;
   /** Drops what was written. */
   abort(): Promise<void>;

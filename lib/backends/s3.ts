@@ -1,7 +1,8 @@
 /**
  * A repository in an S3-compatible bucket, under a key prefix, over `fetch` with SigV4 signatures. Layout
  * of keys: docs/format.md#files, below the prefix. Objects are written once: a `put` checks with HEAD that
- * the key is free (servers need not support `If-None-Match`), so creates are not atomic.
+ * the key is free (servers need not support `If-None-Match`), so creates are not atomic; packs and index
+ * files, named by the hash of their bytes, are stored without the check (`REPLACEABLE_KINDS`).
  *
  * @module
  */
@@ -23,6 +24,7 @@ import {
   gatheringWriter,
   type Handle,
   handlePath,
+  REPLACEABLE_KINDS,
 } from "./backend.ts";
 import { abortUpload, MIN_PART_SIZE, multipartPut, pendingUploads, uploadedBytes } from "./_s3_multipart.ts";
 import {
@@ -259,14 +261,16 @@ export class S3Backend implements Backend {
   }
 
   /**
-   * Stores an object with its MD5 (the server checks it), after checking that the key is free.
+   * Stores an object with its MD5 (the server checks it), after checking with HEAD that the key is free;
+   * packs and index files ({@linkcode REPLACEABLE_KINDS}) go without the check, a request less per pack,
+   * and storing one again stores the same bytes.
    *
-   * @throws {AlreadyExistsError} when an object of that name exists.
+   * @throws {AlreadyExistsError} when an object of that name exists and is not replaceable.
    * @throws {BackendError} as `get` does.
    */
   async put(handle: Handle, data: Uint8Array): Promise<void> {
     const key = this.#key(handle);
-    if ((await this.#head(key, "store")) !== undefined) {
+    if (!REPLACEABLE_KINDS.has(handle.kind) && (await this.#head(key, "store")) !== undefined) {
       throw new AlreadyExistsError(
         `Cannot store "${key}" in "${this.location}": an object of that name exists`,
       );

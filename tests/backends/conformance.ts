@@ -12,6 +12,7 @@ import {
   type Handle,
   LocalBackend,
 } from "../../lib/backends/mod.ts";
+import { REPLACEABLE_KINDS } from "../../lib/backends/backend.ts";
 import { seededBytes, seededName } from "./_content.ts";
 
 /** A backend under test and how to dispose of it (remove temp dirs, stop servers). */
@@ -128,14 +129,28 @@ function registerReadTests(test: Register): void {
 
 /** put and delete: never replacing, racing, copying, names. */
 function registerWriteTests(test: Register): void {
-  test("put of an existing name throws AlreadyExistsError and keeps the original content", async (backend) => {
-    const handle: Handle = { kind: "snapshots", name: seededName("exists") };
-    const original = seededBytes("original", 3000);
-    await backend.put(handle, original);
-    await assert.rejects(backend.put(handle, seededBytes("replacement", 10)), AlreadyExistsError);
-    await assert.rejects(backend.put(handle, original), AlreadyExistsError);
-    assert.deepEqual(await backend.get(handle), original);
-    assert.deepEqual(await listed(backend, "snapshots"), [{ name: handle.name, size: 3000 }]);
+  test("put of an existing key, lock or snapshot throws AlreadyExistsError and keeps the original", async (backend) => {
+    for (const kind of FILE_KINDS.filter((kind) => kind !== "config" && !REPLACEABLE_KINDS.has(kind))) {
+      const handle: Handle = { kind, name: seededName(`exists-${kind}`) };
+      const original = seededBytes("original", 3000);
+      await backend.put(handle, original);
+      await assert.rejects(backend.put(handle, seededBytes("replacement", 10)), AlreadyExistsError, kind);
+      await assert.rejects(backend.put(handle, original), AlreadyExistsError, kind);
+      assert.deepEqual(await backend.get(handle), original);
+      assert.deepEqual(await listed(backend, kind), [{ name: handle.name, size: 3000 }]);
+    }
+  });
+
+  test("put of an existing pack or index file with the same bytes refuses or stores them again", async (backend) => {
+    for (const kind of REPLACEABLE_KINDS) {
+      const handle: Handle = { kind, name: seededName(`again-${kind}`) };
+      const bytes = seededBytes(`again-${kind}`, 3000);
+      await backend.put(handle, bytes);
+      const again = await backend.put(handle, bytes.slice()).then(() => undefined, (error) => error);
+      assert.ok(again === undefined || again instanceof AlreadyExistsError, `${kind}: ${again}`);
+      assert.deepEqual(await backend.get(handle), bytes);
+      assert.deepEqual(await listed(backend, kind), [{ name: handle.name, size: 3000 }]);
+    }
   });
 
   test("delete removes a file, and deleting a missing file succeeds", async (backend) => {
@@ -354,10 +369,17 @@ function registerWriterTests(test: Register): void {
     const expected = concat([seededBytes("w1", 1000), seededBytes("w2", 70_000), seededBytes("w3", 5)]);
     assert.ok(equalBytes(await backend.get({ kind: "data", name }), expected));
     assert.deepEqual(await listed(backend, "data"), [{ name, size: expected.length }]);
+    // A pack's name is the hash of its bytes, so only the same bytes can come again (REPLACEABLE_KINDS).
     const again = backend.openWriter("data");
-    again.write(seededBytes("other", 10));
-    await assert.rejects(again.commit(name), AlreadyExistsError);
+    again.write(expected);
+    await again.commit(name).catch((error) => assert.ok(error instanceof AlreadyExistsError, String(error)));
     assert.ok(equalBytes(await backend.get({ kind: "data", name }), expected));
+    const snapshot = { kind: "snapshots" as const, name: seededName("writer-snapshot") };
+    await backend.put(snapshot, seededBytes("snapshot", 10));
+    const other = backend.openWriter("snapshots");
+    other.write(seededBytes("other", 10));
+    await assert.rejects(other.commit(snapshot.name), AlreadyExistsError);
+    assert.ok(equalBytes(await backend.get(snapshot), seededBytes("snapshot", 10)));
   });
 
   test("an aborted or unfinished writer leaves nothing that list shows", async (backend) => {

@@ -130,6 +130,36 @@ Deno.test("`RetryBackend(S3Backend)` retries injected transient faults and reads
   }
 });
 
+Deno.test("`S3Backend.put()` stores a pack or index file with one PUT and checks other kinds with HEAD first", async () => {
+  const server = await s3Server();
+  const sent: string[] = [];
+  const counting: typeof fetch = (input, init) => {
+    const path = new URL(input instanceof Request ? input.url : String(input)).pathname;
+    sent.push(`${init?.method ?? "GET"} ${path.split("/").at(-2)}`);
+    return fetch(input, init);
+  };
+  const options = { ...backendOptions(server, uniqueBucket("kept-put"), "repo"), create: true };
+  const backend = await S3Backend.open({ ...options, fetch: counting });
+  try {
+    const pack = { kind: "data" as const, name: seededName("one-put") };
+    const index = { kind: "index" as const, name: seededName("one-put-index") };
+    const snapshot = { kind: "snapshots" as const, name: seededName("checked") };
+    sent.length = 0;
+    await backend.put(pack, seededBytes("one-put", 10_000));
+    await backend.put(index, seededBytes("one-put-index", 100));
+    await backend.put(snapshot, seededBytes("checked", 100));
+    assert.deepEqual(sent, [`PUT ${pack.name.slice(0, 2)}`, "PUT index", "HEAD snapshots", "PUT snapshots"]);
+    // The same pack again: its name is the hash of its bytes, so it is stored again, not refused.
+    await backend.put(pack, seededBytes("one-put", 10_000));
+    assert.ok(equalBytes(await backend.get(pack), seededBytes("one-put", 10_000)));
+    await assert.rejects(backend.put(snapshot, seededBytes("checked", 100)), AlreadyExistsError);
+    assert.deepEqual(await listed(backend, "data"), [{ name: pack.name, size: 10_000 }]);
+  } finally {
+    await emptyBackend(backend);
+    await backend.close();
+  }
+});
+
 Deno.test("`S3Backend.put()` above the multipart threshold uploads in parts that read back as one object", async () => {
   const server = await s3Server();
   const bucketName = uniqueBucket("kept-multipart");
@@ -147,7 +177,8 @@ Deno.test("`S3Backend.put()` above the multipart threshold uploads in parts that
         data.slice((5 << 20) - 10, (5 << 20) + 10),
       ),
     );
-    await assert.rejects(backend.put(handle, data), AlreadyExistsError);
+    await backend.put(handle, data); // the same pack again goes up again, in parts
+    assert.equal((await backend.stat(handle))?.size, data.length);
     assert.deepEqual(
       await backend.cleanTemporaryFiles(0),
       { removed: [], bytes: 0 },
