@@ -48,6 +48,16 @@ export interface S3Response {
 /** The hex SHA-256 of no bytes. */
 const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
+/**
+ * The `x-amz-content-sha256` of a body. Over HTTPS, `UNSIGNED-PAYLOAD` (as AWS's own SDKs send): TLS keeps
+ * the body intact on the way and Content-MD5 has the server check what it stores, so hashing every pack
+ * once more for the signature would buy nothing. Over plain HTTP the signature covers the body.
+ */
+function payloadHash(body: Uint8Array | undefined, https: boolean): string {
+  if (body === undefined || body.length === 0) return EMPTY_SHA256;
+  return https ? "UNSIGNED-PAYLOAD" : createHash("sha256").update(body).digest("hex");
+}
+
 /** `@smithy/signature-v4`'s hash contract over node:crypto: SHA-256, or HMAC-SHA256 when given a key. */
 class NodeSha256 {
   #secret: Uint8Array | string | undefined;
@@ -162,9 +172,7 @@ export class S3Client {
     const body = request.body;
     const headers: Record<string, string> = {
       host: url.host,
-      "x-amz-content-sha256": body === undefined || body.length === 0
-        ? EMPTY_SHA256
-        : createHash("sha256").update(body).digest("hex"),
+      "x-amz-content-sha256": payloadHash(body, url.protocol === "https:"),
       ...request.headers,
     };
     const signed = await this.#signer.sign({
@@ -187,16 +195,7 @@ export class S3Client {
     };
     try {
       const response = await (this.#options.fetch ?? fetch)(url, init);
-      const bytes = request.method === "HEAD"
-        ? new Uint8Array(0)
-        : new Uint8Array(await response.arrayBuffer());
-      const declared = response.headers.get("content-length");
-      if (request.method !== "HEAD" && declared !== null && Number(declared) !== bytes.length) {
-        throw new BackendError(
-          `${describe(context)}: truncated body, ${bytes.length} of ${declared} bytes arrived`,
-          { permanent: false },
-        );
-      }
+      const bytes = request.method === "HEAD" ? new Uint8Array(0) : await readBody(response, context);
       return { status: response.status, headers: response.headers, body: bytes };
     } catch (error) {
       if (error instanceof BackendError) throw error;
@@ -221,6 +220,80 @@ export class S3Client {
     const next = this.#waiting.shift();
     if (next) next(); // the slot passes on
     else this.#active--;
+  }
+}
+
+/** Bodies of at least this many bytes (packs) are read into a buffer of their size as they arrive. */
+const READ_INTO_MIN = 1 << 20;
+
+/**
+ * The whole body of an answer. A large one with a Content-Length is read straight into one buffer of that
+ * size: `arrayBuffer()` holds about twice a pack's size for a while, and a restore downloads several packs
+ * at once. Small bodies take `arrayBuffer()`: one call instead of a read per TLS record.
+ *
+ * @throws {BackendError} (transient) when fewer or more bytes arrive than the Content-Length says.
+ */
+async function readBody(response: Response, context: RequestContext): Promise<Uint8Array> {
+  const declared = response.headers.get("content-length");
+  const length = declared === null ? NaN : Number(declared);
+  let bytes: Uint8Array;
+  let arrived: number;
+  if (response.body === null || !Number.isSafeInteger(length) || length < READ_INTO_MIN) {
+    bytes = new Uint8Array(await response.arrayBuffer());
+    arrived = bytes.length;
+    if (declared === null) return bytes;
+  } else {
+    ({ bytes, arrived } = await readInto(response.body, length));
+  }
+  if (arrived < length) {
+    throw new BackendError(`${describe(context)}: truncated body, ${arrived} of ${declared} bytes arrived`, {
+      permanent: false,
+    });
+  }
+  if (arrived > length) {
+    throw new BackendError(`${describe(context)}: overlong body, more than ${declared} bytes arrived`, {
+      permanent: false,
+    });
+  }
+  return bytes;
+}
+
+/**
+ * Reads `body` into a new buffer of `length` bytes; `arrived` counts what came, and is above `length` when
+ * the body runs past it (the rest is not read).
+ */
+async function readInto(
+  body: ReadableStream<Uint8Array>,
+  length: number,
+): Promise<{ bytes: Uint8Array; arrived: number }> {
+  let reader: ReadableStreamBYOBReader;
+  try {
+    reader = body.getReader({ mode: "byob" });
+  } catch {
+    // Not a byte stream (a Response made in JavaScript): its chunks are copied in as they come.
+    const bytes = new Uint8Array(length);
+    let arrived = 0;
+    for await (const chunk of body) {
+      if (arrived + chunk.length > length) return { bytes, arrived: arrived + chunk.length };
+      bytes.set(chunk, arrived);
+      arrived += chunk.length;
+    }
+    return { bytes, arrived };
+  }
+  try {
+    // Each read transfers the buffer to the stream and gives it back, filled a little further.
+    let buffer = new ArrayBuffer(length);
+    let arrived = 0;
+    while (arrived < length) {
+      const { value, done } = await reader.read(new Uint8Array(buffer, arrived));
+      if (value !== undefined) buffer = value.buffer as ArrayBuffer;
+      if (done || value === undefined) break;
+      arrived += value.byteLength;
+    }
+    if (arrived === length && !(await reader.read(new Uint8Array(1))).done) arrived++;
+    return { bytes: new Uint8Array(buffer), arrived };
+  } finally {
+    await reader.cancel().catch(() => {}); // a body that ran past its length is not read on
   }
 }
 

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { RetryBackend, S3Backend } from "../../lib/backends/mod.ts";
 import { BackendError } from "../../lib/errors.ts";
 import { seededBytes, seededName } from "../backends/_content.ts";
+import { equalBytes } from "../backends/conformance.ts";
 import { backendOptions, emptyBackend, s3Server, uniqueBucket } from "./_server.ts";
 
 /** What the next matching requests get instead of the server's answer. */
@@ -12,6 +13,7 @@ type Fault =
   | "slowDown"
   | "internalError"
   | "truncated"
+  | "overlong"
   | "reset"
   | "hang"
   | "accessDenied"
@@ -19,7 +21,8 @@ type Fault =
 
 /** A fetch that passes requests to the real server, but answers the next ones by `faults`. */
 class FaultyFetch {
-  faults: { method: string; fault: Fault }[] = [];
+  /** `byteStream`: a cut or overlong body comes as a byte stream, as a real answer's does. */
+  faults: { method: string; fault: Fault; byteStream?: boolean }[] = [];
   requests = 0;
   injected = 0;
   /** Each request's method, and `?delete` for DeleteObjects. */
@@ -31,9 +34,9 @@ class FaultyFetch {
     this.sent.push(`${init?.method ?? "GET"}${url.searchParams.has("delete") ? " ?delete" : ""}`);
     const index = this.faults.findIndex((rule) => rule.method === (init?.method ?? "GET"));
     if (index < 0) return await fetch(input, init);
-    const { fault } = this.faults.splice(index, 1)[0]!;
+    const { fault, byteStream = false } = this.faults.splice(index, 1)[0]!;
     this.injected++;
-    return await answer(fault, input, init);
+    return await answer(fault, input, init, byteStream);
   };
 }
 
@@ -41,7 +44,13 @@ function errorXml(code: string, message: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
 }
 
-async function answer(fault: Fault, input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+async function answer(
+  fault: Fault,
+  input: RequestInfo | URL,
+  init: RequestInit | undefined,
+  byteStream: boolean,
+): Promise<Response> {
+  const body = (bytes: Uint8Array<ArrayBuffer>): BodyInit => byteStream ? byteStreamOf(bytes) : bytes;
   switch (fault) {
     case "slowDown":
       return new Response(errorXml("SlowDown", "Please reduce your request rate."), { status: 503 });
@@ -64,12 +73,37 @@ async function answer(fault: Fault, input: RequestInfo | URL, init?: RequestInit
       });
     case "truncated": {
       const real = await fetch(input, init);
-      const body = new Uint8Array(await real.arrayBuffer());
+      const bytes = new Uint8Array(await real.arrayBuffer());
       const headers = new Headers(real.headers);
-      headers.set("content-length", String(body.length)); // as sent; the body below stops short of it
-      return new Response(body.slice(0, body.length >> 1), { status: real.status, headers });
+      headers.set("content-length", String(bytes.length)); // as sent; the body below stops short of it
+      return new Response(body(bytes.slice(0, bytes.length >> 1)), { status: real.status, headers });
+    }
+    case "overlong": {
+      const real = await fetch(input, init);
+      const bytes = new Uint8Array(await real.arrayBuffer());
+      const headers = new Headers(real.headers);
+      headers.set("content-length", String(bytes.length)); // as sent; the body below runs past it
+      const longer = new Uint8Array(bytes.length + 1);
+      longer.set(bytes);
+      return new Response(body(longer), { status: real.status, headers });
     }
   }
+}
+
+/** `bytes` as a byte stream in chunks of 16 KiB (TLS records), which BYOB readers can read into. */
+function byteStreamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream({
+    type: "bytes",
+    pull(controller) {
+      if (at >= bytes.length) {
+        controller.close();
+        return controller.byobRequest?.respond(0); // a pending BYOB read learns that the stream ended
+      }
+      controller.enqueue(bytes.slice(at, at + (16 << 10)));
+      at += 16 << 10;
+    },
+  });
 }
 
 async function faultyBackend(tuning: { timeoutMs?: number; deleteBatchSize?: number } = {}) {
@@ -108,6 +142,38 @@ Deno.test("S3 faults become transient BackendErrors (5xx, SlowDown, short bodies
       });
     }
     assert.deepEqual(await backend.get(handle), seededBytes("faults", 10_000), "no fault is left");
+  } finally {
+    await emptyBackend(backend);
+    await backend.close();
+  }
+});
+
+Deno.test("A pack whose body stops short of or runs past its Content-Length is a transient error, never used", async () => {
+  const { backend, faulty } = await faultyBackend({ timeoutMs: 30_000 });
+  try {
+    // Above 1 MiB a body is read into a buffer of its declared size as it arrives (with a BYOB reader from a
+    // byte stream, as real answers are); below, all at once.
+    for (const [size, byteStream] of [[3 << 20, true], [3 << 20, false], [10_000, false]] as const) {
+      const handle = { kind: "data" as const, name: seededName(`length${size}`) };
+      await backend.put(handle, seededBytes("length", size)); // the same bytes again for the second 3 MiB
+      for (
+        const [fault, message] of [
+          ["truncated", `truncated body, ${size >> 1} of ${size} bytes arrived`],
+          ["overlong", `overlong body, more than ${size} bytes arrived`],
+        ] as const
+      ) {
+        faulty.faults.push({ method: "GET", fault, byteStream });
+        await assert.rejects(backend.get(handle), (error) => {
+          assert.ok(
+            error instanceof BackendError && !error.permanent,
+            `${size} ${byteStream} ${fault}: ${error}`,
+          );
+          assert.ok(error.message.endsWith(`: ${message}`), error.message);
+          return true;
+        });
+      }
+      assert.ok(equalBytes(await backend.get(handle), seededBytes("length", size)), `${size}: no fault left`);
+    }
   } finally {
     await emptyBackend(backend);
     await backend.close();
@@ -187,7 +253,11 @@ Deno.test("`S3Backend.open()` follows the region the server names for the bucket
     const handle = { kind: "index" as const, name: seededName("region") };
     await backend.put(handle, seededBytes("region", 100));
     assert.deepEqual(await backend.get(handle), seededBytes("region", 100));
-    assert.equal(faulty.requests, 6, "a refused probe, a probe, a bucket made, a put (HEAD, PUT), a get");
+    assert.equal(
+      faulty.requests,
+      5,
+      "a refused probe, a probe, a bucket made, a put (no HEAD: an index file), a get",
+    );
   } finally {
     await emptyBackend(backend);
     await backend.close();

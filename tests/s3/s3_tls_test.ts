@@ -2,6 +2,7 @@
 // without it.
 
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { S3Backend } from "../../lib/backends/mod.ts";
 import { BackendError } from "../../lib/errors.ts";
@@ -78,5 +79,30 @@ Deno.test("kept init, backup and check --read-data over HTTPS with the destinati
   for (const args of [["init", "cloud"], ["backup", "files"], ["check", "--read-data"]]) {
     const result = await runKept(["--config", config, ...args], { env });
     assert.equal(result.code, 0, `kept ${args.join(" ")}:\n${result.stdout}\n${result.stderr}`);
+  }
+});
+
+Deno.test("`S3Backend` sends UNSIGNED-PAYLOAD over HTTPS (Content-MD5 guards the body) and the body's SHA-256 over HTTP", async () => {
+  for (const tls of [true, false]) {
+    const server = await s3Server(tls);
+    const signed: (string | null)[] = [];
+    const recording: typeof fetch = (input, init) => {
+      if (init?.method === "PUT" && init.body) {
+        signed.push(new Headers(init.headers).get("x-amz-content-sha256"));
+      }
+      return fetch(input, init);
+    };
+    const options = { ...backendOptions(server, uniqueBucket("kept-payload")), create: true };
+    const backend = await S3Backend.open({ ...options, fetch: recording });
+    try {
+      const handle = { kind: "data" as const, name: seededName("payload") };
+      await backend.put(handle, seededBytes("payload", 70_000));
+      assert.deepEqual(await backend.get(handle), seededBytes("payload", 70_000));
+      const sha256 = createHash("sha256").update(seededBytes("payload", 70_000)).digest("hex");
+      assert.deepEqual(signed, [tls ? "UNSIGNED-PAYLOAD" : sha256], tls ? "https" : "http");
+    } finally {
+      await emptyBackend(backend);
+      await backend.close();
+    }
   }
 });
