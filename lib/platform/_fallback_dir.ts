@@ -16,6 +16,7 @@ import type {
   DirHandle,
   FileStat,
   FileTimes,
+  OpenFile,
   Owner,
   PathLike,
   Platform,
@@ -47,6 +48,10 @@ export class FallbackDir implements DirHandle {
       throw makeError({ call: "open", path, reason: "not a folder", errorClass: Deno.errors.NotADirectory });
     }
     return new FallbackDir(this.#fs, path);
+  }
+
+  openFile(name: PathLike): OpenFile {
+    return this.#fs.openFile(this.#entry(name), { noFollow: true });
   }
 
   mkdir(name: PathLike, mode: number): void {

@@ -9,9 +9,10 @@
 import { lchownSync, lutimesSync } from "node:fs";
 import { fromDenoError, makeError, notSymlinkError, type PlatformError, symlinkError } from "./_errors.ts";
 import { splitDevice } from "./_devices.ts";
-import { joinPath, pathText } from "./_paths.ts";
+import { joinPath, nameText, pathText } from "./_paths.ts";
 import { runTool } from "./_run_tool.ts";
 import { dateOf, FallbackDir, textOf } from "./_fallback_dir.ts";
+import { compactStat } from "./_layouts.ts";
 import type {
   DeviceNode,
   DirEntry,
@@ -19,12 +20,14 @@ import type {
   EntryType,
   FileStat,
   FileTimes,
+  FolderListing,
   OpenFile,
   OpenOptions,
   Owner,
   PathLike,
   Platform,
   SharedDir,
+  StatEntry,
   Xattr,
 } from "./_types.ts";
 
@@ -71,6 +74,26 @@ export class FallbackPlatform implements Platform {
       throw fromDenoError(error, "readDir", path);
     }
     return entries;
+  }
+
+  scanDir(path: PathLike): FolderListing {
+    // Deno reads a folder through a symlink: refuse one first (not race-free, as the handles are not).
+    const stat = this.lstat(path);
+    if (stat.type === "symlink") throw symlinkError("open", path);
+    const entries = this.readDir(path).map(({ name, type, lossyName }): StatEntry => {
+      const entry = { name: nameText(name), type, lossyName };
+      if (lossyName) return { ...entry, stat: undefined, error: undefined };
+      try {
+        return { ...entry, stat: compactStat(this.lstat(joinPath(path, name))), error: undefined };
+      } catch (error) {
+        return {
+          ...entry,
+          stat: undefined,
+          error: error instanceof Error ? error : new Error(String(error)),
+        };
+      }
+    });
+    return { stat, entries };
   }
 
   openFile(path: PathLike, options: OpenOptions = {}): OpenFile {
@@ -224,6 +247,17 @@ class FallbackFile implements OpenFile {
     } catch (error) {
       throw fromDenoError(error, "fstat", this.#path);
     }
+  }
+
+  /** Always empty: Deno's file API cannot list them. */
+  listXattrs(): Uint8Array[] {
+    this.#checkOpen();
+    return [];
+  }
+
+  getXattr(name: string | Uint8Array): Uint8Array {
+    this.#checkOpen();
+    throw noXattrs("fgetxattr", this.#path, name);
   }
 
   close(): void {

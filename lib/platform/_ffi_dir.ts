@@ -8,12 +8,14 @@
 import { makeError, type PlatformError, symlinkError } from "./_errors.ts";
 import { describePath, joinPath, nameText } from "./_paths.ts";
 import type { Libc, LibcCall } from "./_libc.ts";
+import { FfiFile } from "./_ffi_file.ts";
 import type {
   DeviceNode,
   DirEntry,
   DirHandle,
   FileStat,
   FileTimes,
+  OpenFile,
   Owner,
   PathLike,
   SharedDir,
@@ -52,8 +54,10 @@ export interface FfiScratch {
   decodeStat(): FileStat;
   /** `times` as a `struct timespec[2]` in reused memory. */
   timespecs(times: FileTimes): Uint8Array;
-  /** The error for the call that just failed (errno is read first). */
-  fail(call: LibcCall, path: PathLike): PlatformError;
+  /** The error for the call that just failed (errno is read first), naming `attribute` if given. */
+  fail(call: LibcCall, path: PathLike, attribute?: string | Uint8Array): PlatformError;
+  /** ERANGE on this OS: a buffer was too small for what a call had to write. */
+  readonly erange: number;
   /** Lists the folder open as `fd` and closes `fd`. */
   listAndClose(fd: number, path: PathLike): DirEntry[];
 }
@@ -91,6 +95,16 @@ export class FfiDir implements DirHandle {
     const path = joinPath(this.path, name);
     // A name that is not UTF-8 stays exact in the handle's path (as escapes), so calls by path reach it.
     return new FfiDir(this.#x, fd, nameText(path), true);
+  }
+
+  openFile(name: PathLike): OpenFile {
+    const { libc } = this.#x;
+    const c = libc.constants;
+    // O_NONBLOCK: a FIFO put in the file's place does not wait for a writer (O_RDONLY is 0).
+    const flags = c.O_NOFOLLOW | c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK;
+    const fd = libc.openAt(this.#open(), this.#x.cName(name, "openAt"), flags, 0);
+    if (fd < 0) throw this.#fail("openAt", name);
+    return new FfiFile(this.#x, fd, name, this.path);
   }
 
   mkdir(name: PathLike, mode: number): void {

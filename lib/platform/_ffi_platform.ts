@@ -8,22 +8,26 @@
 
 import { CString } from "./_c_string.ts";
 import { errnoError, errnoNumber, notSymlinkError, type PlatformError, symlinkError } from "./_errors.ts";
-import { describePath } from "./_paths.ts";
+import { describePath, joinPath, nameText } from "./_paths.ts";
 import { encodeTimespecs, LINUX_DIRENT, typeFromDType } from "./_layouts.ts";
 import type { Libc, LibcCall } from "./_libc.ts";
 import { dirOpenFlags, FfiDir, type FfiScratch } from "./_ffi_dir.ts";
+import { FfiFile, splitNames } from "./_ffi_file.ts";
 import type {
   DeviceNode,
   DirEntry,
   DirHandle,
+  EntryType,
   FileStat,
   FileTimes,
+  FolderListing,
   OpenFile,
   OpenOptions,
   Owner,
   PathLike,
   Platform,
   SharedDir,
+  StatEntry,
   Xattr,
 } from "./_types.ts";
 
@@ -31,6 +35,8 @@ const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
 const NOTHING = new Uint8Array(0);
 const DOT = 0x2e;
+/** `.` as a C string: the folder itself, for a second descriptor of an open folder. */
+const DOT_C = new Uint8Array([DOT, 0]);
 
 /** The C library's calls in the shape of `Platform`. */
 export class FfiPlatform implements Platform {
@@ -44,6 +50,7 @@ export class FfiPlatform implements Platform {
   readonly #timesView = new DataView(this.#times.buffer);
   readonly #path = new CString(4096);
   readonly #name = new CString(256);
+  /** A dirent's name: copied out of a record (macOS), or as a C string (`scanDir()`). */
   readonly #direntName = new Uint8Array(1100);
   readonly #dirents = new Uint8Array(64 * 1024);
   readonly #direntsView = new DataView(this.#dirents.buffer);
@@ -81,15 +88,85 @@ export class FfiPlatform implements Platform {
     return this.#readDirGetdents(fd, path);
   }
 
+  scanDir(path: PathLike): FolderListing {
+    const libc = this.#libc;
+    const fd = this.#openFolder(path);
+    try {
+      if (libc.fstat(fd, this.#stat) !== 0) throw this.#fail("fstat", path);
+      const stat = libc.decodeStat(this.#statView);
+      const entries: StatEntry[] = [];
+      if (libc.getdents === undefined) {
+        for (const { name, type } of this.#listAndClose(this.#reopen(fd, path), path)) {
+          const cName = this.#name.of(name, libc.names.fstatAt);
+          entries.push(this.#statEntry(fd, path, cName, nameText(name), type));
+        }
+        return { stat, entries };
+      }
+      const buffer = this.#dirents;
+      const view = this.#direntsView;
+      const cName = this.#direntName;
+      const { lengthOffset, typeOffset, nameOffset } = LINUX_DIRENT;
+      for (;;) {
+        const length = libc.getdents(fd, buffer);
+        if (length < 0) throw this.#fail("getdents", path);
+        if (length === 0) return { stat, entries };
+        for (let offset = 0; offset < length; offset += view.getUint16(offset + lengthOffset, true)) {
+          // Read in place: the name as text and as a C string, with no array per name (one cost more than
+          // the stat saves), and no decoder for an ASCII name.
+          const start = offset + nameOffset;
+          let end = start;
+          while (buffer[end] !== 0 && buffer[end]! < 0x80) end++;
+          let text: string;
+          if (buffer[end] === 0) {
+            // All ASCII: char codes are the bytes. One flat string (appending char by char would make a
+            // rope of them past 12 characters, kept as long as the name is).
+            text = String.fromCharCode.apply(null, buffer.subarray(start, end) as unknown as number[]);
+          } else {
+            end = buffer.indexOf(0, end);
+            text = nameText(buffer.subarray(start, end));
+          }
+          if (text === "." || text === "..") continue;
+          cName.set(buffer.subarray(start, end + 1)); // with its NUL
+          entries.push(this.#statEntry(fd, path, cName, text, typeFromDType(buffer[offset + typeOffset]!)));
+        }
+      }
+    } finally {
+      libc.close(fd);
+    }
+  }
+
+  /** The entry `name` (`cName` as a C string) of the folder open as `fd`, stated relative to it. */
+  #statEntry(fd: number, path: PathLike, cName: Uint8Array, name: string, type: EntryType): StatEntry {
+    const libc = this.#libc;
+    // Relative to the folder's descriptor: the kernel looks up one name, not the whole path again.
+    if (libc.fstatAt(fd, cName, this.#stat) === 0) {
+      return { name, type, lossyName: false, stat: libc.decodeCompactStat(this.#statView), error: undefined };
+    }
+    const error = this.#fail("fstatAt", joinPath(path, name));
+    return { name, type, lossyName: false, stat: undefined, error };
+  }
+
   openDir(path: string): DirHandle {
+    return new FfiDir(this.#scratch, this.#openFolder(path), path, true);
+  }
+
+  /** Opens the folder `path` for a handle or a scan: never through a symlink at its last component. */
+  #openFolder(path: PathLike): number {
     const libc = this.#libc;
     const fd = libc.open(this.#cPath(path, "open"), dirOpenFlags(libc));
-    if (fd < 0) {
-      const error = this.#fail("open", path);
-      if (error.code !== "ENOTDIR" || this.#isSymlink(path) !== true) throw error;
-      throw symlinkError("open", path);
-    }
-    return new FfiDir(this.#scratch, fd, path, true);
+    if (fd >= 0) return fd;
+    const error = this.#fail("open", path);
+    // O_DIRECTORY is checked before O_NOFOLLOW: a symlink gives ENOTDIR, reported as the symlink it is.
+    if (error.code !== "ENOTDIR" || this.#isSymlink(path) !== true) throw error;
+    throw symlinkError("open", path);
+  }
+
+  /** A second descriptor of the folder open as `fd`, for a listing that moves its offset or takes it. */
+  #reopen(fd: number, path: PathLike): number {
+    const libc = this.#libc;
+    const listFd = libc.openAt(fd, DOT_C, dirOpenFlags(libc), 0);
+    if (listFd < 0) throw this.#fail("openAt", path);
+    return listFd;
   }
 
   borrowDir(shared: SharedDir): DirHandle {
@@ -117,7 +194,8 @@ export class FfiPlatform implements Platform {
         encodeTimespecs(this.#timesView, times.atimeNs, times.mtimeNs, libc.constants.UTIME_OMIT);
         return this.#times;
       },
-      fail: (call, path) => this.#fail(call, path),
+      fail: (call, path, attribute) => this.#fail(call, path, attribute),
+      erange: this.#erange,
       listAndClose: (fd, path) => this.#listAndClose(fd, path),
     };
   }
@@ -137,9 +215,10 @@ export class FfiPlatform implements Platform {
 
   /**
    * Linux: getdents64 fills a 64 KiB buffer with hundreds of records per call, read here in place, where
-   * readdir64 would cost a call and a pointer view per entry (docs/platform.md#speed). Closes `fd`.
+   * readdir64 would cost a call and a pointer view per entry (docs/platform.md#speed). Closes `fd` unless
+   * told not to.
    */
-  #readDirGetdents(fd: number, path: PathLike): DirEntry[] {
+  #readDirGetdents(fd: number, path: PathLike, close = true): DirEntry[] {
     const libc = this.#libc;
     const buffer = this.#dirents;
     const view = this.#direntsView;
@@ -157,7 +236,7 @@ export class FfiPlatform implements Platform {
         }
       }
     } finally {
-      libc.close(fd);
+      if (close) libc.close(fd);
     }
   }
 
@@ -218,13 +297,7 @@ export class FfiPlatform implements Platform {
     if (options.directory) flags |= c.O_DIRECTORY;
     const fd = libc.open(this.#cPath(path, "open"), flags);
     if (fd < 0) throw this.#fail("open", path);
-    return new FfiFile(libc, fd, {
-      stat: () => {
-        if (libc.fstat(fd, this.#stat) !== 0) throw this.#fail("fstat", path);
-        return libc.decodeStat(this.#statView);
-      },
-      fail: (call) => this.#fail(call, path),
-    });
+    return new FfiFile(this.#scratch, fd, path);
   }
 
   setTimes(path: PathLike, times: FileTimes): void {
@@ -345,70 +418,7 @@ export class FfiPlatform implements Platform {
   }
 }
 
-/** A file descriptor opened by `FfiPlatform.openFile()`. */
-class FfiFile implements OpenFile {
-  readonly #libc: Libc;
-  readonly #fd: number;
-  readonly #helpers: { stat(): FileStat; fail(call: LibcCall): PlatformError };
-  #closed = false;
-
-  constructor(libc: Libc, fd: number, helpers: { stat(): FileStat; fail(call: LibcCall): PlatformError }) {
-    this.#libc = libc;
-    this.#fd = fd;
-    this.#helpers = helpers;
-  }
-
-  get fd(): number | undefined {
-    return this.#closed ? undefined : this.#fd;
-  }
-
-  read(buffer: Uint8Array, position: number): number {
-    this.#checkOpen();
-    for (;;) {
-      const read = this.#libc.pread(this.#fd, buffer, position);
-      if (read >= 0) return read;
-      if (this.#libc.errno() !== EINTR) throw this.#helpers.fail("pread");
-    }
-  }
-
-  stat(): FileStat {
-    this.#checkOpen();
-    return this.#helpers.stat();
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    // Never retried: on Linux the descriptor is gone even when close reports an error.
-    if (this.#libc.close(this.#fd) !== 0) throw this.#helpers.fail("close");
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  #checkOpen(): void {
-    if (this.#closed) throw new Deno.errors.BadResource("Cannot read a closed file");
-  }
-}
-
-/** EINTR is 4 on Linux and macOS. */
-const EINTR = 4;
-
 /** True for the names `.` and `..`, which readDir() leaves out. */
 function isDotOrDotDot(name: Uint8Array): boolean {
   return name[0] === DOT && (name.length === 1 || (name.length === 2 && name[1] === DOT));
-}
-
-/** The NUL-separated names of a listxattr buffer. */
-function splitNames(list: Uint8Array): Uint8Array[] {
-  const names: Uint8Array[] = [];
-  let start = 0;
-  for (let i = 0; i < list.length; i++) {
-    if (list[i] !== 0) continue;
-    if (i > start) names.push(list.slice(start, i));
-    start = i + 1;
-  }
-  if (start < list.length) names.push(list.slice(start));
-  return names;
 }

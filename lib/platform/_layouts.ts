@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { EntryType, FileStat } from "./_types.ts";
+import type { CompactStat, EntryType, FileStat } from "./_types.ts";
 
 /** Flags and special values that differ between the supported systems. */
 export interface Constants {
@@ -156,6 +156,63 @@ export function decodeStatx(view: DataView): FileStat {
     mtimeNs: ns(view.getBigInt64(112, true), view.getUint32(120, true)),
     ctimeNs: ns(view.getBigInt64(96, true), view.getUint32(104, true)),
   };
+}
+
+/** A signed 64-bit field as a number (exact below 2^53: seconds, sizes). */
+function i64(view: DataView, offset: number): number {
+  return view.getUint32(offset, true) + view.getInt32(offset + 4, true) * 2 ** 32;
+}
+
+/** Decodes a `struct statx` as {@link decodeStatx} does, into plain numbers (see `CompactStat`). */
+export function decodeStatxCompact(view: DataView): CompactStat {
+  const mode = view.getUint16(28, true);
+  const mtimeNsec = view.getUint32(120, true);
+  const ctimeNsec = view.getUint32(104, true);
+  return {
+    type: typeFromMode(mode),
+    size: u64(view, 40),
+    mtime: i64(view, 112) * 1000 + Math.floor(mtimeNsec / 1_000_000),
+    mtimeNs: mtimeNsec % 1_000_000,
+    ctime: i64(view, 96) * 1000 + Math.floor(ctimeNsec / 1_000_000),
+    ctimeNs: ctimeNsec % 1_000_000,
+    mode,
+    uid: view.getUint32(20, true),
+    gid: view.getUint32(24, true),
+    // Rounded as Number(bigint) rounds the exact inode: both sides of a comparison read alike.
+    ino: u64(view, 32),
+    dev: linuxMakeDevice(view.getUint32(136, true), view.getUint32(140, true)),
+    nlink: view.getUint32(16, true),
+    rdev: linuxMakeDevice(view.getUint32(128, true), view.getUint32(132, true)),
+  };
+}
+
+/** A `FileStat` in plain numbers (see `CompactStat`). */
+export function compactStat(stat: FileStat): CompactStat {
+  const mtime = floorMs(stat.mtimeNs);
+  const ctime = floorMs(stat.ctimeNs);
+  return {
+    type: stat.type,
+    size: stat.size,
+    mtime: Number(mtime),
+    mtimeNs: Number(stat.mtimeNs - mtime * MS),
+    ctime: Number(ctime),
+    ctimeNs: Number(stat.ctimeNs - ctime * MS),
+    mode: stat.mode,
+    uid: stat.uid,
+    gid: stat.gid,
+    ino: Number(stat.ino),
+    dev: stat.dev,
+    nlink: stat.nlink,
+    rdev: stat.rdev,
+  };
+}
+
+const MS = 1_000_000n;
+
+/** Whole milliseconds of a time in nanoseconds, floored (bigint division truncates toward zero). */
+function floorMs(ns: bigint): bigint {
+  const ms = ns / MS;
+  return ns < 0n && ms * MS !== ns ? ms - 1n : ms;
 }
 
 /**

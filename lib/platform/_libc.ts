@@ -6,19 +6,21 @@
  */
 
 import {
+  compactStat,
   type Constants,
   DARWIN_CONSTANTS,
   DARWIN_DIRENT,
   DARWIN_STAT_SIZE,
   decodeDarwinStat,
   decodeStatx,
+  decodeStatxCompact,
   type DirentLayout,
   LINUX_DIRENT,
   linuxConstants,
   STATX,
   XATTR_NOFOLLOW,
 } from "./_layouts.ts";
-import type { FileStat } from "./_types.ts";
+import type { CompactStat, FileStat } from "./_types.ts";
 
 type Pointer = Deno.PointerObject;
 
@@ -33,6 +35,8 @@ export interface Libc {
   readonly statSize: number;
   readonly dirent: DirentLayout;
   decodeStat(view: DataView): FileStat;
+  /** What `decodeStat` reads, in plain numbers. */
+  decodeCompactStat(view: DataView): CompactStat;
   errno(): number;
   clearErrno(): void;
   strerror(errno: number): string;
@@ -58,6 +62,9 @@ export interface Libc {
   /** Writes a symlink's target into `out` (not NUL-terminated); its length, which is `out.length` when cut. */
   readlink(path: Uint8Array, out: Uint8Array): number;
   listxattr(path: Uint8Array, out: Uint8Array): number;
+  /** `listxattr` and `getxattr` of an open file: no path is looked up. */
+  flistxattr(fd: number, out: Uint8Array): number;
+  fgetxattr(fd: number, name: Uint8Array, out: Uint8Array): number;
   // Calls relative to an open folder (docs/platform.md#folder-handles); none follows a symlink in `name`.
   /** `openat` with a mode, for `O_CREAT` (on macOS arm64 the variadic mode is not read: see openAt's use). */
   openAt(dirfd: number, name: Uint8Array, flags: number, mode: number): number;
@@ -102,6 +109,8 @@ export type LibcCall =
   | "lchown"
   | "readlink"
   | "listxattr"
+  | "flistxattr"
+  | "fgetxattr"
   | "openAt"
   | "fstatAt"
   | "mkdirAt"
@@ -229,6 +238,8 @@ const LINUX_SYMBOLS = {
   lchown: { parameters: ["buffer", "u32", "u32"], result: "i32" },
   readlink: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
   llistxattr: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
+  flistxattr: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  fgetxattr: { parameters: ["i32", "buffer", "buffer", "usize"], result: "isize" },
   lgetxattr: { parameters: ["buffer", "buffer", "buffer", "usize"], result: "isize" },
   lsetxattr: { parameters: ["buffer", "buffer", "buffer", "usize", "i32"], result: "i32" },
   lremovexattr: { parameters: ["buffer", "buffer"], result: "i32" },
@@ -316,6 +327,9 @@ function openLinux(arch: "x86_64" | "aarch64", options: LibcOptions): Libc {
   const lstat = viaSyscall
     ? (path: Uint8Array, out: Uint8Array) => statx(constants.AT_FDCWD, path, statxFlags, out)
     : (path: Uint8Array, out: Uint8Array) => direct(constants.AT_FDCWD, path, statxFlags, STATX.MASK, out);
+  const fstatAt = viaSyscall
+    ? (dirfd: number, name: Uint8Array, out: Uint8Array) => statx(dirfd, name, statxFlags, out)
+    : (dirfd: number, name: Uint8Array, out: Uint8Array) => direct(dirfd, name, statxFlags, STATX.MASK, out);
   const readdir = s.readdir64 ?? s.readdir;
   const getdents64 = s.getdents64;
   const sysGetdents = BigInt(arch === "x86_64" ? 217 : 61);
@@ -344,6 +358,8 @@ function openLinux(arch: "x86_64" | "aarch64", options: LibcOptions): Libc {
       chmod: "chmod",
       lchown: "lchown",
       listxattr: "llistxattr",
+      flistxattr: "flistxattr",
+      fgetxattr: "fgetxattr",
       openAt: "openat",
       fstatAt: "statx",
       ...HANDLE_CALL_NAMES,
@@ -354,6 +370,7 @@ function openLinux(arch: "x86_64" | "aarch64", options: LibcOptions): Libc {
     statSize: STATX.SIZE,
     dirent: LINUX_DIRENT,
     decodeStat: decodeStatx,
+    decodeCompactStat: decodeStatxCompact,
     errno: () => cell[0]!,
     clearErrno: () => void (cell[0] = 0),
     strerror: (errno) => readCString(s.strerror(errno)),
@@ -373,11 +390,13 @@ function openLinux(arch: "x86_64" | "aarch64", options: LibcOptions): Libc {
     lchown: (path, uid, gid) => s.lchown(path, uid, gid),
     readlink: (path, out) => Number(s.readlink(path, out, BigInt(out.length))),
     listxattr: (path, out) => Number(s.llistxattr(path, out, BigInt(out.length))),
+    flistxattr: (fd, out) => Number(s.flistxattr(fd, out, BigInt(out.length))),
+    fgetxattr: (fd, name, out) => Number(s.fgetxattr(fd, name, out, BigInt(out.length))),
     getxattr: (path, name, out) => Number(s.lgetxattr(path, name, out, BigInt(out.length))),
     setxattr: (path, name, value) => s.lsetxattr(path, name, value, BigInt(value.length), 0),
     removexattr: (path, name) => s.lremovexattr(path, name),
     openAt: (dirfd, name, flags, mode) => s.openat4(dirfd, name, flags, mode),
-    fstatAt: (dirfd, name, out) => statx(dirfd, name, statxFlags, out),
+    fstatAt,
     mknodAt: mknodat === null
       ? undefined
       : (dirfd, name, mode, device) => mknodat(dirfd, name, mode, BigInt(device)),
@@ -422,6 +441,8 @@ function darwinSymbols(inode64: string) {
     lchown: { parameters: ["buffer", "u32", "u32"], result: "i32" },
     readlink: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
     listxattr: { parameters: ["buffer", "buffer", "usize", "i32"], result: "isize" },
+    flistxattr: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
+    fgetxattr: { parameters: ["i32", "buffer", "buffer", "usize", "u32", "i32"], result: "isize" },
     getxattr: { parameters: ["buffer", "buffer", "buffer", "usize", "u32", "i32"], result: "isize" },
     setxattr: { parameters: ["buffer", "buffer", "buffer", "usize", "u32", "i32"], result: "i32" },
     removexattr: { parameters: ["buffer", "buffer", "i32"], result: "i32" },
@@ -459,6 +480,8 @@ function openDarwin(arch: "x86_64" | "aarch64"): Libc {
       chmod: "chmod",
       lchown: "lchown",
       listxattr: "listxattr",
+      flistxattr: "flistxattr",
+      fgetxattr: "fgetxattr",
       openAt: "openat",
       fstatAt: "fstatat",
       ...HANDLE_CALL_NAMES,
@@ -469,6 +492,8 @@ function openDarwin(arch: "x86_64" | "aarch64"): Libc {
     statSize: DARWIN_STAT_SIZE,
     dirent: DARWIN_DIRENT,
     decodeStat: decodeDarwinStat,
+    // Rare enough (macOS) to go through the bigints.
+    decodeCompactStat: (view) => compactStat(decodeDarwinStat(view)),
     errno: () => cell[0]!,
     clearErrno: () => void (cell[0] = 0),
     strerror: (errno) => readCString(s.strerror(errno)),
@@ -488,6 +513,8 @@ function openDarwin(arch: "x86_64" | "aarch64"): Libc {
     lchown: (path, uid, gid) => s.lchown(path, uid, gid),
     readlink: (path, out) => Number(s.readlink(path, out, BigInt(out.length))),
     listxattr: (path, out) => Number(s.listxattr(path, out, BigInt(out.length), XATTR_NOFOLLOW)),
+    flistxattr: (fd, out) => Number(s.flistxattr(fd, out, BigInt(out.length), 0)),
+    fgetxattr: (fd, name, out) => Number(s.fgetxattr(fd, name, out, BigInt(out.length), 0, 0)),
     getxattr: (path, name, out) => Number(s.getxattr(path, name, out, BigInt(out.length), 0, XATTR_NOFOLLOW)),
     setxattr: (path, name, value) => s.setxattr(path, name, value, BigInt(value.length), 0, XATTR_NOFOLLOW),
     removexattr: (path, name) => s.removexattr(path, name, XATTR_NOFOLLOW),

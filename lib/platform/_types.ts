@@ -38,6 +38,31 @@ export interface FileStat {
   readonly ctimeNs: bigint;
 }
 
+/**
+ * What lstat says, in plain numbers: for code that keeps many of them (a folder's entries while a backup
+ * walks it), where `FileStat`'s `bigint`s would each be an allocation. Times are whole milliseconds since
+ * the epoch, floored (before 1970 too), and the nanoseconds past them: exact for any time the OS can
+ * store. The inode is a number, exact below 2^53 (above, two may read alike: `FileStat.ino` is exact).
+ */
+export interface CompactStat {
+  readonly type: EntryType;
+  readonly size: number;
+  /** Modification time: milliseconds since the epoch, floored. */
+  readonly mtime: number;
+  /** Nanoseconds past `mtime`'s millisecond, 0 to 999,999. */
+  readonly mtimeNs: number;
+  readonly ctime: number;
+  readonly ctimeNs: number;
+  /** The whole `st_mode`, as in `FileStat`. */
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly ino: number;
+  readonly dev: number;
+  readonly nlink: number;
+  readonly rdev: number;
+}
+
 /** One entry of a folder. */
 export interface DirEntry {
   /** The name exactly as stored, byte for byte. */
@@ -48,6 +73,30 @@ export interface DirEntry {
    * UTF-8 (Deno replaces the invalid bytes with U+FFFD). Such an entry cannot be opened by that name.
    */
   readonly lossyName: boolean;
+}
+
+/** An entry of a folder with what lstat says about it (see `Platform.scanDir()`). */
+export interface StatEntry {
+  /**
+   * The name as `nameText()` gives it: exact, with bytes that are not UTF-8 escaped; on the fallback path
+   * a lossy name has U+FFFD in their place.
+   */
+  readonly name: string;
+  /** The type the listing gave (`unknown` when it gave none): `stat` says what lstat found. */
+  readonly type: EntryType;
+  /** As in `DirEntry`: the fallback could not read the name as stored, so it has no `stat`. */
+  readonly lossyName: boolean;
+  /** Undefined when its lstat failed (`error` says why), and for a lossy name. */
+  readonly stat: CompactStat | undefined;
+  /** Why its lstat failed (it vanished since the folder was listed, permissions...). */
+  readonly error: Error | undefined;
+}
+
+/** A folder read by `Platform.scanDir()`: what the folder itself is, and its entries. */
+export interface FolderListing {
+  /** The folder that was listed (fstat of its descriptor on the FFI path). */
+  readonly stat: FileStat;
+  readonly entries: StatEntry[];
 }
 
 /** How `openFile()` opens a path (always read-only, close-on-exec, never blocking on a FIFO). */
@@ -69,6 +118,13 @@ export interface OpenFile extends Disposable {
   read(buffer: Uint8Array, position: number): number;
   /** What the open file is (fstat): the file that was opened, whatever happened to its path since. */
   stat(): FileStat;
+  /**
+   * Names of the open file's extended attributes (flistxattr: no path is looked up); always empty on the
+   * fallback path, which cannot read them.
+   */
+  listXattrs(): Uint8Array[];
+  /** The value of one extended attribute of the open file; `Deno.errors.NotFound` when it has none. */
+  getXattr(name: string | Uint8Array): Uint8Array;
   /** Closes the file; closing again does nothing. */
   close(): void;
 }
@@ -134,6 +190,12 @@ export interface DirHandle extends Disposable {
   share(): SharedDir;
   /** Opens the folder `name`; `Deno.errors.FilesystemLoop` when it is a symlink, `NotADirectory` when not a folder. */
   openDir(name: PathLike): DirHandle;
+  /**
+   * Opens the entry `name` for reading, as `Platform.openFile()` with `noFollow` does: `FilesystemLoop`
+   * when it is a symlink, and a FIFO fails instead of waiting for a writer (not on the fallback, which
+   * refuses one it sees).
+   */
+  openFile(name: PathLike): OpenFile;
   /** Creates the folder `name` (the umask applies to `mode`). */
   mkdir(name: PathLike, mode: number): void;
   /** Creates the regular file `name`, which must not exist, for writing (`O_CREAT \| O_EXCL \| O_NOFOLLOW`). */
@@ -192,6 +254,14 @@ export interface Platform {
   lstat(path: PathLike): FileStat;
   /** The entries of a folder except `.` and `..`, in the order the OS gives them. */
   readDir(path: PathLike): DirEntry[];
+  /**
+   * The entries of the folder `path` except `.` and `..`, each with its lstat, in the order the OS gives
+   * them; `Deno.errors.FilesystemLoop` when `path` is a symlink (a folder swapped for one is not followed).
+   * The FFI path opens the folder once and stats every entry relative to its descriptor (statx or fstatat):
+   * no path walk per entry, and every entry is one of the folder that was listed. The fallback lstats
+   * each entry by path.
+   */
+  scanDir(path: PathLike): FolderListing;
   /** Opens `path` for reading. */
   openFile(path: PathLike, options?: OpenOptions): OpenFile;
   /** Sets access and modification times of `path` itself (a symlink's own times, not its target's). */

@@ -30,18 +30,21 @@
 
 export { fallbackPlatform, platform } from "./_platform.ts";
 export type {
+  CompactStat,
   DeviceNode,
   DirEntry,
   DirHandle,
   EntryType,
   FileStat,
   FileTimes,
+  FolderListing,
   OpenFile,
   OpenOptions,
   Owner,
   PathLike,
   Platform,
   SharedDir,
+  StatEntry,
   WriteFile,
   Xattr,
 } from "./_types.ts";
@@ -49,5 +52,6 @@ export { isPlatformError } from "./_errors.ts";
 export type { PlatformError, PlatformErrorDetails } from "./_errors.ts";
 export { describePath, hasEscapedBytes, joinPath, nameText, pathBytes, pathText } from "./_paths.ts";
 export { makeDevice, splitDevice } from "./_devices.ts";
+export { compactStat } from "./_layouts.ts";
 export type { DeviceOptions, DeviceParts } from "./_devices.ts";
 export { currentUserName, groupName, namesById, userName } from "./owner_names.ts";
