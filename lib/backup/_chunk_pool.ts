@@ -13,7 +13,7 @@ import {
   type ToMain,
   type ToWorker,
 } from "./_chunk_protocol.ts";
-import type { BlobId, PackSink } from "../repo/mod.ts";
+import type { BlobId, NodeXattr, PackSink } from "../repo/mod.ts";
 
 /** What reading one file produced. */
 export interface ChunkedFile {
@@ -24,6 +24,10 @@ export interface ChunkedFile {
   mtimeNs: number;
   /** The file kept changing while it was read. */
   changed: boolean;
+  /** Its extended attributes, read through the open file (FFI only). */
+  xattrs?: NodeXattr[];
+  /** What could not be read of them: the file is still stored. */
+  problems?: string[];
 }
 
 /** A file a worker could not read (it vanished, permissions, I/O): the backup reports and skips it. */
@@ -154,6 +158,7 @@ export class ChunkPool {
   } {
     const numbers = message.doneNumbers;
     const done: { job: Job; file: ChunkedFile }[] = [];
+    const extras = new Map(message.extras.map((extra) => [extra.job, extra]));
     let next = 0;
     for (let at = 0; at < numbers.length; at += DONE_NUMBERS) {
       const count = numbers[at + 5]!;
@@ -161,13 +166,16 @@ export class ChunkPool {
       const content = message.content.slice(next, next + count) as BlobId[];
       next += count;
       const job = this.#pool.finish(index, numbers[at]!);
-      const file = {
+      const file: ChunkedFile = {
         content,
         size: numbers[at + 1]!,
         mtime: numbers[at + 2]!,
         mtimeNs: numbers[at + 3]!,
         changed: numbers[at + 4] === 1,
       };
+      const extra = extras.get(numbers[at]!);
+      if (extra?.xattrs) file.xattrs = extra.xattrs;
+      if (extra?.problems.length) file.problems = extra.problems;
       if (job) done.push({ job, file });
     }
     const failed: { job: Job; error: WorkerError }[] = [];

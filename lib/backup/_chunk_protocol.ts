@@ -5,7 +5,8 @@
 import type { ChunkerParams } from "../chunker/mod.ts";
 import type { RingBuffers } from "./_blob_ring.ts";
 import type { WorkerError } from "../workers/mod.ts";
-import type { SharedIds } from "./_shared_id_set.ts";
+import type { SharedIds } from "../repo/mod.ts";
+import type { NodeXattr } from "../repo/mod.ts";
 
 /**
  * How the parent snapshot cut a file: its chunks' ids and plaintext lengths, in order. A chunk of the
@@ -37,7 +38,7 @@ export interface ChunkerSetup {
   chunkerKey: Uint8Array;
   params: ChunkerParams;
   level: number;
-  /** Ids the repository already has (see _shared_id_set.ts). */
+  /** Ids the repository already has: the index's own shared memory (lib/repo/_id_table.ts). */
   known: SharedIds;
 }
 
@@ -76,4 +77,16 @@ export interface ToMain {
   /** The content ids of the done files, one after another (`DONE_NUMBERS`' last column says how many). */
   content: string[];
   failed: { job: number; error: WorkerError }[];
+  /** The few done files that have extended attributes, or problems reading them (see FileExtras). */
+  extras: FileExtras[];
+}
+
+/**
+ * What a worker read of a file besides its content: its extended attributes (through the open file: the
+ * main thread looks no path up for them), and what it could not read of them.
+ */
+export interface FileExtras {
+  job: number;
+  xattrs: NodeXattr[] | undefined;
+  problems: string[];
 }

@@ -8,17 +8,20 @@ import { blobIdBytes, seal, SEAL_OVERHEAD, sealInto, toHex } from "../crypto/mod
 import { encodeBlobParts } from "../repo/blob.ts";
 import { RING_BYTES, type RingSlice, RingWriter } from "./_blob_ring.ts";
 import { RecentIds } from "./_recent_ids.ts";
-import { SharedIdSet } from "./_shared_id_set.ts";
-import { describePath, platform } from "../platform/mod.ts";
+import { SharedIdSet } from "../repo/_id_table.ts";
+import { describePath, type DirHandle, type OpenFile, platform } from "../platform/mod.ts";
 import { entryStat } from "./entry_stat.ts";
+import { readXattrs } from "./xattrs.ts";
 import {
   BLOB_NUMBERS,
   type ChunkHints,
   FILE_NUMBERS,
   type FileBatch,
+  type FileExtras,
   type ToMain,
   type ToWorker,
 } from "./_chunk_protocol.ts";
+import type { NodeXattr } from "../repo/mod.ts";
 import { encodeWorkerError } from "../workers/worker_error.ts";
 
 /** Blobs are sent in batches of about this many bytes: a quarter ring keeps both sides busy. */
@@ -47,6 +50,7 @@ class Outbox {
   #done: number[] = [];
   #content: string[] = [];
   #failed: ToMain["failed"] = [];
+  #extras: FileExtras[] = [];
   /** Sealed bytes gathered. */
   bytes = 0;
 
@@ -83,6 +87,9 @@ class Outbox {
       result.content.length,
     );
     for (const id of result.content) this.#content.push(id);
+    if (result.xattrs || result.problems.length > 0) {
+      this.#extras.push({ job, xattrs: result.xattrs, problems: result.problems });
+    }
   }
 
   addFailed(job: number, error: unknown): void {
@@ -99,6 +106,7 @@ class Outbox {
       doneNumbers: Float64Array.from(this.#done),
       content: this.#content,
       failed: this.#failed,
+      extras: this.#extras,
     };
     const transfer = this.#large.map(({ sealed }) => sealed.buffer as ArrayBuffer);
     this.#blobs = 0;
@@ -106,6 +114,7 @@ class Outbox {
     this.#done = [];
     this.#content = [];
     this.#failed = [];
+    this.#extras = [];
     this.bytes = 0;
     return { message, transfer };
   }
@@ -130,6 +139,9 @@ interface ChunkResult {
   mtime: number;
   mtimeNs: number;
   changed: boolean;
+  /** Extended attributes, read through the open file, and what could not be read of them. */
+  xattrs: NodeXattr[] | undefined;
+  problems: string[];
 }
 
 /** What a file should be, as the walk's lstat saw it: reading stops at `size`. */
@@ -178,6 +190,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
 function processFiles(s: NonNullable<typeof state>, files: FileBatch): void {
   const hints = new Map(files.hints.map((file) => [file.at, file.hints]));
   const numbers = files.numbers;
+  using folders = new FolderOpener();
   for (let i = 0; i < files.paths.length; i++) {
     const at = i * FILE_NUMBERS;
     const job = numbers[at]!;
@@ -191,16 +204,54 @@ function processFiles(s: NonNullable<typeof state>, files: FileBatch): void {
         ino: numbers[at + 4]!,
         dev: numbers[at + 5]!,
       };
-      let result = chunkFile(s, path, expected, fileHints);
+      let result = chunkFile(s, folders.open(path), path, expected, fileHints);
       if (result.changed) {
-        // Changed while we read it (or since the scan): read once more; report if it keeps changing.
-        result = chunkFile(s, path, result.seen, fileHints);
+        // Changed while we read it (or since the scan): read once more, by its path as it is now (its
+        // folder too may have been replaced); report if it keeps changing.
+        folders.close();
+        result = chunkFile(s, folders.open(path), path, result.seen, fileHints);
       }
       outbox.addDone(job, result);
     } catch (error) {
       // With its kind: an unreadable file is skipped, a bug here must fail the backup as a bug.
       outbox.addFailed(job, error);
     }
+  }
+}
+
+/**
+ * Opens files relative to their folder, opened once for the files of a batch that share it: the kernel
+ * then looks up one name per file instead of the whole path (docs/performance.md). Each file is opened
+ * never following a symlink in its name, and never waiting on a FIFO swapped in since the scan (a
+ * non-blocking open). The fallback platform has no folder descriptors: it opens each file by path.
+ */
+class FolderOpener implements Disposable {
+  #path: string | undefined;
+  #dir: DirHandle | undefined;
+
+  /** Opens the file at `path` (a string that may carry escaped bytes: see `nameText()`). */
+  open(path: string): OpenFile {
+    const fs = platform();
+    const slash = path.lastIndexOf("/");
+    if (fs.kind !== "ffi" || slash < 0) return fs.openFile(path, { noFollow: true });
+    const folder = slash === 0 ? "/" : path.slice(0, slash);
+    if (folder !== this.#path) {
+      this.close();
+      this.#dir = fs.openDir(folder);
+      this.#path = folder;
+    }
+    return this.#dir!.openFile(path.slice(slash + 1));
+  }
+
+  /** Closes the folder open now, if any: the next file opens its own. */
+  close(): void {
+    const dir = this.#dir;
+    this.#dir = this.#path = undefined;
+    dir?.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
   }
 }
 
@@ -211,15 +262,15 @@ function flush(): void {
 }
 
 /**
- * Reads and stores one file that is expected to be what the walk's lstat saw (`expected`). Reading stops
- * at the expected size, and one fstat afterwards tells whether the file still is what was read: that
- * saves a stat and an end-of-file read per file, which on a tree of small files is a sixth of the system
- * calls. The file is opened through the platform layer: by the bytes of its name (escaped ones included),
- * never following a symlink, and never waiting on a FIFO swapped in since the scan (a non-blocking open);
- * whatever is read from something that is no longer a regular file is thrown away.
+ * Reads and stores one file, open as `file` (see FolderOpener), that is expected to be what the walk's
+ * lstat saw (`expected`); closes it. Reading stops at the expected size, and one fstat afterwards tells
+ * whether the file still is what was read: that saves a stat and an end-of-file read per file, which on a
+ * tree of small files is a sixth of the system calls. Whatever is read from something that is no longer a
+ * regular file is thrown away. Its extended attributes are read through the same descriptor.
  */
 function chunkFile(
   s: NonNullable<typeof state>,
+  file: OpenFile,
   path: string,
   expected: Expected,
   hints: ChunkHints | undefined,
@@ -228,7 +279,6 @@ function chunkFile(
   let hinted = hints ? hints.ids.length - 1 : 0;
   let hint = 0;
   const expectedSize = expected.size;
-  const file = platform().openFile(path, { noFollow: true });
   try {
     const buffer = s.buffer;
     const content: string[] = [];
@@ -302,7 +352,18 @@ function chunkFile(
     const changed = seen.size !== total || seen.mtime !== expected.mtime ||
       seen.mtimeNs !== expected.mtimeNs ||
       seen.ino !== expected.ino || seen.dev !== expected.dev;
-    return { content, size: total, seen, mtime: seen.mtime, mtimeNs: seen.mtimeNs, changed };
+    const problems: string[] = [];
+    const xattrs = readXattrs(file, path, (problem) => problems.push(problem));
+    return {
+      content,
+      size: total,
+      seen,
+      mtime: seen.mtime,
+      mtimeNs: seen.mtimeNs,
+      changed,
+      xattrs,
+      problems,
+    };
   } finally {
     file.close();
   }

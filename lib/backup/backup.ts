@@ -27,6 +27,7 @@ import { type ChunkedFile, ChunkPool, FileReadError, type FileToRead } from "./_
 import type { ChunkHints } from "./_chunk_protocol.ts";
 import type { BackupSpec } from "./backup_spec.ts";
 import { type EntryStat, lstatEntry } from "./entry_stat.ts";
+import { readXattrs } from "./xattrs.ts";
 import { ExcludeMatcher, type FolderRules } from "./excludes.ts";
 import { type FolderScans, scanFolder } from "./folder_scan.ts";
 import { hasExactTimes, isUnchanged, writtenSince } from "./file_changed.ts";
@@ -518,8 +519,8 @@ async function backupEntry(
     }
     return { ...metadata(path, name, "symlink", info, context), target };
   }
-  // "other": a type this platform does not name, recorded with its metadata as restic does.
-  const type: NodeType = info.type === "other" ? "file" : info.type;
+  // "unknown": a type this platform does not name, recorded with its metadata as restic does.
+  const type: NodeType = info.type === "unknown" ? "file" : info.type;
   return { ...metadata(path, name, type, info, context), ...(info.rdev ? { rdev: info.rdev } : {}) };
 }
 
@@ -542,7 +543,7 @@ async function backupFolder(
       context.stats.dirs++;
       return { ...node, subtree: await context.saveTree({ nodes: [] }) };
     }
-    folder = await handOutFolder(path, parentNode, inherited, rootDevice, context);
+    folder = await handOutFolder(path, info, parentNode, inherited, rootDevice, context);
   } finally {
     handedOut?.();
     walkEnds(context);
@@ -627,12 +628,13 @@ class FilesInFlight {
  */
 async function handOutFolder(
   path: string,
+  info: EntryStat,
   parentNode: TreeNode | undefined,
   inherited: readonly FolderRules[],
   rootDevice: number,
   context: WalkContext,
 ): Promise<HandedOutFolder | undefined> {
-  const scan = context.scans?.take(path) ?? scanFolder(path, inherited, context.matcher);
+  const scan = context.scans?.take(path) ?? scanFolder(path, inherited, context.matcher, info);
   if (scan.kind === "unreadable") {
     context.warn(scan.problem);
     return undefined;
@@ -733,7 +735,8 @@ function backupChangedFile(
   done: (node: TreeNode | undefined) => void,
   failed: (error: unknown) => void,
 ): void {
-  const node = metadata(path, name, "file", info, context);
+  // Read by a worker: it reads the extended attributes through the file it opens.
+  const node = metadata(path, name, "file", info, context, context.chunk ? "worker" : "path");
   context.stats.files++;
   if (parentNode?.type === "file") context.stats.changedFiles++;
   else context.stats.newFiles++;
@@ -822,6 +825,8 @@ function fileNode(
     context.notice(`${describePath(path)}: file changed while it was read; the snapshot may hold a mix`);
   }
   context.stats.bytes += result.size;
+  for (const problem of result.problems ?? []) context.notice(problem);
+  if (result.xattrs && context.exact) node.xattrs = result.xattrs;
   // Set in place (the keys keep their order): a copy per file would be garbage the size of the node.
   node.size = result.size;
   node.mtime = result.mtime;
@@ -873,14 +878,20 @@ function reuseUnchanged(
   context.progress.done(info.size);
   // Setting or removing an xattr changes ctime: with ctime compared to the nanosecond, the parent's are
   // still the file's, and a listxattr per unchanged file (as costly as its lstat) is saved.
-  const sameXattrs = context.exact && hasExactTimes(parentNode) ? parentNode : undefined;
-  return { ...metadata(path, name, "file", info, context, sameXattrs), content: parentNode.content };
+  const xattrsFrom = context.exact && hasExactTimes(parentNode) ? parentNode : "path";
+  return { ...metadata(path, name, "file", info, context, xattrsFrom), content: parentNode.content };
 }
 
 /**
+ * Where a node's extended attributes come from (FFI only): read by path now (`"path"`), those of a parent
+ * snapshot's node known not to have changed, or the chunk worker that reads the file (`"worker"`: through
+ * the open file, with no path looked up; {@link fileNode} sets them).
+ */
+type XattrsFrom = "path" | "worker" | TreeNode;
+
+/**
  * The metadata every node records: from lstat, the owner's names, and (FFI only) the extended attributes
- * of `path`, or those of `sameXattrs` when they are known not to have changed. Optional fields are left
- * out when empty (docs/format.md#trees).
+ * as `xattrsFrom` says. Optional fields are left out when empty (docs/format.md#trees).
  */
 function metadata(
   path: string,
@@ -888,7 +899,7 @@ function metadata(
   type: NodeType,
   info: EntryStat,
   context: WalkContext,
-  sameXattrs?: TreeNode,
+  xattrsFrom: XattrsFrom = "path",
 ): TreeNode {
   const node: TreeNode = {
     name,
@@ -911,46 +922,19 @@ function metadata(
     node.device = info.dev;
     if (info.nlink > 1) node.links = info.nlink;
   }
-  if (context.exact) {
-    const xattrs = sameXattrs ? sameXattrs.xattrs : readXattrs(path, context);
+  if (context.exact && xattrsFrom !== "worker") {
+    const xattrs = xattrsFrom === "path" ? xattrsOf(path, context) : xattrsFrom.xattrs;
     if (xattrs !== undefined) node.xattrs = xattrs;
   }
   return node;
 }
 
-/**
- * The extended attributes of `path` itself (a symlink's own), sorted by name; undefined when it has none,
- * or its file system has none (silently). One that cannot be read (permissions) is a notice, not a skip.
- */
-function readXattrs(path: string, context: WalkContext): NodeXattr[] | undefined {
+/** The extended attributes of `path` itself (a symlink's own); see `readXattrs()`. */
+function xattrsOf(path: string, context: WalkContext): NodeXattr[] | undefined {
   const fs = platform();
-  let names: Uint8Array[];
-  try {
-    names = fs.listXattrs(path);
-  } catch (error) {
-    // No xattrs on this file system, or the entry vanished (its own read reports that).
-    if (error instanceof Deno.errors.NotSupported || error instanceof Deno.errors.NotFound) return undefined;
-    context.notice(`${describePath(path)}: cannot list extended attributes: ${describeError(error)}`);
-    return undefined;
-  }
-  if (names.length === 0) return undefined;
-  const xattrs: NodeXattr[] = [];
-  for (const name of names) {
-    let value: Uint8Array;
-    try {
-      value = fs.getXattr(path, name);
-    } catch (error) {
-      // Removed since it was listed, or not supported for this entry: nothing to keep.
-      if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotSupported) continue;
-      context.notice(
-        `${describePath(path)}: cannot read extended attribute "${describePath(name)}": ${
-          describeError(error)
-        }`,
-      );
-      continue;
-    }
-    xattrs.push({ name: nameText(name), value: value.toBase64() });
-  }
-  if (xattrs.length === 0) return undefined;
-  return xattrs.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const source = {
+    listXattrs: () => fs.listXattrs(path),
+    getXattr: (name: Uint8Array) => fs.getXattr(path, name),
+  };
+  return readXattrs(source, path, context.notice);
 }

@@ -8,63 +8,23 @@
  * @module
  */
 
-import { type FileStat, platform } from "../platform/mod.ts";
-import type { NodeType } from "../repo/mod.ts";
+import { type CompactStat, compactStat, type FileStat, platform } from "../platform/mod.ts";
 
-/** An entry's type, size, times, permissions, owner and identity. */
-export interface EntryStat {
-  /** "other" for a type this platform's lstat does not name. */
-  type: NodeType | "other";
-  size: number;
-  /** Modification time: milliseconds since the epoch, floored (also before 1970). */
-  mtime: number;
-  /** Nanoseconds past `mtime`'s millisecond, 0 to 999,999 (always 0 on the fallback platform). */
-  mtimeNs: number;
-  ctime: number;
-  ctimeNs: number;
-  /** st_mode with the type bits. */
-  mode: number;
-  uid: number;
-  gid: number;
-  ino: number;
-  dev: number;
-  nlink: number;
-  rdev: number;
-}
+/**
+ * An entry's type, size, times, permissions, owner and identity: the platform's `CompactStat`. A type the
+ * platform's lstat does not name is `unknown` (recorded with its metadata, as restic does).
+ */
+export type EntryStat = CompactStat;
 
 /**
  * lstat of `path` (a string may carry escaped bytes: see `nameText()`), in compact form. Throws what
  * `platform().lstat()` throws.
  */
 export function lstatEntry(path: string): EntryStat {
-  return entryStat(platform().lstat(path));
+  return compactStat(platform().lstat(path));
 }
 
 /** A platform lstat in compact form. */
 export function entryStat(stat: FileStat): EntryStat {
-  const mtime = floorMs(stat.mtimeNs);
-  const ctime = floorMs(stat.ctimeNs);
-  return {
-    type: stat.type === "unknown" ? "other" : stat.type,
-    size: stat.size,
-    mtime: Number(mtime),
-    mtimeNs: Number(stat.mtimeNs - mtime * MS),
-    ctime: Number(ctime),
-    ctimeNs: Number(stat.ctimeNs - ctime * MS),
-    mode: stat.mode,
-    uid: stat.uid,
-    gid: stat.gid,
-    ino: Number(stat.ino),
-    dev: stat.dev,
-    nlink: stat.nlink,
-    rdev: stat.rdev,
-  };
-}
-
-const MS = 1_000_000n;
-
-/** Whole milliseconds of a time in nanoseconds, floored (bigint division truncates toward zero). */
-function floorMs(ns: bigint): bigint {
-  const ms = ns / MS;
-  return ns < 0n && ms * MS !== ns ? ms - 1n : ms;
+  return compactStat(stat);
 }

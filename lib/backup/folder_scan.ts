@@ -8,7 +8,13 @@
  */
 
 import { describeError } from "../errors.ts";
-import { describePath, type DirEntry, nameText, platform } from "../platform/mod.ts";
+import {
+  describePath,
+  type FileStat,
+  type FolderListing,
+  platform,
+  type StatEntry,
+} from "../platform/mod.ts";
 import type { BackupSpec } from "./backup_spec.ts";
 import { type EntryStat, entryStat } from "./entry_stat.ts";
 import { ExcludeMatcher, type FolderRules } from "./excludes.ts";
@@ -30,6 +36,9 @@ export type FolderScan =
 
 /**
  * Reads a folder: entries not excluded, with their lstat; `inherited` are its ancestors' ignore files.
+ * `expected` is what the walk's lstat of the folder saw: a folder that is another one of the same file
+ * system by now (replaced, or a folder on its path swapped for a symlink) is not read, and a symlink in
+ * its place is not followed.
  * Names that are not valid UTF-8 are read as bytes and kept escaped (docs/format.md#names); the fallback
  * platform cannot name them, so it reports them as problems and leaves them out.
  */
@@ -37,40 +46,34 @@ export function scanFolder(
   path: string,
   inherited: readonly FolderRules[],
   matcher: ExcludeMatcher,
+  expected?: EntryStat,
 ): FolderScan {
-  const fs = platform();
-  let listing: DirEntry[];
+  let listing: FolderListing;
   try {
-    listing = fs.readDir(path);
+    listing = platform().scanDir(path);
   } catch (error) {
-    return {
-      kind: "unreadable",
-      problem: `${describePath(path)}: cannot read folder: ${describeError(error)}`,
-    };
+    return unreadable(path, describeError(error));
+  }
+  if (expected && !sameFolder(listing.stat, expected)) {
+    return unreadable(path, "it was replaced by another since its parent was read");
   }
   const problems: string[] = [];
-  const names: string[] = [];
-  const lossy: DirEntry[] = [];
-  for (const entry of listing) {
-    if (entry.lossyName) lossy.push(entry);
-    else names.push(nameText(entry.name));
-  }
-  const nameSet = new Set(names);
+  const found: StatEntry[] = [];
+  const lossy: StatEntry[] = [];
+  for (const entry of listing.entries) (entry.lossyName ? lossy : found).push(entry);
+  const nameSet = new Set(found.map((entry) => entry.name));
   if (matcher.excludesFolderWith(nameSet)) return { kind: "excluded" };
   const rules = matcher.folderRules(path, nameSet, inherited);
   for (const entry of lossy) {
-    const childPath = childOf(path, nameText(entry.name));
+    const childPath = childOf(path, entry.name);
     if (!matcher.isExcluded(childPath, entry.type === "dir", rules)) {
       problems.push(`${describePath(childPath)}: ${LOSSY_NAME}`);
     }
   }
   const entries: ScannedEntry[] = [];
-  for (const name of names) {
+  for (const { name, stat: info, error } of found) {
     const childPath = childOf(path, name);
-    let info: EntryStat;
-    try {
-      info = entryStat(fs.lstat(childPath));
-    } catch (error) {
+    if (info === undefined) {
       problems.push(`${describePath(childPath)}: cannot read: ${describeError(error)}`);
       continue;
     }
@@ -79,6 +82,20 @@ export function scanFolder(
     entries.push({ name, path: childPath, info });
   }
   return { kind: "read", entries, rules, problems };
+}
+
+function unreadable(path: string, why: string): FolderScan {
+  return { kind: "unreadable", problem: `${describePath(path)}: cannot read folder: ${why}` };
+}
+
+/**
+ * True unless `stat` is another folder than the one `expected` was lstat of: another inode on the same
+ * device. Another device is let through: an automount trigger (what lstat saw, without mounting it) mounts
+ * when opened, and the folder read is then the root of what it mounted.
+ */
+function sameFolder(stat: FileStat, expected: EntryStat): boolean {
+  const now = entryStat(stat);
+  return now.type === "dir" && (now.dev !== expected.dev || now.ino === expected.ino);
 }
 
 /** Why the fallback platform leaves an entry out (its name reads with U+FFFD in place of bytes). */
@@ -130,11 +147,11 @@ export class FolderScans {
 
   async #run(plan: BackupSpec): Promise<void> {
     const matcher = new ExcludeMatcher(plan);
-    const queue: { path: string; rules: readonly FolderRules[]; device: number }[] = [];
+    const queue: { path: string; rules: readonly FolderRules[]; device: number; info: EntryStat }[] = [];
     for (const source of plan.sources) {
       try {
-        const info = platform().lstat(source);
-        if (info.type === "dir") queue.push({ path: source, rules: [], device: info.dev });
+        const info = entryStat(platform().lstat(source));
+        if (info.type === "dir") queue.push({ path: source, rules: [], device: info.dev, info });
       } catch {
         // The walk reports a missing source.
       }
@@ -144,15 +161,15 @@ export class FolderScans {
       await new Promise((resolve) => setTimeout(resolve, 0));
       const sliceEnd = performance.now() + SLICE_MS;
       while (!this.#stopped && next < queue.length && entries < MAX_ENTRIES && performance.now() < sliceEnd) {
-        const { path, rules, device } = queue[next++]!;
-        const scan = scanFolder(path, rules, matcher);
+        const { path, rules, device, info } = queue[next++]!;
+        const scan = scanFolder(path, rules, matcher, info);
         this.#scans.set(path, scan);
         if (scan.kind !== "read") continue;
         entries += scan.entries.length;
         for (const entry of scan.entries) {
           // The walk keeps other file systems' mount points empty (one_file_system): no need to look in.
           if (entry.info.type === "dir" && !(plan.oneFileSystem && entry.info.dev !== device)) {
-            queue.push({ path: entry.path, rules: scan.rules, device });
+            queue.push({ path: entry.path, rules: scan.rules, device, info: entry.info });
           }
         }
       }

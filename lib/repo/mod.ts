@@ -47,6 +47,7 @@ export {
   WrongPasswordError,
 } from "./keys.ts";
 export { type BlobLocation, type IndexFile, MasterIndex, toIndexFile } from "./master_index.ts";
+export type { SharedIds } from "./_id_table.ts";
 export { headerLengthOf, type PackEntry, packSizeOf, readPackHeader } from "./pack.ts";
 export { PACK_SIZE, PackSink, type PackStore, type Release } from "./pack_sink.ts";
 export { PackReader } from "./pack_reader.ts";

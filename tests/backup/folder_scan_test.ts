@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { FolderScans, scanFolder } from "../../lib/backup/folder_scan.ts";
 import { ExcludeMatcher } from "../../lib/backup/excludes.ts";
 import { writtenSince } from "../../lib/backup/file_changed.ts";
+import { lstatEntry } from "../../lib/backup/entry_stat.ts";
 import { testPlan } from "../_support/plan.ts";
 
 function makeTree(): string {
@@ -98,4 +99,41 @@ Deno.test("an unreadable folder is recorded for the walk to report", () => {
     scan.kind === "unreadable" ? scan.problem : "",
     /^\/nonexistent\/kept-scan: cannot read folder: /,
   );
+});
+
+Deno.test("a folder swapped for a symlink since its parent was read is not followed", () => {
+  const root = makeTree();
+  try {
+    const matcher = new ExcludeMatcher(testPlan([root]));
+    Deno.mkdirSync(`${root}/outside`);
+    Deno.writeTextFileSync(`${root}/outside/secret`, "");
+    const seen = lstatEntry(`${root}/a`);
+    Deno.renameSync(`${root}/a`, `${root}/a-moved`);
+    Deno.symlinkSync("outside", `${root}/a`);
+    for (const expected of [seen, undefined]) {
+      const scan = scanFolder(`${root}/a`, [], matcher, expected);
+      assert.equal(scan.kind, "unreadable", names(scan)?.toString());
+    }
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("a folder reached through a folder swapped for a symlink since is not read", () => {
+  const root = makeTree();
+  try {
+    const matcher = new ExcludeMatcher(testPlan([root]));
+    Deno.mkdirSync(`${root}/outside/b`, { recursive: true });
+    Deno.writeTextFileSync(`${root}/outside/b/secret`, "");
+    const seen = lstatEntry(`${root}/a/b`);
+    Deno.renameSync(`${root}/a`, `${root}/a-moved`);
+    Deno.symlinkSync("outside", `${root}/a`);
+    const scan = scanFolder(`${root}/a/b`, [], matcher, seen);
+    assert.equal(scan.kind, "unreadable", names(scan)?.toString());
+    assert.match(scan.kind === "unreadable" ? scan.problem : "", /a\/b: cannot read folder: it was replaced/);
+    // The folder it was, moved with its parent, is still that folder.
+    assert.deepEqual(names(scanFolder(`${root}/a-moved/b`, [], matcher, seen)), ["two.log"]);
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
 });

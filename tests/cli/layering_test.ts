@@ -7,7 +7,15 @@ import assert from "node:assert/strict";
 const LIB = new URL("../../lib/", import.meta.url).pathname;
 
 /** Top-level single-file modules every layer may use. */
-const SHARED = ["errors.ts", "memory.ts", "version.ts", "run_command.ts", "read_full.ts", "lru_cache.ts"];
+const SHARED = [
+  "errors.ts",
+  "memory.ts",
+  "version.ts",
+  "run_command.ts",
+  "read_full.ts",
+  "lru_cache.ts",
+  "process_alive.ts",
+];
 
 /** Files that only workers load, besides the `*_worker.ts` entry files: they may import narrowly too. */
 const WORKER_MODULES = ["lib/check/_verify_pack.ts"];
