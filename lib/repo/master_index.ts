@@ -13,7 +13,7 @@
 
 import { hexInto, toHex, tryHexInto } from "../crypto/mod.ts";
 import { BLOB_TYPE_CODES, type BlobType } from "./blob.ts";
-import type { PackEntry } from "./pack.ts";
+import { type PackEntry, packSizeFrom } from "./pack.ts";
 import type { PackId } from "./types.ts";
 import { IndexFileColumns, readIndexFileBytes } from "./_index_file_bytes.ts";
 import {
@@ -276,6 +276,26 @@ export class MasterIndex {
       entries.push({ type, id, offset, length, rawLength });
     }
     return entries;
+  }
+
+  /**
+   * The size of a pack's file as its entries give it (`packSizeOf`), or undefined for a pack not indexed:
+   * without an object per entry, for a progress total over every pack.
+   */
+  packSize(pack: PackId): number | undefined {
+    const number = this.#packs.numberOf(pack);
+    if (number === undefined) return undefined;
+    const first = this.#packs.first(number), end = this.#packs.end(number);
+    let blobsEnd = 0;
+    for (let row = first; row < end; row++) {
+      const places = this.#segments[row >>> SEGMENT_BITS]!.places, at = (row & SEGMENT_MASK) * PLACE_BYTES;
+      const offset = get24(places, at);
+      const [start, length] = offset === LARGE
+        ? this.#largePlaces.get(row)!
+        : [offset, get24(places, at + 3)];
+      blobsEnd = Math.max(blobsEnd, start + length);
+    }
+    return packSizeFrom(blobsEnd, end - first);
   }
 
   /**

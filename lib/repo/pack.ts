@@ -204,7 +204,12 @@ export class PackWriter {
 export function packSizeOf(entries: readonly PackEntry[]): number {
   let end = 0;
   for (const entry of entries) end = Math.max(end, entry.offset + entry.length);
-  return end + SEAL_OVERHEAD + entries.length * ENTRY_BYTES + TRAILER_BYTES;
+  return packSizeFrom(end, entries.length);
+}
+
+/** {@link packSizeOf} from where its last blob ends and how many entries it has. */
+export function packSizeFrom(blobsEnd: number, entries: number): number {
+  return blobsEnd + SEAL_OVERHEAD + entries * ENTRY_BYTES + TRAILER_BYTES;
 }
 
 /**

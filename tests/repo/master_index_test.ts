@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { toHex } from "../../lib/crypto/mod.ts";
 import { MasterIndex } from "../../lib/repo/master_index.ts";
-import type { PackEntry } from "../../lib/repo/pack.ts";
+import { type PackEntry, packSizeOf } from "../../lib/repo/pack.ts";
 import { randomBytes } from "../_support/random_bytes.ts";
 import { asPackId } from "../../lib/repo/mod.ts";
 
@@ -79,6 +79,9 @@ Deno.test("offsets and lengths of 2^24 and beyond, and types, come back as they 
     assert.deepEqual(index.lookup(entry.id), { pack, type, offset, length, rawLength });
   }
   assert.deepEqual(index.packEntries(pack), entries.slice(11));
+  // The size of a pack's file, from the rows alone, as from its entries; large places included.
+  for (const id of index.packIds()) assert.equal(index.packSize(id), packSizeOf(index.packEntries(id)!));
+  assert.equal(index.packSize(asPackId(randomId())), undefined);
 });
 
 Deno.test("the blobs of a pack listed again keep it as their pack, listed before and after other packs", () => {
