@@ -226,7 +226,7 @@ export class MasterIndex {
   #location(row: number, pack: PackId): BlobLocation {
     const segment = this.#segments[row >>> SEGMENT_BITS]!;
     const at = row & SEGMENT_MASK;
-    const type = (segment.trees[at >>> 3]! >>> (at & 7)) & 1 ? "tree" : "data";
+    const type = this.#typeOf(row);
     const places = segment.places, placeAt = at * PLACE_BYTES;
     const offset = get24(places, placeAt);
     if (offset === LARGE) {
@@ -276,6 +276,18 @@ export class MasterIndex {
       entries.push({ type, id, offset, length, rawLength });
     }
     return entries;
+  }
+
+  /** The type of a pack's first entry (packs hold one type), or undefined for a pack not indexed or empty. */
+  packType(pack: PackId): BlobType | undefined {
+    const number = this.#packs.numberOf(pack);
+    if (number === undefined || this.#packs.end(number) === this.#packs.first(number)) return undefined;
+    return this.#typeOf(this.#packs.first(number));
+  }
+
+  #typeOf(row: number): BlobType {
+    const at = row & SEGMENT_MASK;
+    return (this.#segments[row >>> SEGMENT_BITS]!.trees[at >>> 3]! >>> (at & 7)) & 1 ? "tree" : "data";
   }
 
   /**

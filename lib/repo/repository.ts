@@ -287,7 +287,7 @@ export class Repository {
     if (cache === undefined) return;
     const trees: PackId[] = [];
     for (const pack of this.index.packIds()) {
-      if (this.index.packEntries(pack)?.[0]?.type === "tree") trees.push(pack);
+      if (this.index.packType(pack) === "tree") trees.push(pack);
     }
     cache.cacheTreePacks(trees);
   }

@@ -82,6 +82,10 @@ Deno.test("offsets and lengths of 2^24 and beyond, and types, come back as they 
   // The size of a pack's file, from the rows alone, as from its entries; large places included.
   for (const id of index.packIds()) assert.equal(index.packSize(id), packSizeOf(index.packEntries(id)!));
   assert.equal(index.packSize(asPackId(randomId())), undefined);
+  // A pack's type is its first entry's.
+  for (const id of index.packIds()) assert.equal(index.packType(id), index.packEntries(id)![0]!.type);
+  index.addPack(asPackId("e".repeat(64)), []);
+  assert.equal(index.packType(asPackId("e".repeat(64))), undefined);
 });
 
 Deno.test("the blobs of a pack listed again keep it as their pack, listed before and after other packs", () => {
