@@ -166,3 +166,23 @@ export function tryHexInto(hex: string, out: Uint8Array, offset: number, lowerCa
   }
   return true;
 }
+
+/**
+ * {@linkcode tryHexInto} for lower-case hex that is still bytes of ASCII text (`text[at..at+2*count)`), not a
+ * string: `count` bytes go to `out[offset..]`. False for any other byte, or where `text` ends first.
+ */
+export function tryHexBytesInto(
+  text: Uint8Array,
+  at: number,
+  count: number,
+  out: Uint8Array,
+  offset: number,
+): boolean {
+  for (let i = 0; i < count; i++, at += 2) {
+    const high = LOWER_HEX_VALUES[text[at]!] ?? -1;
+    const low = LOWER_HEX_VALUES[text[at + 1]!] ?? -1;
+    if ((high | low) < 0) return false;
+    out[offset + i] = (high << 4) | low;
+  }
+  return true;
+}

@@ -10,6 +10,8 @@
  * @module
  */
 
+import { tryHexBytesInto } from "../crypto/mod.ts";
+
 const ID_BYTES = 32;
 const HEX_DIGITS = ID_BYTES * 2;
 
@@ -48,13 +50,6 @@ function copyInto<T extends Uint8Array | Uint32Array>(to: T, from: T): T {
   return to;
 }
 
-/** Value of each lower-case hex digit by byte, -1 for any other byte. */
-const HEX = (() => {
-  const values = new Int8Array(256).fill(-1);
-  for (let i = 0; i < 16; i++) values["0123456789abcdef".charCodeAt(i)] = i;
-  return values;
-})();
-
 const encode = (text: string) => new TextEncoder().encode(text);
 const FILE_START = encode('{"version":1,"packs":[');
 const PACK_START = encode('{"id":"');
@@ -83,6 +78,8 @@ class Reader {
   #bytes: Uint8Array;
   #at = 0;
   #into: IndexFileColumns;
+  /** Where a pack's id is checked (its string is what the index keeps). */
+  #packId = new Uint8Array(ID_BYTES);
 
   constructor(bytes: Uint8Array, into: IndexFileColumns) {
     this.#bytes = bytes;
@@ -103,7 +100,8 @@ class Reader {
     const into = this.#into;
     this.#expect(PACK_START);
     const idStart = this.#at;
-    for (let i = 0; i < HEX_DIGITS; i++) if (HEX[this.#bytes[this.#at++]!]! < 0) throw NOT_CANONICAL;
+    if (!tryHexBytesInto(this.#bytes, idStart, ID_BYTES, this.#packId, 0)) throw NOT_CANONICAL;
+    this.#at += HEX_DIGITS;
     const id = String.fromCharCode(...this.#bytes.subarray(idStart, this.#at));
     this.#expect(BLOBS_START);
     const first = into.rows;
@@ -126,15 +124,8 @@ class Reader {
     into.types[row] = type;
     this.#byte(COMMA);
     this.#byte(QUOTE);
-    const bytes = this.#bytes, ids = into.ids;
-    let at = this.#at;
-    const base = row * ID_BYTES;
-    for (let i = 0; i < ID_BYTES; i++, at += 2) {
-      const high = HEX[bytes[at]!]!, low = HEX[bytes[at + 1]!]!;
-      if ((high | low) < 0) throw NOT_CANONICAL;
-      ids[base + i] = (high << 4) | low;
-    }
-    this.#at = at;
+    if (!tryHexBytesInto(this.#bytes, this.#at, ID_BYTES, into.ids, row * ID_BYTES)) throw NOT_CANONICAL;
+    this.#at += HEX_DIGITS;
     this.#byte(QUOTE);
     this.#byte(COMMA);
     into.offsets[row] = this.#number();
