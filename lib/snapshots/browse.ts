@@ -113,9 +113,7 @@ function differs(a: TreeNode, b: TreeNode): boolean {
     a.rdev !== b.rdev || xattrsOf(a) !== xattrsOf(b) || (a.content ?? []).join() !== (b.content ?? []).join();
 }
 
-/** A node's extended attributes as one comparable string (backup records them in the order listed). */
+/** A node's extended attributes as one comparable string (a tree lists them sorted by name: docs/format.md#trees). */
 function xattrsOf(node: TreeNode): string {
-  return JSON.stringify(
-    [...node.xattrs ?? []].sort((x, y) => x.name < y.name ? -1 : x.name > y.name ? 1 : 0),
-  );
+  return JSON.stringify(node.xattrs ?? []);
 }
