@@ -55,6 +55,11 @@ export interface CommandKit {
     lock: LockKind,
     access?: Partial<RepositoryAccess>,
   ): Promise<Repository>;
+  /**
+   * Resolves once every lock taken is sure to be held; rejects with the conflict when an optimistic one
+   * lost its race (docs/format.md#locks).
+   */
+  confirmLocks(): Promise<void>;
   /** Releases every lock this run took: called when the command ends, also on error. */
   releaseLocks(): Promise<void>;
   setExitCode(code: number): void;
@@ -114,6 +119,8 @@ export function commandKit(
       { ...repositoryAccess(), ...access },
       {
         kind,
+        // Shared lockers start work while the lock settles on object storage; main() checks the race.
+        optimistic: kind === "shared",
         owner: processLockOwner(whoAmI(context.env).username),
         waitMs: lockWaitMs(flags.lockWait()),
         onStaleRemoved: (listed) => context.output.err(`kept: removed ${describeStaleLock(listed)}\n`),
@@ -141,6 +148,9 @@ export function commandKit(
       return { config, destination, repository };
     },
     openLocked,
+    confirmLocks: async () => {
+      await Promise.all(held.map((lock) => lock.confirmed));
+    },
     releaseLocks: async () => {
       const results = await Promise.allSettled(held.splice(0).map((lock) => lock.release()));
       for (const result of results) {
@@ -181,8 +191,17 @@ export function whoAmI(env: (name: string) => string | undefined): { host: strin
   return { host: Deno.hostname(), username };
 }
 
+/** Errors {@link printFailure} has printed: main() does not print them again. */
+const printedFailures = new WeakSet<Error>();
+
+/** True when {@link printFailure} has printed `error` already (a lock race lost, named at its destination). */
+export function failurePrinted(error: unknown): boolean {
+  return error instanceof Error && printedFailures.has(error);
+}
+
 /** A destination whose work failed while the others went on: its name, the error, and the hint if any. */
 export function printFailure(output: Output, destination: string, error: UserError): void {
+  printedFailures.add(error);
   output.err(`kept: destination "${destination}": ${error.message}\n`);
   const hint = hintFor(error);
   if (hint) output.err(`hint: ${hint}\n`);

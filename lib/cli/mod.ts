@@ -14,7 +14,7 @@ import { isOutputClosed, type Output, processOutput } from "./output.ts";
 import { listenForInterrupts } from "./_interrupts.ts";
 import type { CliContext } from "./_context.ts";
 import { promptHidden } from "../secrets.ts";
-import { commandKit } from "./_command_kit.ts";
+import { type CommandKit, commandKit, failurePrinted } from "./_command_kit.ts";
 import { hintFor } from "./_hints.ts";
 import { exitCodeFor, exitCodeHelp } from "./_exit_codes.ts";
 import { initCommand } from "./init_command.ts";
@@ -78,14 +78,27 @@ export async function main(args: string[], context: CliContext = defaultContext(
   const interrupts = context.signals ? listenForInterrupts(kit) : undefined;
   try {
     await program.parseAsync(args, { from: "user" });
-    return interrupts?.exitCode() ?? exitCode;
+    // What a command did stands only under locks it really held (an optimistic one settles meanwhile).
+    const lost = await lostLockRace(kit);
+    return interrupts?.exitCode() ?? (lost ? reportError(lost, context.output) : exitCode);
   } catch (error) {
-    return interrupts?.exitCode() ?? reportError(error, context.output);
+    // A lock race lost explains a failure better than what it caused (say, a pack pruned away meanwhile).
+    const lost = await lostLockRace(kit);
+    return interrupts?.exitCode() ?? reportError(lost ?? error, context.output);
   } finally {
     interrupts?.stop();
     // Locks taken while the command ran, also when it failed (docs/format.md#locks).
     await kit.releaseLocks();
   }
+}
+
+/**
+ * The conflict of a lock that lost its race while the command ran, unless a destination's failure named it
+ * already (a backup's index or snapshot waits for its lock, and fails with the conflict).
+ */
+async function lostLockRace(kit: CommandKit): Promise<unknown> {
+  const lost = await kit.confirmLocks().then(() => undefined, (conflict: unknown) => conflict);
+  return failurePrinted(lost) ? undefined : lost;
 }
 
 /** Prints what ended a command, by kind, and returns the exit code to end with. */

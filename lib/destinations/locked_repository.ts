@@ -46,7 +46,8 @@ export interface LockedRepository {
 
 /**
  * Opens and unlocks a destination's repository, then takes a lock of `request.kind` on it (removing stale
- * locks, waiting up to `request.waitMs` for a conflicting one).
+ * locks, waiting up to `request.waitMs` for a conflicting one). An optimistic lock (`request.optimistic`)
+ * may still be settling: the repository writes no index file or snapshot until it is confirmed.
  *
  * @throws {LockConflictError} when a live conflicting lock stays in the way.
  */
@@ -58,6 +59,7 @@ export async function openLockedRepository(
   const repository = await openRepository(destination, access);
   const { kind, owner, ...options } = request;
   const lock = await acquireLock(repository.lockStore(), kind, { ...owner, ...options });
+  repository.indexAndSnapshotsAfter(lock.confirmed);
   return { repository, lock };
 }
 

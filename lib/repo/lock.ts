@@ -95,6 +95,15 @@ export interface AcquireOptions extends LockOwner {
   sleep?: (ms: number) => Promise<void>;
   /** Randomness for the back-off after a tie (default Math.random). */
   random?: () => number;
+  /**
+   * On storage without atomic creation, return as soon as the lock is written and settle in the
+   * background, so that the fifth of a second of settling overlaps the work: {@link RepositoryLock.confirmed}
+   * then says how it went. A race lost or tied is not tried again (the work that began meanwhile must not
+   * go on under a later lock, after a rival may have changed the repository): `confirmed` rejects with
+   * the {@linkcode LockConflictError}. Only for shared lockers that make nothing they store known before
+   * `confirmed` resolves: no index file, no snapshot (docs/format.md#locks).
+   */
+  optimistic?: boolean;
 }
 
 /** A lock file that cannot be read or decrypted: it blocks until it is old enough to be stale. */
@@ -211,6 +220,10 @@ export async function acquireLock(
         time: created,
       };
       const name = await store.write(file);
+      if (!store.atomicCreate && options.optimistic) {
+        const settle = (lock: RepositoryLock) => settleInBackground(store, kind, lock, options, sleep);
+        return new RepositoryLock(store, name, file, options, settle);
+      }
       if (!store.atomicCreate) await sleep(SETTLE_MS);
       const race = await settleRace(store, kind, name, options);
       if (race === "won") return new RepositoryLock(store, name, file, options);
@@ -235,6 +248,24 @@ export async function acquireLock(
  * others list what was written at once), short enough not to slow every command on them.
  */
 const SETTLE_MS = 250;
+
+/**
+ * The settling of an optimistic lock (see `AcquireOptions.optimistic`): resolves when it won the race;
+ * otherwise removes it and rejects with the rival's {@linkcode LockConflictError}.
+ */
+async function settleInBackground(
+  store: LockStore,
+  kind: LockKind,
+  lock: RepositoryLock,
+  options: AcquireOptions,
+  sleep: (ms: number) => Promise<void>,
+): Promise<void> {
+  await sleep(SETTLE_MS);
+  const race = await settleRace(store, kind, lock.id, options);
+  if (race === "won") return;
+  await lock.release();
+  throw new LockConflictError(store.location, race.holder, 0);
+}
 
 /** The oldest live lock in the way of `kind` (stale ones are removed on the way), other than `own`. */
 async function liveConflict(
@@ -289,9 +320,19 @@ export class RepositoryLock {
   #timer: ReturnType<typeof setInterval>;
   #refreshing: Promise<void> | undefined;
   #released = false;
+  readonly #confirmed: Promise<void>;
 
-  /** Wraps a lock file just written as `name`; starts refreshing it. */
-  constructor(store: LockStore, name: string, file: LockFile, options: AcquireOptions) {
+  /**
+   * Wraps a lock file just written as `name`; starts refreshing it. `settle`, for an optimistic lock, is
+   * its background settling: it becomes {@link confirmed}.
+   */
+  constructor(
+    store: LockStore,
+    name: string,
+    file: LockFile,
+    options: AcquireOptions,
+    settle?: (lock: RepositoryLock) => Promise<void>,
+  ) {
     this.kind = file.kind;
     this.#store = store;
     this.#name = name;
@@ -302,6 +343,16 @@ export class RepositoryLock {
     }, options.refreshMs ?? LOCK_REFRESH_MS);
     Deno.unrefTimer(timer);
     this.#timer = timer;
+    this.#confirmed = settle ? settle(this) : Promise.resolve();
+    this.#confirmed.catch(() => {}); // a lost race is for whoever awaits `confirmed`: not unhandled
+  }
+
+  /**
+   * Resolves once the lock is sure to be held; rejects with a {@linkcode LockConflictError} when an
+   * optimistic lock lost its race (it is released then). Resolved from the start for any other lock.
+   */
+  get confirmed(): Promise<void> {
+    return this.#confirmed;
   }
 
   /** The current lock file's name (it changes with each refresh). */

@@ -100,6 +100,8 @@ export class Repository {
   #packCacheLimit = 0;
   readonly #onWarning: (message: string) => void;
   readonly #damagedFiles: DamagedFile[] = [];
+  /** What index files and snapshots wait for before they are written (see {@link indexAndSnapshotsAfter}). */
+  #metadataGate: Promise<void> = Promise.resolve();
 
   private constructor(
     backend: Backend,
@@ -387,8 +389,22 @@ export class Repository {
     this.index.addIndexFile(file as IndexFile);
   }
 
-  /** Seals and stores a metadata file; its name is the SHA-256 of the stored bytes. */
+  /**
+   * Holds back every index file and snapshot written from now on until `gate` resolves, and fails them when
+   * it rejects. A lock taken optimistically (docs/format.md#locks) must be confirmed before anything makes
+   * the data stored under it known: packs alone are leftovers nobody uses, an index file is what later
+   * backups deduplicate against.
+   */
+  indexAndSnapshotsAfter(gate: Promise<void>): void {
+    this.#metadataGate = gate;
+  }
+
+  /**
+   * Seals and stores a metadata file; its name is the SHA-256 of the stored bytes. Index files and
+   * snapshots wait for the gate {@link indexAndSnapshotsAfter} set.
+   */
   async writeMeta(kind: FileKind, value: unknown): Promise<string> {
+    if (kind === "snapshots" || kind === "index") await this.#metadataGate;
     const sealed = encodeBlob(this.#keys.encrypt, new TextEncoder().encode(JSON.stringify(value)));
     const name = sha256Hex(sealed);
     await this.#backend.put({ kind, name }, sealed);

@@ -243,3 +243,85 @@ Deno.test("a lock written earlier but visible later does not win the race (write
   assert.deepEqual((await listLocks(store, owner(clock))).map((listed) => listed.lock.pid), [200]);
   await b.release();
 });
+
+/** Lock files in memory on storage without atomic creation (as on S3): lockers settle before they look again. */
+function objectStore(clock: { now: number }): LockStore & { writes: number } {
+  const files = new Map<string, { lock: LockFile; mtime: number }>();
+  const store = {
+    location: "bucket",
+    atomicCreate: false,
+    writes: 0,
+    async *list() {
+      for (const [name, file] of files) yield { name, mtime: file.mtime };
+    },
+    read: (name: string) => Promise.resolve(files.get(name)!.lock),
+    write: (lock: LockFile) => {
+      const name = `lock-${++store.writes}`;
+      files.set(name, { lock, mtime: clock.now++ });
+      return Promise.resolve(name);
+    },
+    remove: (name: string) => Promise.resolve(void files.delete(name)),
+  };
+  return store;
+}
+
+/** A sleep that lasts until `end()` is called. */
+function heldSleep(): { sleep: () => Promise<void>; end: () => void } {
+  let end: () => void = () => {};
+  const ended = new Promise<void>((resolve) => end = resolve);
+  return { sleep: () => ended, end };
+}
+
+Deno.test("an optimistic shared lock is handed out before it settles, and confirmed once it won", async () => {
+  const clock = { now: T0 };
+  const store = objectStore(clock);
+  const settling = heldSleep();
+  const lock = await acquireLock(store, "shared", owner(clock, { optimistic: true, sleep: settling.sleep }));
+  let confirmed = false;
+  lock.confirmed.then(() => confirmed = true);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(confirmed, false, "confirmed before the second look");
+  settling.end();
+  await lock.confirmed;
+  assert.equal(confirmed, true);
+  assert.deepEqual((await listLocks(store, owner(clock))).map((listed) => listed.lock.kind), ["shared"]);
+  await lock.release();
+});
+
+Deno.test("an optimistic lock that loses its race is removed and fails confirmed, without trying again", async () => {
+  const clock = { now: T0 };
+  const store = objectStore(clock);
+  const settling = heldSleep();
+  const lock = await acquireLock(store, "shared", owner(clock, { optimistic: true, sleep: settling.sleep }));
+  // A prune writes its lock while this one settles: both will see each other.
+  await store.write(lockFile({ kind: "exclusive", username: "pruner", pid: 200 }));
+  settling.end();
+  await assert.rejects(
+    lock.confirmed,
+    (error) =>
+      error instanceof LockConflictError && /locked exclusively by pruner@web1, pid 200/.test(error.message),
+  );
+  assert.deepEqual((await listLocks(store, owner(clock))).map((listed) => listed.lock.username), ["pruner"]);
+  assert.equal(store.writes, 2, "the lost lock is not written again");
+});
+
+Deno.test("an optimistic lock still fails at once on a conflict it sees before writing", async () => {
+  const clock = { now: T0 };
+  const store = objectStore(clock);
+  await store.write(lockFile({ kind: "exclusive" }));
+  await assert.rejects(
+    acquireLock(store, "shared", owner(clock, { optimistic: true, sleep: () => Promise.resolve() })),
+    LockConflictError,
+  );
+  assert.equal(store.writes, 1);
+});
+
+Deno.test("with atomic creation an optimistic lock is confirmed at once, with no settling", async () => {
+  const clock = { now: T0 };
+  const store = await storeWithClock(clock);
+  assert.equal(store.atomicCreate, true);
+  const sleep = () => Promise.reject(new Error("nothing to settle"));
+  const lock = await acquireLock(store, "shared", owner(clock, { optimistic: true, sleep }));
+  await lock.confirmed;
+  await lock.release();
+});
