@@ -230,7 +230,8 @@ async function main(args: string[]): Promise<number> {
   const sections = report.section === undefined ? [] : [renderSection(report, report.section)];
   // The S3 corpus is a fifth of the main one (at most 200 MiB): its server writes every object twice.
   if (options.s3) {
-    sections.push(await runS3Bench({ work: options.work, size: Math.min(options.size / 5, 200 << 20) }));
+    const size = Math.min(options.size / 5, 200 << 20);
+    sections.push(await runS3Bench({ work: options.work, size, rounds: options.rounds }));
   }
   if (options.reconcile) sections.push(await runReconcileBench({ work: options.work }));
   console.log("\n" + [...mainReport === undefined ? [] : [mainReport], ...sections].join("\n"));
