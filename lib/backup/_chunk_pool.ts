@@ -14,6 +14,7 @@ import {
   type ToWorker,
 } from "./_chunk_protocol.ts";
 import type { BlobId, NodeXattr, PackSink } from "../repo/mod.ts";
+import type { FolderIdentity } from "./folder_scan.ts";
 
 /** What reading one file produced. */
 export interface ChunkedFile {
@@ -53,6 +54,11 @@ export interface FileToRead {
   mtimeNs: number;
   ino: number;
   dev: number;
+  /**
+   * The folder it was found in, as the walk read it: the worker reads the file only from that very folder
+   * (a folder on its path swapped for a symlink since must not lead it elsewhere). Undefined for a source.
+   */
+  folder: FolderIdentity | undefined;
   hints: ChunkHints | undefined;
 }
 
@@ -207,6 +213,8 @@ function fileBatch(jobs: readonly PoolJob<FileToRead, ChunkedFile>[]): FileBatch
     numbers[at + 3] = file.mtimeNs;
     numbers[at + 4] = file.ino;
     numbers[at + 5] = file.dev;
+    numbers[at + 6] = file.folder?.dev ?? NaN;
+    numbers[at + 7] = file.folder?.ino ?? NaN;
     paths.push(file.path);
     if (job.payload.hints) hints.push({ at: i, hints: job.payload.hints });
   });

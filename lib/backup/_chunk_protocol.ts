@@ -24,7 +24,10 @@ export interface ChunkHints {
  * more than the worker's reading of a small file (structured cloning walks every object).
  */
 export interface FileBatch {
-  /** Per file, {@link FILE_NUMBERS} of them: job, size, mtime (ms), its nanoseconds, inode, device. */
+  /**
+   * Per file, {@link FILE_NUMBERS} of them: job, size, mtime (ms), its nanoseconds, inode, device, and its
+   * folder's device and inode as the walk read it (NaN for a file given as a source).
+   */
   numbers: Float64Array;
   paths: string[];
   /** The few files that have hints, by their place in the batch. */
@@ -52,7 +55,7 @@ export type ToWorker =
   | { type: "files"; files: FileBatch };
 
 /** Numbers per file in {@link FileBatch.numbers}. */
-export const FILE_NUMBERS = 6;
+export const FILE_NUMBERS = 8;
 
 /** Numbers per blob in {@link ToMain.blobNumbers}: offset, length and span in the ring, plaintext length. */
 export const BLOB_NUMBERS = 4;

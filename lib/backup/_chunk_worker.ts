@@ -22,7 +22,8 @@ import {
   type ToWorker,
 } from "./_chunk_protocol.ts";
 import type { NodeXattr } from "../repo/mod.ts";
-import { encodeWorkerError } from "../workers/worker_error.ts";
+import { encodeWorkerError, IoError } from "../workers/worker_error.ts";
+import type { FolderIdentity } from "./folder_scan.ts";
 
 /** Blobs are sent in batches of about this many bytes: a quarter ring keeps both sides busy. */
 const BATCH_BYTES = RING_BYTES / 4;
@@ -204,12 +205,15 @@ function processFiles(s: NonNullable<typeof state>, files: FileBatch): void {
         ino: numbers[at + 4]!,
         dev: numbers[at + 5]!,
       };
-      let result = chunkFile(s, folders.open(path), path, expected, fileHints);
+      const folder = Number.isNaN(numbers[at + 6])
+        ? undefined
+        : { dev: numbers[at + 6]!, ino: numbers[at + 7]! };
+      let result = chunkFile(s, folders.open(path, folder), path, expected, fileHints);
       if (result.changed) {
-        // Changed while we read it (or since the scan): read once more, by its path as it is now (its
-        // folder too may have been replaced); report if it keeps changing.
+        // Changed while we read it (or since the scan): read once more, by its path as it is now, from the
+        // same folder; report if it keeps changing.
         folders.close();
-        result = chunkFile(s, folders.open(path), path, result.seen, fileHints);
+        result = chunkFile(s, folders.open(path, folder), path, result.seen, fileHints);
       }
       outbox.addDone(job, result);
     } catch (error) {
@@ -223,21 +227,31 @@ function processFiles(s: NonNullable<typeof state>, files: FileBatch): void {
  * Opens files relative to their folder, opened once for the files of a batch that share it: the kernel
  * then looks up one name per file instead of the whole path (docs/performance.md). Each file is opened
  * never following a symlink in its name, and never waiting on a FIFO swapped in since the scan (a
- * non-blocking open). The fallback platform has no folder descriptors: it opens each file by path.
+ * non-blocking open); its folder only when it is the one the walk read (see `open`). The fallback platform
+ * has no folder descriptors: it opens each file by path.
  */
 class FolderOpener implements Disposable {
   #path: string | undefined;
   #dir: DirHandle | undefined;
 
-  /** Opens the file at `path` (a string that may carry escaped bytes: see `nameText()`). */
-  open(path: string): OpenFile {
+  /**
+   * Opens the file at `path` (a string that may carry escaped bytes: see `nameText()`). With `expected`,
+   * only from that very folder: one that is another by now (replaced, or a folder on its path swapped for
+   * a symlink to elsewhere) is refused, so nothing outside the sources is read in a file's place.
+   */
+  open(path: string, expected: FolderIdentity | undefined): OpenFile {
     const fs = platform();
     const slash = path.lastIndexOf("/");
     if (fs.kind !== "ffi" || slash < 0) return fs.openFile(path, { noFollow: true });
     const folder = slash === 0 ? "/" : path.slice(0, slash);
     if (folder !== this.#path) {
       this.close();
-      this.#dir = fs.openDir(folder);
+      const dir = fs.openDir(folder);
+      if (expected && !isFolder(dir, expected)) {
+        dir.close();
+        throw new IoError(`${describePath(folder)}: the folder was replaced since it was read`);
+      }
+      this.#dir = dir;
       this.#path = folder;
     }
     return this.#dir!.openFile(path.slice(slash + 1));
@@ -253,6 +267,12 @@ class FolderOpener implements Disposable {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/** True when the open folder `dir` is the one `expected` names. */
+function isFolder(dir: DirHandle, expected: FolderIdentity): boolean {
+  const { dev, ino } = entryStat(dir.lstat());
+  return dev === expected.dev && ino === expected.ino;
 }
 
 /** Sends the blobs collected so far and the files they complete. */

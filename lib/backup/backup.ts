@@ -29,7 +29,7 @@ import type { BackupSpec } from "./backup_spec.ts";
 import { type EntryStat, lstatEntry } from "./entry_stat.ts";
 import { readXattrs } from "./xattrs.ts";
 import { ExcludeMatcher, type FolderRules } from "./excludes.ts";
-import { type FolderScans, scanFolder } from "./folder_scan.ts";
+import { type FolderIdentity, type FolderScans, scanFolder } from "./folder_scan.ts";
 import { hasExactTimes, isUnchanged, writtenSince } from "./file_changed.ts";
 import { Slots } from "../workers/mod.ts";
 
@@ -693,13 +693,22 @@ async function handOutFolder(
         children[at] = node;
         files.finish();
       };
-      backupChangedFile(childPath, name, childInfo, parentChild, context, done, (error) => files.fail(error));
+      const file = { path: childPath, name, info: childInfo, folder: scan.folder };
+      backupChangedFile(file, parentChild, context, done, (error) => files.fail(error));
       continue;
     }
     add(backupEntry(childPath, name, childInfo, parentChild, scan.rules, rootDevice, context));
   }
   files.handedOut();
   return { children, files, parentTree };
+}
+
+/** A file to read: where, what the walk's lstat saw, and the folder it was found in (none for a source). */
+interface ChangedFile {
+  path: string;
+  name: string;
+  info: EntryStat;
+  folder: FolderIdentity | undefined;
 }
 
 /** Backs up one regular file whose slot the caller took: from the parent snapshot if it is unchanged. */
@@ -716,7 +725,7 @@ function backupFile(
     return unchanged;
   }
   return new Promise((resolve, reject) =>
-    backupChangedFile(path, name, info, parentNode, context, resolve, reject)
+    backupChangedFile({ path, name, info, folder: undefined }, parentNode, context, resolve, reject)
   );
 }
 
@@ -727,14 +736,13 @@ function backupFile(
  * holds to the old space, and a tree of small files has millions (see docs/performance.md).
  */
 function backupChangedFile(
-  path: string,
-  name: string,
-  info: EntryStat,
+  entry: ChangedFile,
   parentNode: TreeNode | undefined,
   context: WalkContext,
   done: (node: TreeNode | undefined) => void,
   failed: (error: unknown) => void,
 ): void {
+  const { path, name, info } = entry;
   // Read by a worker: it reads the extended attributes through the file it opens.
   const node = metadata(path, name, "file", info, context, context.chunk ? "worker" : "path");
   context.stats.files++;
@@ -763,6 +771,7 @@ function backupChangedFile(
     mtimeNs: info.mtimeNs,
     ino: info.ino,
     dev: info.dev,
+    folder: entry.folder,
     hints: undefined,
   };
   if (info.nlink > 1) {

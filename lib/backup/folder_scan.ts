@@ -32,7 +32,20 @@ export type FolderScan =
   | { kind: "unreadable"; problem: string }
   /** exclude_if_present: the whole folder is left out. */
   | { kind: "excluded" }
-  | { kind: "read"; entries: ScannedEntry[]; rules: readonly FolderRules[]; problems: string[] };
+  | {
+    kind: "read";
+    entries: ScannedEntry[];
+    rules: readonly FolderRules[];
+    problems: string[];
+    /** The folder as it was read (the automount's root, where one was mounted): workers check it. */
+    folder: FolderIdentity;
+  };
+
+/** Which folder a path named when it was read: a worker opening it again must find the same one. */
+export interface FolderIdentity {
+  dev: number;
+  ino: number;
+}
 
 /**
  * Reads a folder: entries not excluded, with their lstat; `inherited` are its ancestors' ignore files.
@@ -81,7 +94,8 @@ export function scanFolder(
     if (info.type === "file" && matcher.isTooLarge(info.size)) continue;
     entries.push({ name, path: childPath, info });
   }
-  return { kind: "read", entries, rules, problems };
+  const { dev, ino } = entryStat(listing.stat);
+  return { kind: "read", entries, rules, problems, folder: { dev, ino } };
 }
 
 function unreadable(path: string, why: string): FolderScan {

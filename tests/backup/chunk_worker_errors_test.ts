@@ -1,5 +1,7 @@
 // A file the system will not let the chunk workers read is that file's problem: reported and skipped. A
 // programming error in a worker is a bug: it fails the backup as one, never as one more unreadable file.
+// A file whose folder is not the one the walk read any more (a folder on its path swapped for a symlink)
+// is not read at all: whatever lies at the end of the new path is outside the sources.
 
 import assert from "node:assert/strict";
 import { ChunkPool, FileReadError, type FileToRead } from "../../lib/backup/_chunk_pool.ts";
@@ -25,7 +27,23 @@ async function pool(): Promise<ChunkPool> {
 
 /** A file to read as the walk would ask for it, with a scan that matches nothing on disk. */
 function fileToRead(path: string, size: number, hints?: ChunkHints): FileToRead {
-  return { path, size, mtime: 0, mtimeNs: 0, ino: 0, dev: 0, hints };
+  return { path, size, mtime: 0, mtimeNs: 0, ino: 0, dev: 0, folder: undefined, hints };
+}
+
+/** A file to read as the walk would ask for it right after its scan of the file's folder. */
+function scannedFile(path: string): FileToRead {
+  const file = Deno.lstatSync(path);
+  const folder = Deno.lstatSync(path.slice(0, path.lastIndexOf("/")));
+  return {
+    path,
+    size: file.size,
+    mtime: file.mtime!.getTime(),
+    mtimeNs: 0,
+    ino: file.ino!,
+    dev: file.dev,
+    folder: { dev: folder.dev, ino: folder.ino! },
+    hints: undefined,
+  };
 }
 
 Deno.test("a file that vanished before its worker read it is a FileReadError naming the file", async () => {
@@ -54,6 +72,37 @@ Deno.test("a TypeError inside a chunk worker comes back as a bug with the worker
     assert.ok(!(error instanceof FileReadError));
     assert.match(error.message, /^chunk worker: TypeError: /);
     assert.match(error.stack ?? "", /_chunk_worker\.ts/);
+  } finally {
+    await chunks.close();
+  }
+});
+
+Deno.test("a worker reads a file only from the folder the walk read, not through a symlink swapped in", async () => {
+  using dir = tempDir("kept-chunk-folder-");
+  const root = dir.path;
+  for (const folder of ["src/a/b", "elsewhere/b"]) Deno.mkdirSync(`${root}/${folder}`, { recursive: true });
+  Deno.writeTextFileSync(`${root}/src/a/b/f.txt`, "the source's own file\n");
+  Deno.writeTextFileSync(`${root}/elsewhere/b/f.txt`, "a secret outside the sources\n");
+  const chunks = await pool();
+  try {
+    const file = scannedFile(`${root}/src/a/b/f.txt`);
+    const read = await chunks.chunkFile(file);
+    assert.equal(read.size, "the source's own file\n".length, "read while its folder is the one scanned");
+
+    // After the scan, a folder two levels up is swapped for a symlink to a tree of the same shape.
+    Deno.renameSync(`${root}/src/a`, `${root}/src/a.old`);
+    Deno.symlinkSync(`${root}/elsewhere`, `${root}/src/a`);
+    const error = await chunks.chunkFile(file).catch((error) => error);
+    assert.ok(error instanceof FileReadError, `read through the symlink: ${JSON.stringify(error)}`);
+    assert.match(error.message, /src\/a\/b: the folder was replaced since it was read/);
+
+    // The same for the file's own folder.
+    Deno.removeSync(`${root}/src/a`);
+    Deno.renameSync(`${root}/src/a.old`, `${root}/src/a`);
+    Deno.renameSync(`${root}/src/a/b`, `${root}/src/a/b.old`);
+    Deno.symlinkSync(`${root}/elsewhere/b`, `${root}/src/a/b`);
+    const again = await chunks.chunkFile(file).catch((error) => error);
+    assert.ok(again instanceof FileReadError, `read through the symlink: ${JSON.stringify(again)}`);
   } finally {
     await chunks.close();
   }
