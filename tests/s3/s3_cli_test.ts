@@ -8,41 +8,11 @@ import { tempDir } from "../_support/temp_dir.ts";
 import { assertSameTree } from "../_support/tree_differ.ts";
 import { seededBytes } from "../backends/_content.ts";
 import { type S3Server, s3Server, uniqueBucket } from "./_server.ts";
+import { s3Environment, s3Url, writeS3Config } from "./_cli_config.ts";
 
-/** A config with one S3 destination ("cloud") and one plan ("files") backing up `source`. */
+/** A config of `bucket` on `server` backing up `source` (see writeS3Config). */
 function writeConfig(dir: string, server: S3Server, bucket: string, source: string, extra = ""): string {
-  const url = `${server.endpoint.replace(/^http:/, "s3+http:").replace(/^https:/, "s3:")}/${bucket}/repo`;
-  const path = join(dir, "kept.yaml");
-  Deno.writeTextFileSync(
-    path,
-    [
-      "version: 1",
-      "destinations:",
-      "  cloud:",
-      `    url: ${url}`,
-      "    password: ${KEPT_TEST_PASSWORD}",
-      `    region: ${server.region}`,
-      ...(extra ? [extra] : []),
-      "plans:",
-      "  files:",
-      `    sources: [${JSON.stringify(source)}]`,
-      "    destinations: [cloud]",
-      "",
-    ].join("\n"),
-  );
-  return path;
-}
-
-/** The environment of every run: credentials from AWS_*, a cheap KDF, the password, a private state dir. */
-function environment(server: S3Server, dir: string, secret = server.secretKey): Record<string, string> {
-  return {
-    AWS_ACCESS_KEY_ID: server.accessKey,
-    AWS_SECRET_ACCESS_KEY: secret,
-    KEPT_TEST_PASSWORD: "s3 test password",
-    KEPT_KDF_N: "1024",
-    XDG_STATE_HOME: join(dir, "state"),
-    XDG_CACHE_HOME: join(dir, "cache"),
-  };
+  return writeS3Config(dir, server, { url: s3Url(server, bucket), source, extra });
 }
 
 function ok(result: { code: number; stdout: string; stderr: string }, what: string): string {
@@ -59,7 +29,7 @@ Deno.test("kept init, backup, snapshots, restore and check --read-data work agai
   Deno.writeTextFileSync(join(source, "sub/hello.txt"), "hello over S3\n");
   Deno.writeFileSync(join(source, "sub/deeper/empty"), new Uint8Array(0));
   const config = writeConfig(dir.path, server, uniqueBucket("kept-cli"), source);
-  const env = environment(server, dir.path);
+  const env = s3Environment(server, dir.path);
   const kept = (...args: string[]) => runKept(["--config", config, ...args], { env });
 
   ok(await kept("init", "cloud"), "init");
@@ -83,7 +53,7 @@ Deno.test("kept with a wrong S3 secret key fails with one line naming the key an
   using dir = tempDir("kept-s3-cli-");
   const config = writeConfig(dir.path, server, uniqueBucket("kept-cli"), dir.path);
   const result = await runKept(["--config", config, "init", "cloud"], {
-    env: environment(server, dir.path, "not-the-secret"),
+    env: s3Environment(server, dir.path, "not-the-secret"),
   });
   assert.notEqual(result.code, 0);
   assert.ok(!result.stderr.includes("not-the-secret"), "the secret is never printed");
@@ -99,7 +69,7 @@ Deno.test("S3 metadata is cached per repository; --no-cache reads around the cac
   Deno.mkdirSync(join(source, "sub"), { recursive: true });
   Deno.writeTextFileSync(join(source, "sub/a.txt"), "cached\n");
   const config = writeConfig(dir.path, server, uniqueBucket("kept-cache"), source);
-  const env = environment(server, dir.path);
+  const env = s3Environment(server, dir.path);
   const kept = (...args: string[]) => runKept(["--config", config, ...args], { env });
   const cacheRoot = join(dir.path, "cache", "kept");
   const cachedFiles = (kind: string) => {

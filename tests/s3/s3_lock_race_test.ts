@@ -12,8 +12,7 @@ import { runKept } from "../_support/run_cli.ts";
 import { tempDir } from "../_support/temp_dir.ts";
 import { backendOptions, emptyBackend, s3Server, uniqueBucket } from "./_server.ts";
 import { TcpProxy } from "./_tcp_proxy.ts";
-
-const PASSWORD = "s3 lock race password";
+import { S3_TEST_PASSWORD, s3Environment, writeS3Config } from "./_cli_config.ts";
 
 /** A prune's live lock, of another host. */
 function pruneLock(): LockFile {
@@ -31,7 +30,7 @@ function pruneLock(): LockFile {
 
 /** Removes every lock file, as the prune would once done; returns their users. */
 async function removeLocks(backend: S3Backend): Promise<string[]> {
-  const repository = await Repository.open(backend, PASSWORD);
+  const repository = await Repository.open(backend, S3_TEST_PASSWORD);
   const store = repository.lockStore();
   const users: string[] = [];
   for await (const { name } of backend.list("locks")) {
@@ -61,34 +60,12 @@ Deno.test("a backup or restore whose lock loses its race on S3 fails naming the 
   await using proxy = new TcpProxy({ hostname, port: Number(port) }, async (piece) => {
     if (!raceNextLock || !piece.startsWith(`PUT /${bucket}/repo/locks/`)) return;
     raceNextLock = false;
-    const repository = await Repository.open(direct, PASSWORD);
+    const repository = await Repository.open(direct, S3_TEST_PASSWORD);
     await repository.lockStore().write(pruneLock());
   });
-  const config = join(dir.path, "kept.yaml");
-  Deno.writeTextFileSync(
-    config,
-    [
-      "version: 1",
-      "destinations:",
-      "  cloud:",
-      `    url: s3+http://127.0.0.1:${proxy.port}/${bucket}/repo`,
-      "    password: ${KEPT_TEST_PASSWORD}",
-      `    region: ${server.region}`,
-      "plans:",
-      "  files:",
-      `    sources: [${JSON.stringify(source)}]`,
-      "    destinations: [cloud]",
-      "",
-    ].join("\n"),
-  );
-  const env = {
-    AWS_ACCESS_KEY_ID: server.accessKey,
-    AWS_SECRET_ACCESS_KEY: server.secretKey,
-    KEPT_TEST_PASSWORD: PASSWORD,
-    KEPT_KDF_N: "1024",
-    XDG_STATE_HOME: join(dir.path, "state"),
-    XDG_CACHE_HOME: join(dir.path, "cache"),
-  };
+  const url = `s3+http://127.0.0.1:${proxy.port}/${bucket}/repo`;
+  const config = writeS3Config(dir.path, server, { url, source });
+  const env = s3Environment(server, dir.path);
   const kept = (...args: string[]) => runKept(["--config", config, ...args], { env });
   const succeeds = async (...args: string[]) => {
     const result = await kept(...args);
