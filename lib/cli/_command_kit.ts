@@ -114,15 +114,17 @@ export function commandKit(
   let interruptNote: string | undefined;
   const stops: (() => Promise<void>)[] = [];
   const openLocked = async (config: Config, name: string, kind: LockKind, access = {}) => {
+    const waitMs = lockWaitMs(flags.lockWait());
     const { repository, lock } = await openLockedRepository(
       destinationByName(config, name),
       { ...repositoryAccess(), ...access },
       {
         kind,
         // Shared lockers start work while the lock settles on object storage; main() checks the race.
-        optimistic: kind === "shared",
+        // Not with --lock-wait: a race lost must then wait for the rival, which only a settled lock can.
+        optimistic: kind === "shared" && waitMs === 0,
         owner: processLockOwner(whoAmI(context.env).username),
-        waitMs: lockWaitMs(flags.lockWait()),
+        waitMs,
         onStaleRemoved: (listed) => context.output.err(`kept: removed ${describeStaleLock(listed)}\n`),
         onRefreshError: (error) =>
           context.output.err(`warning: cannot refresh the lock on "${name}": ${String(error)}\n`),

@@ -46,7 +46,7 @@ async function count(backend: S3Backend, kind: "index" | "snapshots" | "locks"):
   return found;
 }
 
-Deno.test("a backup or restore whose lock loses its race on S3 fails naming the rival, and makes nothing known", async () => {
+Deno.test("a backup or restore whose lock loses its race on S3 fails naming the rival and makes nothing known; with --lock-wait it waits", async () => {
   const server = await s3Server();
   using dir = tempDir("kept-s3-lock-race-");
   const source = join(dir.path, "source");
@@ -55,13 +55,16 @@ Deno.test("a backup or restore whose lock loses its race on S3 fails naming the 
   const bucket = uniqueBucket("kept-lock-race");
   const direct = await S3Backend.open({ ...backendOptions(server, bucket, "repo"), create: true });
 
-  let raceNextLock = false;
+  /** The next lock kept stores gets a rival stored just before it; gone again after `endsAfterMs`. */
+  let race: { endsAfterMs?: number } | undefined;
   const { hostname, port } = new URL(server.endpoint);
   await using proxy = new TcpProxy({ hostname, port: Number(port) }, async (piece) => {
-    if (!raceNextLock || !piece.startsWith(`PUT /${bucket}/repo/locks/`)) return;
-    raceNextLock = false;
-    const repository = await Repository.open(direct, S3_TEST_PASSWORD);
-    await repository.lockStore().write(pruneLock());
+    if (!race || !piece.startsWith(`PUT /${bucket}/repo/locks/`)) return;
+    const { endsAfterMs } = race;
+    race = undefined;
+    const store = (await Repository.open(direct, S3_TEST_PASSWORD)).lockStore();
+    const rival = await store.write(pruneLock());
+    if (endsAfterMs !== undefined) setTimeout(() => store.remove(rival), endsAfterMs);
   });
   const url = `s3+http://127.0.0.1:${proxy.port}/${bucket}/repo`;
   const config = writeS3Config(dir.path, server, { url, source });
@@ -72,9 +75,9 @@ Deno.test("a backup or restore whose lock loses its race on S3 fails naming the 
     assert.equal(result.code, 0, `${args.join(" ")}:\n${result.stderr}`);
   };
   const losesTheRace = async (...args: string[]) => {
-    raceNextLock = true;
+    race = {};
     const result = await kept(...args);
-    assert.equal(raceNextLock, false, "the proxy saw the lock go by");
+    assert.equal(race, undefined, "the proxy saw the lock go by");
     assert.equal(result.code, 11, result.stderr); // locked, as restic says it
     assert.match(result.stderr, /is locked exclusively by pruner@elsewhere, pid 4242/);
     const errors = result.stderr.split("\n").filter((line) => line.startsWith("kept:"));
@@ -95,6 +98,13 @@ Deno.test("a backup or restore whose lock loses its race on S3 fails naming the 
 
     await losesTheRace("restore", "latest", "--target", join(dir.path, "restored"));
     assert.deepEqual(await removeLocks(direct), ["pruner"], "only the rival's lock is left");
+
+    // With --lock-wait the lock settles before the work starts, so a race lost waits for the rival.
+    race = { endsAfterMs: 1500 };
+    const waited = await kept("--lock-wait", "30s", "backup", "files");
+    assert.equal(race, undefined, "the proxy saw the lock go by");
+    assert.equal(waited.code, 0, waited.stderr);
+    assert.equal(await count(direct, "snapshots"), before.snapshots + 1, "saved once the prune was gone");
   } finally {
     await emptyBackend(direct);
   }
