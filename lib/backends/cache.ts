@@ -11,13 +11,18 @@
  * @module
  */
 
+import { closeSync, constants as fsConstants, fstatSync, openSync, readSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createHash } from "node:crypto";
 import type { ByteRange, FileEntry, FileKind, Handle } from "./backend.ts";
 import { handlePath } from "./backend.ts";
 import { BackendWrapper } from "./wrapper.ts";
-import { readFull } from "../read_full.ts";
+import { readFullSync } from "../read_full.ts";
+import { LruCache } from "../lru_cache.ts";
 import type { Backend } from "./backend.ts";
+
+/** Tree pack copies kept open at once: a snapshot's trees lie in few packs. */
+const OPEN_COPIES = 16;
 
 /** The kinds whose files are always cached: small, read by every command, never changed. */
 const METADATA_KINDS: ReadonlySet<FileKind> = new Set(["keys", "index", "snapshots"]);
@@ -44,6 +49,12 @@ export class CachingBackend extends BackendWrapper {
   #treePacks = new Set<string>();
   /** Tree packs whose cached copy was checked in this run (false: it could not be stored). */
   readonly #verifiedPacks = new Map<string, Promise<boolean>>();
+  /**
+   * Descriptors of the tree packs' copies read in this run: a folder's tree then costs one `pread` instead
+   * of an open, a seek, a read and a close, each a trip through Deno's thread pool (a no-change backup or
+   * a restore reads every folder's tree).
+   */
+  readonly #openCopies = new LruCache<string, number>(OPEN_COPIES, (_, fd) => closeSync(fd));
   readonly stats: CacheStats = { hits: 0, misses: 0, rejected: 0 };
 
   /** Caches `inner`'s metadata under `root` (e.g. `~/.cache/kept`), in a folder per repository id. */
@@ -92,12 +103,40 @@ export class CachingBackend extends BackendWrapper {
     }
     if (!await ready) return this.inner.get(handle, range);
     try {
-      return await readRange(path, range);
+      return this.#readCopy(path, range);
     } catch {
       // The copy went away (kept cache clean, another process's listing): read from storage.
       this.#verifiedPacks.delete(handle.name);
       return this.inner.get(handle, range);
     }
+  }
+
+  /** `range` of the copy at `path`, through a descriptor kept open; throws when the copy is shorter. */
+  #readCopy(path: string, range: ByteRange): Uint8Array {
+    let fd = this.#openCopies.get(path);
+    if (fd === undefined) {
+      // Non-blocking: something else than the copy in its place must not hang the run (it is refused).
+      fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+      if (!fstatSync(fd).isFile()) {
+        closeSync(fd);
+        throw new RangeError(`The cached copy "${path}" is not a regular file`);
+      }
+      this.#openCopies.set(path, fd);
+    }
+    const bytes = new Uint8Array(range.length);
+    const open = fd;
+    const read = (rest: Uint8Array, filled: number) =>
+      readSync(open, rest, 0, rest.length, range.offset + filled);
+    if (readFullSync(bytes, read) < bytes.length) {
+      throw new RangeError(`The cached copy "${path}" is shorter than expected`);
+    }
+    return bytes;
+  }
+
+  /** Closes the copies' descriptors, then the storage behind. */
+  override close(): Promise<void> {
+    this.#openCopies.clear();
+    return super.close();
   }
 
   override async put(handle: Handle, data: Uint8Array): Promise<void> {
@@ -195,17 +234,6 @@ export class CachingBackend extends BackendWrapper {
       await removeQuietly(temporary);
     }
   }
-}
-
-/** `range` of the file at `path`; throws when the file is shorter. */
-async function readRange(path: string, range: ByteRange): Promise<Uint8Array> {
-  using file = await Deno.open(path, { read: true });
-  await file.seek(range.offset, Deno.SeekMode.Start);
-  const bytes = new Uint8Array(range.length);
-  if (await readFull(bytes, (rest) => file.read(rest)) < bytes.length) {
-    throw new RangeError(`The cached copy "${path}" is shorter than expected`);
-  }
-  return bytes;
 }
 
 async function existsFile(path: string): Promise<boolean> {

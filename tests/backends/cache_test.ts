@@ -175,7 +175,7 @@ Deno.test("a tree pack marked before it is stored is cached as it goes up; other
   assert.deepEqual(counting.gets, ["config/config", `data/${dataPack.name}@0+10`]);
 });
 
-Deno.test("a damaged copy of a tree pack is downloaded again; a copy removed during a run is read around", async () => {
+Deno.test("a damaged copy of a tree pack is downloaded again; a copy removed during a run is still read", async () => {
   using dir = tempDir("kept-cache-");
   const { storage, counting, cache } = await cachedRepository(dir.path);
   const treePack = await putNamed(storage, "data", seededBytes("trees", 4096));
@@ -195,12 +195,16 @@ Deno.test("a damaged copy of a tree pack is downloaded again; a copy removed dur
   assert.equal(next.stats.rejected, 1);
   assert.deepEqual(Deno.readFileSync(copy), seededBytes("trees", 4096));
 
+  // The copy stays open for the run: removed meanwhile (kept cache clean elsewhere), it is still what was
+  // checked, and reading it needs no request.
+  const requests = counting.gets.length;
   Deno.removeSync(copy);
   assert.deepEqual(
     await next.get(treePack, { offset: 9, length: 3 }),
     seededBytes("trees", 4096).slice(9, 12),
   );
-  assert.equal(counting.gets.at(-1), `data/${treePack.name}@9+3`);
+  assert.equal(counting.gets.length, requests);
+  await next.close();
 });
 
 Deno.test("each repository has its own folder, and nothing is cached before the config names the repository", async () => {
