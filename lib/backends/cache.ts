@@ -202,7 +202,7 @@ export class CachingBackend extends BackendWrapper {
   async #cached(path: string, name: string): Promise<Uint8Array | undefined> {
     let bytes: Uint8Array;
     try {
-      bytes = await Deno.readFile(path);
+      bytes = readRegularFile(path);
     } catch {
       return undefined;
     }
@@ -233,6 +233,25 @@ export class CachingBackend extends BackendWrapper {
     } catch {
       await removeQuietly(temporary);
     }
+  }
+}
+
+/**
+ * The whole file at `path`, opened without blocking and only when it is a regular file: a FIFO in a copy's
+ * place would otherwise hang every command that reads the cache (it is then downloaded and stored over).
+ */
+function readRegularFile(path: string): Uint8Array {
+  const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new TypeError(`"${path}" is not a regular file`);
+    const bytes = new Uint8Array(stat.size);
+    if (readFullSync(bytes, (rest, filled) => readSync(fd, rest, 0, rest.length, filled)) < bytes.length) {
+      throw new RangeError(`"${path}" is shorter than it was`);
+    }
+    return bytes;
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -250,3 +250,18 @@ Deno.test("the cache lives in $KEPT_CACHE_DIR, else $XDG_CACHE_HOME/kept, else ~
   assert.equal(defaultCacheRoot(env({ HOME: "/h" })), "/h/.cache/kept");
   assert.equal(defaultCacheRoot(env({})), undefined);
 });
+
+Deno.test("something else than a copy in its place (a FIFO) is not waited on: the file is downloaded over it", async () => {
+  using dir = tempDir("kept-cache-");
+  const { storage, counting, cache } = await cachedRepository(dir.path);
+  const index = await putNamed(storage, "index", seededBytes("index", 3000));
+  await cache.get({ kind: "config", name: "config" });
+  const copy = join(dir.path, ID_A, "index", index.name);
+  Deno.mkdirSync(join(dir.path, ID_A, "index"), { recursive: true });
+  const made = new Deno.Command("mkfifo", { args: [copy] }).outputSync();
+  assert.ok(made.success, new TextDecoder().decode(made.stderr));
+
+  assert.deepEqual(await cache.get(index), seededBytes("index", 3000));
+  assert.deepEqual(counting.gets, ["config/config", `index/${index.name}`]);
+  assert.ok(Deno.lstatSync(copy).isFile, "the copy took the FIFO's place");
+});
