@@ -8,13 +8,7 @@
  */
 
 import { describeError } from "../errors.ts";
-import {
-  describePath,
-  type FileStat,
-  type FolderListing,
-  platform,
-  type StatEntry,
-} from "../platform/mod.ts";
+import { describePath, type FolderListing, platform, type StatEntry } from "../platform/mod.ts";
 import type { BackupSpec } from "./backup_spec.ts";
 import { type EntryStat, entryStat } from "./entry_stat.ts";
 import { ExcludeMatcher, type FolderRules } from "./excludes.ts";
@@ -67,7 +61,8 @@ export function scanFolder(
   } catch (error) {
     return unreadable(path, describeError(error));
   }
-  if (expected && !sameFolder(listing.stat, expected)) {
+  const folder = entryStat(listing.stat);
+  if (expected && !sameFolder(folder, expected)) {
     return unreadable(path, "it was replaced by another since its parent was read");
   }
   const problems: string[] = [];
@@ -94,8 +89,7 @@ export function scanFolder(
     if (info.type === "file" && matcher.isTooLarge(info.size)) continue;
     entries.push({ name, path: childPath, info });
   }
-  const { dev, ino } = entryStat(listing.stat);
-  return { kind: "read", entries, rules, problems, folder: { dev, ino } };
+  return { kind: "read", entries, rules, problems, folder: { dev: folder.dev, ino: folder.ino } };
 }
 
 function unreadable(path: string, why: string): FolderScan {
@@ -103,12 +97,11 @@ function unreadable(path: string, why: string): FolderScan {
 }
 
 /**
- * True unless `stat` is another folder than the one `expected` was lstat of: another inode on the same
+ * True unless `now` is another folder than the one `expected` was lstat of: another inode on the same
  * device. Another device is let through: an automount trigger (what lstat saw, without mounting it) mounts
  * when opened, and the folder read is then the root of what it mounted.
  */
-function sameFolder(stat: FileStat, expected: EntryStat): boolean {
-  const now = entryStat(stat);
+function sameFolder(now: EntryStat, expected: EntryStat): boolean {
   return now.type === "dir" && (now.dev !== expected.dev || now.ino === expected.ino);
 }
 
