@@ -11,13 +11,13 @@
  * @module
  */
 
-import { closeSync, constants as fsConstants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createHash } from "node:crypto";
 import type { ByteRange, FileEntry, FileKind, Handle } from "./backend.ts";
 import { handlePath } from "./backend.ts";
 import { BackendWrapper } from "./wrapper.ts";
-import { readFullSync } from "../read_full.ts";
+import { openRegularSync, preadFullSync } from "../regular_file.ts";
 import { LruCache } from "../lru_cache.ts";
 import type { Backend } from "./backend.ts";
 
@@ -115,19 +115,11 @@ export class CachingBackend extends BackendWrapper {
   #readCopy(path: string, range: ByteRange): Uint8Array {
     let fd = this.#openCopies.get(path);
     if (fd === undefined) {
-      // Non-blocking: something else than the copy in its place must not hang the run (it is refused).
-      fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
-      if (!fstatSync(fd).isFile()) {
-        closeSync(fd);
-        throw new RangeError(`The cached copy "${path}" is not a regular file`);
-      }
+      fd = openCopy(path).fd;
       this.#openCopies.set(path, fd);
     }
     const bytes = new Uint8Array(range.length);
-    const open = fd;
-    const read = (rest: Uint8Array, filled: number) =>
-      readSync(open, rest, 0, rest.length, range.offset + filled);
-    if (readFullSync(bytes, read) < bytes.length) {
+    if (preadFullSync(fd, bytes, range.offset) < bytes.length) {
       throw new RangeError(`The cached copy "${path}" is shorter than expected`);
     }
     return bytes;
@@ -237,18 +229,21 @@ export class CachingBackend extends BackendWrapper {
 }
 
 /**
- * The whole file at `path`, opened without blocking and only when it is a regular file: a FIFO in a copy's
- * place would otherwise hang every command that reads the cache (it is then downloaded and stored over).
+ * The copy at `path`, open, with its size. Only a regular file: a FIFO in a copy's place would otherwise
+ * hang every command that reads the cache (it is then downloaded and stored over).
  */
+function openCopy(path: string): { fd: number; size: number } {
+  const opened = openRegularSync(path);
+  if (opened === undefined) throw new TypeError(`The cached copy "${path}" is not a regular file`);
+  return opened;
+}
+
+/** The whole copy at `path` (see {@link openCopy}). */
 function readRegularFile(path: string): Uint8Array {
-  const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  const { fd, size } = openCopy(path);
   try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new TypeError(`"${path}" is not a regular file`);
-    const bytes = new Uint8Array(stat.size);
-    if (readFullSync(bytes, (rest, filled) => readSync(fd, rest, 0, rest.length, filled)) < bytes.length) {
-      throw new RangeError(`"${path}" is shorter than it was`);
-    }
+    const bytes = new Uint8Array(size);
+    if (preadFullSync(fd, bytes, 0) < size) throw new RangeError(`The cached copy "${path}" shrank`);
     return bytes;
   } finally {
     closeSync(fd);

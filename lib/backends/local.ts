@@ -10,7 +10,7 @@
  * @module
  */
 
-import { closeSync, constants as fsConstants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { AlreadyExistsError, BackendError, NotFoundError } from "../errors.ts";
 import {
@@ -29,7 +29,8 @@ import {
   type Handle,
   handlePath,
 } from "./backend.ts";
-import { readFull, readFullSync } from "../read_full.ts";
+import { readFull } from "../read_full.ts";
+import { openRegularSync, preadFullSync } from "../regular_file.ts";
 import { LruCache } from "../lru_cache.ts";
 
 /** Prefix of the temporary files written before they are linked to their final name. */
@@ -383,14 +384,13 @@ export class LocalBackend implements Backend {
     try {
       let open = this.#openPacks.get(relative);
       if (open === undefined) {
-        open = openRegularSync(join(this.#root, relative), action);
+        open = openPackSync(join(this.#root, relative), action);
         this.#openPacks.set(relative, open);
       }
-      const fd = open;
       const buffer = new Uint8Array(range.length);
-      const read = (rest: Uint8Array, filled: number) =>
-        readSync(fd, rest, 0, rest.length, range.offset + filled);
-      if (readFullSync(buffer, read) < range.length) throw truncated(action, range, fstatSync(fd).size);
+      if (preadFullSync(open, buffer, range.offset) < range.length) {
+        throw truncated(action, range, fstatSync(open).size);
+      }
       return buffer;
     } catch (error) {
       if (error instanceof BackendError) throw error;
@@ -542,17 +542,11 @@ function notRegular(action: string): BackendError {
   return new BackendError(`${action}: it is not a regular file`, { permanent: true });
 }
 
-/**
- * Opens a file for reading without blocking (O_NONBLOCK: a FIFO would wait for a writer) and returns its
- * descriptor, refusing anything but a regular file.
- */
-function openRegularSync(path: string, action: string): number {
-  const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
-  if (!fstatSync(fd).isFile()) {
-    closeSync(fd);
-    throw notRegular(action);
-  }
-  return fd;
+/** The descriptor of the regular file at `path` (see `openRegularSync()`); anything else is refused. */
+function openPackSync(path: string, action: string): number {
+  const opened = openRegularSync(path);
+  if (opened === undefined) throw notRegular(action);
+  return opened.fd;
 }
 
 /** Error codes that say a file system cannot make hard links. */

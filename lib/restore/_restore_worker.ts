@@ -7,11 +7,11 @@
 
 /// <reference lib="deno.worker" />
 
-import * as fs from "node:fs";
+import { closeSync } from "node:fs";
 import { BlobOpener, blobReadError } from "../repo/blob.ts";
 import { encodeWorkerError, IoError } from "../workers/worker_error.ts";
 import { LruCache } from "../lru_cache.ts";
-import { readFullSync } from "../read_full.ts";
+import { openRegularSync, preadFullSync } from "../regular_file.ts";
 import { type DirHandle, platform, type WriteFile } from "../platform/mod.ts";
 import { explainRace, timesOf } from "./_target_fs.ts";
 import type { BlobSource, FileDone, FileJob, ToMain, ToWorker } from "./_restore_protocol.ts";
@@ -21,7 +21,7 @@ const OPEN_PACKS = 16;
 
 /** Opens each blob into reused memory: its plaintext is written before the next blob is read. */
 let opener: BlobOpener | undefined;
-const packs = new LruCache<string, number>(OPEN_PACKS, (_, fd) => fs.closeSync(fd));
+const packs = new LruCache<string, number>(OPEN_PACKS, (_, fd) => closeSync(fd));
 /** Blobs known to be all zeros: written as holes. */
 const zeroBlobs = new Set<string>();
 /** Reused for the sealed bytes of each blob read from a pack file. */
@@ -129,10 +129,7 @@ function readBlob(blob: BlobSource, carried: Uint8Array | undefined): Uint8Array
 }
 
 function readFromPack(blob: BlobSource, pack: string, into: Uint8Array): void {
-  const fd = packDescriptor(blob, pack);
-  const read = (rest: Uint8Array, filled: number) =>
-    fs.readSync(fd, rest, 0, rest.length, blob.offset + filled);
-  if (readFullSync(into.subarray(0, blob.length), read) < blob.length) {
+  if (preadFullSync(packDescriptor(blob, pack), into.subarray(0, blob.length), blob.offset) < blob.length) {
     throw blobReadError.truncatedPack(blob.packName);
   }
 }
@@ -140,19 +137,19 @@ function readFromPack(blob: BlobSource, pack: string, into: Uint8Array): void {
 function packDescriptor(blob: BlobSource, pack: string): number {
   let fd = packs.get(pack);
   if (fd !== undefined) return fd;
+  let opened: { fd: number } | undefined;
   try {
-    // O_NONBLOCK: a FIFO in a pack's place must not block the worker; it is refused below.
-    fd = fs.openSync(pack, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    opened = openRegularSync(pack); // a FIFO in a pack's place does not block the worker: it is refused
   } catch (error) {
     if ((error as { code?: string }).code === "ENOENT") {
       throw blobReadError.missingPack(blob.id, blob.packName);
     }
     throw error;
   }
-  if (!fs.fstatSync(fd).isFile()) {
-    fs.closeSync(fd);
+  if (opened === undefined) {
     throw new IoError(`Cannot read pack ${blob.packName.slice(0, 12)}: it is not a regular file`);
   }
+  fd = opened.fd;
   packs.set(pack, fd);
   return fd;
 }

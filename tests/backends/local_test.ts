@@ -235,7 +235,14 @@ async function probeAsNobody(
 ): Promise<Record<string, Outcome>> {
   const code = join(parent, "code");
   for (
-    const file of ["errors.ts", "read_full.ts", "lru_cache.ts", "backends/backend.ts", "backends/local.ts"]
+    const file of [
+      "errors.ts",
+      "read_full.ts",
+      "regular_file.ts",
+      "lru_cache.ts",
+      "backends/backend.ts",
+      "backends/local.ts",
+    ]
   ) {
     await Deno.mkdir(dirname(join(code, "lib", file)), { recursive: true });
     await Deno.copyFile(join(LIB, file), join(code, "lib", file));

@@ -13,6 +13,7 @@ const SHARED = [
   "version.ts",
   "run_command.ts",
   "read_full.ts",
+  "regular_file.ts",
   "lru_cache.ts",
   "process_alive.ts",
 ];
