@@ -2,6 +2,8 @@
 
 import assert from "node:assert/strict";
 import { makeFixture, PASSWORD } from "../_support/fixture.ts";
+import { MemoryBackend } from "../../lib/backends/mod.ts";
+import { addKey, listKeys, newMasterKeys, unlock } from "../../lib/repo/keys.ts";
 
 interface ListedKey {
   id: string;
@@ -58,4 +60,18 @@ Deno.test("key add, key remove and key passwd manage the passwords that open a r
   } finally {
     await fixture.cleanup();
   }
+});
+
+Deno.test("a new key's scrypt needs 32 MiB (N = 2^15, r = 8) and twice that work in two passes (p = 2)", async () => {
+  // Key derivation runs while the rest of kept is loaded, so its memory is added to every command's peak.
+  const backend = new MemoryBackend();
+  const keys = newMasterKeys();
+  const meta = { host: "host", username: "user", now: new Date(0) };
+  const id = await addKey(backend, "repo-id", keys, "secret", meta);
+  const [listed] = await listKeys(backend);
+  assert.equal(listed?.id, id);
+  const { N, r, p } = listed.file.kdf;
+  assert.deepEqual({ N, r, p }, { N: 2 ** 15, r: 8, p: 2 });
+  assert.equal(128 * N * r, 32 * 1024 * 1024);
+  assert.deepEqual((await unlock(backend, "repo-id", "secret")).keys, keys);
 });
