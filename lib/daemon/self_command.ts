@@ -22,7 +22,12 @@ export interface ProcessInfo {
 }
 
 /** The flags of the `kept` task in deno.json: keep them the same there. */
-const DENO_RUN_FLAGS = ["run", "-A", "--quiet", "--v8-flags=--max-semi-space-size=4"];
+const DENO_RUN_FLAGS = [
+  "run",
+  "-A",
+  "--quiet",
+  "--v8-flags=--max-semi-space-size=4,--heap-growing-percent=50",
+];
 
 /**
  * The command that runs this kept with `args` (global options such as `--config`) first. Under `deno run`

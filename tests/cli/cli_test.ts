@@ -32,6 +32,8 @@ Deno.test("`deno task kept` runs with the V8 flags that `deno task compile` buil
   assert.deepEqual(v8Flags(tasks.kept), v8Flags(tasks.compile));
   // The young generation's cap keeps a no-change backup ~50 MiB smaller (docs/performance.md#memory).
   assert.ok(v8Flags(tasks.compile).some((flag: string) => flag.includes("--max-semi-space-size=")));
+  // A fixed old-generation growth keeps a first backup or a restore 25-90 MiB smaller (the same page).
+  assert.ok(v8Flags(tasks.compile).some((flag: string) => flag.includes("--heap-growing-percent=")));
 });
 
 Deno.test("`kept --help` lists every command", async () => {

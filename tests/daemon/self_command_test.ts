@@ -3,7 +3,15 @@
 import assert from "node:assert/strict";
 import { selfCommand } from "../../lib/daemon/mod.ts";
 
+/** The `--v8-flags=…` of deno.json's `kept` task. */
+function keptTaskV8Flags(): string[] {
+  const { tasks } = JSON.parse(Deno.readTextFileSync(new URL("../../deno.json", import.meta.url)));
+  return (tasks.kept as string).split(/\s+/).filter((arg) => arg.startsWith("--v8-flags="));
+}
+
 Deno.test("selfCommand() under deno run starts deno with the kept task's flags and the main module", () => {
+  const v8Flags = keptTaskV8Flags();
+  assert.equal(v8Flags.length, 1);
   const self = selfCommand(["--config", "/etc/kept"], {
     execPath: "/usr/local/bin/deno",
     mainModule: "file:///opt/kept/main.ts",
@@ -14,7 +22,7 @@ Deno.test("selfCommand() under deno run starts deno with the kept task's flags a
       "run",
       "-A",
       "--quiet",
-      "--v8-flags=--max-semi-space-size=4",
+      v8Flags[0],
       "/opt/kept/main.ts",
       "--config",
       "/etc/kept",
