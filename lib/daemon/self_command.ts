@@ -21,7 +21,7 @@ export interface ProcessInfo {
   readonly mainModule: string;
 }
 
-/** The flags of the `kept` task in deno.json: keep them the same there. */
+/** The flags of the `kept` task in deno.json (tests/daemon/self_command_test.ts holds them equal). */
 const DENO_RUN_FLAGS = [
   "run",
   "-A",

@@ -2,15 +2,11 @@
 
 import assert from "node:assert/strict";
 import { selfCommand } from "../../lib/daemon/mod.ts";
-
-/** The `--v8-flags=…` of deno.json's `kept` task. */
-function keptTaskV8Flags(): string[] {
-  const { tasks } = JSON.parse(Deno.readTextFileSync(new URL("../../deno.json", import.meta.url)));
-  return (tasks.kept as string).split(/\s+/).filter((arg) => arg.startsWith("--v8-flags="));
-}
+import { compiledV8Flags } from "../../bench/tools.ts";
 
 Deno.test("selfCommand() under deno run starts deno with the kept task's flags and the main module", () => {
-  const v8Flags = keptTaskV8Flags();
+  // The kept task's flags, which tests/cli/cli_test.ts holds equal to the compiled binary's.
+  const v8Flags = compiledV8Flags(new URL("../../deno.json", import.meta.url).pathname);
   assert.equal(v8Flags.length, 1);
   const self = selfCommand(["--config", "/etc/kept"], {
     execPath: "/usr/local/bin/deno",
