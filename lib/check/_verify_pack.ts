@@ -3,7 +3,7 @@
 
 import { createHash } from "node:crypto";
 // Loaded by the verify workers: it imports only the files it runs (see layering_test.ts).
-import { BlobOpener } from "../repo/blob.ts";
+import { BlobCheckStream, BlobOpener } from "../repo/blob.ts";
 import { headerLengthOf, type PackEntry, readPackHeader } from "../repo/pack.ts";
 import { readFullSync } from "../read_full.ts";
 
@@ -38,8 +38,8 @@ const PIECE = 1024 * 1024;
 
 /**
  * Checks a pack file on this machine against its name and the index's entries for it. Reads it once from
- * start to end, a blob (or a piece of a gap) at a time, into `scratch` (grown as needed and returned for
- * the next call), instead of holding the whole pack.
+ * start to end, a blob (or a megabyte of a larger blob or of a gap) at a time, into `scratch` (grown as
+ * needed and returned for the next call), instead of holding the whole pack.
  */
 export function verifyPackFile(
   keys: VerifyKeys,
@@ -100,15 +100,30 @@ function verifyPackSource(
   const skipTo = (offset: number) => {
     while (position < offset && next(Math.min(PIECE, offset - position)).length > 0);
   };
+  /** Reads the blob at `position` whole and opens it. */
+  const blobIsIntact = (entry: VerifyEntry): boolean => {
+    const sealed = next(entry.length);
+    return sealed.length === entry.length && opener.open(entry.id, entry.rawLength, sealed) !== undefined;
+  };
+  /** As blobIsIntact, a piece at a time: a blob of megabytes is then never held whole, sealed or open. */
+  const largeBlobIsIntact = (entry: VerifyEntry): boolean => {
+    const check = new BlobCheckStream(keys, entry.id, entry.rawLength, entry.length, opener);
+    const end = entry.offset + entry.length;
+    while (position < end) {
+      const piece = next(Math.min(PIECE, end - position));
+      if (piece.length === 0) break; // the pack ends inside the blob
+      check.write(piece);
+    }
+    return check.finish();
+  };
   for (const entry of [...entries].sort((a, b) => a.offset - b.offset)) {
     if (entry.offset < position) {
       damagedBlobs.push(entry.id); // overlaps the blob before it: the index is wrong about this pack
       continue;
     }
     skipTo(entry.offset);
-    const sealed = next(entry.length);
-    const plain = sealed.length === entry.length ? opener.open(entry.id, entry.rawLength, sealed) : undefined;
-    if (!plain) damagedBlobs.push(entry.id);
+    const intact = entry.length > PIECE ? largeBlobIsIntact(entry) : blobIsIntact(entry);
+    if (!intact) damagedBlobs.push(entry.id);
   }
   skipTo(source.size); // the header and trailer (and any blobs the index does not name), for the hash
   const hashMismatch = hash.digest("hex") !== pack;

@@ -11,6 +11,8 @@ import {
   createDecipheriv,
   createHash,
   createHmac,
+  type DecipherChaCha20Poly1305,
+  type Hmac,
   randomBytes as nodeRandomBytes,
   scrypt,
 } from "node:crypto";
@@ -76,6 +78,52 @@ export function open(key: Uint8Array, sealed: Uint8Array): Uint8Array | undefine
     return out;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * {@link open} of a message that arrives in pieces, for messages too large to hold twice: give it the
+ * nonce, then the ciphertext piece by piece, then the tag. What {@link update} returns is not yet
+ * authenticated: act on it only once {@link final} returns true.
+ */
+export class OpenStream {
+  readonly #decipher: DecipherChaCha20Poly1305;
+
+  constructor(key: Uint8Array, nonce: Uint8Array) {
+    this.#decipher = createDecipheriv("chacha20-poly1305", key, nonce, { authTagLength: TAG_BYTES });
+  }
+
+  /** The plaintext of the next piece of ciphertext, in a buffer of its own. */
+  update(ciphertext: Uint8Array): Uint8Array {
+    const plain = this.#decipher.update(ciphertext);
+    return new Uint8Array(plain.buffer, plain.byteOffset, plain.length);
+  }
+
+  /** True when the whole message, ended by `tag`, is authentic. */
+  final(tag: Uint8Array): boolean {
+    try {
+      this.#decipher.setAuthTag(tag);
+      return this.#decipher.final().length === 0;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** {@link blobIdBytes} of a plaintext that arrives in pieces, as hex. */
+export class BlobIdStream {
+  readonly #hmac: Hmac;
+
+  constructor(idKey: Uint8Array) {
+    this.#hmac = createHmac("sha256", idKey);
+  }
+
+  update(data: Uint8Array): void {
+    this.#hmac.update(data);
+  }
+
+  hex(): string {
+    return this.#hmac.digest("hex");
   }
 }
 

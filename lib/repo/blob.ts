@@ -6,7 +6,17 @@
  */
 
 import { zstdDecompressSync } from "node:zlib";
-import { blobIdBytes, open, seal, toHex } from "../crypto/mod.ts";
+import {
+  blobIdBytes,
+  BlobIdStream,
+  NONCE_BYTES,
+  open,
+  OpenStream,
+  seal,
+  SEAL_OVERHEAD,
+  TAG_BYTES,
+  toHex,
+} from "../crypto/mod.ts";
 import { IntegrityError } from "../errors.ts";
 import { discard } from "../memory.ts";
 import { ZstdCompressor, ZstdDecompressor } from "./zstd.ts";
@@ -163,6 +173,98 @@ export class BlobOpener {
     if (!plain) return undefined;
     if (plain.buffer !== this.#buffer.buffer) this.#owned = new Uint8Array(plain.buffer as ArrayBuffer);
     return toHex(blobIdBytes(this.#keys.id, plain)) === id ? plain : undefined;
+  }
+
+  /** A compressed body's `rawLength` bytes of plaintext, in this opener's buffer; undefined when damaged. */
+  decompress(body: Uint8Array, rawLength: number): Uint8Array | undefined {
+    if (this.#buffer.length < rawLength) this.#buffer = new Uint8Array(rawLength);
+    return (decompressor ??= new ZstdDecompressor()).decompress(body, rawLength, this.#buffer);
+  }
+}
+
+/**
+ * Checks a sealed blob that arrives in pieces, in order, as check --read-data reads large ones: each piece
+ * is decrypted as it comes and a raw blob's plaintext hashed on the way, so that neither its sealed bytes
+ * nor its plaintext is held whole (two buffers of up to the largest chunk each, per verify worker). A
+ * compressed blob's body is collected and then decompressed by `opener`, as {@link BlobOpener.open} would.
+ */
+export class BlobCheckStream {
+  readonly #keys: { encrypt: Uint8Array; id: Uint8Array };
+  readonly #id: string;
+  readonly #rawLength: number;
+  /** Bytes of the sealed blob: nonce, ciphertext (encoding byte and body), tag. */
+  readonly #length: number;
+  readonly #opener: BlobOpener;
+  #received = 0;
+  readonly #nonce = new Uint8Array(NONCE_BYTES);
+  readonly #tag = new Uint8Array(TAG_BYTES);
+  #decrypt: OpenStream | undefined;
+  #encoding: number | undefined;
+  #rawId: BlobIdStream | undefined;
+  #compressed: Uint8Array | undefined;
+  /** Bytes of body decrypted so far. */
+  #bodyLength = 0;
+
+  constructor(
+    keys: { encrypt: Uint8Array; id: Uint8Array },
+    id: string,
+    rawLength: number,
+    sealedLength: number,
+    opener: BlobOpener,
+  ) {
+    this.#keys = keys;
+    this.#id = id;
+    this.#rawLength = rawLength;
+    this.#length = sealedLength;
+    this.#opener = opener;
+  }
+
+  /** The next piece of the sealed blob (bytes past its length are ignored). */
+  write(piece: Uint8Array): void {
+    const start = this.#received;
+    const end = Math.min(start + piece.length, this.#length);
+    this.#received = end;
+    const cipherEnd = this.#length - TAG_BYTES;
+    if (start < NONCE_BYTES) this.#nonce.set(piece.subarray(0, Math.min(end, NONCE_BYTES) - start), start);
+    const from = Math.max(start, NONCE_BYTES);
+    const to = Math.min(end, cipherEnd);
+    if (to > from) this.#decryptPiece(piece.subarray(from - start, to - start));
+    const tagFrom = Math.max(start, cipherEnd);
+    if (end > tagFrom) this.#tag.set(piece.subarray(tagFrom - start, end - start), tagFrom - cipherEnd);
+  }
+
+  /** True when the whole blob came, is authentic, and its plaintext is `rawLength` bytes with the id asked for. */
+  finish(): boolean {
+    const compressed = this.#compressed;
+    this.#compressed = undefined;
+    try {
+      if (this.#received !== this.#length || !this.#decrypt?.final(this.#tag)) return false;
+      if (this.#encoding === RAW) {
+        return this.#bodyLength === this.#rawLength && this.#rawId!.hex() === this.#id;
+      }
+      if (this.#encoding !== ZSTD || compressed === undefined) return false;
+      const plain = this.#opener.decompress(compressed, this.#rawLength);
+      return plain !== undefined && toHex(blobIdBytes(this.#keys.id, plain)) === this.#id;
+    } finally {
+      if (compressed) discard(compressed);
+    }
+  }
+
+  #decryptPiece(ciphertext: Uint8Array): void {
+    if (this.#length < SEAL_OVERHEAD + 1) return; // too short to be a blob: finish() says so
+    this.#decrypt ??= new OpenStream(this.#keys.encrypt, this.#nonce);
+    const plain = this.#decrypt.update(ciphertext);
+    let body = plain;
+    if (this.#encoding === undefined && plain.length > 0) {
+      this.#encoding = plain[0]!;
+      body = plain.subarray(1);
+      if (this.#encoding === RAW) this.#rawId = new BlobIdStream(this.#keys.id);
+      if (this.#encoding === ZSTD) this.#compressed = new Uint8Array(this.#length - SEAL_OVERHEAD - 1);
+    }
+    this.#rawId?.update(body);
+    this.#compressed?.set(body, this.#bodyLength);
+    this.#bodyLength += body.length;
+    discard(plain);
   }
 }
 

@@ -88,3 +88,89 @@ Deno.test("a flipped byte in one blob names that blob only, and the hash; a pack
     headerDamaged: true,
   });
 });
+
+/** A pack of a small blob, a 3 MiB raw one (random bytes), a 3 MiB compressed one (text) and a small one. */
+function writeLargeBlobPack(dir: string) {
+  const builder = new PackBuilder();
+  // Hex text: half its bytes' entropy, so it is stored compressed, at over a megabyte still.
+  const text = new TextEncoder().encode(toHex(secureRandom(3 << 19)));
+  const plains = [
+    new TextEncoder().encode("first"),
+    secureRandom(3 << 20),
+    text,
+    new TextEncoder().encode("last"),
+  ];
+  for (const plain of plains) {
+    builder.add("data", blobIdBytes(keys.id, plain), encodeBlob(keys.encrypt, plain), plain.length);
+  }
+  const pack = builder.finish(keys.encrypt);
+  const path = `${dir}/${pack.id}`;
+  Deno.writeFileSync(path, pack.bytes);
+  const [first, raw, compressed, last] = pack.entries;
+  assert.ok(raw!.length > 3 << 20, "the raw blob is over a megabyte");
+  assert.ok(
+    compressed!.length > 1 << 20 && compressed!.length < compressed!.rawLength,
+    "and the compressed one",
+  );
+  return {
+    id: pack.id,
+    path,
+    entries: pack.entries,
+    first: first!,
+    raw: raw!,
+    compressed: compressed!,
+    last: last!,
+  };
+}
+
+Deno.test("blobs over a megabyte are checked a piece at a time, and every kind of damage in them is found", async (t) => {
+  using temp = tempDir("kept-verify-");
+  const { id, path, entries, raw, compressed } = writeLargeBlobPack(temp.path);
+  const pristine = Deno.readFileSync(path);
+
+  await t.step("a clean pack verifies clean, through a read buffer of one piece, never a whole blob", () => {
+    assert.deepEqual(verify(id, path, entries), CLEAN);
+    const file = Deno.openSync(path, { read: true });
+    try {
+      const { scratch } = verifyPackFile(keys, id, file, entries, new Uint8Array(0));
+      assert.ok(scratch.length <= 1 << 20, `the read buffer grew to ${scratch.length} bytes`);
+    } finally {
+      file.close();
+    }
+  });
+
+  const damaged = (at: number, blobs: string[]) => {
+    const bytes = pristine.slice();
+    bytes[at]! ^= 1;
+    Deno.writeFileSync(path, bytes);
+    assert.deepEqual(verify(id, path, entries), {
+      damagedBlobs: blobs,
+      hashMismatch: true,
+      headerDamaged: false,
+    });
+  };
+  await t.step("a flipped byte in the nonce, the middle or the tag names that blob only", () => {
+    for (const blob of [raw, compressed]) {
+      for (const at of [blob.offset + 3, blob.offset + (blob.length >> 1), blob.offset + blob.length - 1]) {
+        damaged(at, [blob.id]);
+      }
+    }
+  });
+
+  await t.step("an index that gives another plaintext length is wrong about both", () => {
+    Deno.writeFileSync(path, pristine);
+    const wrong = entries.map((entry) =>
+      entry === raw || entry === compressed ? { ...entry, rawLength: entry.rawLength + 1 } : entry
+    );
+    assert.deepEqual(verify(id, path, wrong), { ...CLEAN, damagedBlobs: [raw.id, compressed.id] });
+  });
+
+  await t.step("a pack cut inside the raw blob loses it and the blobs after it", () => {
+    Deno.writeFileSync(path, pristine.subarray(0, raw.offset + (raw.length >> 1)));
+    assert.deepEqual(verify(id, path, entries), {
+      damagedBlobs: entries.slice(1).map((entry) => entry.id),
+      hashMismatch: true,
+      headerDamaged: true,
+    });
+  });
+});
