@@ -183,10 +183,11 @@ export class BlobOpener {
 }
 
 /**
- * Checks a sealed blob that arrives in pieces, in order, as check --read-data reads large ones: each piece
- * is decrypted as it comes and a raw blob's plaintext hashed on the way, so that neither its sealed bytes
- * nor its plaintext is held whole (two buffers of up to the largest chunk each, per verify worker). A
- * compressed blob's body is collected and then decompressed by `opener`, as {@link BlobOpener.open} would.
+ * Checks a sealed blob that arrives in pieces, in order, as check --read-data and restore read large ones:
+ * each piece is decrypted as it comes and a raw blob's plaintext hashed on the way (and handed to
+ * `onRawPiece`), so that neither its sealed bytes nor its plaintext is held whole (two buffers of up to the
+ * largest chunk each, per worker). A compressed blob's body is collected and then decompressed by
+ * `opener`, as {@link BlobOpener.open} would.
  */
 export class BlobCheckStream {
   readonly #keys: { encrypt: Uint8Array; id: Uint8Array };
@@ -195,6 +196,7 @@ export class BlobCheckStream {
   /** Bytes of the sealed blob: nonce, ciphertext (encoding byte and body), tag. */
   readonly #length: number;
   readonly #opener: BlobOpener;
+  readonly #onRawPiece: ((plain: Uint8Array, offset: number) => void) | undefined;
   #received = 0;
   readonly #nonce = new Uint8Array(NONCE_BYTES);
   readonly #tag = new Uint8Array(TAG_BYTES);
@@ -204,19 +206,32 @@ export class BlobCheckStream {
   #compressed: Uint8Array | undefined;
   /** Bytes of body decrypted so far. */
   #bodyLength = 0;
+  #decompressed: Uint8Array | undefined;
 
+  /**
+   * `onRawPiece` gets each piece of a raw blob's plaintext and its offset, as soon as it is decrypted: not
+   * yet authenticated, so whatever it does must be undone when {@link finish} returns false. The piece is
+   * valid during the call only.
+   */
   constructor(
     keys: { encrypt: Uint8Array; id: Uint8Array },
     id: string,
     rawLength: number,
     sealedLength: number,
     opener: BlobOpener,
+    onRawPiece?: (plain: Uint8Array, offset: number) => void,
   ) {
     this.#keys = keys;
     this.#id = id;
     this.#rawLength = rawLength;
     this.#length = sealedLength;
     this.#opener = opener;
+    this.#onRawPiece = onRawPiece;
+  }
+
+  /** After {@link finish} returned true for a compressed blob: its plaintext, in the opener's buffer. */
+  get decompressed(): Uint8Array | undefined {
+    return this.#decompressed;
   }
 
   /** The next piece of the sealed blob (bytes past its length are ignored). */
@@ -244,7 +259,9 @@ export class BlobCheckStream {
       }
       if (this.#encoding !== ZSTD || compressed === undefined) return false;
       const plain = this.#opener.decompress(compressed, this.#rawLength);
-      return plain !== undefined && toHex(blobIdBytes(this.#keys.id, plain)) === this.#id;
+      if (plain === undefined || toHex(blobIdBytes(this.#keys.id, plain)) !== this.#id) return false;
+      this.#decompressed = plain;
+      return true;
     } finally {
       if (compressed) discard(compressed);
     }
@@ -261,7 +278,10 @@ export class BlobCheckStream {
       if (this.#encoding === RAW) this.#rawId = new BlobIdStream(this.#keys.id);
       if (this.#encoding === ZSTD) this.#compressed = new Uint8Array(this.#length - SEAL_OVERHEAD - 1);
     }
-    this.#rawId?.update(body);
+    if (this.#rawId) {
+      this.#rawId.update(body);
+      this.#onRawPiece?.(body, this.#bodyLength);
+    }
     this.#compressed?.set(body, this.#bodyLength);
     this.#bodyLength += body.length;
     discard(plain);

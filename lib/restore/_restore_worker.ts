@@ -8,7 +8,7 @@
 /// <reference lib="deno.worker" />
 
 import { closeSync } from "node:fs";
-import { BlobOpener, blobReadError } from "../repo/blob.ts";
+import { BlobCheckStream, BlobOpener, blobReadError } from "../repo/blob.ts";
 import { encodeWorkerError, IoError } from "../workers/worker_error.ts";
 import { LruCache } from "../lru_cache.ts";
 import { openRegularSync, preadFullSync } from "../regular_file.ts";
@@ -19,8 +19,12 @@ import type { BlobSource, FileDone, FileJob, ToMain, ToWorker } from "./_restore
 /** Pack files kept open between blobs (restore order is by name, not by pack). */
 const OPEN_PACKS = 16;
 
+/** Blobs larger than this are read from pack files, opened and written a piece of this size at a time. */
+const PIECE = 1024 * 1024;
+
 /** Opens each blob into reused memory: its plaintext is written before the next blob is read. */
 let opener: BlobOpener | undefined;
+let keys: { encrypt: Uint8Array; id: Uint8Array } | undefined;
 const packs = new LruCache<string, number>(OPEN_PACKS, (_, fd) => closeSync(fd));
 /** Blobs known to be all zeros: written as holes. */
 const zeroBlobs = new Set<string>();
@@ -30,7 +34,8 @@ let sealedBuffer = new Uint8Array(1024 * 1024);
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   if (message.type === "init") {
-    opener = new BlobOpener({ encrypt: message.encryptKey, id: message.idKey });
+    keys = { encrypt: message.encryptKey, id: message.idKey };
+    opener = new BlobOpener(keys);
     return;
   }
   if (message.type === "close") {
@@ -93,6 +98,13 @@ function writeBlobs(file: WriteFile, job: FileJob): number {
       position += blob.rawLength; // a hole: leave it sparse
       continue;
     }
+    if (blob.pack !== undefined && blob.length > PIECE) {
+      const written = writeLargeBlob(file, blob, blob.pack, position);
+      if (written === undefined) zeroBlobs.add(blob.id);
+      else dataEnd = written;
+      position += blob.rawLength;
+      continue;
+    }
     const data = readBlob(blob, job.sealed);
     if (isAllZero(data)) {
       zeroBlobs.add(blob.id);
@@ -126,6 +138,35 @@ function readBlob(blob: BlobSource, carried: Uint8Array | undefined): Uint8Array
   const plain = opener!.open(blob.id, blob.rawLength, sealed);
   if (!plain) throw blobReadError.damaged(blob.id, blob.packName);
   return plain;
+}
+
+/**
+ * Writes a blob of over a megabyte at `at`, read from its pack, decrypted and (stored raw) written a piece
+ * at a time: the pieces are written before the blob is authenticated, which is safe because the file is
+ * still its partial name, removed when this throws. Returns where the data written ends, or undefined
+ * when the blob is all zeros (nothing written: a hole).
+ */
+function writeLargeBlob(file: WriteFile, blob: BlobSource, pack: string, at: number): number | undefined {
+  let dataEnd: number | undefined;
+  const write = (plain: Uint8Array, offset: number) => {
+    if (isAllZero(plain)) return;
+    file.write(plain, at + offset);
+    dataEnd = at + offset + plain.length;
+  };
+  const check = new BlobCheckStream(keys!, blob.id, blob.rawLength, blob.length, opener!, write);
+  const descriptor = packDescriptor(blob, pack);
+  const piece = sealedBuffer.length >= PIECE ? sealedBuffer : (sealedBuffer = new Uint8Array(PIECE));
+  for (let done = 0; done < blob.length;) {
+    const length = Math.min(PIECE, blob.length - done);
+    if (preadFullSync(descriptor, piece.subarray(0, length), blob.offset + done) < length) {
+      throw blobReadError.truncatedPack(blob.packName);
+    }
+    check.write(piece.subarray(0, length));
+    done += length;
+  }
+  if (!check.finish()) throw blobReadError.damaged(blob.id, blob.packName);
+  if (check.decompressed) write(check.decompressed, 0);
+  return dataEnd;
 }
 
 function readFromPack(blob: BlobSource, pack: string, into: Uint8Array): void {

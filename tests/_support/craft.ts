@@ -21,9 +21,9 @@ export class SnapshotCrafter {
     this.#sink = repository.packSink();
   }
 
-  /** A file node holding `content`. */
-  file(name: string, content: string): TreeNode {
-    const bytes = new TextEncoder().encode(content);
+  /** A file node holding `content`, as one blob. */
+  file(name: string, content: string | Uint8Array): TreeNode {
+    const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content;
     return { ...BASE, name, type: "file", size: bytes.length, content: [this.#store("data", bytes)] };
   }
 
