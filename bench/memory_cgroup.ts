@@ -20,6 +20,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureCorpus } from "./corpus.ts";
 import { freshKeptRepository, keptArgv, keptEnv, timed } from "./memory_probe.ts";
+import { denoDir } from "./tools.ts";
 import { parseSize } from "./run.ts";
 import { removeIfPresent } from "./measure.ts";
 
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
 
   const root = resolve(values.kept);
   const config = freshKeptRepository(work, corpus.root);
-  const env = keptEnv(work, false);
+  const env = keptEnv(work, false, await denoDir());
   const init = await timed("kept init", keptArgv(root, config, ["init", "bench"]), { env, cwd: root });
   if (init.code !== 0) throw new Error("kept init failed");
   await runLimited("kept backup", limit, keptArgv(root, config, ["backup", "corpus"]), { env, cwd: root });

@@ -17,7 +17,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureCorpus } from "./corpus.ts";
 import { GNU_TIME, removeIfPresent } from "./measure.ts";
-import { compiledV8Flags, keptConfig } from "./tools.ts";
+import { compiledV8Flags, denoDir, keptConfig } from "./tools.ts";
 
 const BENCH_DIR = fileURLToPath(new URL(".", import.meta.url));
 const PASSWORD = "kept-probe-password";
@@ -84,11 +84,15 @@ export function freshKeptRepository(work: string, source: string): string {
   return config;
 }
 
-/** The environment kept runs with: its password and state folders inside `work`. */
-export function keptEnv(work: string, cheapKey: boolean): Record<string, string> {
+/**
+ * The environment kept runs with: its password and state folders inside `work`, and Deno's own cache
+ * (`denoDir`, from bench/tools.ts) where it is, so that kept is not transpiled anew for every probe.
+ */
+export function keptEnv(work: string, cheapKey: boolean, denoCache: string): Record<string, string> {
   const home = join(work, "probe-kept-home");
   return {
     ...Deno.env.toObject(),
+    DENO_DIR: denoCache,
     KEPT_PASSWORD: PASSWORD,
     XDG_CACHE_HOME: join(home, "cache"),
     XDG_STATE_HOME: join(home, "state"),
@@ -106,7 +110,7 @@ async function runKept(
   options: { again: boolean; cheapKey: boolean; v8: string[] },
 ): Promise<ProbeRun[]> {
   const config = freshKeptRepository(work, source);
-  const env = keptEnv(work, options.cheapKey);
+  const env = keptEnv(work, options.cheapKey, await denoDir());
   const init = await timed("kept init", keptArgv(root, config, ["init", "bench"]), { env, cwd: root });
   if (init.code !== 0) throw new Error("kept init failed");
   const runs = [

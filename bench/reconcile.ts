@@ -12,7 +12,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BenchError, capture, type Invocation, removeIfPresent } from "./measure.ts";
-import { keptFromSource } from "./tools.ts";
+import { denoDir, keptFromSource } from "./tools.ts";
 
 const PLANS = 50;
 const RUNS = 5;
@@ -31,7 +31,7 @@ export async function runReconcileBench(options: { work: string }): Promise<stri
   const work = join(options.work, "reconcile");
   removeIfPresent(work);
   Deno.mkdirSync(work, { recursive: true });
-  const kept = keptInvoker(work, writeConfig(work));
+  const kept = keptInvoker(work, writeConfig(work), await denoDir());
   await mustRun(kept("init", "nas"), "init");
   console.error(`bench reconcile: applying ${PLANS} plans once (untimed) …`);
   await mustRun(kept("apply"), "the first apply");
@@ -63,15 +63,14 @@ function writeConfig(work: string): string {
   return config;
 }
 
-function keptInvoker(work: string, config: string): (...args: string[]) => Invocation {
+function keptInvoker(work: string, config: string, denoCache: string): (...args: string[]) => Invocation {
   const env = {
     KEPT_PASSWORD: "kept-bench-reconcile",
     XDG_STATE_HOME: join(work, "state"),
     XDG_CACHE_HOME: join(work, "cache"),
     NO_COLOR: "1",
   };
-  const denoDir = Deno.env.get("DENO_DIR");
-  return keptFromSource(config, { ...env, ...(denoDir ? { DENO_DIR: denoDir } : {}) });
+  return keptFromSource(config, { ...env, DENO_DIR: denoCache });
 }
 
 async function mustRun(invocation: Invocation, what: string): Promise<void> {

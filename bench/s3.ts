@@ -30,6 +30,7 @@ import {
   removeIfPresent,
 } from "./measure.ts";
 import { keptArgv } from "./memory_probe.ts";
+import { denoDir as findDenoDir } from "./tools.ts";
 import { compareTrees, locateRestoredRoot, readTree } from "./tree.ts";
 
 /** Port of the bench's own S3 server (the tests use 18480 and 18490; each takes four ports). */
@@ -103,7 +104,7 @@ export async function runS3Bench(options: S3BenchOptions): Promise<string> {
     console.error(`bench s3: preparing the corpus …`);
     const corpus = join(work, "corpus");
     ensureCorpus(corpus, join(work, "corpus.json"), { seed: SEED, size: options.size });
-    const denoDir = await denoCacheDir();
+    const denoDir = await findDenoDir();
     const factories = new Map<string, ToolFactory>();
     factories.set("kept", () => keptTool("kept", THIS_KEPT, work, corpus, server, denoDir));
     for (const root of options.otherKepts ?? []) {
@@ -259,13 +260,6 @@ function resticTool(work: string, corpus: string, server: S3Endpoint): S3Tool {
 }
 
 /** The Deno cache folder this harness runs with. */
-async function denoCacheDir(): Promise<string> {
-  const fromEnv = Deno.env.get("DENO_DIR");
-  if (fromEnv) return fromEnv;
-  const info = await capture([Deno.execPath(), "info", "--json"]);
-  return (JSON.parse(info.stdout) as { denoDir: string }).denoDir;
-}
-
 /** ../shared/s3 beside the checkout, or $KEPT_S3_SCRIPTS. */
 function scriptsDir(): string {
   return Deno.env.get("KEPT_S3_SCRIPTS") ?? fileURLToPath(new URL("../../shared/s3", import.meta.url));

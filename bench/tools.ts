@@ -224,8 +224,11 @@ export function compiledV8Flags(denoJson: string): string[] {
   return (tasks.compile ?? "").split(/\s+/).filter((arg) => arg.startsWith("--v8-flags="));
 }
 
-/** The Deno cache folder this harness runs with (`deno info --json`). */
-async function denoDir(): Promise<string> {
+/**
+ * The Deno cache folder this harness runs with (`deno info --json`). Every kept it starts gets it as
+ * DENO_DIR: Deno would otherwise follow the XDG_CACHE_HOME set for kept and transpile kept anew.
+ */
+export async function denoDir(): Promise<string> {
   const fromEnv = Deno.env.get("DENO_DIR");
   if (fromEnv) return fromEnv;
   const info = await capture([Deno.execPath(), "info", "--json"]);
