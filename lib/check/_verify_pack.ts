@@ -3,7 +3,7 @@
 
 import { createHash } from "node:crypto";
 // Loaded by the verify workers: it imports only the files it runs (see layering_test.ts).
-import { BlobCheckStream, BlobOpener } from "../repo/blob.ts";
+import { BLOB_PIECE_BYTES, BlobCheckStream, BlobOpener } from "../repo/blob.ts";
 import { headerLengthOf, type PackEntry, readPackHeader } from "../repo/pack.ts";
 import { readFullSync } from "../read_full.ts";
 
@@ -108,12 +108,7 @@ function verifyPackSource(
   /** As blobIsIntact, a piece at a time: a blob of megabytes is then never held whole, sealed or open. */
   const largeBlobIsIntact = (entry: VerifyEntry): boolean => {
     const check = new BlobCheckStream(keys, entry.id, entry.rawLength, entry.length, opener);
-    const end = entry.offset + entry.length;
-    while (position < end) {
-      const piece = next(Math.min(PIECE, end - position));
-      if (piece.length === 0) break; // the pack ends inside the blob
-      check.write(piece);
-    }
+    check.readRest((_, length) => next(length)); // short where the pack ends inside the blob: finish() says so
     return check.finish();
   };
   for (const entry of [...entries].sort((a, b) => a.offset - b.offset)) {
@@ -122,7 +117,7 @@ function verifyPackSource(
       continue;
     }
     skipTo(entry.offset);
-    const intact = entry.length > PIECE ? largeBlobIsIntact(entry) : blobIsIntact(entry);
+    const intact = entry.length > BLOB_PIECE_BYTES ? largeBlobIsIntact(entry) : blobIsIntact(entry);
     if (!intact) damagedBlobs.push(entry.id);
   }
   skipTo(source.size); // the header and trailer (and any blobs the index does not name), for the hash

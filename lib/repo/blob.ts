@@ -182,6 +182,9 @@ export class BlobOpener {
   }
 }
 
+/** Sealed blobs larger than this are read and checked a piece of this size at a time ({@link BlobCheckStream}). */
+export const BLOB_PIECE_BYTES = 1024 * 1024;
+
 /**
  * Checks a sealed blob that arrives in pieces, in order, as check --read-data and restore read large ones:
  * each piece is decrypted as it comes and a raw blob's plaintext hashed on the way (and handed to
@@ -246,6 +249,21 @@ export class BlobCheckStream {
     if (to > from) this.#decryptPiece(piece.subarray(from - start, to - start));
     const tagFrom = Math.max(start, cipherEnd);
     if (end > tagFrom) this.#tag.set(piece.subarray(tagFrom - start, end - start), tagFrom - cipherEnd);
+  }
+
+  /**
+   * Reads the rest of the blob a piece of at most {@link BLOB_PIECE_BYTES} at a time, `read(offset, length)`
+   * giving the bytes at `offset` in the blob, and writes each; false when a read comes back short (the
+   * pack ends inside the blob).
+   */
+  readRest(read: (offset: number, length: number) => Uint8Array): boolean {
+    while (this.#received < this.#length) {
+      const length = Math.min(BLOB_PIECE_BYTES, this.#length - this.#received);
+      const piece = read(this.#received, length);
+      if (piece.length < length) return false;
+      this.write(piece);
+    }
+    return true;
   }
 
   /** True when the whole blob came, is authentic, and its plaintext is `rawLength` bytes with the id asked for. */

@@ -8,7 +8,7 @@
 /// <reference lib="deno.worker" />
 
 import { closeSync } from "node:fs";
-import { BlobCheckStream, BlobOpener, blobReadError } from "../repo/blob.ts";
+import { BLOB_PIECE_BYTES, BlobCheckStream, BlobOpener, blobReadError } from "../repo/blob.ts";
 import { encodeWorkerError, IoError } from "../workers/worker_error.ts";
 import { LruCache } from "../lru_cache.ts";
 import { openRegularSync, preadFullSync } from "../regular_file.ts";
@@ -19,17 +19,14 @@ import type { BlobSource, FileDone, FileJob, ToMain, ToWorker } from "./_restore
 /** Pack files kept open between blobs (restore order is by name, not by pack). */
 const OPEN_PACKS = 16;
 
-/** Blobs larger than this are read from pack files, opened and written a piece of this size at a time. */
-const PIECE = 1024 * 1024;
-
 /** Opens each blob into reused memory: its plaintext is written before the next blob is read. */
 let opener: BlobOpener | undefined;
 let keys: { encrypt: Uint8Array; id: Uint8Array } | undefined;
 const packs = new LruCache<string, number>(OPEN_PACKS, (_, fd) => closeSync(fd));
 /** Blobs known to be all zeros: written as holes. */
 const zeroBlobs = new Set<string>();
-/** Reused for the sealed bytes of each blob read from a pack file. */
-let sealedBuffer = new Uint8Array(1024 * 1024);
+/** Reused for the sealed bytes of each blob read from a pack file (or a piece of a large one: never smaller). */
+let sealedBuffer = new Uint8Array(BLOB_PIECE_BYTES);
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
@@ -98,7 +95,7 @@ function writeBlobs(file: WriteFile, job: FileJob): number {
       position += blob.rawLength; // a hole: leave it sparse
       continue;
     }
-    if (blob.pack !== undefined && blob.length > PIECE) {
+    if (blob.pack !== undefined && blob.length > BLOB_PIECE_BYTES) {
       const written = writeLargeBlob(file, blob, blob.pack, position);
       if (written === undefined) zeroBlobs.add(blob.id);
       else dataEnd = written;
@@ -155,15 +152,11 @@ function writeLargeBlob(file: WriteFile, blob: BlobSource, pack: string, at: num
   };
   const check = new BlobCheckStream(keys!, blob.id, blob.rawLength, blob.length, opener!, write);
   const descriptor = packDescriptor(blob, pack);
-  const piece = sealedBuffer.length >= PIECE ? sealedBuffer : (sealedBuffer = new Uint8Array(PIECE));
-  for (let done = 0; done < blob.length;) {
-    const length = Math.min(PIECE, blob.length - done);
-    if (preadFullSync(descriptor, piece.subarray(0, length), blob.offset + done) < length) {
-      throw blobReadError.truncatedPack(blob.packName);
-    }
-    check.write(piece.subarray(0, length));
-    done += length;
-  }
+  const read = (offset: number, length: number) => {
+    const piece = sealedBuffer.subarray(0, length);
+    return piece.subarray(0, preadFullSync(descriptor, piece, blob.offset + offset));
+  };
+  if (!check.readRest(read)) throw blobReadError.truncatedPack(blob.packName);
   if (!check.finish()) throw blobReadError.damaged(blob.id, blob.packName);
   if (check.decompressed) write(check.decompressed, 0);
   return dataEnd;
