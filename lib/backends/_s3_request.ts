@@ -7,7 +7,7 @@
  */
 
 import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
-import { SignatureV4 } from "@smithy/signature-v4";
+import type { SignatureV4 } from "@smithy/signature-v4";
 import { BackendError } from "../errors.ts";
 
 /** Credentials that sign requests. */
@@ -115,7 +115,8 @@ export interface S3ClientOptions {
 /** Sends signed requests to one bucket, at most `connections` at once. */
 export class S3Client {
   readonly #options: S3ClientOptions;
-  readonly #signer: SignatureV4;
+  /** Loaded on first use: the package costs ~35 ms of start-up that commands on a local disk never need. */
+  readonly #signer: Promise<SignatureV4>;
   readonly #base: URL;
   readonly #httpClient: Deno.HttpClient | undefined;
   #active = 0;
@@ -128,17 +129,19 @@ export class S3Client {
     this.#base = options.pathStyle
       ? new URL(`${endpoint.protocol}//${endpoint.host}/${encodeSegment(options.bucket)}/`)
       : new URL(`${endpoint.protocol}//${options.bucket}.${endpoint.host}/`);
-    this.#signer = new SignatureV4({
-      service: "s3",
-      region: options.region,
-      credentials: {
-        accessKeyId: options.credentials.accessKeyId,
-        secretAccessKey: options.credentials.secretAccessKey,
-        ...(options.credentials.sessionToken ? { sessionToken: options.credentials.sessionToken } : {}),
-      },
-      sha256: NodeSha256,
-      uriEscapePath: false, // S3 signs the path as sent, already encoded once
-    });
+    this.#signer = import("@smithy/signature-v4").then(({ SignatureV4 }) =>
+      new SignatureV4({
+        service: "s3",
+        region: options.region,
+        credentials: {
+          accessKeyId: options.credentials.accessKeyId,
+          secretAccessKey: options.credentials.secretAccessKey,
+          ...(options.credentials.sessionToken ? { sessionToken: options.credentials.sessionToken } : {}),
+        },
+        sha256: NodeSha256,
+        uriEscapePath: false, // S3 signs the path as sent, already encoded once
+      })
+    );
     this.#httpClient = options.caCerts?.length
       ? Deno.createHttpClient({ caCerts: options.caCerts })
       : undefined;
@@ -175,7 +178,7 @@ export class S3Client {
       "x-amz-content-sha256": payloadHash(body, url.protocol === "https:"),
       ...request.headers,
     };
-    const signed = await this.#signer.sign({
+    const signed = await (await this.#signer).sign({
       method: request.method,
       protocol: url.protocol,
       hostname: url.hostname,
