@@ -3,7 +3,7 @@
 
 import { createHash } from "node:crypto";
 // Loaded by the verify workers: it imports only the files it runs (see layering_test.ts).
-import { BLOB_PIECE_BYTES, BlobCheckStream, BlobOpener } from "../repo/blob.ts";
+import { BlobCheckStream, BlobOpener, isLargeBlob } from "../repo/blob.ts";
 import { headerLengthOf, type PackEntry, readPackHeader } from "../repo/pack.ts";
 import { readFullSync } from "../read_full.ts";
 
@@ -107,7 +107,7 @@ function verifyPackSource(
   };
   /** As blobIsIntact, a piece at a time: a blob of megabytes is then never held whole, sealed or open. */
   const largeBlobIsIntact = (entry: VerifyEntry): boolean => {
-    const check = new BlobCheckStream(keys, entry.id, entry.rawLength, entry.length, opener);
+    const check = new BlobCheckStream(keys, entry.id, entry.rawLength, entry.length);
     check.readRest((_, length) => next(length)); // short where the pack ends inside the blob: finish() says so
     return check.finish();
   };
@@ -117,7 +117,7 @@ function verifyPackSource(
       continue;
     }
     skipTo(entry.offset);
-    const intact = entry.length > BLOB_PIECE_BYTES ? largeBlobIsIntact(entry) : blobIsIntact(entry);
+    const intact = isLargeBlob(entry) ? largeBlobIsIntact(entry) : blobIsIntact(entry);
     if (!intact) damagedBlobs.push(entry.id);
   }
   skipTo(source.size); // the header and trailer (and any blobs the index does not name), for the hash

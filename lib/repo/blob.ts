@@ -19,7 +19,7 @@ import {
 } from "../crypto/mod.ts";
 import { IntegrityError } from "../errors.ts";
 import { discard } from "../memory.ts";
-import { ZstdCompressor, ZstdDecompressor } from "./zstd.ts";
+import { ZstdCompressor, ZstdDecompressor, ZstdPieceDecompressor } from "./zstd.ts";
 import { parametersForSize } from "./_zstd_levels.ts";
 
 /** What a blob holds: file content or a serialized tree. */
@@ -174,23 +174,30 @@ export class BlobOpener {
     if (plain.buffer !== this.#buffer.buffer) this.#owned = new Uint8Array(plain.buffer as ArrayBuffer);
     return toHex(blobIdBytes(this.#keys.id, plain)) === id ? plain : undefined;
   }
-
-  /** A compressed body's `rawLength` bytes of plaintext, in this opener's buffer; undefined when damaged. */
-  decompress(body: Uint8Array, rawLength: number): Uint8Array | undefined {
-    if (this.#buffer.length < rawLength) this.#buffer = new Uint8Array(rawLength);
-    return (decompressor ??= new ZstdDecompressor()).decompress(body, rawLength, this.#buffer);
-  }
 }
 
-/** Sealed blobs larger than this are read and checked a piece of this size at a time ({@link BlobCheckStream}). */
+/**
+ * Blobs whose sealed bytes or plaintext are larger than this are read and checked a piece of this size at
+ * a time ({@link BlobCheckStream}).
+ */
 export const BLOB_PIECE_BYTES = 1024 * 1024;
 
 /**
+ * True for a blob to read with {@link BlobCheckStream}: over {@link BLOB_PIECE_BYTES} sealed, or once
+ * open (8 MiB of a log or of zeros compress to kilobytes).
+ */
+export function isLargeBlob(blob: { length: number; rawLength: number }): boolean {
+  return blob.length > BLOB_PIECE_BYTES || blob.rawLength > BLOB_PIECE_BYTES;
+}
+
+/** This thread's decompressor of blobs that arrive in pieces: one blob at a time. */
+let pieceDecompressor: ZstdPieceDecompressor | undefined;
+
+/**
  * Checks a sealed blob that arrives in pieces, in order, as check --read-data and restore read large ones:
- * each piece is decrypted as it comes and a raw blob's plaintext hashed on the way (and handed to
- * `onRawPiece`), so that neither its sealed bytes nor its plaintext is held whole (two buffers of up to the
- * largest chunk each, per worker). A compressed blob's body is collected and then decompressed by
- * `opener`, as {@link BlobOpener.open} would.
+ * each piece is decrypted as it comes, decompressed when the blob is compressed, and its plaintext hashed on
+ * the way (and handed to `onPiece`), so that neither the sealed blob nor its plaintext is ever held whole
+ * (up to the largest chunk each, per worker: 8 MiB by default, 64 MiB at most).
  */
 export class BlobCheckStream {
   readonly #keys: { encrypt: Uint8Array; id: Uint8Array };
@@ -198,43 +205,35 @@ export class BlobCheckStream {
   readonly #rawLength: number;
   /** Bytes of the sealed blob: nonce, ciphertext (encoding byte and body), tag. */
   readonly #length: number;
-  readonly #opener: BlobOpener;
-  readonly #onRawPiece: ((plain: Uint8Array, offset: number) => void) | undefined;
+  readonly #onPiece: ((plain: Uint8Array, offset: number) => void) | undefined;
   #received = 0;
   readonly #nonce = new Uint8Array(NONCE_BYTES);
   readonly #tag = new Uint8Array(TAG_BYTES);
   #decrypt: OpenStream | undefined;
   #encoding: number | undefined;
-  #rawId: BlobIdStream | undefined;
-  #compressed: Uint8Array | undefined;
-  /** Bytes of body decrypted so far. */
-  #bodyLength = 0;
-  #decompressed: Uint8Array | undefined;
+  #plainId: BlobIdStream | undefined;
+  /** Bytes of plaintext so far. */
+  #plainLength = 0;
+  /** The plaintext is longer than `rawLength`, or the compressed body is not a zstd frame. */
+  #damaged = false;
 
   /**
-   * `onRawPiece` gets each piece of a raw blob's plaintext and its offset, as soon as it is decrypted: not
-   * yet authenticated, so whatever it does must be undone when {@link finish} returns false. The piece is
-   * valid during the call only.
+   * `onPiece` gets each piece of the plaintext and its offset, as soon as it is decrypted (and
+   * decompressed): not yet authenticated, so whatever it does must be undone when {@link finish} returns
+   * false. The piece is valid during the call only.
    */
   constructor(
     keys: { encrypt: Uint8Array; id: Uint8Array },
     id: string,
     rawLength: number,
     sealedLength: number,
-    opener: BlobOpener,
-    onRawPiece?: (plain: Uint8Array, offset: number) => void,
+    onPiece?: (plain: Uint8Array, offset: number) => void,
   ) {
     this.#keys = keys;
     this.#id = id;
     this.#rawLength = rawLength;
     this.#length = sealedLength;
-    this.#opener = opener;
-    this.#onRawPiece = onRawPiece;
-  }
-
-  /** After {@link finish} returned true for a compressed blob: its plaintext, in the opener's buffer. */
-  get decompressed(): Uint8Array | undefined {
-    return this.#decompressed;
+    this.#onPiece = onPiece;
   }
 
   /** The next piece of the sealed blob (bytes past its length are ignored). */
@@ -268,21 +267,10 @@ export class BlobCheckStream {
 
   /** True when the whole blob came, is authentic, and its plaintext is `rawLength` bytes with the id asked for. */
   finish(): boolean {
-    const compressed = this.#compressed;
-    this.#compressed = undefined;
-    try {
-      if (this.#received !== this.#length || !this.#decrypt?.final(this.#tag)) return false;
-      if (this.#encoding === RAW) {
-        return this.#bodyLength === this.#rawLength && this.#rawId!.hex() === this.#id;
-      }
-      if (this.#encoding !== ZSTD || compressed === undefined) return false;
-      const plain = this.#opener.decompress(compressed, this.#rawLength);
-      if (plain === undefined || toHex(blobIdBytes(this.#keys.id, plain)) !== this.#id) return false;
-      this.#decompressed = plain;
-      return true;
-    } finally {
-      if (compressed) discard(compressed);
-    }
+    if (this.#received !== this.#length || !this.#decrypt?.final(this.#tag)) return false;
+    if (this.#encoding === ZSTD && !pieceDecompressor!.end((plain) => this.#plain(plain))) return false;
+    if (this.#encoding !== RAW && this.#encoding !== ZSTD) return false;
+    return !this.#damaged && this.#plainLength === this.#rawLength && this.#plainId!.hex() === this.#id;
   }
 
   #decryptPiece(ciphertext: Uint8Array): void {
@@ -293,16 +281,27 @@ export class BlobCheckStream {
     if (this.#encoding === undefined && plain.length > 0) {
       this.#encoding = plain[0]!;
       body = plain.subarray(1);
-      if (this.#encoding === RAW) this.#rawId = new BlobIdStream(this.#keys.id);
-      if (this.#encoding === ZSTD) this.#compressed = new Uint8Array(this.#length - SEAL_OVERHEAD - 1);
+      this.#plainId = new BlobIdStream(this.#keys.id);
+      // A blob left unfinished (its pack cut short) may have left a frame open: this one starts afresh.
+      if (this.#encoding === ZSTD) {
+        (pieceDecompressor ??= new ZstdPieceDecompressor(BLOB_PIECE_BYTES)).begin();
+      }
     }
-    if (this.#rawId) {
-      this.#rawId.update(body);
-      this.#onRawPiece?.(body, this.#bodyLength);
+    if (this.#encoding === RAW) this.#plain(body);
+    else if (this.#encoding === ZSTD && !this.#damaged) {
+      if (!pieceDecompressor!.push(body, (piece) => this.#plain(piece))) this.#damaged = true;
     }
-    this.#compressed?.set(body, this.#bodyLength);
-    this.#bodyLength += body.length;
     discard(plain);
+  }
+
+  #plain(piece: Uint8Array): void {
+    if (this.#damaged || this.#plainLength + piece.length > this.#rawLength) {
+      this.#damaged = true;
+      return;
+    }
+    this.#plainId!.update(piece);
+    this.#onPiece?.(piece, this.#plainLength);
+    this.#plainLength += piece.length;
   }
 }
 

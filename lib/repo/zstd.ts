@@ -1,6 +1,6 @@
 /**
- * zstd with contexts that are reused from call to call: compression into one reused buffer, and
- * decompression straight into a buffer of the known plaintext size.
+ * zstd with contexts that are reused from call to call: compression into one reused buffer,
+ * decompression straight into a buffer of the known plaintext size, or a piece at a time.
  *
  * node:zlib's one-shot functions set up a fresh zstd context (megabytes of tables) and fresh output
  * buffers for every call; per 1 MiB chunk that is a sixth of the compression time and most of the
@@ -148,6 +148,80 @@ export class ZstdDecompressor {
       return undefined;
     } finally {
       this.#native?.handle.reset();
+    }
+  }
+}
+
+/**
+ * Decompresses one frame that arrives in pieces and hands its plaintext on in pieces of at most
+ * `pieceBytes`: the memory is zstd's window (512 KiB to 2 MiB at the levels kept writes) and one piece,
+ * not the whole plaintext. The input may not be authenticated yet: zstd is made to read hostile frames,
+ * and bounds the window a frame may ask for (2^27 bytes by default).
+ */
+export class ZstdPieceDecompressor {
+  readonly #native: { handle: ZstdHandle; state: Uint32Array } | undefined;
+  readonly #output: Uint8Array;
+  /** Without the native handle: the input, collected for one call of the one-shot function at the end. */
+  #collected: Uint8Array[] = [];
+
+  constructor(pieceBytes: number) {
+    this.#native = reusableHandle(createZstdDecompress() as unknown as HandleOwner);
+    this.#output = new Uint8Array(this.#native ? pieceBytes : 0);
+  }
+
+  /** Starts a frame, dropping whatever is left of one that was not ended. */
+  begin(): void {
+    this.#native?.handle.reset();
+    this.#collected = [];
+  }
+
+  /**
+   * Decompresses the frame's next bytes; `emit` gets each piece of plaintext, valid during the call only.
+   * False when the frame is damaged.
+   */
+  push(input: Uint8Array, emit: (plain: Uint8Array) => void): boolean {
+    const native = this.#native;
+    if (!native) {
+      this.#collected.push(input.slice());
+      return true;
+    }
+    const output = this.#output;
+    let offset = 0;
+    try {
+      for (;;) {
+        native.handle.writeSync(
+          constants.ZSTD_e_continue,
+          input,
+          offset,
+          input.length - offset,
+          output,
+          0,
+          output.length,
+        );
+        const [outputLeft, inputLeft] = native.state;
+        if (outputLeft! < output.length) emit(output.subarray(0, output.length - outputLeft!));
+        offset = input.length - inputLeft!;
+        // Output space to spare means zstd took all it could from this input.
+        if (inputLeft === 0 && outputLeft! > 0) return true;
+      }
+    } catch {
+      return false;
+    }
+  }
+
+  /** Ends the frame: false when it proved damaged. The caller checks that the plaintext is whole. */
+  end(emit: (plain: Uint8Array) => void): boolean {
+    if (this.#native) return true;
+    const input = this.#collected;
+    this.#collected = [];
+    try {
+      const joined = new Uint8Array(input.reduce((sum, piece) => sum + piece.length, 0));
+      input.reduce((at, piece) => (joined.set(piece, at), at + piece.length), 0);
+      const plain = zstdDecompressSync(joined);
+      emit(new Uint8Array(plain.buffer, plain.byteOffset, plain.length));
+      return true;
+    } catch {
+      return false;
     }
   }
 }

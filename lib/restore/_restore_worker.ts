@@ -8,7 +8,7 @@
 /// <reference lib="deno.worker" />
 
 import { closeSync } from "node:fs";
-import { BLOB_PIECE_BYTES, BlobCheckStream, BlobOpener, blobReadError } from "../repo/blob.ts";
+import { BLOB_PIECE_BYTES, BlobCheckStream, BlobOpener, blobReadError, isLargeBlob } from "../repo/blob.ts";
 import { encodeWorkerError, IoError } from "../workers/worker_error.ts";
 import { LruCache } from "../lru_cache.ts";
 import { openRegularSync, preadFullSync } from "../regular_file.ts";
@@ -95,8 +95,8 @@ function writeBlobs(file: WriteFile, job: FileJob): number {
       position += blob.rawLength; // a hole: leave it sparse
       continue;
     }
-    if (blob.pack !== undefined && blob.length > BLOB_PIECE_BYTES) {
-      const written = writeLargeBlob(file, blob, blob.pack, position);
+    if (isLargeBlob(blob)) {
+      const written = writeLargeBlob(file, blob, job.sealed, position);
       if (written === undefined) zeroBlobs.add(blob.id);
       else dataEnd = written;
       position += blob.rawLength;
@@ -138,27 +138,34 @@ function readBlob(blob: BlobSource, carried: Uint8Array | undefined): Uint8Array
 }
 
 /**
- * Writes a blob of over a megabyte at `at`, read from its pack, decrypted and (stored raw) written a piece
- * at a time: the pieces are written before the blob is authenticated, which is safe because the file is
- * still its partial name, removed when this throws. Returns where the data written ends, or undefined
- * when the blob is all zeros (nothing written: a hole).
+ * Writes a large blob (`isLargeBlob`) at `at`, read from its pack (or from the bytes the job carries),
+ * decrypted, decompressed and written a piece at a time: the pieces are written before the blob is
+ * authenticated, which is safe because the file is still its partial name, removed when this throws.
+ * Returns where the data written ends, or undefined when the blob is all zeros (nothing written: a hole).
  */
-function writeLargeBlob(file: WriteFile, blob: BlobSource, pack: string, at: number): number | undefined {
+function writeLargeBlob(
+  file: WriteFile,
+  blob: BlobSource,
+  carried: Uint8Array | undefined,
+  at: number,
+): number | undefined {
   let dataEnd: number | undefined;
   const write = (plain: Uint8Array, offset: number) => {
     if (isAllZero(plain)) return;
     file.write(plain, at + offset);
     dataEnd = at + offset + plain.length;
   };
-  const check = new BlobCheckStream(keys!, blob.id, blob.rawLength, blob.length, opener!, write);
-  const descriptor = packDescriptor(blob, pack);
-  const read = (offset: number, length: number) => {
-    const piece = sealedBuffer.subarray(0, length);
-    return piece.subarray(0, preadFullSync(descriptor, piece, blob.offset + offset));
-  };
+  const check = new BlobCheckStream(keys!, blob.id, blob.rawLength, blob.length, write);
+  const pack = blob.pack;
+  const read = pack === undefined
+    ? (offset: number, length: number) =>
+      carried!.subarray(blob.offset + offset, blob.offset + offset + length)
+    : (offset: number, length: number) => {
+      const piece = sealedBuffer.subarray(0, length);
+      return piece.subarray(0, preadFullSync(packDescriptor(blob, pack), piece, blob.offset + offset));
+    };
   if (!check.readRest(read)) throw blobReadError.truncatedPack(blob.packName);
   if (!check.finish()) throw blobReadError.damaged(blob.id, blob.packName);
-  if (check.decompressed) write(check.decompressed, 0);
   return dataEnd;
 }
 

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { blobIdBytes, randomBytes as secureRandom, toHex } from "../../lib/crypto/mod.ts";
 import { type PackVerdict, verifyPackBytes, verifyPackFile } from "../../lib/check/_verify_pack.ts";
-import { encodeBlob } from "../../lib/repo/blob.ts";
+import { BlobOpener, encodeBlob } from "../../lib/repo/blob.ts";
 import { PackBuilder } from "../../lib/repo/pack.ts";
 import { tempDir } from "../_support/temp_dir.ts";
 
@@ -98,6 +98,7 @@ function writeLargeBlobPack(dir: string) {
     new TextEncoder().encode("first"),
     secureRandom(3 << 20),
     text,
+    new Uint8Array(3 << 20), // zeros: sealed in a few hundred bytes, 3 MiB once open
     new TextEncoder().encode("last"),
   ];
   for (const plain of plains) {
@@ -106,7 +107,7 @@ function writeLargeBlobPack(dir: string) {
   const pack = builder.finish(keys.encrypt);
   const path = `${dir}/${pack.id}`;
   Deno.writeFileSync(path, pack.bytes);
-  const [first, raw, compressed, last] = pack.entries;
+  const [first, raw, compressed, zeros, last] = pack.entries;
   assert.ok(raw!.length > 3 << 20, "the raw blob is over a megabyte");
   assert.ok(
     compressed!.length > 1 << 20 && compressed!.length < compressed!.rawLength,
@@ -119,21 +120,24 @@ function writeLargeBlobPack(dir: string) {
     first: first!,
     raw: raw!,
     compressed: compressed!,
+    zeros: zeros!,
     last: last!,
   };
 }
 
 Deno.test("blobs over a megabyte are checked a piece at a time, and every kind of damage in them is found", async (t) => {
   using temp = tempDir("kept-verify-");
-  const { id, path, entries, raw, compressed } = writeLargeBlobPack(temp.path);
+  const { id, path, entries, raw, compressed, zeros } = writeLargeBlobPack(temp.path);
   const pristine = Deno.readFileSync(path);
 
   await t.step("a clean pack verifies clean, through a read buffer of one piece, never a whole blob", () => {
     assert.deepEqual(verify(id, path, entries), CLEAN);
     const file = Deno.openSync(path, { read: true });
     try {
-      const { scratch } = verifyPackFile(keys, id, file, entries, new Uint8Array(0));
+      const opener = new LargestOpened(keys);
+      const { scratch } = verifyPackFile(keys, id, file, entries, new Uint8Array(0), opener);
       assert.ok(scratch.length <= 1 << 20, `the read buffer grew to ${scratch.length} bytes`);
+      assert.ok(opener.largest <= 1 << 20, `a blob of ${opener.largest} bytes was opened whole`);
     } finally {
       file.close();
     }
@@ -150,7 +154,7 @@ Deno.test("blobs over a megabyte are checked a piece at a time, and every kind o
     });
   };
   await t.step("a flipped byte in the nonce, the middle or the tag names that blob only", () => {
-    for (const blob of [raw, compressed]) {
+    for (const blob of [raw, compressed, zeros]) {
       for (const at of [blob.offset + 3, blob.offset + (blob.length >> 1), blob.offset + blob.length - 1]) {
         damaged(at, [blob.id]);
       }
@@ -160,9 +164,11 @@ Deno.test("blobs over a megabyte are checked a piece at a time, and every kind o
   await t.step("an index that gives another plaintext length is wrong about both", () => {
     Deno.writeFileSync(path, pristine);
     const wrong = entries.map((entry) =>
-      entry === raw || entry === compressed ? { ...entry, rawLength: entry.rawLength + 1 } : entry
+      entry === raw || entry === compressed || entry === zeros
+        ? { ...entry, rawLength: entry.rawLength + 1 }
+        : entry
     );
-    assert.deepEqual(verify(id, path, wrong), { ...CLEAN, damagedBlobs: [raw.id, compressed.id] });
+    assert.deepEqual(verify(id, path, wrong), { ...CLEAN, damagedBlobs: [raw.id, compressed.id, zeros.id] });
   });
 
   await t.step("a pack cut inside the raw blob loses it and the blobs after it", () => {
@@ -174,3 +180,13 @@ Deno.test("blobs over a megabyte are checked a piece at a time, and every kind o
     });
   });
 });
+
+/** Opens blobs whole, as verification does for small ones, and remembers the largest plaintext it opened. */
+class LargestOpened extends BlobOpener {
+  largest = 0;
+
+  override open(id: string, rawLength: number, sealed: Uint8Array): Uint8Array | undefined {
+    this.largest = Math.max(this.largest, rawLength);
+    return super.open(id, rawLength, sealed);
+  }
+}

@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { randomBytes as secureRandom } from "../../lib/crypto/mod.ts";
-import { BlobOpener, decodeBlob, encodeBlob, encodeBlobParts, openBlob } from "../../lib/repo/blob.ts";
+import {
+  BLOB_PIECE_BYTES,
+  BlobCheckStream,
+  BlobOpener,
+  decodeBlob,
+  encodeBlob,
+  encodeBlobParts,
+  isLargeBlob,
+  openBlob,
+} from "../../lib/repo/blob.ts";
 import { blobIdBytes, toHex } from "../../lib/crypto/mod.ts";
 import { randomBytes } from "../_support/random_bytes.ts";
 
@@ -104,4 +113,45 @@ Deno.test("BlobOpener opens blob after blob into reused memory, and frees what i
   );
   assert.equal(opener.open(idOf(otherText), otherText.length - 1, sealedOther), undefined, "the wrong size");
   assert.deepEqual(opener.open(idOf(otherText), otherText.length, sealedOther), otherText);
+});
+
+Deno.test("BlobCheckStream opens a compressed blob a piece at a time, whatever the sizes of the pieces it is given", () => {
+  // 3 MiB of text that seals to kilobytes: its plaintext must still never be held whole.
+  const plain = new TextEncoder().encode("a line of a log file\n".repeat(150_000));
+  const sealed = encodeBlob(keys.encrypt, plain);
+  const id = toHex(blobIdBytes(keys.id, plain));
+  assert.ok(
+    sealed.length < BLOB_PIECE_BYTES && isLargeBlob({ length: sealed.length, rawLength: plain.length }),
+  );
+  for (const cut of [7, 4096, sealed.length]) {
+    const pieces: { at: number; length: number }[] = [];
+    const copy = new Uint8Array(plain.length);
+    const check = new BlobCheckStream(keys, id, plain.length, sealed.length, (piece, at) => {
+      pieces.push({ at, length: piece.length });
+      copy.set(piece, at);
+    });
+    for (let at = 0; at < sealed.length; at += cut) check.write(sealed.subarray(at, at + cut));
+    assert.equal(check.finish(), true, `cut ${cut}`);
+    assert.ok(pieces.every((piece) => piece.length <= BLOB_PIECE_BYTES), `cut ${cut}: a piece over 1 MiB`);
+    assert.deepEqual(copy, plain, `cut ${cut}`);
+  }
+  const finishes = (sealedBytes: Uint8Array, rawLength = plain.length, blobId = id) => {
+    const check = new BlobCheckStream(keys, blobId, rawLength, sealedBytes.length);
+    check.write(sealedBytes);
+    return check.finish();
+  };
+  assert.equal(finishes(sealed), true);
+  assert.equal(finishes(sealed, plain.length - 1), false, "the index says it is shorter");
+  assert.equal(finishes(sealed, plain.length + 1), false, "the index says it is longer");
+  assert.equal(
+    finishes(sealed, plain.length, toHex(blobIdBytes(keys.id, compressible))),
+    false,
+    "another id",
+  );
+  for (const at of [20, sealed.length >> 1, sealed.length - 3]) {
+    const flipped = sealed.slice();
+    flipped[at]! ^= 1;
+    assert.equal(finishes(flipped), false, `byte ${at} flipped`);
+  }
+  assert.equal(finishes(sealed), true, "and it works on after damage");
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { zstdCompressSync, zstdDecompressSync } from "node:zlib";
-import { ZstdCompressor, ZstdDecompressor } from "../../lib/repo/zstd.ts";
+import { ZstdCompressor, ZstdDecompressor, ZstdPieceDecompressor } from "../../lib/repo/zstd.ts";
 import { randomBytes } from "../_support/random_bytes.ts";
 
 const text = (n: number) =>
@@ -58,3 +58,41 @@ Deno.test("ZstdDecompressor writes a frame of the expected size, and refuses sho
   assert.deepEqual(decompressor.decompress(frame, input.length), input);
   assert.deepEqual(decompressor.decompress(zstdCompressSync(new Uint8Array(0)), 0), new Uint8Array(0));
 });
+
+Deno.test("ZstdPieceDecompressor hands a frame on in pieces of at most its size, however the frame is cut", () => {
+  const input = text(200_000); // 3.5 MB
+  const frame = new Uint8Array(zstdCompressSync(input));
+  const decompressor = new ZstdPieceDecompressor(64 * 1024);
+  for (const cut of [1, 1000, 100_000, frame.length]) {
+    const pieces: Uint8Array[] = [];
+    const emit = (piece: Uint8Array) => pieces.push(piece.slice());
+    decompressor.begin();
+    for (let at = 0; at < frame.length; at += cut) {
+      assert.equal(decompressor.push(frame.subarray(at, at + cut), emit), true);
+    }
+    assert.equal(decompressor.end(emit), true);
+    assert.ok(pieces.every((piece) => piece.length <= 64 * 1024), `cut ${cut}: a piece over 64 KiB`);
+    assert.deepEqual(joined(pieces), input, `cut ${cut}`);
+  }
+});
+
+Deno.test("ZstdPieceDecompressor refuses what is no frame, and a frame left open does not spill into the next", () => {
+  const decompressor = new ZstdPieceDecompressor(64 * 1024);
+  decompressor.begin();
+  assert.equal(decompressor.push(randomBytes(1000, 5), () => {}), false, "not a frame");
+  const input = text(20_000);
+  const frame = new Uint8Array(zstdCompressSync(input));
+  decompressor.begin();
+  decompressor.push(frame.subarray(0, frame.length >> 1), () => {}); // abandoned half-way
+  const pieces: Uint8Array[] = [];
+  decompressor.begin();
+  assert.equal(decompressor.push(frame, (piece) => pieces.push(piece.slice())), true);
+  assert.deepEqual(joined(pieces), input);
+});
+
+function joined(pieces: readonly Uint8Array[]): Uint8Array {
+  const bytes = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
+  let at = 0;
+  for (const piece of pieces) bytes.set(piece, (at += piece.length) - piece.length);
+  return bytes;
+}
