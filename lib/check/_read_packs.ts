@@ -1,12 +1,19 @@
 // `check --read-data`: reads the chosen packs and verifies them on every core. Packs in a local folder the
-// workers open themselves; packs elsewhere are read here, whole, and handed over (transferred, not copied).
+// workers open themselves, and the main thread takes its share; packs elsewhere are read here, whole, and
+// handed over (transferred, not copied).
 
 import { describeError } from "../errors.ts";
 import { mapLimit, type PackEntry, type PackId, type Repository } from "../repo/mod.ts";
 import { BatchingPool, decodeWorkerError, errorKind } from "../workers/mod.ts";
 import type { CheckProblem } from "./check_problem.ts";
-import type { PackVerdict, VerifyKeys } from "./_verify_pack.ts";
-import type { PackJob, PackSourceJob, VerifyRequest, VerifyResponse } from "./_verify_worker.ts";
+import {
+  PackChecker,
+  type PackOutcome,
+  type PackSourceJob,
+  type PackVerdict,
+  type VerifyKeys,
+} from "./_verify_pack.ts";
+import type { PackJob, VerifyRequest, VerifyResponse } from "./_verify_worker.ts";
 
 /** How far reading has come, for progress displays. */
 export interface ReadProgress {
@@ -38,7 +45,7 @@ export async function readPacks(
   },
 ): Promise<void> {
   const { badBlobs, workers } = context;
-  const verifier = new PackVerifier(workers, repository.workerKeys());
+  const verifier = new PackVerifier(repository, workers, packs[0]);
   let packsRead = 0;
   let bytesRead = 0;
   // From the index's rows, not its entries: an object and a hex id per blob, three times over, cost a
@@ -46,8 +53,9 @@ export async function readPacks(
   const sizeOf = (pack: PackId) => repository.index.packSize(pack) ?? 0;
   const bytesToRead = packs.reduce((sum, pack) => sum + sizeOf(pack), 0);
   try {
-    // Two packs per worker in flight, the one it reads and the next: also the bound on whole packs held here.
-    const outcomes = await mapLimit(packs, 2 * workers, async (pack) => {
+    // Two packs per worker in flight, the one it reads and the next (also the bound on whole packs held
+    // here), and the one this thread checks.
+    const outcomes = await mapLimit(packs, verifier.inFlight, async (pack) => {
       const entries = [...(repository.index.packEntries(pack) ?? [])];
       const outcome = await readPack(repository, verifier, pack, entries);
       const lost = "verdict" in outcome ? outcome.verdict.damagedBlobs : entries.map((entry) => entry.id);
@@ -96,47 +104,91 @@ function packProblem(pack: string, outcome: ReadOutcome): CheckProblem | undefin
   return { kind: "pack-damaged", severity: "error", pack, damagedBlobs, hashMismatch, headerDamaged };
 }
 
-/** Verifies packs on every core: each worker reads (or is given) a pack and checks it. */
+/**
+ * Verifies packs on every core: each worker reads (or is given) a pack and checks it. With packs in a local
+ * folder the main thread has nothing else to do, so it checks packs too, in place of one worker: the same
+ * cores busy, one isolate fewer (its heap, young generation and buffers: ~35 MiB of a check's peak).
+ */
 class PackVerifier {
-  #pool: BatchingPool<Omit<PackJob, "job">, PackVerdict, VerifyResponse>;
+  #pool: BatchingPool<Omit<PackJob, "job">, PackVerdict, VerifyResponse> | undefined;
+  /** The main thread's checker, where it takes a share; `busy` while it checks one. */
+  #here: { checker: PackChecker; busy: boolean } | undefined;
+  readonly #workers: number;
 
-  constructor(count: number, keys: VerifyKeys) {
-    this.#pool = new BatchingPool(
-      new URL("./_verify_worker.ts", import.meta.url),
-      count,
-      // One pack being read and one waiting per worker; a pack per message.
-      { jobsPerWorker: 2, batchJobs: 1, batchBytes: 1 },
-      {
-        label: "verify worker",
-        init: (worker) => worker.postMessage({ type: "init", keys } satisfies VerifyRequest),
-        send: (worker, jobs) => {
-          const packs = jobs.map((job) => ({ ...job.payload, job: job.id }));
-          worker.postMessage({ type: "packs", packs } satisfies VerifyRequest, {
-            transfer: transferable(packs),
-          });
-        },
-        receive: (index, response) => {
-          for (const { job: id, ...outcome } of response.done) {
-            const job = this.#pool.finish(index, id);
-            if ("verdict" in outcome) job?.resolve(outcome.verdict);
-            else job?.reject(decodeWorkerError(outcome.error, "verify worker"));
-          }
-        },
-      },
-    );
+  /** `sample`: a pack of the repository, to see whether packs lie in a local folder. */
+  constructor(repository: Repository, count: number, sample: PackId | undefined) {
+    const keys = repository.workerKeys();
+    const local = sample !== undefined && repository.packs.localPath(sample) !== undefined;
+    if (local) this.#here = { checker: new PackChecker(keys), busy: false };
+    this.#workers = local ? count - 1 : Math.max(1, count);
+    if (this.#workers > 0) {
+      this.#pool = newPool(this.#workers, keys, (index, response) => this.#receive(index, response));
+    }
+  }
+
+  /** Packs to have in flight: two per worker (the one it reads and the next), and one here. */
+  get inFlight(): number {
+    return 2 * this.#workers + (this.#here ? 1 : 0);
   }
 
   /**
    * Verifies one pack: its hash, header and every blob listed in `entries`. Rejects with an `IoError` or an
-   * `IntegrityError` when it cannot be read, and with a `WorkerBugError` for a bug in the worker.
+   * `IntegrityError` when it cannot be read, and with a `WorkerBugError` for a bug, wherever it ran.
    */
-  verify(pack: string, source: PackSourceJob, entries: PackEntry[]): Promise<PackVerdict> {
-    return this.#pool.submit({ pack, source, entries }, 1);
+  async verify(pack: string, source: PackSourceJob, entries: PackEntry[]): Promise<PackVerdict> {
+    const here = this.#here;
+    if (!here || here.busy) return this.#pool!.submit({ pack, source, entries }, 1);
+    here.busy = true;
+    try {
+      // Let the workers' answers in first: a check here holds this thread for a pack's time.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      return verdictOf(here.checker.check(pack, source, entries));
+    } finally {
+      here.busy = false;
+    }
   }
 
   close(): void {
-    this.#pool.terminate();
+    this.#pool?.terminate();
   }
+
+  #receive(index: number, response: VerifyResponse): void {
+    for (const { job: id, ...outcome } of response.done) {
+      const job = this.#pool!.finish(index, id);
+      if ("verdict" in outcome) job?.resolve(outcome.verdict);
+      else job?.reject(decodeWorkerError(outcome.error, "verify worker"));
+    }
+  }
+}
+
+/** The verdict of an outcome, or its error, as a worker's would be rejected. */
+function verdictOf(outcome: PackOutcome): PackVerdict {
+  if ("verdict" in outcome) return outcome.verdict;
+  throw decodeWorkerError(outcome.error, "pack check");
+}
+
+function newPool(
+  count: number,
+  keys: VerifyKeys,
+  receive: (index: number, response: VerifyResponse) => void,
+): BatchingPool<Omit<PackJob, "job">, PackVerdict, VerifyResponse> {
+  return new BatchingPool(
+    new URL("./_verify_worker.ts", import.meta.url),
+    count,
+    // One pack being read and one waiting per worker; a pack per message.
+    { jobsPerWorker: 2, batchJobs: 1, batchBytes: 1 },
+    {
+      label: "verify worker",
+      init: (worker) => worker.postMessage({ type: "init", keys } satisfies VerifyRequest),
+      send: (worker, jobs) => {
+        const packs = jobs.map((job) => ({ ...job.payload, job: job.id }));
+        worker.postMessage({ type: "packs", packs } satisfies VerifyRequest, {
+          transfer: transferable(packs),
+        });
+      },
+      receive,
+    },
+  );
 }
 
 /**

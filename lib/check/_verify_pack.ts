@@ -1,11 +1,12 @@
 // Verifies one pack file: its name (SHA-256), its header, and every blob the index places in it.
-// Synchronous, so that check can run it on every core.
+// Synchronous, so that check can run it on every core: in the verify workers, and on the main thread.
 
 import { createHash } from "node:crypto";
 // Loaded by the verify workers: it imports only the files it runs (see layering_test.ts).
 import { BlobCheckStream, BlobOpener, isLargeBlob } from "../repo/blob.ts";
 import { headerLengthOf, type PackEntry, readPackHeader } from "../repo/pack.ts";
 import { readFullSync } from "../read_full.ts";
+import { encodeWorkerError, IoError, type WorkerError } from "../workers/worker_error.ts";
 
 /** The keys verification needs. */
 export interface VerifyKeys {
@@ -21,6 +22,63 @@ export interface PackVerdict {
   hashMismatch: boolean;
   /** The header is damaged or does not authenticate. */
   headerDamaged: boolean;
+}
+
+/** Where a pack's bytes come from: a file on this machine, or the bytes themselves. */
+export type PackSourceJob = { path: string } | { bytes: Uint8Array };
+
+/**
+ * How one pack went: what is wrong with it, or why it could not be verified: `io` (it could not be read),
+ * `integrity`, or `bug` (a programming error, never to be reported as an unreadable pack).
+ */
+export type PackOutcome = { verdict: PackVerdict } | { error: WorkerError };
+
+/**
+ * Checks packs one after another, with one read buffer (grown to the largest blob read whole, at most a
+ * megabyte) and one blob opener: a verify worker's, or the main thread's.
+ */
+export class PackChecker {
+  readonly #keys: VerifyKeys;
+  readonly #opener: BlobOpener;
+  #scratch: Uint8Array = new Uint8Array(0);
+
+  constructor(keys: VerifyKeys) {
+    this.#keys = keys;
+    this.#opener = new BlobOpener(keys);
+  }
+
+  /** The pack's verdict, or the error that kept it from one, as data: the same wherever it runs. */
+  check(pack: string, source: PackSourceJob, entries: readonly VerifyEntry[]): PackOutcome {
+    try {
+      if ("bytes" in source) {
+        return { verdict: verifyPackBytes(this.#keys, pack, source.bytes, entries, this.#opener) };
+      }
+      const file = openPack(source.path);
+      try {
+        const result = verifyPackFile(this.#keys, pack, file, entries, this.#scratch, this.#opener);
+        this.#scratch = result.scratch;
+        return { verdict: result.verdict };
+      } finally {
+        file.close();
+      }
+    } catch (error) {
+      return { error: encodeWorkerError(error) };
+    }
+  }
+}
+
+/** Opens a pack file; a missing one is said in words, not with the system's message and path. */
+function openPack(path: string): Deno.FsFile {
+  try {
+    // A FIFO in its place would block this thread for good: only a regular file is opened.
+    if (!Deno.statSync(path).isFile) throw new IoError("it is not a regular file", { code: "EINVAL" });
+    return Deno.openSync(path, { read: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new IoError("it does not exist", { code: "ENOENT", cause: error });
+    }
+    throw error;
+  }
 }
 
 /** The index's entry for a blob, as far as verification needs it. */

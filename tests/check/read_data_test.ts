@@ -266,3 +266,49 @@ Deno.test("`check()` throws a bug in the verify worker as a bug, never as one mo
     return true;
   });
 });
+
+/** Counts the workers started while `run` runs. */
+async function countWorkers<T>(run: () => Promise<T>): Promise<{ result: T; workers: number }> {
+  const original = globalThis.Worker;
+  let workers = 0;
+  globalThis.Worker = class extends original {
+    constructor(...args: ConstructorParameters<typeof Worker>) {
+      super(...args);
+      workers++;
+    }
+  };
+  try {
+    return { result: await run(), workers };
+  } finally {
+    globalThis.Worker = original;
+  }
+}
+
+Deno.test("`check()` of a local repository checks packs on the main thread too, in place of one worker", async () => {
+  using temp = tempDir("kept-check-here-");
+  const backend = await LocalBackend.create(temp.path);
+  const repository = await testRepository(backend);
+  const victims: string[] = [];
+  for (const tag of ["m", "n", "o", "p"]) victims.push((await craftSnapshot(repository, tag)).victim);
+  const { data } = packsByType(repository);
+  const damagedPacks = [data[1]!, data[2]!];
+  for (const pack of damagedPacks) await flipByte(backend, pack, 5);
+  const reopened = await Repository.open(backend, "pw");
+  const checkWith = (workers: number) => countWorkers(() => check(reopened, { readData: true, workers }));
+
+  const alone = await checkWith(1);
+  assert.equal(alone.workers, 0, "one core: the main thread checks every pack");
+  const shared = await checkWith(3);
+  assert.equal(shared.workers, 2, "three cores: two workers and the main thread");
+  assert.deepEqual(
+    shared.result.problems,
+    alone.result.problems,
+    "wherever a pack is checked, the same verdicts",
+  );
+  const damaged = alone.result.problems.filter((problem) => problem.kind === "pack-damaged");
+  assert.deepEqual(damaged.map((problem) => problem.pack), damagedPacks);
+  for (const problem of damaged) {
+    assert.equal(problem.damagedBlobs.length, 1);
+    assert.ok(victims.includes(problem.damagedBlobs[0]!), "the blob at the flipped byte is named");
+  }
+});
