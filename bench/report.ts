@@ -11,12 +11,13 @@ import type { Measurement } from "./measure.ts";
 import type { ToolName } from "./tools.ts";
 
 /** The measured steps, in the order they run. */
-export type StepName = "initial" | "unchanged" | "changed" | "restore" | "check" | "prune";
+export type StepName = "initial" | "unchanged" | "snapshots" | "changed" | "restore" | "check" | "prune";
 
 /** Every step with its label. */
 export const STEPS: readonly { name: StepName; label: string }[] = [
   { name: "initial", label: "initial backup" },
   { name: "unchanged", label: "no-change backup" },
+  { name: "snapshots", label: "list snapshots" },
   { name: "changed", label: "backup after 1% changed" },
   { name: "restore", label: "full restore" },
   { name: "check", label: "check, reading all data" },

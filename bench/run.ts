@@ -521,6 +521,8 @@ async function runStep(tool: Tool, step: StepName, context: StepContext): Promis
     removeIfPresent(target);
     Deno.mkdirSync(target, { recursive: true });
     invocation = tool.restore(backups, target);
+  } else if (step === "snapshots") {
+    invocation = tool.snapshots();
   } else if (step === "check") {
     invocation = tool.check();
   } else if (step === "prune") {
@@ -589,6 +591,9 @@ function conditions(gnuTime: boolean): string[] {
     "restored: for minutes after many files are deleted, ext4 makes creating files several times slower " +
     "(it skips recently freed inodes), which would handicap the tool restoring right after another's tree " +
     "is removed. Deleting many files on the work folder's file system shortly before a run has the same effect.",
+    "list snapshots: each tool opens its repository (deriving its key with the costs it chose: restic " +
+    "calibrates scrypt to about half a second at init, kept uses N=2^15, r=8, p=2) and lists: the floor of " +
+    "start-up and key derivation under every other step.",
     "kept runs from source (`deno run -A main.ts`, with the V8 flags `deno task compile` builds into the " +
     "binary), so each kept step includes Deno's start-up and module loading; a compiled binary starts faster.",
   ];

@@ -29,6 +29,11 @@ export interface Tool {
   backup(n: number): Invocation;
   /** restores snapshot `n` (the latest) into the empty folder `target` */
   restore(n: number, target: string): Invocation;
+  /**
+   * lists the snapshots: opening the repository (with the key derivation the tool chose) and little more,
+   * the floor under every other step
+   */
+  snapshots(): Invocation;
   /** verifies the repository, reading and decrypting all data */
   check(): Invocation;
   /** forgets every snapshot but the newest and frees the space of what no snapshot needs any more */
@@ -100,6 +105,7 @@ async function openRestic(setup: ToolSetup): Promise<Tool | { unavailable: strin
     backup: () =>
       restic("backup", "--host", "bench", ...(compressed ? ["--compression", "auto"] : []), setup.corpus),
     restore: (_n, target) => restic("restore", "latest", "--host", "bench", "--target", target),
+    snapshots: () => restic("snapshots"),
     check: () => restic("check", "--read-data"),
     forgetPrune: () => restic("forget", "--host", "bench", "--keep-last", "1", "--prune"),
   };
@@ -128,6 +134,7 @@ async function openBorg(setup: ToolSetup): Promise<Tool | { unavailable: string 
       init: () => borg("repo-create", "-e", "repokey-blake2-chacha20-poly1305"),
       backup: (n) => borg("create", "--compression", "zstd,3", archive(n), setup.corpus),
       restore: (n, target) => ({ ...borg("extract", archive(n)), cwd: target }),
+      snapshots: () => borg("repo-list"),
       check: () => borg("check", "--verify-data"),
       forgetPrune: () => ({
         argv: ["sh", "-c", `borg -r "$0" prune --keep-last 1 && borg -r "$0" compact`, repo],
@@ -142,6 +149,7 @@ async function openBorg(setup: ToolSetup): Promise<Tool | { unavailable: string 
     init: () => borg("init", "-e", "repokey-blake2", repo),
     backup: (n) => borg("create", "--compression", "zstd,3", `${repo}::${archive(n)}`, setup.corpus),
     restore: (n, target) => ({ ...borg("extract", `${repo}::${archive(n)}`), cwd: target }),
+    snapshots: () => borg("list", repo),
     check: () => borg("check", "--verify-data", repo),
     // borg frees space only when compact runs after prune: both are one step, as restic's forget --prune.
     forgetPrune: () => ({
@@ -213,6 +221,7 @@ async function openKept(setup: ToolSetup): Promise<Tool | { unavailable: string 
     init: () => kept("init", "bench"),
     backup: () => kept("backup", "corpus"),
     restore: (_n, target) => kept("restore", "latest", "--destination", "bench", "--target", target),
+    snapshots: () => kept("snapshots", "--destination", "bench"),
     check: () => kept("check", "--destination", "bench", "--read-data"),
     forgetPrune: () => kept("forget", "corpus", "--prune"),
   };
