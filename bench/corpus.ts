@@ -378,7 +378,9 @@ export function ensureCorpus(root: string, manifestPath: string, params: CorpusP
     removeIfPresent(manifestPath);
     removeIfPresent(root);
     Deno.mkdirSync(dirname(manifestPath), { recursive: true });
-    for (const spec of specs) writer.write(spec);
+    // A new writer: the one that restored changed files remembers folders that are gone now.
+    const regenerator = new CorpusWriter(root, specs, params.seed);
+    for (const spec of specs) regenerator.write(spec);
     tree = readTree(root);
     writeManifest(manifestPath, {
       format: CORPUS_FORMAT,
