@@ -1,8 +1,8 @@
 /**
  * The S3 section of the benchmark: kept and restic back up the corpus to the same real S3 server
  * (../shared/s3/start-s3.sh over HTTPS, which restic's client needs), then back it up again unchanged with a
- * warm cache, then restore it. Each step reports time, CPU time, peak RSS, and the requests the server
- * answered, by method, with the bytes up and down, read from the server's access log.
+ * warm cache, list its snapshots, then restore it. Each step reports time, CPU time, peak RSS, and the
+ * requests the server answered, by method, with the bytes up and down, read from the server's access log.
  *
  * Run alone: `deno run -A bench/s3.ts [--size 200MiB] [--work DIR] [--rounds N] [--kept DIR]… [--no-restic]`;
  * `deno task bench --s3` appends it (with a corpus of a fifth of the main one, at most 200 MiB).
@@ -37,7 +37,7 @@ import { compareTrees, locateRestoredRoot, readTree } from "./tree.ts";
 const S3_BENCH_PORT = 18580;
 const PASSWORD = "kept-bench-s3-password";
 const SEED = 20241206;
-const STEPS = ["initial", "unchanged", "restore"] as const;
+const STEPS = ["initial", "unchanged", "snapshots", "restore"] as const;
 type S3Step = typeof STEPS[number];
 
 /** What start-s3.sh's s3.env.sh exports. */
@@ -72,6 +72,8 @@ interface S3Tool {
   name: string;
   init(): Invocation;
   backup(): Invocation;
+  /** Lists the snapshots: start-up, key derivation and the requests of opening the repository. */
+  snapshots(): Invocation;
   restore(target: string): Invocation;
 }
 
@@ -145,7 +147,11 @@ async function runTool(
     const target = join(context.work, `${fileLabel(tool.name)}-restored`);
     removeIfPresent(target);
     if (step === "restore") Deno.mkdirSync(target, { recursive: true });
-    const invocation = step === "restore" ? tool.restore(target) : tool.backup();
+    const invocation = step === "restore"
+      ? tool.restore(target)
+      : step === "snapshots"
+      ? tool.snapshots()
+      : tool.backup();
     console.error(`bench s3: ${tool.name} ${step} …`);
     const logMark = accessLogSize(context.work);
     const logPrefix = join(logs, `${fileLabel(tool.name)}-${step}`);
@@ -232,6 +238,7 @@ function keptTool(
     name,
     init: () => kept("init", "cloud"),
     backup: () => kept("backup", "corpus"),
+    snapshots: () => kept("snapshots"),
     restore: (target) => kept("restore", "latest", "--target", target),
   };
 }
@@ -255,6 +262,7 @@ function resticTool(work: string, corpus: string, server: S3Endpoint): S3Tool {
     name: "restic",
     init: () => restic("init", "--repository-version", "2"),
     backup: () => restic("backup", "--host", "bench", "--compression", "auto", corpus),
+    snapshots: () => restic("snapshots"),
     restore: (target) => restic("restore", "latest", "--host", "bench", "--target", target),
   };
 }
@@ -335,7 +343,8 @@ function renderS3(results: Map<string, S3StepResult[][]>, size: number, resticMi
     `Corpus of ${
       formatMiB(size)
     }; each tool backs it up into its own new bucket, backs it up again unchanged ` +
-    "(its cache warm), and restores it. Requests are the server's answers to the tool, from its access log." +
+    "(its cache warm), lists its snapshots (the floor of start-up, key derivation and opening the repository " +
+    "under every step), and restores it. Requests are the server's answers to the tool, from its access log." +
     (rounds > 1
       ? ` ${rounds} rounds, each from a new bucket; each row is the step's median round (by time), ` +
         "with the range of times over the rounds."
