@@ -53,8 +53,7 @@ export async function readPacks(
   const sizeOf = (pack: PackId) => repository.index.packSize(pack) ?? 0;
   const bytesToRead = packs.reduce((sum, pack) => sum + sizeOf(pack), 0);
   try {
-    // Two packs per worker in flight, the one it reads and the next (also the bound on whole packs held
-    // here), and the one this thread checks.
+    // The packs each worker holds (also the bound on whole packs held here), and the one this thread checks.
     const outcomes = await mapLimit(packs, verifier.inFlight, async (pack) => {
       const entries = [...(repository.index.packEntries(pack) ?? [])];
       const outcome = await readPack(repository, verifier, pack, entries);
@@ -114,6 +113,8 @@ class PackVerifier {
   /** The main thread's checker, where it takes a share; `busy` while it checks one. */
   #here: { checker: PackChecker; busy: boolean } | undefined;
   readonly #workers: number;
+  /** Packs a worker may hold: the one it reads and the next, and a third while this thread checks one. */
+  readonly #perWorker: number;
 
   /** `sample`: a pack of the repository, to see whether packs lie in a local folder. */
   constructor(repository: Repository, count: number, sample: PackId | undefined) {
@@ -121,14 +122,21 @@ class PackVerifier {
     const local = sample !== undefined && repository.packs.localPath(sample) !== undefined;
     if (local) this.#here = { checker: new PackChecker(keys), busy: false };
     this.#workers = local ? count - 1 : Math.max(1, count);
+    // While this thread checks a pack it hears no worker: a worker that finished its two would wait.
+    this.#perWorker = local ? 3 : 2;
     if (this.#workers > 0) {
-      this.#pool = newPool(this.#workers, keys, (index, response) => this.#receive(index, response));
+      this.#pool = newPool(
+        this.#workers,
+        this.#perWorker,
+        keys,
+        (index, response) => this.#receive(index, response),
+      );
     }
   }
 
-  /** Packs to have in flight: two per worker (the one it reads and the next), and one here. */
+  /** Packs to have in flight: the workers' and the one here. */
   get inFlight(): number {
-    return 2 * this.#workers + (this.#here ? 1 : 0);
+    return this.#perWorker * this.#workers + (this.#here ? 1 : 0);
   }
 
   /**
@@ -169,14 +177,15 @@ function verdictOf(outcome: PackOutcome): PackVerdict {
 
 function newPool(
   count: number,
+  perWorker: number,
   keys: VerifyKeys,
   receive: (index: number, response: VerifyResponse) => void,
 ): BatchingPool<Omit<PackJob, "job">, PackVerdict, VerifyResponse> {
   return new BatchingPool(
     new URL("./_verify_worker.ts", import.meta.url),
     count,
-    // One pack being read and one waiting per worker; a pack per message.
-    { jobsPerWorker: 2, batchJobs: 1, batchBytes: 1 },
+    // A pack per message.
+    { jobsPerWorker: perWorker, batchJobs: 1, batchBytes: 1 },
     {
       label: "verify worker",
       init: (worker) => worker.postMessage({ type: "init", keys } satisfies VerifyRequest),
