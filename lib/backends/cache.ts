@@ -30,6 +30,13 @@ const METADATA_KINDS: ReadonlySet<FileKind> = new Set(["keys", "index", "snapsho
 /** Kinds whose cached copies are dropped when a complete listing no longer shows them. */
 const PRUNED_ON_LIST: ReadonlySet<FileKind> = new Set(["keys", "index", "snapshots", "data"]);
 
+/** A key file that opened a repository before (see {@link CachingBackend.rememberedKey}). */
+export interface RememberedKey {
+  repository: string;
+  keyId: string;
+  bytes: Uint8Array;
+}
+
 /** Counts of what the cache did, for tests and the bench. */
 export interface CacheStats {
   hits: number;
@@ -177,6 +184,38 @@ export class CachingBackend extends BackendWrapper {
     const cached = METADATA_KINDS.has(handle.kind) ||
       (handle.kind === "data" && this.#treePacks.has(handle.name));
     return cached ? join(this.#folder, handlePath(handle)) : undefined;
+  }
+
+  /**
+   * The key file that opened the repository at this location last time, as cached, with the repository's
+   * id ({@link rememberKey}): the password's key can then be derived while storage is still being reached.
+   * Nothing here is trusted: `Repository.open` uses it only once storage's config has that id and its
+   * listing still holds that key. Undefined when there is none, or the copy does not match its name.
+   */
+  async rememberedKey(): Promise<RememberedKey | undefined> {
+    let record: unknown;
+    try {
+      record = JSON.parse(Deno.readTextFileSync(this.#locationRecord()));
+    } catch {
+      return undefined;
+    }
+    const { repository, key } = (record ?? {}) as Record<string, unknown>;
+    if (typeof repository !== "string" || !/^[0-9a-f]{32}$/.test(repository)) return undefined;
+    if (typeof key !== "string" || !/^[0-9a-f]{64}$/.test(key)) return undefined;
+    const path = join(this.#root, repository, handlePath({ kind: "keys", name: key }));
+    const bytes = await this.#cached(path, key);
+    return bytes && { repository, keyId: key, bytes };
+  }
+
+  /** Remembers which key file opened repository `repository` at this location (best effort). */
+  async rememberKey(repository: string, keyId: string): Promise<void> {
+    const record = new TextEncoder().encode(JSON.stringify({ repository, key: keyId }) + "\n");
+    await this.#store(this.#locationRecord(), record);
+  }
+
+  /** Where the key that opened the repository at this location is remembered: by the location's hash. */
+  #locationRecord(): string {
+    return join(this.#root, "locations", `${sha256Hex(new TextEncoder().encode(this.location))}.json`);
   }
 
   /** Sets the cache folder from the config's id; a config kept cannot parse turns the cache off. */
@@ -328,6 +367,8 @@ export async function listCache(root: string): Promise<CachedRepository[]> {
 export async function cleanCache(root: string): Promise<CachedRepository[]> {
   const removed = await listCache(root);
   for (const repository of removed) await Deno.remove(join(root, repository.id), { recursive: true });
+  // Which key opened which location: useless without the copies.
+  await Deno.remove(join(root, "locations"), { recursive: true }).catch(() => {});
   return removed;
 }
 

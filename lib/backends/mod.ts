@@ -32,6 +32,7 @@ export {
   cleanCache,
   defaultCacheRoot,
   listCache,
+  type RememberedKey,
 } from "./cache.ts";
 export { type Fault, type FaultRule, FaultyBackend, type FaultyOperation } from "./faulty.ts";
 export { LocalBackend, type LocalBackendOptions } from "./local.ts";

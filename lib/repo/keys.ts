@@ -205,10 +205,8 @@ export async function unlock(
   const cost = ({ file }: ListedKey) => file.kdf.N * file.kdf.r * file.kdf.p;
   let foreign: IntegrityError | undefined;
   for (const { id, file } of [...listed].sort((a, b) => cost(a) - cost(b))) {
-    const kek = await deriveKey(password, unb64(file.kdf.salt), file.kdf);
-    const opened = open(kek, unb64(file.data));
-    if (!opened) continue;
-    const secret = parseSecret(id, opened);
+    const secret = await openSecret(id, file, password);
+    if (!secret) continue;
     if (secret.repository !== repositoryId) {
       foreign = new IntegrityError(`Key file "${id}" belongs to another repository (${secret.repository})`);
       onSkipped(id, foreign.message);
@@ -218,6 +216,43 @@ export async function unlock(
   }
   if (foreign) throw foreign;
   throw new WrongPasswordError(`Cannot open repository at ${backend.location}: wrong password`);
+}
+
+/**
+ * The master keys in key file `id` (its stored bytes) when `password` opens it and it belongs to
+ * `repositoryId`; else undefined, never an error. For a key file remembered from an earlier run, tried
+ * while storage is still being reached: the caller checks that storage still lists it before using them.
+ */
+export async function openKeyFile(
+  id: string,
+  bytes: Uint8Array,
+  repositoryId: string,
+  password: string,
+): Promise<MasterKeys | undefined> {
+  try {
+    if (sha256Hex(bytes) !== id) return undefined;
+    const secret = await openSecret(id, parseKeyFile(id, bytes), password);
+    if (secret?.repository !== repositoryId) return undefined;
+    return { encrypt: secret.encrypt, id: secret.id, chunker: secret.chunker };
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when storage still holds key file `id`: a key removed since it was remembered must open nothing. */
+export async function hasKeyFile(backend: Backend, id: string): Promise<boolean> {
+  return (await backend.stat({ kind: "keys", name: id })) !== undefined;
+}
+
+/** The sealed part of key file `id` opened with `password`, or undefined when the password does not open it. */
+async function openSecret(
+  id: string,
+  file: KeyFile,
+  password: string,
+): Promise<(MasterKeys & { repository: string }) | undefined> {
+  const kek = await deriveKey(password, unb64(file.kdf.salt), file.kdf);
+  const opened = open(kek, unb64(file.data));
+  return opened ? parseSecret(id, opened) : undefined;
 }
 
 /** The sealed part of a key file, checked: the repository id and three 32-byte keys. */

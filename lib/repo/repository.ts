@@ -20,12 +20,14 @@ import { IntegrityError, NotFoundError, UserError } from "../errors.ts";
 import { blobReadError, decodeBlob, encodeBlob, openBlob } from "./blob.ts";
 import {
   addKey,
+  hasKeyFile,
   type KeyMeta,
   type ListedKey,
   listKeys,
   type MasterKeys,
   newMasterKeys,
   type OnSkippedKey,
+  openKeyFile,
   unlock,
 } from "./keys.ts";
 import { type IndexFile, MasterIndex } from "./master_index.ts";
@@ -143,18 +145,31 @@ export class Repository {
   }
 
   /**
-   * Opens an existing repository with a password. Damaged key files are left out with a warning; so are
-   * damaged snapshot and index files, later, as they are read.
+   * Opens an existing repository with a password. Damaged key files are left out with a warning (unless the
+   * key remembered from the last run opens it: then the others are not read); so are damaged snapshot and
+   * index files, later, as they are read.
    */
   static async open(backend: Backend, password: string, options: OpenOptions = {}): Promise<Repository> {
+    const cache = asBackend(backend, CachingBackend);
+    // Remote storage takes a tenth of a second or more to connect, sign and answer: the password's key is
+    // derived from the key file that opened the repository last time meanwhile, and used only when storage
+    // still has that repository and that key file (docs/destinations.md#the-cache).
+    const remembered = await cache?.rememberedKey();
+    const early = remembered &&
+      openKeyFile(remembered.keyId, remembered.bytes, remembered.repository, password);
     const config = await readConfig(backend);
     const damagedFiles: DamagedFile[] = [];
+    if (remembered && remembered.repository === config.id && await hasKeyFile(backend, remembered.keyId)) {
+      const keys = await early;
+      if (keys) return new Repository(backend, config, keys, remembered.keyId, { ...options, damagedFiles });
+    }
     const { keyId, keys } = await unlock(
       backend,
       config.id,
       password,
       skippedKey(backend.location, damagedFiles, options),
     );
+    await cache?.rememberKey(config.id, keyId);
     return new Repository(backend, config, keys, keyId, { ...options, damagedFiles });
   }
 

@@ -73,7 +73,8 @@ Deno.test("S3 metadata is cached per repository; --no-cache reads around the cac
   const kept = (...args: string[]) => runKept(["--config", config, ...args], { env });
   const cacheRoot = join(dir.path, "cache", "kept");
   const cachedFiles = (kind: string) => {
-    const [repository] = [...Deno.readDirSync(cacheRoot)];
+    // Beside the repositories' folders, "locations" remembers which key opened each.
+    const repository = [...Deno.readDirSync(cacheRoot)].find((entry) => /^[0-9a-f]{32}$/.test(entry.name));
     try {
       return [...Deno.readDirSync(join(cacheRoot, repository!.name, kind))].length;
     } catch {
