@@ -5,7 +5,8 @@
 import { toHex } from "../crypto/mod.ts";
 import type { Backend } from "../backends/mod.ts";
 import type { BlobType } from "./blob.ts";
-import { type IndexFile, type MasterIndex, toIndexFile } from "./master_index.ts";
+import type { MasterIndex } from "./master_index.ts";
+import { IndexText } from "./_index_text.ts";
 import { PackBuilder, type PackEntry, PackWriter } from "./pack.ts";
 import type { PackId } from "./types.ts";
 
@@ -43,8 +44,8 @@ export interface PackStore {
   encryptKey: Uint8Array;
   /** Learns every pack once it is stored; answers which blobs exist already. */
   index: MasterIndex;
-  /** Seals and stores an index file. */
-  writeIndex(file: IndexFile): Promise<unknown>;
+  /** Seals and stores an index file, given as its JSON text. */
+  writeIndex(text: Uint8Array): Promise<unknown>;
   /**
    * Store blobs the index has already (prune's repack copies them to new packs): only blobs added through
    * this sink are skipped as duplicates.
@@ -72,8 +73,7 @@ export class PackSink {
    */
   #added = new Set<string>();
   #uploads = new Set<Promise<void>>();
-  #unindexed: { id: PackId; entries: PackEntry[] }[] = [];
-  #unindexedEntries = 0;
+  #unindexed = new IndexText();
   /** When the oldest pack not yet in an index file was stored (performance.now()). */
   #unindexedSince = 0;
   /** Per type: the last add still waiting for a pack to close; later adds of the type queue behind it. */
@@ -265,11 +265,10 @@ export class PackSink {
       this.#store.index.addPack(id, entries);
       // A copying sink keeps its ids: the index cannot tell its blobs from the ones they copy.
       if (!this.#store.copies) { for (const entry of entries) this.#added.delete(entry.id); }
-      if (this.#unindexed.length === 0) this.#unindexedSince = performance.now();
-      this.#unindexed.push({ id, entries });
-      this.#unindexedEntries += entries.length;
+      if (this.#unindexed.packs === 0) this.#unindexedSince = performance.now();
+      this.#unindexed.addPack(id, entries);
       if (
-        this.#unindexed.length >= PACKS_PER_INDEX || this.#unindexedEntries >= BLOBS_PER_INDEX ||
+        this.#unindexed.packs >= PACKS_PER_INDEX || this.#unindexed.blobs >= BLOBS_PER_INDEX ||
         performance.now() - this.#unindexedSince >= INDEX_EVERY_MS
       ) {
         await this.#writeIndex();
@@ -308,10 +307,8 @@ export class PackSink {
   }
 
   async #writeIndex(): Promise<void> {
-    const packs = this.#unindexed;
-    this.#unindexed = [];
-    this.#unindexedEntries = 0;
-    if (packs.length > 0) await this.#store.writeIndex(toIndexFile(packs));
+    const text = this.#unindexed.take();
+    if (text) await this.#store.writeIndex(text);
   }
 
   #throwIfFailed(): void {

@@ -219,7 +219,7 @@ export class Repository {
       backend: this.#backend,
       encryptKey: this.#keys.encrypt,
       index: this.index,
-      writeIndex: (file) => this.writeMeta("index", file),
+      writeIndex: (text) => this.#writeMetaText("index", text),
       ...(options.copies ? { copies: true } : {}),
       storingTreePack: (id) => asBackend(this.#backend, CachingBackend)?.addTreePack(id),
     });
@@ -418,9 +418,14 @@ export class Repository {
    * Seals and stores a metadata file; its name is the SHA-256 of the stored bytes. Index files and
    * snapshots wait for the gate {@link indexAndSnapshotsAfter} set.
    */
-  async writeMeta(kind: FileKind, value: unknown): Promise<string> {
+  writeMeta(kind: FileKind, value: unknown): Promise<string> {
+    return this.#writeMetaText(kind, new TextEncoder().encode(JSON.stringify(value)));
+  }
+
+  /** As {@link writeMeta}, given the file's JSON text. */
+  async #writeMetaText(kind: FileKind, text: Uint8Array): Promise<string> {
     if (kind === "snapshots" || kind === "index") await this.#metadataGate;
-    const sealed = encodeBlob(this.#keys.encrypt, new TextEncoder().encode(JSON.stringify(value)));
+    const sealed = encodeBlob(this.#keys.encrypt, text);
     const name = sha256Hex(sealed);
     await this.#backend.put({ kind, name }, sealed);
     return name;
