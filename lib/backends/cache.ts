@@ -189,8 +189,8 @@ export class CachingBackend extends BackendWrapper {
   /**
    * The key file that opened the repository at this location last time, as cached, with the repository's
    * id ({@link rememberKey}): the password's key can then be derived while storage is still being reached.
-   * Nothing here is trusted: `Repository.open` uses it only once storage's config has that id and its
-   * listing still holds that key. Undefined when there is none, or the copy does not match its name.
+   * Nothing here is trusted: `Repository.open` uses it only once storage's config has that id and storage
+   * still holds that key file. Undefined when there is none, or the copy does not match its name.
    */
   async rememberedKey(): Promise<RememberedKey | undefined> {
     let record: unknown;

@@ -106,7 +106,7 @@ function packProblem(pack: string, outcome: ReadOutcome): CheckProblem | undefin
 /**
  * Verifies packs on every core: each worker reads (or is given) a pack and checks it. With packs in a local
  * folder the main thread has nothing else to do, so it checks packs too, in place of one worker: the same
- * cores busy, one isolate fewer (its heap, young generation and buffers: ~35 MiB of a check's peak).
+ * cores busy, one isolate fewer (its heap, young generation and buffers: ~20 MiB of a check's peak).
  */
 class PackVerifier {
   #pool: BatchingPool<Omit<PackJob, "job">, PackVerdict, VerifyResponse> | undefined;
