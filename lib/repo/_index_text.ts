@@ -50,7 +50,7 @@ export class IndexText {
   take(): Uint8Array | undefined {
     if (this.#packs === 0) return undefined;
     this.#write(TAIL);
-    const text = this.#bytes.slice(0, this.#length);
+    const text = this.#bytes.subarray(0, this.#length); // the buffer goes with it: no copy of megabytes
     this.#bytes = new Uint8Array(64 * 1024);
     this.#length = this.#packs = this.#blobs = 0;
     return text;
