@@ -92,6 +92,35 @@ Deno.test("blobs added at once across several pack boundaries are all stored and
   local.cleanup();
 });
 
+Deno.test("on a local folder tree packs are written through as they fill, as data packs are", async () => {
+  using dir = tempDir("kept-sink-trees-");
+  const backend = await LocalBackend.create(`${dir.path}/repo`);
+  let written = 0;
+  patchWriters(backend, (writer) => ({
+    write: (data) => {
+      written += data.length;
+      writer.write(data);
+    },
+  }));
+  const repo = await testRepository(backend);
+  const sink = repo.packSink();
+  // 3 MiB of trees, raw: more than the 1 MiB gathered between writes, less than a pack.
+  for (let i = 0; i < 3; i++) {
+    const plain = randomBytes(1024 * 1024, 200 + i);
+    await sink.add(
+      "tree",
+      blobIdBytes(repo.workerKeys().id, plain),
+      encodeBlob(repo.workerKeys().encrypt, plain, 0),
+      plain.length,
+    );
+  }
+  assert.ok(written >= 2 * 1024 * 1024, `${written} bytes written before the pack is finished`);
+  await sink.finish();
+  const reopened = await Repository.open(backend, "pw");
+  await reopened.loadIndex();
+  assert.equal([...reopened.index.packIds()].length, 1, "one tree pack");
+});
+
 Deno.test("a blob that could not be added fails the sink: later adds and finish report it", async () => {
   const { repo } = await repository();
   const sink = repo.packSink();
