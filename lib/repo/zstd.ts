@@ -200,9 +200,12 @@ export class ZstdPieceDecompressor {
         );
         const [outputLeft, inputLeft] = native.state;
         if (outputLeft! < output.length) emit(output.subarray(0, output.length - outputLeft!));
-        offset = input.length - inputLeft!;
+        const consumed = input.length - inputLeft! - offset;
+        offset += consumed;
         // Output space to spare means zstd took all it could from this input.
         if (inputLeft === 0 && outputLeft! > 0) return true;
+        // Neither input taken nor output given: a frame zstd cannot go on with (never loop on it).
+        if (consumed === 0 && outputLeft === output.length) return false;
       }
     } catch {
       return false;
