@@ -45,7 +45,7 @@ export async function readPacks(
   },
 ): Promise<void> {
   const { badBlobs, workers } = context;
-  const verifier = new PackVerifier(repository, workers, packs[0]);
+  const verifier = new PackVerifier(repository, workers);
   let packsRead = 0;
   let bytesRead = 0;
   // From the index's rows, not its entries: an object and a hex id per blob, three times over, cost a
@@ -116,10 +116,9 @@ class PackVerifier {
   /** Packs a worker may hold: the one it reads and the next, and a third while this thread checks one. */
   readonly #perWorker: number;
 
-  /** `sample`: a pack of the repository, to see whether packs lie in a local folder. */
-  constructor(repository: Repository, count: number, sample: PackId | undefined) {
+  constructor(repository: Repository, count: number) {
     const keys = repository.workerKeys();
-    const local = sample !== undefined && repository.packs.localPath(sample) !== undefined;
+    const local = repository.packs.localFiles;
     if (local) this.#here = { checker: new PackChecker(keys), busy: false };
     this.#workers = local ? count - 1 : Math.max(1, count);
     // While this thread checks a pack it hears no worker: a worker that finished its two would wait.

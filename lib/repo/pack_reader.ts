@@ -33,8 +33,16 @@ export class PackReader {
    * machine, or a wrapper must see every read (the bytes then come from {@linkcode read}).
    */
   localPath(pack: PackId): string | undefined {
-    if (!this.#backend.capabilities.localFiles) return undefined;
-    return asBackend(this.#backend, LocalBackend)?.localPath({ kind: "data", name: pack });
+    return this.#localBackend()?.localPath({ kind: "data", name: pack });
+  }
+
+  /** True when {@linkcode localPath} gives paths: packs are files on this machine, read as they are. */
+  get localFiles(): boolean {
+    return this.#localBackend() !== undefined;
+  }
+
+  #localBackend(): LocalBackend | undefined {
+    return this.#backend.capabilities.localFiles ? asBackend(this.#backend, LocalBackend) : undefined;
   }
 
   /** Reads a whole pack or a range of it. A missing pack is an `IntegrityError`. */
