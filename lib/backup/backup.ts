@@ -171,6 +171,8 @@ interface WalkContext {
   parentTime: number | undefined;
   /** The platform reads nanosecond times and extended attributes (FFI), not Deno's API (the fallback). */
   exact: boolean;
+  /** The parent snapshot says its times are exact (`Snapshot.exactTimes`), even on whole seconds. */
+  parentExact: boolean;
   /** Reports a problem with a file that is still backed up (not counted as skipped). */
   notice: (message: string) => void;
   /** Bounds the files being read at once, so the walk never runs far ahead of the workers. */
@@ -238,6 +240,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     hardLinks: new Map(),
     parentTime,
     exact: platform().kind === "ffi",
+    parentExact: parent?.snapshot.exactTimes === true,
     notice: warn,
     onFile: options.onFile,
     slots: new Slots(FILES_IN_FLIGHT),
@@ -275,7 +278,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
   // Last: a snapshot only ever names data and index files that are already stored.
   const snapshotId = await repository.writeMeta(
     "snapshots",
-    snapshotRecord(options, rootTree, parent, stats),
+    snapshotRecord(options, rootTree, parent, stats, context.exact),
   );
   return {
     snapshotId,
@@ -320,6 +323,7 @@ function snapshotRecord(
   tree: BlobId,
   parent: SnapshotEntry | undefined,
   stats: SnapshotStats,
+  exactTimes: boolean,
 ): Snapshot {
   return {
     version: 1,
@@ -332,6 +336,7 @@ function snapshotRecord(
     paths: [...options.plan.sources],
     tree,
     ...(parent ? { parent: parent.id } : {}),
+    ...(exactTimes ? { exactTimes: true } : {}),
     program: `kept ${VERSION}`,
     stats,
   };
@@ -875,7 +880,11 @@ function reuseUnchanged(
 ): TreeNode | undefined {
   if (
     !parentNode ||
-    !isUnchanged(parentNode, info, { scannedAt: context.parentTime, exactTimes: context.exact }) ||
+    !isUnchanged(parentNode, info, {
+      scannedAt: context.parentTime,
+      exactTimes: context.exact,
+      exactPrevious: context.parentExact,
+    }) ||
     !parentNode.content?.every(context.hasBlob)
   ) {
     return undefined;
@@ -887,7 +896,8 @@ function reuseUnchanged(
   context.progress.done(info.size);
   // Setting or removing an xattr changes ctime: with ctime compared to the nanosecond, the parent's are
   // still the file's, and a listxattr per unchanged file (as costly as its lstat) is saved.
-  const xattrsFrom = context.exact && hasExactTimes(parentNode) ? parentNode : "path";
+  const exactParent = context.parentExact || hasExactTimes(parentNode);
+  const xattrsFrom = context.exact && exactParent ? parentNode : "path";
   return { ...metadata(path, name, "file", info, context, xattrsFrom), content: parentNode.content };
 }
 

@@ -14,6 +14,12 @@ export interface ChangeCheck {
   scannedAt?: number | undefined;
   /** True when `info`'s times are exact to the nanosecond (the FFI platform); otherwise milliseconds. */
   exactTimes?: boolean;
+  /**
+   * True when `previous`'s times are known to be exact (its snapshot says so): a ctime on a whole second,
+   * as file systems that store seconds and trees unpacked from archives or container images have, is then
+   * compared to the nanosecond too, instead of being taken for a time cut to the second.
+   */
+  exactPrevious?: boolean;
 }
 
 /**
@@ -37,7 +43,7 @@ export const RACY_WINDOW_MS = 20;
 export function isUnchanged(previous: TreeNode, info: EntryStat, check: ChangeCheck = {}): boolean {
   if (previous.type !== "file" || info.type !== "file") return false;
   const previousCtime = previous.ctime ?? 0;
-  const exactPrevious = hasExactTimes(previous);
+  const exactPrevious = check.exactPrevious === true || hasExactTimes(previous);
   const { scannedAt } = check;
   if (scannedAt !== undefined) {
     const racyFrom = exactPrevious ? scannedAt - RACY_WINDOW_MS : wholeSecond(scannedAt);

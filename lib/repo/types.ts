@@ -72,6 +72,11 @@ export interface Snapshot {
   parent?: SnapshotId;
   /** The damaged snapshot this one was written in place of (`kept repair snapshots`, tag "repaired"). */
   repairedFrom?: SnapshotId;
+  /**
+   * Every file's times were read to the nanosecond (the C library platform): a time on a whole second is a
+   * whole second, not a time cut to it. Absent in snapshots from the fallback platform and older kept.
+   */
+  exactTimes?: true;
   program: string;
   stats: SnapshotStats;
 }

@@ -218,6 +218,9 @@ Deno.test("an unchanged file is not read again, even seconds-close to the backup
     assert.equal(first.stats.newFiles, 1);
     const second = await fixture.backup("p");
     assert.deepEqual([second.stats.unchangedFiles, second.stats.changedFiles], [1, 0]);
+    // The snapshot says so, for a next backup that meets a time on a whole second (file_changed.ts).
+    const found = await (await fixture.open()).findSnapshot(second.snapshotId!);
+    assert.equal(found.snapshot.exactTimes, true);
   } finally {
     await fixture.cleanup();
   }
@@ -281,6 +284,8 @@ Deno.test("without --allow-ffi a backup keeps millisecond times and skips names 
     assert.deepEqual(pick(plain), { mtime: 1_700_000_000_123 });
     assert.equal(plain.ctime! % 1000, 0, "the fallback reads ctime in whole seconds");
     assert.equal("xattrs" in plain, false);
+    const found = await (await fixture.open()).findSnapshot(result!.snapshotId);
+    assert.equal("exactTimes" in found.snapshot, false, "whole seconds here may be times cut to the second");
 
     // The same tree with FFI next: the file is not read again (times compared at the fallback's precision).
     const next = await fixture.backup("p");

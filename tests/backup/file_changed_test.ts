@@ -129,3 +129,17 @@ Deno.test("entryStat() splits nanosecond times into floored milliseconds and the
   assert.deepEqual(split(4_200_000_000_987_654_321n), [4_200_000_000_987, 654_321]);
   assert.equal(entryStat(stat(0n, 0n)).ino, 2 ** 40);
 });
+
+Deno.test("isUnchanged() compares a whole-second time to the nanosecond when the parent snapshot says its times are exact", () => {
+  // A tree unpacked from an archive or a container image: every time on a whole second, as recorded.
+  const onTheSecond = exactNode({ mtime: 1_700_000_000_000, ctime: 1_700_000_000_000 });
+  delete onTheSecond.mtimeNs;
+  delete onTheSecond.ctimeNs;
+  assert.equal(hasExactTimes(onTheSecond), false, "by its fields alone it looks cut to the second");
+  const rewritten = info({ mtime: 1_700_000_000_000, mtimeNs: 0, ctime: 1_700_000_000_000, ctimeNs: 5 });
+  const check = { scannedAt: SCAN, exactTimes: true };
+  assert.equal(isUnchanged(onTheSecond, rewritten, check), true, "compared to the second");
+  assert.equal(isUnchanged(onTheSecond, rewritten, { ...check, exactPrevious: true }), false, "5 ns later");
+  const same = info({ mtime: 1_700_000_000_000, mtimeNs: 0, ctime: 1_700_000_000_000, ctimeNs: 0 });
+  assert.equal(isUnchanged(onTheSecond, same, { ...check, exactPrevious: true }), true);
+});
