@@ -471,19 +471,24 @@ function countFolder(context: WalkContext, listing: { reused: boolean }): void {
 
 /** True when two lists of nodes record exactly the same entries (field by field, content id by id). */
 function sameNodes(a: readonly TreeNode[], b: readonly TreeNode[]): boolean {
-  return a.length === b.length && a.every((node, i) => sameNode(node, b[i]!));
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!sameNode(a[i]!, b[i]!)) return false;
+  return true;
 }
 
 function sameNode(a: TreeNode, b: TreeNode): boolean {
-  const keys = Object.keys(a) as (keyof TreeNode)[];
-  if (keys.length !== Object.keys(b).length) return false;
-  return keys.every((key) => {
-    const x = a[key];
-    const y = b[key];
-    if (x === y) return true;
-    return Array.isArray(x) && Array.isArray(y) && x.length === y.length &&
-      x.every((v, i) => v === y[i] || sameXattr(v, y[i]));
-  });
+  // for…in, not Object.keys().every(): no arrays or closures for each of a million unchanged files.
+  let fields = 0;
+  for (const key in a) {
+    fields++;
+    const x = a[key as keyof TreeNode];
+    const y = b[key as keyof TreeNode];
+    if (x === y) continue;
+    if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i] && !sameXattr(x[i], y[i])) return false;
+  }
+  for (const _ in b) fields--;
+  return fields === 0;
 }
 
 /** True for two extended attributes (of `TreeNode.xattrs`) with the same name and value. */

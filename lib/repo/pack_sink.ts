@@ -120,7 +120,10 @@ export class PackSink {
 
   /** True when the repository has the blob or it was added in this run. */
   has(id: string): boolean {
-    return this.#added.has(id) || (!this.#store.copies && this.#store.index.has(id));
+    // Most calls come from unchanged files, while nothing is pending: hashing their ids' strings for an
+    // empty set cost as much as the index lookup.
+    return (this.#added.size !== 0 && this.#added.has(id)) ||
+      (!this.#store.copies && this.#store.index.has(id));
   }
 
   /**
