@@ -29,7 +29,7 @@ import type { BackupSpec } from "./backup_spec.ts";
 import { type EntryStat, lstatEntry } from "./entry_stat.ts";
 import { readXattrs } from "./xattrs.ts";
 import { ExcludeMatcher, type FolderRules } from "./excludes.ts";
-import { type FolderIdentity, type FolderScans, scanFolder } from "./folder_scan.ts";
+import { type FolderIdentity, type FolderScan, type FolderScans, scanFolder } from "./folder_scan.ts";
 import { hasExactTimes, isUnchanged, writtenSince } from "./file_changed.ts";
 import { Slots } from "../workers/mod.ts";
 
@@ -181,6 +181,8 @@ interface WalkContext {
   scans?: FolderScans;
   /** Entries of the folders scanned and not yet stored: bounds how many new folders are open at once. */
   openEntries: number;
+  /** Folders waiting for the scan a worker makes (their entries are not in `openEntries` yet). */
+  scansAwaited: number;
   progress: WalkProgress;
   /** Folders and sources being handed out: none once the walk has met every entry (see {@link walkEnds}). */
   handingOut: number;
@@ -209,6 +211,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
   // caching whole packs read them again and again (and held them: 330 instead of 215 MiB).
   repository.cachePacks(0);
   const parent = await findParent(repository, options);
+  if (parent) options.scans?.readAheadInWorker();
   const parentTime = parent ? Date.parse(parent.snapshot.time) : undefined;
   const stats = emptySnapshotStats();
   const sink = repository.packSink();
@@ -245,6 +248,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     onFile: options.onFile,
     slots: new Slots(FILES_IN_FLIGHT),
     openEntries: 0,
+    scansAwaited: 0,
     progress: new WalkProgress(),
     handingOut: 0,
     ...(options.scans ? { scans: options.scans } : {}),
@@ -644,7 +648,18 @@ async function handOutFolder(
   rootDevice: number,
   context: WalkContext,
 ): Promise<HandedOutFolder | undefined> {
-  const scan = context.scans?.take(path) ?? scanFolder(path, inherited, context.matcher, info);
+  const taken = context.scans?.take(path, inherited, info);
+  let scan: FolderScan;
+  if (taken instanceof Promise) {
+    context.scansAwaited++;
+    try {
+      scan = await taken;
+    } finally {
+      context.scansAwaited--;
+    }
+  } else {
+    scan = taken ?? scanFolder(path, inherited, context.matcher, info);
+  }
   if (scan.kind === "unreadable") {
     context.warn(scan.problem);
     return undefined;
@@ -668,11 +683,8 @@ async function handOutFolder(
   for (const { name, path: childPath, info: childInfo } of scan.entries) {
     const parentChild = parentNodes.get(name);
     if (childInfo.type === "dir") {
-      // Depth first where the parent snapshot has the folder, or when many entries are open (see above).
       let subtreeHandedOut = () => {};
-      const handedOut = parentChild?.subtree || context.openEntries > OPEN_ENTRIES
-        ? new Promise<void>((resolve) => subtreeHandedOut = resolve)
-        : undefined;
+      const handedOut = new Promise<void>((resolve) => subtreeHandedOut = resolve);
       add(
         backupFolder(
           childPath,
@@ -685,7 +697,11 @@ async function handOutFolder(
           subtreeHandedOut,
         ),
       );
-      if (handedOut) await handedOut;
+      // Depth first where the parent snapshot has the folder, when many entries are open (see above), or
+      // while a folder waits for its scan: its entries are not counted yet.
+      if (parentChild?.subtree || context.openEntries > OPEN_ENTRIES || context.scansAwaited > 0) {
+        await handedOut;
+      }
       continue;
     }
     if (childInfo.type === "file") {

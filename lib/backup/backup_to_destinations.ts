@@ -44,7 +44,7 @@ export function backupToDestinations(
     const now = options.now();
     const opening = options.open(destination);
     // Read folders while the password's key is derived: the walk then only compares.
-    const scans = FolderScans.start(options.plan, opening);
+    using scans = FolderScans.start(options.plan, opening);
     const repository = await opening;
     return await backup(repository, {
       plan: options.plan,

@@ -12,6 +12,7 @@ import { describePath, type FolderListing, platform, type StatEntry } from "../p
 import type { BackupSpec } from "./backup_spec.ts";
 import { type EntryStat, entryStat } from "./entry_stat.ts";
 import { ExcludeMatcher, type FolderRules } from "./excludes.ts";
+import type { ScanRequest, ScanResponse } from "./_scan_worker.ts";
 
 /** One entry of a folder that the plan keeps. */
 export interface ScannedEntry {
@@ -43,6 +44,7 @@ export interface FolderIdentity {
 
 /**
  * Reads a folder: entries not excluded, with their lstat; `inherited` are its ancestors' ignore files.
+ * `packed` is the folder's listing when another thread made it (`Platform.packDir()`).
  * `expected` is what the walk's lstat of the folder saw: a folder that is another one of the same file
  * system by now (replaced, or a folder on its path swapped for a symlink) is not read, and a symlink in
  * its place is not followed.
@@ -54,10 +56,11 @@ export function scanFolder(
   inherited: readonly FolderRules[],
   matcher: ExcludeMatcher,
   expected?: EntryStat,
+  packed?: Uint8Array,
 ): FolderScan {
   let listing: FolderListing;
   try {
-    listing = platform().scanDir(path);
+    listing = packed ? platform().unpackDir(packed, path) : platform().scanDir(path);
   } catch (error) {
     return unreadable(path, describeError(error));
   }
@@ -117,31 +120,112 @@ function childOf(path: string, name: string): string {
 const SLICE_MS = 4;
 /** Entries scanned ahead at most: their lstat results stay in memory until the walk takes them. */
 const MAX_ENTRIES = 50_000;
+/**
+ * Entries the main thread must have scanned while the repository was opened, with folders left, for a
+ * worker to go on: a smaller tree is read by the walk sooner than a worker starts (tens of milliseconds).
+ */
+const WORKER_AFTER_ENTRIES = 10_000;
+/** Folders the scan worker is asked for at once: one being read, one waiting, so it never idles. */
+const WORKER_REQUESTS = 2;
+
+/** A folder to scan ahead: what its parent's scan said of it, as the walk will pass it to `scanFolder()`. */
+interface Pending {
+  path: string;
+  rules: readonly FolderRules[];
+  device: number;
+  info: EntryStat;
+}
 
 /**
- * Folder scans made ahead of a backup, top-down from the plan's sources, until `until` settles. The walk
- * takes each scan once (and scans itself whatever is not here), so a scan is never used twice.
+ * Folder scans made ahead of a backup's walk, top-down and depth first from the plan's sources (the walk's
+ * order). While the repository is being opened the main thread scans, in short slices. A tree that is not
+ * scanned by then is a large one: when the backup asks, a worker goes on reading folders ahead of the walk
+ * (with the C library: the fallback has no listing to hand over), so that the walk only compares. The
+ * walk takes each scan once; without the worker it scans itself whatever is not here.
  */
 export class FolderScans {
   #scans = new Map<string, FolderScan>();
+  /** Entries in {@link #scans}: scanned and not taken yet. */
+  #held = 0;
   #stopped = false;
+  /** Folders to scan, the next one last. */
+  #stack: Pending[] = [];
+  /** Folders scanned or asked for: each is scanned once. */
+  #requested = new Set<string>();
+  #matcher: ExcludeMatcher;
+  #oneFileSystem: boolean;
+  #worker: Worker | undefined;
+  /** Folders the worker is reading, and the walk's waits for them. */
+  #reading = new Map<string, { pending: Pending; waiters: ((scan: FolderScan) => void)[] }>();
+  /** Folders the walk waits for that the worker has not been asked for yet: they go first. */
+  #urgent: Pending[] = [];
+  /** Requests the worker has not answered yet. */
+  #inFlight = 0;
 
-  private constructor() {}
+  readonly #workerAfter: number;
+  #windowOver = false;
+  #workerWanted = false;
 
-  /** Starts scanning `plan`'s sources in short slices; stops when `until` settles. */
-  static start(plan: BackupSpec, until: Promise<unknown>): FolderScans {
-    const scans = new FolderScans();
-    const stop = () => scans.#stopped = true;
-    until.then(stop, stop);
-    scans.#run(plan).catch(stop);
+  private constructor(plan: BackupSpec, workerAfter: number) {
+    this.#matcher = new ExcludeMatcher(plan);
+    this.#oneFileSystem = plan.oneFileSystem;
+    this.#workerAfter = workerAfter;
+  }
+
+  /**
+   * Starts scanning `plan`'s sources in short slices until `until` settles. A worker may go on after
+   * that (see {@link readAheadInWorker}) if `workerAfter` entries were scanned by then and folders are left.
+   */
+  static start(plan: BackupSpec, until: Promise<unknown>, workerAfter = WORKER_AFTER_ENTRIES): FolderScans {
+    const scans = new FolderScans(plan, workerAfter);
+    let opened = false;
+    until.then(() => opened = true, () => scans.close());
+    scans.#runWhile(plan, () => !opened).then(() => {
+      scans.#windowOver = true;
+      if (scans.#workerWanted) scans.#handOverToWorker();
+    }, () => scans.close());
     return scans;
   }
 
-  /** The scan of `path`, if one was made; it is handed out once. */
-  take(path: string): FolderScan | undefined {
+  /**
+   * Has a worker read the rest of a large tree ahead of the walk, once the main thread stops: for a backup
+   * that mostly compares (one with a parent snapshot), whose walk the system calls would slow. A first
+   * backup reads every file: its workers keep the cores busy, and a scan worker would only add memory.
+   */
+  readAheadInWorker(): void {
+    this.#workerWanted = true;
+    if (this.#windowOver) this.#handOverToWorker();
+  }
+
+  /**
+   * The scan of `path`, if one was made or is being made (then a promise); the walk scans the folder
+   * itself when this is undefined. `inherited` and `expected` are what the walk would pass to
+   * `scanFolder()`. Each scan is handed out once.
+   */
+  take(
+    path: string,
+    inherited: readonly FolderRules[],
+    expected: EntryStat,
+  ): FolderScan | Promise<FolderScan> | undefined {
     const scan = this.#scans.get(path);
-    this.#scans.delete(path);
-    return scan;
+    if (scan) {
+      this.#scans.delete(path);
+      if (scan.kind === "read") this.#held -= scan.entries.length;
+      this.#ask();
+      return scan;
+    }
+    if (!this.#worker) return undefined;
+    return new Promise((resolve) => {
+      const reading = this.#reading.get(path);
+      if (reading) {
+        reading.waiters.push(resolve);
+        return;
+      }
+      const pending = { path, rules: inherited, device: expected.dev, info: expected };
+      this.#reading.set(path, { pending, waiters: [resolve] });
+      this.#urgent.push(pending);
+      this.#ask();
+    });
   }
 
   /** True when a folder scanned so far (and not yet taken) holds an entry that `test` picks. */
@@ -152,35 +236,117 @@ export class FolderScans {
     return false;
   }
 
-  async #run(plan: BackupSpec): Promise<void> {
-    const matcher = new ExcludeMatcher(plan);
-    const queue: { path: string; rules: readonly FolderRules[]; device: number; info: EntryStat }[] = [];
-    for (const source of plan.sources) {
+  /** Stops scanning and the worker. The walk is over (or never starts): nothing waits for a scan. */
+  close(): void {
+    this.#stopped = true;
+    this.#worker?.terminate();
+    this.#worker = undefined;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  async #runWhile(plan: BackupSpec, going: () => boolean): Promise<void> {
+    for (const source of [...plan.sources].reverse()) {
       try {
         const info = entryStat(platform().lstat(source));
-        if (info.type === "dir") queue.push({ path: source, rules: [], device: info.dev, info });
+        if (info.type === "dir") this.#stack.push({ path: source, rules: [], device: info.dev, info });
       } catch {
         // The walk reports a missing source.
       }
     }
-    let entries = 0;
-    for (let next = 0; next < queue.length && entries < MAX_ENTRIES;) {
+    while (this.#stack.length > 0 && this.#held < MAX_ENTRIES) {
       await new Promise((resolve) => setTimeout(resolve, 0));
+      if (this.#stopped || !going()) return;
       const sliceEnd = performance.now() + SLICE_MS;
-      while (!this.#stopped && next < queue.length && entries < MAX_ENTRIES && performance.now() < sliceEnd) {
-        const { path, rules, device, info } = queue[next++]!;
-        const scan = scanFolder(path, rules, matcher, info);
-        this.#scans.set(path, scan);
-        if (scan.kind !== "read") continue;
-        entries += scan.entries.length;
-        for (const entry of scan.entries) {
-          // The walk keeps other file systems' mount points empty (one_file_system): no need to look in.
-          if (entry.info.type === "dir" && !(plan.oneFileSystem && entry.info.dev !== device)) {
-            queue.push({ path: entry.path, rules: scan.rules, device, info: entry.info });
-          }
-        }
+      while (this.#stack.length > 0 && this.#held < MAX_ENTRIES && performance.now() < sliceEnd) {
+        const pending = this.#stack.pop()!;
+        if (this.#requested.has(pending.path)) continue;
+        this.#requested.add(pending.path);
+        this.#keep(pending, scanFolder(pending.path, pending.rules, this.#matcher, pending.info));
       }
-      if (this.#stopped) return;
     }
+  }
+
+  /** Holds `scan` for the walk, and stacks its subfolders to be scanned next. */
+  #keep(pending: Pending, scan: FolderScan): void {
+    this.#scans.set(pending.path, scan);
+    if (scan.kind !== "read") return;
+    this.#held += scan.entries.length;
+    this.#stackSubfolders(pending, scan);
+  }
+
+  #stackSubfolders(pending: Pending, scan: FolderScan & { kind: "read" }): void {
+    for (let i = scan.entries.length - 1; i >= 0; i--) {
+      const entry = scan.entries[i]!;
+      // The walk keeps other file systems' mount points empty (one_file_system): no need to look in.
+      if (entry.info.type === "dir" && !(this.#oneFileSystem && entry.info.dev !== pending.device)) {
+        this.#stack.push({ path: entry.path, rules: scan.rules, device: pending.device, info: entry.info });
+      }
+    }
+  }
+
+  /** Once the main thread has other work: a tree not scanned by then goes on in a worker (see above). */
+  #handOverToWorker(): void {
+    if (
+      this.#worker || this.#stopped || this.#stack.length === 0 || this.#held < this.#workerAfter ||
+      platform().kind !== "ffi"
+    ) {
+      return;
+    }
+    const worker = new Worker(new URL("./_scan_worker.ts", import.meta.url), { type: "module" });
+    worker.onmessage = (event: MessageEvent<ScanResponse>) => this.#received(event.data);
+    worker.onerror = (event) => {
+      // Not a folder's error (those come back unpacked): the worker itself failed. The walk reads on.
+      event.preventDefault();
+      this.#worker = undefined;
+      worker.terminate();
+      const reading = [...this.#reading.values()];
+      this.#reading.clear();
+      this.#urgent = [];
+      for (const { pending, waiters } of reading) {
+        if (waiters.length === 0) continue;
+        const scan = scanFolder(pending.path, pending.rules, this.#matcher, pending.info);
+        for (const resolve of waiters) resolve(scan);
+      }
+    };
+    this.#worker = worker;
+    this.#ask();
+  }
+
+  /** Asks the worker for the next folders: those the walk waits for, then the next ones scanned ahead. */
+  #ask(): void {
+    const worker = this.#worker;
+    if (!worker || this.#stopped) return;
+    while (this.#inFlight < WORKER_REQUESTS) {
+      let pending = this.#urgent.shift();
+      if (!pending) {
+        if (this.#held >= MAX_ENTRIES) return;
+        do pending = this.#stack.pop(); while (pending && this.#requested.has(pending.path));
+        if (!pending) return;
+        this.#reading.set(pending.path, { pending, waiters: [] });
+      }
+      this.#requested.add(pending.path);
+      this.#inFlight++;
+      const request: ScanRequest = { path: pending.path };
+      worker.postMessage(request);
+    }
+  }
+
+  #received({ path, packed }: ScanResponse): void {
+    this.#inFlight--;
+    const reading = this.#reading.get(path);
+    if (!reading || this.#stopped) return;
+    this.#reading.delete(path);
+    const { pending, waiters } = reading;
+    const scan = scanFolder(path, pending.rules, this.#matcher, pending.info, packed);
+    if (waiters.length === 0) {
+      this.#keep(pending, scan);
+    } else {
+      if (scan.kind === "read") this.#stackSubfolders(pending, scan);
+      for (const resolve of waiters) resolve(scan);
+    }
+    this.#ask();
   }
 }

@@ -13,6 +13,7 @@ import { joinPath, nameText, pathText } from "./_paths.ts";
 import { runTool } from "./_run_tool.ts";
 import { dateOf, FallbackDir, textOf } from "./_fallback_dir.ts";
 import { compactStat } from "./_layouts.ts";
+import { notPacked } from "./_packed_scan.ts";
 import type {
   DeviceNode,
   DirEntry,
@@ -74,6 +75,14 @@ export class FallbackPlatform implements Platform {
       throw fromDenoError(error, "readDir", path);
     }
     return entries;
+  }
+
+  packDir(_path: string): Uint8Array<ArrayBuffer> {
+    return notPacked();
+  }
+
+  unpackDir(_packed: Uint8Array, path: string): FolderListing {
+    return this.scanDir(path);
   }
 
   scanDir(path: PathLike): FolderListing {

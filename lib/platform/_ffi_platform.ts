@@ -8,8 +8,9 @@
 
 import { CString } from "./_c_string.ts";
 import { errnoError, errnoNumber, notSymlinkError, type PlatformError, symlinkError } from "./_errors.ts";
-import { describePath, joinPath, nameText } from "./_paths.ts";
+import { describePath, joinPath } from "./_paths.ts";
 import { encodeTimespecs, LINUX_DIRENT, typeFromDType } from "./_layouts.ts";
+import { isPacked, notPacked, packedFolderStat, PackedScanWriter, readPackedScan } from "./_packed_scan.ts";
 import type { Libc, LibcCall } from "./_libc.ts";
 import { dirOpenFlags, FfiDir, type FfiScratch } from "./_ffi_dir.ts";
 import { FfiFile, splitNames } from "./_ffi_file.ts";
@@ -17,7 +18,6 @@ import type {
   DeviceNode,
   DirEntry,
   DirHandle,
-  EntryType,
   FileStat,
   FileTimes,
   FolderListing,
@@ -54,6 +54,8 @@ export class FfiPlatform implements Platform {
   readonly #direntName = new Uint8Array(1100);
   readonly #dirents = new Uint8Array(64 * 1024);
   readonly #direntsView = new DataView(this.#dirents.buffer);
+  /** The packed listing of a `scanDir()`, reused: it stays on this thread. */
+  readonly #scanBuffer = new Uint8Array(256 * 1024);
   readonly #erange: number;
   readonly #mknodFallback: Pick<Platform, "mknod"> | undefined;
   /** What folder handles share: the library, scratch memory, errors. */
@@ -89,45 +91,55 @@ export class FfiPlatform implements Platform {
   }
 
   scanDir(path: PathLike): FolderListing {
+    return this.#unpack(this.#pack(path, this.#scanBuffer), path);
+  }
+
+  packDir(path: string): Uint8Array<ArrayBuffer> {
+    try {
+      return this.#pack(path);
+    } catch {
+      return notPacked(); // unpackDir() reads the folder again, to throw the error where it is seen
+    }
+  }
+
+  unpackDir(packed: Uint8Array, path: string): FolderListing {
+    return isPacked(packed) ? this.#unpack(packed, path) : this.scanDir(path);
+  }
+
+  /**
+   * Lists the folder `path` and stats every entry relative to its descriptor, each record written by the
+   * call into the packed listing (see _packed_scan.ts): `buffer` when the listing stays on this thread.
+   */
+  #pack(path: PathLike, buffer?: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
     const libc = this.#libc;
     const fd = this.#openFolder(path);
     try {
-      if (libc.fstat(fd, this.#stat) !== 0) throw this.#fail("fstat", path);
-      const stat = libc.decodeStat(this.#statView);
-      const entries: StatEntry[] = [];
+      const packed = new PackedScanWriter(libc.statSize, buffer);
+      if (libc.fstat(fd, packed.folderStat) !== 0) throw this.#fail("fstat", path);
       if (libc.getdents === undefined) {
         for (const { name, type } of this.#listAndClose(this.#reopen(fd, path), path)) {
-          const cName = this.#name.of(name, libc.names.fstatAt);
-          entries.push(this.#statEntry(fd, path, cName, nameText(name), type));
+          packed.addEntry(name, 0, name.length, type);
+          this.#statInto(packed, fd);
         }
-        return { stat, entries };
+        return packed.finish();
       }
-      const buffer = this.#dirents;
+      const dirents = this.#dirents;
       const view = this.#direntsView;
-      const cName = this.#direntName;
       const { lengthOffset, typeOffset, nameOffset } = LINUX_DIRENT;
       for (;;) {
-        const length = libc.getdents(fd, buffer);
+        const length = libc.getdents(fd, dirents);
         if (length < 0) throw this.#fail("getdents", path);
-        if (length === 0) return { stat, entries };
+        if (length === 0) return packed.finish();
         for (let offset = 0; offset < length; offset += view.getUint16(offset + lengthOffset, true)) {
-          // Read in place: the name as text and as a C string, with no array per name (one cost more than
-          // the stat saves), and no decoder for an ASCII name.
           const start = offset + nameOffset;
-          let end = start;
-          while (buffer[end] !== 0 && buffer[end]! < 0x80) end++;
-          let text: string;
-          if (buffer[end] === 0) {
-            // All ASCII: char codes are the bytes. One flat string (appending char by char would make a
-            // rope of them past 12 characters, kept as long as the name is).
-            text = String.fromCharCode.apply(null, buffer.subarray(start, end) as unknown as number[]);
-          } else {
-            end = buffer.indexOf(0, end);
-            text = nameText(buffer.subarray(start, end));
+          const end = dirents.indexOf(0, start);
+          if (
+            dirents[start] === DOT && (end === start + 1 || (end === start + 2 && dirents[start + 1] === DOT))
+          ) {
+            continue; // "." or ".."
           }
-          if (text === "." || text === "..") continue;
-          cName.set(buffer.subarray(start, end + 1)); // with its NUL
-          entries.push(this.#statEntry(fd, path, cName, text, typeFromDType(buffer[offset + typeOffset]!)));
+          packed.addEntry(dirents, start, end, typeFromDType(dirents[offset + typeOffset]!));
+          this.#statInto(packed, fd);
         }
       }
     } finally {
@@ -135,15 +147,29 @@ export class FfiPlatform implements Platform {
     }
   }
 
-  /** The entry `name` (`cName` as a C string) of the folder open as `fd`, stated relative to it. */
-  #statEntry(fd: number, path: PathLike, cName: Uint8Array, name: string, type: EntryType): StatEntry {
+  /** Stats the entry just added to `packed`, relative to the folder open as `fd`: no path walk per entry. */
+  #statInto(packed: PackedScanWriter, fd: number): void {
+    if (this.#libc.fstatAt(fd, packed.cName, packed.statTarget) !== 0) packed.statFailed(this.#libc.errno());
+  }
+
+  #unpack(packed: Uint8Array, path: PathLike): FolderListing {
     const libc = this.#libc;
-    // Relative to the folder's descriptor: the kernel looks up one name, not the whole path again.
-    if (libc.fstatAt(fd, cName, this.#stat) === 0) {
-      return { name, type, lossyName: false, stat: libc.decodeCompactStat(this.#statView), error: undefined };
+    const stat = libc.decodeStat(packedFolderStat(packed, libc.statSize));
+    const entries: StatEntry[] = [];
+    for (const { name, type, stat, errno } of readPackedScan(packed, libc.statSize)) {
+      entries.push(
+        stat === undefined
+          ? {
+            name,
+            type,
+            lossyName: false,
+            stat: undefined,
+            error: this.#errnoError(errno, "fstatAt", joinPath(path, name)),
+          }
+          : { name, type, lossyName: false, stat: libc.decodeCompactStat(stat), error: undefined },
+      );
     }
-    const error = this.#fail("fstatAt", joinPath(path, name));
-    return { name, type, lossyName: false, stat: undefined, error };
+    return { stat, entries };
   }
 
   openDir(path: string): DirHandle {

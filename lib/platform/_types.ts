@@ -262,6 +262,14 @@ export interface Platform {
    * each entry by path.
    */
   scanDir(path: PathLike): FolderListing;
+  /**
+   * `scanDir()` in two halves, for a listing made on one thread and used on another: `packDir()` makes
+   * the system calls and returns the listing packed in one buffer (to transfer, not copy); `unpackDir()`
+   * gives what `scanDir()` would have. A folder that cannot be read is read again by `unpackDir()`, which
+   * throws as `scanDir()` does. The fallback packs nothing: its `unpackDir()` is a `scanDir()`.
+   */
+  packDir(path: string): Uint8Array<ArrayBuffer>;
+  unpackDir(packed: Uint8Array, path: string): FolderListing;
   /** Opens `path` for reading. */
   openFile(path: PathLike, options?: OpenOptions): OpenFile;
   /** Sets access and modification times of `path` itself (a symlink's own times, not its target's). */

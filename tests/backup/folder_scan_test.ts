@@ -1,11 +1,13 @@
 // Folders read ahead of a backup while the key is derived: the same view of the tree the walk would
-// take (excludes included), each scan handed out once, and no scanning after the repository is open.
+// take (excludes included), each scan handed out once; after the repository is open, a small tree is
+// left to the walk and a large one is read on ahead of it by a worker, with the same answers.
 
 import assert from "node:assert/strict";
 import { FolderScans, scanFolder } from "../../lib/backup/folder_scan.ts";
 import { ExcludeMatcher } from "../../lib/backup/excludes.ts";
 import { writtenSince } from "../../lib/backup/file_changed.ts";
 import { lstatEntry } from "../../lib/backup/entry_stat.ts";
+import { platform } from "../../lib/platform/mod.ts";
 import { testPlan } from "../_support/plan.ts";
 
 function makeTree(): string {
@@ -24,6 +26,9 @@ function makeTree(): string {
 const names = (scan: ReturnType<typeof scanFolder> | undefined) =>
   scan?.kind === "read" ? scan.entries.map((e) => e.name).sort() : scan?.kind;
 
+/** What the walk passes for `path`: no ignore files above it, and its lstat. */
+const take = (scans: FolderScans, path: string) => scans.take(path, [], lstatEntry(path));
+
 Deno.test("scans made ahead follow the plan's excludes and are handed out once", async () => {
   const root = makeTree();
   try {
@@ -34,12 +39,12 @@ Deno.test("scans made ahead follow the plan's excludes and are handed out once",
     });
     const scans = FolderScans.start(plan, new Promise((resolve) => setTimeout(resolve, 200)));
     await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.deepEqual(names(scans.take(root)), ["a", "marked"], "cache/ is excluded");
-    assert.deepEqual(names(scans.take(`${root}/a`)), ["b", "one.txt"], "big.bin is too large");
-    assert.deepEqual(names(scans.take(`${root}/a/b`)), [], "*.log is excluded");
-    assert.equal(scans.take(`${root}/marked`)?.kind, "excluded");
-    assert.equal(scans.take(`${root}/cache`), undefined, "an excluded folder is not read");
-    assert.equal(scans.take(root), undefined, "a scan is handed out once");
+    assert.deepEqual(names(await take(scans, root)), ["a", "marked"], "cache/ is excluded");
+    assert.deepEqual(names(await take(scans, `${root}/a`)), ["b", "one.txt"], "big.bin is too large");
+    assert.deepEqual(names(await take(scans, `${root}/a/b`)), [], "*.log is excluded");
+    assert.equal((await take(scans, `${root}/marked`))?.kind, "excluded");
+    assert.equal(await take(scans, `${root}/cache`), undefined, "an excluded folder is not read");
+    assert.equal(await take(scans, root), undefined, "a scan is handed out once");
     // The same answers as reading the folder when the walk gets there.
     assert.deepEqual(names(scanFolder(`${root}/a`, [], new ExcludeMatcher(plan))), ["b", "one.txt"]);
   } finally {
@@ -47,15 +52,20 @@ Deno.test("scans made ahead follow the plan's excludes and are handed out once",
   }
 });
 
-Deno.test("scanning ahead stops once the repository is open", async () => {
+Deno.test("scanning a small tree ahead stops once the repository is open", async () => {
   const root = makeTree();
   try {
-    const scans = FolderScans.start(testPlan([root]), Promise.resolve());
+    using scans = FolderScans.start(testPlan([root]), Promise.resolve());
     await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal(scans.take(root), undefined, "nothing is read after `until` settled");
-    const failed = FolderScans.start(testPlan([root]), Promise.reject(new Error("wrong password")));
+    scans.readAheadInWorker();
+    assert.equal(take(scans, root), undefined, "nothing is read after `until` settled");
+    using failed = FolderScans.start(testPlan([root]), Promise.reject(new Error("wrong password")), 0);
+    failed.readAheadInWorker();
     await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal(failed.take(root), undefined);
+    assert.equal(take(failed, root), undefined, "nor after it failed, whatever the tree");
+    using first = FolderScans.start(testPlan([root]), Promise.resolve(), 0);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(take(first, root), undefined, "nor for a backup that did not ask (a first one)");
   } finally {
     Deno.removeSync(root, { recursive: true });
   }
@@ -84,7 +94,7 @@ Deno.test("the scans tell a backup early whether any file was written since its 
     assert.equal(scans.some((info) => info.type === "dir"), true);
     // Only scans not yet handed to the walk count.
     for (const folder of [root, `${root}/a`, `${root}/a/b`, `${root}/cache`, `${root}/marked`]) {
-      scans.take(folder);
+      await take(scans, folder);
     }
     assert.equal(scans.some(() => true), false);
   } finally {
@@ -93,12 +103,64 @@ Deno.test("the scans tell a backup early whether any file was written since its 
 });
 
 Deno.test("an unreadable folder is recorded for the walk to report", () => {
-  const scan = scanFolder("/nonexistent/kept-scan", [], new ExcludeMatcher(testPlan([])));
+  const matcher = new ExcludeMatcher(testPlan([]));
+  const scan = scanFolder("/nonexistent/kept-scan", [], matcher);
   assert.equal(scan.kind, "unreadable");
   assert.match(
     scan.kind === "unreadable" ? scan.problem : "",
     /^\/nonexistent\/kept-scan: cannot read folder: /,
   );
+  // Read by another thread, which could not: read again here, with the same words.
+  const packed = platform().packDir("/nonexistent/kept-scan");
+  assert.deepEqual(scanFolder("/nonexistent/kept-scan", [], matcher, undefined, packed), scan);
+});
+
+Deno.test("after the repository is open a worker reads a large tree on, ahead of the walk, with the same answers", async () => {
+  const root = makeTree();
+  try {
+    for (let i = 0; i < 30; i++) {
+      Deno.mkdirSync(`${root}/a/b/deep${i}/deeper`, { recursive: true });
+      Deno.writeTextFileSync(`${root}/a/b/deep${i}/deeper/f${i}.txt`, String(i));
+    }
+    const plan = testPlan([root], { excludes: ["*.log", `${root}/cache/`], excludeIfPresent: [".nobackup"] });
+    const matcher = new ExcludeMatcher(plan);
+    // Opened at once (nothing read before), and "large" from 0 entries: all of it is the worker's.
+    using scans = FolderScans.start(plan, Promise.resolve(), 0);
+    scans.readAheadInWorker();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const folders = [root, `${root}/a`, `${root}/a/b`, `${root}/marked`];
+    for (let i = 0; i < 30; i++) folders.push(`${root}/a/b/deep${i}`, `${root}/a/b/deep${i}/deeper`);
+    // Taken in the walk's order or not, each scan is what the walk would read itself.
+    for (const folder of [...folders.slice(0, 3), ...folders.slice(3).reverse()]) {
+      const scan = await take(scans, folder);
+      assert.ok(scan, folder);
+      assert.deepEqual(names(scan), names(scanFolder(folder, [], matcher, lstatEntry(folder))), folder);
+    }
+    assert.equal(scans.some(() => true), false, "every scan was handed out");
+    // A folder not scanned ahead (excluded here) is asked of the worker when the walk wants it.
+    const asked = take(scans, `${root}/cache`);
+    assert.ok(asked instanceof Promise);
+    const cache = `${root}/cache`;
+    assert.deepEqual(await asked, scanFolder(cache, [], matcher, lstatEntry(cache)));
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("the worker reads ahead on its own, with nothing taken", async () => {
+  const root = makeTree();
+  try {
+    using scans = FolderScans.start(testPlan([root]), Promise.resolve(), 0);
+    scans.readAheadInWorker();
+    // Nothing taken: the worker reads the whole (small) tree ahead on its own.
+    const deadline = Date.now() + 5_000;
+    while (!scans.some((info) => info.size === 5000) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(scans.some((info) => info.size === 5000), true, "a/big.bin was read ahead");
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
 });
 
 Deno.test("a folder swapped for a symlink since its parent was read is not followed", () => {

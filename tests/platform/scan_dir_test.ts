@@ -102,3 +102,37 @@ Deno.test("ffi: scanDir()'s plain numbers are compactStat() of lstat's bigints, 
     assert.ok(expected.mtimeNs >= 0 && expected.mtimeNs < 1_000_000);
   }
 });
+
+for (const fs of [ffi, fallback]) {
+  Deno.test(`${fs.kind}: a listing packed on one thread unpacks on another to what scanDir() gives`, () => {
+    using dir = tempDir("kept-platform-pack-");
+    // Names long enough that the packed listing outgrows its first buffer (64 KiB).
+    for (let i = 0; i < 400; i++) Deno.writeTextFileSync(`${dir.path}/${String(i).padStart(200, "x")}`, "a");
+    Deno.mkdirSync(`${dir.path}/folder`);
+    Deno.symlinkSync("folder", `${dir.path}/link`);
+    const packed = fs.packDir(dir.path);
+    const moved = structuredClone(packed, { transfer: [packed.buffer] });
+    assert.equal(packed.byteLength, 0, "handed over, not copied");
+    const sorted = (listing: ReturnType<typeof fs.scanDir>) => ({
+      stat: compactStat(listing.stat),
+      entries: listing.entries.toSorted((a, b) => a.name < b.name ? -1 : 1),
+    });
+    assert.deepEqual(sorted(fs.unpackDir(moved, dir.path)), sorted(fs.scanDir(dir.path)));
+    assert.equal(fs.unpackDir(moved, dir.path).entries.length, 402);
+  });
+
+  Deno.test(`${fs.kind}: a folder packDir() cannot read is read by unpackDir(), which throws scanDir()'s error`, () => {
+    using dir = tempDir("kept-platform-pack-");
+    const missing = `${dir.path}/missing`;
+    const packed = fs.packDir(missing);
+    assert.throws(() => fs.unpackDir(packed, missing), (error: Error) => {
+      assert.ok(error instanceof Deno.errors.NotFound);
+      assert.throws(() => fs.scanDir(missing), { message: error.message });
+      return true;
+    });
+    // Created since: read now, as the walk would.
+    Deno.mkdirSync(missing);
+    Deno.writeTextFileSync(`${missing}/late`, "");
+    assert.deepEqual(fs.unpackDir(packed, missing).entries.map((entry) => entry.name), ["late"]);
+  });
+}
