@@ -150,8 +150,11 @@ export class FolderScans {
   #stopped = false;
   /** Folders to scan, the next one last. */
   #stack: Pending[] = [];
-  /** Folders scanned or asked for: each is scanned once. */
-  #requested = new Set<string>();
+  /**
+   * Folders the walk asked the worker for before the stack got to them: skipped when it does. (Every
+   * other folder is stacked once, by its parent's scan, and scanned when it comes off the stack.)
+   */
+  #askedFirst = new Set<string>();
   #matcher: ExcludeMatcher;
   #oneFileSystem: boolean;
   #worker: Worker | undefined;
@@ -262,8 +265,6 @@ export class FolderScans {
       const sliceEnd = performance.now() + SLICE_MS;
       while (this.#stack.length > 0 && this.#held < MAX_ENTRIES && performance.now() < sliceEnd) {
         const pending = this.#stack.pop()!;
-        if (this.#requested.has(pending.path)) continue;
-        this.#requested.add(pending.path);
         this.#keep(pending, scanFolder(pending.path, pending.rules, this.#matcher, pending.info));
       }
     }
@@ -301,6 +302,7 @@ export class FolderScans {
       // Not a folder's error (those come back unpacked): the worker itself failed. The walk reads on.
       event.preventDefault();
       this.#worker = undefined;
+      this.#inFlight = 0;
       worker.terminate();
       const reading = [...this.#reading.values()];
       this.#reading.clear();
@@ -321,13 +323,14 @@ export class FolderScans {
     if (!worker || this.#stopped) return;
     while (this.#inFlight < WORKER_REQUESTS) {
       let pending = this.#urgent.shift();
-      if (!pending) {
+      if (pending) {
+        this.#askedFirst.add(pending.path);
+      } else {
         if (this.#held >= MAX_ENTRIES) return;
-        do pending = this.#stack.pop(); while (pending && this.#requested.has(pending.path));
+        do pending = this.#stack.pop(); while (pending && this.#askedFirst.delete(pending.path));
         if (!pending) return;
         this.#reading.set(pending.path, { pending, waiters: [] });
       }
-      this.#requested.add(pending.path);
       this.#inFlight++;
       const request: ScanRequest = { path: pending.path };
       worker.postMessage(request);
