@@ -21,6 +21,7 @@ import type {
   PathLike,
   Platform,
   SharedDir,
+  UnnamedFile,
   WriteFile,
   Xattr,
 } from "./_types.ts";
@@ -64,6 +65,10 @@ export class FallbackDir implements DirHandle {
     // createNew is O_CREAT | O_EXCL: it never follows a symlink at that name.
     const file = attempt("open", path, () => Deno.openSync(path, { write: true, createNew: true, mode }));
     return new FallbackWriteFile(file, path, () => this.#entry(name));
+  }
+
+  createUnnamedFile(_mode: number): UnnamedFile | undefined {
+    return undefined; // Deno's file API has no O_TMPFILE
   }
 
   openFileForWrite(name: PathLike): WriteFile {

@@ -19,6 +19,7 @@ import type {
   Owner,
   PathLike,
   SharedDir,
+  UnnamedFile,
   WriteFile,
   Xattr,
 } from "./_types.ts";
@@ -27,6 +28,11 @@ const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
 const O_WRONLY = 1;
 const EINTR = 4;
+const ENOENT = 2;
+/** Why openat(O_TMPFILE) fails where unnamed files cannot be made: EOPNOTSUPP, EISDIR, EINVAL (Linux). */
+const TMPFILE_REFUSALS = new Set([95, 21, 22]);
+/** The empty C string: with AT_EMPTY_PATH, the descriptor itself. */
+const EMPTY_C = new Uint8Array(1);
 /** `.` as a C string: the folder itself, for a descriptor of its own to list it by. */
 const DOT_C = new Uint8Array([0x2e, 0]);
 
@@ -124,6 +130,17 @@ export class FfiDir implements DirHandle {
     // macOS arm64 passes the variadic mode on the stack, where FFI does not put it: set it now.
     if (libc.os === "darwin") file.setMode(mode);
     return file;
+  }
+
+  createUnnamedFile(mode: number): UnnamedFile | undefined {
+    const { libc } = this.#x;
+    const c = libc.constants;
+    if (c.O_TMPFILE === undefined) return undefined;
+    const fd = libc.openAt(this.#open(), DOT_C, c.O_TMPFILE | O_WRONLY | c.O_CLOEXEC, mode & 0o7777);
+    if (fd >= 0) return new FfiUnnamedFile(this.#x, fd, this.path, this.#open());
+    // A file system without unnamed files (EOPNOTSUPP), or a kernel without O_TMPFILE (EISDIR, EINVAL).
+    if (TMPFILE_REFUSALS.has(libc.errno())) return undefined;
+    throw this.#fail("openAt");
   }
 
   openFileForWrite(name: PathLike): WriteFile {
@@ -316,10 +333,10 @@ function checkMode(mode: number, call: string, path: PathLike): void {
 class FfiWriteFile implements WriteFile {
   readonly #x: FfiScratch;
   readonly #fd: number;
-  readonly #path: Uint8Array;
+  readonly #path: PathLike;
   #closed = false;
 
-  constructor(scratch: FfiScratch, fd: number, path: Uint8Array) {
+  constructor(scratch: FfiScratch, fd: number, path: PathLike) {
     this.#x = scratch;
     this.#fd = fd;
     this.#path = path;
@@ -369,10 +386,44 @@ class FfiWriteFile implements WriteFile {
     this.close();
   }
 
+  /** The descriptor, while the file is open. */
+  protected get descriptor(): number {
+    return this.#open();
+  }
+
   #open(): number {
     if (this.#closed) {
       throw new Deno.errors.BadResource(`Cannot write "${describePath(this.#path)}": it is closed`);
     }
     return this.#fd;
+  }
+}
+
+/** A file with no name yet in the folder open as `dirFd` (which stays open while the file is). */
+class FfiUnnamedFile extends FfiWriteFile implements UnnamedFile {
+  readonly #x: FfiScratch;
+  readonly #folder: string;
+  readonly #dirFd: number;
+
+  constructor(scratch: FfiScratch, fd: number, folder: string, dirFd: number) {
+    super(scratch, fd, folder);
+    this.#x = scratch;
+    this.#folder = folder;
+    this.#dirFd = dirFd;
+  }
+
+  linkAs(name: PathLike): void {
+    const x = this.#x;
+    const { libc } = x;
+    const c = libc.constants;
+    const cName = x.cName(name, "linkAt", true);
+    // The descriptor's entry in /proc names the file: linking it, following that link, needs no privilege.
+    const proc = x.cName(`/proc/self/fd/${this.descriptor}`, "linkAt");
+    if (libc.linkAt(c.AT_FDCWD, proc, this.#dirFd, cName, c.AT_SYMLINK_FOLLOW) === 0) return;
+    // No /proc (a chroot, a container without it): the descriptor itself, which needs CAP_DAC_READ_SEARCH.
+    if (libc.errno() === ENOENT && c.AT_EMPTY_PATH !== undefined) {
+      if (libc.linkAt(this.descriptor, EMPTY_C, this.#dirFd, cName, c.AT_EMPTY_PATH) === 0) return;
+    }
+    throw x.fail("linkAt", joinPath(this.#folder, name));
   }
 }

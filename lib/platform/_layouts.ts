@@ -24,6 +24,11 @@ export interface Constants {
   O_EXCL: number;
   /** `unlinkat` flag: remove a folder. */
   AT_REMOVEDIR: number;
+  /** Open flags for a file with no name in a folder (Linux's O_TMPFILE, with O_DIRECTORY); none on macOS. */
+  O_TMPFILE: number | undefined;
+  /** `linkat` flags: follow a symlink at the source (`/proc/self/fd/N`), or link the descriptor itself. */
+  AT_SYMLINK_FOLLOW: number;
+  AT_EMPTY_PATH: number | undefined;
   /** `tv_nsec` value that leaves a time unchanged in `utimensat`. */
   UTIME_OMIT: bigint;
 }
@@ -41,6 +46,9 @@ export function linuxConstants(arch: "x86_64" | "aarch64"): Constants {
     O_CREAT: 0x40,
     O_EXCL: 0x80,
     AT_REMOVEDIR: 0x200,
+    O_TMPFILE: 0x400000 | (arch === "x86_64" ? 0x10000 : 0x4000),
+    AT_SYMLINK_FOLLOW: 0x400,
+    AT_EMPTY_PATH: 0x1000,
     UTIME_OMIT: (1n << 30n) - 2n,
   };
 }
@@ -57,6 +65,9 @@ export const DARWIN_CONSTANTS: Constants = {
   O_CREAT: 0x200,
   O_EXCL: 0x800,
   AT_REMOVEDIR: 0x80,
+  O_TMPFILE: undefined,
+  AT_SYMLINK_FOLLOW: 0x40,
+  AT_EMPTY_PATH: undefined,
   UTIME_OMIT: -2n,
 };
 

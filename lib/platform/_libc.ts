@@ -80,7 +80,8 @@ export interface Libc {
   fchmod(fd: number, mode: number): number;
   futimens(fd: number, times: Uint8Array): number;
   renameAt(fromDir: number, from: Uint8Array, toDir: number, to: Uint8Array): number;
-  linkAt(fromDir: number, from: Uint8Array, toDir: number, to: Uint8Array): number;
+  /** Flags 0 unless given: a symlink at `from` is linked itself, never followed. */
+  linkAt(fromDir: number, from: Uint8Array, toDir: number, to: Uint8Array, flags?: number): number;
   symlinkAt(target: Uint8Array, dirfd: number, name: Uint8Array): number;
   unlinkAt(dirfd: number, name: Uint8Array, flags: number): number;
   pwrite(fd: number, buffer: Uint8Array, position: number): number;
@@ -299,8 +300,7 @@ function handleCalls(
     fchmod: (fd, mode) => s.fchmod(fd, mode),
     futimens: (fd, times) => s.futimens(fd, times),
     renameAt: (fromDir, from, toDir, to) => s.renameat(fromDir, from, toDir, to),
-    // Flags 0: a symlink at `from` is linked itself, never followed.
-    linkAt: (fromDir, from, toDir, to) => s.linkat(fromDir, from, toDir, to, 0),
+    linkAt: (fromDir, from, toDir, to, flags = 0) => s.linkat(fromDir, from, toDir, to, flags),
     symlinkAt: (target, dirfd, name) => s.symlinkat(target, dirfd, name),
     unlinkAt: (dirfd, name, flags) => s.unlinkat(dirfd, name, flags),
     pwrite: (fd, buffer, position) => Number(s.pwrite(fd, buffer, BigInt(buffer.length), BigInt(position))),

@@ -177,6 +177,16 @@ export interface WriteFile extends Disposable {
   close(): void;
 }
 
+/** A file made by `DirHandle.createUnnamedFile()`: written, then given its name. */
+export interface UnnamedFile extends WriteFile {
+  /**
+   * Gives the file the name `name` in the folder it was made in (the file stays open): `AlreadyExists`
+   * when the name is taken. Another error means the link cannot be made here (no /proc, and no right to
+   * link a descriptor): write a named file instead.
+   */
+  linkAs(name: PathLike): void;
+}
+
 /**
  * An open folder, and calls relative to it that never follow a symlink in the name they are given: a
  * folder entered through handles stays the folder that was opened whatever is renamed or swapped on the
@@ -200,6 +210,13 @@ export interface DirHandle extends Disposable {
   mkdir(name: PathLike, mode: number): void;
   /** Creates the regular file `name`, which must not exist, for writing (`O_CREAT \| O_EXCL \| O_NOFOLLOW`). */
   createFile(name: PathLike, mode: number): WriteFile;
+  /**
+   * Creates a regular file with no name in this folder (Linux's O_TMPFILE), to be named by
+   * `UnnamedFile.linkAs()` once it is written: a file never finished never appears, and the folder changes
+   * once, where a named file renamed into place changes it twice. Undefined where the file system or the
+   * platform cannot: create a named file then.
+   */
+  createUnnamedFile(mode: number): UnnamedFile | undefined;
   /** Opens the regular file `name` for writing; `FilesystemLoop` when it is a symlink. */
   openFileForWrite(name: PathLike): WriteFile;
   /** Creates the symlink `name` pointing at `target`. */

@@ -45,6 +45,7 @@ export type {
   Platform,
   SharedDir,
   StatEntry,
+  UnnamedFile,
   WriteFile,
   Xattr,
 } from "./_types.ts";

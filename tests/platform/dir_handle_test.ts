@@ -133,3 +133,36 @@ Deno.test("ffi: a handle shared with a worker is used there, and closing the bor
   root.mkdir("after", 0o700); // still open
   assert.deepEqual(names(dir.path), ["after", "from-worker"]);
 });
+
+Deno.test("ffi: an unnamed file appears only once linked, with its content and metadata, never over a name", () => {
+  using dir = tempDir("kept-platform-dir-");
+  using root = ffi.openDir(dir.path);
+  const file = root.createUnnamedFile(0o600);
+  assert.ok(file, "ext4 and tmpfs make unnamed files");
+  try {
+    file.write(new TextEncoder().encode("whole"), 0);
+    file.setMode(0o640);
+    file.setTimes({ mtimeNs: 1_700_000_000_123_456_789n });
+    assert.deepEqual(names(dir.path), [], "nothing to see while it is written");
+    file.linkAs("done");
+    Deno.writeTextFileSync(`${dir.path}/taken`, "someone else's");
+    assert.throws(() => file.linkAs("taken"), Deno.errors.AlreadyExists);
+  } finally {
+    file.close();
+  }
+  assert.deepEqual(names(dir.path), ["done", "taken"]);
+  assert.equal(Deno.readTextFileSync(`${dir.path}/done`), "whole");
+  assert.equal(Deno.readTextFileSync(`${dir.path}/taken`), "someone else's");
+  assert.equal(mode(`${dir.path}/done`), 0o640);
+  assert.equal(ffi.lstat(`${dir.path}/done`).mtimeNs, 1_700_000_000_123_456_789n);
+
+  // One never linked leaves nothing behind.
+  root.createUnnamedFile(0o600)!.close();
+  assert.deepEqual(names(dir.path), ["done", "taken"]);
+});
+
+Deno.test("fallback: no unnamed files (Deno's file API has no O_TMPFILE): a named file is written instead", () => {
+  using dir = tempDir("kept-platform-dir-");
+  using root = fallback.openDir(dir.path);
+  assert.equal(root.createUnnamedFile(0o600), undefined);
+});
