@@ -21,7 +21,7 @@ export class RestorePool {
     this.#pool = new BatchingPool(
       new URL("./_restore_worker.ts", import.meta.url),
       options.workers,
-      { jobsPerWorker: 32, batchJobs: 16, batchBytes: 4 * 1024 * 1024 },
+      { jobsPerWorker: 32, batchJobs: 16, batchBytes: 4 * 1024 * 1024, refillAt: 16 },
       {
         label: LABEL,
         init: (worker) => {

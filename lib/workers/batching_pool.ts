@@ -23,6 +23,11 @@ export interface BatchLimits {
    * running exceed this much per worker, or more jobs wait than a worker may hold; unset, all start at once.
    */
   growAtBytes?: number;
+  /**
+   * When set, a worker that has jobs is given more only once it is down to this many: jobs that trickle in
+   * one at a time (each released by the one before) then travel in batches, not one message each.
+   */
+  refillAt?: number;
 }
 
 /** What the owner does with its workers. */
@@ -143,7 +148,7 @@ export class BatchingPool<T, R, M> {
 
   #dispatch(): void {
     if (this.#failure) return;
-    const { jobsPerWorker, batchJobs, batchBytes, growAtBytes } = this.#limits;
+    const { jobsPerWorker, batchJobs, batchBytes, growAtBytes, refillAt } = this.#limits;
     // Another worker only when there is work enough to pay for its start (tens of milliseconds of a core):
     // many bytes, or more jobs waiting than a worker may hold.
     while (
@@ -158,7 +163,9 @@ export class BatchingPool<T, R, M> {
       // small files queued after it would wait for it on a worker chosen by count of jobs.
       let best: WorkerEntry<T, R> | undefined;
       for (const entry of this.#entries) {
-        if (entry.running.size < jobsPerWorker && (!best || entry.bytes < best.bytes)) best = entry;
+        const room = entry.running.size < jobsPerWorker &&
+          (refillAt === undefined || entry.running.size === 0 || entry.running.size <= refillAt);
+        if (room && (!best || entry.bytes < best.bytes)) best = entry;
       }
       if (!best) return;
       const batch: PoolJob<T, R>[] = [];

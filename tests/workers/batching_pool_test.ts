@@ -6,7 +6,7 @@ interface Reply {
 }
 
 function echoPool(
-  limits: { jobsPerWorker: number; batchJobs: number; batchBytes: number },
+  limits: { jobsPerWorker: number; batchJobs: number; batchBytes: number; refillAt?: number },
   batches: number[],
   sentTo: number[][] = [[], []],
 ) {
@@ -44,6 +44,41 @@ Deno.test("jobs queued in one turn travel in batches, within the per-worker and 
   } finally {
     pool.terminate();
   }
+});
+
+Deno.test("with refillAt, jobs that trickle in one at a time still travel in batches", async () => {
+  /** Messages sent for 200 jobs queued one per turn, each let in when one before it is done. */
+  const messagesFor = async (refillAt: number | undefined) => {
+    const batches: number[] = [];
+    const limits = { jobsPerWorker: 8, batchJobs: 4, batchBytes: 1000 };
+    const pool = echoPool(refillAt === undefined ? limits : { ...limits, refillAt }, batches);
+    try {
+      let inFlight = 0;
+      let wake = () => {};
+      const done: Promise<string>[] = [];
+      for (let i = 0; i < 200; i++) {
+        while (inFlight >= 24) await new Promise<void>((resolve) => wake = resolve);
+        inFlight++;
+        done.push(
+          pool.submit(`job ${i}`, 10).finally(() => {
+            inFlight--;
+            wake();
+          }),
+        );
+        await Promise.resolve(); // the caller yields after each job, as a restore's walk does
+      }
+      assert.deepEqual(await Promise.all(done), Array.from({ length: 200 }, (_, i) => `done ${i}`));
+      assert.ok(batches.every((size) => size <= 4));
+      return batches.length;
+    } finally {
+      pool.terminate();
+    }
+  };
+  const trickled = await messagesFor(undefined);
+  const batched = await messagesFor(4);
+  // Here 76-97 messages (an echo worker answers at once: what waits when it does is the next batch).
+  assert.ok(batched <= 120, `batches, not single jobs: ${batched} messages for 200 jobs`);
+  assert.ok(trickled >= 180, `without it, one message a job: ${trickled}`);
 });
 
 Deno.test("a batch closes at the byte limit, and a job larger than it travels alone", async () => {
