@@ -12,6 +12,7 @@ import {
   createHash,
   createHmac,
   type DecipherChaCha20Poly1305,
+  type Hash,
   type Hmac,
   randomBytes as nodeRandomBytes,
   scrypt,
@@ -129,8 +130,30 @@ export class BlobIdStream {
 
 /** The keyed id of a blob's plaintext: HMAC-SHA256 under the repository's id key, as raw bytes. */
 export function blobIdBytes(idKey: Uint8Array, data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHmac("sha256", idKey).update(data).digest());
+  let pads = hmacPads.get(idKey);
+  if (!pads) hmacPads.set(idKey, pads = padStates(idKey));
+  const inner = pads.inner.copy().update(data).digest();
+  return new Uint8Array(pads.outer.copy().update(inner).digest());
 }
+
+/**
+ * SHA-256 states that have absorbed an HMAC key's inner and outer pads (RFC 2104), by key. An id is
+ * H(outer pad ‖ H(inner pad ‖ data)): copying the two states costs half of what an HMAC object does, which
+ * builds its pads with fresh buffers for every blob (5 µs of 11 for an 800-byte blob; a million small files
+ * make a million ids).
+ */
+const hmacPads = new WeakMap<Uint8Array, { inner: Hash; outer: Hash }>();
+
+function padStates(key: Uint8Array): { inner: Hash; outer: Hash } {
+  const block = new Uint8Array(SHA256_BLOCK);
+  block.set(key.length > SHA256_BLOCK ? createHash("sha256").update(key).digest() : key);
+  return {
+    inner: createHash("sha256").update(block.map((byte) => byte ^ 0x36)),
+    outer: createHash("sha256").update(block.map((byte) => byte ^ 0x5c)),
+  };
+}
+
+const SHA256_BLOCK = 64;
 
 /** SHA-256 of `data` as lower-case hex: the name of packs, index, snapshot and key files. */
 export function sha256Hex(data: Uint8Array): string {
