@@ -648,18 +648,7 @@ async function handOutFolder(
   rootDevice: number,
   context: WalkContext,
 ): Promise<HandedOutFolder | undefined> {
-  const taken = context.scans?.take(path, inherited, info);
-  let scan: FolderScan;
-  if (taken instanceof Promise) {
-    context.scansAwaited++;
-    try {
-      scan = await taken;
-    } finally {
-      context.scansAwaited--;
-    }
-  } else {
-    scan = taken ?? scanFolder(path, inherited, context.matcher, info);
-  }
+  const scan = await scanOf(path, info, inherited, context);
   if (scan.kind === "unreadable") {
     context.warn(scan.problem);
     return undefined;
@@ -727,6 +716,23 @@ async function handOutFolder(
   }
   files.handedOut();
   return { children, files, parentTree };
+}
+
+/** A folder's scan: one made ahead (waited for while a worker makes it), or one made now. */
+async function scanOf(
+  path: string,
+  info: EntryStat,
+  inherited: readonly FolderRules[],
+  context: WalkContext,
+): Promise<FolderScan> {
+  const taken = context.scans?.take(path, inherited, info);
+  if (!(taken instanceof Promise)) return taken ?? scanFolder(path, inherited, context.matcher, info);
+  context.scansAwaited++;
+  try {
+    return await taken;
+  } finally {
+    context.scansAwaited--;
+  }
 }
 
 /** A file to read: where, what the walk's lstat saw, and the folder it was found in (none for a source). */
