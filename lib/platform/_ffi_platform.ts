@@ -133,11 +133,7 @@ export class FfiPlatform implements Platform {
         for (let offset = 0; offset < length; offset += view.getUint16(offset + lengthOffset, true)) {
           const start = offset + nameOffset;
           const end = dirents.indexOf(0, start);
-          if (
-            dirents[start] === DOT && (end === start + 1 || (end === start + 2 && dirents[start + 1] === DOT))
-          ) {
-            continue; // "." or ".."
-          }
+          if (isDotOrDotDot(dirents, start, end)) continue;
           packed.addEntry(dirents, start, end, typeFromDType(dirents[offset + typeOffset]!));
           this.#statInto(packed, fd);
         }
@@ -444,7 +440,10 @@ export class FfiPlatform implements Platform {
   }
 }
 
-/** True for the names `.` and `..`, which readDir() leaves out. */
-function isDotOrDotDot(name: Uint8Array): boolean {
-  return name[0] === DOT && (name.length === 1 || (name.length === 2 && name[1] === DOT));
+/**
+ * True for the names `.` and `..`, which readDir() leaves out: `name`, or the part `[start, end)` of it (a
+ * name read in place, with no array made for it).
+ */
+function isDotOrDotDot(name: Uint8Array, start = 0, end = name.length): boolean {
+  return name[start] === DOT && (end === start + 1 || (end === start + 2 && name[start + 1] === DOT));
 }

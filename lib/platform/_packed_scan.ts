@@ -162,7 +162,7 @@ export function* readPackedScan(packed: Uint8Array, statSize: number): Generator
  * codes: one flat string, no decoder (appending char by char would make a rope of them past 12 characters,
  * kept as long as the name is).
  */
-export function nameOf(bytes: Uint8Array, start: number, end: number): string {
+function nameOf(bytes: Uint8Array, start: number, end: number): string {
   let i = start;
   while (i < end && bytes[i]! < 0x80) i++;
   if (i === end) return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);

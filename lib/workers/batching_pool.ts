@@ -164,7 +164,7 @@ export class BatchingPool<T, R, M> {
       let best: WorkerEntry<T, R> | undefined;
       for (const entry of this.#entries) {
         const room = entry.running.size < jobsPerWorker &&
-          (refillAt === undefined || entry.running.size === 0 || entry.running.size <= refillAt);
+          (refillAt === undefined || entry.running.size <= refillAt);
         if (room && (!best || entry.bytes < best.bytes)) best = entry;
       }
       if (!best) return;
