@@ -10,10 +10,8 @@ import {
   createCipheriv,
   createDecipheriv,
   createHash,
-  createHmac,
   type DecipherChaCha20Poly1305,
   type Hash,
-  type Hmac,
   randomBytes as nodeRandomBytes,
   scrypt,
 } from "node:crypto";
@@ -113,25 +111,26 @@ export class OpenStream {
 
 /** {@link blobIdBytes} of a plaintext that arrives in pieces, as hex. */
 export class BlobIdStream {
-  readonly #hmac: Hmac;
+  readonly #pads: PadStates;
+  readonly #inner: Hash;
 
   constructor(idKey: Uint8Array) {
-    this.#hmac = createHmac("sha256", idKey);
+    this.#pads = padStatesOf(idKey);
+    this.#inner = this.#pads.inner.copy();
   }
 
   update(data: Uint8Array): void {
-    this.#hmac.update(data);
+    this.#inner.update(data);
   }
 
   hex(): string {
-    return this.#hmac.digest("hex");
+    return this.#pads.outer.copy().update(this.#inner.digest()).digest("hex");
   }
 }
 
 /** The keyed id of a blob's plaintext: HMAC-SHA256 under the repository's id key, as raw bytes. */
 export function blobIdBytes(idKey: Uint8Array, data: Uint8Array): Uint8Array {
-  let pads = hmacPads.get(idKey);
-  if (!pads) hmacPads.set(idKey, pads = padStates(idKey));
+  const pads = padStatesOf(idKey);
   const inner = pads.inner.copy().update(data).digest();
   return new Uint8Array(pads.outer.copy().update(inner).digest());
 }
@@ -142,15 +141,26 @@ export function blobIdBytes(idKey: Uint8Array, data: Uint8Array): Uint8Array {
  * builds its pads with fresh buffers for every blob (5 µs of 11 for an 800-byte blob; a million small files
  * make a million ids).
  */
-const hmacPads = new WeakMap<Uint8Array, { inner: Hash; outer: Hash }>();
+const hmacPads = new WeakMap<Uint8Array, PadStates>();
 
-function padStates(key: Uint8Array): { inner: Hash; outer: Hash } {
-  const block = new Uint8Array(SHA256_BLOCK);
-  block.set(key.length > SHA256_BLOCK ? createHash("sha256").update(key).digest() : key);
-  return {
-    inner: createHash("sha256").update(block.map((byte) => byte ^ 0x36)),
-    outer: createHash("sha256").update(block.map((byte) => byte ^ 0x5c)),
-  };
+interface PadStates {
+  inner: Hash;
+  outer: Hash;
+}
+
+/** The pad states of `key`, made once per key and only ever copied. */
+function padStatesOf(key: Uint8Array): PadStates {
+  let pads = hmacPads.get(key);
+  if (!pads) {
+    const block = new Uint8Array(SHA256_BLOCK);
+    block.set(key.length > SHA256_BLOCK ? createHash("sha256").update(key).digest() : key);
+    pads = {
+      inner: createHash("sha256").update(block.map((byte) => byte ^ 0x36)),
+      outer: createHash("sha256").update(block.map((byte) => byte ^ 0x5c)),
+    };
+    hmacPads.set(key, pads);
+  }
+  return pads;
 }
 
 const SHA256_BLOCK = 64;
