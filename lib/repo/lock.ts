@@ -29,12 +29,15 @@ export interface LockFile {
 export interface LockStore {
   /** Where the repository is, for messages. */
   readonly location: string;
-  /** Whether racing creations of one name are decided atomically (else: settle before looking again). */
+  /**
+   * Whether a file is listed as soon as it is written (a local folder). Else the listing may lag a little
+   * (object storage), and an exclusive locker settles before it looks again.
+   */
   readonly atomicCreate: boolean;
-  /** Lists the lock files with the storage's write time. */
-  list(): AsyncIterable<{ name: string; mtime: number }>;
-  /** Reads and authenticates one; throws `NotFoundError` when it is gone. */
-  read(name: string): Promise<LockFile>;
+  /** Lists the lock files with their size and the storage's write time. */
+  list(): AsyncIterable<{ name: string; size: number; mtime: number }>;
+  /** Reads and authenticates one (`size`, when listed, saves asking); throws `NotFoundError` when gone. */
+  read(name: string, size?: number): Promise<LockFile>;
   /** Stores a new lock file and returns its name. */
   write(lock: LockFile): Promise<string>;
   /** Removes a lock file; a missing one is no error. */
@@ -96,11 +99,11 @@ export interface AcquireOptions extends LockOwner {
   /** Randomness for the back-off after a tie (default Math.random). */
   random?: () => number;
   /**
-   * On storage without atomic creation, return as soon as the lock is written and settle in the
-   * background, so that the fifth of a second of settling overlaps the work: {@link RepositoryLock.confirmed}
-   * then says how it went. A race lost or tied is not tried again (the work that began meanwhile must not
-   * go on under a later lock, after a rival may have changed the repository): `confirmed` rejects with
-   * the {@linkcode LockConflictError}. Only for shared lockers that make nothing they store known before
+   * On storage without atomic creation, return as soon as the lock is written and look again in the
+   * background, so that the round trip overlaps the work: {@link RepositoryLock.confirmed} then says how it
+   * went. A race lost or tied is not tried again (the work that began meanwhile must not go on under a later
+   * lock, after a rival may have changed the repository): `confirmed` rejects with the
+   * {@linkcode LockConflictError}. Only for shared lockers that make nothing they store known before
    * `confirmed` resolves: no index file, no snapshot (docs/format.md#locks).
    */
   optimistic?: boolean;
@@ -138,32 +141,54 @@ export function staleReason(lock: LockFile, owner: LockOwner): StaleReason | und
   return undefined;
 }
 
-/** Reads every lock file of the store (files removed meanwhile are skipped), with its staleness. */
-export async function listLocks(store: LockStore, owner: LockOwner): Promise<ListedLock[]> {
-  const entries: { name: string; mtime: number }[] = [];
+/**
+ * Reads every lock file of the store (files removed meanwhile are skipped), with its staleness. `own`, a lock
+ * the caller just wrote, is taken as written rather than read back.
+ */
+export async function listLocks(
+  store: LockStore,
+  owner: LockOwner,
+  own?: OwnLock,
+): Promise<ListedLock[]> {
+  const entries: { name: string; size: number; mtime: number }[] = [];
   for await (const entry of store.list()) if (!entry.name.startsWith(".")) entries.push(entry);
-  const listed: ListedLock[] = [];
-  for (const { name, mtime } of entries) {
-    try {
-      const lock = await store.read(name);
-      listed.push({ name, mtime, lock, stale: staleReason(lock, owner) });
-    } catch (error) {
-      if (error instanceof NotFoundError) continue;
-      if (!(error instanceof IntegrityError)) throw error;
-      const time = new Date(mtime).toISOString();
-      const lock: LockFile = {
-        version: 1,
-        kind: "exclusive",
-        host: "?",
-        username: "?",
-        pid: 0,
-        created: time,
-        time,
-      };
-      listed.push({ name, mtime, lock, stale: staleReason(lock, owner), damaged: error.message });
-    }
+  // Read at once rather than one after another: on object storage each read is a round trip.
+  const listed = await Promise.all(entries.map((entry) => readListed(store, owner, entry, own)));
+  return listed.filter((entry) => entry !== undefined)
+    .sort((a, b) => a.mtime - b.mtime || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** A lock this process wrote: its file's name and content. */
+interface OwnLock {
+  name: string;
+  lock: LockFile;
+}
+
+/** One listed lock file as {@link listLocks} gives it; undefined when it was removed meanwhile. */
+async function readListed(
+  store: LockStore,
+  owner: LockOwner,
+  { name, size, mtime }: { name: string; size: number; mtime: number },
+  own: OwnLock | undefined,
+): Promise<ListedLock | undefined> {
+  try {
+    const lock = name === own?.name ? own.lock : await store.read(name, size);
+    return { name, mtime, lock, stale: staleReason(lock, owner) };
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    if (!(error instanceof IntegrityError)) throw error;
+    const time = new Date(mtime).toISOString();
+    const lock: LockFile = {
+      version: 1,
+      kind: "exclusive",
+      host: "?",
+      username: "?",
+      pid: 0,
+      created: time,
+      time,
+    };
+    return { name, mtime, lock, stale: staleReason(lock, owner), damaged: error.message };
   }
-  return listed.sort((a, b) => a.mtime - b.mtime || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** True when a lock of kind `a` and one of kind `b` cannot be held at once. */
@@ -207,7 +232,7 @@ export async function acquireLock(
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
   let ties = 0;
   for (;;) {
-    let holder = await liveConflict(store, kind, options, undefined);
+    let holder = await liveConflict(store, kind, options);
     if (holder === undefined) {
       const created = new Date(options.now()).toISOString();
       const file: LockFile = {
@@ -220,12 +245,14 @@ export async function acquireLock(
         time: created,
       };
       const name = await store.write(file);
+      const own = { name, lock: file };
       if (!store.atomicCreate && options.optimistic) {
-        const settle = (lock: RepositoryLock) => settleInBackground(store, kind, lock, options, sleep);
+        const settle = (lock: RepositoryLock) => settleInBackground(store, kind, own, lock, options, sleep);
         return new RepositoryLock(store, name, file, options, settle);
       }
-      if (!store.atomicCreate) await sleep(SETTLE_MS);
-      const race = await settleRace(store, kind, name, options);
+      const wait = settleMs(store, kind);
+      if (wait > 0) await sleep(wait);
+      const race = await settleRace(store, kind, own, options);
       if (race === "won") return new RepositoryLock(store, name, file, options);
       await store.remove(name);
       if (race.tie && ties++ < TIE_RETRIES) {
@@ -243,11 +270,22 @@ export async function acquireLock(
 }
 
 /**
- * How long a locker on storage without atomic creation waits before it looks again: long enough for a
- * listing to show a lock written at the same time on the object stores in use (AWS S3, MinIO, B2 and the
- * others list what was written at once), short enough not to slow every command on them.
+ * How far, at most, the listing of storage without atomic creation may lag behind a write for its locks to
+ * be safe (docs/format.md#locks). The object stores in use (AWS S3, MinIO, B2 and the others) list what was
+ * written at once.
  */
-const SETTLE_MS = 250;
+export const LISTING_LAG_MS = 250;
+
+/**
+ * How long a locker waits after writing its lock before it looks again. A shared locker looks at once; an
+ * exclusive one, on storage whose listing may lag, waits out twice the lag: then of a shared and an exclusive
+ * locker that raced, the exclusive one sees the shared one whenever the shared one did not see it (and of
+ * two exclusive ones, one sees the other). Backups, restores and checks, which run most, never wait; forget
+ * and prune do (docs/format.md#locks).
+ */
+function settleMs(store: LockStore, kind: LockKind): number {
+  return store.atomicCreate || kind === "shared" ? 0 : 2 * LISTING_LAG_MS;
+}
 
 /**
  * The settling of an optimistic lock (see `AcquireOptions.optimistic`): resolves when it won the race;
@@ -256,26 +294,26 @@ const SETTLE_MS = 250;
 async function settleInBackground(
   store: LockStore,
   kind: LockKind,
+  own: OwnLock,
   lock: RepositoryLock,
   options: AcquireOptions,
   sleep: (ms: number) => Promise<void>,
 ): Promise<void> {
-  await sleep(SETTLE_MS);
-  const race = await settleRace(store, kind, lock.id, options);
+  const wait = settleMs(store, kind);
+  if (wait > 0) await sleep(wait);
+  const race = await settleRace(store, kind, own, options);
   if (race === "won") return;
   await lock.release();
   throw new LockConflictError(store.location, race.holder, 0);
 }
 
-/** The oldest live lock in the way of `kind` (stale ones are removed on the way), other than `own`. */
+/** The oldest live lock in the way of `kind` (stale ones are removed on the way). */
 async function liveConflict(
   store: LockStore,
   kind: LockKind,
   options: AcquireOptions,
-  own: string | undefined,
 ): Promise<LockFile | undefined> {
   for (const listed of await listLocks(store, options)) {
-    if (listed.name === own) continue;
     if (listed.stale !== undefined) {
       await store.remove(listed.name);
       options.onStaleRemoved?.(listed);
@@ -297,15 +335,17 @@ async function liveConflict(
 async function settleRace(
   store: LockStore,
   kind: LockKind,
-  own: string,
+  own: OwnLock,
   options: AcquireOptions,
 ): Promise<"won" | { holder: LockFile; tie: boolean }> {
-  const listed = await listLocks(store, options);
-  const mine = listed.find((entry) => entry.name === own);
+  const listed = await listLocks(store, options, own);
+  const mine = listed.find((entry) => entry.name === own.name);
   const rivals = listed.filter((entry) =>
-    entry.name !== own && entry.stale === undefined && conflicts(kind, entry.lock.kind)
+    entry.name !== own.name && entry.stale === undefined && conflicts(kind, entry.lock.kind)
   );
-  if (mine === undefined) return { holder: rivals[0]?.lock ?? (await store.read(own)), tie: true };
+  // A shared locker on lagging storage looks at once: its own lock may not be listed yet, and need not be.
+  const ownListedBy = store.atomicCreate || settleMs(store, kind) > 0;
+  if (mine === undefined && ownListedBy) return { holder: rivals[0]?.lock ?? own.lock, tie: true };
   const rival = rivals[0];
   return rival ? { holder: rival.lock, tie: true } : "won";
 }

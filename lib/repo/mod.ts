@@ -73,6 +73,7 @@ export {
   type AcquireOptions,
   conflicts,
   type ListedLock,
+  LISTING_LAG_MS,
   listLocks,
   LOCK_REFRESH_MS,
   LOCK_STALE_MS,

@@ -438,7 +438,7 @@ export class Repository {
       location: backend.location,
       atomicCreate: backend.capabilities.atomicCreate,
       list: () => backend.list("locks"),
-      read: (name) => this.readMeta<LockFile>("locks", name),
+      read: (name, size) => this.readMeta<LockFile>("locks", name, size),
       write: (lock) => this.writeMeta("locks", lock),
       remove: (name) => backend.delete({ kind: "locks", name }),
     };

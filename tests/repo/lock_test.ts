@@ -7,12 +7,16 @@ import {
   acquireLock,
   type AcquireOptions,
   type ListedLock,
+  LISTING_LAG_MS,
   listLocks,
   LockConflictError,
   type LockFile,
   type LockStore,
   removeLocks,
+  type RepositoryLock,
 } from "../../lib/repo/mod.ts";
+import { NotFoundError } from "../../lib/errors.ts";
+import { setImmediate } from "node:timers";
 import { testRepository } from "../_support/repository.ts";
 
 const T0 = Date.parse("2026-12-01T12:00:00Z");
@@ -210,7 +214,7 @@ function slowFirstWriteStore(clock: { now: number }): LockStore & { reveal(): vo
     location: "memory",
     atomicCreate: false,
     async *list() {
-      for (const [name, file] of files) if (file.visible) yield { name, mtime: file.mtime };
+      for (const [name, file] of files) if (file.visible) yield { name, size: 0, mtime: file.mtime };
     },
     read: (name) => Promise.resolve(files.get(name)!.lock),
     write: (lock) => {
@@ -244,15 +248,20 @@ Deno.test("a lock written earlier but visible later does not win the race (write
   await b.release();
 });
 
-/** Lock files in memory on storage without atomic creation (as on S3): lockers settle before they look again. */
-function objectStore(clock: { now: number }): LockStore & { writes: number } {
+/**
+ * Lock files in memory on storage without atomic creation (as on S3). The second listing waits for `hold`
+ * when it is set: a locker's look after writing is then under the test's control.
+ */
+function objectStore(clock: { now: number }): LockStore & { writes: number; hold?: Promise<void> } {
   const files = new Map<string, { lock: LockFile; mtime: number }>();
-  const store = {
+  let listings = 0;
+  const store: LockStore & { writes: number; hold?: Promise<void> } = {
     location: "bucket",
     atomicCreate: false,
     writes: 0,
     async *list() {
-      for (const [name, file] of files) yield { name, mtime: file.mtime };
+      if (++listings === 2) await store.hold;
+      for (const [name, file] of files) yield { name, size: 0, mtime: file.mtime };
     },
     read: (name: string) => Promise.resolve(files.get(name)!.lock),
     write: (lock: LockFile) => {
@@ -265,23 +274,41 @@ function objectStore(clock: { now: number }): LockStore & { writes: number } {
   return store;
 }
 
-/** A sleep that lasts until `end()` is called. */
-function heldSleep(): { sleep: () => Promise<void>; end: () => void } {
-  let end: () => void = () => {};
-  const ended = new Promise<void>((resolve) => end = resolve);
-  return { sleep: () => ended, end };
+/** A gate that stays shut until `open()` is called. */
+function gate(): { shut: Promise<void>; open: () => void } {
+  let open: () => void = () => {};
+  const shut = new Promise<void>((resolve) => open = resolve);
+  return { shut, open };
 }
 
-Deno.test("an optimistic shared lock is handed out before it settles, and confirmed once it won", async () => {
+/** Records each sleep's length and ends it at once. */
+function sleepsOf(): { sleep: (ms: number) => Promise<void>; slept: number[] } {
+  const slept: number[] = [];
+  return { sleep: (ms) => (slept.push(ms), Promise.resolve()), slept };
+}
+
+Deno.test("on object storage a shared locker looks again at once; an exclusive one waits twice the lag", async () => {
   const clock = { now: T0 };
   const store = objectStore(clock);
-  const settling = heldSleep();
-  const lock = await acquireLock(store, "shared", owner(clock, { optimistic: true, sleep: settling.sleep }));
+  const shared = sleepsOf();
+  await (await acquireLock(store, "shared", owner(clock, { sleep: shared.sleep }))).release();
+  assert.deepEqual(shared.slept, []);
+  const exclusive = sleepsOf();
+  await (await acquireLock(store, "exclusive", owner(clock, { sleep: exclusive.sleep }))).release();
+  assert.deepEqual(exclusive.slept, [2 * LISTING_LAG_MS]);
+});
+
+Deno.test("an optimistic shared lock is handed out before its second look, and confirmed once it won", async () => {
+  const clock = { now: T0 };
+  const store = objectStore(clock);
+  const look = gate();
+  store.hold = look.shut;
+  const lock = await acquireLock(store, "shared", owner(clock, { optimistic: true }));
   let confirmed = false;
   lock.confirmed.then(() => confirmed = true);
   await new Promise((resolve) => setTimeout(resolve, 10));
   assert.equal(confirmed, false, "confirmed before the second look");
-  settling.end();
+  look.open();
   await lock.confirmed;
   assert.equal(confirmed, true);
   assert.deepEqual((await listLocks(store, owner(clock))).map((listed) => listed.lock.kind), ["shared"]);
@@ -291,11 +318,12 @@ Deno.test("an optimistic shared lock is handed out before it settles, and confir
 Deno.test("an optimistic lock that loses its race is removed and fails confirmed, without trying again", async () => {
   const clock = { now: T0 };
   const store = objectStore(clock);
-  const settling = heldSleep();
-  const lock = await acquireLock(store, "shared", owner(clock, { optimistic: true, sleep: settling.sleep }));
-  // A prune writes its lock while this one settles: both will see each other.
+  const look = gate();
+  store.hold = look.shut;
+  const lock = await acquireLock(store, "shared", owner(clock, { optimistic: true }));
+  // A prune writes its lock before this one looks again: both will see each other.
   await store.write(lockFile({ kind: "exclusive", username: "pruner", pid: 200 }));
-  settling.end();
+  look.open();
   await assert.rejects(
     lock.confirmed,
     (error) =>
@@ -324,4 +352,147 @@ Deno.test("with atomic creation an optimistic lock is confirmed at once, with no
   const lock = await acquireLock(store, "shared", owner(clock, { optimistic: true, sleep }));
   await lock.confirmed;
   await lock.release();
+});
+
+Deno.test("a shared locker holds its lock when its own write is not listed yet; an exclusive one ties", async () => {
+  const clock = { now: T0 };
+  const shared = slowFirstWriteStore(clock);
+  await (await acquireLock(shared, "shared", owner(clock, { sleep: () => Promise.resolve() }))).release();
+  const exclusive = slowFirstWriteStore(clock);
+  // Its first lock stays unlisted: it ties, backs off, and holds the one it writes next.
+  const lock = await acquireLock(exclusive, "exclusive", owner(clock, { sleep: () => Promise.resolve() }));
+  assert.equal(lock.id, "lock-2");
+  await lock.release();
+});
+
+/**
+ * Time that passes only while every locker waits: the earliest pending sleep (a locker's, or a round trip to
+ * storage) ends next.
+ */
+class FakeTime {
+  now = 0;
+  #pending: { at: number; order: number; end: () => void }[] = [];
+  #order = 0;
+
+  sleep = (ms: number): Promise<void> =>
+    new Promise((end) => this.#pending.push({ at: this.now + ms, order: this.#order++, end }));
+
+  /** Lets the lockers run, ending sleeps in time order, until `work` settles. */
+  async run(work: Promise<unknown>): Promise<void> {
+    let settled = false;
+    work.then(() => settled = true, () => settled = true);
+    for (;;) {
+      await new Promise((resolve) => setImmediate(resolve)); // every locker runs until it waits
+      if (settled) return;
+      this.#pending.sort((a, b) => a.at - b.at || a.order - b.order);
+      const next = this.#pending.shift();
+      if (!next) throw new Error("every locker waits for nothing");
+      this.now = next.at;
+      next.end();
+    }
+  }
+}
+
+/**
+ * Object storage whose listing shows a lock `lag(writer)` ms after its write returned; each request takes
+ * `requestMs`. The pid in the lock names the writer.
+ */
+function laggingStore(time: FakeTime, lag: (pid: number) => number, requestMs: number): LockStore {
+  const files = new Map<string, { lock: LockFile; listedFrom: number; mtime: number }>();
+  let writes = 0;
+  return {
+    location: "bucket",
+    atomicCreate: false,
+    async *list() {
+      await time.sleep(requestMs);
+      const now = time.now;
+      for (const [name, file] of [...files]) {
+        if (file.listedFrom <= now) yield { name, size: 0, mtime: file.mtime };
+      }
+    },
+    read: async (name) => {
+      await time.sleep(requestMs);
+      const file = files.get(name);
+      if (!file) throw new NotFoundError(`no lock ${name}`);
+      return file.lock;
+    },
+    write: async (lock) => {
+      await time.sleep(requestMs);
+      const name = `lock-${++writes}`;
+      files.set(name, { lock, listedFrom: time.now + lag(lock.pid), mtime: time.now });
+      return name;
+    },
+    remove: async (name) => {
+      await time.sleep(requestMs);
+      files.delete(name);
+    },
+  };
+}
+
+type Locker = "shared" | "optimistic" | "exclusive";
+
+/** Whether `a` and `b` (pids 100 and 200), starting `startsApart` ms apart, both came to hold their locks. */
+async function bothHold(
+  a: Locker,
+  b: Locker,
+  startsApart: number,
+  lags: [number, number],
+  requestMs: number,
+): Promise<boolean> {
+  const time = new FakeTime();
+  const store = laggingStore(time, (pid) => pid === 100 ? lags[0] : lags[1], requestMs);
+  const take = async (locker: Locker, pid: number, delay: number): Promise<RepositoryLock | undefined> => {
+    await time.sleep(delay);
+    const kind = locker === "exclusive" ? "exclusive" : "shared";
+    const options = owner({ now: 0 }, {
+      pid,
+      now: () => T0 + time.now,
+      sleep: time.sleep,
+      random: () => 0.5,
+      optimistic: locker === "optimistic",
+    });
+    try {
+      const lock = await acquireLock(store, kind, options);
+      await lock.confirmed;
+      return lock;
+    } catch (error) {
+      if (error instanceof LockConflictError) return undefined;
+      throw error;
+    }
+  };
+  const outcome = (async () => {
+    const locks = await Promise.all([
+      take(a, 100, Math.max(0, -startsApart)),
+      take(b, 200, Math.max(0, startsApart)),
+    ]);
+    for (const lock of locks) await lock?.release();
+    return locks.every((lock) => lock !== undefined);
+  })();
+  await time.run(outcome);
+  return await outcome;
+}
+
+Deno.test("lockers racing on storage whose listing lags up to the bound never both hold what conflicts", async () => {
+  const pairs: [Locker, Locker][] = [["optimistic", "exclusive"], ["shared", "exclusive"], [
+    "exclusive",
+    "exclusive",
+  ]];
+  const lags = [0, LISTING_LAG_MS / 2, LISTING_LAG_MS];
+  const failures: string[] = [];
+  for (const [a, b] of pairs) {
+    for (const lagA of lags) {
+      for (const lagB of lags) {
+        for (const requestMs of [0, 40]) {
+          for (let apart = -700; apart <= 700; apart += 25) {
+            if (await bothHold(a, b, apart, [lagA, lagB], requestMs)) {
+              failures.push(
+                `${a} and ${b}, ${apart} ms apart, lags ${lagA}/${lagB}, requests ${requestMs} ms`,
+              );
+            }
+          }
+        }
+      }
+    }
+  }
+  assert.deepEqual(failures, []);
 });
