@@ -192,19 +192,8 @@ export class CachingBackend extends BackendWrapper {
    * Nothing here is trusted: `Repository.open` uses it only once storage's config has that id and storage
    * still holds that key file. Undefined when there is none, or the copy does not match its name.
    */
-  async rememberedKey(): Promise<RememberedKey | undefined> {
-    let record: unknown;
-    try {
-      record = JSON.parse(Deno.readTextFileSync(this.#locationRecord()));
-    } catch {
-      return undefined;
-    }
-    const { repository, key } = (record ?? {}) as Record<string, unknown>;
-    if (typeof repository !== "string" || !/^[0-9a-f]{32}$/.test(repository)) return undefined;
-    if (typeof key !== "string" || !/^[0-9a-f]{64}$/.test(key)) return undefined;
-    const path = join(this.#root, repository, handlePath({ kind: "keys", name: key }));
-    const bytes = await this.#cached(path, key);
-    return bytes && { repository, keyId: key, bytes };
+  rememberedKey(): Promise<RememberedKey | undefined> {
+    return rememberedKeyAt(this.#root, this.location);
   }
 
   /** Remembers which key file opened repository `repository` at this location (best effort). */
@@ -213,9 +202,8 @@ export class CachingBackend extends BackendWrapper {
     await this.#store(this.#locationRecord(), record);
   }
 
-  /** Where the key that opened the repository at this location is remembered: by the location's hash. */
   #locationRecord(): string {
-    return join(this.#root, "locations", `${sha256Hex(new TextEncoder().encode(this.location))}.json`);
+    return locationRecord(this.#root, this.location);
   }
 
   /** Sets the cache folder from the config's id; a config kept cannot parse turns the cache off. */
@@ -328,6 +316,35 @@ async function removeQuietly(path: string): Promise<void> {
 
 function sha256Hex(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** Where the key that opened the repository at `location` is remembered: by the location's hash. */
+function locationRecord(root: string, location: string): string {
+  return join(root, "locations", `${sha256Hex(new TextEncoder().encode(location))}.json`);
+}
+
+/**
+ * {@link CachingBackend.rememberedKey} for the cache under `root` of the storage at `location`, before that
+ * storage is reached: a caller can derive the key while it connects.
+ */
+export async function rememberedKeyAt(root: string, location: string): Promise<RememberedKey | undefined> {
+  let record: unknown;
+  try {
+    record = JSON.parse(await Deno.readTextFile(locationRecord(root, location)));
+  } catch {
+    return undefined;
+  }
+  const { repository, key } = (record ?? {}) as Record<string, unknown>;
+  if (typeof repository !== "string" || !/^[0-9a-f]{32}$/.test(repository)) return undefined;
+  if (typeof key !== "string" || !/^[0-9a-f]{64}$/.test(key)) return undefined;
+  let bytes: Uint8Array;
+  try {
+    bytes = readRegularFile(join(root, repository, handlePath({ kind: "keys", name: key })));
+  } catch {
+    return undefined;
+  }
+  // A copy that does not match its name is replaced when the key file is next read through the cache.
+  return sha256Hex(bytes) === key ? { repository, keyId: key, bytes } : undefined;
 }
 
 /**

@@ -33,6 +33,7 @@ export {
   defaultCacheRoot,
   listCache,
   type RememberedKey,
+  rememberedKeyAt,
 } from "./cache.ts";
 export { type Fault, type FaultRule, FaultyBackend, type FaultyOperation } from "./faulty.ts";
 export { LocalBackend, type LocalBackendOptions } from "./local.ts";
@@ -48,6 +49,7 @@ export {
   S3Backend,
   type S3BackendOptions,
   type S3Credentials,
+  s3Location,
 } from "./s3.ts";
 export {
   resolveS3Credentials,

@@ -87,6 +87,19 @@ export interface S3BackendOptions {
   deleteBatchSize?: number | undefined;
 }
 
+/** `s3://host/bucket/prefix` (`s3+http://…` over plain HTTP): how a bucket and prefix are named in messages. */
+export function s3Location(options: Pick<S3BackendOptions, "endpoint" | "bucket" | "prefix">): string {
+  const url = new URL(options.endpoint);
+  const scheme = url.protocol === "http:" ? "s3+http" : "s3";
+  const prefix = normalPrefix(options.prefix);
+  return `${scheme}://${url.host}/${options.bucket}${prefix ? `/${prefix}` : ""}`;
+}
+
+/** A key prefix without slashes at either end. */
+function normalPrefix(prefix: string): string {
+  return prefix.replace(/^\/+|\/+$/g, "");
+}
+
 /** Whether an endpoint is addressed path-style by default: an IP address, localhost, or a host with a port. */
 export function defaultPathStyle(endpoint: string): boolean {
   const url = new URL(endpoint);
@@ -115,15 +128,13 @@ export class S3Backend implements Backend {
 
   private constructor(client: S3Client, options: S3BackendOptions) {
     this.#client = client;
-    this.#prefix = options.prefix.replace(/^\/+|\/+$/g, "");
+    this.#prefix = normalPrefix(options.prefix);
     this.#pageSize = options.listPageSize;
     this.#deleteBatchSize = Math.min(DELETE_BATCH, options.deleteBatchSize ?? DELETE_BATCH);
     this.#multipartThreshold = options.multipartThreshold ?? DEFAULT_S3_MULTIPART_THRESHOLD;
     this.#partSize = options.partSize ?? DEFAULT_S3_PART_SIZE;
     this.#who = `access key "${options.credentials.accessKeyId}", bucket "${options.bucket}"`;
-    const url = new URL(options.endpoint);
-    const scheme = url.protocol === "http:" ? "s3+http" : "s3";
-    this.location = `${scheme}://${url.host}/${options.bucket}${this.#prefix ? `/${this.#prefix}` : ""}`;
+    this.location = s3Location(options);
     this.capabilities = Object.freeze({
       localFiles: false,
       atomicCreate: false,

@@ -206,11 +206,11 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     warnings.push(message);
     options.onWarning?.(message);
   };
-  await repository.loadIndex();
   // Trees are read blob by blob: after a few backups a snapshot's trees lie in many small packs, and
   // caching whole packs read them again and again (and held them: 330 instead of 215 MiB).
   repository.cachePacks(0);
-  const parent = await findParent(repository, options);
+  // Both at once: on remote storage each starts with a listing, a round trip.
+  const [, parent] = await Promise.all([repository.loadIndex(), findParent(repository, options)]);
   if (parent) options.scans?.readAheadInWorker();
   const parentTime = parent ? Date.parse(parent.snapshot.time) : undefined;
   const stats = emptySnapshotStats();
@@ -279,7 +279,9 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
   stats.durationMs = Math.round(performance.now() - started);
   if (options.dryRun) return { ...(parent ? { parentId: parent.id } : {}), stats, warnings };
 
-  // Last: a snapshot only ever names data and index files that are already stored.
+  // Last: a snapshot only ever names data and index files that are already stored. What interrupted
+  // writers left is removed beside it (best effort, never failing the backup).
+  const leftovers = removeLeftovers(repository);
   const snapshotId = await repository.writeMeta(
     "snapshots",
     snapshotRecord(options, rootTree, parent, stats, context.exact),
@@ -289,7 +291,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     ...(parent ? { parentId: parent.id } : {}),
     stats,
     warnings,
-    ...await removeLeftovers(repository),
+    ...await leftovers,
   };
 }
 
@@ -346,7 +348,7 @@ function snapshotRecord(
   };
 }
 
-/** Removes what interrupted writes left in the repository, best effort: the snapshot is saved already. */
+/** Removes what interrupted writes left in the repository, best effort: it never fails the backup. */
 async function removeLeftovers(
   repository: Repository,
 ): Promise<Pick<BackupResult, "removedLeftovers" | "leftoversError">> {

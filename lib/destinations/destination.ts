@@ -9,14 +9,16 @@ import {
   CachingBackend,
   defaultCacheRoot,
   LocalBackend,
+  rememberedKeyAt,
   resolveS3Credentials,
   RetryBackend,
   S3Backend,
+  s3Location,
 } from "../backends/mod.ts";
 import { UserError } from "../errors.ts";
 import type { Config, Destination } from "../plan/mod.ts";
 import type { KdfParams } from "../crypto/mod.ts";
-import { Repository } from "../repo/mod.ts";
+import { Repository, unlockEarly } from "../repo/mod.ts";
 import { type PasswordContext, resolvePassword } from "../secrets.ts";
 
 /** Finds a destination by name, with a did-you-mean style error. */
@@ -66,17 +68,33 @@ export async function openRepository(
   destination: Destination,
   access: RepositoryAccess,
 ): Promise<Repository> {
-  const backend = withCache(await openBackend(destination, false), destination, access);
-  const password = await resolvePassword(destination.password, destination.name, access);
+  // Reaching remote storage takes a TLS handshake and a round trip or more: the password's key is derived
+  // meanwhile, from the key file that opened this repository last time (docs/destinations.md#the-cache).
+  const opening = openBackend(destination, false);
+  opening.catch(() => {}); // awaited below, once the password is known
+  let password: string;
+  try {
+    password = await resolvePassword(destination.password, destination.name, access);
+  } catch (error) {
+    opening.then((backend) => backend.close(), () => {}); // its connection is not left open
+    throw error;
+  }
+  const root = cacheRootOf(destination, access);
+  const early = root !== undefined && destination.location.kind === "s3"
+    ? unlockEarly(await rememberedKeyAt(root, s3Location(destination.location)), password)
+    : undefined;
+  const backend = await opening;
   const onWarning = access.damageWarnings === false ? () => {} : access.warn;
-  return await Repository.open(backend, password, { onWarning });
+  return await Repository.open(root === undefined ? backend : new CachingBackend(backend, root), password, {
+    onWarning,
+    early,
+  });
 }
 
-/** Wraps a remote backend in the metadata cache, unless turned off or there is no place for it. */
-function withCache(backend: Backend, destination: Destination, access: RepositoryAccess): Backend {
-  if (destination.location.kind !== "s3" || access.cache === false) return backend;
-  const root = defaultCacheRoot(access.env);
-  return root === undefined ? backend : new CachingBackend(backend, root);
+/** Where a destination's remote metadata is cached; undefined for a local one, or when turned off. */
+function cacheRootOf(destination: Destination, access: RepositoryAccess): string | undefined {
+  if (destination.location.kind !== "s3" || access.cache === false) return undefined;
+  return defaultCacheRoot(access.env);
 }
 
 /** KDF cost from `KEPT_KDF_N` (tests use a cheap one); the default otherwise. */

@@ -8,6 +8,7 @@
 export {
   type DamagedFile,
   type DamagedFilePolicy,
+  type EarlyUnlock,
   type InitOptions,
   mapLimit,
   matchesFilter,
@@ -16,6 +17,7 @@ export {
   Repository,
   type SnapshotEntry,
   type SnapshotFilter,
+  unlockEarly,
 } from "./repository.ts";
 export {
   CHUNKER_BOUNDS,

@@ -14,6 +14,7 @@ import {
   eachLimited,
   type FileEntry,
   type FileKind,
+  type RememberedKey,
 } from "../backends/mod.ts";
 import { blobIdBytes, randomBytes, sha256Hex, toHex } from "../crypto/mod.ts";
 import { IntegrityError, NotFoundError, UserError } from "../errors.ts";
@@ -57,6 +58,29 @@ export interface InitOptions extends KeyMeta {
 export interface OpenOptions {
   /** Hears each damaged file left out (one line, naming it); the file is also in `damagedFiles`. */
   onWarning?: ((message: string) => void) | undefined;
+  /**
+   * The key being derived from a remembered key file ({@link unlockEarly}), started before the storage was
+   * reached; default: the caching backend's remembered key, derived from now.
+   */
+  early?: EarlyUnlock | undefined;
+}
+
+/** The password's key, being derived from the key file that opened a repository last time. */
+export interface EarlyUnlock {
+  repository: string;
+  keyId: string;
+  /** Undefined when the password does not open that key file. */
+  keys: Promise<MasterKeys | undefined>;
+}
+
+/** Starts deriving the password's key from `remembered` (nothing is trusted until `Repository.open` checks). */
+export function unlockEarly(
+  remembered: RememberedKey | undefined,
+  password: string,
+): EarlyUnlock | undefined {
+  if (!remembered) return undefined;
+  const { repository, keyId, bytes } = remembered;
+  return { repository, keyId, keys: openKeyFile(keyId, bytes, repository, password) };
 }
 
 /** A metadata file left out because it is damaged, malformed or too large: the rest is used without it. */
@@ -154,14 +178,15 @@ export class Repository {
     // Remote storage takes a tenth of a second or more to connect, sign and answer: the password's key is
     // derived from the key file that opened the repository last time meanwhile, and used only when storage
     // still has that repository and that key file (docs/destinations.md#the-cache).
-    const remembered = await cache?.rememberedKey();
-    const early = remembered &&
-      openKeyFile(remembered.keyId, remembered.bytes, remembered.repository, password);
+    const early = options.early ?? unlockEarly(await cache?.rememberedKey(), password);
+    // Asked beside the config: one round trip less before the key can be used.
+    const keyStored = early && hasKeyFile(backend, early.keyId);
+    keyStored?.catch(() => {}); // awaited below unless the config cannot be read
     const config = await readConfig(backend);
     const damagedFiles: DamagedFile[] = [];
-    if (remembered && remembered.repository === config.id && await hasKeyFile(backend, remembered.keyId)) {
-      const keys = await early;
-      if (keys) return new Repository(backend, config, keys, remembered.keyId, { ...options, damagedFiles });
+    if (early && early.repository === config.id && await keyStored) {
+      const keys = await early.keys;
+      if (keys) return new Repository(backend, config, keys, early.keyId, { ...options, damagedFiles });
     }
     const { keyId, keys } = await unlock(
       backend,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { AlreadyExistsError, BackendError } from "../../lib/errors.ts";
 import { S3Client } from "../../lib/backends/_s3_request.ts";
-import { FaultyBackend, RetryBackend, S3Backend } from "../../lib/backends/mod.ts";
+import { FaultyBackend, RetryBackend, S3Backend, s3Location } from "../../lib/backends/mod.ts";
 import { seededBytes, seededName } from "./_content.ts";
 import { backendConformance, equalBytes, listed } from "./conformance.ts";
 import { backendOptions, emptyBackend, s3Server, uniqueBucket } from "../s3/_server.ts";
@@ -65,8 +65,10 @@ Deno.test("`S3Backend.open()` of a missing bucket fails unless asked to create i
     );
     return true;
   });
-  const created = await S3Backend.open({ ...backendOptions(server, name, "a/b"), create: true });
+  const created = await S3Backend.open({ ...backendOptions(server, name, "/a/b/"), create: true });
   assert.equal(created.location, `s3+http://${new URL(server.endpoint).host}/${name}/a/b`);
+  // Known before the bucket is reached: the cache finds the key it remembers for this location by it.
+  assert.equal(s3Location({ endpoint: server.endpoint, bucket: name, prefix: "/a/b/" }), created.location);
   await created.close();
   // Opening it again (create or not) finds it.
   await (await S3Backend.open({ ...backendOptions(server, name), create: true })).close();

@@ -6,8 +6,8 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { CachingBackend, MemoryBackend } from "../../lib/backends/mod.ts";
-import { Repository, WrongPasswordError } from "../../lib/repo/mod.ts";
+import { CachingBackend, MemoryBackend, rememberedKeyAt } from "../../lib/backends/mod.ts";
+import { Repository, unlockEarly, WrongPasswordError } from "../../lib/repo/mod.ts";
 import { testRepository } from "../_support/repository.ts";
 import { tempDir } from "../_support/temp_dir.ts";
 
@@ -36,6 +36,18 @@ Deno.test("the key that opened the repository last time opens it again, derived 
   const { second, open } = await twoKeys(dir.path);
   assert.equal((await open()).keyId, second);
   assert.equal((await open()).keyId, second, "and stays remembered");
+});
+
+Deno.test("the remembered key is found by location alone, before storage is reached, and opens as `early`", async () => {
+  using dir = tempDir("kept-remembered-");
+  const { storage, second } = await twoKeys(dir.path);
+  const remembered = await rememberedKeyAt(dir.path, storage.location);
+  assert.equal(remembered?.keyId, second);
+  assert.equal(await rememberedKeyAt(dir.path, "s3://elsewhere/bucket"), undefined);
+  // Storage seen without the cache: only the key derived early can make it open with the second key.
+  const opened = await Repository.open(storage, "pw", { early: unlockEarly(remembered, "pw") });
+  assert.equal(opened.keyId, second);
+  assert.notEqual((await Repository.open(storage, "pw")).keyId, second);
 });
 
 Deno.test("a remembered key that storage no longer has opens nothing, even with its copy cached", async () => {
