@@ -13,13 +13,14 @@ export type FileKind = "config" | "keys" | "data" | "index" | "snapshots" | "loc
 export const FILE_KINDS: readonly FileKind[] = ["config", "keys", "data", "index", "snapshots", "locks"];
 
 /**
- * The kinds a backend may store again over an existing file instead of refusing: packs and index files. Their
- * names are the SHA-256 of their bytes (docs/format.md#files) and no command decides anything by whether one
- * exists, so a second `put` of a name can only bring the bytes already there. Storage that can only check
- * before it writes (S3: a HEAD before each PUT) then skips the check. Every other kind is never replaced:
- * a lock, key, snapshot or config that exists makes `put` throw `AlreadyExistsError`.
+ * The kinds a backend may store again over an existing file instead of refusing: packs, index files,
+ * snapshots and locks. Their names are the SHA-256 of their bytes (docs/format.md#files), which for snapshots
+ * and locks include a fresh random nonce, and no command decides anything by whether one exists, so a second
+ * `put` of a name can only bring the bytes already there. Storage that can only check before it writes (S3:
+ * a HEAD before each PUT) then skips the check. Keys and the config are never replaced: one that exists makes
+ * `put` throw `AlreadyExistsError`.
  */
-export const REPLACEABLE_KINDS: ReadonlySet<FileKind> = new Set(["data", "index"]);
+export const REPLACEABLE_KINDS: ReadonlySet<FileKind> = new Set(["data", "index", "snapshots", "locks"]);
 
 /** Names one stored file. For `config` the name is always "config". */
 export interface Handle {
@@ -100,7 +101,7 @@ export interface Backend {
    * `AlreadyExistsError` when the name exists (where the backend can tell), never replacing it; but for the
    * {@linkcode REPLACEABLE_KINDS} (named by the hash of their bytes) a backend may instead store the file
    * again, so the caller must never put other bytes under such a name. Local storage and memory refuse
-   * every kind; S3 stores packs and index files without checking first.
+   * every kind; S3 stores these without checking first.
    * The caller may reuse `data`'s memory once the promise settles: keep no reference to it.
    */
   put(handle: Handle, data: Uint8Array): Promise<void>;

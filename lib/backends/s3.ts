@@ -1,8 +1,8 @@
 /**
  * A repository in an S3-compatible bucket, under a key prefix, over `fetch` with SigV4 signatures. Layout
  * of keys: docs/format.md#files, below the prefix. Objects are written once: a `put` checks with HEAD that
- * the key is free (servers need not support `If-None-Match`), so creates are not atomic; packs and index
- * files, named by the hash of their bytes, are stored without the check (`REPLACEABLE_KINDS`).
+ * the key is free (servers need not support `If-None-Match`), so creates are not atomic; packs, index files,
+ * snapshots and locks, named by the hash of their bytes, are stored without the check (`REPLACEABLE_KINDS`).
  *
  * @module
  */
@@ -273,8 +273,8 @@ export class S3Backend implements Backend {
 
   /**
    * Stores an object with its MD5 (the server checks it), after checking with HEAD that the key is free;
-   * packs and index files ({@linkcode REPLACEABLE_KINDS}) go without the check, a request less per pack,
-   * and storing one again stores the same bytes.
+   * the kinds named by the hash of their bytes ({@linkcode REPLACEABLE_KINDS}) go without the check, a
+   * request less per pack, snapshot and lock, and storing one again stores the same bytes.
    *
    * @throws {AlreadyExistsError} when an object of that name exists and is not replaceable.
    * @throws {BackendError} as `get` does.

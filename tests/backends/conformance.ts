@@ -374,12 +374,12 @@ function registerWriterTests(test: Register): void {
     again.write(expected);
     await again.commit(name).catch((error) => assert.ok(error instanceof AlreadyExistsError, String(error)));
     assert.ok(equalBytes(await backend.get({ kind: "data", name }), expected));
-    const snapshot = { kind: "snapshots" as const, name: seededName("writer-snapshot") };
-    await backend.put(snapshot, seededBytes("snapshot", 10));
-    const other = backend.openWriter("snapshots");
+    const key = { kind: "keys" as const, name: seededName("writer-key") };
+    await backend.put(key, seededBytes("key", 10));
+    const other = backend.openWriter("keys");
     other.write(seededBytes("other", 10));
-    await assert.rejects(other.commit(snapshot.name), AlreadyExistsError);
-    assert.ok(equalBytes(await backend.get(snapshot), seededBytes("snapshot", 10)));
+    await assert.rejects(other.commit(key.name), AlreadyExistsError);
+    assert.ok(equalBytes(await backend.get(key), seededBytes("key", 10)));
   });
 
   test("an aborted or unfinished writer leaves nothing that list shows", async (backend) => {

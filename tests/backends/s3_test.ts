@@ -132,7 +132,7 @@ Deno.test("`RetryBackend(S3Backend)` retries injected transient faults and reads
   }
 });
 
-Deno.test("`S3Backend.put()` stores a pack or index file with one PUT and checks other kinds with HEAD first", async () => {
+Deno.test("`S3Backend.put()` stores packs, index files, snapshots and locks with one PUT and checks keys with HEAD first", async () => {
   const server = await s3Server();
   const sent: string[] = [];
   const counting: typeof fetch = (input, init) => {
@@ -145,16 +145,27 @@ Deno.test("`S3Backend.put()` stores a pack or index file with one PUT and checks
   try {
     const pack = { kind: "data" as const, name: seededName("one-put") };
     const index = { kind: "index" as const, name: seededName("one-put-index") };
-    const snapshot = { kind: "snapshots" as const, name: seededName("checked") };
+    const snapshot = { kind: "snapshots" as const, name: seededName("one-put-snapshot") };
+    const lock = { kind: "locks" as const, name: seededName("one-put-lock") };
+    const key = { kind: "keys" as const, name: seededName("checked") };
     sent.length = 0;
     await backend.put(pack, seededBytes("one-put", 10_000));
     await backend.put(index, seededBytes("one-put-index", 100));
-    await backend.put(snapshot, seededBytes("checked", 100));
-    assert.deepEqual(sent, [`PUT ${pack.name.slice(0, 2)}`, "PUT index", "HEAD snapshots", "PUT snapshots"]);
+    await backend.put(snapshot, seededBytes("one-put-snapshot", 100));
+    await backend.put(lock, seededBytes("one-put-lock", 100));
+    await backend.put(key, seededBytes("checked", 100));
+    assert.deepEqual(sent, [
+      `PUT ${pack.name.slice(0, 2)}`,
+      "PUT index",
+      "PUT snapshots",
+      "PUT locks",
+      "HEAD keys",
+      "PUT keys",
+    ]);
     // The same pack again: its name is the hash of its bytes, so it is stored again, not refused.
     await backend.put(pack, seededBytes("one-put", 10_000));
     assert.ok(equalBytes(await backend.get(pack), seededBytes("one-put", 10_000)));
-    await assert.rejects(backend.put(snapshot, seededBytes("checked", 100)), AlreadyExistsError);
+    await assert.rejects(backend.put(key, seededBytes("checked", 100)), AlreadyExistsError);
     assert.deepEqual(await listed(backend, "data"), [{ name: pack.name, size: 10_000 }]);
   } finally {
     await emptyBackend(backend);
