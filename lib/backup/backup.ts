@@ -650,7 +650,10 @@ async function handOutFolder(
   rootDevice: number,
   context: WalkContext,
 ): Promise<HandedOutFolder | undefined> {
-  const scan = await scanOf(path, info, inherited, context);
+  // Awaited only when it must be: a walk that yields for every folder keeps more of them open (a first
+  // backup of 100,000 small files peaked at 390 MiB with an await here, 290 without).
+  const taken = scanOf(path, info, inherited, context);
+  const scan = taken instanceof Promise ? await taken : taken;
   if (scan.kind === "unreadable") {
     context.warn(scan.problem);
     return undefined;
@@ -720,21 +723,17 @@ async function handOutFolder(
   return { children, files, parentTree };
 }
 
-/** A folder's scan: one made ahead (waited for while a worker makes it), or one made now. */
-async function scanOf(
+/** A folder's scan: one made ahead, or one made now; a promise only while a worker still makes it. */
+function scanOf(
   path: string,
   info: EntryStat,
   inherited: readonly FolderRules[],
   context: WalkContext,
-): Promise<FolderScan> {
+): FolderScan | Promise<FolderScan> {
   const taken = context.scans?.take(path, inherited, info);
   if (!(taken instanceof Promise)) return taken ?? scanFolder(path, inherited, context.matcher, info);
   context.scansAwaited++;
-  try {
-    return await taken;
-  } finally {
-    context.scansAwaited--;
-  }
+  return taken.finally(() => context.scansAwaited--);
 }
 
 /** A file to read: where, what the walk's lstat saw, and the folder it was found in (none for a source). */
