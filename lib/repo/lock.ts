@@ -213,6 +213,11 @@ export async function removeLocks(
   return removed;
 }
 
+/** The injected sleep, or a real one. */
+function sleepFor(options: AcquireOptions): (ms: number) => Promise<void> {
+  return options.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
+}
+
 /** How many times lockers that created their locks at the same instant back off and try again. */
 const TIE_RETRIES = 8;
 
@@ -229,7 +234,7 @@ export async function acquireLock(
   options: AcquireOptions,
 ): Promise<RepositoryLock> {
   const started = options.now();
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
+  const sleep = sleepFor(options);
   let ties = 0;
   for (;;) {
     let holder = await liveConflict(store, kind, options);
@@ -400,7 +405,10 @@ export class RepositoryLock {
     return this.#name;
   }
 
-  /** Writes the lock again with the current time, then removes the previous file. Never throws. */
+  /**
+   * Writes the lock again with the current time, then removes the previous file: on storage whose listing
+   * may lag, once the new one is surely listed, so that a rival's look never finds neither. Never throws.
+   */
   async refresh(): Promise<void> {
     if (this.#released) return;
     try {
@@ -409,6 +417,7 @@ export class RepositoryLock {
       const previous = this.#name;
       this.#name = name;
       this.#file = file;
+      if (!this.#store.atomicCreate) await sleepFor(this.#options)(LISTING_LAG_MS);
       await this.#store.remove(previous);
     } catch (error) {
       this.#options.onRefreshError?.(error);

@@ -298,6 +298,26 @@ Deno.test("on object storage a shared locker looks again at once; an exclusive o
   assert.deepEqual(exclusive.slept, [2 * LISTING_LAG_MS]);
 });
 
+Deno.test("on object storage a refresh removes the previous file only once the new one is surely listed", async () => {
+  const clock = { now: T0 };
+  const store = objectStore(clock);
+  const slept: number[] = [];
+  const lag = gate();
+  const lock = await acquireLock(
+    store,
+    "shared",
+    owner(clock, { sleep: (ms) => (slept.push(ms), lag.shut) }),
+  );
+  const refreshing = lock.refresh();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.deepEqual(slept, [LISTING_LAG_MS]);
+  assert.equal((await listLocks(store, owner(clock))).length, 2, "both while the new one may not be listed");
+  lag.open();
+  await refreshing;
+  assert.deepEqual((await listLocks(store, owner(clock))).map((listed) => listed.name), [lock.id]);
+  await lock.release();
+});
+
 Deno.test("an optimistic shared lock is handed out before its second look, and confirmed once it won", async () => {
   const clock = { now: T0 };
   const store = objectStore(clock);
