@@ -20,7 +20,7 @@ function ok(result: { code: number; stdout: string; stderr: string }, what: stri
   return result.stdout;
 }
 
-Deno.test("kept init, backup, snapshots, restore and check --read-data work against a real S3 server", async () => {
+Deno.test("backup, snapshots, ls, restore, forget, prune and check --read-data work against a real S3 server", async () => {
   const server = await s3Server();
   using dir = tempDir("kept-s3-cli-");
   const source = join(dir.path, "source");
@@ -34,18 +34,33 @@ Deno.test("kept init, backup, snapshots, restore and check --read-data work agai
 
   ok(await kept("init", "cloud"), "init");
   ok(await kept("backup", "files"), "backup");
+  // The second backup no longer has the first's big file: once the first is forgotten, prune frees it.
+  Deno.writeFileSync(join(source, "big.bin"), seededBytes("big, second", 2 << 20));
   ok(await kept("backup", "files"), "a second backup");
   const snapshots = ok(await kept("snapshots", "--json"), "snapshots");
-  const listed = JSON.parse(snapshots) as { plan: string; destination: string; parent: string | null }[];
+  const listed = JSON.parse(snapshots) as {
+    id: string;
+    plan: string;
+    destination: string;
+    parent: string | null;
+  }[];
   assert.deepEqual(listed.map((snapshot) => [snapshot.plan, snapshot.destination]), [
     ["files", "cloud"],
     ["files", "cloud"],
   ]);
   assert.ok(listed.some((snapshot) => snapshot.parent !== null), "the second backup has a parent");
+  assert.match(ok(await kept("ls", "latest", join(source, "sub")), "ls"), /hello\.txt/);
   const target = join(dir.path, "restored");
   ok(await kept("restore", "latest", "--target", target), "restore");
   assertSameTree(source, join(target, source));
-  ok(await kept("check", "--read-data"), "check --read-data");
+
+  ok(await kept("forget", "--snapshot", listed[0]!.id), "forget");
+  const pruned = ok(await kept("prune"), "prune");
+  assert.match(pruned, /cloud: freed (?!0 B)[^:]+: removed [1-9]\d* packs?,/, pruned);
+  ok(await kept("check", "--read-data"), "check --read-data after prune");
+  const again = join(dir.path, "restored-after-prune");
+  ok(await kept("restore", "latest", "--target", again), "restore after prune");
+  assertSameTree(source, join(again, source));
 });
 
 Deno.test("kept with a wrong S3 secret key fails with one line naming the key and the server's code", async () => {
