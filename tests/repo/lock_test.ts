@@ -281,6 +281,15 @@ function gate(): { shut: Promise<void>; open: () => void } {
   return { shut, open };
 }
 
+/** An object store whose second listing waits until `look.open()`, and its clock. */
+function storeWithHeldLook() {
+  const clock = { now: T0 };
+  const store = objectStore(clock);
+  const look = gate();
+  store.hold = look.shut;
+  return { clock, store, look };
+}
+
 /** Records each sleep's length and ends it at once. */
 function sleepsOf(): { sleep: (ms: number) => Promise<void>; slept: number[] } {
   const slept: number[] = [];
@@ -319,10 +328,7 @@ Deno.test("on object storage a refresh removes the previous file only once the n
 });
 
 Deno.test("an optimistic shared lock is handed out before its second look, and confirmed once it won", async () => {
-  const clock = { now: T0 };
-  const store = objectStore(clock);
-  const look = gate();
-  store.hold = look.shut;
+  const { clock, store, look } = storeWithHeldLook();
   const lock = await acquireLock(store, "shared", owner(clock, { optimistic: true }));
   let confirmed = false;
   lock.confirmed.then(() => confirmed = true);
@@ -336,10 +342,7 @@ Deno.test("an optimistic shared lock is handed out before its second look, and c
 });
 
 Deno.test("an optimistic lock that loses its race is removed and fails confirmed, without trying again", async () => {
-  const clock = { now: T0 };
-  const store = objectStore(clock);
-  const look = gate();
-  store.hold = look.shut;
+  const { clock, store, look } = storeWithHeldLook();
   const lock = await acquireLock(store, "shared", owner(clock, { optimistic: true }));
   // A prune writes its lock before this one looks again: both will see each other.
   await store.write(lockFile({ kind: "exclusive", username: "pruner", pid: 200 }));
