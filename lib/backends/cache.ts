@@ -219,15 +219,11 @@ export class CachingBackend extends BackendWrapper {
 
   /** The cached copy of a file if it is there and matches its name. */
   async #cached(path: string, name: string): Promise<Uint8Array | undefined> {
-    let bytes: Uint8Array;
-    try {
-      bytes = readRegularFile(path);
-    } catch {
-      return undefined;
-    }
-    if (sha256Hex(bytes) === name) {
+    const copy = readCopy(path, name);
+    if (!copy) return undefined;
+    if (copy.matches) {
       this.stats.hits++;
-      return bytes;
+      return copy.bytes;
     }
     this.stats.rejected++;
     await removeQuietly(path);
@@ -337,14 +333,20 @@ export async function rememberedKeyAt(root: string, location: string): Promise<R
   const { repository, key } = (record ?? {}) as Record<string, unknown>;
   if (typeof repository !== "string" || !/^[0-9a-f]{32}$/.test(repository)) return undefined;
   if (typeof key !== "string" || !/^[0-9a-f]{64}$/.test(key)) return undefined;
+  const copy = readCopy(join(root, repository, handlePath({ kind: "keys", name: key })), key);
+  // A copy that does not match its name is replaced when the key file is next read through the cache.
+  return copy?.matches ? { repository, keyId: key, bytes: copy.bytes } : undefined;
+}
+
+/** The cached copy at `path` and whether it matches its name; undefined when it cannot be read. */
+function readCopy(path: string, name: string): { bytes: Uint8Array; matches: boolean } | undefined {
   let bytes: Uint8Array;
   try {
-    bytes = readRegularFile(join(root, repository, handlePath({ kind: "keys", name: key })));
+    bytes = readRegularFile(path);
   } catch {
     return undefined;
   }
-  // A copy that does not match its name is replaced when the key file is next read through the cache.
-  return sha256Hex(bytes) === key ? { repository, keyId: key, bytes } : undefined;
+  return { bytes, matches: sha256Hex(bytes) === name };
 }
 
 /**

@@ -79,22 +79,27 @@ export async function openRepository(
     opening.then((backend) => backend.close(), () => {}); // its connection is not left open
     throw error;
   }
-  const root = cacheRootOf(destination, access);
-  const early = root !== undefined && destination.location.kind === "s3"
-    ? unlockEarly(await rememberedKeyAt(root, s3Location(destination.location)), password)
-    : undefined;
+  const cache = cacheOf(destination, access);
+  const early = cache && unlockEarly(await rememberedKeyAt(cache.root, cache.location), password);
   const backend = await opening;
   const onWarning = access.damageWarnings === false ? () => {} : access.warn;
-  return await Repository.open(root === undefined ? backend : new CachingBackend(backend, root), password, {
+  return await Repository.open(cache ? new CachingBackend(backend, cache.root) : backend, password, {
     onWarning,
     early,
   });
 }
 
-/** Where a destination's remote metadata is cached; undefined for a local one, or when turned off. */
-function cacheRootOf(destination: Destination, access: RepositoryAccess): string | undefined {
+/**
+ * Where a destination's remote metadata is cached, and the storage's location it is cached by (known before
+ * the storage is reached); undefined for a local one, or when turned off.
+ */
+function cacheOf(
+  destination: Destination,
+  access: RepositoryAccess,
+): { root: string; location: string } | undefined {
   if (destination.location.kind !== "s3" || access.cache === false) return undefined;
-  return defaultCacheRoot(access.env);
+  const root = defaultCacheRoot(access.env);
+  return root === undefined ? undefined : { root, location: s3Location(destination.location) };
 }
 
 /** KDF cost from `KEPT_KDF_N` (tests use a cheap one); the default otherwise. */

@@ -391,6 +391,11 @@ class FfiWriteFile implements WriteFile {
     return this.#open();
   }
 
+  /** The calls and scratch buffers of the folder's platform. */
+  protected get scratch(): FfiScratch {
+    return this.#x;
+  }
+
   #open(): number {
     if (this.#closed) {
       throw new Deno.errors.BadResource(`Cannot write "${describePath(this.#path)}": it is closed`);
@@ -401,19 +406,17 @@ class FfiWriteFile implements WriteFile {
 
 /** A file with no name yet in the folder open as `dirFd` (which stays open while the file is). */
 class FfiUnnamedFile extends FfiWriteFile implements UnnamedFile {
-  readonly #x: FfiScratch;
   readonly #folder: string;
   readonly #dirFd: number;
 
   constructor(scratch: FfiScratch, fd: number, folder: string, dirFd: number) {
     super(scratch, fd, folder);
-    this.#x = scratch;
     this.#folder = folder;
     this.#dirFd = dirFd;
   }
 
   linkAs(name: PathLike): void {
-    const x = this.#x;
+    const x = this.scratch;
     const { libc } = x;
     const c = libc.constants;
     const cName = x.cName(name, "linkAt", true);
