@@ -527,3 +527,30 @@ function openDarwin(arch: "x86_64" | "aarch64"): Libc {
     fdopendir: (fd) => s.fdopendir(fd),
   };
 }
+
+/** glibc's `mallopt` parameter for the size from which an allocation gets a mapping of its own. */
+const M_MMAP_THRESHOLD = -3;
+
+/**
+ * Asks glibc to give every allocation of `bytes` or more a mapping of its own, unmapped when it is freed.
+ * By default glibc raises that bound to the size of each such buffer freed, up to 32 MiB: after the first
+ * few, megabyte buffers (index files read, packs, decompressed text) come from its heap, and what is freed
+ * there stays in the process wherever a live allocation sits above it. Loading the index of a million
+ * blobs kept ~95 MiB of freed buffers that way (docs/performance.md#the-c-allocator). Returns whether
+ * the bound is set; false where the C library is not glibc (musl maps large buffers on its own), on other
+ * systems and without `--allow-ffi`.
+ */
+export function mapLargeAllocations(bytes: number): boolean {
+  if (Deno.build.os !== "linux") return false;
+  try {
+    if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return false;
+    const lib = Deno.dlopen("libc.so.6", { mallopt: { parameters: ["i32", "i32"], result: "i32" } });
+    try {
+      return lib.symbols.mallopt(M_MMAP_THRESHOLD, bytes) === 1;
+    } finally {
+      lib.close();
+    }
+  } catch {
+    return false;
+  }
+}

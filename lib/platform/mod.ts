@@ -29,6 +29,7 @@
  */
 
 export { fallbackPlatform, platform } from "./_platform.ts";
+export { mapLargeAllocations } from "./_libc.ts";
 export type {
   CompactStat,
   DeviceNode,

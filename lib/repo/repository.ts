@@ -38,6 +38,7 @@ import { PackSink } from "./pack_sink.ts";
 import type { LockFile, LockStore } from "./lock.ts";
 import type { BlobId, PackId, Snapshot, SnapshotId, Tree } from "./types.ts";
 import { LruCache } from "../lru_cache.ts";
+import { discard } from "../memory.ts";
 import { CHUNKER_V1, readConfig, type RepositoryConfig } from "./config.ts";
 import { readBounded } from "./_read_bounded.ts";
 import { indexProblem, snapshotProblem } from "./_meta_shapes.ts";
@@ -421,7 +422,8 @@ export class Repository {
   /** Opens an index file and adds it to the index, or throws IntegrityError when it is damaged. */
   #addIndexFile(name: string, sealed: Uint8Array, columns: IndexFileColumns): void {
     const plain = this.#openMeta("index", name, sealed);
-    if (this.index.addIndexFileBytes(plain, columns)) return;
+    discard(sealed);
+    if (this.index.addIndexFileBytes(plain, columns)) return discard(plain);
     const what = `index file "${name}"`;
     const file = parseMeta<unknown>(what, plain);
     const wrong = indexProblem(file);
