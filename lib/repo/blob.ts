@@ -9,6 +9,7 @@ import { zstdDecompressSync } from "node:zlib";
 import {
   blobIdBytes,
   BlobIdStream,
+  CIPHER_PIECE_BYTES,
   NONCE_BYTES,
   open,
   OpenStream,
@@ -238,6 +239,12 @@ export class BlobCheckStream {
 
   /** The next piece of the sealed blob (bytes past its length are ignored). */
   write(piece: Uint8Array): void {
+    for (let at = 0; at < piece.length; at += CIPHER_PIECE_BYTES) {
+      this.#writePiece(piece.subarray(at, at + CIPHER_PIECE_BYTES));
+    }
+  }
+
+  #writePiece(piece: Uint8Array): void {
     const start = this.#received;
     const end = Math.min(start + piece.length, this.#length);
     this.#received = end;
