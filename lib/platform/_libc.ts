@@ -528,17 +528,21 @@ function openDarwin(arch: "x86_64" | "aarch64"): Libc {
   };
 }
 
-/** glibc's `mallopt` parameter for the size from which an allocation gets a mapping of its own. */
+/** glibc's `mallopt` parameter: the size from which an allocation gets a mapping of its own. */
 const M_MMAP_THRESHOLD = -3;
+/** glibc's `mallopt` parameter: free memory at the top of a heap beyond which it is given back. */
+const M_TRIM_THRESHOLD = -1;
 
 /**
  * Asks glibc to give every allocation of `bytes` or more a mapping of its own, unmapped when it is freed.
  * By default glibc raises that bound to the size of each such buffer freed, up to 32 MiB: after the first
  * few, megabyte buffers (index files read, packs, decompressed text) come from its heap, and what is freed
  * there stays in the process wherever a live allocation sits above it. Loading the index of a million
- * blobs kept ~95 MiB of freed buffers that way (docs/performance.md#the-c-allocator). Returns whether
- * the bound is set; false where the C library is not glibc (musl maps large buffers on its own), on other
- * systems and without `--allow-ffi`.
+ * blobs kept ~95 MiB of freed buffers that way (docs/performance.md#the-c-allocator). A fixed bound also
+ * stops glibc from raising the trim threshold (128 KiB) with it, and trimming every heap's top at 128 KiB
+ * cost a check of the 1 GiB corpus ~0.1 s more system time: up to 8 × `bytes` stays free at the top, as the
+ * default would have kept. Returns whether both are set; false where the C library is not glibc (musl maps
+ * large buffers on its own), on other systems and without `--allow-ffi`.
  */
 export function mapLargeAllocations(bytes: number): boolean {
   if (Deno.build.os !== "linux") return false;
@@ -546,7 +550,8 @@ export function mapLargeAllocations(bytes: number): boolean {
     if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return false;
     const lib = Deno.dlopen("libc.so.6", { mallopt: { parameters: ["i32", "i32"], result: "i32" } });
     try {
-      return lib.symbols.mallopt(M_MMAP_THRESHOLD, bytes) === 1;
+      return lib.symbols.mallopt(M_MMAP_THRESHOLD, bytes) === 1 &&
+        lib.symbols.mallopt(M_TRIM_THRESHOLD, 8 * bytes) === 1;
     } finally {
       lib.close();
     }

@@ -3,9 +3,16 @@
 
 import assert from "node:assert/strict";
 import { createCipheriv } from "node:crypto";
-import { CIPHER_PIECE_BYTES, NONCE_BYTES, open, seal, TAG_BYTES } from "../../lib/crypto/mod.ts";
+import {
+  blobIdBytes,
+  CIPHER_PIECE_BYTES,
+  NONCE_BYTES,
+  open,
+  seal,
+  TAG_BYTES,
+  toHex,
+} from "../../lib/crypto/mod.ts";
 import { BlobCheckStream, encodeBlob } from "../../lib/repo/blob.ts";
-import { blobIdBytes, toHex } from "../../lib/crypto/mod.ts";
 import { randomBytes } from "../_support/random_bytes.ts";
 
 const KEY = randomBytes(32, 1);
