@@ -49,9 +49,26 @@ export function seal(key: Uint8Array, ...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/**
+ * Random bytes for nonces, drawn from the system's generator 4 KiB at a time and each used once: a
+ * `randomBytes` call per sealed blob cost ~1 µs (a Node buffer and a call into Rust), against 0.1 µs here,
+ * and a million small files seal a million blobs.
+ */
+const noncePool = new Uint8Array(NONCE_BYTES * 341);
+let nonceUsed = noncePool.length;
+
+/** A fresh random nonce, valid until the next call (it is copied into the sealed message at once). */
+function nextNonce(): Uint8Array {
+  if (nonceUsed === noncePool.length) {
+    crypto.getRandomValues(noncePool);
+    nonceUsed = 0;
+  }
+  return noncePool.subarray(nonceUsed, nonceUsed += NONCE_BYTES);
+}
+
 /** {@link seal} into `out`, which must be exactly SEAL_OVERHEAD bytes longer than the parts together. */
 export function sealInto(key: Uint8Array, out: Uint8Array, parts: readonly Uint8Array[]): void {
-  const nonce = nodeRandomBytes(NONCE_BYTES);
+  const nonce = nextNonce();
   const cipher = createCipheriv("chacha20-poly1305", key, nonce, { authTagLength: TAG_BYTES });
   out.set(nonce, 0);
   let offset = NONCE_BYTES;

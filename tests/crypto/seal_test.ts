@@ -57,3 +57,16 @@ Deno.test("a blob checked in pieces larger than a cipher piece is read whole and
   assert.equal(check.finish(), true);
   assert.deepEqual(new Uint8Array(received.flatMap((piece) => [...piece])), plain);
 });
+
+Deno.test("every sealed message gets a nonce of its own, across refills of the nonce pool", () => {
+  const nonces = new Set<string>();
+  const message = new Uint8Array(8);
+  for (let i = 0; i < 2000; i++) nonces.add(toHex(seal(KEY, message).subarray(0, NONCE_BYTES)));
+  assert.equal(nonces.size, 2000);
+  // The pool is not handed out twice: a nonce kept from an earlier seal is not overwritten in place.
+  const first = seal(KEY, message);
+  const firstNonce = first.slice(0, NONCE_BYTES);
+  for (let i = 0; i < 400; i++) seal(KEY, message);
+  assert.deepEqual(first.subarray(0, NONCE_BYTES), firstNonce);
+  assert.deepEqual(open(KEY, first), message);
+});
