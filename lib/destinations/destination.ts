@@ -80,7 +80,8 @@ export async function openRepository(
     throw error;
   }
   const cache = cacheOf(destination, access);
-  const early = cache && unlockEarly(await rememberedKeyAt(cache.root, cache.location), password);
+  // Looked up once, here: `null` tells Repository.open that nothing is remembered, so it does not look again.
+  const early = cache && (unlockEarly(await rememberedKeyAt(cache.root, cache.location), password) ?? null);
   const backend = await opening;
   const onWarning = access.damageWarnings === false ? () => {} : access.warn;
   return await Repository.open(cache ? new CachingBackend(backend, cache.root) : backend, password, {

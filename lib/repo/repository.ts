@@ -61,9 +61,10 @@ export interface OpenOptions {
   onWarning?: ((message: string) => void) | undefined;
   /**
    * The key being derived from a remembered key file ({@link unlockEarly}), started before the storage was
-   * reached; default: the caching backend's remembered key, derived from now.
+   * reached; `null` when the caller looked and nothing is remembered. Default: the caching backend's
+   * remembered key, derived from now.
    */
-  early?: EarlyUnlock | undefined;
+  early?: EarlyUnlock | null | undefined;
 }
 
 /** The password's key, being derived from the key file that opened a repository last time. */
@@ -179,7 +180,9 @@ export class Repository {
     // Remote storage takes a tenth of a second or more to connect, sign and answer: the password's key is
     // derived from the key file that opened the repository last time meanwhile, and used only when storage
     // still has that repository and that key file (docs/destinations.md#the-cache).
-    const early = options.early ?? unlockEarly(await cache?.rememberedKey(), password);
+    const early = options.early === undefined
+      ? unlockEarly(await cache?.rememberedKey(), password)
+      : options.early ?? undefined;
     // Asked beside the config: one round trip less before the key can be used.
     const keyStored = early && hasKeyFile(backend, early.keyId);
     keyStored?.catch(() => {}); // awaited below unless the config cannot be read

@@ -50,6 +50,25 @@ Deno.test("the remembered key is found by location alone, before storage is reac
   assert.notEqual((await Repository.open(storage, "pw")).keyId, second);
 });
 
+Deno.test("`early: null` (the caller looked, nothing is remembered) keeps Repository.open from looking again", async () => {
+  using dir = tempDir("kept-remembered-");
+  const { storage, first, second } = await twoKeys(dir.path);
+  class Counting extends CachingBackend {
+    looks = 0;
+    override rememberedKey() {
+      this.looks++;
+      return super.rememberedKey();
+    }
+  }
+  const untold = new Counting(storage, dir.path);
+  assert.equal((await Repository.open(untold, "pw")).keyId, second);
+  assert.equal(untold.looks, 1);
+  // Told that nothing is remembered, it unlocks as without a cache: the cheaper key.
+  const told = new Counting(storage, dir.path);
+  assert.equal((await Repository.open(told, "pw", { early: null })).keyId, first);
+  assert.equal(told.looks, 0);
+});
+
 Deno.test("a remembered key that storage no longer has opens nothing, even with its copy cached", async () => {
   using dir = tempDir("kept-remembered-");
   const { storage, first, open } = await twoKeys(dir.path);
