@@ -422,7 +422,10 @@ export class Repository {
     return undefined;
   }
 
-  /** Opens an index file and adds it to the index, or throws IntegrityError when it is damaged. */
+  /**
+   * Opens an index file and adds it to the index, or throws IntegrityError when it is damaged. Frees `sealed`
+   * (the caller's last use of it) and, once added, the plaintext: see docs/performance.md#the-c-allocator.
+   */
   #addIndexFile(name: string, sealed: Uint8Array, columns: IndexFileColumns): void {
     const plain = this.#openMeta("index", name, sealed);
     discard(sealed);
