@@ -15,6 +15,7 @@ import {
   randomBytes as nodeRandomBytes,
   scrypt,
 } from "node:crypto";
+import { Buffer } from "node:buffer";
 import { discard } from "../memory.ts";
 
 /** Bytes of a ChaCha20-Poly1305 nonce. */
@@ -224,13 +225,13 @@ export function deriveKey(password: string, salt: Uint8Array, params: KdfParams)
   });
 }
 
-const HEX_PAIRS = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
-
-/** Lower-case hex of bytes (by table: called for every blob id, so it is worth being quick). */
+/**
+ * Lower-case hex of bytes, as one flat string. Not built by `+=`: V8 makes each concatenation past 12
+ * characters a node pointing at both halves, so a blob id held that way costs ~870 bytes of heap against
+ * ~90 (the entries of an index file being written held 45 MiB of them), and it is twice as slow.
+ */
 export function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (let i = 0; i < bytes.length; i++) out += HEX_PAIRS[bytes[i]!];
-  return out;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 }
 
 /** Value of each hex digit by character code; -1 for everything else. */

@@ -23,3 +23,21 @@ Deno.test("hexInto writes at an offset and leaves the rest alone", () => {
   hexInto("a1b2", out, 3);
   assert.deepEqual(out, Uint8Array.of(0, 0, 0, 0xa1, 0xb2, 0));
 });
+
+Deno.test("a blob id from toHex is one flat string: ~100 bytes of heap, not a tree of concatenations", () => {
+  const output = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--v8-flags=--expose-gc",
+      new URL("./_hex_heap_probe.ts", import.meta.url).pathname,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).outputSync();
+  assert.ok(output.success, new TextDecoder().decode(output.stderr));
+  const { bytesPerId, count } = JSON.parse(new TextDecoder().decode(output.stdout));
+  assert.equal(count, 20_000);
+  // A flat 64-character string is ~80 bytes, plus its slot in the array; built by += it was ~870.
+  assert.ok(bytesPerId < 200, `${bytesPerId} bytes of heap per id`);
+});
