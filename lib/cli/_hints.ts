@@ -3,6 +3,7 @@
 
 import {
   LockConflictError,
+  LockLostError,
   LockUnreadableError,
   NoRepositoryError,
   WrongPasswordError,
@@ -14,6 +15,9 @@ export function hintFor(error: UserError): string | undefined {
   if (error.hint) return error.hint;
   if (error instanceof LockConflictError) {
     return "wait for it to finish, give --lock-wait 5min, or run `kept unlock` if that process is gone";
+  }
+  if (error instanceof LockLostError) {
+    return "run the command again; `kept check` shows whether anything saved before depends on removed data";
   }
   if (error instanceof LockUnreadableError) {
     return "it goes stale 30 minutes after it was written; if no kept runs on it, `kept unlock --all`";

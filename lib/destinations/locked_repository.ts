@@ -47,7 +47,8 @@ export interface LockedRepository {
 /**
  * Opens and unlocks a destination's repository, then takes a lock of `request.kind` on it (removing stale
  * locks, waiting up to `request.waitMs` for a conflicting one). An optimistic lock (`request.optimistic`)
- * may still be settling: the repository writes no index file or snapshot until it is confirmed.
+ * may still be settling: the repository writes no index file or snapshot until it is confirmed, and none
+ * at all, nor removes anything, once the lock is lost (`RepositoryLock.held`).
  *
  * @throws {LockConflictError} when a live conflicting lock stays in the way.
  */
@@ -59,7 +60,7 @@ export async function openLockedRepository(
   const repository = await openRepository(destination, access);
   const { kind, owner, ...options } = request;
   const lock = await acquireLock(repository.lockStore(), kind, { ...owner, ...options });
-  repository.indexAndSnapshotsAfter(lock.confirmed);
+  repository.guardWrites(() => lock.held());
   return { repository, lock };
 }
 

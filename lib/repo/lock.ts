@@ -117,6 +117,19 @@ export class LockUnreadableError extends UserError {
   }
 }
 
+/**
+ * This process's lock went away while it worked: another process removed it as stale (this one was stopped
+ * or suspended, or its refreshes failed, for longer than a lock lives). What that process did meanwhile
+ * (a prune) may have removed data this one counts on, so it must make nothing known: no index file, no
+ * snapshot, no removal.
+ */
+export class LockLostError extends UserError {
+  constructor(location: string, why: string) {
+    super(`Lost the lock on ${location}: ${why}; nothing more was written, so nothing half-done is left`);
+    this.name = "LockLostError";
+  }
+}
+
 /** A live lock that conflicts with the one wanted: it names the holder. */
 export class LockConflictError extends UserError {
   /** The lock in the way. */
@@ -365,6 +378,10 @@ export class RepositoryLock {
   #timer: ReturnType<typeof setInterval>;
   #refreshing: Promise<void> | undefined;
   #released = false;
+  /** When the lock file was last written, by the owner's clock: what other lockers judge staleness by. */
+  #writtenAt: number;
+  /** Set once the lock is found gone or too old: from then on it is never written again. */
+  #lost: LockLostError | undefined;
   readonly #confirmed: Promise<void>;
 
   /**
@@ -383,6 +400,7 @@ export class RepositoryLock {
     this.#name = name;
     this.#file = file;
     this.#options = options;
+    this.#writtenAt = Date.parse(file.time);
     const timer = setInterval(() => {
       this.#refreshing ??= this.refresh().finally(() => this.#refreshing = undefined);
     }, options.refreshMs ?? LOCK_REFRESH_MS);
@@ -407,21 +425,70 @@ export class RepositoryLock {
 
   /**
    * Writes the lock again with the current time, then removes the previous file: on storage whose listing
-   * may lag, once the new one is surely listed, so that a rival's look never finds neither. Never throws.
+   * may lag, once the new one is surely listed, so that a rival's look never finds neither. Never throws: a
+   * lock found lost is not written again (see {@link held}), and other failures are retried next time.
    */
   async refresh(): Promise<void> {
-    if (this.#released) return;
+    if (this.#released || this.#lost) return;
     try {
-      const file = { ...this.#file, time: new Date(this.#options.now()).toISOString() };
+      if (await this.#checkLost()) return;
+      const now = this.#options.now();
+      const file = { ...this.#file, time: new Date(now).toISOString() };
       const name = await this.#store.write(file);
       const previous = this.#name;
       this.#name = name;
       this.#file = file;
+      this.#writtenAt = now;
       if (!this.#store.atomicCreate) await sleepFor(this.#options)(LISTING_LAG_MS);
       await this.#store.remove(previous);
     } catch (error) {
       this.#options.onRefreshError?.(error);
     }
+  }
+
+  /**
+   * Resolves when the lock is surely still held, for long enough to write one file; rejects with a
+   * {@linkcode LockLostError} when it is not (and with the lost race of an optimistic lock). Called before
+   * anything that makes data known or removes it. A lock close to stale by the clock is refreshed first;
+   * one that is stale by it is lost even when its file is still there, since another locker may be about to
+   * remove it (restic stops the same way).
+   */
+  async held(): Promise<void> {
+    await this.#confirmed;
+    if (this.#released) throw new Error("A released lock is not held"); // a bug of the caller
+    if (this.#lost || await this.#checkLost()) throw this.#lost!;
+    const staleMs = this.#options.staleMs ?? LOCK_STALE_MS;
+    const refreshMs = this.#options.refreshMs ?? LOCK_REFRESH_MS;
+    if (this.#options.now() - this.#writtenAt > staleMs - refreshMs) {
+      await (this.#refreshing ??= this.refresh().finally(() => this.#refreshing = undefined));
+      if (this.#lost) throw this.#lost;
+      if (this.#options.now() - this.#writtenAt > staleMs - refreshMs) {
+        throw new LockLostError(this.#store.location, "it could not be refreshed in time");
+      }
+    }
+  }
+
+  /** Whether the lock is lost: its file is gone, or it is stale by this clock. Sets {@link #lost}. */
+  async #checkLost(): Promise<boolean> {
+    const ageMs = this.#options.now() - this.#writtenAt;
+    if (ageMs >= (this.#options.staleMs ?? LOCK_STALE_MS)) {
+      this.#lost = new LockLostError(
+        this.#store.location,
+        `it was last refreshed ${Math.round(ageMs / 60_000)} minutes ago (was this process stopped or ` +
+          "suspended?), so another kept may have removed it as stale",
+      );
+    } else {
+      try {
+        await this.#store.read(this.#name);
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+        this.#lost = new LockLostError(
+          this.#store.location,
+          "another process removed it as stale (was this process stopped or suspended?)",
+        );
+      }
+    }
+    return this.#lost !== undefined;
   }
 
   /** Stops refreshing and removes the lock file. Releasing twice is harmless. */

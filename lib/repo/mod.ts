@@ -82,6 +82,7 @@ export {
   LockConflictError,
   type LockFile,
   type LockKind,
+  LockLostError,
   type LockOwner,
   type LockStore,
   LockUnreadableError,

@@ -128,8 +128,8 @@ export class Repository {
   #packCacheLimit = 0;
   readonly #onWarning: (message: string) => void;
   readonly #damagedFiles: DamagedFile[] = [];
-  /** What index files and snapshots wait for before they are written (see {@link indexAndSnapshotsAfter}). */
-  #metadataGate: Promise<void> = Promise.resolve();
+  /** Run before anything that makes data known or removes it (see {@link guardWrites}). */
+  #writeGuard: () => Promise<void> = () => Promise.resolve();
 
   private constructor(
     backend: Backend,
@@ -348,6 +348,7 @@ export class Repository {
    * docs/format.md#prune). A missing one is no error.
    */
   async removeIndexFile(name: string): Promise<void> {
+    await this.#writeGuard();
     await this.#backend.delete({ kind: "index", name });
   }
 
@@ -356,6 +357,7 @@ export class Repository {
    * as the storage allows. Missing ones are no error.
    */
   async removePacks(ids: readonly PackId[]): Promise<void> {
+    await this.#writeGuard();
     await this.#backend.deleteMany("data", ids);
   }
 
@@ -438,18 +440,20 @@ export class Repository {
   }
 
   /**
-   * Holds back every index file and snapshot written from now on until `gate` resolves, and fails them when
-   * it rejects. A lock taken optimistically (docs/format.md#locks) must be confirmed before anything makes
-   * the data stored under it known: packs alone are leftovers nobody uses, an index file is what later
-   * backups deduplicate against.
+   * Runs `guard` before every index file and snapshot is written and before packs, index files or snapshots
+   * are removed; when it rejects, that write or removal fails with its error and does not happen. The guard
+   * is the lock's: a lock taken optimistically (docs/format.md#locks) must be confirmed before anything
+   * makes the data stored under it known (packs alone are leftovers nobody uses; an index file is what
+   * later backups deduplicate against), and a lock another process removed as stale no longer protects
+   * what this one counts on.
    */
-  indexAndSnapshotsAfter(gate: Promise<void>): void {
-    this.#metadataGate = gate;
+  guardWrites(guard: () => Promise<void>): void {
+    this.#writeGuard = guard;
   }
 
   /**
    * Seals and stores a metadata file; its name is the SHA-256 of the stored bytes. Index files and
-   * snapshots wait for the gate {@link indexAndSnapshotsAfter} set.
+   * snapshots wait for the guard {@link guardWrites} set.
    */
   writeMeta(kind: FileKind, value: unknown): Promise<string> {
     return this.#writeMetaText(kind, new TextEncoder().encode(JSON.stringify(value)));
@@ -457,7 +461,7 @@ export class Repository {
 
   /** As {@link writeMeta}, given the file's JSON text. */
   async #writeMetaText(kind: FileKind, text: Uint8Array): Promise<string> {
-    if (kind === "snapshots" || kind === "index") await this.#metadataGate;
+    if (kind === "snapshots" || kind === "index") await this.#writeGuard();
     const sealed = encodeBlob(this.#keys.encrypt, text);
     const name = sha256Hex(sealed);
     await this.#backend.put({ kind, name }, sealed);
@@ -479,6 +483,7 @@ export class Repository {
 
   /** Removes a snapshot file (forget). The data it names stays until prune. */
   async removeSnapshot(id: SnapshotId): Promise<void> {
+    await this.#writeGuard();
     await this.#backend.delete({ kind: "snapshots", name: id });
     // A damaged file that is gone is no longer left out of anything (prune stops while one is).
     const damaged = this.#damagedFiles.findIndex((file) => file.kind === "snapshots" && file.name === id);

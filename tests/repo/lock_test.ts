@@ -11,6 +11,7 @@ import {
   listLocks,
   LockConflictError,
   type LockFile,
+  LockLostError,
   type LockStore,
   removeLocks,
   type RepositoryLock,
@@ -130,7 +131,7 @@ Deno.test("a held lock is refreshed on a timer and removed on release", async ()
   const store = await storeWithClock(clock);
   const lock = await acquireLock(store, "shared", owner(clock, { refreshMs: 10 }));
   const first = lock.id;
-  clock.now = T0 + 60 * 60_000;
+  clock.now = T0 + 20 * 60_000;
   await new Promise((resolve) => setTimeout(resolve, 60));
   const listed = await listLocks(store, owner(clock));
   assert.equal(listed.length, 1, "a refresh leaves one lock file");
@@ -518,4 +519,66 @@ Deno.test("lockers racing on storage whose listing lags up to the bound never bo
     }
   }
   assert.deepEqual(failures, []);
+});
+
+Deno.test("a lock another process removed as stale is lost: held() rejects and it is never written again", async () => {
+  const clock = { now: T0 };
+  const store = await storeWithClock(clock);
+  const lock = await acquireLock(store, "shared", owner(clock, { refreshMs: 10 }));
+  await lock.held();
+  // What `kept unlock` or a prune that found it stale does.
+  await store.remove(lock.id);
+  await assert.rejects(lock.held(), LockLostError);
+  await new Promise((resolve) => setTimeout(resolve, 40)); // refreshes came and went
+  assert.deepEqual(await listLocks(store, owner(clock)), [], "a lost lock is not written again");
+  await assert.rejects(lock.held(), /another process removed it as stale/);
+  await lock.release();
+});
+
+Deno.test("a lock stale by its holder's own clock is lost even while its file is still there", async () => {
+  const clock = { now: T0 };
+  const store = await storeWithClock(clock);
+  const lock = await acquireLock(store, "exclusive", owner(clock));
+  // Suspended for half an hour: a rival that listed the lock meanwhile may be about to remove it.
+  clock.now = T0 + 31 * 60_000;
+  await assert.rejects(lock.held(), /last refreshed 31 minutes ago/);
+  await lock.refresh();
+  const listed = await listLocks(store, owner(clock));
+  assert.equal(listed.length, 1);
+  assert.equal(listed[0]!.lock.time, new Date(T0).toISOString(), "a lost lock is not refreshed");
+  await lock.release();
+});
+
+Deno.test("held() refreshes a lock close to stale first, and passes a fresh one without writing", async () => {
+  const clock = { now: T0 };
+  const store = await storeWithClock(clock);
+  const lock = await acquireLock(store, "shared", owner(clock));
+  const first = lock.id;
+  clock.now = T0 + 4 * 60_000;
+  await lock.held();
+  assert.equal(lock.id, first, "four minutes old: not written again");
+  clock.now = T0 + 27 * 60_000;
+  await lock.held();
+  assert.notEqual(lock.id, first, "27 minutes old: refreshed before going on");
+  const [listed] = await listLocks(store, owner(clock));
+  assert.equal(listed!.lock.time, new Date(clock.now).toISOString());
+  await lock.release();
+});
+
+Deno.test("a repository under a lost lock writes no index file or snapshot and removes nothing", async () => {
+  const clock = { now: T0 };
+  const backend = new MemoryBackend({ now: () => clock.now });
+  const repository = await testRepository(backend);
+  const lock = await acquireLock(repository.lockStore(), "exclusive", owner(clock));
+  repository.guardWrites(() => lock.held());
+  const kept = await repository.writeMeta("snapshots", { before: true });
+  await repository.lockStore().remove(lock.id);
+  await assert.rejects(repository.writeMeta("snapshots", { after: true }), LockLostError);
+  await assert.rejects(repository.writeMeta("index", { after: true }), LockLostError);
+  await assert.rejects(repository.removeSnapshot(kept as never), LockLostError);
+  await assert.rejects(repository.removePacks(["00".repeat(32) as never]), LockLostError);
+  const snapshots: string[] = [];
+  for await (const entry of backend.list("snapshots")) snapshots.push(entry.name);
+  assert.deepEqual(snapshots, [kept]);
+  await lock.release();
 });

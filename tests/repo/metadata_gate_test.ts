@@ -15,7 +15,8 @@ Deno.test("index files and snapshots wait for the gate; lock files do not", asyn
   const backend = new MemoryBackend();
   const repository = await testRepository(backend);
   let open: () => void = () => {};
-  repository.indexAndSnapshotsAfter(new Promise((resolve) => open = resolve));
+  const gate = new Promise<void>((resolve) => open = resolve);
+  repository.guardWrites(() => gate);
   const snapshot = repository.writeMeta("snapshots", { held: true });
   const index = repository.writeMeta("index", { held: true });
   await repository.writeMeta("locks", { held: false });
@@ -33,7 +34,7 @@ Deno.test("when the gate fails, index files and snapshots fail with its error an
   const backend = new MemoryBackend();
   const repository = await testRepository(backend);
   const lost = new Error("the lock race was lost");
-  repository.indexAndSnapshotsAfter(Promise.reject(lost));
+  repository.guardWrites(() => Promise.reject(lost));
   await assert.rejects(repository.writeMeta("snapshots", {}), lost);
   await assert.rejects(repository.writeMeta("index", {}), lost);
   assert.deepEqual(await names(backend, "snapshots"), []);
