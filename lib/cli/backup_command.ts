@@ -68,7 +68,6 @@ export function backupCommand(program: Program, kit: CommandKit): void {
       if (options.destination && !plan.destinations.includes(options.destination)) {
         throw new UserError(`Plan "${planName}" does not back up to destination "${options.destination}"`);
       }
-      requireSources(plan);
       const time = options.time === undefined
         ? undefined
         : parseSnapshotTime(options.time, plan.timezone ?? machineTimeZone());
@@ -86,6 +85,15 @@ export function backupCommand(program: Program, kit: CommandKit): void {
             env: Deno.env.toObject(),
             signal: interrupt.signal,
           }, async () => {
+            // After the `before` hooks, which may make the sources (a database dump), as `kept apply` does.
+            try {
+              requireSources(plan);
+            } catch (error) {
+              if (!(error instanceof UserError)) throw error;
+              outcome = { destination, ok: false, error };
+              printFailure(output, destination, error);
+              return { ok: false, error: error.message };
+            }
             // On a terminal, one line for this destination's backup (none for JSON, which is for programs).
             const progress = options.json ? undefined : backupProgress(output, {
               dryRun: options.dryRun ?? false,

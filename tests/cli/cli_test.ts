@@ -126,7 +126,7 @@ Deno.test("backup of a plan whose source does not exist fails with one line and 
   assert.equal(result.code, 1, result.stderr);
   assert.equal(
     result.stderr,
-    `kept: Cannot back up plan "web": source "${dir}/uploads" does not exist (and 1 more)\n`,
+    `kept: destination "d": Cannot back up plan "web": source "${dir}/uploads" does not exist (and 1 more)\n`,
   );
   assert.deepEqual([...Deno.readDirSync(`${dir}/repo/snapshots`)], []);
   const applied = await runKept(["--config", dir, "apply", "web"], {
@@ -135,6 +135,32 @@ Deno.test("backup of a plan whose source does not exist fails with one line and 
   assert.equal(applied.code, 1, "apply records the backup as failed");
   assert.match(applied.stdout + applied.stderr, /source "[^"]+\/uploads" does not exist/);
   assert.deepEqual([...Deno.readDirSync(`${dir}/repo/snapshots`)], []);
+});
+
+Deno.test("backup looks for the sources after the before hooks, which may make them; on_failure runs if not", async () => {
+  using temp = tempDir("kept-test-");
+  const dir = temp.path;
+  const plan = (before: string) =>
+    "version: 1\ndestinations:\n  d: {url: ./repo, password: x}\n" +
+    "plans:\n  db:\n    sources: [./dump/db.sql]\n    destinations: [d]\n" +
+    `    hooks: {before: ["${before}"], on_failure: ["echo failed > ${dir}/failed"]}\n`;
+  await Deno.writeTextFile(`${dir}/p.yaml`, plan(`mkdir -p ${dir}/dump && echo dump > ${dir}/dump/db.sql`));
+  const env = { KEPT_KDF_N: "1024" };
+  assert.equal((await runKept(["--config", dir, "init", "d"], { env })).code, 0);
+  const made = await runKept(["--config", dir, "backup", "db"], { env });
+  assert.equal(made.code, 0, made.stderr);
+  assert.equal([...Deno.readDirSync(`${dir}/repo/snapshots`)].length, 1);
+
+  Deno.removeSync(`${dir}/dump`, { recursive: true });
+  await Deno.writeTextFile(`${dir}/p.yaml`, plan("true"));
+  const missing = await runKept(["--config", dir, "backup", "db"], { env });
+  assert.equal(missing.code, 1);
+  assert.match(
+    missing.stderr,
+    /^kept: destination "d": Cannot back up plan "db": source ".+db\.sql" does not exist$/m,
+  );
+  assert.equal(Deno.readTextFileSync(`${dir}/failed`), "failed\n", "on_failure ran");
+  assert.equal([...Deno.readDirSync(`${dir}/repo/snapshots`)].length, 1);
 });
 
 Deno.test("repository commands refuse a config with an unset variable instead of using an empty string", async () => {
