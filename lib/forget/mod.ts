@@ -1,7 +1,7 @@
 /**
  * Forget: which snapshots each plan's retention no longer keeps at a destination (a plan value that
- * `--dry-run` prints), and removing them. Only snapshot files are removed; prune (to come, in its own
- * folder) frees the data they named. Rules: docs/retention.md.
+ * `--dry-run` prints), and removing them. Only snapshot files are removed; prune (lib/prune) frees the data
+ * they named. Rules: docs/retention.md.
  *
  * @module
  */
