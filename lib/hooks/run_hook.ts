@@ -11,7 +11,10 @@ export interface HookCommandOptions {
   readonly env: Readonly<Record<string, string>>;
   /** The folder it runs in; undefined: kept's. */
   readonly cwd?: string | undefined;
-  /** After this long its process group gets SIGTERM, then SIGKILL {@link KILL_GRACE_MS} later. */
+  /**
+   * After this long its process group gets SIGTERM, then SIGKILL {@link KILL_GRACE_MS} later, even when
+   * `sh` itself has ended by then: {@link runHookCommand} returns after that SIGKILL. 1 to 2^31-1.
+   */
   readonly timeoutMs: number;
   /** Aborting kills its process group at once (SIGKILL): kept is being interrupted. */
   readonly signal?: AbortSignal | undefined;
@@ -31,14 +34,25 @@ export interface HookCommandResult {
 export const KILL_GRACE_MS = 2_000;
 /** What a hook prints beyond this is cut from the start: the end usually says what went wrong. */
 export const MAX_OUTPUT_BYTES = 64 * 1024;
+/** The longest delay a timer holds; `setTimeout` fires at once for a longer one. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** How long output is still read after the command exited (a background child may hold its pipes). */
 const DRAIN_MS = 200;
 
-/** Runs `command` with `sh -c`; never throws for the command's own failure. */
+/**
+ * Runs `command` with `sh -c`; never throws for the command's own failure.
+ *
+ * @throws {RangeError} When `options.timeoutMs` is not 1 to 2^31-1 ms: a timer would fire at once.
+ */
 export async function runHookCommand(
   command: string,
   options: HookCommandOptions,
 ): Promise<HookCommandResult> {
+  if (!(options.timeoutMs >= 1 && options.timeoutMs <= MAX_TIMER_MS)) {
+    throw new RangeError(
+      `Cannot run a hook with timeout ${options.timeoutMs} ms: use 1 to ${MAX_TIMER_MS} ms`,
+    );
+  }
   const started = Date.now();
   let child: Deno.ChildProcess;
   try {
@@ -61,7 +75,7 @@ export async function runHookCommand(
   const reading = Promise.all([output.read(child.stdout), output.read(child.stderr)]);
   const ending = endOnTimeoutOrAbort(child.pid, options);
   const status = await child.status;
-  ending.stop();
+  await ending.settle();
   await Promise.race([reading, new Promise((resolve) => setTimeout(resolve, DRAIN_MS))]);
   await output.cancel();
   const durationMs = Date.now() - started;
@@ -94,26 +108,38 @@ function killGroup(group: number, signal: Deno.Signal): void {
   }
 }
 
-/** Arms the timeout and the abort listener of one command; `reason()` says why it was ended, if it was. */
+/**
+ * Arms the timeout and the abort listener of one command; `reason()` says why it was ended, if it was.
+ * `settle()`, called once `sh` has exited, disarms them, but after a timeout it first waits for the
+ * group's SIGKILL: `sh` may end on SIGTERM while a child that ignores it lives on in the group.
+ */
 function endOnTimeoutOrAbort(group: number, options: HookCommandOptions) {
   let reason: string | undefined;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
+  const killed = Promise.withResolvers<void>();
+  const kill = () => {
+    clearTimeout(killTimer);
+    killGroup(group, "SIGKILL");
+    killed.resolve();
+  };
   const timer = setTimeout(() => {
     reason = `timed out after ${formatMs(options.timeoutMs)} (its process group was killed)`;
     killGroup(group, "SIGTERM");
-    killTimer = setTimeout(() => killGroup(group, "SIGKILL"), KILL_GRACE_MS);
+    killTimer = setTimeout(kill, KILL_GRACE_MS);
   }, options.timeoutMs);
   const onAbort = () => {
     reason = "interrupted (its process group was killed)";
-    killGroup(group, "SIGKILL");
+    clearTimeout(timer);
+    kill();
   };
   if (options.signal?.aborted) onAbort();
   else options.signal?.addEventListener("abort", onAbort, { once: true });
   return {
     reason: () => reason,
-    stop: () => {
+    settle: async () => {
       clearTimeout(timer);
-      clearTimeout(killTimer);
+      // Interrupting kept during the grace period still kills the group at once.
+      if (killTimer !== undefined) await killed.promise;
       options.signal?.removeEventListener("abort", onAbort);
     },
   };

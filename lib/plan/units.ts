@@ -173,12 +173,34 @@ const UNIT_MS: Partial<Record<DurationUnit, number>> = {
   w: 604_800_000,
 };
 
-/** Why `text` is not a timeout, or undefined when it is one. */
+/** The shortest timeout a plan may set: a hook with less would only ever fail. */
+export const MIN_TIMEOUT_MS = 1_000;
+/**
+ * The longest timeout a plan may set: what a timer holds (2^31-1 ms). `setTimeout` fires at once for
+ * anything longer, so `4w` or `25d` would end every hook as soon as it starts.
+ */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+/** {@link MAX_TIMEOUT_MS} as a plan would write it. */
+const MAX_TIMEOUT_TEXT = "24d20h31min23s647ms";
+
+/**
+ * Why `text` is not a timeout a plan may set, or undefined when it is one: it must be a timeout (see
+ * {@link parseTimeout}) from {@link MIN_TIMEOUT_MS} to {@link MAX_TIMEOUT_MS}.
+ */
 export function timeoutProblem(text: string | number): string | undefined {
-  if (parseTimeout(text) !== undefined) return undefined;
-  if (typeof text === "number" || /^\s*\d+\s*$/.test(text)) return `timeout ${text} is too large`;
-  const read = readDuration(text, TIMEOUT_UNITS, "timeout");
-  return "problem" in read ? read.problem : `timeout ${JSON.stringify(text)} is too large`;
+  const ms = parseTimeout(text);
+  const shown = typeof text === "number" ? String(text) : JSON.stringify(text);
+  if (ms === undefined) {
+    if (typeof text === "number" || /^\s*\d+\s*$/.test(text)) return `timeout ${text} is too large`;
+    const read = readDuration(text, TIMEOUT_UNITS, "timeout");
+    return "problem" in read ? read.problem : `timeout ${shown} is too large`;
+  }
+  if (ms < MIN_TIMEOUT_MS) return `timeout must be at least 1s, found ${shown}`;
+  if (ms > MAX_TIMEOUT_MS) {
+    return `timeout must be at most ${MAX_TIMEOUT_TEXT} (about 24.8 days, the longest a timer can wait), ` +
+      `found ${shown}`;
+  }
+  return undefined;
 }
 
 /**

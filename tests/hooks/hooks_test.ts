@@ -119,6 +119,75 @@ Deno.test("runHookCommand(): a hook that ignores SIGTERM is killed after the gra
   assert.ok(took >= 200 + KILL_GRACE_MS - 100 && took < 200 + KILL_GRACE_MS + 3_000, `took ${took} ms`);
 });
 
+/** True while process `pid` runs: it exists in /proc and is no zombie waiting to be reaped. */
+function running(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return !/^\S+ \(.*\) [ZX]/s.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+/** Waits up to `ms` for process `pid` to end; returns whether it did. */
+async function ended(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (running(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  return !running(pid);
+}
+
+/** A hook whose `sh` ends on SIGTERM while a child that ignores SIGTERM lives on in its group. */
+const SURVIVOR = "(trap '' TERM; exec sleep 30) & echo $! > survivor; sleep 30";
+
+Deno.test("runHookCommand(): a timed-out group gets SIGKILL even when sh ended on SIGTERM", async () => {
+  using dir = tempDir("kept-hooks-");
+  const started = Date.now();
+  const result = await runHookCommand(SURVIVOR, {
+    env: context(dir.path).env,
+    cwd: dir.path,
+    timeoutMs: 300,
+  });
+  const survivor = Number(await Deno.readTextFile(`${dir.path}/survivor`));
+  try {
+    assert.match(result.failure!, /^timed out after 0\.3s/);
+    assert.ok(
+      await ended(survivor, 300 + KILL_GRACE_MS + 1_000 - (Date.now() - started)),
+      "it outlived kept",
+    );
+    assert.ok(Date.now() - started < 300 + KILL_GRACE_MS + 1_000, `took ${Date.now() - started} ms`);
+  } finally {
+    if (running(survivor)) Deno.kill(survivor, "SIGKILL");
+  }
+});
+
+Deno.test("runHookCommand(): aborting during the grace period of a timeout kills the group at once", async () => {
+  using dir = tempDir("kept-hooks-");
+  const controller = new AbortController();
+  setTimeout(() => controller.abort("SIGTERM"), 600);
+  const started = Date.now();
+  const result = await runHookCommand(SURVIVOR, {
+    env: context(dir.path).env,
+    cwd: dir.path,
+    timeoutMs: 200,
+    signal: controller.signal,
+  });
+  const took = Date.now() - started;
+  const survivor = Number(await Deno.readTextFile(`${dir.path}/survivor`));
+  try {
+    assert.equal(result.failure, "interrupted (its process group was killed)");
+    assert.ok(took >= 500 && took < 200 + KILL_GRACE_MS, `took ${took} ms`);
+    assert.ok(await ended(survivor, 500), "it outlived the interruption");
+  } finally {
+    if (running(survivor)) Deno.kill(survivor, "SIGKILL");
+  }
+});
+
+Deno.test("runHookCommand() refuses a timeout a timer cannot hold", async () => {
+  for (const timeoutMs of [0, 2 ** 31, Infinity, NaN]) {
+    await assert.rejects(runHookCommand("true", { env: {}, timeoutMs }), RangeError, String(timeoutMs));
+  }
+});
+
 Deno.test("runHookCommand(): aborting kills the group at once", async () => {
   using dir = tempDir("kept-hooks-");
   const controller = new AbortController();

@@ -4,6 +4,8 @@ import { formatBytes, parseAge, parseSize, parseTimeout } from "../../lib/plan/m
 import {
   AGE_PATTERN,
   ageProblem,
+  MAX_TIMEOUT_MS,
+  MIN_TIMEOUT_MS,
   SIZE_PATTERN,
   TIMEOUT_PATTERN,
   timeoutProblem,
@@ -120,6 +122,23 @@ Deno.test("parseTimeout() rejects words, a bare m, months, negative numbers, fra
   }
   assert.equal(parseTimeout(-1), undefined);
   assert.equal(parseTimeout(Infinity), undefined);
+});
+
+Deno.test("timeoutProblem() accepts 1s up to the 2^31-1 ms a timer holds, and names the limit it breaks", () => {
+  assert.equal(MIN_TIMEOUT_MS, 1_000);
+  assert.equal(MAX_TIMEOUT_MS, 2 ** 31 - 1);
+  for (const text of ["1s", "1000ms", 1, "1", 0.9999, "24d", "3w", "24d20h31min23s647ms"]) {
+    assert.equal(timeoutProblem(text), undefined, String(text));
+  }
+  for (const text of [0, "0", "0s", "999ms", 0.5]) {
+    assert.match(timeoutProblem(text)!, /^timeout must be at least 1s, found /, String(text));
+  }
+  assert.equal(timeoutProblem("500ms"), 'timeout must be at least 1s, found "500ms"');
+  for (const text of ["4w", "25d", "24d20h31min23s648ms", 2_147_484]) {
+    assert.match(timeoutProblem(text)!, /^timeout must be at most 24d20h31min23s647ms \(/, String(text));
+  }
+  const limit = /at most (\S+) /.exec(timeoutProblem("4w")!)![1]!;
+  assert.equal(parseTimeout(limit), MAX_TIMEOUT_MS);
 });
 
 Deno.test("the JSON Schema patterns accept exactly the text that the parsers accept", () => {
