@@ -1,20 +1,23 @@
 // `kept repair index` rebuilds a repository's index from the packs that are really stored; `kept repair
-// snapshots` writes snapshots without what can no longer be read. Both under an exclusive lock (a shared one
-// with --dry-run). See docs/repair.md.
+// packs` salvages damaged packs; `kept repair snapshots` writes snapshots without what can no longer be read.
+// All under an exclusive lock (a shared one with --dry-run). See docs/repair.md.
 
 import { formatBytes } from "../plan/mod.ts";
 import {
   applyIndexRepair,
+  findPacks,
   type IndexRepairPlan,
   type IndexRepairResult,
   type Loss,
+  type PackRepairResult,
   planIndexRepair,
+  repairPacks,
   repairSnapshots,
   sinkTreeSaver,
   type SnapshotRepair,
   storeRepairs,
 } from "../repair/mod.ts";
-import type { Repository, SnapshotEntry, SnapshotId } from "../repo/mod.ts";
+import type { PackId, Repository, SnapshotEntry, SnapshotId } from "../repo/mod.ts";
 import type { CommandKit, Program } from "./_command_kit.ts";
 import { formatLocalTime } from "./_local_time.ts";
 
@@ -23,6 +26,7 @@ export function repairCommand(program: Program, kit: CommandKit): void {
   const repair = program.command("repair")
     .description("repair a damaged repository (see docs/repair.md)");
   repairIndexCommand(repair, kit);
+  repairPacksCommand(repair, kit);
   repairSnapshotsCommand(repair, kit);
 }
 
@@ -75,6 +79,80 @@ function printIndexRepair(
         `removed ${plural(result.indexFilesRemoved, "old one")}\n`,
     );
   }
+}
+
+/** Registers `kept repair packs` on the `repair` command. */
+function repairPacksCommand(repair: Program, kit: CommandKit): void {
+  repair.command("packs")
+    .description("salvage damaged packs: keep their intact blobs, drop the damaged ones and the packs")
+    .argument("<packs...>", "pack ids or prefixes, as `kept check --read-data` names them")
+    .option("--destination <name>", "destination (needed when several are defined)")
+    .option("--dry-run", "check every blob of the packs and say what would be kept; write and remove nothing")
+    .option("--json", "print the outcome as JSON")
+    .addHelpText(
+      "after",
+      "\nRun it when `kept check --read-data` reports a damaged pack. The intact blobs move to new packs;\n" +
+        "the damaged ones leave the index with the pack, so the next backup stores again what the sources\n" +
+        "still hold, which heals the snapshots that needed it (`kept repair snapshots` deals with the rest).\n" +
+        "See docs/repair.md.",
+    )
+    .action(async (names: string[], options) => {
+      const dryRun = options.dryRun ?? false;
+      const { destination, repository } = await kit.openNamed(options.destination, {
+        lock: dryRun ? "shared" : "exclusive",
+      });
+      await repository.loadIndex();
+      const packs = await findPacks(repository.packs, names);
+      const result = await repairPacks(repairSource(repository), packs, { dryRun });
+      if (options.json) {
+        kit.json({ destination: destination.name, dry_run: dryRun, ...packRepairJson(result) });
+      } else printPackRepair(kit, destination.name, result, dryRun);
+    });
+}
+
+function printPackRepair(
+  kit: CommandKit,
+  destination: string,
+  result: PackRepairResult,
+  dryRun: boolean,
+): void {
+  for (const { pack, intact, damaged } of result.packs) {
+    const blobs = intact + damaged.length;
+    kit.output.out(
+      `${destination}: pack ${pack.slice(0, 12)}: ${intact} of ${plural(blobs, "blob")} intact` +
+        `${damaged.length > 0 ? `, ${damaged.length} damaged` : ""}\n`,
+    );
+    for (const { id, type } of damaged) kit.output.out(`  damaged ${type} blob ${id.slice(0, 12)}\n`);
+  }
+  const lost = result.packs.reduce((sum, pack) => sum + pack.damaged.length, 0);
+  if (dryRun) {
+    kit.say(
+      `${destination}: would copy ${formatBytes(result.copiedBytes)} and remove ${
+        plural(result.packs.length, "pack")
+      }\n`,
+    );
+    return;
+  }
+  kit.say(
+    `${destination}: copied ${formatBytes(result.copiedBytes)} to new packs, removed ` +
+      `${plural(result.packs.length, "pack")}; wrote ${plural(result.indexFilesWritten, "index file")}, ` +
+      `removed ${plural(result.indexFilesRemoved, "old one")}\n`,
+  );
+  if (lost > 0) {
+    kit.say(
+      `${destination}: ${plural(lost, "damaged blob")} left the index: the next backup stores again what ` +
+        "the sources still hold; then `kept check --read-data`\n",
+    );
+  }
+}
+
+function packRepairJson(result: PackRepairResult) {
+  return {
+    packs: result.packs.map(({ pack, intact, damaged }) => ({ pack, intact, damaged })),
+    copied_bytes: result.copiedBytes,
+    index_files_written: result.indexFilesWritten,
+    index_files_removed: result.indexFilesRemoved,
+  };
 }
 
 /** Registers `kept repair snapshots` on the `repair` command. */
@@ -192,7 +270,7 @@ function repairJson(repair: SnapshotRepair, written: SnapshotId | undefined, for
   };
 }
 
-/** What planning reads of an open repository: every index file counts, also damaged ones. */
+/** An open repository as repairs see it: every index file counts, also damaged ones. */
 function repairSource(repository: Repository) {
   const damaged = repository.damagedFiles.filter((file) => file.kind === "index").map((file) => file.name);
   return {
@@ -200,6 +278,11 @@ function repairSource(repository: Repository) {
     packs: repository.packs,
     indexFiles: [...repository.indexFiles, ...damaged],
     headerKey: () => repository.workerKeys().encrypt,
+    workerKeys: () => repository.workerKeys(),
+    packSink: (options: { copies: true }) => repository.packSink(options),
+    writeMeta: (kind: "index", value: unknown) => repository.writeMeta(kind, value),
+    removeIndexFile: (name: string) => repository.removeIndexFile(name),
+    removePacks: (ids: readonly PackId[]) => repository.removePacks(ids),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Repairs of damaged repositories: `kept repair index` rebuilds the index from the packs' own headers;
- * `kept repair snapshots` writes snapshots without what can no longer be read.
+ * `kept repair packs` salvages the intact blobs of damaged packs; `kept repair snapshots` writes snapshots
+ * without what can no longer be read.
  *
  * @module
  */
@@ -16,6 +17,13 @@ export {
   planIndexRepair,
   type RepairedPack,
 } from "./repair_index.ts";
+export {
+  findPacks,
+  type PackRepairResult,
+  type PackRepairTarget,
+  repairPacks,
+  type SalvagedPack,
+} from "./repair_packs.ts";
 export {
   type Loss,
   REPAIRED_TAG,
