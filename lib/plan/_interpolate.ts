@@ -5,17 +5,31 @@ export interface Interpolated {
   value: string;
   /** Variables that were unset and had no default. */
   unset: string[];
+  /** Variables that were set but empty and had no default (`${NAME:-}` allows an empty value). */
+  empty: string[];
+  /**
+   * The unset or empty variables that made `value` an absolute path, being all that came before its
+   * first `/` (`${DATA}/etc` with DATA empty gives `/etc`).
+   */
+  rootedBy: string[];
   /** A syntax error in the string, if any. */
   error?: string;
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Replaces variables in `text` with values from `env`. An unset variable without default becomes "". */
+/**
+ * Replaces variables in `text` with values from `env`. An unset or empty variable without default becomes
+ * "", and is reported in `unset` or `empty`.
+ */
 export function interpolate(text: string, env: (name: string) => string | undefined): Interpolated {
-  if (!text.includes("$")) return { value: text, unset: [] };
+  if (!text.includes("$")) return { value: text, unset: [], empty: [], rootedBy: [] };
   let value = "";
   const unset: string[] = [];
+  const empty: string[] = [];
+  /** Unset and empty variables with nothing before them in `value`. */
+  const leading: string[] = [];
+  const fail = (error: string): Interpolated => ({ value, unset, empty, rootedBy: [], error });
   let i = 0;
   while (i < text.length) {
     const dollar = text.indexOf("$", i);
@@ -31,37 +45,35 @@ export function interpolate(text: string, env: (name: string) => string | undefi
     } else if (next === "{") {
       const close = text.indexOf("}", dollar + 2);
       if (close < 0) {
-        return {
-          value,
-          unset,
-          error: `unterminated "\${" in ${shorten(text)} (write "$$" for a literal "$")`,
-        };
+        return fail(`unterminated "\${" in ${shorten(text)} (write "$$" for a literal "$")`);
       }
       const body = text.slice(dollar + 2, close);
       if (body.includes("${")) {
-        return { value, unset, error: `nested "\${" in ${shorten(text)} is not supported` };
+        return fail(`nested "\${" in ${shorten(text)} is not supported`);
       }
       const separator = body.indexOf(":-");
       const name = separator < 0 ? body : body.slice(0, separator);
       if (!NAME.test(name)) {
-        return {
-          value,
-          unset,
-          error: `invalid variable name ${shorten(name)} in ${shorten(`\${${body}}`)}: ` +
+        return fail(
+          `invalid variable name ${shorten(name)} in ${shorten(`\${${body}}`)}: ` +
             "use letters, digits and _, not starting with a digit",
-        };
+        );
       }
       const found = env(name);
       if (found !== undefined && found !== "") value += found;
       else if (separator >= 0) value += body.slice(separator + 2);
-      else if (found === undefined) unset.push(name);
+      else {
+        (found === undefined ? unset : empty).push(name);
+        if (value === "") leading.push(name);
+      }
       i = close + 1;
     } else {
       value += "$";
       i = dollar + 1;
     }
   }
-  return { value, unset };
+  const rooted = value.startsWith("/") && !text.startsWith("/");
+  return { value, unset, empty, rootedBy: rooted ? leading : [] };
 }
 
 /** The text in quotes for a message, cut short when long. */

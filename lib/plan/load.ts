@@ -350,6 +350,10 @@ function checkFile(
 
   const isUnresolved = (path: readonly PropertyKey[]) =>
     unresolved.some((prefix) => prefix.every((part, index) => path[index] === part));
+  const holdsUnresolved = (path: readonly PropertyKey[]) =>
+    unresolved.some((inner) =>
+      inner.length > path.length && path.every((part, index) => inner[index] === part)
+    );
   const names = namesOf(value as Record<string, unknown>, isUnresolved);
 
   const result = PlanFileSchema.safeParse(value, { reportInput: true });
@@ -359,9 +363,63 @@ function checkFile(
       issue,
       path: issue.path.filter((part) => typeof part !== "symbol") as (string | number)[],
     }))
-    .filter(({ path }) => !isUnresolved(path));
+    // A rule about a whole mapping (a retention that keeps nothing) cannot judge a value left empty.
+    .filter(({ issue, path }) => !isUnresolved(path) && !(issue.code === "custom" && holdsUnresolved(path)));
   reportSchemaIssues(issues, source, options, problemAt);
-  return { names, problems };
+  // When only values an unset variable left invalid fail, the rest of the file still counts: its plans
+  // are listed and their other checks (sources) run.
+  const file = issues.length === 0 ? withoutUnresolved(value, isUnresolved) : undefined;
+  return file === undefined ? { names, problems } : { file, names, problems };
+}
+
+/**
+ * The file without the values an unset variable left invalid (an empty `schedule`, a URL with a hole),
+ * and without what that in turn breaks: a retention left keeping nothing goes, a destination or plan that
+ * loses a required key goes whole. Undefined when that does not give a valid file.
+ */
+function withoutUnresolved(
+  value: unknown,
+  isUnresolved: (path: readonly PropertyKey[]) => boolean,
+): PlanFile | undefined {
+  const copy = structuredClone(value);
+  const removed: (string | number)[][] = [];
+  const within = (path: readonly PropertyKey[], prefix: readonly PropertyKey[]) =>
+    prefix.length <= path.length && prefix.every((part, index) => path[index] === part);
+  // Each round removes at least one value; a plan file nests only a few levels.
+  for (let round = 0; round < 16; round++) {
+    const result = PlanFileSchema.safeParse(copy);
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) {
+      const path = issue.path.filter((part) => typeof part !== "symbol") as (string | number)[];
+      if (!isUnresolved(path) && !removed.some((gone) => within(gone, path) || within(path, gone))) {
+        return undefined;
+      }
+      // A required key removed before: remove the destination or plan that holds it.
+      const target = removed.some((gone) => gone.length === path.length && within(path, gone))
+        ? path.slice(0, -1)
+        : path;
+      if (removed.some((gone) => within(target, gone))) continue; // already gone with what held it
+      if (target.length < 2 || !removeAt(copy, target)) return undefined;
+      removed.push(target);
+    }
+  }
+  return undefined;
+}
+
+/** Deletes the key at `path` from the mapping that holds it; false when there is no such key. */
+function removeAt(value: unknown, path: readonly (string | number)[]): boolean {
+  let parent = value;
+  for (const part of path.slice(0, -1)) {
+    if (parent === null || typeof parent !== "object") return false;
+    parent = (parent as Record<string, unknown>)[String(part)];
+  }
+  const key = path.at(-1);
+  if (parent === null || typeof parent !== "object" || Array.isArray(parent) || typeof key !== "string") {
+    return false;
+  }
+  if (!Object.hasOwn(parent, key)) return false;
+  delete (parent as Record<string, unknown>)[key];
+  return true;
 }
 
 /**
@@ -383,13 +441,28 @@ function substituteVariables(
         problemAt(path, result.error);
         unresolved.push(path);
       }
+      // `${DATA}/x` with DATA unset or empty is `/x`: say so, as it is where a backup would read.
+      const used = (name: string) =>
+        `(used in ${formatKeyPath(path)}${
+          result.rootedBy.includes(name) ? `, which becomes ${JSON.stringify(result.value)}` : ""
+        })`;
       for (const name of result.unset) {
         problemAt(
           path,
-          `environment variable ${name} is not set (used in ${formatKeyPath(path)})`,
+          `environment variable ${name} is not set ${used(name)}`,
           requireEnv ? "error" : "warning",
         );
         unresolved.push(path);
+      }
+      // Empty counts as unset where variables are required; elsewhere only when it makes a path absolute.
+      for (const name of result.empty) {
+        if (!requireEnv && !result.rootedBy.includes(name)) continue;
+        problemAt(
+          path,
+          `environment variable ${name} is empty ${used(name)}`,
+          requireEnv ? "error" : "warning",
+        );
+        if (requireEnv) unresolved.push(path);
       }
       return result.value;
     }

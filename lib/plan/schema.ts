@@ -130,33 +130,78 @@ export function cronProblem(expression: string): string | undefined {
 }
 
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const MONTH_FULL_NAMES = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
 
-/** `it never runs: February has no day 30` for plain day and month lists that never meet. */
+/**
+ * `it never runs: February has no day 30` when no month of the month field has a day of the day field
+ * (lists, ranges and steps expanded). Not when the weekday field is restricted too: then a day matching
+ * either field is enough (classic cron), unless croner's `+` asks for both.
+ */
 function impossibleDate(day: string, month: string, weekday: string): string | undefined {
-  if (weekday !== "*" && weekday !== "?") return undefined; // day or weekday: the weekday can match
-  const number = (text: string) =>
-    /^\d+$/.test(text) ? Number(text) : MONTH_NAMES.indexOf(text.toUpperCase()) + 1;
-  const days = day.split(",").map(number);
-  const months = month.split(",").map(number);
-  if (![...days, ...months].every((value) => value > 0)) return undefined;
+  if (weekday !== "*" && weekday !== "?" && !weekday.startsWith("+")) return undefined;
+  const days = fieldValues(day, 1, 31, []);
+  const months = fieldValues(month, 1, 12, MONTH_NAMES);
+  if (days === undefined || months === undefined) return undefined;
   if (days.some((d) => months.some((m) => d <= DAYS_IN_MONTH[m - 1]!))) return undefined;
-  const names = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-  ];
-  return `it never runs: ${months.map((m) => names[m - 1]).join(", ")} ${
-    months.length === 1 ? "has" : "have"
-  } no day ${days.join(", ")}`;
+  const names = months.map((m) => MONTH_FULL_NAMES[m - 1]!);
+  return `it never runs: ${listed(names, "and")} ${months.length === 1 ? "has" : "have"} no day ${
+    listed(days.map(String), "or")
+  }`;
+}
+
+/**
+ * The values of a day or month field (`30-31`, `2-4/2`, `*\/2`, `feb,apr`, `15W` as day 15), sorted; or
+ * undefined for forms that always find a day (`L`, `LW`) or that croner refuses (then croner says why).
+ */
+function fieldValues(
+  field: string,
+  min: number,
+  max: number,
+  names: readonly string[],
+): number[] | undefined {
+  const value = (text: string) => {
+    if (/^\d+$/.test(text)) return Number(text);
+    const named = names.indexOf(text.toUpperCase());
+    return named < 0 ? undefined : named + 1;
+  };
+  const values = new Set<number>();
+  for (const item of field.split(",")) {
+    const [span = "", stepText, extra] = item.replace(/^(\d+)W$/i, "$1").split("/");
+    const step = stepText === undefined ? 1 : Number(stepText);
+    if (extra !== undefined || !Number.isInteger(step) || step < 1) return undefined;
+    let from: number | undefined = min;
+    let to: number | undefined = max;
+    if (span !== "*" && span !== "?") {
+      const [fromText = "", toText, more] = span.split("-");
+      if (more !== undefined) return undefined;
+      from = value(fromText);
+      // croner has no `5/15` (a start and a step, but no end): it refuses it, and says why.
+      to = toText !== undefined ? value(toText) : stepText === undefined ? from : undefined;
+    }
+    if (from === undefined || to === undefined || from > to) return undefined;
+    for (let v = from; v <= to; v += step) values.add(v);
+  }
+  return [...values].sort((a, b) => a - b);
+}
+
+/** `a`, `a or b`, `a, b or c`. */
+function listed(items: readonly string[], conjunction: string): string {
+  return items.length < 2
+    ? items.join("")
+    : `${items.slice(0, -1).join(", ")} ${conjunction} ${items.at(-1)}`;
 }
 
 /**
@@ -187,21 +232,47 @@ function cronFieldProblem(text: string, field: CronField): string | undefined {
 let timeZoneNames: string[] | undefined;
 
 /**
- * Returns why a time zone name is not known, or undefined when it is. With a `budget`, the message
- * suggests the closest known name (suggestions cost time, so the caller bounds them per load).
+ * Returns why a time zone name is not one systemd and cron can use, or undefined when it is: an IANA name
+ * spelled exactly as in the tz database (/usr/share/zoneinfo), as `UTC`, `Europe/Berlin`, `Asia/Kolkata`.
+ * `Intl` and Temporal also accept other spellings (`europe/berlin`) and UTC offsets (`+02:00`), which
+ * systemd rejects in a timer and cron does not know; those are refused, with the name to write instead.
+ * With a `budget`, the message for an unknown name suggests the closest known one (suggestions cost time,
+ * so the caller bounds them per load).
  */
 export function timeZoneProblem(zone: string, budget?: SuggestionBudget): string | undefined {
+  let known: string | undefined;
   try {
-    new Intl.DateTimeFormat("en", { timeZone: zone });
-    return undefined;
+    // Temporal keeps the tz database's own name (a link such as Asia/Calcutta too), in its spelling.
+    known = Temporal.Instant.fromEpochMilliseconds(0).toZonedDateTimeISO(zone).timeZoneId;
   } catch {
-    let suggestion = "";
-    if (budget) {
-      timeZoneNames ??= ["UTC", ...Intl.supportedValuesOf("timeZone")];
-      suggestion = didYouMean(zone, timeZoneNames, budget);
-    }
-    return `unknown time zone "${zone}": use an IANA name like Europe/Berlin or UTC${suggestion}`;
+    known = undefined;
   }
+  if (known === zone && !/^[+-]/.test(known)) return undefined;
+  if (known !== undefined && /^[+-]/.test(known)) {
+    const fixed = fixedOffsetZone(known);
+    return `timezone "${zone}" is a UTC offset, which systemd and cron cannot read: use an IANA name ` +
+      `like Europe/Berlin${fixed === undefined ? "" : `, or ${fixed} for this fixed offset`}`;
+  }
+  if (known !== undefined) {
+    return `timezone "${zone}" is not spelled as systemd and cron know it (zone names are ` +
+      `case-sensitive); did you mean "${known}"?`;
+  }
+  let suggestion = "";
+  if (budget) {
+    timeZoneNames ??= ["UTC", ...Intl.supportedValuesOf("timeZone")];
+    suggestion = didYouMean(zone, timeZoneNames, budget);
+  }
+  return `unknown time zone "${zone}": use an IANA name like Europe/Berlin or UTC${suggestion}`;
+}
+
+/** The tz database's zone for a whole-hour offset (`+02:00` → `Etc/GMT-2`: its signs are inverted). */
+function fixedOffsetZone(offset: string): string | undefined {
+  const match = /^([+-])(\d{2}):00$/.exec(offset);
+  if (!match) return undefined;
+  const hours = Number(match[2]);
+  if (hours === 0) return "UTC";
+  const sign = match[1] === "+" ? "-" : "+";
+  return (sign === "-" ? hours <= 14 : hours <= 12) ? `Etc/GMT${sign}${hours}` : undefined;
 }
 
 const PASSWORD_KEYS = ["password", "password_file", "password_command"] as const;

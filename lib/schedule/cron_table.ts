@@ -16,6 +16,11 @@ import { crontabWord } from "./_quote.ts";
 export const BLOCK_BEGIN = "# BEGIN kept schedule";
 export const BLOCK_END = "# END kept schedule";
 
+/** The comment before the last line of kept's block in a user's crontab: the CRON_TZ for the lines below. */
+export const RESTORE_COMMENT = "# for the lines below: the time zone in effect above this block";
+/** A crontab line that sets CRON_TZ (cron allows blanks around `=`). */
+const CRON_TZ_SETTING = /^\s*CRON_TZ\s*=/;
+
 /** How the lines run kept. */
 export interface CronOptions {
   /** The kept command up to the subcommand, `--config` included (program first). */
@@ -24,13 +29,20 @@ export interface CronOptions {
   readonly system: boolean;
   /** Variables set at the top of /etc/cron.d/kept (HOME); a user's crontab keeps its own. */
   readonly environment: Readonly<Record<string, string>>;
-  /** The machine's zone, restored after the block's last CRON_TZ so that lines below keep their meaning. */
+  /**
+   * The machine's zone: named in a user's crontab for plans without a `timezone` (a `CRON_TZ` above the
+   * block must not apply to them), and set again after the block's last CRON_TZ.
+   */
   readonly machineTimeZone: string;
 }
 
 /**
- * The lines for `plans`: plans in the machine's zone first, then one `CRON_TZ=` group per zone. Throws a
- * UserError naming the plan file and key when a schedule has no crontab form.
+ * The lines for `plans`, one `CRON_TZ=` group per zone. In /etc/cron.d/kept (a file cron reads with an
+ * environment of its own) plans in the machine's zone come first, without CRON_TZ. In a user's crontab
+ * every group sets CRON_TZ, the machine's zone by name for plans without a `timezone`, and the block ends
+ * with {@link RESTORE_COMMENT} and the machine's zone, which {@link replaceCronBlock} replaces with the
+ * CRON_TZ set above the block. Throws a UserError naming the plan file and key when a schedule has no
+ * crontab form.
  */
 export function cronLines(plans: readonly ScheduledPlan[], options: CronOptions): string[] {
   const byZone = new Map<string, string[]>();
@@ -39,7 +51,7 @@ export function cronLines(plans: readonly ScheduledPlan[], options: CronOptions)
     const user = options.system ? " root" : "";
     // --quiet: cron mails whatever a job prints, and a successful apply has nothing to say.
     const command = [...options.command, "--quiet", "apply", plan.name].map(crontabWord).join(" ");
-    const zone = plan.timeZone ?? "";
+    const zone = plan.timeZone ?? (options.system ? "" : options.machineTimeZone);
     byZone.set(zone, [
       ...byZone.get(zone) ?? [],
       `# plan ${plan.name}: ${plan.cron}`,
@@ -51,7 +63,10 @@ export function cronLines(plans: readonly ScheduledPlan[], options: CronOptions)
     if (zone !== "") lines.push(`CRON_TZ=${zone}`);
     lines.push(...byZone.get(zone)!);
   }
-  if (byZone.size > (byZone.has("") ? 1 : 0)) lines.push(`CRON_TZ=${options.machineTimeZone}`);
+  if (byZone.size > (byZone.has("") ? 1 : 0)) {
+    if (!options.system) lines.push(RESTORE_COMMENT);
+    lines.push(`CRON_TZ=${options.machineTimeZone}`);
+  }
   return lines;
 }
 
@@ -63,7 +78,9 @@ export function cronFile(plans: readonly ScheduledPlan[], options: CronOptions):
 
 /**
  * `crontab` with kept's block replaced by `lines` (in place, else appended; no lines: the block removed).
- * Everything outside the block is kept byte for byte.
+ * Everything outside the block is kept byte for byte. When the lines end with {@link RESTORE_COMMENT} and
+ * the crontab sets CRON_TZ above the block, the block's last line repeats that setting, so that the lines
+ * below the block keep the zone they had.
  */
 export function replaceCronBlock(crontab: string, lines: readonly string[]): string {
   const all = crontab === "" ? [] : crontab.replace(/\n$/, "").split("\n");
@@ -74,7 +91,11 @@ export function replaceCronBlock(crontab: string, lines: readonly string[]): str
       hint: "fix the block by hand (crontab -e), then run kept schedule install again",
     });
   }
-  const block = lines.length === 0 ? [] : [BLOCK_BEGIN, MARKER, ...lines, BLOCK_END];
+  const above = begin >= 0 ? all.slice(0, begin) : all;
+  const zoneAbove = above.findLast((line) => CRON_TZ_SETTING.test(line));
+  const restores = lines.at(-2) === RESTORE_COMMENT;
+  const body = restores && zoneAbove !== undefined ? [...lines.slice(0, -1), zoneAbove] : lines;
+  const block = body.length === 0 ? [] : [BLOCK_BEGIN, MARKER, ...body, BLOCK_END];
   const result = begin >= 0 && end >= 0
     ? [...all.slice(0, begin), ...block, ...all.slice(end + 1)]
     : [...all, ...block];

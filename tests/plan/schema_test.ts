@@ -85,3 +85,61 @@ Deno.test("timeZoneProblem() accepts IANA names and suggests a close one within 
   );
   assert.doesNotMatch(timeZoneProblem("Mars/Olympus", new SuggestionBudget())!, /did you mean/);
 });
+
+Deno.test("cronProblem() refuses day and month ranges, steps and lists that never meet", () => {
+  const never: [string, RegExp][] = [
+    ["0 0 30-31 2 *", /it never runs: February has no day 30 or 31$/],
+    ["0 0 31 2-4/2 *", /it never runs: February and April have no day 31$/],
+    ["0 0 31 feb,apr-jun/2 ?", /it never runs: February, April and June have no day 31$/],
+    ["0 0 31 4-11/5 *", /it never runs: April and September have no day 31$/],
+    ["0 0 30W 2 *", /it never runs: February has no day 30$/],
+    // croner's `+`: the day must match both fields, so the weekday cannot save it.
+    ["0 0 31 2 +MON", /it never runs: February has no day 31$/],
+    ["0 0 0 31 4,6 *", /it never runs: April and June have no day 31$/],
+  ];
+  for (const [expression, message] of never) {
+    const problem = cronProblem(expression);
+    assert.ok(problem !== undefined, `${expression} was accepted`);
+    assert.match(problem, message, expression);
+  }
+});
+
+Deno.test("cronProblem() accepts a day that only some months or weekdays reach", () => {
+  for (
+    const expression of [
+      "0 0 29 2 *", // leap years
+      "0 0 30-31 1-2 *",
+      "0 0 31 */2 *", // January
+      "0 0 29-31/2 2 *",
+      "0 0 L 2 *",
+      "0 0 LW 2 *",
+      // Day and weekday both restricted: either one matching is enough, as in classic cron.
+      "0 0 31 2 MON",
+      "0 0 30-31 2 1-5",
+    ]
+  ) {
+    assert.equal(cronProblem(expression), undefined, expression);
+  }
+});
+
+Deno.test("timeZoneProblem() refuses spellings and offsets that systemd and cron cannot read", () => {
+  assert.equal(
+    timeZoneProblem("europe/berlin"),
+    `timezone "europe/berlin" is not spelled as systemd and cron know it (zone names are case-sensitive); ` +
+      `did you mean "Europe/Berlin"?`,
+  );
+  assert.match(timeZoneProblem("utc")!, /; did you mean "UTC"\?$/);
+  assert.match(timeZoneProblem("AMERICA/NEW_YORK")!, /; did you mean "America\/New_York"\?$/);
+  assert.equal(
+    timeZoneProblem("+02:00"),
+    `timezone "+02:00" is a UTC offset, which systemd and cron cannot read: use an IANA name like ` +
+      `Europe/Berlin, or Etc/GMT-2 for this fixed offset`,
+  );
+  assert.match(timeZoneProblem("-05:30")!, /is a UTC offset, .*like Europe\/Berlin$/);
+  // Names of the tz database, links included, as /usr/share/zoneinfo and systemd know them.
+  for (
+    const zone of ["UTC", "Etc/UTC", "Etc/GMT-2", "Asia/Kolkata", "Asia/Calcutta", "US/Eastern", "EST5EDT"]
+  ) {
+    assert.equal(timeZoneProblem(zone), undefined, zone);
+  }
+});

@@ -10,6 +10,7 @@ import {
   replaceCronBlock,
   Unexpressible,
 } from "../../lib/schedule/mod.ts";
+import { RESTORE_COMMENT } from "../../lib/schedule/cron_table.ts";
 
 Deno.test("crontabFields() writes croner's schedules so that Vixie cron reads them the same way", () => {
   const cases: [string, string][] = [
@@ -34,27 +35,42 @@ Deno.test("crontabFields() refuses seconds, L, W, # and + with a reason", () => 
 
 const OPTIONS = { command: ["/usr/bin/kept", "--config", "/etc/kept"], system: false, environment: {} };
 
-Deno.test("cronLines() groups plans by zone and restores the machine's zone after the last CRON_TZ", () => {
-  const lines = cronLines([
-    { name: "web", definedIn: "/etc/kept/kept.yaml", cron: "15 2 * * *", timeZone: "Europe/Berlin" },
-    { name: "db", definedIn: "/etc/kept/kept.yaml", cron: "0 * * * *", timeZone: undefined },
-  ], { ...OPTIONS, machineTimeZone: "UTC" });
-  assert.deepEqual(lines, [
-    "# plan db: 0 * * * *",
-    "0 * * * * /usr/bin/kept --config /etc/kept --quiet apply db",
+const PLANS = [
+  { name: "web", definedIn: "/etc/kept/kept.yaml", cron: "15 2 * * *", timeZone: "Europe/Berlin" },
+  { name: "db", definedIn: "/etc/kept/kept.yaml", cron: "0 * * * *", timeZone: undefined },
+];
+
+Deno.test("cronLines() sets CRON_TZ for every plan of a user's crontab, the machine's zone by name", () => {
+  // A CRON_TZ above kept's block must not move the plans that run on the machine's clock.
+  assert.deepEqual(cronLines(PLANS, { ...OPTIONS, machineTimeZone: "UTC" }), [
     "CRON_TZ=Europe/Berlin",
     "# plan web: 15 2 * * *",
     "15 2 * * * /usr/bin/kept --config /etc/kept --quiet apply web",
+    "CRON_TZ=UTC",
+    "# plan db: 0 * * * *",
+    "0 * * * * /usr/bin/kept --config /etc/kept --quiet apply db",
+    RESTORE_COMMENT,
+    "CRON_TZ=UTC",
+  ]);
+});
+
+Deno.test("cronLines() of /etc/cron.d/kept groups plans by zone and restores the machine's zone after the last CRON_TZ", () => {
+  assert.deepEqual(cronLines(PLANS, { ...OPTIONS, system: true, machineTimeZone: "UTC" }), [
+    "# plan db: 0 * * * *",
+    "0 * * * * root /usr/bin/kept --config /etc/kept --quiet apply db",
+    "CRON_TZ=Europe/Berlin",
+    "# plan web: 15 2 * * *",
+    "15 2 * * * root /usr/bin/kept --config /etc/kept --quiet apply web",
     "CRON_TZ=UTC",
   ]);
 });
 
 Deno.test("cronLines() quotes words for the shell and escapes % (which cron turns into a newline)", () => {
-  const [, line] = cronLines(
+  const lines = cronLines(
     [{ name: "web", definedIn: "x", cron: "@hourly", timeZone: undefined }],
     { ...OPTIONS, command: ["/opt/my kept/kept", "--config", "/etc/100%/it's"], machineTimeZone: "UTC" },
   );
-  assert.equal(line, `0 * * * * '/opt/my kept/kept' --config '/etc/100\\%/it'\\''s' --quiet apply web`);
+  assert.equal(lines[2], `0 * * * * '/opt/my kept/kept' --config '/etc/100\\%/it'\\''s' --quiet apply web`);
 });
 
 Deno.test("cronLines() names the plan file, plan and key of a schedule cron cannot express", () => {
@@ -86,4 +102,24 @@ Deno.test("replaceCronBlock() refuses a crontab whose kept block has lost its en
   assert.throws(() => replaceCronBlock(`${BLOCK_BEGIN}\n0 * * * * x\n`, ["y"]), {
     message: /no "# END kept/,
   });
+});
+
+Deno.test("replaceCronBlock() ends kept's block with the CRON_TZ set above it, so the lines below keep their zone", () => {
+  const lines = cronLines(PLANS, { ...OPTIONS, machineTimeZone: "UTC" });
+  const above = "MAILTO=me\nCRON_TZ = Asia/Tokyo\n0 5 * * * /home/me/bin/sync\n";
+  const below = "30 6 * * * /home/me/bin/later\n";
+  const first = replaceCronBlock(above, lines);
+  assert.equal(
+    first,
+    `${above}${BLOCK_BEGIN}\n${MARKER}\n${
+      lines.slice(0, -1).join("\n")
+    }\nCRON_TZ = Asia/Tokyo\n${BLOCK_END}\n`,
+  );
+  // Replaced in place, with a line of the user's below it: the same block again.
+  const edited = first + below;
+  assert.equal(replaceCronBlock(edited, lines), edited);
+  // Without a CRON_TZ above, the lines below run on the machine's zone, named.
+  const plain = replaceCronBlock(below, lines);
+  assert.equal(plain, `${below}${BLOCK_BEGIN}\n${MARKER}\n${lines.join("\n")}\n${BLOCK_END}\n`);
+  assert.match(plain, /^CRON_TZ=UTC\n# END kept schedule\n$/m);
 });
