@@ -1,13 +1,14 @@
 // `kept restore`: restores a snapshot, or a path in it, below a target folder; `--dry-run` lists what it
 // would do. The engine says what happened to each entry; the wording (and the flags to suggest) is here.
 
-import { UserError } from "../errors.ts";
+import { UsageError, UserError } from "../errors.ts";
 import { hasEscapedBytes } from "../platform/mod.ts";
 import { formatBytes } from "../plan/mod.ts";
 import {
   applyRestore,
   fallbackMetadataWarning,
   fallbackRestoreWarning,
+  includeProblem,
   type PlanOptions,
   planRestore,
   PlanTally,
@@ -50,6 +51,7 @@ export function restoreCommand(program: Program, kit: CommandKit): void {
         "- not restored (sockets). Exit code 1 when entries are (or would be) left out. See docs/restore.md.",
     )
     .action(async (ref, options) => {
+      assertUsableFlags(options);
       kit.setInterruptNote("the files restored so far stay, and the same restore run again skips them");
       const { repository } = await openNamed(options.destination);
       await repository.loadIndex();
@@ -93,6 +95,33 @@ export function restoreCommand(program: Program, kit: CommandKit): void {
         );
       }
     });
+}
+
+/**
+ * Refuses, before a repository is opened, flags that would restore other than what was asked: an empty
+ * `--target` (which would be the current folder), one holding U+FFFD, and include patterns that can match
+ * nothing. Throws a `UsageError` that says why.
+ */
+function assertUsableFlags(options: { target: string; include?: string[] }): void {
+  if (options.target === "") {
+    throw new UsageError(`Invalid --target "": give the folder to restore into`);
+  }
+  // Deno reads an argument that is not UTF-8 with U+FFFD in place of each bad sequence, and no call gives
+  // the bytes back: kept would write to a path that differs from the one given.
+  if (options.target.includes("\uFFFD")) {
+    throw new UsageError(
+      `Invalid --target "${shown(options.target)}": it holds U+FFFD, which Deno reads in place of bytes ` +
+        `that are not UTF-8, so kept would restore elsewhere than asked: give a path that is UTF-8`,
+    );
+  }
+  const invalid = includeProblem(options.include ?? []);
+  if (invalid) throw new UsageError(`Invalid --include "${shown(invalid.pattern)}": ${invalid.problem}`);
+}
+
+/** A value as given, on one line: with control characters (and then backslashes) escaped if it holds any. */
+function shown(value: string): string {
+  // deno-lint-ignore no-control-regex
+  return /[\x00-\x1f\x7f]/.test(value) ? escapeName(value) : value;
 }
 
 /** How a restore's entries and summary are printed. */

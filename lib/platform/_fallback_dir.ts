@@ -42,6 +42,9 @@ export class FallbackDir implements DirHandle {
   }
 
   openDir(name: PathLike): DirHandle {
+    // This folder again, as `openat(fd, ".")` gives it: known by the same real path, which `#self()` has
+    // checked. `path/.` would never equal the real path, and every call through it would fail.
+    if (pathText(name) === ".") return new FallbackDir(this.#fs, this.#self());
     const path = this.#entry(name);
     const type = this.#fs.lstat(path).type;
     if (type === "symlink") throw symlinkError("open", path);

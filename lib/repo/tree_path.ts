@@ -20,10 +20,11 @@ export interface TreePath {
 
 /**
  * Walks from the snapshot's root tree along `path` ("/" or "" is the root; "." parts are skipped). A part
- * may be written as text output writes names (docs/format.md#names): `caf\xe9` for the bytes `caf` and
- * 0xE9, `a\\b` for `a\b`. An entry named exactly as the part is written wins; only when there is none is
- * the part read as escaped. Throws a `UserError` when the path is not in the snapshot or passes through an
- * entry that is not a folder.
+ * is read as text output writes names (docs/format.md#names): `caf\xe9` is the bytes `caf` and 0xE9,
+ * `a\\b` is `a\b`, so every name reaches the entry it was printed for, whatever else the folder holds. A
+ * part without a backslash is the name itself; one whose escapes are not valid or name no entry is also
+ * looked up as typed (a name that holds a backslash, typed as it is). Throws a `UserError` when the path is
+ * not in the snapshot or passes through an entry that is not a folder.
  */
 export async function resolveTreePath(
   loadTree: (id: BlobId) => Promise<Tree>,
@@ -46,12 +47,15 @@ export async function resolveTreePath(
   return { parts, node };
 }
 
-/** The entry named `part`, or else the one `part` names in its escaped form; undefined when neither is. */
+/**
+ * The entry `part` names in its escaped form, as output writes it, or else the one named `part` as typed;
+ * undefined when neither is. The escaped form first: output writes the name `caf\xe9` (with a backslash)
+ * as `caf\\xe9`, and `caf\xe9` is the byte 0xE9 even when both are in one folder.
+ */
 function findEntry(nodes: readonly TreeNode[], part: string): TreeNode | undefined {
-  const literal = nodes.find((entry) => entry.name === part);
-  if (literal || !part.includes("\\")) return literal;
-  const name = unescapeName(part);
-  return name === undefined ? undefined : nodes.find((entry) => entry.name === name);
+  const name = part.includes("\\") ? unescapeName(part) : part;
+  const escaped = name === undefined ? undefined : nodes.find((entry) => entry.name === name);
+  return escaped ?? (name === part ? undefined : nodes.find((entry) => entry.name === part));
 }
 
 const encoder = new TextEncoder();

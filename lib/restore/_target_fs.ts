@@ -17,9 +17,12 @@ import { errorKind, IoError } from "../workers/mod.ts";
 
 /**
  * The target folder as an absolute path without symlinks, and whether it exists. It need not: the part
- * that is missing is resolved below the part that exists. Throws a `UserError` when it is not a folder.
+ * that is missing is resolved below the part that exists. Throws a `UserError` when it is not a folder
+ * or is empty.
  */
 export function resolveTarget(target: string): { path: string; exists: boolean } {
+  // resolve("") is the current folder: a target left empty by mistake must not restore into it.
+  if (target === "") throw new UserError(`Cannot restore into "": no folder given`);
   const missing: string[] = [];
   let existing = resolve(target);
   for (;;) {
@@ -71,12 +74,7 @@ export function sameSpecialType(info: FileStat, node: TreeNode): boolean {
  * takes its place. Throws a `UserError` when it cannot be made or opened.
  */
 export function openTarget(target: string): DirHandle {
-  const missing: string[] = [];
-  let existing = target;
-  while (lstatOrUndefined(existing) === undefined && existing !== dirname(existing)) {
-    missing.unshift(basename(existing));
-    existing = dirname(existing);
-  }
+  const { existing, missing } = existingPart(target);
   let dir: DirHandle | undefined;
   try {
     dir = platform().openDir(existing);
@@ -93,6 +91,30 @@ export function openTarget(target: string): DirHandle {
     dir?.close();
     throw new UserError(`Cannot create "${target}": ${describeError(error)}`, { cause: error });
   }
+}
+
+/**
+ * Throws the `UserError` {@linkcode openTarget} would throw when the part of `target` that exists cannot
+ * be opened as a folder (a symlink, dangling or not, where the target or a folder above it should be);
+ * writes nothing. What only making the missing folders would tell (no right to write there) is not known.
+ */
+export function checkTarget(target: string): void {
+  try {
+    platform().openDir(existingPart(target).existing).close();
+  } catch (error) {
+    throw new UserError(`Cannot create "${target}": ${describeError(error)}`, { cause: error });
+  }
+}
+
+/** The longest part of `target` that exists (lstat: a symlink exists), and the names missing below it. */
+function existingPart(target: string): { existing: string; missing: string[] } {
+  const missing: string[] = [];
+  let existing = target;
+  while (lstatOrUndefined(existing) === undefined && existing !== dirname(existing)) {
+    missing.unshift(basename(existing));
+    existing = dirname(existing);
+  }
+  return { existing, missing };
 }
 
 function enterAndClose(dir: DirHandle, name: string): DirHandle {

@@ -6,7 +6,7 @@
 // docs/performance.md#restore.
 
 import { describeError } from "../errors.ts";
-import type { DirHandle } from "../platform/mod.ts";
+import type { DirHandle, Owner } from "../platform/mod.ts";
 import { errorKind, Slots } from "../workers/mod.ts";
 import type { RestorePlan } from "./plan_restore.ts";
 import type { RestoreEntry, RestoreProblem, RestoreResult, RestoreWarning } from "./types.ts";
@@ -114,6 +114,11 @@ class Folder {
   /** Made by this restore: nothing can be in the way of its entries. */
   readonly fresh: boolean;
   /**
+   * Made by this restore: its owner and group, which every file made in it gets (see `#writeFile`).
+   * Undefined for a folder that was there.
+   */
+  readonly owner: Owner | undefined;
+  /**
    * The folder, open until its metadata is set: everything in it is written through this handle. Undefined
    * when it could not be made or opened: what the plan lists below it is dropped (the folder is reported).
    */
@@ -124,12 +129,13 @@ class Folder {
   constructor(
     path: string,
     entry: RestoreEntry | undefined,
-    options: { fresh: boolean; handle?: DirHandle },
+    options: { fresh: boolean; handle?: DirHandle; owner?: Owner },
   ) {
     this.path = path;
     this.entry = entry;
     this.fresh = options.fresh;
     this.handle = options.handle;
+    this.owner = options.owner;
   }
 
   get failed(): boolean {
@@ -254,16 +260,28 @@ class Applier {
   async #enter(entry: RestoreEntry, target: string, parent: Folder): Promise<void> {
     const dir = parent.handle!;
     const name = entry.node.name;
+    const fresh = entry.action !== "skip";
     let handle: DirHandle | undefined;
+    let owner: Owner | undefined;
     if (entry.action === "replace") await parent.idle(); // see #apply
     await this.#run(parent, entry, () => {
       if (entry.action === "replace") removeIfPresent(dir, name, true);
-      if (entry.action !== "skip") dir.mkdir(name, 0o700);
-      handle = dir.openDir(name); // fails, never follows, if a symlink took the folder's place
+      if (fresh) dir.mkdir(name, 0o700);
+      const opened = dir.openDir(name); // fails, never follows, if a symlink took the folder's place
+      try {
+        if (fresh) {
+          const { uid, gid } = opened.lstat();
+          owner = { uid, gid };
+        }
+      } catch (error) {
+        opened.close();
+        throw error;
+      }
+      handle = opened;
       if (entry.action === "replace") this.#result.replaced++;
     });
     this.#open.push(
-      new Folder(target, entry, { fresh: entry.action !== "skip", ...(handle ? { handle } : {}) }),
+      new Folder(target, entry, { fresh, ...(handle ? { handle } : {}), ...(owner ? { owner } : {}) }),
     );
   }
 
@@ -310,8 +328,12 @@ class Applier {
     const partial = entry.partial.slice(entry.partial.lastIndexOf("/") + 1);
     // An interrupted earlier run may have left its partial copy.
     if (!parent.fresh) removeIfPresent(dir, partial, false);
-    // Just created by root in a folder of ours (mode 0700, no setgid): it already belongs to 0:0.
-    const chown = this.#plan.asRoot && !(parent.fresh && node.uid === 0 && node.gid === 0);
+    // A file made in a folder this restore made gets that folder's owner and group: the creator's, or with
+    // a setgid folder (or a `grpid` mount), the group of the folder it was made in, which the new folder
+    // got the same way, setgid bit included. Only then is the chown skipped: a root:root file made in a
+    // setgid folder belongs to the folder's group, and must not stay so.
+    const owner = parent.owner;
+    const chown = this.#plan.asRoot && !(owner && owner.uid === node.uid && owner.gid === node.gid);
     const { mode, mtime, mtimeNs } = node;
     const bytes = await this.#files.write({
       dir,

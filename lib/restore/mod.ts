@@ -10,6 +10,7 @@
 export { type PlanOptions, planRestore, type RestorePlan, type TreeSource } from "./plan_restore.ts";
 export { type ApplyOptions, applyRestore, type RestoreSource } from "./apply_restore.ts";
 export { fallbackMetadataWarning, fallbackRestoreWarning, restore, type RestoreOptions } from "./restore.ts";
+export { type IncludeProblem, includeProblem } from "./include_problem.ts";
 export { PlanTally } from "./plan_tally.ts";
 export { partialNames } from "./partial_names.ts";
 export type {

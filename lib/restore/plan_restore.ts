@@ -3,13 +3,14 @@
 // entry, so that a snapshot of millions of files never sits in memory.
 
 import ignore, { type Ignore } from "ignore";
-import { describeError, IntegrityError, UserError } from "../errors.ts";
+import { describeError, IntegrityError, UsageError, UserError } from "../errors.ts";
 import { describePath, type FileStat, hasEscapedBytes, pathBytes, platform } from "../platform/mod.ts";
 import { asBlobId, isSafeName, resolveTreePath, type Tree, type TreeNode } from "../repo/mod.ts";
 import { errorKind } from "../workers/mod.ts";
+import { includeProblem } from "./include_problem.ts";
 import { partialNames } from "./partial_names.ts";
 import type { RestoreAction, RestoreEntry } from "./types.ts";
-import { lstatOrUndefined, modifiedNs, resolveTarget, sameSpecialType } from "./_target_fs.ts";
+import { checkTarget, lstatOrUndefined, modifiedNs, resolveTarget, sameSpecialType } from "./_target_fs.ts";
 
 /** Options of {@linkcode planRestore}. */
 export interface PlanOptions {
@@ -20,7 +21,7 @@ export interface PlanOptions {
   /**
    * Restore only this path of the snapshot (`/etc/nginx`). It keeps its absolute path below the target
    * (TARGET/etc/nginx), and the folders leading to it (TARGET/etc) get the snapshot's metadata too. A
-   * name may be given in its escaped form, as text output writes it (see `resolveTreePath()`).
+   * name is read as text output writes it: `caf\xe9` is the byte 0xE9 (see `resolveTreePath()`).
    */
   path?: string;
   /** gitignore-style patterns: restore only matching paths (and the folders leading to them). */
@@ -49,13 +50,18 @@ export interface RestorePlan extends AsyncIterable<RestoreEntry> {
 }
 
 /**
- * Plans a restore. Throws a `UserError` when the target cannot be a folder or `path` is not in the
- * snapshot, and an `IntegrityError` when a tree on the way lists a name twice; writes nothing.
+ * Plans a restore. Throws a `UsageError` when an include pattern can match nothing
+ * ({@linkcode includeProblem}), a `UserError` when the target cannot be a folder (as `applyRestore()`
+ * would, without making it) or `path` is not in the snapshot, and an `IntegrityError` when a tree on the
+ * way lists a name twice; writes nothing.
  *
  * Iterating the plan yields damaged or unreadable trees below as `fail` entries and throws only for a bug.
  */
 export async function planRestore(source: TreeSource, options: PlanOptions): Promise<RestorePlan> {
+  const invalid = includeProblem(options.include ?? []);
+  if (invalid) throw new UsageError(`Invalid include pattern "${invalid.pattern}": ${invalid.problem}`);
   const target = resolveTarget(options.target).path;
+  checkTarget(target); // a dry run says what the restore would say
   const asked = options.path ?? "/";
   const root = await source.loadTree(options.tree);
   assertUniqueNames(root, "/");
@@ -153,7 +159,9 @@ class PlanWalk {
       if (node.type === "dir") {
         const entry = await this.#enterFolder(stack, node, path, target, matches);
         if (stack.at(-1)!.entry !== entry) {
-          yield entry; // refused or failed: nothing below it is planned
+          // Refused or failed: nothing below it is planned. One that does not match is in the way only of
+          // what below it would match, and is no problem when nothing would.
+          if (matches || await this.#matchesBelow(node, path, folder.state.only.slice(1))) yield entry;
         } else if (matches) {
           if (this.#pending.length > 0) yield* this.#pending.splice(0);
           yield entry;
@@ -180,6 +188,33 @@ class PlanWalk {
   #matches(path: string, isDir: boolean): boolean {
     const include = this.#settings.include;
     return !include || include.ignores(path.slice(1) + (isDir ? "/" : ""));
+  }
+
+  /**
+   * True when an entry below the folder `node` (at `path`; following `only`, as the walk would) matches
+   * `include`, or a tree below cannot be read, which leaves it unknown. Walks the trees only, not the
+   * target: for a folder refused or failed, whose entries the walk does not plan.
+   */
+  async #matchesBelow(node: TreeNode, path: string, only: readonly string[]): Promise<boolean> {
+    const folders = [{ node, path, only }];
+    for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
+      if (!folder.node.subtree) continue;
+      let tree: Tree;
+      try {
+        tree = await this.#settings.source.loadTree(folder.node.subtree);
+      } catch (error) {
+        if (errorKind(error) === "bug") throw error;
+        return true;
+      }
+      const [follow, ...rest] = folder.only;
+      for (const child of tree.nodes) {
+        if ((follow !== undefined && child.name !== follow) || !isSafeName(child.name)) continue;
+        const childPath = `${folder.path}/${child.name}`;
+        if (this.#matches(childPath, child.type === "dir")) return true;
+        if (child.type === "dir") folders.push({ node: child, path: childPath, only: rest });
+      }
+    }
+    return false;
   }
 
   /**

@@ -63,3 +63,32 @@ Deno.test("a restore told it runs as root sets every entry's owner from the snap
     assert.deepEqual(refused, ["/fifo: io", "/folder/file: io", "/folder: io", "/link: io"]);
   }
 });
+
+Deno.test({
+  name: "a root restore into a setgid folder gives root:root files root:root, not the folder's group",
+  ignore: !RUNNING_AS_ROOT,
+  fn: async () => {
+    using dir = tempDir("kept-as-root-");
+    const repository = await testRepository(await LocalBackend.create(`${dir.path}/repo`));
+    const craft = new SnapshotCrafter(repository);
+    const secret = { ...craft.file("secret", "root only\n"), mode: 0o640 };
+    const grouped = { ...craft.file("grouped", "group 5678\n"), gid: 5678 };
+    const id = await craft.snapshot([craft.dir("etc", [secret, grouped, craft.dir("deep", [secret])])]);
+    const { snapshot } = await repository.findSnapshot(id);
+    // A folder whose group (not root's) every file made below it gets, as setgid folders pass it on.
+    const out = `${dir.path}/shared`;
+    Deno.mkdirSync(out);
+    Deno.chownSync(out, 0, 5678);
+    Deno.chmodSync(out, 0o2775);
+    const result = await restore(repository, { tree: snapshot.tree, target: out, asRoot: true });
+    assert.deepEqual(result.problems, []);
+    const owner = (path: string) => {
+      const info = Deno.lstatSync(`${out}/${path}`);
+      return `${info.uid}:${info.gid} ${(info.mode! & 0o7777).toString(8)}`;
+    };
+    assert.deepEqual(
+      ["etc", "etc/secret", "etc/grouped", "etc/deep", "etc/deep/secret"].map(owner),
+      ["0:0 755", "0:0 640", "0:5678 644", "0:0 755", "0:0 640"],
+    );
+  },
+});

@@ -218,3 +218,49 @@ Deno.test("restore --json prints one object per entry (dry run) or per problem, 
     await fixture.cleanup();
   }
 });
+
+Deno.test("with --include, a folder in the way of nothing that matches is no problem, dry run or not", async () => {
+  const fixture = await makeFixture((root) => ({ p: { sources: [`${root}/src`] } }));
+  try {
+    const src = `${fixture.root}/src`;
+    Deno.mkdirSync(`${src}/e`, { recursive: true });
+    Deno.writeTextFileSync(`${src}/a.txt`, "alpha\n");
+    await fixture.backup("p");
+    const out = `${fixture.root}/out`;
+    // A file where the snapshot has the empty folder src/e.
+    Deno.mkdirSync(`${out}${src}`, { recursive: true });
+    Deno.writeTextFileSync(`${out}${src}/e`, "in the way\n");
+    const dry = await fixture.kept(["restore", "latest", "--target", out, "--include", "*.txt", "--dry-run"]);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.doesNotMatch(dry.stdout, /^! /m);
+    assert.match(dry.stdout, new RegExp(`^\\+ ${src}/a\\.txt$`, "m"));
+    const real = await fixture.kept(["restore", "latest", "--target", out, "--include", "*.txt"]);
+    assert.equal(real.code, 0, real.stderr);
+    assert.equal(real.stderr, "");
+    assert.equal(Deno.readTextFileSync(`${out}${src}/a.txt`), "alpha\n");
+    assert.equal(Deno.readTextFileSync(`${out}${src}/e`), "in the way\n");
+    // Asked for by a pattern, the folder is refused as before.
+    const named = await fixture.kept(["restore", "latest", "--target", out, "--include", "e"]);
+    assert.equal(named.code, 1);
+    assert.match(named.stderr, /\/e\/: .* exists and is not a folder \(use --overwrite to replace it\)/);
+  } finally {
+    await fixture.cleanup();
+  }
+});
+
+Deno.test("restore --dry-run into a dangling symlink fails as the restore would, and writes nothing", async () => {
+  const { fixture } = await sourceFixture();
+  try {
+    Deno.symlinkSync(`${fixture.root}/nowhere`, `${fixture.root}/out`);
+    for (const target of [`${fixture.root}/out`, `${fixture.root}/out/below`]) {
+      const dry = await fixture.kept(["restore", "latest", "--target", target, "--dry-run"]);
+      const real = await fixture.kept(["restore", "latest", "--target", target]);
+      assert.equal(real.code, 1, real.stderr);
+      assert.match(real.stderr, new RegExp(`^kept: Cannot create "${target}": .*symlink`));
+      assert.deepEqual({ code: dry.code, stdout: dry.stdout, stderr: dry.stderr }, { ...real, stdout: "" });
+    }
+    assert.throws(() => Deno.lstatSync(`${fixture.root}/nowhere`), Deno.errors.NotFound);
+  } finally {
+    await fixture.cleanup();
+  }
+});

@@ -1,6 +1,6 @@
 // `restore --path` (and `ls PATH`) take a name as text output writes it: `caf\xe9` for the bytes `caf`
-// and 0xE9 (docs/format.md#names). An entry named exactly as typed wins; only when there is none is the
-// text read as escaped.
+// and 0xE9, `caf\\xe9` for the name with a backslash (docs/format.md#names), whatever else the folder
+// holds. Only when the escaped reading names no entry is the text taken as typed.
 
 import assert from "node:assert/strict";
 import { nameText } from "../../lib/platform/mod.ts";
@@ -11,7 +11,10 @@ import { hex, pythonListdir } from "../platform/_python.ts";
 const latin1 = (text: string) => Uint8Array.from(text, (char) => char.charCodeAt(0));
 const encoder = new TextEncoder();
 
-/** `/data` holding `caf` 0xE9, a file named `caf\xe9` with a real backslash, `only` 0xE9 and `d` 0xFF/inner. */
+/**
+ * `/data` holding `caf` 0xE9, a file named `caf\xe9` with a real backslash, `only` 0xE9, `back\q` (a real
+ * backslash that starts no escape), `plain` and `d` 0xFF/inner.
+ */
 async function craftedSnapshot(fixture: Fixture): Promise<string> {
   const repository = await fixture.open();
   const craft = new SnapshotCrafter(repository);
@@ -20,12 +23,14 @@ async function craftedSnapshot(fixture: Fixture): Promise<string> {
       craft.file(nameText(latin1("caf\xe9")), "bytes\n"),
       craft.file("caf\\xe9", "literal\n"),
       craft.file(nameText(latin1("only\xe9")), "only\n"),
+      craft.file("back\\q", "back\n"),
+      craft.file("plain", "plain\n"),
       craft.dir(nameText(latin1("d\xff")), [craft.file("inner", "inner\n")]),
     ]),
   ]);
 }
 
-Deno.test("restore --path takes a name in its escaped form; a name spelled exactly so wins", async () => {
+Deno.test("restore --path reads a name as output writes it, also beside a name spelled like the escape", async () => {
   const fixture = await makeFixture((root) => ({ p: { sources: [`${root}/src`] } }));
   try {
     const id = await craftedSnapshot(fixture);
@@ -35,10 +40,20 @@ Deno.test("restore --path takes a name in its escaped form; a name spelled exact
       return `${out}/data`;
     };
 
-    // `caf\xe9` is the name of an entry, backslash and all: that one.
-    const literal = await restorePath("/data/caf\\xe9");
+    // `caf\xe9` is the byte 0xE9, as `ls` writes it, though an entry is named `caf\xe9`, backslash and all.
+    const bytes = await restorePath("/data/caf\\xe9");
+    assert.deepEqual(pythonListdir(bytes), [hex(latin1("caf\xe9"))]);
+    // That one is `caf\\xe9`, as `ls` writes it.
+    const literal = await restorePath("/data/caf\\\\xe9");
     assert.deepEqual(pythonListdir(literal), [hex("caf\\xe9")]);
     assert.equal(Deno.readTextFileSync(`${literal}/caf\\xe9`), "literal\n");
+
+    // A name without a backslash is itself; one with a backslash that starts no escape is reached as typed
+    // too, and as output writes it.
+    assert.deepEqual(pythonListdir(await restorePath("/data/plain")), [hex("plain")]);
+    for (const typed of ["/data/back\\q", "/data/back\\\\q"]) {
+      assert.deepEqual(pythonListdir(await restorePath(typed)), [hex("back\\q")], typed);
+    }
 
     // No entry is named `only\xe9`: the bytes it stands for.
     const escaped = await restorePath("/data/only\\xe9");
@@ -82,9 +97,14 @@ Deno.test("ls takes a path in its escaped form and writes names that way", async
     const listed = await fixture.keptOk(["ls", id, "/data/d\\xff"]);
     const paths = listed.stdout.trim().split("\n").map((line) => line.split(" ").at(-1));
     assert.deepEqual(paths, ["/data/d\\xff", "/data/d\\xff/inner"]);
-    const literal = await fixture.keptOk(["ls", id, "/data/caf\\xe9"]);
-    // The entry named with a backslash is written with it escaped, so that it cannot pass for the byte.
-    assert.match(literal.stdout, / \/data\/caf\\\\xe9\n$/);
+    // Each name `ls` writes is the path that lists that entry, the byte one and the one with a backslash.
+    const all = await fixture.keptOk(["ls", id, "/data"]);
+    const names = all.stdout.trim().split("\n").map((line) => line.split(" ").at(-1)!).slice(1);
+    assert.ok(names.includes("/data/caf\\xe9") && names.includes("/data/caf\\\\xe9"), names.join(" "));
+    for (const name of names) {
+      const one = await fixture.keptOk(["ls", id, name]);
+      assert.equal(one.stdout.split("\n")[0]!.split(" ").at(-1), name); // the entry, then what is in it
+    }
   } finally {
     await fixture.cleanup();
   }

@@ -69,3 +69,27 @@ Deno.test("without --allow-ffi a restore keeps milliseconds, refuses byte names 
     await fixture.cleanup();
   }
 });
+
+Deno.test("without --allow-ffi a hard link to a file in a folder the restore has left is linked", async () => {
+  const fixture = await makeFixture((root) => ({ p: { sources: [`${root}/src`] } }));
+  try {
+    const craft = new SnapshotCrafter(await fixture.open());
+    const linked = { ...craft.file("first", "shared\n"), links: 2, device: 7, inode: 42 };
+    // `d/first` is written, `d` left, then `second` is linked to it: its folder is opened again from the
+    // target, the target's handle first ("." of it).
+    const id = await craft.snapshot([craft.dir("d", [linked]), { ...linked, name: "second" }]);
+    const out = `${fixture.root}/out`;
+    for (const run of ["first", "again"]) {
+      const output = await runKeptWith(fixture.config, ["restore", id, "--target", out]);
+      const stderr = new TextDecoder().decode(output.stderr);
+      assert.equal(output.code, 0, `${run}: ${stderr}`);
+      assert.doesNotMatch(stderr, /error/, run);
+    }
+    const [first, second] = [`${out}/d/first`, `${out}/second`].map((path) => Deno.lstatSync(path));
+    assert.equal(second!.ino, first!.ino);
+    assert.equal(first!.nlink, 2);
+    assert.equal(Deno.readTextFileSync(`${out}/second`), "shared\n");
+  } finally {
+    await fixture.cleanup();
+  }
+});

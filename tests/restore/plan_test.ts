@@ -98,6 +98,43 @@ Deno.test("with include, a folder is planned only once something below it is, an
   ]);
 });
 
+Deno.test("with include, a folder refused is reported only when something below it would match", async () => {
+  using dir = tempDir("kept-plan-");
+  const { repository, tree } = await craftedSnapshot();
+  const target = `${dir.path}/out`;
+  // Files where the snapshot has the folders a/empty (nothing below it) and a/sub (other.txt below it).
+  Deno.mkdirSync(`${target}/a`, { recursive: true });
+  Deno.writeTextFileSync(`${target}/a/empty`, "in the way\n");
+  Deno.writeTextFileSync(`${target}/a/sub`, "in the way\n");
+  const plan = await planRestore(repository, { tree, target, include: ["*.txt"], asRoot: false });
+  assert.deepEqual(await summary(plan), [
+    "skip /a",
+    "create /a/x.txt",
+    "refuse /a/sub (not_a_folder)",
+    "fail /broken (integrity)",
+    "refuse /../evil (unsafe_name)",
+  ]);
+  // Matching the folder itself, or following a path through it, it is in the way again.
+  const named = await planRestore(repository, { tree, target, include: ["empty"], asRoot: false });
+  assert.ok((await summary(named)).includes("refuse /a/empty (not_a_folder)"));
+  const below = await planRestore(repository, {
+    tree,
+    target,
+    path: "/a/sub",
+    include: ["*.txt"],
+    asRoot: false,
+  });
+  assert.deepEqual(await summary(below), ["refuse /a/sub (not_a_folder)"]);
+  const elsewhere = await planRestore(repository, {
+    tree,
+    target,
+    path: "/a/sub",
+    include: ["*.conf"],
+    asRoot: false,
+  });
+  assert.deepEqual(await summary(elsewhere), []);
+});
+
 Deno.test("a restore carries the plan out and reports each entry it refused or could not restore", async () => {
   using dir = tempDir("kept-plan-");
   const { repository, tree } = await craftedSnapshot();

@@ -1,5 +1,5 @@
-// resolveTreePath(), which `ls PATH` and `restore --path` share, reads a part written as text output writes
-// names (docs/format.md#names) when no entry is named exactly as written.
+// resolveTreePath(), which `ls PATH` and `restore --path` share, reads a part as text output writes names
+// (docs/format.md#names), and only when that names nothing, as typed.
 
 import assert from "node:assert/strict";
 import { nameText } from "../../lib/platform/mod.ts";
@@ -25,8 +25,13 @@ const trees: Record<string, Tree> = {
 const loadTree = (id: string) => Promise.resolve(trees[id]!);
 const resolve = (path: string) => resolveTreePath(loadTree, asBlobId("root"), path);
 
-Deno.test("resolveTreePath() prefers the entry named as written, then reads the escaped form", async () => {
-  assert.deepEqual((await resolve("/d\\xff/caf\\xe9")).parts, [nameText(latin1("d\xff")), "caf\\xe9"]);
+Deno.test("resolveTreePath() reads the escaped form first, as output writes it, then the name as typed", async () => {
+  // Output writes the byte name as caf\xe9 and the one with a backslash as caf\\xe9: each finds its own.
+  assert.deepEqual((await resolve("/d\\xff/caf\\xe9")).parts, [
+    nameText(latin1("d\xff")),
+    nameText(latin1("caf\xe9")),
+  ]);
+  assert.equal((await resolve("/d\\xff/caf\\\\xe9")).node?.name, "caf\\xe9");
   await assert.rejects(resolve("/d\\xff/caf\\xe8"), /Path "\/d\\xff\/caf\\xe8" is not in the snapshot/);
   // Valid UTF-8 written byte by byte is the character; control characters and backslashes unescape too.
   assert.equal((await resolve("/d\\xff/\\xc3\\xa9")).node?.name, "é");
