@@ -3,6 +3,7 @@
 import { diffTrees } from "../snapshots/mod.ts";
 import { escapeName } from "./output.ts";
 import { pathJson } from "./_json.ts";
+import { namingFolders } from "./ls_command.ts";
 import { type CommandKit, type Program, SNAPSHOT_HOST_HELP, SNAPSHOT_PLAN_HELP } from "./_command_kit.ts";
 
 /** Registers `kept diff` on `program`. */
@@ -27,7 +28,9 @@ export function diffCommand(program: Program, kit: CommandKit): void {
       const a = await repository.findSnapshot(first, options);
       const b = await repository.findSnapshot(second, options);
       let count = 0;
-      for await (const change of diffTrees(repository, a.snapshot.tree, b.snapshot.tree)) {
+      for await (
+        const change of namingFolders(diffTrees(repository, a.snapshot.tree, b.snapshot.tree), [a, b])
+      ) {
         count++;
         if (options.json) {
           output.out(JSON.stringify({ change: change.change, ...pathJson("path", change.path) }) + "\n");

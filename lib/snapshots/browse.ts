@@ -4,7 +4,56 @@
  * @module
  */
 
-import { type BlobId, type NodeType, type Repository, resolveTreePath, type TreeNode } from "../repo/mod.ts";
+import { IntegrityError } from "../errors.ts";
+import {
+  type BlobId,
+  type NodeType,
+  type Repository,
+  resolveTreePath,
+  type Tree,
+  type TreeNode,
+  type TreePath,
+} from "../repo/mod.ts";
+
+/** What browsing reads: trees. */
+export type TreeLoader = Pick<Repository, "loadTree">;
+
+/**
+ * A folder of a snapshot whose listing (its tree) cannot be read: damaged, in a missing pack, or in no
+ * index. Names the folder, the snapshot it is in by its root tree, and what went wrong.
+ */
+export class UnreadableFolderError extends IntegrityError {
+  /** The folder's path in the snapshot, `/` for its root. */
+  readonly path: string;
+  /** The root tree of the snapshot the folder is in. */
+  readonly root: BlobId;
+  /** Why its tree cannot be read, naming the blob and its pack. */
+  readonly reason: string;
+
+  constructor(path: string, root: BlobId, cause: IntegrityError) {
+    super(`Cannot read folder ${JSON.stringify(path)}: ${cause.message}`, { cause });
+    this.name = "UnreadableFolderError";
+    this.path = path;
+    this.root = root;
+    this.reason = cause.message;
+  }
+}
+
+/** Where a tree is: the snapshot's root tree, and the folder's path in it ("" for the root). */
+interface FolderAt {
+  root: BlobId;
+  path: string;
+}
+
+/** The tree of the folder `at`, or an {@link UnreadableFolderError} naming the folder when it cannot be read. */
+async function loadFolder(source: TreeLoader, id: BlobId, at: FolderAt): Promise<Tree> {
+  try {
+    return await source.loadTree(id);
+  } catch (error) {
+    if (error instanceof IntegrityError) throw new UnreadableFolderError(at.path || "/", at.root, error);
+    throw error;
+  }
+}
 
 /** One listed entry. */
 export interface ListedEntry {
@@ -18,26 +67,56 @@ export interface ListedEntry {
   target?: string;
 }
 
-/** Lists every entry at and below `path` in a snapshot's tree, depth first, in name order. */
+/**
+ * Lists every entry at and below `path` in a snapshot's tree, depth first, in name order.
+ *
+ * @throws {UnreadableFolderError} when the tree of a folder on the way or below cannot be read (after the
+ * entries before it); a `UserError` when `path` is not in the snapshot.
+ */
 export async function* listTree(
-  repository: Repository,
+  source: TreeLoader,
   root: BlobId,
   path = "/",
 ): AsyncGenerator<ListedEntry> {
-  const { parts, node } = await resolveTreePath((id) => repository.loadTree(id), root, path);
+  const { parts, node } = await resolve(source, root, path);
   const prefix = parts.map((part) => `/${part}`).join("");
   if (node) yield entryOf(prefix, node);
   if (node && node.type !== "dir") return;
   const treeId = node ? node.subtree : root;
   if (treeId === undefined) return;
-  yield* walk(repository, treeId, prefix);
+  yield* walk(source, treeId, { root, path: prefix });
 }
 
-async function* walk(repository: Repository, treeId: BlobId, prefix: string): AsyncGenerator<ListedEntry> {
-  for (const node of (await repository.loadTree(treeId)).nodes) {
-    const path = `${prefix}/${node.name}`;
+/** {@link resolveTreePath}, naming the folder on the way whose tree cannot be read. */
+async function resolve(source: TreeLoader, root: BlobId, path: string): Promise<TreePath> {
+  let loads = 0;
+  let failed: IntegrityError | undefined;
+  const load = async (id: BlobId) => {
+    loads++;
+    try {
+      return await source.loadTree(id);
+    } catch (error) {
+      if (error instanceof IntegrityError) failed = error;
+      throw error;
+    }
+  };
+  try {
+    return await resolveTreePath(load, root, path);
+  } catch (error) {
+    if (failed === undefined || error !== failed) throw error;
+    // The walk reads the root's tree, then that of each folder on the path in turn: the folder that failed
+    // is the one of the first `loads - 1` parts, whose trees were read. Their names as the trees spell them:
+    const asked = path.split("/").filter((part) => part !== "" && part !== ".");
+    const { parts } = await resolveTreePath(load, root, asked.slice(0, loads - 1).join("/"));
+    throw new UnreadableFolderError(`/${parts.join("/")}`, root, failed);
+  }
+}
+
+async function* walk(source: TreeLoader, treeId: BlobId, at: FolderAt): AsyncGenerator<ListedEntry> {
+  for (const node of (await loadFolder(source, treeId, at)).nodes) {
+    const path = `${at.path}/${node.name}`;
     yield entryOf(path, node);
-    if (node.type === "dir" && node.subtree) yield* walk(repository, node.subtree, path);
+    if (node.type === "dir" && node.subtree) yield* walk(source, node.subtree, { root: at.root, path });
   }
 }
 
@@ -59,40 +138,56 @@ export interface Change {
   path: string;
 }
 
-/** Yields what differs between two trees; identical subtrees are skipped without being read. */
-export async function* diffTrees(
-  repository: Repository,
+/**
+ * Yields what differs between the trees of two snapshots, `a` and `b` their root trees; identical subtrees
+ * are skipped without being read.
+ *
+ * @throws {UnreadableFolderError} when the tree of a folder to compare cannot be read (after the changes
+ * before it).
+ */
+export function diffTrees(source: TreeLoader, a: BlobId, b: BlobId): AsyncGenerator<Change> {
+  return diffFolders(source, { a, b }, a, b, "");
+}
+
+async function* diffFolders(
+  source: TreeLoader,
+  roots: { a: BlobId; b: BlobId },
   a: BlobId,
   b: BlobId,
-  prefix = "",
+  prefix: string,
 ): AsyncGenerator<Change> {
   if (a === b) return;
-  const left = new Map((await repository.loadTree(a)).nodes.map((n) => [n.name, n]));
-  const right = new Map((await repository.loadTree(b)).nodes.map((n) => [n.name, n]));
+  const left = new Map(
+    (await loadFolder(source, a, { root: roots.a, path: prefix })).nodes.map((n) => [n.name, n]),
+  );
+  const right = new Map(
+    (await loadFolder(source, b, { root: roots.b, path: prefix })).nodes.map((n) => [n.name, n]),
+  );
   const names = [...new Set([...left.keys(), ...right.keys()])].sort();
   for (const name of names) {
     const before = left.get(name);
     const after = right.get(name);
     const path = `${prefix}/${name}`;
-    if (!before) yield* everything("added", repository, after!, path);
-    else if (!after) yield* everything("removed", repository, before, path);
+    if (!before) yield* everything("added", source, after!, { root: roots.b, path });
+    else if (!after) yield* everything("removed", source, before, { root: roots.a, path });
     else if (before.type === "dir" && after.type === "dir") {
       if (folderChanged(before, after)) yield { change: "modified", path };
-      yield* diffTrees(repository, before.subtree!, after.subtree!, path);
+      yield* diffFolders(source, roots, before.subtree!, after.subtree!, path);
     } else if (differs(before, after)) yield { change: "modified", path };
   }
 }
 
+/** `node` at `at` and everything below it, all added or all removed. */
 async function* everything(
   change: "added" | "removed",
-  repository: Repository,
+  source: TreeLoader,
   node: TreeNode,
-  path: string,
+  at: FolderAt,
 ): AsyncGenerator<Change> {
-  yield { change, path };
+  yield { change, path: at.path };
   if (node.type === "dir" && node.subtree) {
-    for (const child of (await repository.loadTree(node.subtree)).nodes) {
-      yield* everything(change, repository, child, `${path}/${child.name}`);
+    for (const child of (await loadFolder(source, node.subtree, at)).nodes) {
+      yield* everything(change, source, child, { root: at.root, path: `${at.path}/${child.name}` });
     }
   }
 }

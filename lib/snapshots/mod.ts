@@ -4,5 +4,12 @@
  * @module
  */
 
-export { type Change, diffTrees, type ListedEntry, listTree } from "./browse.ts";
+export {
+  type Change,
+  diffTrees,
+  type ListedEntry,
+  listTree,
+  type TreeLoader,
+  UnreadableFolderError,
+} from "./browse.ts";
 export { listSnapshotsAt } from "./list_snapshots.ts";

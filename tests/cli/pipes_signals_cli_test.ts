@@ -78,7 +78,7 @@ Deno.test("`kept ls latest | head -1` ends quietly with exit 0 when its reader c
     const stderr = text(child.stderr);
     const first = await readFirstLineAndClose(child.stdout);
     const status = await child.status;
-    assert.match(first, /^d[rwx-]{9} /);
+    assert.match(first, /^d[rwxsStT-]{9} /); // /tmp, sticky
     assert.equal(await stderr, "", "no error, no stack trace");
     assert.equal(status.code, 0);
   } finally {
