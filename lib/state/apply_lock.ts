@@ -8,6 +8,7 @@
 
 import { dirname } from "node:path";
 import { ExitCode, UserError } from "../errors.ts";
+import { fileProblem } from "./_file_problem.ts";
 
 /** How often a waiting apply tries the lock again. */
 const POLL_MS = 100;
@@ -66,8 +67,7 @@ function openLockFile(path: string): Deno.FsFile {
     Deno.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     return Deno.openSync(path, { read: true, write: true, create: true, mode: 0o600 });
   } catch (error) {
-    const reason = error instanceof Deno.errors.PermissionDenied ? "permission denied" : String(error);
-    throw new UserError(`Cannot create lock file "${path}": ${reason}`, { cause: error });
+    throw new UserError(`Cannot create lock file "${path}": ${fileProblem(path, error)}`, { cause: error });
   }
 }
 

@@ -15,6 +15,7 @@ export {
   type SettingsFingerprint,
   type SnapshotCache,
   StateFile,
+  StateFileError,
 } from "./state_file.ts";
 export { SCHEMA_VERSION } from "./_schema.ts";
 export { lockStateFile, type StateLock, type StateLockOptions } from "./apply_lock.ts";

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { SCHEMA_VERSION, StateFile } from "../../lib/state/mod.ts";
+import { SCHEMA_VERSION, StateFile, StateFileError } from "../../lib/state/mod.ts";
 import { MIGRATIONS } from "../../lib/state/_schema.ts";
 import { UserError } from "../../lib/errors.ts";
 
@@ -138,4 +138,119 @@ Deno.test("StateFile.closeUnfinishedRuns() ends the runs of a killed kept as int
   assert.equal(runs.find((run) => run.id === killed)!.ended, "2026-12-05T03:00:00.000Z");
   assert.equal(runs.find((run) => run.id === finished)!.result, "success");
   assert.equal(state.closeUnfinishedRuns(NOW), 0);
+});
+
+/** A state file at `path` with rows in every table, some pages long. */
+function filledState(path: string): void {
+  using state = StateFile.open(path);
+  for (let i = 0; i < 40; i++) {
+    const id = state.startRun({ plan: `plan-${i}`, destination: "nas", action: "backup" }, NOW);
+    state.endRun(
+      id,
+      { result: "success", snapshot: `s${i}`, stats: { files: i, note: "x".repeat(200) } },
+      NOW,
+    );
+    state.recordFingerprint(
+      { plan: `plan-${i}`, destination: "nas", fingerprint: `f${i}`, settings: { sources: ["/a"] } },
+      NOW,
+    );
+  }
+  state.cacheSnapshots(
+    "nas",
+    [{ id: "abc", time: "t", plan: "web", host: "h", tags: [], paths: ["/a"] }],
+    NOW,
+  );
+}
+
+const isDamaged = (path: string) => (error: unknown) =>
+  error instanceof StateFileError && error.path === path && !error.message.includes("\n") &&
+  error.message.startsWith(`Cannot use state file "${path}": it is damaged or not a state file (delete it`);
+
+Deno.test("StateFile.open() refuses a file with any one page damaged, in one line, before reading or writing", async () => {
+  const path = await tempPath();
+  filledState(path);
+  const good = Deno.readFileSync(path);
+  const pages = good.length / 4096;
+  assert.ok(pages >= 8, `${pages} pages`);
+  for (let page = 0; page < pages; page++) {
+    const damaged = good.slice();
+    damaged.fill(0xab, page * 4096, (page + 1) * 4096);
+    Deno.writeFileSync(path, damaged);
+    for (const readOnly of [true, false]) {
+      assert.throws(() => StateFile.open(path, { readOnly }), isDamaged(path), `page ${page + 1}`);
+      assert.deepEqual(Deno.readFileSync(path), damaged, `page ${page + 1} left as it was`);
+    }
+  }
+});
+
+Deno.test("StateFile: a stored value that is not JSON is a damaged file, in one line", async () => {
+  const path = await tempPath();
+  filledState(path);
+  // Garbage in a row: SQLite's page checks cannot tell it from a good one.
+  const other = new DatabaseSync(path);
+  other.exec("UPDATE fingerprints SET settings = '{not json' WHERE plan = 'plan-3'");
+  other.exec("UPDATE runs SET stats = '[' WHERE snapshot = 's7'");
+  other.close();
+  using writer = StateFile.open(path);
+  assert.throws(() => writer.fingerprints(), isDamaged(path));
+  assert.equal(writer.lastSuccesses().length, 40, "what is whole can still be read");
+  writer.close();
+  using reader = StateFile.open(path, { readOnly: true });
+  assert.throws(() => reader.runs(), isDamaged(path));
+});
+
+Deno.test("StateFile.open() of a path below a regular file names that file in one line", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kept-state-" });
+  Deno.writeTextFileSync(`${dir}/pass`, "");
+  for (const path of [`${dir}/pass/state.db`, `${dir}/pass/deeper/state.db`]) {
+    for (const readOnly of [true, false]) {
+      assert.throws(
+        () => StateFile.open(path, { readOnly }),
+        (error: unknown) =>
+          error instanceof StateFileError && error.path === path &&
+          error.message ===
+            `Cannot ${readOnly ? "use" : "create"} state file "${path}": "${dir}/pass" is not a folder`,
+      );
+    }
+  }
+});
+
+Deno.test({
+  name: "StateFile.endRun() on a full disk throws one line naming the file, and records nothing of the end",
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "kept-state-full-" });
+    const mount = (args: string[]) => new Deno.Command("mount", { args }).outputSync();
+    assert.ok(mount(["-t", "tmpfs", "-o", "size=1m", "tmpfs", dir]).success, "mount a tmpfs");
+    try {
+      const path = `${dir}/state.db`;
+      {
+        using state = StateFile.open(path);
+        const id = state.startRun({ plan: "web", destination: "nas", action: "backup" }, NOW);
+        const filler = Deno.openSync(`${dir}/filler`, { write: true, create: true });
+        assert.throws(() => {
+          for (;;) filler.writeSync(new Uint8Array(4096));
+        }, /No space left on device/);
+        filler.close();
+        // Large enough that its pages cannot fit in what the write-ahead log already holds.
+        const end = { result: "success", snapshot: "s", stats: { note: "x".repeat(200_000) } } as const;
+        assert.throws(
+          () => state.endRun(id, end, NOW),
+          (error: unknown) =>
+            error instanceof StateFileError &&
+            error.message ===
+              `Cannot use state file "${path}": its disk is full (free some space, then run kept again)`,
+        );
+        Deno.removeSync(`${dir}/filler`);
+        // The run and the last success are written together or not at all; the file still works.
+        assert.deepEqual(state.runs().map((run) => [run.id, run.result]), [[id, null]]);
+        assert.deepEqual(state.lastSuccesses(), []);
+        state.endRun(id, { result: "success", snapshot: "s" }, NOW);
+        assert.equal(state.lastSuccesses().length, 1);
+      }
+    } finally {
+      new Deno.Command("umount", { args: [dir] }).outputSync();
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
 });
