@@ -29,7 +29,8 @@ export interface SurveyOptions {
  * Lists the snapshots of each destination, one after the other; a destination that fails is described,
  * with its cached list when the state file has one. Never writes to a repository.
  *
- * @throws only bugs: a `UserError` of a destination becomes its view.
+ * @throws a `StateFileError` when the state file cannot take the listing, and bugs: a `UserError` of a
+ * destination becomes its view.
  */
 export async function surveyDestinations(
   destinations: readonly string[],
@@ -46,11 +47,10 @@ export async function surveyDestinations(
       views.set(destination, { kind: "no-repository", location: missing });
       continue;
     }
+    let snapshots: CachedSnapshot[];
     try {
       const repository = await options.open(destination);
-      const snapshots = (await repository.listSnapshots()).map(cachedSnapshot);
-      if (!options.readOnly) options.state.cacheSnapshots(destination, snapshots, options.now);
-      views.set(destination, { kind: "listed", snapshots });
+      snapshots = (await repository.listSnapshots()).map(cachedSnapshot);
     } catch (error) {
       if (error instanceof NoRepositoryError) {
         views.set(destination, { kind: "no-repository", location: noRepositoryLocation(error) });
@@ -59,7 +59,12 @@ export async function surveyDestinations(
       } else {
         throw error;
       }
+      continue;
     }
+    // Outside the destination's try: a state file that cannot be written (a full disk) is its own error,
+    // not the destination's.
+    if (!options.readOnly) options.state.cacheSnapshots(destination, snapshots, options.now);
+    views.set(destination, { kind: "listed", snapshots });
   }
   return views;
 }
