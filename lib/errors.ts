@@ -78,6 +78,21 @@ export class NotFoundError extends BackendError {
   }
 }
 
+/**
+ * The storage itself is not there: an S3 bucket that does not exist. A repository opened there is no
+ * repository yet (`kept init` creates the bucket), not storage that cannot be reached.
+ */
+export class MissingStorageError extends BackendError {
+  /** Where the repository was to be. */
+  readonly location: string;
+
+  constructor(message: string, location: string) {
+    super(message, { permanent: true });
+    this.name = "MissingStorageError";
+    this.location = location;
+  }
+}
+
 /** A backend refused to store a file because one of that name already exists. */
 export class AlreadyExistsError extends BackendError {
   constructor(message: string) {

@@ -8,7 +8,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { AlreadyExistsError, BackendError, NotFoundError } from "../errors.ts";
+import { AlreadyExistsError, BackendError, MissingStorageError, NotFoundError } from "../errors.ts";
 import {
   type Backend,
   type BackendCapabilities,
@@ -214,9 +214,10 @@ export class S3Backend implements Backend {
       throw this.#statusError(context, probe);
     }
     if (!create) {
-      throw new BackendError(`Cannot open bucket "${bucket}" at "${this.location}": it does not exist`, {
-        permanent: true,
-      });
+      throw new MissingStorageError(
+        `Cannot open bucket "${bucket}" at "${this.location}": it does not exist`,
+        this.location,
+      );
     }
     const creating = { operation: "create bucket", target: bucket };
     const made = await this.#client.send({ method: "PUT", key: "" }, creating);

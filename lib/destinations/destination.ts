@@ -15,10 +15,10 @@ import {
   S3Backend,
   s3Location,
 } from "../backends/mod.ts";
-import { UserError } from "../errors.ts";
+import { MissingStorageError, UserError } from "../errors.ts";
 import type { Config, Destination } from "../plan/mod.ts";
 import type { KdfParams } from "../crypto/mod.ts";
-import { Repository, unlockEarly } from "../repo/mod.ts";
+import { NoRepositoryError, Repository, unlockEarly } from "../repo/mod.ts";
 import { type PasswordContext, resolvePassword } from "../secrets.ts";
 
 /** Finds a destination by name, with a did-you-mean style error. */
@@ -82,7 +82,14 @@ export async function openRepository(
   const cache = cacheOf(destination, access);
   // Looked up once, here: `null` tells Repository.open that nothing is remembered, so it does not look again.
   const early = cache && (unlockEarly(await rememberedKeyAt(cache.root, cache.location), password) ?? null);
-  const backend = await opening;
+  const backend = await opening.catch((error) => {
+    // A bucket that is not there holds no repository, as a missing folder holds none: `kept init` (and
+    // `kept apply`) creates it, where storage that cannot be reached is left alone.
+    if (error instanceof MissingStorageError) {
+      throw new NoRepositoryError(`No kept repository at ${error.location}`);
+    }
+    throw error;
+  });
   const onWarning = access.damageWarnings === false ? () => {} : access.warn;
   return await Repository.open(cache ? new CachingBackend(backend, cache.root) : backend, password, {
     onWarning,

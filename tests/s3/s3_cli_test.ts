@@ -77,6 +77,28 @@ Deno.test("kept with a wrong S3 secret key fails with one line naming the key an
   assert.ok(!/\n\s+at /.test(result.stderr), `no stack trace:\n${result.stderr}`);
 });
 
+Deno.test("a bucket that does not exist holds no repository: exit 10, kept plan says init, kept apply creates it", async () => {
+  const server = await s3Server();
+  using dir = tempDir("kept-s3-cli-");
+  const source = join(dir.path, "source");
+  Deno.mkdirSync(source);
+  Deno.writeTextFileSync(join(source, "note.txt"), "first day\n");
+  const config = writeConfig(dir.path, server, uniqueBucket("kept-nobucket"), source);
+  const env = s3Environment(server, dir.path);
+  const kept = (...args: string[]) => runKept(["--config", config, ...args], { env });
+
+  const snapshots = await kept("snapshots");
+  assert.equal(snapshots.code, 10, snapshots.stderr);
+  assert.match(snapshots.stderr, /No kept repository at s3/);
+  assert.match(snapshots.stderr, /kept init/);
+  const planned = await kept("plan", "--json");
+  assert.equal(planned.code, 0, planned.stderr);
+  assert.match(planned.stdout, /"init"/);
+  ok(await kept("apply"), "apply");
+  const listed = JSON.parse(ok(await kept("snapshots", "--json"), "snapshots after apply")) as unknown[];
+  assert.equal(listed.length, 1, "apply created the bucket and the repository, then backed up");
+});
+
 Deno.test("S3 metadata is cached per repository; --no-cache reads around the cache; cache clean empties it", async () => {
   const server = await s3Server();
   using dir = tempDir("kept-s3-cache-");
