@@ -20,6 +20,7 @@ import { BackendWrapper } from "./wrapper.ts";
 import { openRegularSync, preadFullSync } from "../regular_file.ts";
 import { LruCache } from "../lru_cache.ts";
 import type { Backend } from "./backend.ts";
+import { describeError, UserError } from "../errors.ts";
 
 /** Tree pack copies kept open at once: a snapshot's trees lie in few packs. */
 const OPEN_COPIES = 16;
@@ -408,11 +409,17 @@ async function folderSize(path: string): Promise<{ bytes: number; files: number 
   return { bytes, files };
 }
 
+/**
+ * The entries of a cache folder, none when it does not exist.
+ *
+ * @throws {UserError} naming the folder when it cannot be read (a file in its place, permissions).
+ */
 async function readDirOrNothing(path: string): Promise<Deno.DirEntry[]> {
   try {
     return await Array.fromAsync(Deno.readDir(path));
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
+    const why = error instanceof Deno.errors.NotADirectory ? "it is not a folder" : describeError(error);
+    throw new UserError(`Cannot read the cache folder "${path}": ${why}`, { cause: error });
   }
 }

@@ -159,17 +159,7 @@ export class S3Backend implements Backend {
     if (options.partSize !== undefined && !(options.partSize >= MIN_PART_SIZE)) {
       throw new RangeError(`Invalid S3 part size ${options.partSize}: must be at least ${MIN_PART_SIZE}`);
     }
-    let caCerts: string[] | undefined;
-    if (options.caFile !== undefined) {
-      try {
-        caCerts = [await Deno.readTextFile(options.caFile)];
-      } catch (error) {
-        throw new BackendError(`Cannot read CA file "${options.caFile}": ${(error as Error).message}`, {
-          permanent: true,
-          cause: error,
-        });
-      }
-    }
+    const caCerts = options.caFile === undefined ? undefined : [await readCaFile(options.caFile)];
     let region = options.region;
     for (let attempt = 1;; attempt++) {
       const client = new S3Client({
@@ -558,4 +548,27 @@ function statusError(context: RequestContext, response: S3Response, who: string)
     }${hint}${regionHint}${whoHint}`,
     { permanent: !transient },
   );
+}
+
+/**
+ * The PEM text of a CA file. Only a regular file is read (a FIFO would block kept for good), and it must
+ * hold a certificate: a key or other text given by mistake would otherwise only show as `UnknownIssuer`.
+ *
+ * @throws {BackendError} (permanent) naming the file and what is wrong with it.
+ */
+async function readCaFile(path: string): Promise<string> {
+  const refuse = (why: string, cause?: unknown) =>
+    new BackendError(`Cannot use CA file "${path}": ${why}`, { permanent: true, cause });
+  let text: string;
+  try {
+    if (!(await Deno.stat(path)).isFile) throw refuse("it is not a regular file");
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof BackendError) throw error;
+    throw refuse((error as Error).message, error);
+  }
+  if (!text.includes("-----BEGIN CERTIFICATE-----")) {
+    throw refuse("it holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
+  }
+  return text;
 }
