@@ -17,7 +17,7 @@ import {
   type RememberedKey,
 } from "../backends/mod.ts";
 import { blobIdBytes, randomBytes, sha256Hex, toHex } from "../crypto/mod.ts";
-import { IntegrityError, NotFoundError, UserError } from "../errors.ts";
+import { AlreadyExistsError, IntegrityError, NotFoundError, UserError } from "../errors.ts";
 import { blobReadError, decodeBlob, encodeBlob, openBlob } from "./blob.ts";
 import {
   addKey,
@@ -35,7 +35,7 @@ import { type IndexFile, MasterIndex } from "./master_index.ts";
 import { IndexFileColumns } from "./_index_file_bytes.ts";
 import { PackReader } from "./pack_reader.ts";
 import { PackSink } from "./pack_sink.ts";
-import type { LockFile, LockStore } from "./lock.ts";
+import { LISTING_LAG_MS, type LockFile, type LockStore } from "./lock.ts";
 import type { BlobId, PackId, Snapshot, SnapshotId, Tree } from "./types.ts";
 import { LruCache } from "../lru_cache.ts";
 import { discard } from "../memory.ts";
@@ -53,6 +53,8 @@ export interface SnapshotEntry {
 export interface InitOptions extends KeyMeta {
   /** Source of the repository id and master keys (default: the system's secure random generator). */
   random?: (length: number) => Uint8Array;
+  /** Waits (tests make it instant): see `claimConfig`. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** How {@linkcode Repository.open} reports what it leaves out and goes on without. */
@@ -152,7 +154,7 @@ export class Repository {
     if (await backend.stat({ kind: "config", name: "config" })) {
       throw new UserError(`A repository already exists at ${backend.location}`);
     }
-    const { random = randomBytes, ...meta } = options;
+    const { random = randomBytes, sleep = wait, ...meta } = options;
     const config: RepositoryConfig = {
       format: "kept",
       version: 1,
@@ -163,10 +165,7 @@ export class Repository {
     const keys = newMasterKeys(random);
     // Key first, config last: a config marks a complete repository.
     const keyId = await addKey(backend, config.id, keys, password, meta);
-    await backend.put(
-      { kind: "config", name: "config" },
-      new TextEncoder().encode(JSON.stringify(config, null, 2) + "\n"),
-    );
+    await claimConfig(backend, config, keyId, sleep);
     return new Repository(backend, config, keys, keyId);
   }
 
@@ -680,4 +679,43 @@ export async function mapLimit<T, R>(
     results[i] = await fn(item);
   });
   return results;
+}
+
+/**
+ * Stores the config of a repository being created, whose key `keyId` is stored already; two `kept init` at
+ * once must not both think they made it (the loser's password would open nothing). Looks once more after
+ * the key's derivation, which takes a good part of a second; where storage has no atomic create (S3 checks,
+ * then writes), it reads the config back once a write made at the same time is surely visible, and the
+ * one whose config is not there gives up. Either way the loser removes its key.
+ *
+ * @throws {UserError} naming the location when another init got there first.
+ */
+async function claimConfig(
+  backend: Backend,
+  config: RepositoryConfig,
+  keyId: string,
+  wait: (ms: number) => Promise<void>,
+): Promise<void> {
+  const handle = { kind: "config", name: "config" } as const;
+  const lost = async () => {
+    await backend.delete({ kind: "keys", name: keyId }).catch(() => {});
+    return new UserError(
+      `Another kept init created a repository at ${backend.location} at the same time; this one gave up ` +
+        "and removed its key (open it with that init's password, then `kept key add` yours)",
+    );
+  };
+  if (await backend.stat(handle)) throw await lost();
+  try {
+    await backend.put(handle, new TextEncoder().encode(JSON.stringify(config, null, 2) + "\n"));
+  } catch (error) {
+    if (error instanceof AlreadyExistsError) throw await lost();
+    throw error;
+  }
+  if (backend.capabilities.atomicCreate) return;
+  await wait(2 * LISTING_LAG_MS);
+  if ((await readConfig(backend)).id !== config.id) throw await lost();
+}
+
+function wait(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
