@@ -22,15 +22,25 @@ const PATH_OPTIONS: Record<string, PathDirective> = { "--config": ":files", "--t
 /**
  * The candidates for the last of `words` (the command line after `kept`; the last word is the one being
  * completed, possibly empty): commands, options, names from the config, or a {@linkcode PathDirective}
- * alone. Candidates start with the word being completed.
+ * alone. Candidates start with the word being completed. `--option=value` is understood both whole (zsh,
+ * fish) and split at the `=` as bash passes it (`--option`, `=`, `value`); a value completed after `=` is
+ * offered whole (`--destination=nas`), or for bash, which replaces only what follows the `=`, alone.
  */
 export async function complete(
   program: AnyCommand,
   words: readonly string[],
   names: ConfigNames,
 ): Promise<string[]> {
-  const current = words.at(-1) ?? "";
-  const { command, positionals, pendingOption, configFlag } = walk(program, words.slice(0, -1));
+  const { joined, currentSplit } = joinEquals(words);
+  const current = joined.at(-1) ?? "";
+  const { command, positionals, pendingOption, configFlag } = walk(program, joined.slice(0, -1));
+  const inline = inlineValue(current, command, program);
+  if (pendingOption === undefined && inline !== undefined) {
+    const directive = PATH_OPTIONS[inline.flag];
+    if (directive !== undefined) return [directive];
+    const values = startingWith(inline.value, await valuesOf(inline.flag, names, configFlag));
+    return currentSplit ? values : values.map((value) => `${inline.flag}=${value}`);
+  }
   if (pendingOption !== undefined) {
     const directive = PATH_OPTIONS[pendingOption];
     if (directive !== undefined) return [directive];
@@ -42,6 +52,48 @@ export async function complete(
   if (command === program) return [];
   const values = await argumentValues(command, positionals, names, configFlag);
   return isDirective(values) ? values : startingWith(current, values);
+}
+
+/**
+ * `words` with bash's splitting at `=` undone. bash breaks words at the characters of COMP_WORDBREAKS, `=`
+ * among them, and passes `--config=/p` as `--config`, `=`, `/p`: each `=` is joined to the word before it
+ * and to a non-empty word after it (an empty last word after `=` is the new word after a space). Spaces
+ * around an `=` cannot be told from this; commander would read them differently anyway. `currentSplit`:
+ * the last word was made of split pieces, so the shell completes only what follows its `=`.
+ */
+function joinEquals(words: readonly string[]): { joined: string[]; currentSplit: boolean } {
+  const joined: string[] = [];
+  let currentSplit = false;
+  let glue = false;
+  for (const [index, word] of words.entries()) {
+    const last = index === words.length - 1;
+    if (word === "=" && joined.length > 0) {
+      joined[joined.length - 1] += "=";
+      glue = true;
+      currentSplit = last;
+    } else if (glue && word !== "") {
+      joined[joined.length - 1] += word;
+      glue = false;
+      currentSplit = last;
+    } else {
+      joined.push(word);
+      glue = false;
+    }
+  }
+  return { joined, currentSplit };
+}
+
+/** The option and the value typed so far of a word `--option=value`, for an option that takes a value. */
+function inlineValue(
+  word: string,
+  command: AnyCommand,
+  program: AnyCommand,
+): { flag: string; value: string } | undefined {
+  const equals = word.indexOf("=");
+  if (!word.startsWith("--") || equals < 0) return undefined;
+  const option = findOption(command, program, word.slice(0, equals));
+  if (option?.long === undefined || !takesValue(option)) return undefined;
+  return { flag: option.long, value: word.slice(equals + 1) };
 }
 
 function isDirective(values: readonly string[]): boolean {

@@ -20,8 +20,11 @@ export const EXIT_CODES: readonly (readonly [code: number, meaning: string])[] =
   [ExitCode.locked, "the repository is locked by another process"],
   [ExitCode.wrongPassword, "wrong password: no key of the repository opens with it"],
   [ExitCode.internal, "internal error: a bug in kept, printed with its stack (please report it)"],
-  [ExitCode.interrupted, "interrupted by Ctrl-C (SIGINT)"],
-  [ExitCode.terminated, "terminated by SIGTERM"],
+  [
+    ExitCode.interrupted,
+    "interrupted by Ctrl-C (SIGINT): one line says what is left, and the locks it took are removed",
+  ],
+  [ExitCode.terminated, "terminated by SIGTERM, likewise"],
 ];
 
 /** The exit code `error` ends kept with: restic's codes for a missing repository, a lock and a password. */

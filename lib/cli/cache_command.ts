@@ -36,7 +36,9 @@ export function cacheCommand(program: Program, kit: CommandKit): void {
     .action(async (options) => {
       const root = cacheRoot(kit);
       const removed = await cleanCache(root);
-      if (options.json) {
+      // commander gives `cache` every option it knows, before or after `clean`: `cache clean --json` sets
+      // `cache`'s --json, not this one (which is there for `cache clean --help`).
+      if (options.json || cache.opts().json) {
         kit.json({ root, removed: removed.map(repositoryJson) });
         return;
       }

@@ -5,7 +5,8 @@ import { ExitCode, UsageError } from "../errors.ts";
 import { check, type CheckProblem, type CheckResult, type ReadProgress } from "../check/mod.ts";
 import { formatBytes } from "../plan/mod.ts";
 import type { CommandKit, Program } from "./_command_kit.ts";
-import { snakeKeys } from "./_json.ts";
+import { pathJson, snakeKeys } from "./_json.ts";
+import { escapeName } from "./output.ts";
 import { type ProgressState, terminalProgress } from "./_progress.ts";
 
 /** Registers `kept check` on `program`. */
@@ -43,9 +44,17 @@ export function checkCommand(program: Program, kit: CommandKit): void {
       );
       const info = result.problems.filter((problem) => problem.severity === "info").map(describeProblem);
       if (options.json) {
+        const { problems, ...counts } = result;
+        const { damagedPacks, affected } = damageSummary(result);
         json({
           destination: destination.name,
-          ...snakeKeys({ ...result, errors, warnings, info, ...damageSummary(result) }) as object,
+          ...snakeKeys(counts) as object,
+          problems: problems.map(problemJson),
+          errors,
+          warnings,
+          info,
+          damaged_packs: damagedPacks,
+          affected,
         });
       } else {
         if (!kit.quiet()) { for (const line of info) output.err(`info: ${line}\n`); }
@@ -97,9 +106,31 @@ function damageSummary(result: CheckResult): { damagedPacks: string[]; affected:
       problem.kind === "pack-unreadable" ||
       problem.kind === "pack-size"
     ) damagedPacks.push(problem.pack);
-    if (problem.kind === "snapshot-damaged") affected[problem.snapshot] = problem.paths.map(describePath);
+    if (problem.kind === "snapshot-damaged") affected[problem.snapshot] = problem.paths.map(damagedPathText);
   }
   return { damagedPacks, affected };
+}
+
+/**
+ * A problem for `--json`: its fields in snake_case, and each path or name that is not UTF-8 in its escaped
+ * text form with `path_bytes` or `name_bytes` beside it (docs/json.md#names), never as lone surrogates.
+ */
+function problemJson(problem: CheckProblem): unknown {
+  const fields = snakeKeys(problem) as Record<string, unknown>;
+  switch (problem.kind) {
+    case "unsafe-name":
+    case "duplicate-name":
+      return { ...fields, ...pathJson("path", problem.path), ...pathJson("name", problem.name) };
+    case "tree-unreadable":
+      return { ...fields, ...pathJson("path", problem.path) };
+    case "snapshot-damaged":
+      return {
+        ...fields,
+        paths: problem.paths.map((damaged) => ({ ...pathJson("path", damaged.path), what: damaged.what })),
+      };
+    default:
+      return fields;
+  }
 }
 
 /** One problem as one line (without its "error:" or "warning:"). */
@@ -124,16 +155,18 @@ function describeProblem(problem: CheckProblem): string {
     case "snapshots-unreadable":
       return `cannot read snapshots: ${problem.reason}`;
     case "unsafe-name":
-      return `${problem.path}: unsafe name ${JSON.stringify(problem.name)} in folder listing ${
+      return `${escapeName(problem.path)}: unsafe name "${escapeName(problem.name)}" in folder listing ${
         problem.tree.slice(0, 12)
       }`;
     case "duplicate-name":
-      return `${problem.path}: folder listing ${problem.tree.slice(0, 12)} lists "${problem.name}" twice`;
+      return `${escapeName(problem.path)}: folder listing ${problem.tree.slice(0, 12)} lists "${
+        escapeName(problem.name)
+      }" twice`;
     case "tree-unreadable":
-      return `tree ${problem.tree.slice(0, 12)} at ${problem.path}: ${problem.reason}`;
+      return `tree ${problem.tree.slice(0, 12)} at ${escapeName(problem.path)}: ${problem.reason}`;
     case "snapshot-damaged":
       return `snapshot ${problem.snapshot.slice(0, 12)} has damaged or missing data in: ${
-        problem.paths.map(describePath).join(", ")
+        problem.paths.map(damagedPathText).join(", ")
       }`;
     case "leftovers":
       return describeLeftovers(problem.files, problem.bytes);
@@ -147,8 +180,10 @@ function describeProblem(problem: CheckProblem): string {
   }
 }
 
-function describePath(damaged: { path: string; what: "file" | "folder-listing" }): string {
-  return damaged.what === "file" ? damaged.path : `${damaged.path} (folder listing)`;
+/** A damaged path as a line of text writes it: escaped as `ls` writes names, a folder's listing marked. */
+function damagedPathText(damaged: { path: string; what: "file" | "folder-listing" }): string {
+  const path = escapeName(damaged.path);
+  return damaged.what === "file" ? path : `${path} (folder listing)`;
 }
 
 function describeLeftovers(files: readonly string[], bytes: number): string {

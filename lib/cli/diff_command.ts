@@ -19,8 +19,9 @@ export function diffCommand(program: Program, kit: CommandKit): void {
     .option("--json", "print one JSON object per change")
     .addHelpText(
       "after",
-      "\n+ added, - removed, M modified: a file's content, type, link target, mode, owner or time;\n" +
-        "a folder's mode or owner (not its time alone: entries added or removed are listed).",
+      "\n+ added, - removed, M modified: a file, link or special file whose content, type, link target, mode,\n" +
+        "owner, extended attributes or time (to the nanosecond) changed; a folder whose mode, owner or\n" +
+        "extended attributes changed (not its time alone: entries added or removed are listed).",
     )
     .action(async (first, second, options) => {
       const { repository } = await openNamed(options.destination);

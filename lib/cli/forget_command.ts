@@ -32,7 +32,6 @@ import {
   type PruneOutcome,
   pruneRepository,
 } from "./prune_command.ts";
-import type { Output } from "./output.ts";
 
 /** Options of `kept forget`, as parsed. */
 interface ForgetFlags extends PruneFlags {
@@ -115,15 +114,15 @@ async function forgetByRetention(
       // Forget's decision is printed before prune's, which is printed before prune acts.
       onPlans: (plan, prunePlan) => {
         if (options.json) return;
-        printPlan(kit.output, plan, dryRun, true);
-        printPrunePlan(kit.output, destination, prunePlan, dryRun);
+        printPlan(kit, plan, dryRun, true);
+        printPrunePlan(kit, destination, prunePlan, dryRun);
       },
     });
   }, (outcome) => {
     if (!outcome.ok) printFailure(kit.output, outcome.destination, outcome.error);
     else if (options.json) return;
-    else if (outcome.value.pruned) printPruneDone(kit.output, outcome.destination, outcome.value.pruned);
-    else printPlan(kit.output, outcome.value.plan, dryRun, false);
+    else if (outcome.value.pruned) printPruneDone(kit, outcome.destination, outcome.value.pruned);
+    else printPlan(kit, outcome.value.plan, dryRun, false);
   });
   if (options.json) {
     const groups = outcomes.flatMap((outcome) => outcome.ok ? outcome.value.plan.groups : []);
@@ -176,7 +175,7 @@ async function forgetNamed(
       onPlan: (plan) => {
         if (options.json) return;
         printForgotten();
-        printPrunePlan(kit.output, destination, plan, dryRun);
+        printPrunePlan(kit, destination, plan, dryRun);
       },
     });
   if (options.json) {
@@ -194,7 +193,7 @@ async function forgetNamed(
     });
     return;
   }
-  if (pruned) printPruneDone(kit.output, destination, pruned);
+  if (pruned) printPruneDone(kit, destination, pruned);
   else printForgotten();
 }
 
@@ -265,8 +264,12 @@ function forgetSnapshot({ id, snapshot }: SnapshotEntry): ForgetSnapshot {
   return { id, time: snapshot.time, plan: snapshot.plan, host: snapshot.host, tags: snapshot.tags };
 }
 
-/** One destination's decision as text: per group, what is kept (with reasons) and what is forgotten. */
-function printPlan(output: Output, plan: ForgetPlan, dryRun: boolean, pruning: boolean): void {
+/**
+ * One destination's decision as text: per group, what is kept (with reasons) and what is forgotten, and the
+ * plans it left alone; then the summary line, which `--quiet` leaves out.
+ */
+function printPlan(kit: CommandKit, plan: ForgetPlan, dryRun: boolean, pruning: boolean): void {
+  const { output } = kit;
   const name = plan.destination;
   for (const group of plan.groups) {
     output.out(
@@ -290,7 +293,7 @@ function printPlan(output: Output, plan: ForgetPlan, dryRun: boolean, pruning: b
   for (const { plan: planName, snapshots } of plan.orphans) {
     output.out(`${name}: plan "${planName}" is not in the config: its ${count(snapshots)} left alone\n`);
   }
-  output.out(`${name}: ${summary(forgottenIds(plan).length, dryRun, pruning)}\n`);
+  kit.say(`${name}: ${summary(forgottenIds(plan).length, dryRun, pruning)}\n`);
 }
 
 function summary(forgotten: number, dryRun: boolean, pruning: boolean): string {

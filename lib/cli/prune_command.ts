@@ -16,7 +16,6 @@ import {
 import type { Repository } from "../repo/mod.ts";
 import { chooseDestinations } from "./_context.ts";
 import { type CommandKit, failureExitCode, printFailure, type Program } from "./_command_kit.ts";
-import type { Output } from "./output.ts";
 import { snakeKeys } from "./_json.ts";
 
 /** The prune flags, as parsed (shared with `kept forget --prune`). */
@@ -62,11 +61,11 @@ export function pruneCommand(program: Program, kit: CommandKit): void {
         const repository = await kit.openLocked(config, destination, dryRun ? "shared" : "exclusive");
         return pruneRepository(kit, repository, limits, {
           dryRun,
-          onPlan: (plan) => options.json || printPrunePlan(kit.output, destination, plan, dryRun),
+          onPlan: (plan) => options.json || printPrunePlan(kit, destination, plan, dryRun),
         });
       }, (outcome) => {
         if (!outcome.ok) printFailure(kit.output, outcome.destination, outcome.error);
-        else if (!options.json) printPruneDone(kit.output, outcome.destination, outcome.value);
+        else if (!options.json) printPruneDone(kit, outcome.destination, outcome.value);
       });
       if (options.json) {
         kit.json({
@@ -194,15 +193,18 @@ function stepHook(kit: CommandKit): ((step: PruneStep) => Promise<void>) | undef
   };
 }
 
-/** One destination's plan as text, printed before prune acts ("will") or instead of acting ("would"). */
-export function printPrunePlan(output: Output, name: string, plan: PrunePlan, dryRun: boolean): void {
+/**
+ * One destination's plan as text, printed before prune acts ("will") or instead of acting ("would"). Every
+ * line is a summary (counts and sizes, no list): `--quiet` leaves them out.
+ */
+export function printPrunePlan(kit: CommandKit, name: string, plan: PrunePlan, dryRun: boolean): void {
   const size = (bytes: number) => formatBytes(bytes);
   const will = dryRun ? "would" : "will";
-  output.out(
+  kit.say(
     `${name}: ${plan.snapshots} snapshots use ${plan.blobs.used} blobs; ${plan.blobs.unused} index ` +
       `entries are unused\n`,
   );
-  output.out(
+  kit.say(
     `${name}: ${will} delete ${packs(plan.delete.packs)} (${size(plan.delete.bytes)}), ` +
       `repack ${packs(plan.repack.packs)} (${size(plan.repack.bytes)}, copying ` +
       `${size(plan.repack.copyBytes)}), keep ${packs(plan.keep.packs)} (${size(plan.keep.bytes)}, ` +
@@ -210,27 +212,27 @@ export function printPrunePlan(output: Output, name: string, plan: PrunePlan, dr
   );
   const { delete: old, young } = plan.unindexed;
   if (old.packs > 0) {
-    output.out(`${name}: ${will} delete ${packs(old.packs)} no index names (${size(old.bytes)})\n`);
+    kit.say(`${name}: ${will} delete ${packs(old.packs)} no index names (${size(old.bytes)})\n`);
   }
   if (young.packs > 0) {
-    output.out(
+    kit.say(
       `${name}: ${packs(young.packs)} no index names (${size(young.bytes)}) left alone: ` +
         `written less than a day ago\n`,
     );
   }
   if (plan.missing.length > 0) {
-    output.out(
+    kit.say(
       `${name}: ${packs(plan.missing.length)} in the index are missing from storage; no snapshot needs ` +
         `their data: ${will} drop them from the index\n`,
     );
   }
-  if (dryRun) output.out(`${name}: would free ${size(plan.freedBytes)} (dry run: nothing changed)\n`);
+  if (dryRun) kit.say(`${name}: would free ${size(plan.freedBytes)} (dry run: nothing changed)\n`);
 }
 
-/** What prune did at one destination, as text. */
-export function printPruneDone(output: Output, name: string, { plan, result }: PruneOutcome): void {
+/** What prune did at one destination, as a summary line (`--quiet` leaves it out). */
+export function printPruneDone(kit: CommandKit, name: string, { plan, result }: PruneOutcome): void {
   if (result === undefined) return;
-  output.out(
+  kit.say(
     `${name}: freed ${formatBytes(plan.freedBytes)}: removed ${packs(result.packsRemoved)}, ` +
       `copied ${result.copiedBlobs} blobs (${formatBytes(result.copiedBytes)})\n`,
   );

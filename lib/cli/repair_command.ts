@@ -20,6 +20,8 @@ import {
 import type { PackId, Repository, SnapshotEntry, SnapshotId } from "../repo/mod.ts";
 import type { CommandKit, Program } from "./_command_kit.ts";
 import { formatLocalTime } from "./_local_time.ts";
+import { pathJson } from "./_json.ts";
+import { escapeName } from "./output.ts";
 
 /** Registers `kept repair` and its subcommands on `program`. */
 export function repairCommand(program: Program, kit: CommandKit): void {
@@ -236,7 +238,7 @@ function printRepair(
   options: { dryRun: boolean; forget: boolean },
 ): void {
   kit.output.out(
-    `${destination}: snapshot ${repair.id.slice(0, 8)} (${repair.plan}, ${
+    `${destination}: snapshot ${repair.id.slice(0, 8)} (${escapeName(repair.plan)}, ${
       formatLocalTime(repair.time)
     }) lost:\n`,
   );
@@ -249,8 +251,7 @@ function printRepair(
 }
 
 function describeLoss(loss: Loss): string {
-  // Paths in a snapshot start at the file system's root.
-  const path = `/${loss.path}`;
+  const path = escapeName(lossPath(loss));
   if (loss.kind === "folder") return `folder ${path}: cannot be read, now empty`;
   return `file ${path}: cut from ${formatBytes(loss.bytes!.had)} to ${formatBytes(loss.bytes!.kept)}`;
 }
@@ -260,14 +261,21 @@ function repairJson(repair: SnapshotRepair, written: SnapshotId | undefined, for
     id: repair.id,
     time: repair.time,
     plan: repair.plan,
+    // A folder loss has no sizes: null, as every field without a value (docs/json.md).
     losses: repair.losses.map((loss) => ({
-      path: loss.path,
+      ...pathJson("path", lossPath(loss)),
       kind: loss.kind,
-      ...(loss.bytes ? { bytes_had: loss.bytes.had, bytes_kept: loss.bytes.kept } : {}),
+      bytes_had: loss.bytes?.had ?? null,
+      bytes_kept: loss.bytes?.kept ?? null,
     })),
     replacement: written ?? null,
     removed: written !== undefined && forget,
   };
+}
+
+/** A loss's path as `ls` and `diff` name it: paths in a snapshot start at the file system's root. */
+function lossPath(loss: Loss): string {
+  return `/${loss.path}`;
 }
 
 /** An open repository as repairs see it: every index file counts, also damaged ones. */

@@ -21,7 +21,9 @@ export function snapshotsCommand(program: Program, kit: CommandKit): void {
     .option("--json", "print JSON")
     .addHelpText(
       "after",
-      "\nA destination that cannot be read is named (exit code 1), and the others are still listed.",
+      "\nSnapshots are listed oldest first, over every destination. A destination that cannot be read is\n" +
+        "named and the others are still listed; the exit code is then 1, or the failures' code (10, 11, 12)\n" +
+        "when every destination failed alike.",
     )
     .action(async (options) => {
       const config = await loadConfig();
@@ -38,6 +40,8 @@ export function snapshotsCommand(program: Program, kit: CommandKit): void {
         if (!outcome.ok) printFailure(output, outcome.destination, outcome.error);
         else rows.push(...outcome.value.map((entry) => ({ ...entry, destination: outcome.destination })));
       }
+      // Each repository lists its snapshots oldest first; the listing is one list, oldest first over all.
+      rows.sort(oldestFirst);
       if (outcomes.some((outcome) => !outcome.ok)) setExitCode(failureExitCode(outcomes));
       if (options.json) {
         json(rows.map(({ id, snapshot, destination }) => ({
@@ -71,4 +75,17 @@ export function snapshotsCommand(program: Program, kit: CommandKit): void {
       ]));
       kit.say(`${rows.length} snapshot${rows.length === 1 ? "" : "s"}\n`);
     });
+}
+
+/** Orders snapshots by time, as each repository lists them, then by id and destination. */
+function oldestFirst(
+  a: SnapshotEntry & { destination: string },
+  b: SnapshotEntry & { destination: string },
+): number {
+  return compare(a.snapshot.time, b.snapshot.time) || compare(a.id, b.id) ||
+    compare(a.destination, b.destination);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -31,15 +31,26 @@ async function workspace(dir: string): Promise<void> {
   await Deno.mkdir(`${dir}/restored`);
 }
 
+/**
+ * COMP_WORDS as bash sets them on Tab for `line` (the cursor at its end): words split at blanks and also at
+ * the characters of COMP_WORDBREAKS, of which `=` and `:` matter here: a run of them is a word of its own
+ * (`--config=a:b` is `--config`, `=`, `a`, `:`, `b`). An interactive bash on a terminal splits so.
+ */
+function compWords(line: string): string[] {
+  const words = line.split(" ").filter((word) => word !== "").flatMap((word) => word.match(/[=:]+|[^=:]+/g)!);
+  if (line.endsWith(" ")) words.push("");
+  return words;
+}
+
 /** What bash's Tab offers for `line` (the cursor at its end), from the script `kept completions bash` prints. */
 async function bashComplete(dir: string, line: string): Promise<string[]> {
-  const script = 'source <(kept completions bash)\nread -ra COMP_WORDS <<< "$LINE"\n' +
-    '[[ "$LINE" == *" " ]] && COMP_WORDS+=("")\nCOMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))\n' +
-    '_kept\nprintf "%s\\n" "${COMPREPLY[@]}"\n';
+  const script = 'source <(kept completions bash)\nmapfile -t COMP_WORDS <<< "$WORDS"\n' +
+    'COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))\n_kept\nprintf "%s\\n" "${COMPREPLY[@]}"\n';
+  const words = compWords(line).join("\n");
   const { code, stdout, stderr } = await new Deno.Command("bash", {
     args: ["-c", script],
     cwd: dir,
-    env: { PATH: `${dir}/bin:${Deno.env.get("PATH")}`, LINE: line, HOME: dir, KEPT_CONFIG: "" },
+    env: { PATH: `${dir}/bin:${Deno.env.get("PATH")}`, WORDS: words, HOME: dir, KEPT_CONFIG: "" },
     stdin: "null",
   }).output();
   assert.equal(code, 0, new TextDecoder().decode(stderr));
@@ -64,6 +75,17 @@ Deno.test("bash completes commands, options, plans, destinations and paths throu
     ["kept restore latest --target res", ["restored"]],
     ["kept backup web ", []],
     ["kept validate oth", ["other.yaml"]],
+    // bash splits at `=` (COMP_WORDBREAKS): `--config=other.yaml` is three words, and after `=` only what
+    // follows it is replaced.
+    ["kept --config=other.yaml backup ", ["mail"]],
+    ["kept --config=other.yaml snapshots --destination=", ["offsite"]],
+    ["kept backup --destination=", ["nas", "usb"]],
+    ["kept backup --destination=u", ["usb"]],
+    ["kept ls --plan=w", ["web"]],
+    ["kept backup --destination= ", ["db", "web"]],
+    ["kept backup --destination=nas ", ["db", "web"]],
+    ["kept backup --dry-run=", []],
+    ["kept validate --config=oth", ["other.yaml"]],
   ];
   // Each run starts kept once: run them two at a time.
   const results: string[][] = [];
@@ -173,4 +195,9 @@ Deno.test("complete() offers the options of the command and the global ones, and
   assert.deepEqual(await complete(program, ["backup", "web", ""], names), []);
   assert.deepEqual(await complete(program, ["forget", "web", ""], names), ["db", "web"]);
   assert.deepEqual(await complete(program, ["--config", ""], names), [":files"]);
+  // A word `--option=value` whole, as zsh and fish pass it: the candidates are whole words too.
+  assert.deepEqual(await complete(program, ["backup", "--destination="], names), ["--destination=nas"]);
+  assert.deepEqual(await complete(program, ["backup", "--destination=x"], names), []);
+  assert.deepEqual(await complete(program, ["--config=/p", "backup", ""], names), ["db", "web"]);
+  assert.deepEqual(await complete(program, ["--config=/p"], names), [":files"]);
 });
