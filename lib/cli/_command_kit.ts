@@ -95,6 +95,9 @@ export interface GlobalFlags {
   noCache(): boolean;
 }
 
+/** Test hook: a process that takes a repository lock stops itself (SIGSTOP) right after. */
+const STOP_AFTER_LOCK_ENV = "KEPT_TEST_STOP_AFTER_LOCK";
+
 /**
  * Builds the kit for one run; `flags` reads `--config`, `--lock-wait`, `--quiet` and `--verbose` once the
  * arguments are parsed.
@@ -131,6 +134,8 @@ export function commandKit(
       },
     );
     held.push(lock);
+    // Test hook: stop here, holding the lock, as a suspended machine would (tests/backup/lock_lost_test.ts).
+    if (context.env(STOP_AFTER_LOCK_ENV) === "1") Deno.kill(Deno.pid, "SIGSTOP");
     return repository;
   };
   return {

@@ -7,6 +7,12 @@ import { makeFixture } from "../_support/fixture.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
+/** Whether process `pid` is stopped (SIGSTOP): its state in /proc is T. */
+function stopped(pid: number): boolean {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  return stat.slice(stat.lastIndexOf(")") + 2).startsWith("T");
+}
+
 function lockFiles(repo: string): string[] {
   // Not the temporary file a lock is written through before it gets its name.
   return [...Deno.readDirSync(`${repo}/locks`)].map((entry) => entry.name).filter((name) =>
@@ -21,29 +27,30 @@ Deno.test("a backup stopped while its lock was removed fails with the lost lock 
     Deno.mkdirSync(src);
     writeRandomFile(`${src}/small.bin`, 10_000, 1);
     await fixture.keptOk(["backup", "p"]);
-    for (let file = 0; file < 12; file++) writeRandomFile(`${src}/${file}.bin`, 10_000_000, 10 + file);
+    for (let file = 0; file < 3; file++) writeRandomFile(`${src}/${file}.bin`, 3_000_000, 10 + file);
 
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "--quiet", MAIN, "--config", fixture.config, "backup", "p"],
-      env: { KEPT_KDF_N: "1024", NO_COLOR: "1" },
+      // It stops itself once it holds its lock, as a suspended machine would.
+      env: { KEPT_KDF_N: "1024", NO_COLOR: "1", KEPT_TEST_STOP_AFTER_LOCK: "1" },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    // Stop it as soon as it holds its lock: it has 120 MB to read, so it is nowhere near its snapshot.
     const started = Date.now();
-    while (lockFiles(fixture.repo).length === 0 && Date.now() - started < 30_000) {
-      await new Promise((resolve) => setTimeout(resolve, 2));
+    while (!stopped(child.pid) && Date.now() - started < 30_000) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    child.kill("SIGSTOP");
+    assert.ok(stopped(child.pid), "the backup did not stop after taking its lock");
+    assert.equal(lockFiles(fixture.repo).length, 1);
     // What a forget or prune that finds the lock stale does first (here without waiting 30 minutes).
     const unlock = await fixture.kept(["unlock", "--all"]);
     assert.equal(unlock.code, 0, unlock.stderr);
     assert.deepEqual(lockFiles(fixture.repo), [], unlock.stdout + unlock.stderr);
     child.kill("SIGCONT");
 
-    const { code, stderr } = await child.output();
-    const message = new TextDecoder().decode(stderr);
+    const { code, stderr, stdout } = await child.output();
+    const message = new TextDecoder().decode(stderr) + new TextDecoder().decode(stdout);
     assert.notEqual(code, 0, "the backup reported success: " + message);
     assert.match(message, /Lost the lock on .+: another process removed it as stale/);
     assert.doesNotMatch(message, /^\s+at /m, "a stack trace");
