@@ -68,13 +68,13 @@ export function scanFolder(
   if (expected && !sameFolder(folder, expected)) {
     return unreadable(path, "it was replaced by another since its parent was read");
   }
-  const problems: string[] = [];
   const found: StatEntry[] = [];
   const lossy: StatEntry[] = [];
   for (const entry of listing.entries) (entry.lossyName ? lossy : found).push(entry);
   const nameSet = new Set(found.map((entry) => entry.name));
   if (matcher.excludesFolderWith(nameSet)) return { kind: "excluded" };
-  const rules = matcher.folderRules(path, nameSet, inherited);
+  // An ignore file that cannot be read is the first problem reported.
+  const { rules, problems } = matcher.folderRules(path, nameSet, inherited);
   for (const entry of lossy) {
     const childPath = childOf(path, entry.name);
     if (!matcher.isExcluded(childPath, entry.type === "dir", rules)) {
@@ -114,6 +114,24 @@ const LOSSY_NAME =
 
 function childOf(path: string, name: string): string {
   return path === "/" ? `/${name}` : `${path}/${name}`;
+}
+
+/**
+ * The sources the walk starts from, in its order and named as it names them: each once, and none inside
+ * another (`/` included), which the walk reaches from the outer one with the outer one's ignore files:
+ * scanned from itself, it would have none of them.
+ */
+function walkedSources(sources: readonly string[]): string[] {
+  const paths = new Set(
+    sources.map((source) => `/${source.split("/").filter((part) => part !== "").join("/")}`),
+  );
+  return [...paths].filter((path) => {
+    if (path !== "/" && paths.has("/")) return false;
+    for (let end = path.indexOf("/", 1); end > 0; end = path.indexOf("/", end + 1)) {
+      if (paths.has(path.slice(0, end))) return false;
+    }
+    return true;
+  });
 }
 
 /** How long one slice of scanning may hold the event loop, so that the key derivation proceeds. */
@@ -251,7 +269,7 @@ export class FolderScans {
   }
 
   async #runWhile(plan: BackupSpec, going: () => boolean): Promise<void> {
-    for (const source of [...plan.sources].reverse()) {
+    for (const source of walkedSources(plan.sources).reverse()) {
       try {
         const info = entryStat(platform().lstat(source));
         if (info.type === "dir") this.#stack.push({ path: source, rules: [], device: info.dev, info });

@@ -2,7 +2,9 @@
 
 import assert from "node:assert/strict";
 import ignore from "ignore";
-import { ExcludeMatcher } from "../../lib/backup/excludes.ts";
+import { ExcludeMatcher, type ExcludeRules, type FolderRules } from "../../lib/backup/excludes.ts";
+import { scanFolder } from "../../lib/backup/folder_scan.ts";
+import { nameText, platform } from "../../lib/platform/mod.ts";
 import { makeFixture, parseLines } from "../_support/fixture.ts";
 import { tempDir } from "../_support/temp_dir.ts";
 
@@ -111,7 +113,7 @@ Deno.test("each ignore file is read as git reads it: its own byte-order mark, CR
     ignoreFiles: names,
     excludeLargerThan: undefined,
   });
-  const rules = matcher.folderRules(root, new Set(names), []);
+  const { rules } = matcher.folderRules(root, new Set(names), []);
   const excluded = (name: string) => matcher.isExcluded(`${root}/${name}`, false, rules);
   assert.equal(excluded("secret.key"), true, "the second file's first pattern, after its BOM");
   assert.equal(excluded("a.txt"), true, "a CR LF line");
@@ -142,8 +144,8 @@ Deno.test("ignore files of only blank lines and comments exclude nothing, and ev
       ignoreFiles: [".keptignore"],
       excludeLargerThan: undefined,
     });
-    const rules = matcher.folderRules(root, new Set([".keptignore"]), []);
-    const library = ignore({ allowRelativePaths: true }).add(text);
+    const { rules } = matcher.folderRules(root, new Set([".keptignore"]), []);
+    const library = ignore({ allowRelativePaths: true, ignorecase: false }).add(text);
     for (const name of names) {
       const expected = library.ignores(name);
       const label = `${JSON.stringify(name)} with ${JSON.stringify(text)}`;
@@ -152,4 +154,186 @@ Deno.test("ignore files of only blank lines and comments exclude nothing, and ev
     }
     if (text === texts[1]) assert.ok(names.every((name) => !library.ignores(name)), "comments only");
   }
+});
+
+/** A matcher for `rules`, no exclude rules by default. */
+function matcherFor(rules: Partial<ExcludeRules>): ExcludeMatcher {
+  return new ExcludeMatcher({
+    excludes: [],
+    excludeIfPresent: [],
+    ignoreFiles: [".keptignore"],
+    excludeLargerThan: undefined,
+    ...rules,
+  });
+}
+
+/** Writes `files` (path below `root` → text) and the folders they are in. */
+function writeFiles(root: string, files: Record<string, string>): void {
+  for (const [path, text] of Object.entries(files)) {
+    Deno.mkdirSync(`${root}/${path}`.replace(/\/[^/]*$/, ""), { recursive: true });
+    Deno.writeTextFileSync(`${root}/${path}`, text);
+  }
+}
+
+/** The rules for the entries of `folder`, below the source `source`, as the walk builds them folder by folder. */
+function rulesAt(matcher: ExcludeMatcher, source: string, folder: string): readonly FolderRules[] {
+  let rules = matcher.folderRules(source, new Set(Deno.readDirSync(source).map((e) => e.name)), []).rules;
+  let path = source;
+  for (const part of folder.slice(source.length).split("/").filter((p) => p !== "")) {
+    path = `${path}/${part}`;
+    rules = matcher.folderRules(path, new Set(Deno.readDirSync(path).map((e) => e.name)), rules).rules;
+  }
+  return rules;
+}
+
+Deno.test("letter case counts in excludes and ignore files, as in git on Linux", () => {
+  using dir = tempDir("kept-ignore-");
+  const root = dir.path;
+  writeFiles(root, { ".keptignore": "*.log\nünï\nBuild/\n" });
+  const matcher = matcherFor({ excludes: ["*.tmp", "Ärger"] });
+  const rules = rulesAt(matcher, root, root);
+  const cases: [string, boolean, boolean][] = [
+    ["a.log", false, true],
+    ["A.LOG", false, false],
+    ["a.Log", false, false],
+    ["ünï", false, true],
+    ["Ünï", false, false],
+    ["ÜNÏ", false, false],
+    ["Build", true, true],
+    ["build", true, false],
+    ["x.tmp", false, true],
+    ["X.TMP", false, false],
+    ["Ärger", false, true],
+    ["ärger", false, false],
+  ];
+  for (const [name, isDirectory, expected] of cases) {
+    assert.equal(matcher.isExcluded(`${root}/${name}`, isDirectory, rules), expected, name);
+  }
+  // With nothing known of its parent folders, the plan's excludes are tested on each: in the same way.
+  assert.equal(matcher.isExcluded("/srv/X.TMP/a", false, []), false);
+  assert.equal(matcher.isExcluded("/srv/x.tmp/a", false, []), true);
+});
+
+Deno.test("the deepest ignore file decides, then its last matching line, and ignore files come before excludes", () => {
+  using dir = tempDir("kept-ignore-");
+  const root = dir.path;
+  writeFiles(root, {
+    ".keptignore": "*.bak\n!keep.log\nbuild/\n",
+    "sub/.keptignore": "!keep.bak\nother.txt\n!other.txt\n!late.txt\nlate.txt\n!build/\n",
+    "sub/deeper/file": "",
+    "sub/build/out": "",
+  });
+  const matcher = matcherFor({ excludes: ["*.log", "plain.txt", "late.txt"] });
+  const top = rulesAt(matcher, root, root);
+  const sub = rulesAt(matcher, root, `${root}/sub`);
+  const deeper = rulesAt(matcher, root, `${root}/sub/deeper`);
+  const build = rulesAt(matcher, root, `${root}/sub/build`);
+  const cases: [string, boolean, readonly FolderRules[], boolean][] = [
+    ["keep.bak", false, top, true],
+    ["x.bak", false, top, true],
+    ["sub/keep.bak", false, sub, false], // sub/.keptignore's `!keep.bak` wins over the top `*.bak`
+    ["sub/x.bak", false, sub, true],
+    ["sub/deeper/keep.bak", false, deeper, false], // and applies to every folder below sub/
+    ["sub/other.txt", false, sub, false], // the later line of one file wins
+    ["sub/late.txt", false, sub, true],
+    ["keep.log", false, top, false], // an ignore file wins over the plan's excludes
+    ["sub/keep.log", false, sub, false],
+    ["x.log", false, top, true],
+    ["plain.txt", false, top, true], // the plan's excludes decide where no ignore file speaks
+    ["build", true, top, true],
+    ["sub/build", true, sub, false], // a folder kept again by a deeper ignore file...
+    ["sub/build/out", false, build, false], // ...keeps what is in it: `build/` names the folder only
+  ];
+  for (const [path, isDirectory, rules, expected] of cases) {
+    const label = `${path} (${isDirectory ? "folder" : "file"})`;
+    assert.equal(matcher.isExcluded(`${root}/${path}`, isDirectory, rules), expected, label);
+  }
+});
+
+Deno.test("nothing below a source that the plan's excludes leave out is kept again by an ignore file", () => {
+  using dir = tempDir("kept-ignore-");
+  const root = dir.path;
+  writeFiles(root, { "cache/.keptignore": "!*\n", "cache/sub/.keptignore": "!*\n" });
+  for (const excludes of [[`${root}/cache/`], [`${root}/`], ["cache/"]]) {
+    const matcher = matcherFor({ excludes });
+    // As git does: a path below an excluded folder cannot be kept again.
+    const source = `${root}/cache`;
+    const rules = rulesAt(matcher, source, source);
+    for (const name of ["x", ".keptignore", "sub"]) {
+      assert.equal(
+        matcher.isExcluded(`${source}/${name}`, name === "sub", rules),
+        true,
+        `${excludes}: ${name}`,
+      );
+    }
+    const scan = scanFolder(source, [], matcher);
+    assert.deepEqual(scan.kind === "read" ? scan.entries : scan.kind, [], `${excludes}: the scan`);
+  }
+});
+
+Deno.test("ignore-file patterns apply to names that start with two dots", () => {
+  using dir = tempDir("kept-ignore-");
+  const root = dir.path;
+  writeFiles(root, { ".keptignore": "*.bak\n..hidden\n", "..d/x.bak": "", "sub/..hidden": "" });
+  const matcher = matcherFor({});
+  const rules = rulesAt(matcher, root, root);
+  for (const path of ["..dotdot.bak", "..bak", "...bak", "..hidden", "..d/x.bak", "sub/..hidden"]) {
+    const folder = path.includes("/") ? rulesAt(matcher, root, `${root}/${path.split("/")[0]}`) : rules;
+    assert.equal(matcher.isExcluded(`${root}/${path}`, false, folder), true, path);
+  }
+  assert.equal(matcher.isExcluded(`${root}/..keep`, false, rules), false);
+});
+
+Deno.test("an ignore file in a folder whose name is not UTF-8 is read by its bytes", {
+  ignore: platform().kind !== "ffi",
+}, () => {
+  using dir = tempDir("kept-ignore-");
+  const latin1 = (text: string) => Uint8Array.from(text, (char) => char.charCodeAt(0));
+  {
+    using root = platform().openDir(dir.path);
+    root.mkdir(latin1("caf\xe9"), 0o755);
+    using folder = root.openDir(latin1("caf\xe9"));
+    // A pattern holding such a byte matches the names that hold it, as in git.
+    using file = folder.createFile(".keptignore", 0o644);
+    file.write(latin1("secret\nna\xefve\n"), 0);
+  }
+  const folder = `${dir.path}/${nameText(latin1("caf\xe9"))}`;
+  const matcher = matcherFor({});
+  const { rules, problems } = matcher.folderRules(folder, new Set([".keptignore"]), []);
+  assert.deepEqual(problems, []);
+  assert.equal(matcher.isExcluded(`${folder}/secret`, false, rules), true);
+  assert.equal(matcher.isExcluded(`${folder}/${nameText(latin1("na\xefve"))}`, false, rules), true);
+  assert.equal(
+    matcher.isExcluded(`${folder}/naïve`, false, rules),
+    false,
+    "the UTF-8 spelling is another name",
+  );
+  assert.equal(matcher.isExcluded(`${folder}/other`, false, rules), false);
+});
+
+Deno.test("an ignore file that is there but cannot be read is a problem naming it", () => {
+  using dir = tempDir("kept-ignore-");
+  const root = dir.path;
+  const names = [".keptignore", ".gitignore"];
+  Deno.mkdirSync(`${root}/folder/.keptignore`, { recursive: true });
+  Deno.writeTextFileSync(`${root}/folder/.gitignore`, "*.bak\n");
+  Deno.mkdirSync(`${root}/dangling`);
+  Deno.symlinkSync("nowhere", `${root}/dangling/.keptignore`);
+  const matcher = matcherFor({ ignoreFiles: names });
+  const folder = matcher.folderRules(`${root}/folder`, new Set(names), []);
+  assert.deepEqual(folder.problems.length, 1);
+  assert.match(folder.problems[0]!, new RegExp(`^${root}/folder/\\.keptignore: cannot read ignore file: `));
+  assert.equal(
+    matcher.isExcluded(`${root}/folder/x.bak`, false, folder.rules),
+    true,
+    "the other file counts",
+  );
+  const dangling = matcher.folderRules(`${root}/dangling`, new Set(names), []);
+  assert.match(
+    dangling.problems[0] ?? "",
+    new RegExp(`^${root}/dangling/\\.keptignore: cannot read ignore file: `),
+  );
+  // The walk reports what its scan of the folder found.
+  const scan = scanFolder(`${root}/folder`, [], matcher);
+  assert.deepEqual(scan.kind === "read" ? scan.problems : scan.kind, folder.problems);
 });

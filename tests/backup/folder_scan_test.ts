@@ -199,3 +199,27 @@ Deno.test("a folder reached through a folder swapped for a symlink since is not 
     Deno.removeSync(root, { recursive: true });
   }
 });
+
+Deno.test("a source inside another is scanned ahead with the outer source's ignore files, in either order", async () => {
+  const root = Deno.realPathSync(Deno.makeTempDirSync({ prefix: "kept-scan-" }));
+  try {
+    const a = `${root}/nest/a`;
+    Deno.mkdirSync(`${a}/b`, { recursive: true });
+    Deno.writeTextFileSync(`${a}/.keptignore`, "*.bak\n");
+    for (const file of ["y.bak", "b/x.bak", "b/keep"]) Deno.writeTextFileSync(`${a}/${file}`, file);
+    for (const sources of [[a], [a, `${a}/b`], [`${a}/b`, a], [`${a}/b/`, `${a}//`, a]]) {
+      const plan = testPlan(sources, { ignoreFiles: [".keptignore"] });
+      using scans = FolderScans.start(plan, new Promise((resolve) => setTimeout(resolve, 200)));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The walk reaches a/b from a (a source inside another is part of it), with a's rules.
+      const outer = await take(scans, a);
+      assert.deepEqual(names(outer), [".keptignore", "b"], sources.join(", "));
+      const rules = outer?.kind === "read" ? outer.rules : [];
+      const inner = await scans.take(`${a}/b`, rules, lstatEntry(`${a}/b`));
+      assert.deepEqual(names(inner), ["keep"], `${sources.join(", ")}: x.bak is left out`);
+      assert.equal(scans.some(() => true), false, `${sources.join(", ")}: nothing else was scanned`);
+    }
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
