@@ -39,8 +39,14 @@ export interface BackupOptions {
   destination: string;
   host: string;
   username: string;
-  /** The snapshot's time. */
+  /** When the backup started: the snapshot's time, unless {@link time} is given. */
   now: Date;
+  /**
+   * Records the snapshot under this time instead (`kept backup --time`): the parent is then the newest
+   * snapshot not after it, and `now` is recorded beside it as `started`, for the next backup's change
+   * detection (see {@link parentScanStart}).
+   */
+  time?: Date | undefined;
   /** Scan and compare only: read no file content, write nothing. */
   dryRun?: boolean;
   /** Chunking workers (default: the number of cores). */
@@ -173,6 +179,8 @@ interface WalkContext {
   exact: boolean;
   /** The parent snapshot says its times are exact (`Snapshot.exactTimes`), even on whole seconds. */
   parentExact: boolean;
+  /** The plan's sources as a trie: a walk that meets a mount point looks there for sources on it. */
+  sources: SourceTrie;
   /** Reports a problem with a file that is still backed up (not counted as skipped). */
   notice: (message: string) => void;
   /** Bounds the files being read at once, so the walk never runs far ahead of the workers. */
@@ -212,10 +220,10 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
   // Both at once: on remote storage each starts with a listing, a round trip.
   const [, parent] = await Promise.all([repository.loadIndex(), findParent(repository, options)]);
   if (parent) options.scans?.readAheadInWorker();
-  const parentTime = parent ? Date.parse(parent.snapshot.time) : undefined;
+  const parentTime = parent ? parentScanStart(parent.snapshot) : undefined;
   const stats = emptySnapshotStats();
   const sink = repository.packSink();
-  options.onCheckpoint?.(() => sink.checkpoint());
+  if (!options.dryRun) options.onCheckpoint?.(() => sink.checkpoint());
   // Started with the first file that must be read: a backup where nothing changed needs no workers.
   // Starting them takes a core tens of milliseconds, so when the folders scanned ahead already show a
   // file written since the parent, they start now rather than when the walk gets there.
@@ -244,6 +252,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     parentTime,
     exact: platform().kind === "ffi",
     parentExact: parent?.snapshot.exactTimes === true,
+    sources: sourceTrie(options.plan.sources),
     notice: warn,
     onFile: options.onFile,
     slots: new Slots(FILES_IN_FLIGHT),
@@ -264,8 +273,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
 
   let rootTree: BlobId;
   try {
-    const parentRoot = parent ? await context.loadTree(parent.snapshot.tree) : undefined;
-    rootTree = await backupSources(options.plan.sources, parentRoot, parent?.snapshot.tree, context);
+    rootTree = await backupSources(parent?.snapshot.tree, context);
     context.progress.walked = true; // already, unless there was nothing to walk
     await sink.finish();
   } catch (error) {
@@ -277,6 +285,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
   stats.addedBlobs = sink.addedBlobs;
   stats.addedBytes = sink.addedBytes;
   stats.durationMs = Math.round(performance.now() - started);
+  // The parent is named in a dry run too: it is what the files were compared with.
   if (options.dryRun) return { ...(parent ? { parentId: parent.id } : {}), stats, warnings };
 
   // Last: a snapshot only ever names data and index files that are already stored. What interrupted
@@ -331,9 +340,12 @@ function snapshotRecord(
   stats: SnapshotStats,
   exactTimes: boolean,
 ): Snapshot {
+  const time = (options.time ?? options.now).toISOString();
+  const started = options.now.toISOString();
   return {
     version: 1,
-    time: options.now.toISOString(),
+    time,
+    ...(started !== time ? { started } : {}),
     host: options.host,
     username: options.username,
     plan: options.plan.name,
@@ -361,14 +373,30 @@ async function removeLeftovers(
   }
 }
 
-/** The newest snapshot of the same plan from the same host: unchanged files are taken from it. */
+/**
+ * The newest snapshot of the same plan from the same host that is not newer than this one (as restic
+ * chooses): unchanged files are taken from it. A snapshot recorded with a later `--time` is not the parent
+ * of every backup that follows it, and one recorded earlier compares with the history before it.
+ */
 async function findParent(
   repository: Repository,
   options: BackupOptions,
 ): Promise<SnapshotEntry | undefined> {
+  const limit = (options.time ?? options.now).getTime();
   const snapshots = await repository.listSnapshots();
-  return snapshots.filter((s) => s.snapshot.plan === options.plan.name && s.snapshot.host === options.host)
-    .at(-1);
+  return snapshots.filter((s) =>
+    s.snapshot.plan === options.plan.name && s.snapshot.host === options.host &&
+    Date.parse(s.snapshot.time) <= limit
+  ).at(-1);
+}
+
+/**
+ * When a snapshot's backup started (ms): its `started` where `--time` recorded it under another time,
+ * else its `time`. The next backup's change detection compares with it ({@link isUnchanged}).
+ */
+function parentScanStart(snapshot: Snapshot): number {
+  const started = typeof snapshot.started === "string" ? Date.parse(snapshot.started) : NaN;
+  return Number.isNaN(started) ? Date.parse(snapshot.time) : started;
 }
 
 interface SourceTrie {
@@ -377,16 +405,8 @@ interface SourceTrie {
   isSource: boolean;
 }
 
-/**
- * Sources keep their absolute paths inside the snapshot: `/etc` and `/var/www` become a root folder
- * holding `etc` and `var/www`, so a restore recreates the same layout below its target.
- */
-async function backupSources(
-  sources: readonly string[],
-  parentRoot: Tree | undefined,
-  parentRootId: BlobId | undefined,
-  context: WalkContext,
-): Promise<BlobId> {
+/** The sources as a trie of path components; the root is `/`. */
+function sourceTrie(sources: readonly string[]): SourceTrie {
   const root: SourceTrie = { children: new Map(), isSource: false };
   for (const source of sources) {
     let node = root;
@@ -397,7 +417,43 @@ async function backupSources(
     }
     node.isSource = true;
   }
-  return (await backupVirtualFolder("/", root, parentRoot, parentRootId, context)).id;
+  return root;
+}
+
+/** The trie node of `path`: undefined when no source is on or below it. */
+function sourcesAt(trie: SourceTrie, path: string): SourceTrie | undefined {
+  let node: SourceTrie | undefined = trie;
+  for (const part of path.split("/")) if (part !== "") node = node?.children.get(part);
+  return node;
+}
+
+/**
+ * Sources keep their absolute paths inside the snapshot: `/etc` and `/var/www` become a root folder
+ * holding `etc` and `var/www`, so a restore recreates the same layout below its target. With `/` among
+ * them, the root folder is a source like any other: its listing is the snapshot's root tree.
+ */
+async function backupSources(parentRootId: BlobId | undefined, context: WalkContext): Promise<BlobId> {
+  const root = context.sources;
+  if (!root.isSource) {
+    const parentRoot = parentRootId ? await context.loadTree(parentRootId) : undefined;
+    return (await backupVirtualFolder("/", root, parentRoot, parentRootId, context)).id;
+  }
+  context.handingOut++; // until the root's backup has started (its folders then count themselves)
+  let info: EntryStat;
+  try {
+    info = lstatEntry("/");
+  } catch (error) {
+    walkEnds(context);
+    context.warn(`/: cannot read source: ${describeError(error)}`);
+    return await context.saveTree({ nodes: [] });
+  }
+  // The parent snapshot's root tree, as the node of a folder that holds it.
+  const parentNode: TreeNode | undefined = parentRootId
+    ? { name: "/", type: "dir", mode: 0, mtime: 0, uid: 0, gid: 0, subtree: parentRootId }
+    : undefined;
+  const entry = backupFolder("/", "/", info, parentNode, [], info.dev, context);
+  walkEnds(context);
+  return (await entry)?.subtree ?? await context.saveTree({ nodes: [] });
 }
 
 /** A folder on the way to a source: recorded with its metadata but only the chosen children. */
@@ -555,9 +611,24 @@ async function backupFolder(
   context.handingOut++;
   try {
     if (context.plan.oneFileSystem && info.dev !== rootDevice) {
-      // A mount point: kept as an empty folder, as restic and borg do.
-      context.stats.dirs++;
-      return { ...node, subtree: await context.saveTree({ nodes: [] }) };
+      // A mount point: each source stays on its own file system (docs/plans.md). One that is itself a
+      // source is walked on its file system; any other is kept as an empty folder, as restic and borg do,
+      // holding only the sources below it. Mount points are few: this looks nothing up for a file.
+      const nested = sourcesAt(context.sources, path);
+      if (nested?.isSource) rootDevice = info.dev;
+      else {
+        const listing = nested
+          ? await backupVirtualFolder(
+            path,
+            nested,
+            parentNode?.subtree ? await context.loadTree(parentNode.subtree) : undefined,
+            parentNode?.subtree,
+            context,
+          )
+          : { id: await context.saveTree({ nodes: [] }), reused: false };
+        countFolder(context, listing);
+        return { ...node, subtree: listing.id };
+      }
     }
     folder = await handOutFolder(path, info, parentNode, inherited, rootDevice, context);
   } finally {
@@ -778,15 +849,13 @@ function backupChangedFile(
   const { path, name, info } = entry;
   // Read by a worker: it reads the extended attributes through the file it opens.
   const node = metadata(path, name, "file", info, context, context.chunk ? "worker" : "path");
-  context.stats.files++;
-  if (parentNode?.type === "file") context.stats.changedFiles++;
-  else context.stats.newFiles++;
+  const change: FileChange = parentNode?.type === "file" ? "changed" : "new";
   const progress = context.progress;
   progress.seen(info.size);
-  context.onFile?.(path, parentNode?.type === "file" ? "changed" : "new");
+  context.onFile?.(path, change);
   if (!context.chunk) {
     context.slots.release();
-    context.stats.bytes += info.size;
+    countStored(context.stats, change, info.size);
     progress.done(info.size);
     node.content = [];
     return done(node);
@@ -795,7 +864,7 @@ function backupChangedFile(
   const reading = progress.reading(path);
   const read = (result: ChunkedFile | undefined) => {
     context.progress.stored(reading, node.size!); // the size as scanned, so that done ≤ seen
-    done(fileNode(path, node, result, context));
+    done(fileNode(path, node, change, result, context));
   };
   const file: FileToRead = {
     path,
@@ -852,21 +921,33 @@ function readFile(
   }
 }
 
-/** The node of a file that was read: its metadata as scanned, content, size and mtime as read. */
+/**
+ * Counts a file stored (in a dry run, one that would be): new and changed files are counted once stored,
+ * so that `files` is new + changed + unchanged, and a file that cannot be read only counts as skipped.
+ */
+function countStored(stats: SnapshotStats, change: FileChange, size: number): void {
+  stats.files++;
+  if (change === "changed") stats.changedFiles++;
+  else stats.newFiles++;
+  stats.bytes += size;
+}
+
+/**
+ * The node of a file that was read (undefined when it could not be: skipped): its metadata as scanned,
+ * content, size and mtime as read.
+ */
 function fileNode(
   path: string,
   node: TreeNode,
+  change: FileChange,
   result: ChunkedFile | undefined,
   context: WalkContext,
 ): TreeNode | undefined {
-  if (!result) {
-    context.stats.files--;
-    return undefined;
-  }
+  if (!result) return undefined;
   if (result.changed) {
     context.notice(`${describePath(path)}: file changed while it was read; the snapshot may hold a mix`);
   }
-  context.stats.bytes += result.size;
+  countStored(context.stats, change, result.size);
   for (const problem of result.problems ?? []) context.notice(problem);
   if (result.xattrs && context.exact) node.xattrs = result.xattrs;
   // Set in place (the keys keep their order): a copy per file would be garbage the size of the node.

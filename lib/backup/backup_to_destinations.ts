@@ -20,8 +20,10 @@ export interface BackupToDestinationsOptions {
   open: (destination: string) => Promise<Repository>;
   host: string;
   username: string;
-  /** The clock: each snapshot's time is read once, before any file is looked at. */
+  /** The clock: each backup's start (its snapshot's time) is read once, before any file is looked at. */
   now: () => Date;
+  /** Records every snapshot under this time instead (`kept backup --time`; see `BackupOptions.time`). */
+  time?: Date | undefined;
   /** Scan and compare only: read no file content, write nothing. */
   dryRun?: boolean;
   /** Called for every file or folder skipped or changed while read. */
@@ -52,6 +54,7 @@ export function backupToDestinations(
       host: options.host,
       username: options.username,
       now,
+      ...(options.time ? { time: options.time } : {}),
       scans,
       dryRun: options.dryRun ?? false,
       onWarning: (message) => options.onWarning?.(destination, message),

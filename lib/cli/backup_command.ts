@@ -12,10 +12,11 @@ import type { DestinationOutcome } from "../destinations/mod.ts";
 import { machineTimeZone } from "../forget/mod.ts";
 import { withHooks } from "../hooks/mod.ts";
 import { formatBytes, requireSources } from "../plan/mod.ts";
+import { destinationByName, openRepository } from "../destinations/mod.ts";
 import { snakeKeys } from "./_json.ts";
 import { chooseDestinations } from "./_context.ts";
 import { parseSnapshotTime } from "./_snapshot_time.ts";
-import type { Output } from "./output.ts";
+import { escapeName, type Output } from "./output.ts";
 import { type CommandKit, failureExitCode, printFailure, type Program, whoAmI } from "./_command_kit.ts";
 import { abortOnSignals } from "./apply_command.ts";
 import { backupProgress } from "./_progress.ts";
@@ -25,7 +26,7 @@ const NO_HOOKS = { before: [], after: [], onFailure: [], timeoutMs: 0 };
 
 /** Registers `kept backup` on `program`. */
 export function backupCommand(program: Program, kit: CommandKit): void {
-  const { output, json, loadConfig, openLocked, setExitCode, context, say } = kit;
+  const { output, json, loadConfig, openLocked, repositoryAccess, setExitCode, context, say } = kit;
   program.command("backup")
     .description("back up a plan to its destinations (all of them unless --destination is given)")
     .argument("<plan>", "plan name from the config")
@@ -40,7 +41,8 @@ export function backupCommand(program: Program, kit: CommandKit): void {
     .addHelpText(
       "after",
       "\nA destination that cannot be reached or fails is named, and the others are still backed up.\n" +
-        "Exit codes: 0 ok, 1 a destination failed, 3 finished but some files could not be read.\n" +
+        "Exit codes: 0 ok, 1 a destination failed (10, 11 or 12 when every one failed for that same\n" +
+        "reason: no repository, locked, wrong password), 3 finished but some files could not be read.\n" +
         "The plan's hooks run around each destination's backup (not with --dry-run): a failing `before`\n" +
         "hook skips that backup; `on_failure` runs when anything failed (docs/reconcile.md#hooks).\n" +
         "After the snapshot is saved, temporary files that interrupted backups left in the repository\n" +
@@ -104,18 +106,24 @@ export function backupCommand(program: Program, kit: CommandKit): void {
               [outcome] = await backupToDestinations({
                 plan,
                 destinations: [destination],
-                open: (name) => openLocked(config, name, "shared"),
+                // A dry run takes no lock: it writes nothing, not even a lock file, so it also runs on a
+                // repository it may only read.
+                open: (name) =>
+                  options.dryRun
+                    ? openRepository(destinationByName(config, name), repositoryAccess())
+                    : openLocked(config, name, "shared"),
                 ...whoAmI(context.env),
-                now: () => time ?? new Date(),
+                now: () => new Date(),
+                time,
                 dryRun: options.dryRun ?? false,
                 onWarning: (_, message) => output.err(`warning: ${message}\n`),
                 onCheckpoint: (write) => checkpoint = write,
                 // -v: each file read, marked as diff marks it (+ new, M changed); a dry run lists what it
-                // would read.
+                // would read. Names escaped as `ls` and `diff` write them: one line each.
                 ...(kit.verbose() && !options.json
                   ? {
                     onFile: (_: string, path: string, change: FileChange) =>
-                      output.out(`${change === "new" ? "+" : "M"} ${path}\n`),
+                      output.out(`${change === "new" ? "+" : "M"} ${escapeName(path)}\n`),
                   }
                   : {}),
                 ...(progress
@@ -175,7 +183,9 @@ function printResult(
   const verb = dryRun ? "would back up" : `snapshot ${result.snapshotId?.slice(0, 12)} saved:`;
   say(
     `${name}: ${verb} ${s.files} files, ${s.dirs} folders, ${formatBytes(s.bytes)} ` +
-      `(${s.newFiles} new, ${s.changedFiles} changed, ${s.unchangedFiles} unchanged); ` +
+      `(${s.newFiles} new, ${s.changedFiles} changed, ${s.unchangedFiles} unchanged)` +
+      // Files and folders that could not be read (each a warning above): not among the files counted.
+      (s.skipped > 0 ? `, ${s.skipped} skipped` : "") + "; " +
       `added ${formatBytes(s.addedBytes)} in ${(s.durationMs / 1000).toFixed(1)}s\n`,
   );
   if (result.removedLeftovers) {

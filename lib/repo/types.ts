@@ -62,6 +62,11 @@ export const asSnapshotId = (id: string): SnapshotId => id as SnapshotId;
 export interface Snapshot {
   version: 1;
   time: string;
+  /**
+   * When the backup really started, where `--time` recorded it under another `time`: the next backup's
+   * change detection compares with it. Absent otherwise (and in snapshots of older kept): then `time`.
+   */
+  started?: string;
   host: string;
   username: string;
   plan: string;
