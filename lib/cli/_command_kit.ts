@@ -41,7 +41,7 @@ export interface CommandKit {
    */
   openNamed(
     name: string | undefined,
-    options?: { lock?: LockKind | "none"; damageWarnings?: boolean },
+    options?: { lock?: LockKind | "none"; damageWarnings?: boolean; cache?: false },
   ): Promise<
     { config: Config; destination: Destination; repository: Repository }
   >;
@@ -148,7 +148,10 @@ export function commandKit(
       const config = await loadConfig();
       const destination = destinationByName(config, chooseDestinations(config, undefined, name)[0]!);
       const lock = options.lock ?? "shared";
-      const access = options.damageWarnings === false ? { damageWarnings: false } : {};
+      const access = {
+        ...(options.damageWarnings === false ? { damageWarnings: false } : {}),
+        ...(options.cache === false ? { cache: false } : {}),
+      };
       const repository = lock === "none"
         ? await openRepository(destination, { ...repositoryAccess(), ...access })
         : await openLocked(config, destination.name, lock, access);

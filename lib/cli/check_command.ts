@@ -21,7 +21,12 @@ export function checkCommand(program: Program, kit: CommandKit): void {
     .action(async (options) => {
       const subset = options.readDataSubset === undefined ? undefined : parseSubset(options.readDataSubset);
       // Check lists every damaged file it meets as a problem: no warning for it at open as well.
-      const { destination, repository } = await openNamed(options.destination, { damageWarnings: false });
+      // Never through the local cache of remote metadata: check verifies what storage holds, and a copy
+      // from an earlier run would hide damage done since (as restic's check, which uses a fresh cache).
+      const { destination, repository } = await openNamed(options.destination, {
+        damageWarnings: false,
+        cache: false,
+      });
       const readsData = (options.readData ?? false) || subset !== undefined;
       const progress = options.json || !readsData
         ? undefined

@@ -7,7 +7,8 @@ import { runKept } from "../_support/run_cli.ts";
 import { tempDir } from "../_support/temp_dir.ts";
 import { assertSameTree } from "../_support/tree_differ.ts";
 import { seededBytes } from "../backends/_content.ts";
-import { type S3Server, s3Server, uniqueBucket } from "./_server.ts";
+import { backendOptions, type S3Server, s3Server, uniqueBucket } from "./_server.ts";
+import { S3Backend } from "../../lib/backends/mod.ts";
 import { s3Environment, s3Url, writeS3Config } from "./_cli_config.ts";
 
 /** A config of `bucket` on `server` backing up `source` (see writeS3Config). */
@@ -97,6 +98,38 @@ Deno.test("a bucket that does not exist holds no repository: exit 10, kept plan 
   ok(await kept("apply"), "apply");
   const listed = JSON.parse(ok(await kept("snapshots", "--json"), "snapshots after apply")) as unknown[];
   assert.equal(listed.length, 1, "apply created the bucket and the repository, then backed up");
+});
+
+Deno.test("check reads what the bucket holds, not the local cache: damage done since the last run is found", async () => {
+  const server = await s3Server();
+  using dir = tempDir("kept-s3-cli-");
+  const source = join(dir.path, "source");
+  Deno.mkdirSync(source);
+  Deno.writeTextFileSync(join(source, "note.txt"), "checked\n");
+  const bucket = uniqueBucket("kept-check");
+  const config = writeConfig(dir.path, server, bucket, source);
+  const env = s3Environment(server, dir.path);
+  const kept = (...args: string[]) => runKept(["--config", config, ...args], { env });
+  ok(await kept("init", "cloud"), "init");
+  ok(await kept("backup", "files"), "backup"); // the snapshot is in the local cache now
+  ok(await kept("check"), "check");
+
+  // Another machine, or the storage, damages the snapshot in the bucket.
+  const backend = await S3Backend.open(backendOptions(server, bucket, "repo"));
+  try {
+    const [snapshot] = await Array.fromAsync(backend.list("snapshots"));
+    const handle = { kind: "snapshots" as const, name: snapshot!.name };
+    const bytes = await backend.get(handle);
+    bytes[bytes.length >> 1]! ^= 0x01;
+    await backend.delete(handle);
+    await backend.put(handle, bytes);
+  } finally {
+    await backend.close();
+  }
+  const damaged = await kept("check");
+  assert.equal(damaged.code, 1, damaged.stdout + damaged.stderr);
+  assert.match(damaged.stdout + damaged.stderr, /snapshot/);
+  assert.doesNotMatch(damaged.stdout, /no errors/);
 });
 
 Deno.test("S3 metadata is cached per repository; --no-cache reads around the cache; cache clean empties it", async () => {
