@@ -65,6 +65,8 @@ _kept() {
   local IFS=$'\\n'
   local candidates
   candidates=($(kept __complete -- "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null))
+  # After --config= bash makes "=" a word of its own: the file name starts after it.
+  [[ $cur == = ]] && cur=
   case "\${candidates[0]}" in
     :files) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")) ;;
     :dirs) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")) ;;

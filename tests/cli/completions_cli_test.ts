@@ -95,6 +95,9 @@ Deno.test("bash completes commands, options, plans, destinations and paths throu
     );
   }
   for (const [index, [line, expected]] of cases.entries()) assert.deepEqual(results[index], expected, line);
+  // Nothing typed after `=` yet: the files of the folder, not the names that start with "=" (none).
+  const afterEquals = await bashComplete(dir, "kept validate --config=");
+  assert.ok(afterEquals.includes("other.yaml"), `offered ${JSON.stringify(afterEquals)}`);
 });
 
 /** True when `shell` is on PATH (zsh and fish are not on every machine the tests run on). */
