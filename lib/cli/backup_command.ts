@@ -51,12 +51,11 @@ export function backupCommand(program: Program, kit: CommandKit): void {
     .action(async (planName, options) => {
       // Interrupted, a backup saves no snapshot but indexes the packs it stored (a checkpoint), so the next
       // backup reads the files again but stores only what is not there yet.
-      kit.setInterruptNote(
-        options.dryRun
-          ? "nothing was written"
-          : "no snapshot was saved for the destination in progress; the data stored so far is indexed, " +
-            "and the next backup reuses it",
-      );
+      const inProgress = options.dryRun
+        ? "nothing was written"
+        : "no snapshot was saved for the destination in progress; the data stored so far is indexed, " +
+          "and the next backup reuses it";
+      kit.setInterruptNote(inProgress);
       // The destination in progress indexes the packs it stored before the process ends.
       let checkpoint: (() => Promise<void>) | undefined;
       kit.onInterrupt(async () => await checkpoint?.());
@@ -87,6 +86,7 @@ export function backupCommand(program: Program, kit: CommandKit): void {
             env: Deno.env.toObject(),
             signal: interrupt.signal,
           }, async () => {
+            kit.setInterruptNote(inProgress);
             // After the `before` hooks, which may make the sources (a database dump), as `kept apply` does.
             try {
               requireSources(plan);
@@ -131,6 +131,13 @@ export function backupCommand(program: Program, kit: CommandKit): void {
                   : {}),
                 onOutcome: (outcome) => {
                   progress?.stop(); // not redrawn below the result
+                  // Interrupted from now on (its `after` hooks), the snapshot is there all the same.
+                  if (outcome.ok && outcome.value.snapshotId) {
+                    kit.setInterruptNote(
+                      `snapshot ${outcome.value.snapshotId.slice(0, 12)} was saved for destination ` +
+                        `"${outcome.destination}"; what was to run after it did not finish`,
+                    );
+                  }
                   if (!outcome.ok) printFailure(output, outcome.destination, outcome.error);
                   else if (!options.json) {
                     printResult(output, say, outcome.destination, outcome.value, options.dryRun);

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { randomFillSync } from "node:crypto";
-import { type Fixture, makeFixture } from "../_support/fixture.ts";
+import { type Fixture, makeFixture, type PlanSpec } from "../_support/fixture.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -121,6 +121,38 @@ Deno.test("Ctrl-C and SIGTERM stop a backup with one line, exit 130 and 143, and
       assert.ok(saved.stats.addedBytes < 500 * 2 ** 20, `stored again: ${saved.stats.addedBytes} bytes`);
       await fixture.keptOk(["check", "--read-data"]);
     });
+  } finally {
+    await fixture.cleanup();
+  }
+});
+
+Deno.test("Ctrl-C during an after hook says the snapshot was saved, not that none was", async () => {
+  const fixture = await makeFixture((root) => ({
+    hooked: { sources: [`${root}/src`], hooks: { after: ["sleep 30"] } } as PlanSpec,
+  }));
+  try {
+    Deno.mkdirSync(`${fixture.root}/src`);
+    Deno.writeTextFileSync(`${fixture.root}/src/note.txt`, "saved before the hook\n");
+    const child = spawnKept(fixture, ["backup", "hooked"]);
+    const stderr = text(child.stderr);
+    const stdout = text(child.stdout);
+    const deadline = Date.now() + 30_000;
+    while (countFiles(`${fixture.repo}/snapshots`) === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300)); // into the hook
+    child.kill("SIGINT");
+    const status = await child.status;
+    await stdout;
+    assert.equal(status.code, 130, await stderr);
+    // The hook's own line may come before or after it.
+    const note = (await stderr).split("\n").find((line) => line.startsWith("kept: interrupted by SIGINT"));
+    assert.match(
+      note ?? "",
+      /^kept: interrupted by SIGINT: snapshot [0-9a-f]{12} was saved for destination "local"/,
+      await stderr,
+    );
+    assert.equal(countFiles(`${fixture.repo}/snapshots`), 1);
   } finally {
     await fixture.cleanup();
   }
