@@ -18,29 +18,27 @@ import { UserError } from "../errors.ts";
 import {
   asPackId,
   BlobOpener,
-  type IndexFile,
   type PackEntry,
   type PackId,
   type PackReader,
   type PackSink,
 } from "../repo/mod.ts";
-import { applyIndexRepair, type RepairedPack } from "./repair_index.ts";
+import {
+  applyIndexRepair,
+  type IndexRepairSource,
+  type IndexRepairTarget,
+  type RepairedPack,
+} from "./repair_index.ts";
 
-/** What salvaging packs needs of a repository (a `Repository` has it all). */
-export interface PackRepairTarget {
-  readonly index: {
-    packIds(): Iterable<PackId>;
-    packEntries(pack: PackId): readonly PackEntry[] | undefined;
-  };
-  readonly packs: Pick<PackReader, "list" | "read">;
-  /** Every index file stored now, readable or damaged: all are replaced. */
-  readonly indexFiles: readonly string[];
+/**
+ * What salvaging packs needs of a repository (a `Repository` has it all): what an index repair reads and
+ * writes, and a sink for the copies with the keys to check each blob by.
+ */
+export interface PackRepairTarget extends Omit<IndexRepairSource, "headerKey">, IndexRepairTarget {
   /** A pack sink that stores blobs the index has already (copies). */
   packSink(options: { copies: true }): PackSink;
   /** The keys each blob is checked with (its seal and id). */
   workerKeys(): { encrypt: Uint8Array; id: Uint8Array };
-  writeMeta(kind: "index", value: IndexFile): Promise<string>;
-  removeIndexFile(name: string): Promise<void>;
   removePacks(ids: readonly PackId[]): Promise<void>;
 }
 

@@ -3,21 +3,9 @@
 // nothing.
 
 import assert from "node:assert/strict";
-import { writeRandomFile } from "../_support/random_bytes.ts";
-import { type Fixture, makeFixture, packFiles } from "../_support/fixture.ts";
+import { type Fixture, packFiles } from "../_support/fixture.ts";
+import { backedUp } from "./_backed_up.ts";
 import { assertSameTree } from "../_support/tree_differ.ts";
-
-/** A fixture with one plan `files` backing up `<root>/src` (two random files), backed up once. */
-async function backedUp(): Promise<{ fixture: Fixture; src: string }> {
-  const fixture = await makeFixture((root) => ({ files: { sources: [`${root}/src`] } }));
-  const src = `${fixture.root}/src`;
-  Deno.mkdirSync(src);
-  writeRandomFile(`${src}/a.bin`, 2_500_000, 1);
-  writeRandomFile(`${src}/b.bin`, 600_000, 2);
-  Deno.writeTextFileSync(`${src}/note.txt`, "small\n");
-  await fixture.backup("files");
-  return { fixture, src };
-}
 
 function indexFiles(repo: string): string[] {
   return [...Deno.readDirSync(`${repo}/index`)].filter((e) => !e.name.startsWith(".")).map((e) => e.name)

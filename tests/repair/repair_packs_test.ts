@@ -3,23 +3,11 @@
 // pass; --dry-run changes nothing; bad pack names are one-line errors.
 
 import assert from "node:assert/strict";
-import { writeRandomFile } from "../_support/random_bytes.ts";
-import { type Fixture, makeFixture, packFiles } from "../_support/fixture.ts";
+import { type Fixture, packFiles } from "../_support/fixture.ts";
+import { backedUp } from "./_backed_up.ts";
 import { assertSameTree } from "../_support/tree_differ.ts";
 
 const NO_STACK = /^\s+at /m;
-
-/** A fixture backing up `<root>/src` (random files cut into several blobs) once. */
-async function backedUp(): Promise<{ fixture: Fixture; src: string }> {
-  const fixture = await makeFixture((root) => ({ files: { sources: [`${root}/src`] } }));
-  const src = `${fixture.root}/src`;
-  Deno.mkdirSync(src);
-  writeRandomFile(`${src}/a.bin`, 2_500_000, 1);
-  writeRandomFile(`${src}/b.bin`, 600_000, 2);
-  Deno.writeTextFileSync(`${src}/note.txt`, "small\n");
-  await fixture.backup("files");
-  return { fixture, src };
-}
 
 /** Damages one data blob in a pack that holds several; returns the pack's id and the blob's. */
 async function damageOneBlob(fixture: Fixture): Promise<{ pack: string; blob: string; blobs: number }> {
