@@ -402,7 +402,7 @@ export class RepositoryLock {
     this.#options = options;
     this.#writtenAt = Date.parse(file.time);
     const timer = setInterval(() => {
-      this.#refreshing ??= this.refresh().finally(() => this.#refreshing = undefined);
+      this.#refreshOnce();
     }, options.refreshMs ?? LOCK_REFRESH_MS);
     Deno.unrefTimer(timer);
     this.#timer = timer;
@@ -460,12 +460,17 @@ export class RepositoryLock {
     const staleMs = this.#options.staleMs ?? LOCK_STALE_MS;
     const refreshMs = this.#options.refreshMs ?? LOCK_REFRESH_MS;
     if (this.#options.now() - this.#writtenAt > staleMs - refreshMs) {
-      await (this.#refreshing ??= this.refresh().finally(() => this.#refreshing = undefined));
+      await this.#refreshOnce();
       if (this.#lost) throw this.#lost;
       if (this.#options.now() - this.#writtenAt > staleMs - refreshMs) {
         throw new LockLostError(this.#store.location, "it could not be refreshed in time");
       }
     }
+  }
+
+  /** The refresh under way, or a new one: the timer and {@link held} never write the lock twice at once. */
+  #refreshOnce(): Promise<void> {
+    return this.#refreshing ??= this.refresh().finally(() => this.#refreshing = undefined);
   }
 
   /** Whether the lock is lost: its file is gone, or it is stale by this clock. Sets {@link #lost}. */
