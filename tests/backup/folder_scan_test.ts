@@ -147,6 +147,29 @@ Deno.test("after the repository is open a worker reads a large tree on, ahead of
   }
 });
 
+Deno.test("a tree of small folders is left to the walk, however large", async () => {
+  const root = Deno.realPathSync(Deno.makeTempDirSync({ prefix: "kept-scan-" }));
+  try {
+    // 3,600 folders of one file each: far more than a 10 ms window scans.
+    for (let i = 0; i < 60; i++) {
+      for (let j = 0; j < 60; j++) {
+        Deno.mkdirSync(`${root}/x${i}/y${j}`, { recursive: true });
+        Deno.writeTextFileSync(`${root}/x${i}/y${j}/f`, "");
+      }
+    }
+    lstatEntry(root); // the C library is loaded before the window starts, not in it
+    using scans = FolderScans.start(testPlan([root]), new Promise((resolve) => setTimeout(resolve, 10)), 0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    scans.readAheadInWorker();
+    // The walk takes folders in this order; the first was scanned ahead, the last was not.
+    assert.equal((await take(scans, root))?.kind, "read");
+    // A worker would answer it (a promise); the walk reads a folder of one entry sooner itself.
+    assert.equal(take(scans, `${root}/x59/y59`), undefined);
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
 Deno.test("the worker reads ahead on its own, with nothing taken", async () => {
   const root = makeTree();
   try {
