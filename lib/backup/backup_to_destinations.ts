@@ -16,8 +16,11 @@ export interface BackupToDestinationsOptions {
   plan: BackupSpec;
   /** The destinations' names, in the order they are backed up to. */
   destinations: readonly string[];
-  /** Opens and unlocks a destination's repository. */
-  open: (destination: string) => Promise<Repository>;
+  /**
+   * Opens and unlocks a destination's repository, calling `onKeyDerivation` as the password's key starts
+   * being derived (`RepositoryAccess.onKeyDerivation`): the backup reads folders meanwhile.
+   */
+  open: (destination: string, onKeyDerivation: () => void) => Promise<Repository>;
   host: string;
   username: string;
   /** The clock: each backup's start (its snapshot's time) is read once, before any file is looked at. */
@@ -44,9 +47,11 @@ export function backupToDestinations(
 ): Promise<DestinationOutcome<BackupResult>[]> {
   return eachDestination(options.destinations, async (destination) => {
     const now = options.now();
-    const opening = options.open(destination);
+    let deriving!: () => void;
+    const from = new Promise<void>((resolve) => deriving = resolve);
+    const opening = options.open(destination, deriving);
     // Read folders while the password's key is derived: the walk then only compares.
-    using scans = FolderScans.start(options.plan, opening);
+    using scans = FolderScans.start(options.plan, { from, until: opening });
     const repository = await opening;
     return await backup(repository, {
       plan: options.plan,

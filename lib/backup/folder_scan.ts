@@ -7,6 +7,7 @@
  * @module
  */
 
+import { setImmediate } from "node:timers";
 import { describeError } from "../errors.ts";
 import { describePath, type FolderListing, platform, type StatEntry } from "../platform/mod.ts";
 import type { BackupSpec } from "./backup_spec.ts";
@@ -152,6 +153,15 @@ const WORKER_MIN_FOLDER_ENTRIES = 64;
 /** Folders the scan worker is asked for at once: one being read, one waiting, so it never idles. */
 const WORKER_REQUESTS = 2;
 
+/**
+ * When folders are scanned ahead: from `from` (the start of the key derivation: reads before it, of the
+ * config and key files, would wait for each slice) until `until` (the repository is open).
+ */
+export interface ScanWindow {
+  from?: Promise<unknown>;
+  until: Promise<unknown>;
+}
+
 /** A folder to scan ahead: what its parent's scan said of it, as the walk will pass it to `scanFolder()`. */
 interface Pending {
   path: string;
@@ -200,14 +210,17 @@ export class FolderScans {
   }
 
   /**
-   * Starts scanning `plan`'s sources in short slices until `until` settles. A worker may go on after
-   * that (see {@link readAheadInWorker}) if `workerAfter` entries were scanned by then and folders are left.
+   * Scans `plan`'s sources in short slices from when `window.from` settles (at once without it) until
+   * `window.until` settles. A worker may go on after that (see {@link readAheadInWorker}) if `workerAfter`
+   * entries were scanned by then and folders are left.
    */
-  static start(plan: BackupSpec, until: Promise<unknown>, workerAfter = WORKER_AFTER_ENTRIES): FolderScans {
+  static start(plan: BackupSpec, window: ScanWindow, workerAfter = WORKER_AFTER_ENTRIES): FolderScans {
     const scans = new FolderScans(plan, workerAfter);
+    const { from, until } = window;
     let opened = false;
     until.then(() => opened = true, () => scans.close());
-    scans.#runWhile(plan, () => !opened).then(() => {
+    const started = from ? Promise.race([from, until]) : Promise.resolve();
+    started.then(() => scans.#runWhile(plan, () => !opened)).then(() => {
       scans.#windowOver = true;
       if (scans.#workerWanted) scans.#handOverToWorker();
     }, () => scans.close());
@@ -284,7 +297,9 @@ export class FolderScans {
       }
     }
     while (this.#stack.length > 0 && this.#held < MAX_ENTRIES) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      // Not setTimeout(): nested timers wait 2-4 ms each, and the scan ran a third of each slice's time.
+      // An immediate leaves I/O a few slices' wait, which only the key derivation's end has meanwhile.
+      await new Promise((resolve) => setImmediate(resolve));
       if (this.#stopped || !going()) return;
       const sliceEnd = performance.now() + SLICE_MS;
       while (this.#stack.length > 0 && this.#held < MAX_ENTRIES && performance.now() < sliceEnd) {

@@ -173,7 +173,7 @@ function applySteps(
         const [outcome] = await backupToDestinations({
           plan,
           destinations: [destination],
-          open: (name) => kit.openLocked(config, name, "shared"),
+          open: (name, onKeyDerivation) => kit.openLocked(config, name, "shared", { onKeyDerivation }),
           ...whoAmI(kit.context.env),
           now: () => time = clock(),
           onWarning: (_, message) => kit.output.err(`warning: ${message}\n`),

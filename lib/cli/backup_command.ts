@@ -108,10 +108,13 @@ export function backupCommand(program: Program, kit: CommandKit): void {
                 destinations: [destination],
                 // A dry run takes no lock: it writes nothing, not even a lock file, so it also runs on a
                 // repository it may only read.
-                open: (name) =>
+                open: (name, onKeyDerivation) =>
                   options.dryRun
-                    ? openRepository(destinationByName(config, name), repositoryAccess())
-                    : openLocked(config, name, "shared"),
+                    ? openRepository(destinationByName(config, name), {
+                      ...repositoryAccess(),
+                      onKeyDerivation,
+                    })
+                    : openLocked(config, name, "shared", { onKeyDerivation }),
                 ...whoAmI(context.env),
                 now: () => new Date(),
                 time,

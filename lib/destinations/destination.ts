@@ -61,6 +61,8 @@ export interface RepositoryAccess extends PasswordContext {
    * False for a caller that reports them itself (`kept check` lists each as a problem).
    */
   damageWarnings?: boolean;
+  /** Hears that the password's key derivation starts (see `OpenOptions.onKeyDerivation`). */
+  onKeyDerivation?: () => void;
 }
 
 /** Opens and unlocks a destination's repository; a remote one reads its metadata through the local cache. */
@@ -81,7 +83,9 @@ export async function openRepository(
   }
   const cache = cacheOf(destination, access);
   // Looked up once, here: `null` tells Repository.open that nothing is remembered, so it does not look again.
-  const early = cache && (unlockEarly(await rememberedKeyAt(cache.root, cache.location), password) ?? null);
+  const early = cache &&
+    (unlockEarly(await rememberedKeyAt(cache.root, cache.location), password, access.onKeyDerivation) ??
+      null);
   const backend = await opening.catch((error) => {
     // A bucket that is not there holds no repository, as a missing folder holds none: `kept init` (and
     // `kept apply`) creates it, where storage that cannot be reached is left alone.
@@ -94,6 +98,7 @@ export async function openRepository(
   return await Repository.open(cache ? new CachingBackend(backend, cache.root) : backend, password, {
     onWarning,
     early,
+    onKeyDerivation: access.onKeyDerivation,
   });
 }
 

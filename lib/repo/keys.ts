@@ -197,6 +197,7 @@ export async function unlock(
   repositoryId: string,
   password: string,
   onSkipped: OnSkippedKey = () => {},
+  onKeyDerivation?: () => void,
 ): Promise<{ keyId: string; keys: MasterKeys }> {
   const listed = await listKeys(backend, onSkipped);
   if (listed.length === 0) {
@@ -205,7 +206,7 @@ export async function unlock(
   const cost = ({ file }: ListedKey) => file.kdf.N * file.kdf.r * file.kdf.p;
   let foreign: IntegrityError | undefined;
   for (const { id, file } of [...listed].sort((a, b) => cost(a) - cost(b))) {
-    const secret = await openSecret(id, file, password);
+    const secret = await openSecret(id, file, password, onKeyDerivation);
     if (!secret) continue;
     if (secret.repository !== repositoryId) {
       foreign = new IntegrityError(`Key file "${id}" belongs to another repository (${secret.repository})`);
@@ -228,10 +229,11 @@ export async function openKeyFile(
   bytes: Uint8Array,
   repositoryId: string,
   password: string,
+  onKeyDerivation?: () => void,
 ): Promise<MasterKeys | undefined> {
   try {
     if (sha256Hex(bytes) !== id) return undefined;
-    const secret = await openSecret(id, parseKeyFile(id, bytes), password);
+    const secret = await openSecret(id, parseKeyFile(id, bytes), password, onKeyDerivation);
     if (secret?.repository !== repositoryId) return undefined;
     return { encrypt: secret.encrypt, id: secret.id, chunker: secret.chunker };
   } catch {
@@ -244,13 +246,19 @@ export async function hasKeyFile(backend: Backend, id: string): Promise<boolean>
   return (await backend.stat({ kind: "keys", name: id })) !== undefined;
 }
 
-/** The sealed part of key file `id` opened with `password`, or undefined when the password does not open it. */
+/**
+ * The sealed part of key file `id` opened with `password`, or undefined when the password does not open it.
+ * `onKeyDerivation` hears that the key derivation starts.
+ */
 async function openSecret(
   id: string,
   file: KeyFile,
   password: string,
+  onKeyDerivation: (() => void) | undefined,
 ): Promise<(MasterKeys & { repository: string }) | undefined> {
-  const kek = await deriveKey(password, unb64(file.kdf.salt), file.kdf);
+  const deriving = deriveKey(password, unb64(file.kdf.salt), file.kdf);
+  onKeyDerivation?.();
+  const kek = await deriving;
   const opened = open(kek, unb64(file.data));
   return opened ? parseSecret(id, opened) : undefined;
 }

@@ -67,6 +67,11 @@ export interface OpenOptions {
    * remembered key, derived from now.
    */
   early?: EarlyUnlock | null | undefined;
+  /**
+   * Hears that the password's key derivation starts (scrypt: a fifth of a second of another core): work
+   * that would hold up the reads before it (the config, the key files) can start beside it then.
+   */
+  onKeyDerivation?: (() => void) | undefined;
 }
 
 /** The password's key, being derived from the key file that opened a repository last time. */
@@ -81,10 +86,11 @@ export interface EarlyUnlock {
 export function unlockEarly(
   remembered: RememberedKey | undefined,
   password: string,
+  onKeyDerivation?: () => void,
 ): EarlyUnlock | undefined {
   if (!remembered) return undefined;
   const { repository, keyId, bytes } = remembered;
-  return { repository, keyId, keys: openKeyFile(keyId, bytes, repository, password) };
+  return { repository, keyId, keys: openKeyFile(keyId, bytes, repository, password, onKeyDerivation) };
 }
 
 /** A metadata file left out because it is damaged, malformed or too large: the rest is used without it. */
@@ -180,7 +186,7 @@ export class Repository {
     // derived from the key file that opened the repository last time meanwhile, and used only when storage
     // still has that repository and that key file (docs/destinations.md#the-cache).
     const early = options.early === undefined
-      ? unlockEarly(await cache?.rememberedKey(), password)
+      ? unlockEarly(await cache?.rememberedKey(), password, options.onKeyDerivation)
       : options.early ?? undefined;
     // Asked beside the config: one round trip less before the key can be used.
     const keyStored = early && hasKeyFile(backend, early.keyId);
@@ -196,6 +202,7 @@ export class Repository {
       config.id,
       password,
       skippedKey(backend.location, damagedFiles, options),
+      options.onKeyDerivation,
     );
     await cache?.rememberKey(config.id, keyId);
     return new Repository(backend, config, keys, keyId, { ...options, damagedFiles });

@@ -37,7 +37,7 @@ Deno.test("scans made ahead follow the plan's excludes and are handed out once",
       excludeIfPresent: [".nobackup"],
       excludeLargerThan: 1000,
     });
-    const scans = FolderScans.start(plan, new Promise((resolve) => setTimeout(resolve, 200)));
+    const scans = FolderScans.start(plan, { until: new Promise((resolve) => setTimeout(resolve, 200)) });
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.deepEqual(names(await take(scans, root)), ["a", "marked"], "cache/ is excluded");
     assert.deepEqual(names(await take(scans, `${root}/a`)), ["b", "one.txt"], "big.bin is too large");
@@ -55,17 +55,46 @@ Deno.test("scans made ahead follow the plan's excludes and are handed out once",
 Deno.test("scanning a small tree ahead stops once the repository is open", async () => {
   const root = makeTree();
   try {
-    using scans = FolderScans.start(testPlan([root]), Promise.resolve());
+    using scans = FolderScans.start(testPlan([root]), { until: Promise.resolve() });
     await new Promise((resolve) => setTimeout(resolve, 100));
     scans.readAheadInWorker();
     assert.equal(take(scans, root), undefined, "nothing is read after `until` settled");
-    using failed = FolderScans.start(testPlan([root]), Promise.reject(new Error("wrong password")), 0);
+    using failed = FolderScans.start(
+      testPlan([root]),
+      { until: Promise.reject(new Error("wrong password")) },
+      0,
+    );
     failed.readAheadInWorker();
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(take(failed, root), undefined, "nor after it failed, whatever the tree");
-    using first = FolderScans.start(testPlan([root]), Promise.resolve(), 0);
+    using first = FolderScans.start(testPlan([root]), { until: Promise.resolve() }, 0);
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(take(first, root), undefined, "nor for a backup that did not ask (a first one)");
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("scanning ahead starts when the window's `from` settles, not before", async () => {
+  const root = makeTree();
+  try {
+    let from!: () => void;
+    using scans = FolderScans.start(testPlan([root]), {
+      from: new Promise<void>((resolve) => from = resolve),
+      until: new Promise((resolve) => setTimeout(resolve, 400)),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(scans.some(() => true), false, "nothing scanned while the key files are read");
+    from();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(names(await take(scans, `${root}/a`)), ["b", "big.bin", "one.txt"]);
+    // A window that closes before it opens (the repository failed to open) scans nothing.
+    using never = FolderScans.start(testPlan([root]), {
+      from: new Promise(() => {}),
+      until: Promise.reject(new Error("no repository")),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(take(never, root), undefined);
   } finally {
     Deno.removeSync(root, { recursive: true });
   }
@@ -74,7 +103,9 @@ Deno.test("scanning a small tree ahead stops once the repository is open", async
 Deno.test("the scans tell a backup early whether any file was written since its parent", async () => {
   const root = makeTree();
   try {
-    const scans = FolderScans.start(testPlan([root]), new Promise((resolve) => setTimeout(resolve, 200)));
+    const scans = FolderScans.start(testPlan([root]), {
+      until: new Promise((resolve) => setTimeout(resolve, 200)),
+    });
     await new Promise((resolve) => setTimeout(resolve, 300));
     // The tree's files may straddle a second: the newest is the one a parent must predate.
     const ctimes = ["a/one.txt", "a/b/two.log", "a/big.bin", "cache/c.txt", "marked/.nobackup"]
@@ -125,7 +156,7 @@ Deno.test("after the repository is open a worker reads a large tree on, ahead of
     const plan = testPlan([root], { excludes: ["*.log", `${root}/cache/`], excludeIfPresent: [".nobackup"] });
     const matcher = new ExcludeMatcher(plan);
     // Opened at once (nothing read before), and "large" from 0 entries: all of it is the worker's.
-    using scans = FolderScans.start(plan, Promise.resolve(), 0);
+    using scans = FolderScans.start(plan, { until: Promise.resolve() }, 0);
     scans.readAheadInWorker();
     await new Promise((resolve) => setTimeout(resolve, 50));
     const folders = [root, `${root}/a`, `${root}/a/b`, `${root}/marked`];
@@ -158,13 +189,18 @@ Deno.test("a tree of small folders is left to the walk, however large", async ()
       }
     }
     lstatEntry(root); // the C library is loaded before the window starts, not in it
-    using scans = FolderScans.start(testPlan([root]), new Promise((resolve) => setTimeout(resolve, 10)), 0);
+    using scans = FolderScans.start(testPlan([root]), {
+      until: new Promise((resolve) => setTimeout(resolve, 10)),
+    }, 0);
     await new Promise((resolve) => setTimeout(resolve, 50));
     scans.readAheadInWorker();
-    // The walk takes folders in this order; the first was scanned ahead, the last was not.
-    assert.equal((await take(scans, root))?.kind, "read");
-    // A worker would answer it (a promise); the walk reads a folder of one entry sooner itself.
-    assert.equal(take(scans, `${root}/x59/y59`), undefined);
+    assert.equal((await take(scans, root))?.kind, "read", "scanned ahead");
+    // A folder not scanned ahead is left to the walk (undefined), which reads a folder of one entry sooner
+    // than a worker would answer for it (a promise).
+    const taken = [];
+    for (let i = 0; i < 60; i++) for (let j = 0; j < 60; j++) taken.push(take(scans, `${root}/x${i}/y${j}`));
+    assert.ok(taken.includes(undefined), "the window was too short to scan every folder");
+    assert.equal(taken.filter((scan) => scan instanceof Promise).length, 0);
   } finally {
     Deno.removeSync(root, { recursive: true });
   }
@@ -173,7 +209,7 @@ Deno.test("a tree of small folders is left to the walk, however large", async ()
 Deno.test("the worker reads ahead on its own, with nothing taken", async () => {
   const root = makeTree();
   try {
-    using scans = FolderScans.start(testPlan([root]), Promise.resolve(), 0);
+    using scans = FolderScans.start(testPlan([root]), { until: Promise.resolve() }, 0);
     scans.readAheadInWorker();
     // Nothing taken: the worker reads the whole (small) tree ahead on its own.
     const deadline = Date.now() + 5_000;
@@ -232,7 +268,7 @@ Deno.test("a source inside another is scanned ahead with the outer source's igno
     for (const file of ["y.bak", "b/x.bak", "b/keep"]) Deno.writeTextFileSync(`${a}/${file}`, file);
     for (const sources of [[a], [a, `${a}/b`], [`${a}/b`, a], [`${a}/b/`, `${a}//`, a]]) {
       const plan = testPlan(sources, { ignoreFiles: [".keptignore"] });
-      using scans = FolderScans.start(plan, new Promise((resolve) => setTimeout(resolve, 200)));
+      using scans = FolderScans.start(plan, { until: new Promise((resolve) => setTimeout(resolve, 200)) });
       await new Promise((resolve) => setTimeout(resolve, 300));
       // The walk reaches a/b from a (a source inside another is part of it), with a's rules.
       const outer = await take(scans, a);

@@ -32,7 +32,7 @@ Deno.test("a backup whose folders a worker read ahead equals one whose walk read
 
   const walked = await backup(repository, backupOptions([root], { plan }));
   // Opened at once and "large" from 0 entries: every folder is the worker's to read.
-  const scans = FolderScans.start(plan, Promise.resolve(), 0);
+  const scans = FolderScans.start(plan, { until: Promise.resolve() }, 0);
   const read = await backup(repository, backupOptions([root], { plan, scans }));
   scans.close();
   const tree = async (id: string) => (await repository.findSnapshot(id)).snapshot.tree;
@@ -44,7 +44,7 @@ Deno.test("a backup whose folders a worker read ahead equals one whose walk read
   assert.equal(read.stats.files, 12 * 25 - 25, "d5 is left out, with its 25 files");
 
   Deno.writeTextFileSync(`${root}/d7/sub1/f3.txt`, "changed, longer than before");
-  const scansAgain = FolderScans.start(plan, Promise.resolve(), 0);
+  const scansAgain = FolderScans.start(plan, { until: Promise.resolve() }, 0);
   const changed = await backup(repository, backupOptions([root], { plan, scans: scansAgain }));
   scansAgain.close();
   assert.deepEqual([changed.stats.changedFiles, changed.stats.unchangedFiles], [1, read.stats.files - 1]);

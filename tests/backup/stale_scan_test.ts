@@ -17,7 +17,9 @@ Deno.test("a file that grew or shrank after its folder was scanned is stored as 
   Deno.writeTextFileSync(`${root}/empty-then-not.txt`, "");
   const repository = await testRepository();
   let opened!: () => void;
-  const scans = FolderScans.start(testPlan([root]), new Promise<void>((resolve) => opened = resolve));
+  const scans = FolderScans.start(testPlan([root]), {
+    until: new Promise<void>((resolve) => opened = resolve),
+  });
   await new Promise((resolve) => setTimeout(resolve, 50)); // the scan of root is made
   Deno.writeTextFileSync(`${root}/grows.txt`, "short\nand then a lot more than the walk saw\n");
   Deno.writeTextFileSync(`${root}/shrinks.txt`, "short\n");

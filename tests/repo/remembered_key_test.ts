@@ -105,3 +105,26 @@ Deno.test("a damaged copy of the remembered key, or a wrong password, falls back
   assert.equal((await open()).keyId, first, "the copy does not match its name");
   await assert.rejects(Repository.open(new CachingBackend(storage, dir.path), "wrong"), WrongPasswordError);
 });
+
+Deno.test("opening says when the key derivation starts, before the key is there, on either path", async () => {
+  using dir = tempDir("kept-remembered-");
+  const { storage, second } = await twoKeys(dir.path);
+  // Read first, remembered or not: what a backup scans beside the derivation waits for these reads.
+  const heard: string[] = [];
+  const opening = Repository.open(storage, "pw", { onKeyDerivation: () => heard.push("deriving") });
+  opening.then(() => heard.push("open"));
+  await opening;
+  assert.deepEqual(heard.slice(0, 2), ["deriving", "open"], "unlock: key files read, then derived");
+  heard.length = 0;
+  const remembered = await rememberedKeyAt(dir.path, storage.location);
+  const early = unlockEarly(remembered, "pw", () => heard.push("deriving"));
+  assert.deepEqual(heard, ["deriving"], "early: derived at once, before storage is reached");
+  assert.equal((await Repository.open(storage, "pw", { early })).keyId, second);
+  // A wrong password tries every key file: each derivation is heard.
+  let derivations = 0;
+  await assert.rejects(
+    Repository.open(storage, "wrong", { onKeyDerivation: () => derivations++ }),
+    WrongPasswordError,
+  );
+  assert.equal(derivations, 2);
+});
