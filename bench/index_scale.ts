@@ -174,7 +174,7 @@ async function loadChild(repo: string, mode: LoadMode, log: string): Promise<[Lo
     Deno.execPath(),
     "run",
     "-A",
-    "--v8-flags=--max-semi-space-size=2,--expose-gc",
+    "--v8-flags=--max-semi-space-size=4,--expose-gc",
     join(BENCH_DIR, "index_scale.ts"),
     "--load",
     repo,

@@ -26,7 +26,7 @@ const DENO_RUN_FLAGS = [
   "run",
   "-A",
   "--quiet",
-  "--v8-flags=--max-semi-space-size=2,--heap-growing-percent=50",
+  "--v8-flags=--max-semi-space-size=4,--heap-growing-percent=50",
 ];
 
 /**
