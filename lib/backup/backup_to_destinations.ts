@@ -47,11 +47,10 @@ export function backupToDestinations(
 ): Promise<DestinationOutcome<BackupResult>[]> {
   return eachDestination(options.destinations, async (destination) => {
     const now = options.now();
-    let deriving!: () => void;
-    const from = new Promise<void>((resolve) => deriving = resolve);
-    const opening = options.open(destination, deriving);
+    const deriving = Promise.withResolvers<void>();
+    const opening = options.open(destination, deriving.resolve);
     // Read folders while the password's key is derived: the walk then only compares.
-    using scans = FolderScans.start(options.plan, { from, until: opening });
+    using scans = FolderScans.start(options.plan, { from: deriving.promise, until: opening });
     const repository = await opening;
     return await backup(repository, {
       plan: options.plan,
