@@ -24,20 +24,23 @@ import { escapeName, type Output } from "./output.ts";
 import { pathJson } from "./_json.ts";
 import { type CommandKit, type Program, SNAPSHOT_HOST_HELP, SNAPSHOT_PLAN_HELP } from "./_command_kit.ts";
 import { type ProgressLine, type ProgressState, terminalProgress } from "./_progress.ts";
+import { assertZipFlags, restoreZip } from "./_restore_zip.ts";
 
 /** Registers `kept restore` on `program`. */
 export function restoreCommand(program: Program, kit: CommandKit): void {
   const { output, openNamed } = kit;
   program.command("restore")
-    .description("restore a snapshot, or a path in it, below a target folder")
+    .description("restore a snapshot, or a path in it, below a target folder or into a zip archive")
     .argument("<snapshot>", "snapshot id, unique id prefix, or latest")
-    .requiredOption("--target <dir>", "folder to restore into (created if missing)")
+    .option("--target <dir>", "folder to restore into (created if missing)")
+    .option("--zip <file>", "write a zip archive instead of restoring into a folder (- for stdout)")
+    .option("--zip-level <0-9>", "deflate level of the zip archive: 0 stores, 9 packs tightest", "6")
     .option("--destination <name>", "destination (needed when several are defined)")
     .option("--plan <name>", SNAPSHOT_PLAN_HELP)
     .option("--host <name>", SNAPSHOT_HOST_HELP)
     .option("--path <subpath>", "restore only this path of the snapshot, e.g. /etc/nginx")
     .option("--include <pattern...>", "restore only paths matching these gitignore-style patterns")
-    .option("--overwrite", "replace existing files that differ from the snapshot")
+    .option("--overwrite", "replace existing files that differ from the snapshot (or the --zip file)")
     .option("--dry-run", "list what would be created, replaced and skipped; write nothing")
     .option("--json", "print JSON lines: the entries listed (dry run) or not restored, then a summary")
     .addHelpText(
@@ -48,10 +51,28 @@ export function restoreCommand(program: Program, kit: CommandKit): void {
         "Existing files are never replaced without --overwrite; files that already match are skipped,\n" +
         "so running the same restore again resumes an interrupted one.\n" +
         "--dry-run marks each entry: + create, M replace, = already there, ! refused or failed,\n" +
-        "- not restored (sockets). Exit code 1 when entries are (or would be) left out. See docs/restore.md.",
+        "- not restored (sockets). Exit code 1 when entries are (or would be) left out.\n" +
+        "--zip FILE writes the same entries (named etc/hosts) with mode, owner and time into one archive,\n" +
+        "under a temporary name until it is complete; FIFOs and device nodes are left out. See docs/restore.md.",
     )
     .action(async (ref, options) => {
-      assertUsableFlags(options);
+      if (options.zip !== undefined) {
+        assertZipFlags({ ...options, zip: options.zip });
+        assertIncludable(options.include);
+        const { repository } = await openNamed(options.destination);
+        await repository.loadIndex();
+        const { id, snapshot } = await repository.findSnapshot(ref, options);
+        return await restoreZip(
+          repository,
+          { id, tree: snapshot.tree },
+          { ...options, zip: options.zip },
+          kit,
+        );
+      }
+      if (options.target === undefined) {
+        throw new UsageError("Give --target DIR to restore into, or --zip FILE to write a zip archive");
+      }
+      assertUsableFlags({ ...options, target: options.target });
       kit.setInterruptNote("the files restored so far stay, and the same restore run again skips them");
       const { repository } = await openNamed(options.destination);
       await repository.loadIndex();
@@ -114,7 +135,11 @@ function assertUsableFlags(options: { target: string; include?: string[] }): voi
         `that are not UTF-8, so kept would restore elsewhere than asked: give a path that is UTF-8`,
     );
   }
-  const invalid = includeProblem(options.include ?? []);
+  assertIncludable(options.include);
+}
+
+function assertIncludable(include: string[] | undefined): void {
+  const invalid = includeProblem(include ?? []);
   if (invalid) throw new UsageError(`Invalid --include "${shown(invalid.pattern)}": ${invalid.problem}`);
 }
 

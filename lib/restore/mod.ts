@@ -7,7 +7,15 @@
  * @module
  */
 
-export { type PlanOptions, planRestore, type RestorePlan, type TreeSource } from "./plan_restore.ts";
+export {
+  type ExportPlanOptions,
+  planExport,
+  type PlanOptions,
+  planRestore,
+  type RestorePlan,
+  type TreeSource,
+} from "./plan_restore.ts";
+export { type ExportSource, exportZip, type ZipOptions, type ZipResult } from "./zip_export.ts";
 export { type ApplyOptions, applyRestore, type RestoreSource } from "./apply_restore.ts";
 export { fallbackMetadataWarning, fallbackRestoreWarning, restore, type RestoreOptions } from "./restore.ts";
 export { type IncludeProblem, includeProblem } from "./include_problem.ts";

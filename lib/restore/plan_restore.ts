@@ -58,18 +58,13 @@ export interface RestorePlan extends AsyncIterable<RestoreEntry> {
  * Iterating the plan yields damaged or unreadable trees below as `fail` entries and throws only for a bug.
  */
 export async function planRestore(source: TreeSource, options: PlanOptions): Promise<RestorePlan> {
-  const invalid = includeProblem(options.include ?? []);
-  if (invalid) throw new UsageError(`Invalid include pattern "${invalid.pattern}": ${invalid.problem}`);
+  assertIncludable(options.include);
   const target = resolveTarget(options.target).path;
   checkTarget(target); // a dry run says what the restore would say
-  const asked = options.path ?? "/";
-  const root = await source.loadTree(options.tree);
-  assertUniqueNames(root, "/");
-  const parts = await namesOnPath(source, options.tree, asked);
-  await assertPathIsInTree(source, root, parts, asked);
+  const { root, parts } = await startOfWalk(source, options);
   const settings: WalkSettings = {
     source,
-    include: options.include && options.include.length > 0 ? ignore().add([...options.include]) : undefined,
+    include: includeMatcher(options.include),
     overwrite: options.overwrite ?? false,
     asRoot: options.asRoot,
     exact: platform().kind === "ffi",
@@ -83,6 +78,57 @@ export async function planRestore(source: TreeSource, options: PlanOptions): Pro
       return new PlanWalk(settings).entries(root, target, { fresh, forced: false, only: parts });
     },
   };
+}
+
+/** Options of {@linkcode planExport}: a restore's, less what only a target folder on disk needs. */
+export type ExportPlanOptions = Pick<PlanOptions, "tree" | "path" | "include">;
+
+/**
+ * The entries an export (`exportZip()`) writes, chosen and ordered as {@linkcode planRestore} chooses them
+ * (path, include, unsafe names refused, unreadable trees as `fail` entries), each planned as if into an
+ * empty folder: nothing on disk is looked at, and no entry is refused for want of root or of the C library,
+ * since an archive holds any name and any owner. An entry's `target` is its path. Throws as
+ * {@linkcode planRestore} does, bar what it says of a target.
+ */
+export async function planExport(
+  source: TreeSource,
+  options: ExportPlanOptions,
+): Promise<AsyncIterable<RestoreEntry>> {
+  assertIncludable(options.include);
+  const { root, parts } = await startOfWalk(source, options);
+  const settings: WalkSettings = {
+    source,
+    include: includeMatcher(options.include),
+    overwrite: false,
+    asRoot: true,
+    exact: true,
+  };
+  return {
+    [Symbol.asyncIterator]: () =>
+      new PlanWalk(settings).entries(root, "", { fresh: true, forced: false, only: parts }),
+  };
+}
+
+function assertIncludable(include: readonly string[] | undefined): void {
+  const invalid = includeProblem(include ?? []);
+  if (invalid) throw new UsageError(`Invalid include pattern "${invalid.pattern}": ${invalid.problem}`);
+}
+
+function includeMatcher(include: readonly string[] | undefined): Ignore | undefined {
+  return include && include.length > 0 ? ignore().add([...include]) : undefined;
+}
+
+/** The snapshot's root tree and the names on `options.path`, checked to be in it. */
+async function startOfWalk(
+  source: TreeSource,
+  options: ExportPlanOptions,
+): Promise<{ root: Tree; parts: string[] }> {
+  const asked = options.path ?? "/";
+  const root = await source.loadTree(options.tree);
+  assertUniqueNames(root, "/");
+  const parts = await namesOnPath(source, options.tree, asked);
+  await assertPathIsInTree(source, root, parts, asked);
+  return { root, parts };
 }
 
 interface WalkSettings {
