@@ -12,7 +12,7 @@
 
 import { closeSync, fstatSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { AlreadyExistsError, BackendError, NotFoundError } from "../errors.ts";
+import { AlreadyExistsError, BackendError, MissingStorageError, NotFoundError } from "../errors.ts";
 import {
   type Backend,
   type BackendCapabilities,
@@ -97,7 +97,8 @@ export class LocalBackend implements Backend {
    * Opens an existing repository folder. Only checks that the folder exists and can be read;
    * whether it holds a repository is decided by the repository layer (from the config file).
    *
-   * @throws {BackendError} (permanent) naming the path when it is missing, not a folder or unreadable.
+   * @throws {MissingStorageError} naming the path when it does not exist.
+   * @throws {BackendError} (permanent) naming the path when it is not a folder or unreadable.
    */
   static async open(root: string, options: LocalBackendOptions = {}): Promise<LocalBackend> {
     const absolute = resolve(root);
@@ -106,8 +107,9 @@ export class LocalBackend implements Backend {
     try {
       info = await Deno.stat(absolute);
     } catch (error) {
+      // No folder holds no repository, as a missing bucket holds none: `kept init` creates it.
       if (error instanceof Deno.errors.NotFound) {
-        throw new BackendError(`${prefix}: it does not exist`, { permanent: true, cause: error });
+        throw new MissingStorageError(`${prefix}: it does not exist`, absolute);
       }
       throw backendError(prefix, error);
     }

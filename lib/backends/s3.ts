@@ -18,6 +18,7 @@ import {
   type CleanOptions,
   type CleanResult,
   eachLimited,
+  FILE_KINDS,
   type FileEntry,
   type FileKind,
   type FileWriter,
@@ -121,6 +122,8 @@ export class S3Backend implements Backend {
   readonly #deleteBatchSize: number;
   readonly #multipartThreshold: number;
   readonly #partSize: number;
+  /** The endpoint as given, named when it does not answer as S3 does. */
+  readonly #endpoint: string;
   /** `access key "…", bucket "…"`: named in messages when access is refused (the secret never is). */
   readonly #who: string;
   /** False once the server has said it does not implement DeleteObjects. */
@@ -133,6 +136,7 @@ export class S3Backend implements Backend {
     this.#deleteBatchSize = Math.min(DELETE_BATCH, options.deleteBatchSize ?? DELETE_BATCH);
     this.#multipartThreshold = options.multipartThreshold ?? DEFAULT_S3_MULTIPART_THRESHOLD;
     this.#partSize = options.partSize ?? DEFAULT_S3_PART_SIZE;
+    this.#endpoint = options.endpoint;
     this.#who = `access key "${options.credentials.accessKeyId}", bucket "${options.bucket}"`;
     this.location = s3Location(options);
     this.capabilities = Object.freeze({
@@ -148,8 +152,9 @@ export class S3Backend implements Backend {
    * Connects to a bucket: checks that it exists and that the credentials may use it (creating it first when
    * `options.create` and it is missing).
    *
-   * @throws {BackendError} when the bucket is missing (and not to be created), access is denied, or the
-   * server cannot be reached; the message names the bucket and the server's error code.
+   * @throws {BackendError} when the bucket is missing (and not to be created), access is denied, the
+   * server cannot be reached or does not answer as an S3 server; the message names the bucket and the
+   * server's error code.
    */
   static async open(options: S3BackendOptions): Promise<S3Backend> {
     const connections = options.connections ?? DEFAULT_S3_CONNECTIONS;
@@ -197,7 +202,18 @@ export class S3Backend implements Backend {
     const context = { operation: "open bucket", target: bucket };
     const query = { "list-type": "2", "max-keys": "1", prefix: this.#prefix };
     const probe = await this.#client.send({ method: "GET", key: "", query }, context);
-    if (probe.status === 200) return;
+    if (probe.status === 200) {
+      // A web server, a console port or a captive portal answers 200 to everything: that is no bucket, and
+      // taking it for one would read its page as the config file.
+      if (text(probe).includes("<ListBucketResult")) return;
+      const type = probe.headers.get("content-type");
+      throw new BackendError(
+        `Cannot open bucket "${bucket}": "${this.#endpoint}" does not answer as an S3 server ` +
+          `(HTTP 200 with ${type ? `Content-Type "${type.slice(0, 100)}"` : "no Content-Type"}): ` +
+          "check the URL and port",
+        { permanent: true },
+      );
+    }
     const named = bucketRegion(probe);
     if (named !== undefined) throw new WrongRegionError(named, this.#statusError(context, probe).message);
     if (probe.status !== 404 || xmlText(text(probe), "Code") !== "NoSuchBucket") {
@@ -322,16 +338,30 @@ export class S3Backend implements Backend {
 
   /** The entry of one listed object, or undefined for keys that are no file of this kind. */
   #listed(kind: FileKind, item: string): FileEntry | undefined {
-    const key = xmlText(item, "Key") ?? "";
-    const name = key.slice(key.lastIndexOf("/") + 1);
+    const handle = this.#fileOf(xmlText(item, "Key") ?? "");
+    if (handle?.kind !== kind) return undefined;
+    const mtime = Date.parse(xmlText(item, "LastModified") ?? "");
+    return { name: handle.name, size: Number(xmlText(item, "Size") ?? "0"), mtime: wholeSeconds(mtime) };
+  }
+
+  /**
+   * The file of this repository a key names, or undefined for a key outside its layout: the bucket or a
+   * parent prefix may hold other programs' objects and other repositories, which are never ours to list
+   * or clean up.
+   */
+  #fileOf(key: string): Handle | undefined {
+    const base = this.#full("");
+    if (!key.startsWith(base)) return undefined;
+    const path = key.slice(base.length);
+    const kind = path === "config" ? "config" : path.split("/", 1)[0]!;
+    if (!(FILE_KINDS as readonly string[]).includes(kind)) return undefined;
+    const handle = { kind: kind as FileKind, name: path.slice(path.lastIndexOf("/") + 1) };
     try {
-      if (kind !== "config" && (name === "" || name.startsWith("."))) return undefined;
-      if (key !== this.#full(handlePath({ kind, name }))) return undefined;
+      checkHandle(handle);
     } catch {
       return undefined;
     }
-    const mtime = Date.parse(xmlText(item, "LastModified") ?? "");
-    return { name, size: Number(xmlText(item, "Size") ?? "0"), mtime: wholeSeconds(mtime) };
+    return handlePath(handle) === path ? handle : undefined;
   }
 
   /** Size and time of an object (from HEAD), or undefined when it does not exist. */
@@ -409,8 +439,9 @@ export class S3Backend implements Backend {
   }
 
   /**
-   * Aborts the multipart uploads under the prefix that were started more than `olderThanMs` before
-   * `options.now` (a single PUT that fails leaves nothing behind). Paths are reported relative to the
+   * Aborts the multipart uploads of this repository's files that were started more than `olderThanMs`
+   * before `options.now` (a single PUT that fails leaves nothing behind); uploads of other keys under the
+   * prefix belong to other programs or repositories and are left alone. Paths are reported relative to the
    * repository, sizes as the parts uploaded so far.
    *
    * @throws {BackendError} when the uploads cannot be listed or aborted.
@@ -421,7 +452,7 @@ export class S3Backend implements Backend {
     const uploads = await pendingUploads(this.#client, this.#full(""), fail);
     const result: CleanResult = { removed: [], bytes: 0 };
     for (const upload of uploads) {
-      if (upload.initiated > cutoff) continue;
+      if (upload.initiated > cutoff || this.#fileOf(upload.key) === undefined) continue;
       result.bytes += await uploadedBytes(this.#client, upload);
       if (!options.dryRun) await abortUpload(this.#client, upload.key, upload.uploadId, fail);
       result.removed.push(upload.key.slice(this.#full("").length));

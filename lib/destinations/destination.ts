@@ -87,10 +87,12 @@ export async function openRepository(
     (unlockEarly(await rememberedKeyAt(cache.root, cache.location), password, access.onKeyDerivation) ??
       null);
   const backend = await opening.catch((error) => {
-    // A bucket that is not there holds no repository, as a missing folder holds none: `kept init` (and
-    // `kept apply`) creates it, where storage that cannot be reached is left alone.
+    // A bucket or folder that is not there holds no repository: `kept init` (and `kept apply`) creates it,
+    // where storage that cannot be reached is left alone. A missing folder is said so: it may be on a disk
+    // that is not mounted.
     if (error instanceof MissingStorageError) {
-      throw new NoRepositoryError(`No kept repository at ${error.location}`);
+      const why = destination.location.kind === "s3" ? "" : ": the folder does not exist";
+      throw new NoRepositoryError(`No kept repository at ${error.location}${why}`);
     }
     throw error;
   });

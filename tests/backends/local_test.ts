@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { dirname, join, relative as relativePath } from "node:path";
 import { LocalBackend } from "../../lib/backends/mod.ts";
-import { BackendError } from "../../lib/errors.ts";
+import { BackendError, MissingStorageError } from "../../lib/errors.ts";
 import { contentForName, seededBytes, seededName } from "./_content.ts";
 import { backendConformance, collect, listed as listedEntries, sortEntries } from "./conformance.ts";
 import { tempDir } from "../_support/temp_dir.ts";
@@ -126,13 +126,15 @@ Deno.test("`LocalBackend.create()` accepts an existing empty folder and keeps it
   assert.deepEqual(await walk(parent), ["data", "index", "keys", "locks", "snapshots"]);
 });
 
-Deno.test("`LocalBackend.open()` of a missing folder throws a permanent BackendError naming it", async () => {
+Deno.test("`LocalBackend.open()` of a missing folder throws a MissingStorageError naming it", async () => {
   using dir = tempDir("kept-local-test-");
   const parent = dir.path;
   const root = join(parent, "nowhere");
   await assert.rejects(LocalBackend.open(root), (error) => {
-    assert.ok(error instanceof BackendError);
+    // Like a missing bucket: no repository there yet, which `kept init` creates.
+    assert.ok(error instanceof MissingStorageError);
     assert.equal(error.permanent, true);
+    assert.equal(error.location, root);
     assert.equal(error.message, `Cannot open repository folder "${root}": it does not exist`);
     return true;
   });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { AlreadyExistsError, BackendError } from "../../lib/errors.ts";
 import { S3Client } from "../../lib/backends/_s3_request.ts";
+import { abortUpload, pendingUploads } from "../../lib/backends/_s3_multipart.ts";
 import { FaultyBackend, RetryBackend, S3Backend, s3Location } from "../../lib/backends/mod.ts";
 import { seededBytes, seededName } from "./_content.ts";
 import { backendConformance, equalBytes, listed } from "./conformance.ts";
@@ -239,6 +240,52 @@ Deno.test("`S3Backend.cleanTemporaryFiles()` aborts unfinished multipart uploads
     assert.deepEqual(await backend.cleanTemporaryFiles(0), { removed: [], bytes: 0 });
     assert.deepEqual(await listed(backend, "data"), []);
   } finally {
+    client.close();
+    await backend.close();
+  }
+});
+
+Deno.test("`S3Backend.cleanTemporaryFiles()` of a repository at the bucket root leaves other programs' and repositories' uploads alone", async () => {
+  const server = await s3Server();
+  const bucketName = uniqueBucket("kept-multipart");
+  const backend = await S3Backend.open({ ...backendOptions(server, bucketName), create: true });
+  const client = new S3Client({
+    endpoint: server.endpoint,
+    bucket: bucketName,
+    region: server.region,
+    credentials: { accessKeyId: server.accessKey, secretAccessKey: server.secretKey },
+    pathStyle: true,
+    connections: 2,
+    timeoutMs: 30_000,
+  });
+  const fail = () => new BackendError("Cannot list the bucket's uploads", { permanent: true });
+  const pending = async () => (await pendingUploads(client, "", fail)).map((upload) => upload.key).sort();
+  try {
+    const foreign = [
+      "video-uploads/movie.mkv", // another program's upload
+      "data/readme.txt", // beside the pack folders, but no pack
+      "web/data/ab/ab0000other", // a repository under a prefix below this one
+      "web/keys/k1",
+    ];
+    const own = ["data/ab/ab0000killed", "keys/k0"];
+    for (const key of [...foreign, ...own]) {
+      const created = await client.send({ method: "POST", key, query: { uploads: "" } }, {
+        operation: "t",
+        target: key,
+      });
+      assert.equal(created.status, 200);
+    }
+    const later = Date.now() + 2 * 24 * 3600_000;
+    const expected = { removed: [...own].sort(), bytes: 0 };
+    const found = await backend.cleanTemporaryFiles(0, { now: later, dryRun: true });
+    assert.deepEqual({ ...found, removed: found.removed.sort() }, expected, "what `kept check` reports");
+    const removed = await backend.cleanTemporaryFiles(24 * 3600_000, { now: later });
+    assert.deepEqual({ ...removed, removed: removed.removed.sort() }, expected);
+    assert.deepEqual(await pending(), [...foreign].sort(), "only kept's own uploads are aborted");
+  } finally {
+    for (const upload of await pendingUploads(client, "", fail)) {
+      await abortUpload(client, upload.key, upload.uploadId);
+    }
     client.close();
     await backend.close();
   }
