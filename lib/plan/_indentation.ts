@@ -10,6 +10,8 @@ interface IndentedLine {
   indent: number;
   /** The key the line starts with, if it starts with one (`url:` → `url`). */
   key: string | undefined;
+  /** The key has a value on the same line (`url: /srv`, not `nas:`). */
+  hasValue: boolean;
 }
 
 /** Lines that say nothing about indentation: blank ones and comments. */
@@ -19,7 +21,9 @@ const SILENT = /^\s*(#.*)?$/;
  * For a key on `lineNumber` indented more than its parent but less than the keys above it, where it is
  * (its first character) and what to do:
  * `key "password_file" is indented 3 spaces: indent it 4, like "url" on line 4, to put it in "nas"; or 2,
- * like "nas" on line 3, to put it beside "nas"`. Undefined when the line is not such a key.
+ * like "nas" on line 3, to put it beside "nas"`. For a key indented more than a key with a value just
+ * above it: `key "tags" is indented 5 spaces: indent it 4, like "destinations" on line 8, to put it beside
+ * "destinations"`. Undefined when the line is not such a key.
  */
 export function misindentedKey(
   text: string,
@@ -37,7 +41,17 @@ export function misindentedKey(
       if (above.key !== undefined && (deeper === undefined || above.indent <= deeper.indent)) deeper = above;
       continue;
     }
-    if (deeper === undefined || above.key === undefined) return undefined;
+    if (above.key === undefined) return undefined;
+    if (deeper === undefined) {
+      // The line above holds a key with its value (`url: /srv`): nothing can nest under it, so this key is
+      // meant beside it. (A key with no value on its line opens a mapping: deeper is then fine YAML.)
+      if (!above.hasValue) return undefined;
+      return {
+        position: { line: lineNumber, column: line.indent + 1 },
+        message: `key "${line.key}" is indented ${spaces(line.indent)}: indent it ${above.indent}, like ` +
+          `"${above.key}" on line ${above.number}, to put it beside "${above.key}"`,
+      };
+    }
     const parent = above;
     return {
       position: { line: lineNumber, column: line.indent + 1 },
@@ -54,8 +68,9 @@ function describe(lines: readonly string[], number: number): IndentedLine | unde
   const text = lines[number - 1];
   if (text === undefined || SILENT.test(text)) return undefined;
   const indent = text.length - text.trimStart().length;
-  const key = /^\s*([^\s#:"'{[\-][^:#]*?)\s*:(\s|$)/.exec(text)?.[1];
-  return { number, indent, key };
+  const match = /^\s*([^\s#:"'{[\-][^:#]*?)\s*:(\s|$)/.exec(text);
+  const rest = match === null ? "" : text.slice(match[0].length);
+  return { number, indent, key: match?.[1], hasValue: !/^\s*(#.*)?$/.test(rest) };
 }
 
 function spaces(count: number): string {

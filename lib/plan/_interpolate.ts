@@ -18,11 +18,21 @@ export interface Interpolated {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** Options for {@link interpolate}. */
+export interface InterpolateOptions {
+  /** Names whose `${NAME}` (or `${NAME:-default}`) stays as written, for the shell to expand later. */
+  keep?: ReadonlySet<string>;
+}
+
 /**
  * Replaces variables in `text` with values from `env`. An unset or empty variable without default becomes
  * "", and is reported in `unset` or `empty`.
  */
-export function interpolate(text: string, env: (name: string) => string | undefined): Interpolated {
+export function interpolate(
+  text: string,
+  env: (name: string) => string | undefined,
+  options: InterpolateOptions = {},
+): Interpolated {
   if (!text.includes("$")) return { value: text, unset: [], empty: [], rootedBy: [] };
   let value = "";
   const unset: string[] = [];
@@ -60,7 +70,8 @@ export function interpolate(text: string, env: (name: string) => string | undefi
         );
       }
       const found = env(name);
-      if (found !== undefined && found !== "") value += found;
+      if (options.keep?.has(name)) value += `\${${body}}`;
+      else if (found !== undefined && found !== "") value += found;
       else if (separator >= 0) value += body.slice(separator + 2);
       else {
         (found === undefined ? unset : empty).push(name);

@@ -2,7 +2,7 @@
 // every later problem (schema, cross-reference, interpolation) can name the exact spot in the file.
 
 import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, Lexer, parseDocument } from "yaml";
-import type { Document, Node as YamlNode, YAMLError, YAMLMap } from "yaml";
+import type { Document, Node as YamlNode, YAMLError, YAMLMap, YAMLWarning } from "yaml";
 import type { Problem } from "./problem.ts";
 import { misindentedKey } from "./_indentation.ts";
 
@@ -128,6 +128,11 @@ export function parseYamlSource(
     return fail(parserFailure(error));
   }
   if (doc.errors.length > 0) return { problems: syntaxProblems(file, text, doc.errors, toPosition) };
+  // Warnings are values the library could not read as written (`!include`, `!!str` on a list), which it
+  // then reads some other way: the plan would not say what the file says.
+  if (doc.warnings.length > 0) {
+    return { problems: doc.warnings.map((warning) => warningProblem(file, warning, toPosition)) };
+  }
 
   const aliases = countAliases(doc, MAX_ALIASES + 1);
   if (aliases.count > MAX_ALIASES) {
@@ -150,6 +155,8 @@ export function parseYamlSource(
         node?.range ? toPosition(node.range[0]) : undefined,
       );
     }
+    const merge = badMerge(doc);
+    if (merge !== undefined) return fail(merge.message, toPosition(merge.offset));
     const bomb = error instanceof Error && /alias count/i.test(error.message);
     const first = bomb ? findAlias(doc) : undefined;
     return fail(parserFailure(error), first?.range ? toPosition(first.range[0]) : undefined);
@@ -160,7 +167,132 @@ export function parseYamlSource(
   const rootLocated: Located = { value: root?.range?.[0] ?? 0, preferKey: false };
   located.walk(root, rootLocated, [], 0);
   if (located.problems.length > 0) return { problems: located.problems };
-  return { source: new YamlSource(file, value, rootLocated, toPosition), problems: [] };
+  const source = new YamlSource(file, value, rootLocated, toPosition);
+  const odd = unplainValue(value, [], 0);
+  if (odd !== undefined) {
+    return {
+      problems: [{
+        file,
+        ...source.positionOf(odd.path),
+        path: odd.path,
+        severity: "error",
+        message:
+          `this value is ${odd.what}, which a plan file cannot hold: remove the tag and write a plain ` +
+          `mapping, list or text`,
+      }],
+    };
+  }
+  return { source, problems: [] };
+}
+
+/**
+ * The first value that is not plain data (mapping, list, text, number, true/false, null) and the kind
+ * of value it is: what `!!omap`, `!!pairs`, `!!set`, `!!binary` and `!!timestamp` give.
+ */
+function unplainValue(
+  value: unknown,
+  path: (string | number)[],
+  depth: number,
+): { path: (string | number)[]; what: string } | undefined {
+  if (value === null || typeof value !== "object" || depth > MAX_DEPTH) return undefined;
+  if (value instanceof Map) return { path, what: "an ordered mapping (!!omap or !!pairs)" };
+  if (value instanceof Set) return { path, what: "a set (!!set)" };
+  if (value instanceof Uint8Array) return { path, what: "binary data (!!binary)" };
+  if (value instanceof Date) return { path, what: "a timestamp (!!timestamp)" };
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const found = unplainValue(item, [...path, index], depth + 1);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return { path, what: "not plain data" };
+  for (const [key, item] of Object.entries(value)) {
+    const found = unplainValue(item, [...path, key], depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** A warning of the yaml library as an error of ours, said in our words where we know it. */
+function warningProblem(
+  file: string,
+  warning: YAMLWarning,
+  toPosition: (offset: number) => Position,
+): Problem {
+  const tag = /^Unresolved tag: (.*)$/.exec(warning.message)?.[1];
+  const shown = tag?.replace(/^tag:yaml\.org,2002:/, "!!");
+  let message: string;
+  if (shown === undefined) {
+    message = warning.message.charAt(0).toLowerCase() + warning.message.slice(1).replace(/\.$/, "");
+  } else if (shown.startsWith("!!")) {
+    message = `the tag "${shown}" does not fit this value: remove it`;
+  } else {
+    message = `unknown tag "${shown}": plan files take no tags such as !include or !env; write the value ` +
+      "itself (${NAME} reads an environment variable)";
+  }
+  return { file, ...toPosition(warning.pos[0]), path: [], severity: "error", message };
+}
+
+/**
+ * The merge key (`<<`) whose value is not a mapping, an alias of one, or a list of those, and why: the yaml
+ * library only says "Merge sources must be maps or map aliases", without a place.
+ */
+function badMerge(doc: Document.Parsed): { offset: number; message: string } | undefined {
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isPair(node)) {
+      if (isScalar(node.key) && typeof node.key.value === "symbol") {
+        const value = node.value as YamlNode | null;
+        const keyOffset = node.key.range?.[0] ?? 0;
+        const offset = (item: YamlNode | null) => item?.range?.[0] ?? keyOffset;
+        // A list of sources may be written out or be an alias of one (then the alias is the place to fix).
+        const list = isAlias(value) ? value.resolve(doc) : undefined;
+        if (isAlias(value) && isSeq(list)) {
+          if (list.items.some((item) => mergeSourceProblem(doc, item as YamlNode | null) !== undefined)) {
+            return {
+              offset: offset(value),
+              message:
+                `"<<: *${value.source}" names a list, and not all of its items are mappings; ${MERGE_USAGE}`,
+            };
+          }
+        } else {
+          for (const item of isSeq(value) ? value.items as (YamlNode | null)[] : [value]) {
+            const problem = mergeSourceProblem(doc, item);
+            if (problem !== undefined) return { offset: offset(item), message: problem };
+          }
+        }
+      }
+      stack.push(node.value, node.key);
+    } else if (isCollection(node)) {
+      for (let index = node.items.length - 1; index >= 0; index--) stack.push(node.items[index]);
+    }
+  }
+  return undefined;
+}
+
+const MERGE_USAGE =
+  `"<<" merges a mapping into this one: write "<<: *name" with an anchor "&name" on a mapping`;
+
+/** Why `node` cannot be merged into a mapping with `<<`, or undefined when it can. */
+function mergeSourceProblem(doc: Document.Parsed, node: YamlNode | null): string | undefined {
+  if (isAlias(node)) {
+    const target = node.resolve(doc);
+    if (target === undefined) {
+      return `"<<: *${node.source}" names no anchor: no "&${node.source}" is defined above it; ${MERGE_USAGE}`;
+    }
+    return isMap(target)
+      ? undefined
+      : `"<<: *${node.source}" names a ${kindOf(target)}, not a mapping; ${MERGE_USAGE}`;
+  }
+  return isMap(node) ? undefined : `"<<" is given a ${kindOf(node)}, not a mapping; ${MERGE_USAGE}`;
+}
+
+function kindOf(node: unknown): string {
+  if (isSeq(node)) return "list";
+  if (isScalar(node)) return node.value === null ? "empty value" : `${typeof node.value} value`;
+  return "value";
 }
 
 /** The text of a plan file, or why it is not text a plan can be (too large, not UTF-8, binary). */
@@ -232,6 +364,11 @@ class NodeLocator {
         // Merge key: its entries have no place of their own here; problems with them point at it.
         const merged = (pair.value as YamlNode | null)?.range?.[0];
         if (merged !== undefined) located.merge ??= merged;
+        continue;
+      }
+      if (key === "__proto__") {
+        // A JavaScript object cannot hold it as a key: the plan or setting would vanish without a word.
+        this.#problem(keyOffset, path, `"__proto__" cannot be used as a key or a name`);
         continue;
       }
       const earlier = seen.get(key);

@@ -1,6 +1,7 @@
 /**
  * Destination URLs: a local path (`/srv/backup`, `file:///srv/backup`) or an S3 bucket
- * (`s3://host[:port]/bucket/prefix`, HTTPS; `s3+http://…` for plain HTTP on a trusted network).
+ * (`s3://host[:port]/bucket/prefix`, HTTPS; `s3+http://…` for plain HTTP on a trusted network). restic's
+ * repository strings (`s3:host/bucket`, `sftp:host:/path`) are refused, not read as folder names.
  *
  * @module
  */
@@ -16,7 +17,10 @@ const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 export function parseDestinationUrl(url: string): { location?: DestinationLocation; problem?: string } {
   if (url.trim() === "") return { problem: "url is empty: give a path or s3://host/bucket" };
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(url)?.[1]?.toLowerCase();
-  if (scheme === undefined) return { location: { kind: "local", path: url } };
+  if (scheme === undefined) {
+    const problem = repositoryStringProblem(url);
+    return problem === undefined ? { location: { kind: "local", path: url } } : { problem };
+  }
   if (scheme === "file") {
     let parsed: URL;
     try {
@@ -65,6 +69,36 @@ export function parseDestinationUrl(url: string): { location?: DestinationLocati
   const prefix = decodePath(rest.join("/"));
   if (prefix === undefined) return { problem: badPercent(url) };
   return { location: { kind: "s3", endpoint: `${parsed.protocol}//${parsed.host}`, bucket, prefix } };
+}
+
+/**
+ * Why `url` is refused when it reads like restic's `s3:host/bucket` or `sftp:user@host:/path`: as a path it
+ * would be a local folder named `s3:host`, and the backup would silently stay on this machine. Undefined for
+ * an ordinary path: absolute, `~/…`, `./…`, or one whose first part has no colon (`backups/a:b`).
+ */
+function repositoryStringProblem(url: string): string | undefined {
+  // `C:\backup` is a Windows drive, not a scheme.
+  if (/^[a-zA-Z]:\\/.test(url)) return undefined;
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(url.split("/")[0]!)?.[1];
+  if (scheme === undefined) return undefined;
+  const rest = url.slice(scheme.length + 1);
+  const folder = `or write ${JSON.stringify(`./${url}`)} for a local folder really named like that`;
+  switch (scheme.toLowerCase()) {
+    case "s3": {
+      // restic also takes `s3:https://host/bucket` and `s3:http://…`.
+      const http = /^http:\/\//i.test(rest);
+      const kept = `${http ? "s3+http" : "s3"}://${rest.replace(/^(https?:)?\/+/i, "")}`;
+      return `URL "${url}" is restic's form of an S3 repository: write ${JSON.stringify(kept)} ` +
+        `(s3://host/bucket/prefix), ${folder}`;
+    }
+    case "file":
+    case "local":
+      return `URL "${url}" is restic's form of a local repository: write the path ` +
+        `${JSON.stringify(rest === "" ? "." : rest)} (or file:///absolute/path), ${folder}`;
+    default:
+      return `URL "${url}" looks like a restic "${scheme}:" repository, which kept cannot store to: use a path, ` +
+        `file:///path or s3://host/bucket/prefix, ${folder}`;
+  }
 }
 
 /** Decodes %XX escapes; undefined when a "%" is not followed by an escape (`100%-done`). */

@@ -18,10 +18,13 @@ import {
   DEFAULT_S3_CONNECTIONS,
   DEFAULT_S3_REGION,
   type DestinationInput,
+  HOOK_LISTS,
+  HOOK_VARIABLES,
   PLAN_FORMAT_VERSION,
   type PlanFile,
   PlanFileSchema,
   type PlanInput,
+  S3_KEYS,
   timeZoneProblem,
 } from "./schema.ts";
 import { type DestinationLocation, parseDestinationUrl } from "./destination_url.ts";
@@ -153,7 +156,8 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions 
 
   // Runs on files with problems too, so that every problem shows at once; when a file could not be read
   // at all, what it defines is unknown, and references to it are not checked.
-  problems.push(...checkAcrossFiles(named, { checkReferences: complete, budget }));
+  const home = env("HOME") ?? "/";
+  problems.push(...checkAcrossFiles(named, { checkReferences: complete, budget, home }));
   if (files.length > 0 && problems.length === 0 && !parsed.some(({ file }) => file.plans)) {
     problems.push({ file: files[0]!, path: [], severity: "warning", message: "no plans are defined" });
   }
@@ -161,11 +165,48 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions 
   problems.sort(compareProblems);
   if (problems.some((p) => p.severity === "error")) return { files, problems };
   const config = buildConfig(files, parsed, env);
-  if (options.checkSources) {
-    problems.push(...missingSourceWarnings(parsed, config));
-    problems.sort(compareProblems);
-  }
+  const warnings = sharedLocationWarnings(parsed, config);
+  if (options.checkSources) warnings.push(...missingSourceWarnings(parsed, config));
+  for (const warning of warnings) warning.message = oneLine(warning.message);
+  problems.push(...warnings);
+  problems.sort(compareProblems);
   return { config, files, problems };
+}
+
+/**
+ * A warning for each destination of a plan that is the same repository as an earlier one of the plan
+ * (`repo` and `./repo`): each run would back up to it twice.
+ */
+function sharedLocationWarnings(parsed: { source: YamlSource; file: PlanFile }[], config: Config): Problem[] {
+  const problems: Problem[] = [];
+  const where = (location: DestinationLocation) =>
+    location.kind === "local" ? location.path : `${location.endpoint}/${location.bucket}/${location.prefix}`;
+  for (const { source, file } of parsed) {
+    for (const [name, input] of Object.entries(file.plans ?? {})) {
+      const seen = new Map<string, string>();
+      input.destinations.forEach((destination, index) => {
+        const location = config.destinations.get(destination)?.location;
+        if (location === undefined) return;
+        const key = `${location.kind}:${where(location)}`;
+        const earlier = seen.get(key);
+        if (earlier === undefined) {
+          seen.set(key, destination);
+          return;
+        }
+        if (earlier === destination) return; // listed twice: an error of its own
+        const path = ["plans", name, "destinations", index];
+        problems.push({
+          file: source.file,
+          ...source.positionOf(path),
+          path,
+          severity: "warning",
+          message: `destinations "${earlier}" and "${destination}" are the same repository ` +
+            `(${where(location)}): plan "${name}" would back up to it twice`,
+        });
+      });
+    }
+  }
+  return problems;
 }
 
 /** A warning for each source that does not exist here, naming the path it resolves to. */
@@ -357,7 +398,10 @@ function checkFile(
   const names = namesOf(value as Record<string, unknown>, isUnresolved);
 
   const result = PlanFileSchema.safeParse(value, { reportInput: true });
-  if (result.success) return { file: result.data, names, problems };
+  if (result.success) {
+    warnAboutS3KeysOnLocal(result.data, problemAt);
+    return { file: result.data, names, problems };
+  }
   const issues = result.error.issues
     .map((issue) => ({
       issue,
@@ -369,7 +413,24 @@ function checkFile(
   // When only values an unset variable left invalid fail, the rest of the file still counts: its plans
   // are listed and their other checks (sources) run.
   const file = issues.length === 0 ? withoutUnresolved(value, isUnresolved) : undefined;
+  if (file !== undefined) warnAboutS3KeysOnLocal(file, problemAt);
   return file === undefined ? { names, problems } : { file, names, problems };
+}
+
+/** A warning for each S3 setting of a local destination: it is read by nothing, so probably a mistake. */
+function warnAboutS3KeysOnLocal(file: PlanFile, problemAt: ProblemAt): void {
+  for (const [name, destination] of Object.entries(file.destinations ?? {})) {
+    if (parseDestinationUrl(destination.url).location?.kind !== "local") continue;
+    for (const key of S3_KEYS) {
+      if (destination[key as keyof DestinationInput] === undefined) continue;
+      problemAt(
+        ["destinations", name, key],
+        `"${key}" is an S3 setting, ignored for the local folder "${destination.url}"`,
+        "warning",
+        "key",
+      );
+    }
+  }
 }
 
 /**
@@ -436,7 +497,7 @@ function substituteVariables(
   const unresolved: (string | number)[][] = [];
   const substitute = (value: unknown, path: (string | number)[]): unknown => {
     if (typeof value === "string") {
-      const result = interpolate(value, env);
+      const result = interpolate(value, env, isHookCommand(path) ? { keep: HOOK_VARIABLES } : {});
       if (result.error) {
         problemAt(path, result.error);
         unresolved.push(path);
@@ -476,6 +537,13 @@ function substituteVariables(
     return value;
   };
   return { value: substitute(value, []), unresolved };
+}
+
+/** True for `plans.NAME.hooks.before[i]` and the like: a command whose variables kept sets when it runs. */
+function isHookCommand(path: readonly (string | number)[]): boolean {
+  return path.length === 5 && path[0] === "plans" && path[2] === "hooks" &&
+    HOOK_LISTS.includes(String(path[3])) &&
+    typeof path[4] === "number";
 }
 
 /** Words the schema's issues for a file: misspelled keys first, each with its did-you-mean. */
@@ -670,12 +738,12 @@ function unwrap(schema: z.ZodType): z.ZodType {
 /** Checks that need every file: duplicate names, references to destinations, one state path. */
 function checkAcrossFiles(
   files: { source: YamlSource; names: FileNames }[],
-  options: { checkReferences: boolean; budget: SuggestionBudget },
+  options: { checkReferences: boolean; budget: SuggestionBudget; home: string },
 ): Problem[] {
   const problems: Problem[] = [];
   const destinations = new Map<string, { source: YamlSource }>();
   const plans = new Map<string, { source: YamlSource }>();
-  let state: { source: YamlSource; value: string } | undefined;
+  let state: { source: YamlSource; value: string; resolved: string } | undefined;
 
   const defineOnce = (
     kind: "destination" | "plan",
@@ -704,7 +772,9 @@ function checkAcrossFiles(
     for (const name of names.destinations) defineOnce("destination", destinations, name, source);
     for (const { name } of names.plans) defineOnce("plan", plans, name, source);
     if (names.state !== undefined) {
-      if (state && state.value !== names.state) {
+      // `state.db` in one file and `./state.db` in another, both in the same folder, are the same file.
+      const resolved = resolvePlanPath(names.state, dirname(resolve(source.file)), options.home);
+      if (state && state.resolved !== resolved) {
         const at = state.source.positionOf(["state"]);
         problems.push({
           file: source.file,
@@ -715,7 +785,7 @@ function checkAcrossFiles(
             `${state.source.file}:${at.line}:${at.column}; set it in one file only`,
         });
       }
-      state ??= { source, value: names.state };
+      state ??= { source, value: names.state, resolved };
     }
   }
 
@@ -741,17 +811,20 @@ function checkAcrossFiles(
   return problems;
 }
 
+/** A path as a plan file means it: `~` and `~/…` against `home`, relative paths against `base`. */
+function resolvePlanPath(path: string, base: string, home: string): string {
+  if (path === "~") return home;
+  if (path.startsWith("~/")) return join(home, path.slice(2));
+  return isAbsolute(path) ? resolve(path) : resolve(base, path);
+}
+
 function buildConfig(
   files: string[],
   parsed: { source: YamlSource; file: PlanFile }[],
   env: (name: string) => string | undefined,
 ): Config {
   const home = env("HOME") ?? "/";
-  const resolvePath = (path: string, base: string) => {
-    if (path === "~") return home;
-    if (path.startsWith("~/")) return join(home, path.slice(2));
-    return isAbsolute(path) ? resolve(path) : resolve(base, path);
-  };
+  const resolvePath = (path: string, base: string) => resolvePlanPath(path, base, home);
   const config: Config = {
     files,
     statePath: join(env("XDG_STATE_HOME") || join(home, ".local", "state"), "kept", "state.db"),

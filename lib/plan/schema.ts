@@ -12,8 +12,8 @@ import {
   ageProblem,
   isZeroAge,
   parseAge,
-  parseSize,
   SIZE_PATTERN,
+  sizeLimitProblem,
   TIMEOUT_PATTERN,
   timeoutProblem,
 } from "./units.ts";
@@ -40,14 +40,39 @@ export const DEFAULT_S3_CONNECTIONS = 8;
 /** An optional list of strings, empty by default. */
 const stringList = (description: string) => z.array(z.string()).meta({ default: [] }).describe(description);
 
+/**
+ * Why `name` cannot be the name of a file in a folder (kept compares names of folder entries with it), or
+ * undefined when it can.
+ */
+export function fileNameProblem(name: string): string | undefined {
+  if (name === "") return "is empty: write the name of a file, like .nobackup";
+  if (name === "." || name === "..") return `is "${name}", which names a folder, not a file in it`;
+  if (name.includes("/")) {
+    return `${JSON.stringify(name)} contains "/": write the name of a file in the folder itself, ` +
+      `like ${JSON.stringify(name.split("/").filter((part) => part !== "").at(-1) ?? ".nobackup")}`;
+  }
+  // restic reads `CACHEDIR.TAG:Signature: 8a47…` as a name and a header the file must start with.
+  const colon = name.indexOf(":");
+  if (colon >= 0) {
+    return `${JSON.stringify(name)} contains ":", as in restic's NAME:HEADER form, which kept does not ` +
+      `read: kept matches the file name alone; write ${JSON.stringify(name.slice(0, colon) || ".nobackup")}`;
+  }
+  return undefined;
+}
+
+/** A list of file names, each checked by {@link fileNameProblem}. */
+const fileNameList = (description: string) =>
+  z.array(
+    z.string().refine((v) => fileNameProblem(v) === undefined, {
+      error: (issue) => `file name ${fileNameProblem(String(issue.input)) ?? "is invalid"}`,
+    }),
+  ).meta({ default: [] }).describe(description);
+
 const size = z.union([z.string(), z.number()], {
   error: (issue) =>
     `size must be a number with a unit, like 500MB or 2GiB, found ${describeInput(issue.input)}`,
-}).refine((v) => parseSize(v) !== undefined, {
-  error: (issue) =>
-    typeof issue.input === "number"
-      ? `invalid size ${issue.input}: write a whole number of bytes, or a number with a unit, like 500MB or 2GiB`
-      : `invalid size ${JSON.stringify(issue.input)}: write a number with a unit, like 500MB or 2GiB`,
+}).refine((v) => sizeLimitProblem(v) === undefined, {
+  error: (issue) => sizeLimitProblem(issue.input as string | number) ?? "invalid size",
 }).meta({ pattern: SIZE_PATTERN, examples: ["500MB", "2GiB"] });
 
 const age = z.string({
@@ -318,6 +343,11 @@ const destination = z.strictObject({
   }
 });
 
+/** The keys of a destination that only an S3 destination uses. */
+export const S3_KEYS: readonly string[] = Object.keys(destination.shape).filter((key) =>
+  key !== "url" && !(PASSWORD_KEYS as readonly string[]).includes(key)
+);
+
 const RETENTION_COUNTS = [
   "keep_last",
   "keep_hourly",
@@ -354,6 +384,21 @@ const retention = z.strictObject({
   }
 });
 
+/**
+ * The variables kept sets for each hook command (docs/reconcile.md#hooks): `${KEPT_SNAPSHOT}` in a hook is
+ * left to the shell, not read from kept's own environment when the plan loads.
+ */
+export const HOOK_VARIABLES: ReadonlySet<string> = new Set([
+  "KEPT_PLAN",
+  "KEPT_DESTINATION",
+  "KEPT_SNAPSHOT",
+  "KEPT_RESULT",
+  "KEPT_ERROR",
+]);
+
+/** The lists of hook commands under `hooks`. */
+export const HOOK_LISTS: readonly string[] = ["before", "after", "on_failure"];
+
 const hooks = z.strictObject({
   before: stringList("Shell commands run before the backup; a failure aborts it").optional(),
   after: stringList("Shell commands run after a successful backup").optional(),
@@ -372,9 +417,9 @@ const plan = z.strictObject({
     "Patterns to leave out, in gitignore syntax; a leading / anchors at the file system root",
   )
     .optional(),
-  exclude_if_present: stringList("Leave out a folder that contains a file with one of these names")
+  exclude_if_present: fileNameList("Leave out a folder that contains a file with one of these names")
     .optional(),
-  ignore_files: stringList("Per-folder files (like .gitignore) whose patterns leave out paths below them")
+  ignore_files: fileNameList("Per-folder files (like .gitignore) whose patterns leave out paths below them")
     .optional(),
   exclude_larger_than: size.optional().describe(
     "Leave out files larger than this, e.g. 2GiB (default: no limit)",
@@ -399,6 +444,20 @@ const plan = z.strictObject({
   retention: retention.optional().describe("Which snapshots to keep; without it every snapshot is kept"),
   hooks: hooks.optional().describe("Commands to run around the backup"),
   tags: stringList("Tags added to every snapshot of this plan").optional(),
+}).superRefine((value, context) => {
+  // Listed twice, a destination would get two backups of every run.
+  const first = new Map<string, number>();
+  value.destinations.forEach((name, index) => {
+    const earlier = first.get(name);
+    if (earlier === undefined) first.set(name, index);
+    else {
+      context.addIssue({
+        code: "custom",
+        path: ["destinations", index],
+        message: `destination "${name}" is listed twice (first at destinations[${earlier}]): remove one`,
+      });
+    }
+  });
 });
 
 /** Schema of one plan file. */

@@ -28,17 +28,42 @@ export const SIZE_PATTERN = "^\\s*\\d+(\\.\\d+)?\\s*([bB]|[kKmMgGtT]([iI]?[bB])?
 
 /**
  * Parses a size: a number of bytes or a number with a unit. `KB`/`MB`/`GB`/`TB` are powers of 1000,
- * `KiB`/`MiB`/`GiB`/`TiB` and the bare `K`/`M`/`G`/`T` (as in restic) are powers of 1024.
+ * `KiB`/`MiB`/`GiB`/`TiB` and the bare `K`/`M`/`G`/`T` (as in restic) are powers of 1024. A fraction with a
+ * unit is rounded down to whole bytes (`1.1K` is 1126); a number of bytes must be whole (`1.5B` is no size).
  * Returns undefined when the text is not a size.
  */
 export function parseSize(text: string | number): number | undefined {
   if (typeof text === "number") return Number.isSafeInteger(text) && text >= 0 ? text : undefined;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
+  const match = /^\s*(\d+)(?:\.(\d+))?\s*([a-zA-Z]*)\s*$/.exec(text);
   if (!match) return undefined;
-  const factor = SIZE_UNITS[match[2]!.toLowerCase()];
+  const [, whole = "", fraction = "", unit = ""] = match;
+  const factor = SIZE_UNITS[unit.toLowerCase()];
   if (factor === undefined) return undefined;
-  const bytes = Math.round(Number(match[1]) * factor);
-  return Number.isSafeInteger(bytes) ? bytes : undefined;
+  // Exact decimal arithmetic: in floating point 1.005KB would be 1004.99… bytes.
+  const scale = 10n ** BigInt(fraction.length);
+  const scaled = BigInt(whole + fraction) * BigInt(factor);
+  if (factor === 1 && scaled % scale !== 0n) return undefined;
+  const bytes = scaled / scale;
+  return bytes <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(bytes) : undefined;
+}
+
+/**
+ * Why `value` is not a size that a plan may set as a limit (at least one byte), or undefined when it is one.
+ */
+export function sizeLimitProblem(value: string | number): string | undefined {
+  const shown = typeof value === "number" ? String(value) : JSON.stringify(value);
+  const bytes = parseSize(value);
+  if (bytes === undefined) {
+    if (typeof value === "number" || /^\s*\d+\.\d+\s*[bB]?\s*$/.test(value)) {
+      return `invalid size ${shown}: write a whole number of bytes, or a number with a unit, like 500MB or 2GiB`;
+    }
+    return `invalid size ${shown}: write a number with a unit, like 500MB or 2GiB`;
+  }
+  if (bytes < 1) {
+    return `size must be at least 1 byte, found ${shown}: a smaller limit leaves out every file; ` +
+      `remove the key for no limit`;
+  }
+  return undefined;
 }
 
 /** A calendar age for retention: months and years are calendar units, not fixed numbers of hours. */

@@ -59,3 +59,28 @@ Deno.test("parseDestinationUrl() refuses other schemes and empty URLs", () => {
   assert.match(parseDestinationUrl("").problem ?? "", /url is empty/);
   assert.match(parseDestinationUrl("   ").problem ?? "", /url is empty/);
 });
+
+Deno.test("parseDestinationUrl() refuses restic's repository strings, naming the kept form", () => {
+  const problem = (url: string) => parseDestinationUrl(url).problem ?? "";
+  assert.match(
+    problem("s3:s3.example.com/my-bucket/kept"),
+    /restic's form of an S3 repository: write "s3:\/\/s3.example.com\/my-bucket\/kept"/,
+  );
+  assert.match(problem("s3:https://s3.example.com/bucket"), /write "s3:\/\/s3.example.com\/bucket"/);
+  assert.match(problem("s3:http://127.0.0.1:9000/bucket"), /write "s3\+http:\/\/127.0.0.1:9000\/bucket"/);
+  assert.match(problem("file:relative"), /write the path "relative"/);
+  for (const url of ["sftp:user@host:/srv/kept", "rest:http://host:8000/", "b2:bucket:kept", "rclone:r:p"]) {
+    assert.match(
+      problem(url),
+      /looks like a restic "[a-z0-9]+:" repository, which kept cannot store to/,
+      url,
+    );
+    assert.match(problem(url), new RegExp(`"\\./${url.replace(/[.+]/g, "\\$&")}" for a local folder`), url);
+  }
+});
+
+Deno.test("parseDestinationUrl() still reads paths with a colon after their first part", () => {
+  for (const path of ["/srv/a:b", "/srv/s3:x/kept", "backups/2024:01", "./s3:bucket", "~/a:b"]) {
+    assert.deepEqual(parseDestinationUrl(path), { location: { kind: "local", path } });
+  }
+});

@@ -7,6 +7,7 @@ import {
   MAX_TIMEOUT_MS,
   MIN_TIMEOUT_MS,
   SIZE_PATTERN,
+  sizeLimitProblem,
   TIMEOUT_PATTERN,
   timeoutProblem,
 } from "../../lib/plan/units.ts";
@@ -193,4 +194,27 @@ Deno.test("formatBytes writes IEC units with two decimals below 10 and one above
   assert.equal(formatBytes(1.5 * 1024 ** 3, 1), "1.5 GiB");
   assert.equal(formatBytes(12 * 1024, 1), "12.0 KiB");
   assert.equal(formatBytes(2 * 1024 ** 5), "2048.0 TiB");
+});
+
+Deno.test("parseSize() refuses a fraction of a byte and rounds a fraction of a unit down to whole bytes", () => {
+  for (const text of ["1.5B", "1.5", "0.4", "0.5b"]) assert.equal(parseSize(text), undefined, text);
+  assert.equal(parseSize("1.0B"), 1);
+  assert.equal(parseSize("1.1K"), 1126, "1126.4 bytes, rounded down");
+  assert.equal(parseSize("1.005KB"), 1005, "exact decimal arithmetic, not 1004.99…");
+  assert.equal(parseSize("0.0001K"), 0);
+});
+
+Deno.test("sizeLimitProblem() refuses limits below 1 byte and fractional byte counts", () => {
+  assert.equal(sizeLimitProblem("1"), undefined);
+  assert.equal(sizeLimitProblem(1), undefined);
+  assert.equal(sizeLimitProblem("0.5K"), undefined);
+  for (const value of [0, "0", "0B", "0.0001K"]) {
+    assert.match(
+      sizeLimitProblem(value) ?? "",
+      /^size must be at least 1 byte, found .*leaves out every file/,
+    );
+  }
+  for (const value of [0.4, "0.4", "1.5B"]) {
+    assert.match(sizeLimitProblem(value) ?? "", /^invalid size .*: write a whole number of bytes/);
+  }
 });

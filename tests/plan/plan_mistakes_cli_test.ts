@@ -1,0 +1,74 @@
+// Plan mistakes seen end to end, as real child processes: a restic repository string must not become a
+// local folder named `s3:…`, and a hook's `${KEPT_SNAPSHOT}` is the snapshot just saved, not kept's own
+// environment when the plan loaded.
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { runKept } from "../_support/run_cli.ts";
+import { tempDir } from "../_support/temp_dir.ts";
+
+/** Runs kept in `root` with a cheap KDF, the password from the environment and state kept inside `root`. */
+function keptIn(root: string, args: string[], env: Record<string, string> = {}) {
+  return runKept(args, {
+    cwd: root,
+    env: {
+      KEPT_KDF_N: "1024",
+      KEPT_PASSWORD: "pw",
+      XDG_STATE_HOME: join(root, "state"),
+      XDG_CACHE_HOME: join(root, "cache"),
+      XDG_CONFIG_HOME: join(root, "cfg"),
+      ...env,
+    },
+  });
+}
+
+Deno.test("`kept init` refuses a restic repository string with one line, and creates no folder", async () => {
+  using dir = tempDir("kept-restic-url-");
+  const urls = ["s3:s3.example.com/my-bucket/kept", "sftp:user@host:/srv/kept", "file:relative"];
+  for (const url of urls) {
+    await Deno.writeTextFile(
+      join(dir.path, "plan.yaml"),
+      `version: 1\ndestinations:\n  r:\n    url: "${url}"\nplans:\n  web:\n    sources: [.]\n    destinations: [r]\n`,
+    );
+    const init = await keptIn(dir.path, ["--config", "plan.yaml", "init", "r"]);
+    assert.equal(init.code, 1, init.stderr);
+    assert.equal(init.stderr.trim().split("\n").length, 1, init.stderr);
+    assert.match(init.stderr, new RegExp(`plan\\.yaml:4:10: error: URL "${url.replace(/[.]/g, "\\.")}" `));
+    assert.doesNotMatch(init.stderr, /^\s+at /m, "no stack trace");
+  }
+  const left = [...Deno.readDirSync(dir.path)].map((entry) => entry.name).filter((name) =>
+    name.includes(":")
+  );
+  assert.deepEqual(left, [], "no folder named like the URL");
+});
+
+Deno.test("`kept backup` gives hooks the new snapshot's id in ${KEPT_SNAPSHOT}, not a value from when the plan loaded", async () => {
+  using dir = tempDir("kept-hook-vars-");
+  await Deno.mkdir(join(dir.path, "data"));
+  await Deno.writeTextFile(join(dir.path, "data", "file.txt"), "hello\n");
+  await Deno.writeTextFile(
+    join(dir.path, "plan.yaml"),
+    `version: 1
+destinations:
+  r:
+    url: repo
+plans:
+  web:
+    sources: [data]
+    destinations: [r]
+    hooks:
+      before: ["echo \${KEPT_PLAN} \${KEPT_DESTINATION} > before.txt"]
+      after: ["echo \${KEPT_SNAPSHOT} \${KEPT_RESULT} > after.txt"]
+`,
+  );
+  // A stale KEPT_SNAPSHOT in kept's own environment: the hook must still see the new id.
+  const env = { KEPT_SNAPSHOT: "stale" };
+  const init = await keptIn(dir.path, ["--config", "plan.yaml", "init", "r"], env);
+  assert.equal(init.code, 0, init.stderr);
+  const backup = await keptIn(dir.path, ["--config", "plan.yaml", "backup", "web", "--json"], env);
+  assert.equal(backup.code, 0, backup.stderr);
+  const [saved] = JSON.parse(backup.stdout) as { snapshot_id: string }[];
+  assert.match(saved?.snapshot_id ?? "", /^[0-9a-f]{64}$/);
+  assert.equal(await Deno.readTextFile(join(dir.path, "before.txt")), "web r\n");
+  assert.equal(await Deno.readTextFile(join(dir.path, "after.txt")), `${saved!.snapshot_id} success\n`);
+});
