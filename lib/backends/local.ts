@@ -73,13 +73,25 @@ export class LocalBackend implements Backend {
 
   /**
    * Creates the repository folder (mode 0700, with missing parents) and one folder per file kind,
-   * then opens it. An existing folder is reused as it is; checking that it holds no repository yet
-   * is the repository layer's job.
+   * then opens it. An existing folder is reused when it holds nothing but a repository's own entries (an
+   * interrupted init leaves some) and `lost+found`; checking that it holds no repository yet is the
+   * repository layer's job.
    *
-   * @throws {BackendError} when a folder cannot be created (permanent for permission or space problems).
+   * @throws {BackendError} (permanent) when the folder holds other files, which a repository must never
+   * be mixed with (a prune would take files below `data/` for packs); when a folder cannot be created
+   * (permanent for permission or space problems).
    */
   static async create(root: string, options: LocalBackendOptions = {}): Promise<LocalBackend> {
     const absolute = resolve(root);
+    const others = await foreignEntries(absolute);
+    if (others.length > 0) {
+      const shown = others.slice(0, 3).map((name) => JSON.stringify(name)).join(", ");
+      throw new BackendError(
+        `Cannot create a repository in "${absolute}": it holds other files (${shown}` +
+          `${others.length > 3 ? `, and ${others.length - 3} more` : ""}): give an empty folder or a new one`,
+        { permanent: true },
+      );
+    }
     try {
       await Deno.mkdir(absolute, { recursive: true, mode: 0o700 });
       for (const kind of FILE_KINDS) {
@@ -682,4 +694,23 @@ function ignoreNotFound(error: unknown): void {
 function randomHex(bytes: number): string {
   const values = crypto.getRandomValues(new Uint8Array(bytes));
   return Array.from(values, (value) => value.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The entries of an existing folder that are not a repository's own (its kind folders, `config`, temporary
+ * files) nor a file system's `lost+found` (a freshly formatted disk mounted as the repository); none for a
+ * folder that does not exist.
+ */
+async function foreignEntries(folder: string): Promise<string[]> {
+  const own = new Set<string>([...FILE_KINDS, "lost+found"]);
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(folder)) {
+      if (!own.has(entry.name) && !entry.name.startsWith(".tmp-")) names.push(entry.name);
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw backendError(`Cannot read folder "${folder}"`, error);
+  }
+  return names.sort();
 }

@@ -3,36 +3,75 @@
 import { UserError } from "../errors.ts";
 import { kdfFromEnv } from "../destinations/mod.ts";
 import type { KeyMeta } from "../repo/mod.ts";
-import { askNewPassword, resolvePassword } from "../secrets.ts";
-import { type CliContext, secretsOf } from "./_context.ts";
+import { askNewPassword } from "../secrets.ts";
+import type { CliContext } from "./_context.ts";
 import { type CommandKit, type Program, whoAmI } from "./_command_kit.ts";
 import { formatLocalTime } from "./_local_time.ts";
 import { formatTable } from "./_table.ts";
 
 /**
- * The new password of `key add` and `key passwd` for destination `name`: from --new-password-file,
- * KEPT_NEW_PASSWORD or a prompt that asks twice; an empty one is refused.
+ * The new password of `key add` and `key passwd` for destination `name` from KEPT_NEW_PASSWORD or a prompt
+ * that asks twice (after the current password's); an empty answer is refused.
  */
-async function newPassword(
-  context: CliContext,
-  name: string,
-  options: { newPasswordFile?: string },
-): Promise<string> {
+async function newPassword(context: CliContext, name: string): Promise<string> {
   const what = `the new key of destination "${name}"`;
-  let password: string | undefined;
-  if (options.newPasswordFile) {
-    password = await resolvePassword(
-      { kind: "file", path: options.newPasswordFile },
-      name,
-      secretsOf(context),
-    );
-  } else {
-    password = context.env("KEPT_NEW_PASSWORD") ||
-      (context.prompt ? await askNewPassword(context.prompt, what) : undefined);
-  }
+  const password = context.env("KEPT_NEW_PASSWORD") ||
+    (context.prompt ? await askNewPassword(context.prompt, what) : undefined);
   if (password === undefined) {
     throw new UserError("No new password given", { hint: "use --new-password-file or KEPT_NEW_PASSWORD" });
   }
+  return password;
+}
+
+/**
+ * The new password from --new-password-file, if given: read before the repository is opened and locked, so
+ * that a mistyped path fails at once.
+ */
+async function newPasswordFromFile(
+  context: CliContext,
+  options: { newPasswordFile?: string },
+): Promise<string | undefined> {
+  return options.newPasswordFile === undefined
+    ? undefined
+    : await readNewPasswordFile(context, options.newPasswordFile);
+}
+
+/** The largest --new-password-file read, as for a destination's password_file. */
+const NEW_PASSWORD_FILE_MAX_BYTES = 64 * 1024;
+
+/**
+ * The first line of --new-password-file `path`. Its messages name the flag, not the destination's own
+ * password setting. Only a regular file is opened (a FIFO would block); one that group or others can read
+ * is worth a warning.
+ *
+ * @throws {UserError} when the file cannot be read or its first line is empty.
+ */
+async function readNewPasswordFile(context: CliContext, path: string): Promise<string> {
+  const flag = `--new-password-file "${path}"`;
+  const cannot = `Cannot read the new password from ${flag}`;
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    throw new UserError(
+      `${cannot}: ${error instanceof Deno.errors.NotFound ? "no such file" : (error as Error).message}`,
+    );
+  }
+  if (!info.isFile) throw new UserError(`${cannot}: it is not a regular file`);
+  if (info.size > NEW_PASSWORD_FILE_MAX_BYTES) {
+    throw new UserError(`${cannot}: ${info.size} bytes, above the limit of ${NEW_PASSWORD_FILE_MAX_BYTES}`);
+  }
+  if (info.mode !== null && (info.mode & 0o044) !== 0) {
+    context.output.err(`warning: ${flag} can be read by group or others: run chmod 600 "${path}"\n`);
+  }
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new UserError(`${cannot}: ${(error as Error).message}`);
+  }
+  const password = text.split(/\r?\n/)[0] ?? "";
+  if (password === "") throw new UserError(`The new password in ${flag} is empty`);
   return password;
 }
 
@@ -57,23 +96,29 @@ function keyListCommand(key: Program, kit: CommandKit): void {
     .option("--destination <name>", "destination (needed when several are defined)")
     .option("--json", "print JSON")
     .action(async (options) => {
-      const { repository } = await openNamed(options.destination);
+      // Not with the key remembered from the last run: only trying the key files tells a foreign one.
+      const { repository } = await openNamed(options.destination, { cache: false });
       const keys = await repository.listKeys();
       if (options.json) {
-        json(keys.map(({ id, file }) => ({
+        json(keys.map(({ id, file, otherRepository }) => ({
           id,
           current: id === repository.keyId,
           created: file.created,
           host: file.host,
           username: file.username,
+          foreign: otherRepository !== undefined,
+          other_repository: otherRepository ?? null,
         })));
         return;
       }
-      output.out(formatTable(keys.map(({ id, file }) => [
+      output.out(formatTable(keys.map(({ id, file, otherRepository }) => [
         id === repository.keyId ? "*" : " ",
         id.slice(0, 12),
         formatLocalTime(file.created),
         `${file.username}@${file.host}`,
+        ...(otherRepository === undefined
+          ? []
+          : [`foreign (left by an interrupted init): kept key remove ${id.slice(0, 12)}`]),
       ])));
     });
 }
@@ -81,16 +126,17 @@ function keyListCommand(key: Program, kit: CommandKit): void {
 /** `kept key add`, `kept key remove` and `kept key passwd`. */
 function keyChangeCommands(key: Program, kit: CommandKit): void {
   const { openNamed, context, say } = kit;
+  // Exclusive: two key changes at once could each remove the other's key and leave none.
+  const open = (name: string | undefined) => openNamed(name, { lock: "exclusive" });
   key.command("add")
     .description("add a key with a new password (from --new-password-file, KEPT_NEW_PASSWORD or a prompt)")
     .option("--destination <name>", "destination (needed when several are defined)")
     .option("--new-password-file <path>", "file whose first line is the new password")
     .action(async (options) => {
-      const { repository, destination } = await openNamed(options.destination);
-      const id = await repository.addKey(
-        await newPassword(context, destination.name, options),
-        keyMeta(context),
-      );
+      const fromFile = await newPasswordFromFile(context, options);
+      const { repository, destination } = await open(options.destination);
+      const password = fromFile ?? await newPassword(context, destination.name);
+      const id = await repository.addKey(password, keyMeta(context));
       say(`added key ${id.slice(0, 12)}\n`);
     });
   key.command("remove")
@@ -98,11 +144,12 @@ function keyChangeCommands(key: Program, kit: CommandKit): void {
     .argument("<key>", "key id or unique prefix")
     .option("--destination <name>", "destination (needed when several are defined)")
     .action(async (ref, options) => {
-      const { repository } = await openNamed(options.destination);
+      const { repository } = await open(options.destination);
       // Damaged key files too, which listing leaves out: removing them is how a user clears the warning.
       const listed = (await repository.listKeys()).map((k) => k.id);
       const damaged = repository.damagedFiles.filter((file) => file.kind === "keys").map((file) => file.name);
-      const matches = [...listed, ...damaged].filter((id) => id.startsWith(ref));
+      // A foreign key is in both: listed, and left out by opening.
+      const matches = [...new Set([...listed, ...damaged])].filter((id) => id.startsWith(ref));
       if (matches.length !== 1) {
         throw new UserError(matches.length === 0 ? `No key "${ref}"` : `Key prefix "${ref}" is ambiguous`);
       }
@@ -121,8 +168,9 @@ function keyChangeCommands(key: Program, kit: CommandKit): void {
     .option("--destination <name>", "destination (needed when several are defined)")
     .option("--new-password-file <path>", "file whose first line is the new password")
     .action(async (options) => {
-      const { repository, destination } = await openNamed(options.destination);
-      const password = await newPassword(context, destination.name, options);
+      const fromFile = await newPasswordFromFile(context, options);
+      const { repository, destination } = await open(options.destination);
+      const password = fromFile ?? await newPassword(context, destination.name);
       const id = await repository.changePassword(password, keyMeta(context));
       say(`password changed: key ${id.slice(0, 12)} replaces ${repository.keyId.slice(0, 12)}\n`);
     });

@@ -11,6 +11,7 @@ import type { Backend } from "../backends/mod.ts";
 import { IntegrityError, NotFoundError, UserError } from "../errors.ts";
 import { describeValue, integerProblem, isJsonObject, stringProblem } from "./_bounds.ts";
 import { readBounded } from "./_read_bounded.ts";
+import { isStoredFileName } from "./types.ts";
 
 /** The secret keys of a repository. */
 export interface MasterKeys {
@@ -88,6 +89,11 @@ export async function addKey(
 export interface ListedKey {
   id: string;
   file: KeyFile;
+  /**
+   * The id of the other repository this key belongs to, when known: a key left by an `init` killed before
+   * its config (docs/format.md#keys). Only a password that opens the key file tells.
+   */
+  otherRepository?: string;
 }
 
 /** The scrypt costs a key file may ask for (docs/format.md#bounds): every command pays them. */
@@ -102,8 +108,11 @@ export const KDF_BOUNDS = Object.freeze({
 /** The largest key file read (a real one is about 600 bytes). */
 export const KEY_FILE_MAX_BYTES = 64 * 1024;
 
-/** Called for each key file left out because it is damaged or malformed: its id and why. */
-export type OnSkippedKey = (id: string, reason: string) => void;
+/**
+ * Called for each key file left out: its id and why; `otherRepository` when it opens but belongs to another
+ * repository (that repository's id).
+ */
+export type OnSkippedKey = (id: string, reason: string, otherRepository?: string) => void;
 
 /**
  * Reads every key file of the repository, oldest first. A file that is damaged, malformed or asks for a
@@ -115,6 +124,7 @@ export type OnSkippedKey = (id: string, reason: string) => void;
 export async function listKeys(backend: Backend, onSkipped: OnSkippedKey = () => {}): Promise<ListedKey[]> {
   const keys: ListedKey[] = [];
   for await (const entry of backend.list("keys")) {
+    if (!isStoredFileName(entry.name)) continue; // not a key file, whatever put it there
     try {
       const what = `Key file "${entry.name}"`;
       const bytes = await readBounded(
@@ -210,7 +220,7 @@ export async function unlock(
     if (!secret) continue;
     if (secret.repository !== repositoryId) {
       foreign = new IntegrityError(`Key file "${id}" belongs to another repository (${secret.repository})`);
-      onSkipped(id, foreign.message);
+      onSkipped(id, foreign.message, secret.repository);
       continue;
     }
     return { keyId: id, keys: { encrypt: secret.encrypt, id: secret.id, chunker: secret.chunker } };

@@ -8,7 +8,7 @@
 
 import { asBackend, type Backend, type ByteRange, type FileEntry, LocalBackend } from "../backends/mod.ts";
 import { IntegrityError, NotFoundError } from "../errors.ts";
-import type { PackId } from "./types.ts";
+import { isStoredFileName, type PackId } from "./types.ts";
 
 /** Read access to a repository's pack files. */
 export class PackReader {
@@ -23,9 +23,14 @@ export class PackReader {
     return this.#backend.location;
   }
 
-  /** Every stored pack with its size, in no particular order. */
-  list(): AsyncIterable<FileEntry> {
-    return this.#backend.list("data");
+  /**
+   * Every stored pack with its size, in no particular order. A file below `data/` whose name is no pack id
+   * is not one, whatever put it there: prune must never take it for an unused pack and delete it.
+   */
+  async *list(): AsyncIterable<FileEntry> {
+    for await (const entry of this.#backend.list("data")) {
+      if (isStoredFileName(entry.name)) yield entry;
+    }
   }
 
   /**

@@ -36,7 +36,14 @@ import { IndexFileColumns } from "./_index_file_bytes.ts";
 import { PackReader } from "./pack_reader.ts";
 import { PackSink } from "./pack_sink.ts";
 import { LISTING_LAG_MS, type LockFile, type LockStore } from "./lock.ts";
-import type { BlobId, PackId, Snapshot, SnapshotId, Tree } from "./types.ts";
+import {
+  type BlobId,
+  isStoredFileName,
+  type PackId,
+  type Snapshot,
+  type SnapshotId,
+  type Tree,
+} from "./types.ts";
 import { LruCache } from "../lru_cache.ts";
 import { discard } from "../memory.ts";
 import { CHUNKER_V1, readConfig, type RepositoryConfig } from "./config.ts";
@@ -99,6 +106,8 @@ export interface DamagedFile {
   name: string;
   /** Why, in one line naming the file. */
   reason: string;
+  /** For a key file that belongs to another repository: that repository's id. */
+  otherRepository?: string;
 }
 
 /** What listing snapshots or loading the index does with a damaged file: leave it out, or stop (prune). */
@@ -268,30 +277,70 @@ export class Repository {
     return this.#backend.cleanTemporaryFiles(olderThanMs, options);
   }
 
-  /** Every key file of the repository, oldest first. */
-  listKeys(): Promise<ListedKey[]> {
-    return listKeys(this.#backend, (name, reason) => this.#skipDamaged("keys", name, reason));
+  /**
+   * Every key file of the repository, oldest first; `otherRepository` marks those that opening found to
+   * belong to another repository (which it tells only of key files the password opens).
+   */
+  async listKeys(): Promise<ListedKey[]> {
+    const listed = await listKeys(this.#backend, (name, reason) => this.#skipDamaged("keys", name, reason));
+    return listed.map((key) => {
+      const other = this.#damagedFiles.find((file) => file.kind === "keys" && file.name === key.id)
+        ?.otherRepository;
+      return other === undefined ? key : { ...key, otherRepository: other };
+    });
   }
 
-  /** Seals the master keys under another password as a new key file; returns its id. */
-  addKey(password: string, meta: KeyMeta): Promise<string> {
-    return addKey(this.#backend, this.config.id, this.#keys, password, meta);
+  /**
+   * Seals the master keys under another password as a new key file; returns its id. Call it under an
+   * exclusive lock.
+   *
+   * @throws {UserError} when the key in use was removed since the repository was opened.
+   */
+  async addKey(password: string, meta: KeyMeta): Promise<string> {
+    await this.#checkKeyInUse("add a key");
+    return await addKey(this.#backend, this.config.id, this.#keys, password, meta);
   }
 
-  /** Removes a key file; never the one this repository was opened with (it may be the last). */
+  /**
+   * Removes a key file; never the one this repository was opened with, so that one key always remains.
+   * Call it under an exclusive lock.
+   *
+   * @throws {UserError} when `id` is the key in use, or the key in use was removed since the repository
+   * was opened.
+   */
   async removeKey(id: string): Promise<void> {
-    if (id === this.keyId) throw new UserError(`Key ${id.slice(0, 12)} is the one in use`);
+    const short = id.slice(0, 12);
+    if (id === this.keyId) throw new UserError(`Key ${short} is the one in use`);
+    // The key in use remains, so the repository keeps a key.
+    await this.#checkKeyInUse(`remove key ${short}`);
     await this.#backend.delete({ kind: "keys", name: id });
   }
 
   /**
    * Changes the password: stores a key file for the new one, then removes the key in use. Killed between
-   * the two, both passwords open the repository, and none is lost. Returns the new key's id.
+   * the two, both passwords open the repository, and none is lost. Returns the new key's id. Call it under
+   * an exclusive lock.
+   *
+   * @throws {UserError} when the key in use was removed since the repository was opened.
    */
   async changePassword(password: string, meta: KeyMeta): Promise<string> {
     const id = await this.addKey(password, meta);
     await this.#backend.delete({ kind: "keys", name: this.keyId });
     return id;
+  }
+
+  /**
+   * Refuses to change keys when the key this repository was opened with is no longer stored: another
+   * process removed it between our open and our lock, and removing another key now could leave none; nor
+   * may a password that was just revoked add a key.
+   */
+  async #checkKeyInUse(action: string): Promise<void> {
+    const listed = await listKeys(this.#backend);
+    if (listed.some((key) => key.id === this.keyId)) return;
+    throw new UserError(
+      `Cannot ${action}: key ${this.keyId.slice(0, 12)}, which the password opened, was removed meanwhile`,
+      { hint: "another process changed the keys: run `kept key list` with a password that still works" },
+    );
   }
 
   /**
@@ -304,7 +353,7 @@ export class Repository {
   async loadIndex(policy: DamagedFilePolicy = {}): Promise<void> {
     if (this.#indexLoaded) return;
     const entries: FileEntry[] = [];
-    for await (const entry of this.#backend.list("index")) entries.push(entry);
+    for await (const entry of storedFiles(this.#backend, "index")) entries.push(entry);
     const names: string[] = [];
     // Each file is added as soon as it and those listed before it are read, and then dropped: holding
     // every parsed file until the last arrived cost 3.6 GiB at ten million blobs, against 1 GiB this way.
@@ -480,7 +529,7 @@ export class Repository {
     return {
       location: backend.location,
       atomicCreate: backend.capabilities.atomicCreate,
-      list: () => backend.list("locks"),
+      list: () => storedFiles(backend, "locks"),
       read: (name, size) => this.readMeta<LockFile>("locks", name, size),
       write: (lock) => this.writeMeta("locks", lock),
       remove: (name) => backend.delete({ kind: "locks", name }),
@@ -554,7 +603,7 @@ export class Repository {
    */
   async listSnapshots(policy: DamagedFilePolicy = {}): Promise<SnapshotEntry[]> {
     const entries: FileEntry[] = [];
-    for await (const entry of this.#backend.list("snapshots")) entries.push(entry);
+    for await (const entry of storedFiles(this.#backend, "snapshots")) entries.push(entry);
     const read = await mapLimit(
       entries,
       this.#backend.capabilities.connections,
@@ -619,8 +668,8 @@ function describeFilter(filter: SnapshotFilter): string {
 
 /** An `OnSkippedKey` that records the key file as damaged and warns. */
 function skippedKey(location: string, damagedFiles: DamagedFile[], options: OpenOptions): OnSkippedKey {
-  return (name, reason) => {
-    damagedFiles.push({ kind: "keys", name, reason });
+  return (name, reason, otherRepository) => {
+    damagedFiles.push({ kind: "keys", name, reason, ...(otherRepository ? { otherRepository } : {}) });
     options.onWarning?.(leftOut(location, reason));
   };
 }
@@ -725,4 +774,14 @@ async function claimConfig(
 
 function wait(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The files of `kind` the repository stored: a file whose name is no SHA-256 is not one, whatever put it
+ * there, and must never be read as one, or removed as a damaged or stale one.
+ */
+async function* storedFiles(backend: Backend, kind: Exclude<FileKind, "config">): AsyncGenerator<FileEntry> {
+  for await (const entry of backend.list(kind)) {
+    if (isStoredFileName(entry.name)) yield entry;
+  }
 }

@@ -146,3 +146,11 @@ export interface Tree {
 export function isSafeName(name: string): boolean {
   return name !== "" && name !== "." && name !== ".." && !name.includes("/") && !name.includes("\0");
 }
+
+/**
+ * True for the name of a file the repository stores (a pack, index, snapshot, key or lock): the 64
+ * lower-case hex digits of its SHA-256 (docs/format.md). Anything else in its folders is not its own.
+ */
+export function isStoredFileName(name: string): boolean {
+  return /^[0-9a-f]{64}$/.test(name);
+}
