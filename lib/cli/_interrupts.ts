@@ -2,6 +2,7 @@
 // the shell's exit code for the signal (128 + its number).
 
 import type { CommandKit } from "./_command_kit.ts";
+import { killPasswordCommands } from "../secrets.ts";
 
 /** The signals kept ends on, and the exit code of each. */
 const SIGNALS = [["SIGINT", 130], ["SIGTERM", 143]] as const;
@@ -13,8 +14,9 @@ const STOP_WAIT_MS = 30_000;
 
 /**
  * Ends the process on SIGINT (exit 130) and SIGTERM (exit 143) after one line on stderr, the work the command
- * asked to finish ({@linkcode CommandKit.onInterrupt}, for at most 30 s) and releasing the locks `kit` holds
- * (for at most 5 s); a second signal ends it at once.
+ * asked to finish ({@linkcode CommandKit.onInterrupt}, for at most 30 s, with a line when that wait runs
+ * out) and releasing the locks `kit` holds (for at most 5 s); a running `password_command` is killed at once;
+ * a second signal ends it at once.
  */
 export function listenForInterrupts(kit: CommandKit): Interrupts {
   let interrupted: number | undefined;
@@ -26,8 +28,17 @@ export function listenForInterrupts(kit: CommandKit): Interrupts {
       interrupted = code;
       const note = kit.interruptNote();
       kit.output.err(`kept: interrupted by ${signal}${note === undefined ? "" : `: ${note}`}\n`);
+      // A password command runs in a session of its own: it would outlive kept, as a hook would.
+      killPasswordCommands();
       // A storage that does not answer must not hold the exit: an unreleased lock goes stale.
-      const stopped = Promise.race([kit.stopForInterrupt(), delay(STOP_WAIT_MS)]);
+      const stopped = Promise.race([
+        kit.stopForInterrupt().then(() => true),
+        delay(STOP_WAIT_MS).then(() => false),
+      ]).then((finished) => {
+        if (!finished) {
+          kit.output.err(`kept: stopped waiting after ${STOP_WAIT_MS / 1000} s for the work to finish\n`);
+        }
+      });
       stopped.then(() => Promise.race([kit.releaseLocks(), delay(RELEASE_WAIT_MS)]))
         .finally(() => Deno.exit(code));
     };

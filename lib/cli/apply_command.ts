@@ -70,8 +70,15 @@ export function applyCommand(program: Program, kit: CommandKit): void {
           steps: applySteps(kit, config, clock, { json: options.json ?? false }),
           env: Deno.env.toObject(),
           signal: interrupt.signal,
-          onStart: options.json ? undefined : (action) => kit.output.out(describe(action, config) + "\n"),
-          onDone: options.json ? undefined : (applied) => printOutcome(kit, config, applied),
+          // --quiet (cron mails whatever a job prints): each line waits for its outcome, and only what
+          // needs someone's attention is printed.
+          onStart: options.json || kit.quiet()
+            ? undefined
+            : (action) => kit.output.out(describe(action, config) + "\n"),
+          onDone: options.json ? undefined : (applied) => {
+            if (!kit.quiet()) printOutcome(kit, config, applied, { started: true });
+            else if (needsAttention(applied)) printOutcome(kit, config, applied, { started: false });
+          },
         });
         if (options.json) {
           kit.json(snakeKeys({
@@ -240,10 +247,29 @@ function describe(action: ApplyAction, config: Config): string {
   return action.kind === "prune" ? `prune ${action.destination}` : describeAction(action, config);
 }
 
-/** The second line of an executed action: what happened. */
-function printOutcome(kit: CommandKit, config: Config, { action, outcome }: AppliedAction): void {
+/**
+ * What `--quiet` still prints: a destination that cannot be reached, a run that failed or was interrupted,
+ * and a backup made because the last one is dated in the future (the clock was changed).
+ */
+function needsAttention({ action, outcome }: AppliedAction): boolean {
+  return action.kind === "unreachable" || (outcome !== null && outcome.result !== "success") ||
+    (action.kind === "backup" && action.reason.kind === "clock-ahead");
+}
+
+/**
+ * The second line of an executed action: what happened; with the action's own line first unless `started`
+ * (it was printed when the action started).
+ */
+function printOutcome(
+  kit: CommandKit,
+  config: Config,
+  { action, outcome }: AppliedAction,
+  { started }: { started: boolean },
+): void {
   // Findings (unreachable, nothing to do, orphans) are one line; prune's only line is its outcome.
-  if (outcome === null || action.kind === "prune") kit.output.out(describe(action, config) + "\n");
+  if (!started || outcome === null || action.kind === "prune") {
+    kit.output.out(describe(action, config) + "\n");
+  }
   if (outcome === null) return;
   const detail = outcome.result === "success" ? successDetail(action, outcome.snapshot, outcome.stats) : "";
   const line = outcome.result === "success"

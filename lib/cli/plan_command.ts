@@ -146,6 +146,8 @@ function backupReason(reason: BackupReason): string {
   switch (reason.kind) {
     case "no-snapshot":
       return "no snapshot yet";
+    case "not-listed":
+      return "not known to be up to date (its snapshots cannot be listed, and none are cached)";
     case "settings":
       return `settings changed since the last snapshot (${reason.changes.map(describeChange).join("; ")})`;
     case "schedule":
@@ -153,6 +155,14 @@ function backupReason(reason: BackupReason): string {
         localTime(reason.firedAt, reason.timeZone)
       }, ` +
         `last success ${localTime(reason.lastSuccess, reason.timeZone)}`;
+    case "clock-ahead": {
+      const before = reason.lastSuccess === null
+        ? "none before now"
+        : `last before now ${localTime(reason.lastSuccess, reason.timeZone)}`;
+      return `the last backup is dated in the future, ${localTime(reason.datedAt, reason.timeZone)} ` +
+        `(clock changed?); schedule "${reason.cron}" (${reason.timeZone}) fired ` +
+        `${localTime(reason.firedAt, reason.timeZone)}, ${before}`;
+    }
   }
 }
 

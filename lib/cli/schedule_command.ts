@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import { Option } from "@commander-js/extra-typings";
 import { UsageError, UserError } from "../errors.ts";
-import { resolveConfigPath } from "../plan/mod.ts";
+import { type Config, resolveConfigPath } from "../plan/mod.ts";
 import { machineTimeZone } from "../reconcile/mod.ts";
 import { selfCommand } from "../daemon/mod.ts";
 import {
@@ -12,11 +12,13 @@ import {
   BLOCK_BEGIN,
   BLOCK_END,
   cronFile,
+  cronFileName,
   cronLines,
   type CronOptions,
+  cronRunsConfig,
   type GeneratedFile,
   type InstallStep,
-  MARKER,
+  markerLines,
   planFileInstall,
   planStaleRemoval,
   planUnitsInstall,
@@ -27,9 +29,12 @@ import {
   userCrontab,
 } from "../schedule/mod.ts";
 import type { CommandKit, Program } from "./_command_kit.ts";
+import { loadConfigOrFail } from "./_context.ts";
 
 const SYSTEM_UNITS = "/etc/systemd/system";
-const CRON_FILE = "/etc/cron.d/kept";
+const CRON_FOLDER = "/etc/cron.d";
+/** The one file an older kept wrote, for whichever config installed last. */
+const SHARED_CRON_FILE = "/etc/cron.d/kept";
 
 /** The flags `show` and `install` share. */
 interface TargetFlags {
@@ -53,7 +58,7 @@ export function scheduleCommand(program: Program, kit: CommandKit): void {
     .description("write the plans' schedules as systemd timers or crontab lines that run `kept apply PLAN`");
   schedule.command("show")
     .option("--systemd", "a systemd service and timer per plan (the default of show)")
-    .option("--cron", "crontab lines: /etc/cron.d/kept, or your crontab with --user")
+    .option("--cron", "crontab lines: a file in /etc/cron.d, or your crontab with --user")
     .option("--user", "your own units (~/.config/systemd/user) or crontab, instead of the system's")
     .addOption(new Option("--root <dir>", "treat DIR as / (for tests)").hideHelp())
     .description("print the units or crontab lines `install` would write, without writing anything")
@@ -70,7 +75,7 @@ export function scheduleCommand(program: Program, kit: CommandKit): void {
 
   schedule.command("install")
     .option("--systemd", "a systemd service and timer per plan (the default of show)")
-    .option("--cron", "crontab lines: /etc/cron.d/kept, or your crontab with --user")
+    .option("--cron", "crontab lines: a file in /etc/cron.d, or your crontab with --user")
     .option("--user", "your own units (~/.config/systemd/user) or crontab, instead of the system's")
     .addOption(new Option("--root <dir>", "treat DIR as / (for tests)").hideHelp())
     .description("write the units or crontab lines; remove the ones kept wrote for plans that are gone")
@@ -78,18 +83,67 @@ export function scheduleCommand(program: Program, kit: CommandKit): void {
       "after",
       "\nsystemd: writes kept-PLAN.service and kept-PLAN.timer into /etc/systemd/system (--user:\n" +
         "~/.config/systemd/user), removes the kept-*.{service,timer} it wrote for plans no longer\n" +
-        "scheduled, and prints the systemctl line to run. cron: writes /etc/cron.d/kept, or (--user)\n" +
-        "replaces kept's marked block in your crontab, leaving your own lines as they are.\n" +
+        "scheduled, and prints the systemctl line to run. cron: writes /etc/cron.d/kept-CONFIG, or (--user)\n" +
+        "replaces kept's marked block in your crontab, leaving your own lines as they are. Each config's\n" +
+        "units, file or block are its own: installing for one config leaves the others' alone.\n" +
         "Running it again with the same plans changes nothing. See docs/scheduling.md.",
     )
     .action(async (options) => {
       const target = resolveTarget(options, undefined);
-      const config = await kit.loadConfig();
+      // The variables the config reads: the scheduled jobs run with an environment of their own.
+      const read = new Set<string>();
+      const env = (name: string) => {
+        const value = kit.context.env(name);
+        if (value !== undefined) read.add(name);
+        return value;
+      };
+      const config = await loadConfigOrFail(
+        { ...kit.context, env },
+        program.opts().config as string | undefined,
+      );
       const { scheduled, unscheduled } = scheduledPlans(config);
       if (target.kind === "systemd") await installUnits(kit, program, scheduled, target);
       else await installCron(kit, program, scheduled, target);
       if (unscheduled.length > 0) kit.say(`not scheduled (no schedule): ${unscheduled.join(", ")}\n`);
+      const missing = missingVariables(kit, config, scheduled, read, target);
+      if (missing.length > 0) kit.output.err(`warning: ${missingVariablesWarning(missing, target)}\n`);
     });
+}
+
+/** Variables a scheduled job gets without kept setting them (systemd and cron both set these). */
+const JOB_BASICS = new Set(["HOME", "PATH", "SHELL", "LOGNAME"]);
+/** Variables kept reads to find the config, which the jobs name by path. */
+const CONFIG_LOOKUP = new Set(["KEPT_CONFIG", "XDG_CONFIG_HOME"]);
+
+/**
+ * The variables set now that the scheduled jobs need and will not have: those the config's `${VAR}`
+ * substitutions read, and KEPT_PASSWORD for a destination without a password source.
+ */
+function missingVariables(
+  kit: CommandKit,
+  config: Config,
+  scheduled: readonly ScheduledPlan[],
+  read: ReadonlySet<string>,
+  target: Target,
+): string[] {
+  if (scheduled.length === 0) return [];
+  const given = new Set([...JOB_BASICS, ...CONFIG_LOOKUP, ...Object.keys(jobEnvironment(kit, target.user))]);
+  const names = new Set([...read].filter((name) => !given.has(name)));
+  const destinations = new Set(scheduled.flatMap((plan) => config.plans.get(plan.name)?.destinations ?? []));
+  const prompted = [...destinations].some((name) => config.destinations.get(name)?.password === undefined);
+  if (prompted && kit.context.env("KEPT_PASSWORD") !== undefined) names.add("KEPT_PASSWORD");
+  return [...names].sort();
+}
+
+function missingVariablesWarning(names: readonly string[], target: Target): string {
+  const where = target.kind === "systemd"
+    ? "set them in an EnvironmentFile= (mode 0600) of each kept-PLAN.service (systemctl edit)"
+    : target.user
+    ? "set them in NAME=value lines of your crontab, above kept's block"
+    : "set them in /etc/environment, which cron reads through PAM (it is world-readable: no passwords)";
+  return `the scheduled jobs will not have ${names.join(", ")}, which the config uses now ` +
+    `(a scheduled job starts with almost no environment): give passwords with password_file or ` +
+    `password_command, or ${where}; see docs/scheduling.md`;
 }
 
 function resolveTarget(flags: TargetFlags, fallback: "systemd" | undefined): Target {
@@ -109,11 +163,15 @@ function choose(plans: ReturnType<typeof scheduledPlans>, names: readonly string
   });
 }
 
+/** The config the units and lines run, as an absolute path. */
+function configPath(kit: CommandKit, program: Program): string {
+  const flag = program.opts().config as string | undefined;
+  return resolveConfigPath({ flag, env: kit.context.env, cwd: kit.context.cwd });
+}
+
 /** The kept command the units and lines run: this kept, with the config as an absolute path. */
 function keptCommand(kit: CommandKit, program: Program): string[] {
-  const flag = program.opts().config as string | undefined;
-  const config = resolveConfigPath({ flag, env: kit.context.env, cwd: kit.context.cwd });
-  const self = selfCommand(["--config", config]);
+  const self = selfCommand(["--config", configPath(kit, program)]);
   return [self.command, ...self.args];
 }
 
@@ -144,6 +202,7 @@ function units(
 ): GeneratedFile[] {
   return systemdUnits(plans, {
     command: keptCommand(kit, program),
+    config: configPath(kit, program),
     environment: jobEnvironment(kit, target.user),
     user: target.user,
   });
@@ -167,14 +226,17 @@ async function installUnits(
   target: Target,
 ): Promise<void> {
   const files = units(kit, program, plans, target);
-  const steps = await planUnitsInstall(unitFolder(kit, target), files);
+  const steps = await planUnitsInstall(unitFolder(kit, target), files, { config: configPath(kit, program) });
   await applyInstall(steps);
   printSteps(kit, steps);
   const systemctl = target.user ? "systemctl --user" : "systemctl";
-  const removedTimers = steps.filter((step) =>
-    step.kind === "remove" && /\/kept-[^/]+\.timer$/.test(step.path)
-  )
-    .map((step) => step.path.slice(step.path.lastIndexOf("/") + 1));
+  // A removed timer's timers.target.wants link names it too: one stop each.
+  const removedTimers = [
+    ...new Set(
+      steps.filter((step) => step.kind === "remove" && /\/kept-[^/]+\.timer$/.test(step.path))
+        .map((step) => step.path.slice(step.path.lastIndexOf("/") + 1)),
+    ),
+  ];
   const timers = files.filter((file) => file.name.endsWith(".timer")).map((file) => file.name);
   const commands = [`${systemctl} daemon-reload`];
   if (removedTimers.length > 0) commands.push(`${systemctl} stop ${removedTimers.join(" ")}`);
@@ -185,6 +247,7 @@ async function installUnits(
 function cronOptions(kit: CommandKit, program: Program, target: Target): CronOptions {
   return {
     command: keptCommand(kit, program),
+    config: configPath(kit, program),
     system: !target.user,
     environment: jobEnvironment(kit, target.user),
     machineTimeZone: machineTimeZone(),
@@ -197,11 +260,11 @@ function showCron(
   plans: readonly ScheduledPlan[],
   target: Target,
 ): string {
-  if (!target.user) {
-    return `# ${join(target.root, CRON_FILE)}\n${cronFile(plans, cronOptions(kit, program, target))}`;
-  }
-  const lines = cronLines(plans, cronOptions(kit, program, target));
-  return [BLOCK_BEGIN, MARKER, ...lines, BLOCK_END, ""].join("\n");
+  const options = cronOptions(kit, program, target);
+  if (!target.user) return `# ${cronPath(target, options.config)}\n${cronFile(plans, options)}`;
+  return [BLOCK_BEGIN, ...markerLines(options.config), ...cronLines(plans, options), BLOCK_END, ""].join(
+    "\n",
+  );
 }
 
 async function installCron(
@@ -210,9 +273,10 @@ async function installCron(
   plans: readonly ScheduledPlan[],
   target: Target,
 ): Promise<void> {
+  const options = cronOptions(kit, program, target);
   if (target.user) {
     const before = await userCrontab.read();
-    const after = replaceCronBlock(before, cronLines(plans, cronOptions(kit, program, target)));
+    const after = replaceCronBlock(before, cronLines(plans, options), options.config);
     if (after === before) kit.output.out("unchanged your crontab\n");
     else {
       await userCrontab.write(after);
@@ -222,13 +286,22 @@ async function installCron(
     }
     return;
   }
-  const path = join(target.root, CRON_FILE);
-  // With no scheduled plan, the file goes (when kept wrote it).
+  const path = cronPath(target, options.config);
+  const owner = { config: options.config };
+  // With no scheduled plan, the file goes (when kept wrote it for this config).
   const steps = plans.length > 0
-    ? [await planFileInstall(path, cronFile(plans, cronOptions(kit, program, target)))]
-    : await planStaleRemoval(path);
+    ? [await planFileInstall(path, cronFile(plans, options), owner)]
+    : await planStaleRemoval(path, owner);
+  // The one file an older kept wrote goes when it ran this config: this config's file replaces it.
+  const shared = join(target.root, SHARED_CRON_FILE);
+  steps.push(...await planStaleRemoval(shared, owner, (text) => cronRunsConfig(text, owner.config)));
   await applyInstall(steps);
   printSteps(kit, steps);
+}
+
+/** The config's own file in /etc/cron.d. */
+function cronPath(target: Target, config: string): string {
+  return join(target.root, CRON_FOLDER, cronFileName(config));
 }
 
 function printSteps(kit: CommandKit, steps: readonly InstallStep[]): void {

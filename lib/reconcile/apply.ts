@@ -96,8 +96,8 @@ export interface ApplyReport {
 
 /**
  * Does what `kept plan` shows now, in order: init, backup, then forget and prune. A destination whose
- * init fails (or that cannot be reached) fails its backups, which run their `on_failure` hooks; the
- * other destinations go on. Forgets are decided again after the backups (a new snapshot changes what
+ * init fails (or that cannot be reached) fails its backups, which run their `on_failure` hooks; without a
+ * cached snapshot list, every plan there counts as due and fails. The other destinations go on. Forgets are decided again after the backups (a new snapshot changes what
  * retention keeps), so that an apply right after an apply has nothing to do.
  *
  * @throws bugs only: a `UserError` of a step is that run's failure.
@@ -120,7 +120,7 @@ export async function applyPlans(options: ApplyOptions): Promise<ApplyReport> {
       done({ action, outcome: null });
     }
   }
-  for (const action of first) {
+  for (const action of [...first, ...unlistedBackups(first, options.plans)]) {
     if (journal.stopped) break;
     if (action.kind === "init") done(await runInit(action, options, journal, blocked));
     if (action.kind === "backup") done(await runBackup(action, options, journal, blocked));
@@ -139,6 +139,28 @@ export async function applyPlans(options: ApplyOptions): Promise<ApplyReport> {
     failed: applied.some((item) => item.action.kind === "unreachable" || item.outcome?.result === "failure"),
     partial: applied.some((item) => hasWarnings(item.outcome?.stats)),
   };
+}
+
+/**
+ * A backup of each plan at each destination that cannot be reached and has no cached snapshot list:
+ * reconcile cannot tell whether they are due, and each fails (recorded, `on_failure` hooks run), so that
+ * an alert does not wait for a list that was never read.
+ */
+function unlistedBackups(
+  actions: readonly Action[],
+  plans: ReadonlyMap<string, Plan>,
+): Extract<Action, { kind: "backup" }>[] {
+  return actions.flatMap((action) =>
+    action.kind !== "unreachable" || action.cachedAt !== null ? [] : [...plans.values()]
+      .filter((plan) => plan.destinations.includes(action.destination))
+      .map((plan) => ({
+        kind: "backup" as const,
+        plan: plan.name,
+        destination: action.destination,
+        basis: "none" as const,
+        reason: { kind: "not-listed" as const },
+      }))
+  );
 }
 
 async function runInit(

@@ -50,6 +50,11 @@ export interface ReconcileState {
 /** Why a backup is due. */
 export type BackupReason =
   | { readonly kind: "no-snapshot" }
+  /**
+   * The destination cannot be reached and no snapshot list of it is cached: whether the plan is up to
+   * date cannot be told (`kept apply` fails such a backup, and runs its `on_failure` hooks).
+   */
+  | { readonly kind: "not-listed" }
   | { readonly kind: "settings"; readonly changes: readonly SettingChange[] }
   | {
     readonly kind: "schedule";
@@ -58,6 +63,18 @@ export type BackupReason =
     /** The newest time the schedule fired at or before now (RFC 3339). */
     readonly firedAt: string;
     readonly lastSuccess: string;
+  }
+  | {
+    /** The newest success is dated after now: the clock was ahead (or is behind), so it proves nothing. */
+    readonly kind: "clock-ahead";
+    /** The success dated in the future (RFC 3339). */
+    readonly datedAt: string;
+    readonly cron: string;
+    readonly timeZone: string;
+    /** The newest time the schedule fired at or before now (RFC 3339). */
+    readonly firedAt: string;
+    /** The newest success dated at or before now; null: none. */
+    readonly lastSuccess: string | null;
   };
 
 /** Whether an action was decided on snapshots listed now or on the state file's cached list. */
@@ -122,6 +139,12 @@ export interface ReconcileOptions {
   /** Every plan name in the config: snapshots of other plans are reported as orphans. Undefined: none. */
   readonly configured?: ReadonlySet<string> | undefined;
 }
+
+/**
+ * How far after now a success may be dated and still count: clocks of two machines writing to one
+ * destination differ a little. A success dated later was made while a clock was ahead.
+ */
+export const CLOCK_SKEW_MS = 5 * 60_000;
 
 const ORDER: Record<Action["kind"], number> = {
   unreachable: 0,
@@ -195,8 +218,10 @@ function planAtDestination(
     undefined,
   );
   const recorded = state.lastSuccesses.find((s) => s.plan === plan.name && s.destination === destination);
-  const lastSuccess = newest === undefined ? undefined : latest(newest.time, recorded?.time);
-  const reason = backupReason(plan, destination, newest, lastSuccess, state, now, timeZone);
+  // The state file's record counts only beside a snapshot: the destination is the truth.
+  const times = newest === undefined ? [] : [...mine.map((s) => s.time), ...recorded ? [recorded.time] : []];
+  const { lastSuccess, datedAhead } = splitByClock(times, now);
+  const reason = backupReason(plan, destination, newest, { lastSuccess, datedAhead }, state, now, timeZone);
   const actions: Action[] = [];
   if (reason) actions.push({ kind: "backup", plan: plan.name, destination, basis, reason });
   if (basis === "none") return actions;
@@ -208,7 +233,7 @@ function planAtDestination(
       plan: plan.name,
       destination,
       basis,
-      lastSuccess: lastSuccess ?? null,
+      lastSuccess: lastSuccess ?? datedAhead ?? null,
       nextRun: plan.schedule === undefined ? null : nextRun({ cron: plan.schedule, timeZone }, now),
     });
   }
@@ -219,12 +244,12 @@ function backupReason(
   plan: Plan,
   destination: string,
   newest: ReconcileSnapshot | undefined,
-  lastSuccess: string | undefined,
+  successes: { lastSuccess: string | undefined; datedAhead: string | undefined },
   state: ReconcileState,
   now: Date,
   timeZone: string,
 ): BackupReason | undefined {
-  if (newest === undefined || lastSuccess === undefined) return { kind: "no-snapshot" };
+  if (newest === undefined) return { kind: "no-snapshot" };
   const settings = effectiveSettings(plan);
   const recorded = state.fingerprints.find((f) => f.plan === plan.name && f.destination === destination);
   if (recorded !== undefined) {
@@ -237,9 +262,44 @@ function backupReason(
     if (changes.length > 0) return { kind: "settings", changes };
   }
   if (plan.schedule === undefined) return undefined;
+  const { lastSuccess, datedAhead } = successes;
   const firedAt = previousRun({ cron: plan.schedule, timeZone }, now);
-  if (firedAt === undefined || Date.parse(firedAt) <= Date.parse(lastSuccess)) return undefined;
-  return { kind: "schedule", cron: plan.schedule, timeZone, firedAt, lastSuccess };
+  if (firedAt === undefined) return undefined;
+  if (lastSuccess !== undefined && Date.parse(firedAt) <= Date.parse(lastSuccess)) return undefined;
+  if (datedAhead === undefined) {
+    return lastSuccess === undefined
+      ? undefined
+      : { kind: "schedule", cron: plan.schedule, timeZone, firedAt, lastSuccess };
+  }
+  return {
+    kind: "clock-ahead",
+    datedAt: datedAhead,
+    cron: plan.schedule,
+    timeZone,
+    firedAt,
+    lastSuccess: lastSuccess ?? null,
+  };
+}
+
+/**
+ * The newest of `times` that is not after now (beyond {@link CLOCK_SKEW_MS}), and the newest that is: a
+ * success dated in the future does not show that the schedule's last firing was backed up.
+ */
+function splitByClock(
+  times: readonly string[],
+  now: Date,
+): { lastSuccess: string | undefined; datedAhead: string | undefined } {
+  let lastSuccess: string | undefined;
+  let datedAhead: string | undefined;
+  for (const time of times) {
+    if (isAhead(time, now)) datedAhead = datedAhead === undefined ? time : latest(time, datedAhead);
+    else lastSuccess = lastSuccess === undefined ? time : latest(time, lastSuccess);
+  }
+  return { lastSuccess, datedAhead };
+}
+
+function isAhead(time: string, now: Date): boolean {
+  return Date.parse(time) > now.getTime() + CLOCK_SKEW_MS;
 }
 
 /** What retention would forget of a plan's snapshots at a destination, or undefined for nothing. */
@@ -318,8 +378,8 @@ export type NextDue =
 
 /**
  * When a backup on `schedule` (undefined: none) is next due, given its last success (undefined: none
- * known): now when it never succeeded or its schedule fired since, else the schedule's next run. Settings
- * changes are not seen here.
+ * known): now when it never succeeded, its schedule fired since, or the success is dated in the future
+ * (beyond {@link CLOCK_SKEW_MS}), else the schedule's next run. Settings changes are not seen here.
  */
 export function nextDue(
   schedule: Schedule | undefined,
@@ -329,7 +389,8 @@ export function nextDue(
   if (lastSuccess === undefined) return { kind: "never-succeeded" };
   if (schedule === undefined) return { kind: "unscheduled" };
   const fired = previousRun(schedule, now);
-  if (fired !== undefined && Date.parse(fired) > Date.parse(lastSuccess)) {
+  // A success dated in the future was made while the clock was ahead: it does not cover the last firing.
+  if (fired !== undefined && (isAhead(lastSuccess, now) || Date.parse(fired) > Date.parse(lastSuccess))) {
     return { kind: "overdue", since: fired };
   }
   const at = nextRun(schedule, now);

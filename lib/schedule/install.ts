@@ -1,6 +1,7 @@
 /**
  * Installing generated files: first the steps (write, leave unchanged, remove a stale file kept wrote
- * before), then carrying them out. Only files that start with kept's marker are ever replaced or removed.
+ * before), then carrying them out. Only files that start with kept's marker, and name the same config (or
+ * none: an older kept wrote them), are ever replaced or removed.
  *
  * @module
  */
@@ -8,7 +9,7 @@
 import { dirname, join } from "node:path";
 import { UserError } from "../errors.ts";
 import type { GeneratedFile } from "./systemd_units.ts";
-import { MARKER_PREFIX } from "./marker.ts";
+import { installedFor, isMarked } from "./marker.ts";
 
 /** One step of an install. */
 export type InstallStep =
@@ -24,20 +25,28 @@ export type InstallStep =
 /** The names of unit files kept writes: the ones a later install may find stale. */
 const UNIT_NAME = /^kept-.+\.(service|timer)$/;
 
+/** Whose files an install may replace or remove: those kept wrote for this config. */
+export interface InstallOwner {
+  /** The config the files run (an absolute path), as their second line records it. */
+  readonly config: string;
+}
+
 /**
- * The steps that make `folder` hold exactly `files` among kept's units: each written unless it is already
- * so, and every other `kept-*.service|timer` with kept's marker removed, with the `timers.target.wants`
- * link `systemctl enable` made for it. Throws a UserError when a file to write exists without the marker.
+ * The steps that make `folder` hold exactly `files` among the units kept wrote for `owner.config`: each
+ * written unless it is already so, and every other `kept-*.service|timer` kept wrote for that config
+ * removed, with the `timers.target.wants` link `systemctl enable` made for it. Units of other configs
+ * stay. Throws a UserError when a file to write exists without the marker, or belongs to another config.
  */
 export async function planUnitsInstall(
   folder: string,
   files: readonly GeneratedFile[],
+  owner: InstallOwner,
 ): Promise<InstallStep[]> {
   const steps: InstallStep[] = [];
-  for (const file of files) steps.push(await planFileInstall(join(folder, file.name), file.content));
+  for (const file of files) steps.push(await planFileInstall(join(folder, file.name), file.content, owner));
   const wanted = new Set(files.map((file) => file.name));
   for (const name of await unitNames(folder)) {
-    if (wanted.has(name) || !startsWithMarker(await readIfExists(join(folder, name)))) continue;
+    if (wanted.has(name) || !ownedBy(await readIfExists(join(folder, name)), owner)) continue;
     steps.push({ kind: "remove", path: join(folder, name) });
     const link = join(folder, "timers.target.wants", name);
     if (await isSymlink(link)) steps.push({ kind: "remove", path: link });
@@ -45,21 +54,46 @@ export async function planUnitsInstall(
   return steps;
 }
 
-/** The step that makes `path` hold `content`. Throws a UserError when it exists without kept's marker. */
-export async function planFileInstall(path: string, content: string): Promise<InstallStep> {
+/**
+ * The step that makes `path` hold `content`. Throws a UserError when it exists without kept's marker, or
+ * was installed for another config (two configs with a plan of the same name).
+ */
+export async function planFileInstall(
+  path: string,
+  content: string,
+  owner: InstallOwner,
+): Promise<InstallStep> {
   const existing = await readIfExists(path);
   if (existing === content) return { kind: "unchanged", path };
-  if (existing !== undefined && !startsWithMarker(existing)) {
+  if (existing !== undefined && !isMarked(existing)) {
     throw new UserError(`Cannot write ${path}: it exists and was not written by kept`, {
       hint: "move it away or rename the plan, then run kept schedule install again",
+    });
+  }
+  const other = existing === undefined ? undefined : installedFor(existing);
+  if (other !== undefined && other !== owner.config) {
+    throw new UserError(`Cannot write ${path}: kept installed it for another config, "${other}"`, {
+      hint:
+        "rename the plan in one of the configs, or remove its schedule there and install that config again",
     });
   }
   return { kind: "write", path, content, change: existing === undefined ? "new" : "changed" };
 }
 
-/** Removing `path` when kept wrote it (its marker); nothing when it is missing or someone else's. */
-export async function planStaleRemoval(path: string): Promise<InstallStep[]> {
-  return startsWithMarker(await readIfExists(path)) ? [{ kind: "remove", path }] : [];
+/**
+ * Removing `path` when kept wrote it for `owner.config`; nothing when it is missing or someone else's.
+ * `unnamed` decides for a file that names no config (an older kept's): by default it is the owner's.
+ */
+export async function planStaleRemoval(
+  path: string,
+  owner: InstallOwner,
+  unnamed: (content: string) => boolean = () => true,
+): Promise<InstallStep[]> {
+  const content = await readIfExists(path);
+  if (content === undefined || !isMarked(content)) return [];
+  const config = installedFor(content);
+  const owned = config === undefined ? unnamed(content) : config === owner.config;
+  return owned ? [{ kind: "remove", path }] : [];
 }
 
 /** Carries out `steps`: each file written whole (a temporary file renamed into place), mode 0644. */
@@ -95,8 +129,11 @@ async function applyStep(step: InstallStep): Promise<void> {
   }
 }
 
-function startsWithMarker(content: string | undefined): boolean {
-  return content !== undefined && content.startsWith(MARKER_PREFIX);
+/** Whether kept wrote `content` for `owner.config` (or for no config named: an older kept). */
+function ownedBy(content: string | undefined, owner: InstallOwner): boolean {
+  if (content === undefined || !isMarked(content)) return false;
+  const config = installedFor(content);
+  return config === undefined || config === owner.config;
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {

@@ -10,17 +10,20 @@ export { expressing, type ScheduledPlan, scheduledPlans } from "./scheduled_plan
 export { onCalendar } from "./on_calendar.ts";
 export { crontabFields } from "./crontab_fields.ts";
 export { type GeneratedFile, systemdUnits, type UnitOptions } from "./systemd_units.ts";
-export { MARKER, MARKER_PREFIX } from "./marker.ts";
+export { CONFIG_PREFIX, installedFor, MARKER, MARKER_PREFIX, markerLines } from "./marker.ts";
 export {
   BLOCK_BEGIN,
   BLOCK_END,
   cronFile,
+  cronFileName,
   cronLines,
   type CronOptions,
+  cronRunsConfig,
   replaceCronBlock,
 } from "./cron_table.ts";
 export {
   applyInstall,
+  type InstallOwner,
   type InstallStep,
   planFileInstall,
   planStaleRemoval,

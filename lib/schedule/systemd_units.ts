@@ -8,7 +8,7 @@
 import { onCalendar } from "./on_calendar.ts";
 import { expressing, type ScheduledPlan } from "./scheduled_plan.ts";
 import { systemdWord } from "./_quote.ts";
-import { MARKER } from "./marker.ts";
+import { markerLines } from "./marker.ts";
 
 /** A file to write: its name in the target folder and its content. */
 export interface GeneratedFile {
@@ -20,6 +20,8 @@ export interface GeneratedFile {
 export interface UnitOptions {
   /** The kept command up to the subcommand, `--config` included (program first). */
   readonly command: readonly string[];
+  /** The config the units run (an absolute path), recorded under the marker. */
+  readonly config: string;
   /** Variables the service sets (HOME, so that the state file is the one `kept state` shows). */
   readonly environment: Readonly<Record<string, string>>;
   /** User units (`systemctl --user`): no network-online.target, which a user manager cannot see. */
@@ -35,7 +37,7 @@ export function systemdUnits(plans: readonly ScheduledPlan[], options: UnitOptio
     const calendars = expressing(plan, "a systemd OnCalendar", () => onCalendar(plan.cron, plan.timeZone));
     return [
       { name: `kept-${plan.name}.service`, content: service(plan, options) },
-      { name: `kept-${plan.name}.timer`, content: timer(plan, calendars) },
+      { name: `kept-${plan.name}.timer`, content: timer(plan, calendars, options) },
     ];
   });
 }
@@ -45,7 +47,7 @@ function service(plan: ScheduledPlan, options: UnitOptions): string {
   const environment = Object.entries(options.environment)
     .map(([name, value]) => `Environment=${systemdWord(`${name}=${value}`)}`);
   return [
-    MARKER,
+    ...markerLines(options.config),
     "[Unit]",
     `Description=kept: apply plan ${plan.name}`,
     ...network,
@@ -64,10 +66,10 @@ function service(plan: ScheduledPlan, options: UnitOptions): string {
   ].join("\n");
 }
 
-function timer(plan: ScheduledPlan, calendars: readonly string[]): string {
+function timer(plan: ScheduledPlan, calendars: readonly string[], options: UnitOptions): string {
   const zone = plan.timeZone ?? "the machine's time zone";
   return [
-    MARKER,
+    ...markerLines(options.config),
     "[Unit]",
     `Description=kept: schedule of plan ${plan.name} (${plan.cron}, ${zone})`,
     "",

@@ -164,9 +164,56 @@ Deno.test("kept apply runs a missed schedule once, not once per missed firing", 
   // Before the schedule fires again, nothing; after, one more.
   assert.deepEqual(done(await apply("2026-12-09T02:14:00Z")), []);
   assert.deepEqual(done(await apply("2026-12-09T02:16:00Z")), ["backup web→local: success"]);
-  // A clock set back a week finds every snapshot newer than the last firing: nothing due, nothing lost.
-  assert.deepEqual(done(await apply("2026-12-02T03:00:00Z")), []);
-  assert.equal((await snapshots()).length, 3);
+  // A clock set back a week finds every snapshot dated in the future: they prove nothing, one backup.
+  const back = await apply("2026-12-02T03:00:00Z");
+  assert.deepEqual(done(back), ["backup web→local: success"]);
+  assert.equal(back.actions[0]!.reason!.kind, "clock-ahead");
+  assert.deepEqual(done(await apply("2026-12-02T03:00:30Z")), []);
+  assert.equal((await snapshots()).length, 4);
+});
+
+Deno.test("kept apply and plan: a backup made while the clock was ahead does not stop later ones", async () => {
+  const { apply, edit, kept, keptOk } = await setUp();
+  await edit((d) => d.plans.web!.schedule = "@hourly");
+  await apply("2027-06-01T00:30:00Z");
+  // The clock is right again, seven months earlier.
+  const plan = await kept(["plan", "--at", "2026-11-01T10:05:00Z"]);
+  assert.equal(
+    plan.stdout,
+    "backup web → local: the last backup is dated in the future, 2027-06-01 00:30 (clock changed?); " +
+      'schedule "@hourly" (UTC) fired 2026-11-01 10:00, none before now\n',
+  );
+  const text = await keptOk(["--quiet", "apply"], "2026-11-01T10:05:00Z");
+  // --quiet still says so: cron mails it once.
+  assert.match(
+    text.stdout,
+    /^backup web → local: the last backup is dated in the future.*\n {2}done: snapshot /,
+  );
+  assert.deepEqual(done(await apply("2026-11-01T10:06:00Z")), []);
+  assert.deepEqual(done(await apply("2026-11-01T11:01:00Z")), ["backup web→local: success"]);
+});
+
+Deno.test("kept --quiet apply prints nothing when all goes well, and only what failed otherwise", async () => {
+  const { root, edit, kept, keptOk } = await setUp();
+  const quiet = await keptOk(["--quiet", "apply"], "2026-12-05T03:00:00Z");
+  assert.equal(quiet.stdout + quiet.stderr, "");
+  assert.equal((await keptOk(["--quiet", "apply"], "2026-12-05T03:00:10Z")).stdout, "");
+  await edit((d) => {
+    d.destinations.broken = { url: `${root}/b/kept`, password: "pw" };
+    d.plans.web!.destinations = ["broken", "local"];
+    d.plans.web!.hooks = { on_failure: ["echo alerted"] };
+  });
+  // broken's parent folder is missing: its init is refused, and its backup fails with it.
+  const failed = await kept(["--quiet", "apply"], "2026-12-05T03:00:20Z");
+  assert.equal(failed.code, 1);
+  assert.equal(
+    failed.stdout.replace(/"[^"]*"/g, '"…"'),
+    `init broken: no repository at ${root}/b/kept\n` +
+      '  failed: Not creating "…": its parent folder "…" does not exist (is the disk mounted?); `kept init broken` creates it anyway\n' +
+      "backup web → broken: no snapshot yet\n" +
+      `  failed: no repository at ${root}/b/kept, and its init failed\n`,
+  );
+  assert.match(failed.stderr, /hook: alerted/);
 });
 
 Deno.test("kept apply follows plans added, renamed and removed, and never deletes an orphan's snapshots", async () => {
@@ -249,11 +296,19 @@ Deno.test("kept apply: a failing destination does not stop the others, and the e
   const failures = await Deno.readTextFile(`${root}/failures`);
   assert.match(failures, /^broken: cannot reach broken: .*\/b.*not a folder\n$/);
 
-  // Without a cached list (a new state file), an unreachable destination is reported and skipped.
+  // Without a cached list (a new state file), whether web is due at broken cannot be told: it fails too.
   await Deno.remove(`${root}/state`, { recursive: true });
   const uncached = await apply("2026-12-07T03:00:00Z", 1);
-  assert.deepEqual(done(uncached), ["backup web→local: success"]);
+  assert.deepEqual(done(uncached), ["backup web→local: success", "backup web→broken: failure"]);
   assert.equal(uncached.actions[0]!.kind, "unreachable");
+  assert.equal(
+    uncached.actions.find((a) => a.destination === "broken" && a.kind === "backup")!.reason!.kind,
+    "not-listed",
+  );
+  assert.match(
+    await Deno.readTextFile(`${root}/failures`),
+    /\nbroken: cannot reach broken: .*not a folder\n$/,
+  );
 });
 
 Deno.test("kept apply runs hooks with their environment, records their log, and a failing before skips", async () => {

@@ -131,7 +131,111 @@ Deno.test("`schedule install` removes the units it wrote for a plan that is gone
   ]);
   assert.deepEqual([...Deno.readDirSync(`${folder}/timers.target.wants`)], []);
   assert.match(result.stdout, /^removed .*\/kept-old\.timer$/m);
-  assert.match(result.stdout, /systemctl stop kept-old\.timer/);
+  // The timer and its timers.target.wants link are removed: the timer is stopped once.
+  assert.match(
+    result.stdout,
+    /^run: systemctl daemon-reload && systemctl stop kept-old\.timer && systemctl enable/m,
+  );
+});
+
+Deno.test("`schedule install` for one config leaves the units of another config alone, and refuses a clash", async () => {
+  using dir = tempDir("kept-schedule-");
+  const root = `${dir.path}/root`;
+  const folder = `${root}${UNITS}`;
+  const a = `${dir.path}/a`;
+  const b = `${dir.path}/b`;
+  writeConfig(a, { web: "15 2 * * *" });
+  writeConfig(b, { db: "0 * * * *" });
+  const install = (config: string) =>
+    runKept(["--config", `${config}/config`, "schedule", "install", "--systemd", "--root", root], {
+      env: { HOME: "/home/test", TZ: "UTC" },
+    });
+  assert.equal((await install(a)).code, 0);
+  const second = await install(b);
+  assert.equal(second.code, 0, second.stderr);
+  assert.doesNotMatch(second.stdout, /^removed /m);
+  const names = () => [...Deno.readDirSync(folder)].map((e) => e.name).sort();
+  assert.deepEqual(names(), ["kept-db.service", "kept-db.timer", "kept-web.service", "kept-web.timer"]);
+  assert.match(
+    Deno.readTextFileSync(`${folder}/kept-web.service`),
+    new RegExp(`^# Config: ${a}/config$`, "m"),
+  );
+  // b's plan loses its schedule: b's units go, a's stay.
+  writeConfig(b, { db: null });
+  assert.match((await install(b)).stdout, /^removed .*kept-db\.timer$/m);
+  assert.deepEqual(names(), ["kept-web.service", "kept-web.timer"]);
+  // b names a plan "web" too: its units would replace a's.
+  writeConfig(b, { web: "0 * * * *" });
+  const clash = await install(b);
+  assert.equal(clash.code, 1);
+  assert.match(
+    clash.stderr,
+    new RegExp(
+      `^kept: Cannot write \\S+/kept-web\\.service: kept installed it for another config, "${a}/config"`,
+      "m",
+    ),
+  );
+  assert.match(
+    Deno.readTextFileSync(`${folder}/kept-web.service`),
+    new RegExp(`--config ${a}/config apply web`),
+  );
+});
+
+Deno.test("`schedule install --cron` writes one /etc/cron.d file per config, and leaves the others' alone", async () => {
+  using dir = tempDir("kept-schedule-");
+  const root = `${dir.path}/root`;
+  const a = `${dir.path}/a`;
+  const b = `${dir.path}/b`;
+  writeConfig(a, { web: "15 2 * * *" });
+  writeConfig(b, { db: "0 * * * *" });
+  const install = (config: string) =>
+    runKept(["--config", `${config}/config`, "schedule", "install", "--cron", "--root", root], {
+      env: { HOME: "/home/test", TZ: "UTC" },
+    });
+  // What an older kept wrote for a: one file for every config, without a config line.
+  Deno.mkdirSync(`${root}/etc/cron.d`, { recursive: true });
+  const old =
+    `${MARKER}\nSHELL=/bin/sh\n15 2 * * * root /usr/bin/kept --config ${a}/config --quiet apply web\n`;
+  Deno.writeTextFileSync(`${root}/etc/cron.d/kept`, old);
+  // b's install is not a's: the old file stays.
+  assert.equal((await install(b)).code, 0);
+  assert.equal(Deno.readTextFileSync(`${root}/etc/cron.d/kept`), old);
+  const first = await install(a);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /^removed \S+\/etc\/cron\.d\/kept$/m);
+  const files = [...Deno.readDirSync(`${root}/etc/cron.d`)].map((e) => e.name).sort();
+  const slug = (config: string) => `kept-${config.slice(1).replace(/[^A-Za-z0-9_-]+/g, "-")}-config`;
+  assert.deepEqual(files, [slug(a), slug(b)].sort());
+  assert.match(Deno.readTextFileSync(`${root}/etc/cron.d/${slug(a)}`), / --quiet apply web$/m);
+  assert.match(Deno.readTextFileSync(`${root}/etc/cron.d/${slug(b)}`), / --quiet apply db$/m);
+  // a's plan loses its schedule: a's file goes, b's stays.
+  writeConfig(a, { web: null });
+  assert.equal((await install(a)).code, 0);
+  assert.deepEqual([...Deno.readDirSync(`${root}/etc/cron.d`)].map((e) => e.name), [slug(b)]);
+});
+
+Deno.test("`schedule install` warns about the variables the config uses that the jobs will not have", async () => {
+  using dir = tempDir("kept-schedule-");
+  writeConfig(dir.path, { web: "15 2 * * *" });
+  const path = `${dir.path}/config/kept.yaml`;
+  const document = JSON.parse(Deno.readTextFileSync(path));
+  document.destinations.local.password = "${MYPASS}";
+  document.plans.web.sources = ["${DATA:-/srv}/www", "${HOME}/notes"];
+  Deno.writeTextFileSync(path, JSON.stringify(document));
+  const env = { MYPASS: "secret", DATA: "/data" };
+  const systemd = await schedule(dir.path, ["install", "--systemd", "--root", `${dir.path}/root`], env);
+  assert.equal(systemd.code, 0, systemd.stderr);
+  assert.match(
+    systemd.stderr,
+    /^warning: the scheduled jobs will not have DATA, MYPASS, which the config uses now .*password_file or password_command, or set them in an EnvironmentFile=/m,
+  );
+  assert.doesNotMatch(systemd.stderr, /secret/);
+  const cron = await schedule(dir.path, ["install", "--cron", "--root", `${dir.path}/root`], env);
+  assert.match(cron.stderr, /^warning: the scheduled jobs will not have DATA, MYPASS, .*\/etc\/environment/m);
+  // Without a variable from outside, no warning.
+  writeConfig(dir.path, { web: "15 2 * * *" });
+  const quiet = await schedule(dir.path, ["install", "--systemd", "--root", `${dir.path}/root`], env);
+  assert.equal(quiet.stderr, "");
 });
 
 Deno.test("`schedule install` refuses to replace a unit kept did not write", async () => {
@@ -171,13 +275,14 @@ Deno.test("a schedule systemd or cron cannot express is a one-line error naming 
   assert.equal(cron.stderr.split("\n").length, 2);
 });
 
-Deno.test("`schedule install --cron` writes /etc/cron.d/kept with CRON_TZ for zoned plans, idempotently", async () => {
+Deno.test("`schedule install --cron` writes /etc/cron.d/kept-CONFIG with CRON_TZ for zoned plans, idempotently", async () => {
   using dir = tempDir("kept-schedule-");
   const root = `${dir.path}/root`;
   writeConfig(dir.path, { web: "15 2 * * *", db: "0 */6 * * *", docs: null }, { web: "Europe/Berlin" });
   const result = await schedule(dir.path, ["install", "--cron", "--root", root]);
   assert.equal(result.code, 0, result.stderr);
-  const text = Deno.readTextFileSync(`${root}/etc/cron.d/kept`);
+  const file = `${root}/etc/cron.d/kept-${dir.path.slice(1).replace(/[^A-Za-z0-9_-]+/g, "-")}-config`;
+  const text = Deno.readTextFileSync(file);
   const lines = text.split("\n").filter((line) => !line.startsWith("# "));
   assert.deepEqual(lines.map((line) => line.replace(/ \/\S+.*--config \S+/, " KEPT")), [
     "SHELL=/bin/sh",
@@ -188,12 +293,12 @@ Deno.test("`schedule install --cron` writes /etc/cron.d/kept with CRON_TZ for zo
     "CRON_TZ=UTC",
     "",
   ]);
-  assert.equal(Deno.statSync(`${root}/etc/cron.d/kept`).mode! & 0o777, 0o644);
+  assert.equal(Deno.statSync(file).mode! & 0o777, 0o644);
   const again = await schedule(dir.path, ["install", "--cron", "--root", root]);
-  assert.match(again.stdout, /^unchanged \S+\/etc\/cron\.d\/kept$/m);
-  assert.equal(Deno.readTextFileSync(`${root}/etc/cron.d/kept`), text);
+  assert.match(again.stdout, new RegExp(`^unchanged ${file}$`, "m"));
+  assert.equal(Deno.readTextFileSync(file), text);
   const shown = await schedule(dir.path, ["show", "--cron"]);
-  assert.equal(shown.stdout, `# /etc/cron.d/kept\n${text}`);
+  assert.equal(shown.stdout, `# ${file.slice(root.length)}\n${text}`);
 });
 
 Deno.test("`schedule install --cron --user` replaces kept's block in the crontab and keeps the user's lines", async () => {

@@ -127,6 +127,42 @@ Deno.test("applyPlans(): a failed init fails that destination's backups (with on
   );
 });
 
+Deno.test("applyPlans(): a destination never reached (no cached list) fails each plan there, with on_failure", async () => {
+  using dir = tempDir("kept-apply-");
+  using state = StateFile.open(`${dir.path}/state.db`);
+  const log: string[] = [];
+  const first: Action[] = [
+    { kind: "unreachable", destination: "usb", error: "not mounted", cachedAt: null },
+    { kind: "backup", plan: "web", destination: "nas", basis: "listed", reason: { kind: "no-snapshot" } },
+  ];
+  const report = await applyPlans({
+    plans: plans(dir.path, {
+      before: ["echo before >> hooks"],
+      after: [],
+      onFailure: ['echo "$KEPT_ERROR" >> hooks'],
+    }),
+    state,
+    clock: () => NOW,
+    survey: () => Promise.resolve(first),
+    refresh: () => Promise.resolve(),
+    steps: steps(log),
+    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" },
+  });
+  assert.deepEqual(log, ["backup web nas"]);
+  assert.equal(report.failed, true);
+  assert.deepEqual(
+    report.actions.map((a) => `${a.action.kind} ${a.action.destination}:${a.outcome?.result}`),
+    [
+      "unreachable usb:undefined",
+      "backup nas:success",
+      "backup usb:failure",
+    ],
+  );
+  assert.equal(await Deno.readTextFile(`${dir.path}/hooks`), "before\ncannot reach usb: not mounted\n");
+  const runs = state.runs().map((r) => `${r.action} ${r.destination} ${r.result}: ${r.error}`).sort();
+  assert.deepEqual(runs, ["backup nas success: null", "backup usb failure: cannot reach usb: not mounted"]);
+});
+
 Deno.test("applyPlans(): an abort records the open run as interrupted at once and starts nothing more", async () => {
   using dir = tempDir("kept-apply-");
   using state = StateFile.open(`${dir.path}/state.db`);

@@ -277,3 +277,47 @@ Deno.test("nextDue() is now without a known success or after a missed firing, el
     at: "2026-12-06T02:15:00.000Z",
   });
 });
+
+Deno.test("reconcile() backs up when the last success is dated in the future, and says the clock was ahead", () => {
+  // A backup made while the clock read June 2027; the real time is December 2026.
+  const ahead = snapshot("2027-06-01T00:30:00Z");
+  const actions = run([web()], listed(snapshot("2026-12-01T01:16:00Z"), ahead), "2026-12-05T03:00:00Z");
+  assert.deepEqual(actions, [{
+    kind: "backup",
+    plan: "web",
+    destination: "nas",
+    basis: "listed",
+    reason: {
+      kind: "clock-ahead",
+      datedAt: "2027-06-01T00:30:00Z",
+      cron: "15 2 * * *",
+      timeZone: "Europe/Berlin",
+      firedAt: "2026-12-05T01:15:00.000Z",
+      lastSuccess: "2026-12-01T01:16:00Z",
+    },
+  }]);
+  // Only the future one, and the state file's record of it: still due.
+  const state = {
+    ...EMPTY,
+    lastSuccesses: [{ plan: "web", destination: "nas", time: "2027-06-01T00:30:00Z" }],
+  };
+  const only = run([web()], listed(ahead), "2026-12-05T03:00:00Z", state)[0]!;
+  assert.equal(only.kind === "backup" && only.reason.kind === "clock-ahead" && only.reason.lastSuccess, null);
+  // Once a backup dated now is made, the schedule counts from it again.
+  const after = run([web()], listed(ahead, snapshot("2026-12-05T03:01:00Z")), "2026-12-05T03:02:00Z", state);
+  assert.equal(after[0]!.kind, "nothing");
+  // A few minutes ahead (two machines' clocks) is not the clock having been changed.
+  const skew = run([web()], listed(snapshot("2026-12-05T03:04:00Z")), "2026-12-05T03:00:00Z");
+  assert.equal(skew[0]!.kind, "nothing");
+});
+
+Deno.test("nextDue() is now when the last success is dated in the future", () => {
+  const now = new Date("2026-12-05T12:00:00Z");
+  assert.deepEqual(
+    nextDue({ cron: "15 2 * * *", timeZone: "UTC" }, { lastSuccess: "2027-06-01T00:30:00Z", now }),
+    {
+      kind: "overdue",
+      since: "2026-12-05T02:15:00.000Z",
+    },
+  );
+});

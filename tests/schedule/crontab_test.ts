@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import {
   BLOCK_BEGIN,
   BLOCK_END,
+  cronFileName,
   cronLines,
   crontabFields,
   MARKER,
@@ -33,7 +34,13 @@ Deno.test("crontabFields() refuses seconds, L, W, # and + with a reason", () => 
   }
 });
 
-const OPTIONS = { command: ["/usr/bin/kept", "--config", "/etc/kept"], system: false, environment: {} };
+const OPTIONS = {
+  command: ["/usr/bin/kept", "--config", "/etc/kept"],
+  config: "/etc/kept",
+  system: false,
+  environment: {},
+};
+const HEAD = `${MARKER}\n# Config: /etc/kept`;
 
 const PLANS = [
   { name: "web", definedIn: "/etc/kept/kept.yaml", cron: "15 2 * * *", timeZone: "Europe/Berlin" },
@@ -86,20 +93,20 @@ Deno.test("cronLines() names the plan file, plan and key of a schedule cron cann
 
 Deno.test("replaceCronBlock() replaces kept's block in place and keeps every other line as it was", () => {
   const mine = "MAILTO=me\n0 5 * * * /home/me/bin/sync\n";
-  const first = replaceCronBlock(mine, ["0 * * * * kept apply a"]);
-  assert.equal(first, `${mine}${BLOCK_BEGIN}\n${MARKER}\n0 * * * * kept apply a\n${BLOCK_END}\n`);
+  const first = replaceCronBlock(mine, ["0 * * * * kept apply a"], "/etc/kept");
+  assert.equal(first, `${mine}${BLOCK_BEGIN}\n${HEAD}\n0 * * * * kept apply a\n${BLOCK_END}\n`);
   const edited = first + "30 6 * * * /home/me/bin/later\n";
-  const second = replaceCronBlock(edited, ["0 * * * * kept apply b"]);
+  const second = replaceCronBlock(edited, ["0 * * * * kept apply b"], "/etc/kept");
   assert.equal(
     second,
-    `${mine}${BLOCK_BEGIN}\n${MARKER}\n0 * * * * kept apply b\n${BLOCK_END}\n30 6 * * * /home/me/bin/later\n`,
+    `${mine}${BLOCK_BEGIN}\n${HEAD}\n0 * * * * kept apply b\n${BLOCK_END}\n30 6 * * * /home/me/bin/later\n`,
   );
-  assert.equal(replaceCronBlock(second, ["0 * * * * kept apply b"]), second);
-  assert.equal(replaceCronBlock(second, []), `${mine}30 6 * * * /home/me/bin/later\n`);
+  assert.equal(replaceCronBlock(second, ["0 * * * * kept apply b"], "/etc/kept"), second);
+  assert.equal(replaceCronBlock(second, [], "/etc/kept"), `${mine}30 6 * * * /home/me/bin/later\n`);
 });
 
 Deno.test("replaceCronBlock() refuses a crontab whose kept block has lost its end line", () => {
-  assert.throws(() => replaceCronBlock(`${BLOCK_BEGIN}\n0 * * * * x\n`, ["y"]), {
+  assert.throws(() => replaceCronBlock(`${BLOCK_BEGIN}\n0 * * * * x\n`, ["y"], "/etc/kept"), {
     message: /no "# END kept/,
   });
 });
@@ -108,18 +115,37 @@ Deno.test("replaceCronBlock() ends kept's block with the CRON_TZ set above it, s
   const lines = cronLines(PLANS, { ...OPTIONS, machineTimeZone: "UTC" });
   const above = "MAILTO=me\nCRON_TZ = Asia/Tokyo\n0 5 * * * /home/me/bin/sync\n";
   const below = "30 6 * * * /home/me/bin/later\n";
-  const first = replaceCronBlock(above, lines);
+  const first = replaceCronBlock(above, lines, "/etc/kept");
   assert.equal(
     first,
-    `${above}${BLOCK_BEGIN}\n${MARKER}\n${
-      lines.slice(0, -1).join("\n")
-    }\nCRON_TZ = Asia/Tokyo\n${BLOCK_END}\n`,
+    `${above}${BLOCK_BEGIN}\n${HEAD}\n${lines.slice(0, -1).join("\n")}\nCRON_TZ = Asia/Tokyo\n${BLOCK_END}\n`,
   );
   // Replaced in place, with a line of the user's below it: the same block again.
   const edited = first + below;
-  assert.equal(replaceCronBlock(edited, lines), edited);
+  assert.equal(replaceCronBlock(edited, lines, "/etc/kept"), edited);
   // Without a CRON_TZ above, the lines below run on the machine's zone, named.
-  const plain = replaceCronBlock(below, lines);
-  assert.equal(plain, `${below}${BLOCK_BEGIN}\n${MARKER}\n${lines.join("\n")}\n${BLOCK_END}\n`);
+  const plain = replaceCronBlock(below, lines, "/etc/kept");
+  assert.equal(plain, `${below}${BLOCK_BEGIN}\n${HEAD}\n${lines.join("\n")}\n${BLOCK_END}\n`);
   assert.match(plain, /^CRON_TZ=UTC\n# END kept schedule\n$/m);
+});
+
+Deno.test("replaceCronBlock() keeps each config's block: installing one leaves another's as it was", () => {
+  const mine = "0 5 * * * /home/me/bin/sync\n";
+  const a = replaceCronBlock(mine, ["0 * * * * kept --config /a apply web"], "/a");
+  const both = replaceCronBlock(a, ["0 * * * * kept --config /b apply web"], "/b");
+  assert.equal(
+    both,
+    `${mine}${BLOCK_BEGIN}\n${MARKER}\n# Config: /a\n0 * * * * kept --config /a apply web\n${BLOCK_END}\n` +
+      `${BLOCK_BEGIN}\n${MARKER}\n# Config: /b\n0 * * * * kept --config /b apply web\n${BLOCK_END}\n`,
+  );
+  // b's plans lose their schedule: only b's block goes.
+  assert.equal(replaceCronBlock(both, [], "/b"), a);
+  // A block an older kept wrote names no config: the next install makes it its own.
+  const old = `${mine}${BLOCK_BEGIN}\n${MARKER}\n0 * * * * kept apply web\n${BLOCK_END}\n`;
+  assert.equal(replaceCronBlock(old, ["0 * * * * kept --config /a apply web"], "/a"), a);
+});
+
+Deno.test("cronFileName() names one /etc/cron.d file per config, as cron accepts names", () => {
+  assert.equal(cronFileName("/etc/kept"), "kept-etc-kept");
+  assert.equal(cronFileName("/home/me/.config/kept/kept.yaml"), "kept-home-me-config-kept-kept-yaml");
 });

@@ -39,6 +39,7 @@ Deno.test("`schedule install --cron --user` names each plan's zone and gives the
   assert.deepEqual(block, [
     BLOCK_BEGIN,
     MARKER,
+    `# Config: ${dir.path}/kept.yaml`,
     "CRON_TZ=Europe/Berlin",
     "# plan web: 15 2 * * *",
     "15 2 * * * KEPT --quiet apply web",

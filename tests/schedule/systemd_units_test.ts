@@ -13,6 +13,7 @@ const WEB = {
 Deno.test("systemdUnits() writes a oneshot service and a timer with one OnCalendar per calendar", () => {
   const [service, timer] = systemdUnits([WEB], {
     command: ["/usr/local/bin/kept", "--config", "/etc/kept"],
+    config: "/etc/kept",
     environment: { HOME: "/root" },
     user: false,
   });
@@ -21,6 +22,7 @@ Deno.test("systemdUnits() writes a oneshot service and a timer with one OnCalend
     service?.content,
     [
       MARKER,
+      "# Config: /etc/kept",
       "[Unit]",
       "Description=kept: apply plan web",
       "Wants=network-online.target",
@@ -49,6 +51,7 @@ Deno.test("systemdUnits() writes a oneshot service and a timer with one OnCalend
 Deno.test("systemdUnits() quotes words with spaces and escapes systemd's % specifiers and $ variables", () => {
   const [service] = systemdUnits([WEB], {
     command: ["/opt/my kept/kept", "--config", "/etc/100%/$HOME"],
+    config: "/etc/100%/$HOME",
     environment: { HOME: "/home/a b" },
     user: true,
   });
@@ -63,7 +66,13 @@ Deno.test("systemdUnits() quotes words with spaces and escapes systemd's % speci
 
 Deno.test("systemdUnits() names the file, plan and key of a schedule systemd cannot express", () => {
   assert.throws(
-    () => systemdUnits([{ ...WEB, cron: "0 0 LW * *" }], { command: ["kept"], environment: {}, user: false }),
+    () =>
+      systemdUnits([{ ...WEB, cron: "0 0 LW * *" }], {
+        command: ["kept"],
+        config: "/k",
+        environment: {},
+        user: false,
+      }),
     {
       message:
         '/etc/kept/kept.yaml: plans.web.schedule "0 0 LW * *" cannot be written as a systemd OnCalendar: ' +
