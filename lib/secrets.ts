@@ -211,21 +211,50 @@ export async function promptHidden(question: string): Promise<string | undefined
   if (!Deno.stdin.isTerminal()) return undefined;
   await Deno.stderr.write(new TextEncoder().encode(question));
   Deno.stdin.setRaw(true);
-  let answer = "";
+  const answer: number[] = [];
   try {
     const buffer = new Uint8Array(1);
     for (;;) {
       const read = await Deno.stdin.read(buffer);
       if (read === null) break;
-      const char = buffer[0]!;
-      if (char === 3) throw new UserError("Interrupted", { exitCode: 130 });
-      if (char === 13 || char === 10) break;
-      if (char === 127 || char === 8) answer = answer.slice(0, -1);
-      else answer += String.fromCharCode(char);
+      const key = typeKey(answer, buffer[0]!);
+      if (key === "interrupt") throw new UserError("Interrupted", { exitCode: 130 });
+      if (key === "end") return undefined;
+      if (key === "done") break;
     }
   } finally {
     Deno.stdin.setRaw(false);
     await Deno.stderr.write(new TextEncoder().encode("\n"));
   }
-  return new TextDecoder().decode(Uint8Array.from(answer, (c) => c.charCodeAt(0)));
+  return new TextDecoder().decode(Uint8Array.from(answer));
+}
+
+/**
+ * What one byte typed at a hidden prompt does to the answer so far (its UTF-8 bytes), as a terminal's line
+ * editing would: Enter ends the line, Ctrl-C interrupts, Ctrl-D on an empty line ends the input (no
+ * answer), Backspace erases the last character (all its bytes: `é` is two), Ctrl-U the whole line.
+ */
+export function typeKey(answer: number[], byte: number): "more" | "done" | "end" | "interrupt" {
+  switch (byte) {
+    case 3:
+      return "interrupt";
+    case 10:
+    case 13:
+      return "done";
+    case 4:
+      return answer.length === 0 ? "end" : "more";
+    case 21:
+      answer.length = 0;
+      return "more";
+    case 8:
+    case 127: {
+      // Continuation bytes (10xxxxxx) go with the lead byte before them.
+      let erased = answer.pop();
+      while (erased !== undefined && (erased & 0xc0) === 0x80 && answer.length > 0) erased = answer.pop();
+      return "more";
+    }
+    default:
+      answer.push(byte);
+      return "more";
+  }
 }

@@ -3,7 +3,7 @@
 
 import { UsageError } from "../errors.ts";
 import type { Config } from "../plan/mod.ts";
-import { machineTimeZone, type NextDue, nextDue } from "../reconcile/mod.ts";
+import { CLOCK_SKEW_MS, machineTimeZone, type NextDue, nextDue } from "../reconcile/mod.ts";
 import { SCHEMA_VERSION, StateFile } from "../state/mod.ts";
 import type { CommandKit, Program } from "./_command_kit.ts";
 import { localTime, parseAt, snakeKeys } from "./plan_command.ts";
@@ -54,13 +54,16 @@ function stateView(config: Config, state: StateFile, limit: number, now: Date) {
         ...(caches.find((c) => c.destination === destination)?.snapshots ?? [])
           .filter((s) => s.plan === plan.name).map((s) => s.time),
       ].sort((a, b) => Date.parse(a) - Date.parse(b));
+      // A success dated in the future (a clock that was ahead) is passed only when there is no other: it
+      // makes the plan overdue, and the backup made since must count.
+      const current = times.filter((time) => Date.parse(time) <= now.getTime() + CLOCK_SKEW_MS);
       const zone = plan.timezone ?? machineTimeZone();
       return {
         plan: plan.name,
         destination,
         due: nextDue(
           plan.schedule === undefined ? undefined : { cron: plan.schedule, timeZone: zone },
-          { lastSuccess: times.at(-1), now },
+          { lastSuccess: current.at(-1) ?? times.at(-1), now },
         ),
       };
     })

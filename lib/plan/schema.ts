@@ -334,6 +334,14 @@ const destination = z.strictObject({
   const urlProblem = parseDestinationUrl(value.url).problem;
   if (urlProblem) context.addIssue({ code: "custom", path: ["url"], message: urlProblem });
   const given = PASSWORD_KEYS.filter((key) => value[key] !== undefined);
+  // Every command refuses an empty password, file name or command: validate must not pass one.
+  for (const key of given.filter((key) => value[key]!.trim() === "")) {
+    context.addIssue({
+      code: "custom",
+      path: [key],
+      message: `${key} is empty: give one, or remove the key (then KEPT_PASSWORD or the terminal gives it)`,
+    });
+  }
   for (const key of given.slice(1)) {
     context.addIssue({
       code: "custom",

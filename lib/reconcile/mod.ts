@@ -9,6 +9,7 @@ export {
   type Action,
   type BackupReason,
   type Basis,
+  CLOCK_SKEW_MS,
   type DestinationView,
   type NextDue,
   nextDue,

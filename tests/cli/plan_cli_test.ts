@@ -183,6 +183,16 @@ Deno.test("kept plan rejects an --at that is not RFC 3339, and an unknown plan",
   assert.match(unknown.stderr, /Unknown plan "nope"/);
 });
 
+Deno.test("kept state: a snapshot dated in the future does not keep a plan due once a backup followed", async () => {
+  const { keptOk } = await setUp();
+  await keptOk(["init", "local"]);
+  await keptOk(["backup", "web", "--time", "2027-06-01T00:30:00Z"]); // made while the clock was ahead
+  await keptOk(["backup", "web", "--time", "2026-12-06T02:20:00Z"]);
+  await keptOk(["apply"], { KEPT_NOW: "2026-12-06T02:30:00Z" });
+  const shown = await keptOk(["state", "--at", "2026-12-06T03:00:00Z"]);
+  assert.match(shown.stdout, /^ {2}web → local: 2026-12-07 02:15 \(UTC\)$/m);
+});
+
 Deno.test("kept state shows the cached lists and next due times, and reads a damaged file as one line", async () => {
   const { state, kept, keptOk } = await setUp();
   await keptOk(["init", "local"]);

@@ -1,7 +1,7 @@
 // Passwords from a command, and the one runner every child process of kept goes through.
 
 import assert from "node:assert/strict";
-import { resolvePassword } from "../../lib/secrets.ts";
+import { resolvePassword, typeKey } from "../../lib/secrets.ts";
 import { CommandError, runCommand, runCommandSync } from "../../lib/run_command.ts";
 import { UserError } from "../../lib/errors.ts";
 
@@ -38,4 +38,20 @@ Deno.test("runCommand() and runCommandSync() tell a missing program from a faili
   assert.deepEqual(runCommandSync({ command: "true", args: [] }), new Uint8Array(0));
   const out = await runCommand({ command: "echo", args: ["hi"], stdout: true });
   assert.equal(new TextDecoder().decode(out), "hi\n");
+});
+
+Deno.test("typeKey() edits a hidden answer as a terminal would: whole characters, Ctrl-U, Ctrl-D, Enter", () => {
+  const typed = (bytes: number[]) => {
+    const answer: number[] = [];
+    const keys = bytes.map((byte) => typeKey(answer, byte));
+    return { text: new TextDecoder().decode(Uint8Array.from(answer)), last: keys.at(-1) };
+  };
+  const bytes = (text: string) => [...new TextEncoder().encode(text)];
+  // café, Backspace, e: the two bytes of é go together.
+  assert.deepEqual(typed([...bytes("café"), 127, ...bytes("e"), 13]), { text: "cafe", last: "done" });
+  assert.deepEqual(typed([...bytes("€"), 8, 8]), { text: "", last: "more" }); // three bytes, one key
+  assert.deepEqual(typed([...bytes("wrong"), 21, ...bytes("right"), 10]), { text: "right", last: "done" });
+  assert.deepEqual(typed([4]), { text: "", last: "end" }); // Ctrl-D on an empty line: no answer
+  assert.deepEqual(typed([...bytes("ab"), 4]), { text: "ab", last: "more" });
+  assert.deepEqual(typed([...bytes("ab"), 3]), { text: "ab", last: "interrupt" });
 });

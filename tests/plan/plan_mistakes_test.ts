@@ -262,3 +262,22 @@ plans:
     ignored(9, "path_style"),
   ]);
 });
+
+Deno.test("loadConfig() refuses an empty password, password_file or password_command, not an unset variable", async () => {
+  const { problems } = await load({
+    "a.yaml": `version: 1
+destinations:
+  e1: { url: /r1, password: "" }
+  e2: { url: /r2, password_file: "  " }
+  e3: { url: /r3, password_command: "" }
+  e4: { url: /r4, password: "\${NOT_SET_HERE}" }
+plans: {}
+`,
+  });
+  assert.deepEqual(problems, [
+    "a.yaml:3:29: error: password is empty: give one, or remove the key (then KEPT_PASSWORD or the terminal gives it)",
+    "a.yaml:4:34: error: password_file is empty: give one, or remove the key (then KEPT_PASSWORD or the terminal gives it)",
+    "a.yaml:5:37: error: password_command is empty: give one, or remove the key (then KEPT_PASSWORD or the terminal gives it)",
+    "a.yaml:6:29: warning: environment variable NOT_SET_HERE is not set (used in destinations.e4.password)",
+  ]);
+});
