@@ -14,7 +14,13 @@ import {
   type RepositoryAccess,
 } from "../destinations/mod.ts";
 import type { LockKind, Repository, RepositoryLock } from "../repo/mod.ts";
-import { chooseDestinations, type CliContext, loadConfigOrFail, secretsOf } from "./_context.ts";
+import {
+  chooseDestinations,
+  type CliContext,
+  type ConfigUse,
+  loadConfigOrFail,
+  secretsOf,
+} from "./_context.ts";
 import { hintFor } from "./_hints.ts";
 import { exitCodeFor } from "./_exit_codes.ts";
 import type { Output } from "./output.ts";
@@ -31,8 +37,11 @@ export interface CommandKit {
   output: Output;
   /** Prints a value as indented JSON on stdout. */
   json(value: unknown): void;
-  /** Loads the config named by `--config`; an invalid one is a one-line error. */
-  loadConfig(): Promise<Config>;
+  /**
+   * Loads the config named by `--config`; an invalid one is a one-line error, and so is an unset variable
+   * in a plan of `use.plans` (default: every plan) or, once opened, in a destination.
+   */
+  loadConfig(use?: ConfigUse): Promise<Config>;
   /** How repositories are opened: passwords from the context, the metadata cache unless `--no-cache`. */
   repositoryAccess(): RepositoryAccess;
   /**
@@ -107,10 +116,10 @@ export function commandKit(
   setExitCode: (code: number) => void,
   flags: GlobalFlags,
 ): CommandKit {
-  const loadConfig = () => {
+  const loadConfig = (use?: ConfigUse) => {
     // Every repository command loads the config first: a bad --lock-wait fails here, before any destination.
     lockWaitMs(flags.lockWait());
-    return loadConfigOrFail(context, flags.config());
+    return loadConfigOrFail(context, flags.config(), use);
   };
   const repositoryAccess = (): RepositoryAccess => ({ ...secretsOf(context), cache: !flags.noCache() });
   const held: RepositoryLock[] = [];
@@ -145,7 +154,8 @@ export function commandKit(
     loadConfig,
     repositoryAccess,
     openNamed: async (name, options = {}) => {
-      const config = await loadConfig();
+      // Restore, ls, check… read a repository and no plan: a plan's unset variable is not theirs to need.
+      const config = await loadConfig({ plans: [] });
       const destination = destinationByName(config, chooseDestinations(config, undefined, name)[0]!);
       const lock = options.lock ?? "shared";
       const access = {

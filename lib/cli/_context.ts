@@ -1,6 +1,13 @@
 // What every repository command needs: the loaded config, the process environment, output.
 
-import { formatProblem, loadConfig, resolveConfigPath } from "../plan/mod.ts";
+import {
+  compareProblems,
+  destinationNames,
+  formatProblem,
+  loadConfig,
+  resolveConfigPath,
+  unresolvedError,
+} from "../plan/mod.ts";
 import type { Config } from "../plan/mod.ts";
 import { UserError } from "../errors.ts";
 import type { Output } from "./output.ts";
@@ -17,17 +24,35 @@ export interface CliContext {
   signals?: boolean;
 }
 
-/** Loads the config named by `--config` (or the default); invalid plans are one UserError. */
-export async function loadConfigOrFail(context: CliContext, flag: string | undefined): Promise<Config> {
+/** Which plans of the config a command uses, for {@link loadConfigOrFail}. */
+export interface ConfigUse {
+  /** The names of the plans the command reads; default: every plan. */
+  plans?: readonly string[];
+}
+
+/**
+ * Loads the config named by `--config` (or the default); invalid plans are one UserError, and so is a
+ * variable that is not set in a plan of `use.plans`. One in a destination fails only where that
+ * destination is opened (`destinationByName`): a restore from the local disk needs no offsite secret.
+ */
+export async function loadConfigOrFail(
+  context: CliContext,
+  flag: string | undefined,
+  use: ConfigUse = {},
+): Promise<Config> {
   const path = resolveConfigPath({ flag, env: context.env, cwd: context.cwd });
-  // Commands that act on plans treat an unset variable as an error: `${DATA}/x` must never become `/x`.
-  const result = await loadConfig([path], { env: context.env, requireEnv: true });
+  // An unset variable is an error wherever it is used: `${DATA}/x` must never become `/x`.
+  const result = await loadConfig([path], { env: context.env, requireEnv: "when-used" });
   const errors = result.problems.filter((p) => p.severity === "error");
   if (!result.config) {
     const first = errors[0];
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more; run \`kept validate\`)` : "";
     throw new UserError(first ? `${formatProblem(first)}${more}` : `Cannot load config ${path}`);
   }
+  const { unresolved } = result.config;
+  const used = use.plans ?? [...unresolved.plans.keys()];
+  const problems = used.flatMap((name) => unresolved.plans.get(name) ?? []).sort(compareProblems);
+  if (problems.length > 0) throw unresolvedError(problems);
   return result.config;
 }
 
@@ -46,17 +71,17 @@ export function chooseDestinations(
   planName: string | undefined,
   asked: string | undefined,
 ): string[] {
+  // Destinations left out of the config by an unset variable count: opening one says which variable.
+  const defined = destinationNames(config);
   if (asked !== undefined) {
-    if (!config.destinations.has(asked)) {
-      throw new UserError(
-        `Unknown destination "${asked}" (defined: ${[...config.destinations.keys()].join(", ")})`,
-      );
+    if (!defined.includes(asked)) {
+      throw new UserError(`Unknown destination "${asked}" (defined: ${defined.join(", ")})`);
     }
     return [asked];
   }
   if (planName !== undefined) return config.plans.get(planName)?.destinations ?? [];
-  if (config.destinations.size === 1) return [...config.destinations.keys()];
+  if (defined.length === 1) return defined;
   throw new UserError("Several destinations are defined: name one with --destination", {
-    hint: `defined: ${[...config.destinations.keys()].join(", ")}`,
+    hint: `defined: ${defined.join(", ")}`,
   });
 }

@@ -59,7 +59,8 @@ export function backupCommand(program: Program, kit: CommandKit): void {
       // The destination in progress indexes the packs it stored before the process ends.
       let checkpoint: (() => Promise<void>) | undefined;
       kit.onInterrupt(async () => await checkpoint?.());
-      const config = await loadConfig();
+      // The plan's own variables must be set (`${DATA}/x` is never `/x`); another plan's need not be.
+      const config = await loadConfig({ plans: [planName] });
       const plan = config.plans.get(planName);
       if (!plan) {
         throw new UserError(

@@ -18,7 +18,7 @@ export function initCommand(program: Program, kit: CommandKit): void {
         "KEPT_PASSWORD, else it is asked twice on the terminal. An empty password is refused.",
     )
     .action(async (name) => {
-      const config = await loadConfig();
+      const config = await loadConfig({ plans: [] }); // a plan's variables are not init's to need
       const destination = destinationByName(config, name);
       // The password first: a refused one leaves no empty repository folder behind.
       const password = await resolveNewPassword(destination.password, destination.name, secretsOf(context));

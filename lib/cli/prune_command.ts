@@ -52,7 +52,7 @@ export function pruneCommand(program: Program, kit: CommandKit): void {
     .addHelpText("after", PRUNE_HELP)
     .action(async (options) => {
       const limits = pruneLimits(options);
-      const config = await kit.loadConfig();
+      const config = await kit.loadConfig({ plans: [] }); // prune reads no plan values
       const destinations = options.destination !== undefined
         ? chooseDestinations(config, undefined, options.destination)
         : [...config.destinations.keys()];

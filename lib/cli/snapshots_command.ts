@@ -26,7 +26,7 @@ export function snapshotsCommand(program: Program, kit: CommandKit): void {
         "when every destination failed alike.",
     )
     .action(async (options) => {
-      const config = await loadConfig();
+      const config = await loadConfig({ plans: [] }); // listing reads no plan values
       const names = options.destination
         ? [destinationByName(config, options.destination).name]
         : [...config.destinations.keys()];

@@ -16,16 +16,24 @@ import {
   s3Location,
 } from "../backends/mod.ts";
 import { MissingStorageError, UserError } from "../errors.ts";
-import type { Config, Destination } from "../plan/mod.ts";
+import { type Config, type Destination, destinationNames, unresolvedError } from "../plan/mod.ts";
 import type { KdfParams } from "../crypto/mod.ts";
 import { NoRepositoryError, Repository, unlockEarly } from "../repo/mod.ts";
 import { type PasswordContext, resolvePassword } from "../secrets.ts";
 
-/** Finds a destination by name, with a did-you-mean style error. */
+/**
+ * Finds a destination by name, to be opened.
+ *
+ * @throws {UserError} for a name the config does not define, and for a destination that uses a variable
+ * that is not set (`Config.unresolved`): its file:line:col and key, so that only the commands (and, in a
+ * run over several destinations, only the destination) that need the variable fail.
+ */
 export function destinationByName(config: Config, name: string): Destination {
+  const unresolved = config.unresolved.destinations.get(name);
+  if (unresolved !== undefined) throw unresolvedError(unresolved);
   const destination = config.destinations.get(name);
   if (!destination) {
-    const known = [...config.destinations.keys()].join(", ") || "none";
+    const known = destinationNames(config).join(", ") || "none";
     throw new UserError(`Unknown destination "${name}" (defined: ${known})`);
   }
   return destination;

@@ -12,7 +12,7 @@ import { MAX_PLAN_FILE_BYTES, parseYamlSource, type YamlSource } from "./_yaml_s
 import { interpolate } from "./_interpolate.ts";
 import { closest, didYouMean, SuggestionBudget } from "./_suggest.ts";
 import { misplacedKeyHint } from "./_misplaced_key.ts";
-import { compareProblems, formatKeyPath, type Problem } from "./problem.ts";
+import { compareProblems, formatKeyPath, formatProblem, type Problem } from "./problem.ts";
 import {
   DEFAULT_HOOK_TIMEOUT,
   DEFAULT_S3_CONNECTIONS,
@@ -20,6 +20,7 @@ import {
   type DestinationInput,
   HOOK_LISTS,
   HOOK_VARIABLES,
+  PASSWORD_KEYS,
   PLAN_FORMAT_VERSION,
   type PlanFile,
   PlanFileSchema,
@@ -101,14 +102,28 @@ export interface Config {
   statePath: string;
   destinations: Map<string, Destination>;
   plans: Map<string, Plan>;
+  /**
+   * With `requireEnv: "when-used"`: the destinations and plans that use a variable that is not set (or is
+   * empty), each with its problems in file order. Such a destination may be missing from `destinations`
+   * (when its `url` was left invalid) and a plan's values are incomplete: using one is an error, see
+   * {@link unresolvedError}.
+   */
+  unresolved: { destinations: Map<string, Problem[]>; plans: Map<string, Problem[]> };
 }
+
+/**
+ * When a variable that is not set (or is empty) is an error: `true` everywhere; `"when-used"` only for the
+ * destination or plan that holds it, once a command uses that one (`Config.unresolved`), and everywhere
+ * else (`state`) at once; `false` never (a warning, as `kept validate` without `--require-env`).
+ */
+export type RequireEnv = boolean | "when-used";
 
 /** Options for {@link loadConfig}. */
 export interface LoadOptions {
   /** Reads environment variables; defaults to `Deno.env.get`. */
   env?: (name: string) => string | undefined;
-  /** Makes unset variables errors instead of warnings. */
-  requireEnv?: boolean;
+  /** Makes unset variables errors instead of warnings (default false); see {@link RequireEnv}. */
+  requireEnv?: RequireEnv;
   /** Warns about sources that do not exist on this machine (`kept validate`). */
   checkSources?: boolean;
 }
@@ -129,6 +144,7 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions 
   const files = await expandPaths(paths, problems);
   const parsed: { source: YamlSource; file: PlanFile }[] = [];
   const named: { source: YamlSource; names: FileNames }[] = [];
+  const unresolved: Problem[] = [];
   let complete = true;
 
   const budget = new SuggestionBudget();
@@ -149,6 +165,7 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions 
     }
     const checked = checkFile(source, env, { requireEnv: options.requireEnv ?? false, budget });
     problems.push(...checked.problems);
+    unresolved.push(...checked.unresolved);
     if (checked.file) parsed.push({ source, file: checked.file });
     if (checked.names) named.push({ source, names: checked.names });
     else complete = false;
@@ -161,10 +178,10 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions 
   if (files.length > 0 && problems.length === 0 && !parsed.some(({ file }) => file.plans)) {
     problems.push({ file: files[0]!, path: [], severity: "warning", message: "no plans are defined" });
   }
-  for (const problem of problems) problem.message = oneLine(problem.message);
+  for (const problem of [...problems, ...unresolved]) problem.message = oneLine(problem.message);
   problems.sort(compareProblems);
   if (problems.some((p) => p.severity === "error")) return { files, problems };
-  const config = buildConfig(files, parsed, env);
+  const config = buildConfig(files, parsed, { env, unresolved: unresolvedByHolder(unresolved) });
   const warnings = sharedLocationWarnings(parsed, config);
   if (options.checkSources) warnings.push(...missingSourceWarnings(parsed, config));
   for (const warning of warnings) warning.message = oneLine(warning.message);
@@ -249,6 +266,43 @@ export function requireSources(plan: Plan): void {
   if (missing.length === 0) return;
   const more = missing.length > 1 ? ` (and ${missing.length - 1} more)` : "";
   throw new UserError(`Cannot back up plan "${plan.name}": source "${missing[0]}" does not exist${more}`);
+}
+
+/**
+ * The error for using a destination or plan that `Config.unresolved` lists: its first problem, as
+ * `kept validate` prints it, and how many more there are.
+ */
+export function unresolvedError(problems: readonly Problem[]): UserError {
+  const first = problems[0];
+  if (first === undefined) throw new Error("unresolvedError() needs at least one problem");
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more; run \`kept validate\`)` : "";
+  return new UserError(`${formatProblem(first)}${more}`);
+}
+
+/**
+ * The names of every destination the config defines, also those an unset variable left out of
+ * `config.destinations` (a `url` of `${NAS_URL}`), which a command names as failed rather than unknown.
+ */
+export function destinationNames(config: Config): string[] {
+  return [...new Set([...config.destinations.keys(), ...config.unresolved.destinations.keys()])];
+}
+
+/** The destination or plan a key path is inside of, if any: `["plans", "web"]` for `plans.web.sources[0]`. */
+function holderOf(path: readonly (string | number)[]): ["destinations" | "plans", string] | undefined {
+  const [section, name] = path;
+  if ((section !== "destinations" && section !== "plans") || typeof name !== "string") return undefined;
+  return [section, name];
+}
+
+/** Groups the problems of unresolved variables by the destination or plan that holds them. */
+function unresolvedByHolder(problems: readonly Problem[]): Config["unresolved"] {
+  const grouped: Config["unresolved"] = { destinations: new Map(), plans: new Map() };
+  for (const problem of [...problems].sort(compareProblems)) {
+    const [section, name] = holderOf(problem.path)!;
+    const list = grouped[section].get(name) ?? [];
+    grouped[section].set(name, [...list, problem]);
+  }
+  return grouped;
 }
 
 function missingPath(path: string): boolean {
@@ -344,7 +398,7 @@ function ioReason(error: unknown): string {
 
 /** How {@link checkFile} reports: unset variables as errors or warnings; a shared suggestion budget. */
 interface CheckOptions {
-  requireEnv: boolean;
+  requireEnv: RequireEnv;
   budget: SuggestionBudget;
 }
 
@@ -369,24 +423,56 @@ type ProblemAt = (
   at?: "key" | "value",
 ) => void;
 
+/**
+ * Every command refuses an empty password, password file or password command, so validate must not pass one
+ * written as `""`. Only a value written empty: one from an unset or empty variable is the variables' check.
+ */
+function refuseEmptyPasswords(raw: unknown, problemAt: ProblemAt): void {
+  const destinations = (raw as { destinations?: unknown } | null)?.destinations;
+  if (destinations === null || typeof destinations !== "object" || Array.isArray(destinations)) return;
+  for (const [name, destination] of Object.entries(destinations)) {
+    if (destination === null || typeof destination !== "object") continue;
+    for (const key of PASSWORD_KEYS) {
+      const value = (destination as Record<string, unknown>)[key];
+      if (typeof value !== "string" || value.trim() !== "") continue;
+      problemAt(
+        ["destinations", name, key],
+        `${key} is empty: give one, or remove the key (then KEPT_PASSWORD or the terminal gives it)`,
+      );
+    }
+  }
+}
+
 /** Interpolates variables, then validates one file against the schema. */
 function checkFile(
   source: YamlSource,
   env: (name: string) => string | undefined,
   options: CheckOptions,
-): { file?: PlanFile; names?: FileNames; problems: Problem[] } {
+): { file?: PlanFile; names?: FileNames; problems: Problem[]; unresolved: Problem[] } {
   const problems: Problem[] = [];
   const problemAt: ProblemAt = (path, message, severity = "error", at = "value") => {
     problems.push({ file: source.file, ...source.positionOf(path, at), path, severity, message });
   };
-  const { value, unresolved } = substituteVariables(source.value, env, options.requireEnv, problemAt);
+  // Problems of unset variables that fail only a command using their destination or plan.
+  const deferred: Problem[] = [];
+  const reportUnset = (path: (string | number)[], message: string) => {
+    if (options.requireEnv === "when-used" && holderOf(path) !== undefined) {
+      deferred.push({ file: source.file, ...source.positionOf(path), path, severity: "error", message });
+    } else problemAt(path, message, options.requireEnv === false ? "warning" : "error");
+  };
+  refuseEmptyPasswords(source.value, problemAt);
+  const { value, unresolved } = substituteVariables(source.value, env, {
+    strict: options.requireEnv !== false,
+    problemAt,
+    reportUnset,
+  });
   if (value === null || value === undefined) {
     problemAt([], `file is empty: a plan file starts with "version: ${PLAN_FORMAT_VERSION}"`);
-    return { names: { destinations: [], plans: [], state: undefined }, problems };
+    return { names: { destinations: [], plans: [], state: undefined }, problems, unresolved: [] };
   }
   if (typeof value !== "object" || Array.isArray(value)) {
     problemAt([], `expected a mapping of keys (version, destinations, plans), found ${describeValue(value)}`);
-    return { problems };
+    return { problems, unresolved: [] };
   }
 
   const isUnresolved = (path: readonly PropertyKey[]) =>
@@ -400,7 +486,7 @@ function checkFile(
   const result = PlanFileSchema.safeParse(value, { reportInput: true });
   if (result.success) {
     warnAboutS3KeysOnLocal(result.data, problemAt);
-    return { file: result.data, names, problems };
+    return { file: result.data, names, problems, unresolved: deferred };
   }
   const issues = result.error.issues
     .map((issue) => ({
@@ -413,8 +499,13 @@ function checkFile(
   // When only values an unset variable left invalid fail, the rest of the file still counts: its plans
   // are listed and their other checks (sources) run.
   const file = issues.length === 0 ? withoutUnresolved(value, isUnresolved) : undefined;
-  if (file !== undefined) warnAboutS3KeysOnLocal(file, problemAt);
-  return file === undefined ? { names, problems } : { file, names, problems };
+  if (file === undefined) {
+    // Nothing of the file can be used: its unset variables fail the load, as with `requireEnv: true`.
+    problems.push(...deferred);
+    return { names, problems, unresolved: [] };
+  }
+  warnAboutS3KeysOnLocal(file, problemAt);
+  return { file, names, problems, unresolved: deferred };
 }
 
 /** A warning for each S3 setting of a local destination: it is read by nothing, so probably a mistake. */
@@ -460,8 +551,15 @@ function withoutUnresolved(
         ? path.slice(0, -1)
         : path;
       if (removed.some((gone) => within(target, gone))) continue; // already gone with what held it
-      if (target.length < 2 || !removeAt(copy, target)) return undefined;
-      removed.push(target);
+      if (target.length < 2) return undefined;
+      if (removeAt(copy, target)) {
+        removed.push(target);
+        continue;
+      }
+      // An item of a list (`exclude_if_present: ["${NAME}"]`) cannot go alone: its destination or plan goes.
+      const holder = holderOf(target);
+      if (holder === undefined || !removeAt(copy, holder)) return undefined;
+      removed.push(holder);
     }
   }
   return undefined;
@@ -484,15 +582,18 @@ function removeAt(value: unknown, path: readonly (string | number)[]): boolean {
 }
 
 /**
- * Replaces `${VAR}` in every string of a file's value. A variable that is unset is a warning (an error
- * with `requireEnv`); the paths it was used in are returned, so that the schema's complaints about them
- * (an empty URL) are not reported on top.
+ * Replaces `${VAR}` in every string of a file's value. A variable that is unset goes to `reportUnset`, and
+ * so does an empty one when `strict` (or when it makes a path absolute); the paths they were used in are
+ * returned, so that the schema's complaints about them (an empty URL) are not reported on top.
  */
 function substituteVariables(
   value: unknown,
   env: (name: string) => string | undefined,
-  requireEnv: boolean | undefined,
-  problemAt: ProblemAt,
+  { strict, problemAt, reportUnset }: {
+    strict: boolean;
+    problemAt: ProblemAt;
+    reportUnset: (path: (string | number)[], message: string) => void;
+  },
 ): { value: unknown; unresolved: (string | number)[][] } {
   const unresolved: (string | number)[][] = [];
   const substitute = (value: unknown, path: (string | number)[]): unknown => {
@@ -508,22 +609,14 @@ function substituteVariables(
           result.rootedBy.includes(name) ? `, which becomes ${JSON.stringify(result.value)}` : ""
         })`;
       for (const name of result.unset) {
-        problemAt(
-          path,
-          `environment variable ${name} is not set ${used(name)}`,
-          requireEnv ? "error" : "warning",
-        );
+        reportUnset(path, `environment variable ${name} is not set ${used(name)}`);
         unresolved.push(path);
       }
       // Empty counts as unset where variables are required; elsewhere only when it makes a path absolute.
       for (const name of result.empty) {
-        if (!requireEnv && !result.rootedBy.includes(name)) continue;
-        problemAt(
-          path,
-          `environment variable ${name} is empty ${used(name)}`,
-          requireEnv ? "error" : "warning",
-        );
-        if (requireEnv) unresolved.push(path);
+        if (!strict && !result.rootedBy.includes(name)) continue;
+        reportUnset(path, `environment variable ${name} is empty ${used(name)}`);
+        if (strict) unresolved.push(path);
       }
       return result.value;
     }
@@ -821,7 +914,7 @@ function resolvePlanPath(path: string, base: string, home: string): string {
 function buildConfig(
   files: string[],
   parsed: { source: YamlSource; file: PlanFile }[],
-  env: (name: string) => string | undefined,
+  { env, unresolved }: { env: (name: string) => string | undefined; unresolved: Config["unresolved"] },
 ): Config {
   const home = env("HOME") ?? "/";
   const resolvePath = (path: string, base: string) => resolvePlanPath(path, base, home);
@@ -830,6 +923,7 @@ function buildConfig(
     statePath: join(env("XDG_STATE_HOME") || join(home, ".local", "state"), "kept", "state.db"),
     destinations: new Map(),
     plans: new Map(),
+    unresolved,
   };
   for (const { source, file } of parsed) {
     const base = dirname(resolve(source.file));

@@ -7,14 +7,17 @@
 export {
   type Config,
   type Destination,
+  destinationNames,
   loadConfig,
   type LoadOptions,
   type LoadResult,
   missingSources,
   type PasswordSource,
   type Plan,
+  type RequireEnv,
   requireSources,
   type RetentionPolicy,
+  unresolvedError,
 } from "./load.ts";
 export { compareProblems, formatKeyPath, formatProblem, type Problem, type Severity } from "./problem.ts";
 export { PLAN_FORMAT_VERSION, planJsonSchema } from "./schema.ts";
