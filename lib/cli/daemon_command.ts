@@ -34,10 +34,14 @@ export function daemonCommand(program: Program, kit: CommandKit): void {
         env: kit.context.env,
         cwd: kit.context.cwd,
       });
+      // Each apply runs with the global options the daemon was started with.
       const childGlobals = [
         "--config",
         configPath,
         ...(globals.lockWait ? ["--lock-wait", globals.lockWait] : []),
+        ...(globals.cache === false ? ["--no-cache"] : []),
+        ...(globals.quiet ? ["--quiet"] : []),
+        ...(globals.verbose ? ["--verbose"] : []),
       ];
       const daemon = new Daemon({
         clock: systemClock,

@@ -79,9 +79,20 @@ class DaemonLog {
   }
 }
 
-function startDaemon(root: string): { child: Deno.ChildProcess; log: DaemonLog } {
+function startDaemon(root: string, globals: string[] = []): { child: Deno.ChildProcess; log: DaemonLog } {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, "--config", `${root}/config`, "daemon", "--log-format", "json"],
+    args: [
+      "run",
+      "-A",
+      "--quiet",
+      MAIN,
+      ...globals,
+      "--config",
+      `${root}/config`,
+      "daemon",
+      "--log-format",
+      "json",
+    ],
     env: ENV,
     stdin: "null",
     stdout: "null",
@@ -183,6 +194,43 @@ Deno.test({
     assert.match(state.stdout, /"interrupted"/);
   },
 });
+
+Deno.test("`kept daemon` runs each apply with the global options it was given", async () => {
+  using dir = tempDir("kept-daemon-globals-");
+  // The before hook keeps the apply running long enough to read its command line.
+  await setUp(dir.path, { a: { schedule: "*/2 * * * * *", hooks: { before: ["sleep 2"] } } });
+  const { child, log } = startDaemon(dir.path, ["--no-cache", "--quiet", "--lock-wait", "1min"]);
+  let applyArgs: string[] | undefined;
+  try {
+    await log.waitFor("a run of a", (e) => e.event === "run-started" && e.plan === "a");
+    for (let tries = 0; applyArgs === undefined && tries < 100; tries++) {
+      applyArgs = commandLines().find((args) =>
+        args.includes("apply") && args.includes(`${dir.path}/config`)
+      );
+      if (applyArgs === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    child.kill("SIGTERM");
+  }
+  await child.status;
+  await log.done;
+  assert.ok(applyArgs, log.lines.join("\n"));
+  for (const flag of ["--no-cache", "--quiet", "--lock-wait"]) assert.ok(applyArgs.includes(flag), flag);
+});
+
+/** The command line of every process this user can read. */
+function commandLines(): string[][] {
+  const lines: string[][] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      lines.push(Deno.readTextFileSync(`/proc/${entry.name}/cmdline`).split("\0"));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return lines;
+}
 
 Deno.test("`kept daemon` with an invalid config ends at once with one line and exit code 1", async () => {
   using dir = tempDir("kept-daemon-");
