@@ -100,7 +100,7 @@ export async function openRepository(
     // that is not mounted.
     if (error instanceof MissingStorageError) {
       const why = destination.location.kind === "s3" ? "" : ": the folder does not exist";
-      throw new NoRepositoryError(`No kept repository at ${error.location}${why}`);
+      throw new NoRepositoryError(error.location, why);
     }
     throw error;
   });

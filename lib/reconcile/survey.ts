@@ -42,18 +42,19 @@ export async function surveyDestinations(
       views.set(destination, fromCache(options.state, destination, undefined));
       continue;
     }
-    const missing = await options.missingLocation(destination);
-    if (missing !== undefined) {
-      views.set(destination, { kind: "no-repository", location: missing });
-      continue;
-    }
     let snapshots: CachedSnapshot[];
     try {
+      // Inside the destination's try: one that cannot even be named (an unset variable in it) is its view.
+      const missing = await options.missingLocation(destination);
+      if (missing !== undefined) {
+        views.set(destination, { kind: "no-repository", location: missing });
+        continue;
+      }
       const repository = await options.open(destination);
       snapshots = (await repository.listSnapshots()).map(cachedSnapshot);
     } catch (error) {
       if (error instanceof NoRepositoryError) {
-        views.set(destination, { kind: "no-repository", location: noRepositoryLocation(error) });
+        views.set(destination, { kind: "no-repository", location: error.location });
       } else if (error instanceof UserError) {
         views.set(destination, fromCache(options.state, destination, describeError(error)));
       } else {
@@ -75,10 +76,6 @@ function fromCache(state: StateFile, destination: string, error: string | undefi
     return { kind: "unreachable", error: error ?? "not listed (offline) and not in the state file" };
   }
   return { kind: "cached", snapshots: cache.snapshots, listed: cache.listed, error };
-}
-
-function noRepositoryLocation(error: NoRepositoryError): string {
-  return error.message.replace(/^No kept repository at /, "");
 }
 
 /** A repository's snapshot entry as the cache keeps it. */

@@ -42,9 +42,13 @@ export const CONFIG_MAX_BYTES = 64 * KiB;
 
 /** The storage holds no repository (no config file): a user can create one. */
 export class NoRepositoryError extends UserError {
-  constructor(message: string) {
-    super(message);
+  /** Where a repository was looked for: a folder or an S3 location. */
+  readonly location: string;
+
+  constructor(location: string, why = "") {
+    super(`No kept repository at ${location}${why}`);
     this.name = "NoRepositoryError";
+    this.location = location;
   }
 }
 
@@ -61,7 +65,7 @@ export async function readConfig(backend: Backend): Promise<RepositoryConfig> {
     bytes = await readBounded(backend, { kind: "config", name: "config" }, CONFIG_MAX_BYTES, what);
   } catch (error) {
     if (error instanceof NotFoundError) {
-      throw new NoRepositoryError(`No kept repository at ${backend.location}`);
+      throw new NoRepositoryError(backend.location);
     }
     throw error;
   }

@@ -71,6 +71,33 @@ Deno.test("an unset variable of one destination fails only that destination: ini
   assert.equal(restoreOffsite.stderr, `kept: ${OFFSITE_UNSET(config)}\n`);
 });
 
+Deno.test("kept plan and apply name a destination whose variable is unset as unreachable and go on with the others", async () => {
+  using temp = tempDir("kept-unset-apply-");
+  const dir = temp.path;
+  const config = writeConfig(dir, { web: false });
+  const env = {
+    KEPT_KDF_N: "1024",
+    XDG_STATE_HOME: join(dir, "state"),
+    XDG_CACHE_HOME: join(dir, "cache"),
+    KEPT_NOW: "2026-12-07T12:00:00Z",
+  };
+  const kept = (...args: string[]) => runKept(["--config", config, ...args], { env });
+  assert.equal((await kept("init", "nas")).code, 0);
+
+  const plan = await kept("plan");
+  assert.equal(plan.code, 1, plan.stderr);
+  assert.match(
+    plan.stdout,
+    /^cannot reach offsite: .*KEPT_TEST_OFFSITE_PASSWORD is not set.*; its plans are not planned/m,
+  );
+  assert.match(plan.stdout, /^backup home → nas: no snapshot yet$/m);
+
+  const apply = await kept("apply");
+  assert.equal(apply.code, 1, apply.stderr);
+  assert.equal([...Deno.readDirSync(join(dir, "nas", "snapshots"))].length, 1, apply.stdout + apply.stderr);
+  assert.match(apply.stdout + apply.stderr, /offsite.*KEPT_TEST_OFFSITE_PASSWORD is not set/);
+});
+
 Deno.test("an unset variable in the plan a backup uses still refuses the backup, naming file, line and key", async () => {
   using temp = tempDir("kept-unset-");
   const dir = temp.path;
