@@ -84,8 +84,10 @@ async function resolveFrom(
 ): Promise<string> {
   let password: string | undefined;
   if (source?.kind === "value") password = source.value;
-  else if (source?.kind === "file") password = await readPasswordFile(source.path, label, context);
-  else if (source?.kind === "command") password = await runPasswordCommand(source.command, label, context);
+  else if (source?.kind === "file") {
+    const file = `password_file "${source.path}" of destination "${label}"`;
+    password = await readPasswordFile(source.path, { file, cannot: `Cannot read ${file}` }, context.warn);
+  } else if (source?.kind === "command") password = await runPasswordCommand(source.command, label, context);
   else password = context.env("KEPT_PASSWORD") ?? (context.prompt ? await ask(context.prompt) : undefined);
   if (password === undefined) {
     throw new UserError(`No password for destination "${label}"`, {
@@ -99,12 +101,26 @@ async function resolveFrom(
 /** The largest password file read: a password is a line, not a file of megabytes. */
 const PASSWORD_FILE_MAX_BYTES = 64 * 1024;
 
+/** How a password file is named in messages: as a destination's password_file, or as a flag. */
+export interface PasswordFileNames {
+  /** The file as the user gave it: `password_file "p" of destination "nas"`, `--new-password-file "p"`. */
+  file: string;
+  /** The start of an error that it cannot be read: `Cannot read password_file "p" of destination "nas"`. */
+  cannot: string;
+}
+
 /**
  * The first line of a password file. Only a regular file is opened (a FIFO would block every command), and
- * one that group or others can read is worth a warning.
+ * one that group or others can read is worth a warning (to `warn`).
+ *
+ * @throws {UserError} naming the file as `names` says when it cannot be read.
  */
-async function readPasswordFile(path: string, label: string, context: PasswordContext): Promise<string> {
-  const cannot = `Cannot read password_file "${path}" of destination "${label}"`;
+export async function readPasswordFile(
+  path: string,
+  names: PasswordFileNames,
+  warn: ((message: string) => void) | undefined,
+): Promise<string> {
+  const { file, cannot } = names;
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(path);
@@ -118,9 +134,7 @@ async function readPasswordFile(path: string, label: string, context: PasswordCo
     throw new UserError(`${cannot}: ${info.size} bytes, above the limit of ${PASSWORD_FILE_MAX_BYTES}`);
   }
   if (info.mode !== null && (info.mode & 0o044) !== 0) {
-    context.warn?.(
-      `password_file "${path}" of destination "${label}" can be read by group or others: run chmod 600 "${path}"`,
-    );
+    warn?.(`${file} can be read by group or others: run chmod 600 "${path}"`);
   }
   try {
     return (await Deno.readTextFile(path)).split(/\r?\n/)[0] ?? "";

@@ -3,7 +3,7 @@
 import { UserError } from "../errors.ts";
 import { kdfFromEnv } from "../destinations/mod.ts";
 import type { KeyMeta } from "../repo/mod.ts";
-import { askNewPassword } from "../secrets.ts";
+import { askNewPassword, readPasswordFile } from "../secrets.ts";
 import type { CliContext } from "./_context.ts";
 import { type CommandKit, type Program, whoAmI } from "./_command_kit.ts";
 import { formatLocalTime } from "./_local_time.ts";
@@ -36,42 +36,20 @@ async function newPasswordFromFile(
     : await readNewPasswordFile(context, options.newPasswordFile);
 }
 
-/** The largest --new-password-file read, as for a destination's password_file. */
-const NEW_PASSWORD_FILE_MAX_BYTES = 64 * 1024;
-
 /**
- * The first line of --new-password-file `path`. Its messages name the flag, not the destination's own
- * password setting. Only a regular file is opened (a FIFO would block); one that group or others can read
- * is worth a warning.
+ * The first line of --new-password-file `path`, read as a destination's password_file is, with messages
+ * that name the flag, not the destination's own password setting.
  *
  * @throws {UserError} when the file cannot be read or its first line is empty.
  */
 async function readNewPasswordFile(context: CliContext, path: string): Promise<string> {
-  const flag = `--new-password-file "${path}"`;
-  const cannot = `Cannot read the new password from ${flag}`;
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(path);
-  } catch (error) {
-    throw new UserError(
-      `${cannot}: ${error instanceof Deno.errors.NotFound ? "no such file" : (error as Error).message}`,
-    );
-  }
-  if (!info.isFile) throw new UserError(`${cannot}: it is not a regular file`);
-  if (info.size > NEW_PASSWORD_FILE_MAX_BYTES) {
-    throw new UserError(`${cannot}: ${info.size} bytes, above the limit of ${NEW_PASSWORD_FILE_MAX_BYTES}`);
-  }
-  if (info.mode !== null && (info.mode & 0o044) !== 0) {
-    context.output.err(`warning: ${flag} can be read by group or others: run chmod 600 "${path}"\n`);
-  }
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    throw new UserError(`${cannot}: ${(error as Error).message}`);
-  }
-  const password = text.split(/\r?\n/)[0] ?? "";
-  if (password === "") throw new UserError(`The new password in ${flag} is empty`);
+  const file = `--new-password-file "${path}"`;
+  const password = await readPasswordFile(
+    path,
+    { file, cannot: `Cannot read the new password from ${file}` },
+    (message) => context.output.err(`warning: ${message}\n`),
+  );
+  if (password === "") throw new UserError(`The new password in ${file} is empty`);
   return password;
 }
 
