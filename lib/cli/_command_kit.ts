@@ -109,7 +109,8 @@ const STOP_AFTER_LOCK_ENV = "KEPT_TEST_STOP_AFTER_LOCK";
 
 /**
  * Builds the kit for one run; `flags` reads `--config`, `--lock-wait`, `--quiet` and `--verbose` once the
- * arguments are parsed.
+ * arguments are parsed. Long because it is one object of small closures over the run's state (the locks
+ * held, the interrupt note and work), which must share it.
  */
 export function commandKit(
   context: CliContext,

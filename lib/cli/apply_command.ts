@@ -152,24 +152,7 @@ function applySteps(
   let checkpoint: (() => Promise<void>) | undefined;
   kit.onInterrupt(async () => await checkpoint?.());
   return {
-    init: async (name) => {
-      const destination = destinationByName(config, name);
-      if (destination.location.kind === "local") {
-        const refusal = await initRefusal(destination.location.path);
-        if (refusal !== undefined) {
-          throw new UserError(
-            `Not creating "${destination.location.path}": ${refusal}; \`kept init ${name}\` creates it anyway`,
-          );
-        }
-      }
-      const password = await resolveNewPassword(destination.password, name, secretsOf(kit.context));
-      const kdf = kdfFromEnv(kit.context.env);
-      await Repository.init(await openBackend(destination, true), password, {
-        ...whoAmI(kit.context.env),
-        now: clock(),
-        ...(kdf ? { kdf } : {}),
-      });
-    },
+    init: (name) => initDestination(kit, config, name, clock()),
     backup: async (plan, destination) => {
       requireSources(plan);
       let time = clock();
@@ -225,6 +208,29 @@ function applySteps(
       }
     },
   };
+}
+
+/**
+ * Creates a destination's repository as `kept init` does, unless its folder looks like a disk that is not
+ * mounted (`initRefusal`): apply runs unattended, and must not fill the root file system instead.
+ */
+async function initDestination(kit: CommandKit, config: Config, name: string, now: Date): Promise<void> {
+  const destination = destinationByName(config, name);
+  if (destination.location.kind === "local") {
+    const refusal = await initRefusal(destination.location.path);
+    if (refusal !== undefined) {
+      throw new UserError(
+        `Not creating "${destination.location.path}": ${refusal}; \`kept init ${name}\` creates it anyway`,
+      );
+    }
+  }
+  const password = await resolveNewPassword(destination.password, name, secretsOf(kit.context));
+  const kdf = kdfFromEnv(kit.context.env);
+  await Repository.init(await openBackend(destination, true), password, {
+    ...whoAmI(kit.context.env),
+    now,
+    ...(kdf ? { kdf } : {}),
+  });
 }
 
 /**

@@ -11,7 +11,7 @@ import {
 import type { DestinationOutcome } from "../destinations/mod.ts";
 import { machineTimeZone } from "../forget/mod.ts";
 import { withHooks } from "../hooks/mod.ts";
-import { formatBytes, requireSources } from "../plan/mod.ts";
+import { type Config, formatBytes, type Plan, requireSources } from "../plan/mod.ts";
 import { destinationByName, openRepository } from "../destinations/mod.ts";
 import { snakeKeys } from "./_json.ts";
 import { chooseDestinations } from "./_context.ts";
@@ -26,7 +26,6 @@ const NO_HOOKS = { before: [], after: [], onFailure: [], timeoutMs: 0 };
 
 /** Registers `kept backup` on `program`. */
 export function backupCommand(program: Program, kit: CommandKit): void {
-  const { output, json, loadConfig, openLocked, repositoryAccess, setExitCode, context, say } = kit;
   program.command("backup")
     .description("back up a plan to its destinations (all of them unless --destination is given)")
     .argument("<plan>", "plan name from the config")
@@ -48,138 +47,178 @@ export function backupCommand(program: Program, kit: CommandKit): void {
         "After the snapshot is saved, temporary files that interrupted backups left in the repository\n" +
         "more than a day ago are removed.",
     )
-    .action(async (planName, options) => {
-      // Interrupted, a backup saves no snapshot but indexes the packs it stored (a checkpoint), so the next
-      // backup reads the files again but stores only what is not there yet.
-      const inProgress = options.dryRun
-        ? "nothing was written"
-        : "no snapshot was saved for the destination in progress; the data stored so far is indexed, " +
-          "and the next backup reuses it";
-      kit.setInterruptNote(inProgress);
-      // The destination in progress indexes the packs it stored before the process ends.
-      let checkpoint: (() => Promise<void>) | undefined;
-      kit.onInterrupt(async () => await checkpoint?.());
-      // The plan's own variables must be set (`${DATA}/x` is never `/x`); another plan's need not be.
-      const config = await loadConfig({ plans: [planName] });
-      const plan = config.plans.get(planName);
-      if (!plan) {
-        throw new UserError(
-          `Unknown plan "${planName}" (defined: ${[...config.plans.keys()].join(", ") || "none"})`,
-        );
-      }
-      if (options.destination && !plan.destinations.includes(options.destination)) {
-        throw new UserError(`Plan "${planName}" does not back up to destination "${options.destination}"`);
-      }
-      const time = options.time === undefined
-        ? undefined
-        : parseSnapshotTime(options.time, plan.timezone ?? machineTimeZone());
-      const outcomes: DestinationOutcome<BackupResult>[] = [];
-      const interrupt = new AbortController();
-      const stopListening = abortOnSignals(kit, interrupt);
-      try {
-        // Each destination inside the plan's hooks (none for a dry run): docs/reconcile.md#hooks.
-        for (const destination of chooseDestinations(config, planName, options.destination)) {
-          let outcome: DestinationOutcome<BackupResult> | undefined;
-          const hooked = await withHooks(options.dryRun ? NO_HOOKS : plan.hooks, {
-            plan: plan.name,
-            destination,
-            cwd: dirname(plan.definedIn),
-            env: Deno.env.toObject(),
-            signal: interrupt.signal,
-          }, async () => {
-            kit.setInterruptNote(inProgress);
-            // After the `before` hooks, which may make the sources (a database dump), as `kept apply` does.
-            try {
-              requireSources(plan);
-            } catch (error) {
-              if (!(error instanceof UserError)) throw error;
-              outcome = { destination, ok: false, error };
-              printFailure(output, destination, error);
-              return { ok: false, error: error.message };
-            }
-            // On a terminal, one line for this destination's backup (none for JSON, which is for programs).
-            const progress = options.json ? undefined : backupProgress(output, {
-              dryRun: options.dryRun ?? false,
-              quiet: kit.quiet(),
-              env: context.env,
-            });
-            try {
-              [outcome] = await backupToDestinations({
-                plan,
-                destinations: [destination],
-                // A dry run takes no lock: it writes nothing, not even a lock file, so it also runs on a
-                // repository it may only read.
-                open: (name, onKeyDerivation) =>
-                  options.dryRun
-                    ? openRepository(destinationByName(config, name), {
-                      ...repositoryAccess(),
-                      onKeyDerivation,
-                    })
-                    : openLocked(config, name, "shared", { onKeyDerivation }),
-                ...whoAmI(context.env),
-                now: () => new Date(),
-                time,
-                dryRun: options.dryRun ?? false,
-                onWarning: (_, message) => output.err(`warning: ${message}\n`),
-                onCheckpoint: (write) => checkpoint = write,
-                // -v: each file read, marked as diff marks it (+ new, M changed); a dry run lists what it
-                // would read. Names escaped as `ls` and `diff` write them: one line each.
-                ...(kit.verbose() && !options.json
-                  ? {
-                    onFile: (_: string, path: string, change: FileChange) =>
-                      output.out(`${change === "new" ? "+" : "M"} ${escapeName(path)}\n`),
-                  }
-                  : {}),
-                ...(progress
-                  ? { watchProgress: (_: string, counts: BackupProgress) => progress.watch(counts) }
-                  : {}),
-                onOutcome: (outcome) => {
-                  progress?.stop(); // not redrawn below the result
-                  // Interrupted from now on (its `after` hooks), the snapshot is there all the same.
-                  if (outcome.ok && outcome.value.snapshotId) {
-                    kit.setInterruptNote(
-                      `snapshot ${outcome.value.snapshotId.slice(0, 12)} was saved for destination ` +
-                        `"${outcome.destination}"; what was to run after it did not finish`,
-                    );
-                  }
-                  if (!outcome.ok) printFailure(output, outcome.destination, outcome.error);
-                  else if (!options.json) {
-                    printResult(output, say, outcome.destination, outcome.value, options.dryRun);
-                  }
-                },
-              });
-            } finally {
-              progress?.stop();
-            }
-            return outcome!.ok
-              ? { ok: true, value: outcome!.value, snapshot: outcome!.value.snapshotId }
-              : { ok: false, error: outcome!.error.message };
-          });
-          if (hooked.log && (!hooked.ok || kit.verbose())) output.err(hooked.log);
-          if (!hooked.ok && outcome?.ok !== false) {
-            // A hook failed: the backup did not run (before), or its snapshot stays (after).
-            outcome = { destination, ok: false, error: new UserError(hooked.error) };
-            printFailure(output, destination, outcome.error);
-          }
-          outcomes.push(outcome!);
-        }
-      } finally {
-        stopListening();
-      }
-      if (options.json) {
-        json(
-          outcomes.map((outcome) =>
-            outcome.ok
-              ? { destination: outcome.destination, ...snakeKeys(outcome.value) as object }
-              : { destination: outcome.destination, error: outcome.error.message }
-          ),
-        );
-      }
-      if (outcomes.some((outcome) => !outcome.ok)) setExitCode(failureExitCode(outcomes));
-      else if (outcomes.some((outcome) => outcome.ok && outcome.value.warnings.length > 0)) {
-        setExitCode(ExitCode.partial);
-      }
+    .action((planName, options) => runBackup(kit, planName, options));
+}
+
+/** The flags of `kept backup`. */
+interface BackupFlags {
+  destination?: string;
+  dryRun?: true;
+  json?: true;
+  time?: string;
+}
+
+/** `kept backup PLAN`: each destination in turn, inside the plan's hooks; sets the exit code. */
+async function runBackup(kit: CommandKit, planName: string, options: BackupFlags): Promise<void> {
+  // Interrupted, a backup saves no snapshot but indexes the packs it stored (a checkpoint), so the next
+  // backup reads the files again but stores only what is not there yet.
+  const inProgress = options.dryRun
+    ? "nothing was written"
+    : "no snapshot was saved for the destination in progress; the data stored so far is indexed, " +
+      "and the next backup reuses it";
+  kit.setInterruptNote(inProgress);
+  // The destination in progress indexes the packs it stored before the process ends.
+  const checkpoint: Checkpoint = {};
+  kit.onInterrupt(async () => await checkpoint.write?.());
+  // The plan's own variables must be set (`${DATA}/x` is never `/x`); another plan's need not be.
+  const config = await kit.loadConfig({ plans: [planName] });
+  const plan = config.plans.get(planName);
+  if (!plan) {
+    throw new UserError(
+      `Unknown plan "${planName}" (defined: ${[...config.plans.keys()].join(", ") || "none"})`,
+    );
+  }
+  if (options.destination && !plan.destinations.includes(options.destination)) {
+    throw new UserError(`Plan "${planName}" does not back up to destination "${options.destination}"`);
+  }
+  const time = options.time === undefined
+    ? undefined
+    : parseSnapshotTime(options.time, plan.timezone ?? machineTimeZone());
+  const outcomes: DestinationOutcome<BackupResult>[] = [];
+  const interrupt = new AbortController();
+  const run: BackupRun = {
+    kit,
+    options,
+    config,
+    plan,
+    time,
+    signal: interrupt.signal,
+    inProgress,
+    checkpoint,
+  };
+  const stopListening = abortOnSignals(kit, interrupt);
+  try {
+    for (const destination of chooseDestinations(config, planName, options.destination)) {
+      outcomes.push(await backUpTo(run, destination));
+    }
+  } finally {
+    stopListening();
+  }
+  if (options.json) {
+    kit.json(
+      outcomes.map((outcome) =>
+        outcome.ok
+          ? { destination: outcome.destination, ...snakeKeys(outcome.value) as object }
+          : { destination: outcome.destination, error: outcome.error.message }
+      ),
+    );
+  }
+  if (outcomes.some((outcome) => !outcome.ok)) kit.setExitCode(failureExitCode(outcomes));
+  else if (outcomes.some((outcome) => outcome.ok && outcome.value.warnings.length > 0)) {
+    kit.setExitCode(ExitCode.partial);
+  }
+}
+
+/** What every destination's backup of one `kept backup` shares. */
+interface BackupRun {
+  kit: CommandKit;
+  options: BackupFlags;
+  config: Config;
+  plan: Plan;
+  time: Date | undefined;
+  signal: AbortSignal;
+  /** What an interruption leaves while a destination's backup runs. */
+  inProgress: string;
+  checkpoint: Checkpoint;
+}
+
+/** Indexes the packs the destination in progress stored: set once its backup has begun. */
+interface Checkpoint {
+  write?: () => Promise<void>;
+}
+
+/** Backs the plan up to one destination inside the plan's hooks (none for a dry run: docs/reconcile.md#hooks). */
+async function backUpTo(run: BackupRun, destination: string): Promise<DestinationOutcome<BackupResult>> {
+  const { kit, options, config, plan } = run;
+  const { output, context } = kit;
+  let outcome: DestinationOutcome<BackupResult> | undefined;
+  const hooked = await withHooks(options.dryRun ? NO_HOOKS : plan.hooks, {
+    plan: plan.name,
+    destination,
+    cwd: dirname(plan.definedIn),
+    env: Deno.env.toObject(),
+    signal: run.signal,
+  }, async () => {
+    kit.setInterruptNote(run.inProgress);
+    // After the `before` hooks, which may make the sources (a database dump), as `kept apply` does.
+    try {
+      requireSources(plan);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      outcome = { destination, ok: false, error };
+      printFailure(output, destination, error);
+      return { ok: false, error: error.message };
+    }
+    // On a terminal, one line for this destination's backup (none for JSON, which is for programs).
+    const progress = options.json ? undefined : backupProgress(output, {
+      dryRun: options.dryRun ?? false,
+      quiet: kit.quiet(),
+      env: context.env,
     });
+    try {
+      [outcome] = await backupToDestinations({
+        plan,
+        destinations: [destination],
+        // A dry run takes no lock: it writes nothing, not even a lock file, so it also runs on a
+        // repository it may only read.
+        open: (name, onKeyDerivation) =>
+          options.dryRun
+            ? openRepository(destinationByName(config, name), { ...kit.repositoryAccess(), onKeyDerivation })
+            : kit.openLocked(config, name, "shared", { onKeyDerivation }),
+        ...whoAmI(context.env),
+        now: () => new Date(),
+        time: run.time,
+        dryRun: options.dryRun ?? false,
+        onWarning: (_, message) => output.err(`warning: ${message}\n`),
+        onCheckpoint: (write) => run.checkpoint.write = write,
+        // -v: each file read, marked as diff marks it (+ new, M changed); a dry run lists what it would
+        // read. Names escaped as `ls` and `diff` write them: one line each.
+        ...(kit.verbose() && !options.json
+          ? {
+            onFile: (_: string, path: string, change: FileChange) =>
+              output.out(`${change === "new" ? "+" : "M"} ${escapeName(path)}\n`),
+          }
+          : {}),
+        ...(progress ? { watchProgress: (_: string, counts: BackupProgress) => progress.watch(counts) } : {}),
+        onOutcome: (outcome) => {
+          progress?.stop(); // not redrawn below the result
+          // Interrupted from now on (its `after` hooks), the snapshot is there all the same.
+          if (outcome.ok && outcome.value.snapshotId) {
+            kit.setInterruptNote(
+              `snapshot ${outcome.value.snapshotId.slice(0, 12)} was saved for destination ` +
+                `"${outcome.destination}"; what was to run after it did not finish`,
+            );
+          }
+          if (!outcome.ok) printFailure(output, outcome.destination, outcome.error);
+          else if (!options.json) {
+            printResult(output, kit.say, outcome.destination, outcome.value, options.dryRun);
+          }
+        },
+      });
+    } finally {
+      progress?.stop();
+    }
+    return outcome!.ok
+      ? { ok: true, value: outcome!.value, snapshot: outcome!.value.snapshotId }
+      : { ok: false, error: outcome!.error.message };
+  });
+  if (hooked.log && (!hooked.ok || kit.verbose())) output.err(hooked.log);
+  if (!hooked.ok && outcome?.ok !== false) {
+    // A hook failed: the backup did not run (before), or its snapshot stays (after).
+    outcome = { destination, ok: false, error: new UserError(hooked.error) };
+    printFailure(output, destination, outcome.error);
+  }
+  return outcome!;
 }
 
 /** One destination's result in words: what was saved, and what interrupted backups left and was removed. */

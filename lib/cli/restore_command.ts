@@ -28,7 +28,6 @@ import { assertZipFlags, restoreZip } from "./_restore_zip.ts";
 
 /** Registers `kept restore` on `program`. */
 export function restoreCommand(program: Program, kit: CommandKit): void {
-  const { output, openNamed } = kit;
   program.command("restore")
     .description("restore a snapshot, or a path in it, below a target folder or into a zip archive")
     .argument("<snapshot>", "snapshot id, unique id prefix, or latest")
@@ -55,67 +54,86 @@ export function restoreCommand(program: Program, kit: CommandKit): void {
         "--zip FILE writes the same entries (named etc/hosts) with mode, owner and time into one archive,\n" +
         "under a temporary name until it is complete; FIFOs and device nodes are left out. See docs/restore.md.",
     )
-    .action(async (ref, options) => {
-      if (options.zip !== undefined) {
-        assertZipFlags({ ...options, zip: options.zip });
-        assertIncludable(options.include);
-        const { repository } = await openNamed(options.destination);
-        await repository.loadIndex();
-        const { id, snapshot } = await repository.findSnapshot(ref, options);
-        return await restoreZip(
-          repository,
-          { id, tree: snapshot.tree },
-          { ...options, zip: options.zip },
-          kit,
-        );
-      }
-      if (options.target === undefined) {
-        throw new UsageError("Give --target DIR to restore into, or --zip FILE to write a zip archive");
-      }
-      assertUsableFlags({ ...options, target: options.target });
-      kit.setInterruptNote("the files restored so far stay, and the same restore run again skips them");
-      const { repository } = await openNamed(options.destination);
-      await repository.loadIndex();
-      const { id, snapshot } = await repository.findSnapshot(ref, options);
-      const planOptions: PlanOptions = {
-        tree: snapshot.tree,
-        target: options.target,
-        ...(options.path ? { path: options.path } : {}),
-        ...(options.include ? { include: options.include } : {}),
-        overwrite: options.overwrite ?? false,
-        asRoot: Deno.uid() === 0,
-      };
-      const dryRun = options.dryRun ?? false;
-      if (!dryRun) {
-        for (const warning of [fallbackMetadataWarning(), fallbackRestoreWarning(planOptions.asRoot)]) {
-          if (warning) output.err(`warning: ${warning}\n`);
-        }
-      }
-      // A dry run lists at once, and JSON is for programs: neither needs a progress line.
-      const progress = options.json || dryRun
-        ? undefined
-        : terminalProgress("restoring", output, { quiet: kit.quiet(), env: kit.context.env });
-      const report = options.json
-        ? jsonReport(output, id, dryRun)
-        : textReport(output, kit.say, { id, dryRun, verbose: kit.verbose() });
-      let outcome: Outcome;
-      try {
-        outcome = dryRun
-          ? await listPlan(repository, planOptions, report)
-          : await restoreAll(repository, planOptions, report, progress?.line);
-      } finally {
-        progress?.stop();
-      }
-      const { target, counts, problems } = outcome;
-      report.summary(target, counts, problems);
-      if (problems > 0) {
-        throw new UserError(
-          dryRun
-            ? `Restore would be incomplete: ${problems} entries would not be restored`
-            : `Restore incomplete: ${problems} entries could not be restored`,
-        );
-      }
-    });
+    .action((ref, options) =>
+      options.zip === undefined
+        ? restoreToFolder(kit, ref, options)
+        : restoreToZip(kit, ref, options, options.zip)
+    );
+}
+
+/** The flags of `kept restore`. */
+interface RestoreFlags {
+  target?: string;
+  zipLevel: string;
+  destination?: string;
+  plan?: string;
+  host?: string;
+  path?: string;
+  include?: string[];
+  overwrite?: true;
+  dryRun?: true;
+  json?: true;
+}
+
+/** `kept restore REF --zip FILE`. */
+async function restoreToZip(kit: CommandKit, ref: string, options: RestoreFlags, zip: string): Promise<void> {
+  assertZipFlags({ ...options, zip });
+  assertIncludable(options.include);
+  const { repository } = await kit.openNamed(options.destination);
+  await repository.loadIndex();
+  const { id, snapshot } = await repository.findSnapshot(ref, options);
+  await restoreZip(repository, { id, tree: snapshot.tree }, { ...options, zip }, kit);
+}
+
+/** `kept restore REF --target DIR`, or with `--dry-run` what it would do. */
+async function restoreToFolder(kit: CommandKit, ref: string, options: RestoreFlags): Promise<void> {
+  const { output } = kit;
+  if (options.target === undefined) {
+    throw new UsageError("Give --target DIR to restore into, or --zip FILE to write a zip archive");
+  }
+  assertUsableFlags({ ...options, target: options.target });
+  kit.setInterruptNote("the files restored so far stay, and the same restore run again skips them");
+  const { repository } = await kit.openNamed(options.destination);
+  await repository.loadIndex();
+  const { id, snapshot } = await repository.findSnapshot(ref, options);
+  const planOptions: PlanOptions = {
+    tree: snapshot.tree,
+    target: options.target,
+    ...(options.path ? { path: options.path } : {}),
+    ...(options.include ? { include: options.include } : {}),
+    overwrite: options.overwrite ?? false,
+    asRoot: Deno.uid() === 0,
+  };
+  const dryRun = options.dryRun ?? false;
+  if (!dryRun) {
+    for (const warning of [fallbackMetadataWarning(), fallbackRestoreWarning(planOptions.asRoot)]) {
+      if (warning) output.err(`warning: ${warning}\n`);
+    }
+  }
+  // A dry run lists at once, and JSON is for programs: neither needs a progress line.
+  const progress = options.json || dryRun
+    ? undefined
+    : terminalProgress("restoring", output, { quiet: kit.quiet(), env: kit.context.env });
+  const report = options.json
+    ? jsonReport(output, id, dryRun)
+    : textReport(output, kit.say, { id, dryRun, verbose: kit.verbose() });
+  let outcome: Outcome;
+  try {
+    outcome = dryRun
+      ? await listPlan(repository, planOptions, report)
+      : await restoreAll(repository, planOptions, report, progress?.line);
+  } finally {
+    progress?.stop();
+  }
+  const { target, counts, problems } = outcome;
+  report.summary(target, counts, problems);
+  if (problems > 0) {
+    throw new UserError(
+      dryRun
+        ? `Restore would be incomplete: ${problems} entries would not be restored`
+        : `Restore incomplete: ${problems} entries could not be restored`,
+    );
+  }
 }
 
 /**

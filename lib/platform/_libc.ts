@@ -308,6 +308,10 @@ function handleCalls(
   };
 }
 
+/**
+ * The C library of Linux (glibc or musl) as a {@link Libc}. Long because it is one table: a line for each
+ * C function, read straight down beside the symbols it binds (splitting it would only scatter the table).
+ */
 function openLinux(arch: "x86_64" | "aarch64", options: LibcOptions): Libc {
   // glibc first; musl names its library after the CPU; "libc.so" is the development link of either.
   const { library, lib } = dlopenFirst(["libc.so.6", `libc.musl-${arch}.so.1`, "libc.so"], LINUX_SYMBOLS);
