@@ -206,7 +206,11 @@ const FILES_IN_FLIGHT = 512;
  */
 const OPEN_ENTRIES = 4096;
 
-/** Runs one backup of `options.plan` into `repository`. Unreadable files are reported and skipped. */
+/**
+ * Runs one backup of `options.plan` into `repository`. Unreadable files are reported and skipped. Long
+ * because it is the backup's one sequence, each step a call (index and parent, the walk's context as one
+ * object, the walk, the packs' end, the snapshot), with the cleanup that must wrap the walk.
+ */
 export async function backup(repository: Repository, options: BackupOptions): Promise<BackupResult> {
   const started = performance.now();
   const warnings: string[] = [];

@@ -137,6 +137,25 @@ interface Checkpoint {
   write?: () => Promise<void>;
 }
 
+/** Says how one destination's backup ended, as soon as it has; from then on an interruption leaves it. */
+function reportOutcome(
+  kit: CommandKit,
+  options: BackupFlags,
+  outcome: DestinationOutcome<BackupResult>,
+): void {
+  // Interrupted from now on (its `after` hooks), the snapshot is there all the same.
+  if (outcome.ok && outcome.value.snapshotId) {
+    kit.setInterruptNote(
+      `snapshot ${outcome.value.snapshotId.slice(0, 12)} was saved for destination ` +
+        `"${outcome.destination}"; what was to run after it did not finish`,
+    );
+  }
+  if (!outcome.ok) printFailure(kit.output, outcome.destination, outcome.error);
+  else if (!options.json) {
+    printResult(kit.output, kit.say, outcome.destination, outcome.value, options.dryRun);
+  }
+}
+
 /** Backs the plan up to one destination inside the plan's hooks (none for a dry run: docs/reconcile.md#hooks). */
 async function backUpTo(run: BackupRun, destination: string): Promise<DestinationOutcome<BackupResult>> {
   const { kit, options, config, plan } = run;
@@ -192,17 +211,7 @@ async function backUpTo(run: BackupRun, destination: string): Promise<Destinatio
         ...(progress ? { watchProgress: (_: string, counts: BackupProgress) => progress.watch(counts) } : {}),
         onOutcome: (outcome) => {
           progress?.stop(); // not redrawn below the result
-          // Interrupted from now on (its `after` hooks), the snapshot is there all the same.
-          if (outcome.ok && outcome.value.snapshotId) {
-            kit.setInterruptNote(
-              `snapshot ${outcome.value.snapshotId.slice(0, 12)} was saved for destination ` +
-                `"${outcome.destination}"; what was to run after it did not finish`,
-            );
-          }
-          if (!outcome.ok) printFailure(output, outcome.destination, outcome.error);
-          else if (!options.json) {
-            printResult(output, kit.say, outcome.destination, outcome.value, options.dryRun);
-          }
+          reportOutcome(kit, options, outcome);
         },
       });
     } finally {
