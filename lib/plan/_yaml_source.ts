@@ -128,6 +128,13 @@ export function parseYamlSource(
     return fail(parserFailure(error));
   }
   if (doc.errors.length > 0) return { problems: syntaxProblems(file, text, doc.errors, toPosition) };
+  // `%YAML 1.1` would switch the file to YAML 1.1's rules (`yes` and `no` are booleans there): plans are 1.2.
+  if (doc.directives?.yaml.explicit && doc.directives.yaml.version !== "1.2") {
+    return fail(
+      `"%YAML ${doc.directives.yaml.version}": plan files are read as YAML 1.2; remove the directive`,
+      toPosition(text.indexOf("%YAML")),
+    );
+  }
   // Warnings are values the library could not read as written (`!include`, `!!str` on a list), which it
   // then reads some other way: the plan would not say what the file says.
   if (doc.warnings.length > 0) {

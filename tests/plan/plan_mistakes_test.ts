@@ -281,3 +281,12 @@ plans: {}
     "a.yaml:6:29: warning: environment variable NOT_SET_HERE is not set (used in destinations.e4.password)",
   ]);
 });
+
+Deno.test("loadConfig() refuses a %YAML 1.1 directive, which would read yes and no as booleans", async () => {
+  const { problems } = await load({ "a.yaml": "%YAML 1.1\n---\nversion: 1\nplans: {}\n" });
+  assert.deepEqual(problems, [
+    'a.yaml:1:1: error: "%YAML 1.1": plan files are read as YAML 1.2; remove the directive',
+  ]);
+  const { problems: fine } = await load({ "b.yaml": "%YAML 1.2\n---\nversion: 1\nplans: {}\n" });
+  assert.deepEqual(fine, []);
+});
