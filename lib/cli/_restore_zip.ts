@@ -37,6 +37,9 @@ export function assertZipFlags(flags: ZipFlags & { target?: string; dryRun?: boo
     throw new UsageError("--dry-run lists a restore into a folder: it does not go with --zip");
   }
   if (flags.zip === "") throw new UsageError(`Invalid --zip "": give the file to write, or - for stdout`);
+  if (flags.zip.endsWith("/")) {
+    throw new UsageError(`Invalid --zip "${flags.zip}": give a file, not a folder`);
+  }
   zipLevel(flags.zipLevel);
   if (flags.zip === "-" && flags.json) {
     throw new UsageError("--json prints to stdout, where --zip - writes the archive: give --zip a file");
@@ -117,8 +120,14 @@ async function writeZipFile<T>(
   kit: CommandKit,
   write: (out: WritableStream<Uint8Array>) => Promise<T>,
 ): Promise<T> {
-  const existing = statOrUndefined(path);
+  const existing = lstatOrUndefined(path);
   if (existing?.isDirectory) throw new UserError(`Cannot write the zip archive: ${path} is a folder`);
+  // The rename would replace the link, not the file it names (or write where a dangling one points).
+  if (existing?.isSymlink) {
+    throw new UserError(
+      `Not writing the zip archive to ${path}: it is a symbolic link; give the file's own path`,
+    );
+  }
   if (existing && !overwrite) {
     throw new UserError(`Not replacing ${path}: it exists`, { hint: "use --overwrite to replace it" });
   }
@@ -133,10 +142,16 @@ async function writeZipFile<T>(
   }
   const remove = async () => await Deno.remove(partial).catch(() => {});
   kit.onInterrupt(remove);
-  kit.setInterruptNote(`no zip archive is left at ${path}`);
+  kit.setInterruptNote(existing ? `${path} is left as it was` : `no zip archive is left at ${path}`);
   try {
     const result = await write(file.writable);
-    await Deno.rename(partial, path);
+    try {
+      await Deno.rename(partial, path);
+    } catch (error) {
+      throw new UserError(`Cannot write the zip archive ${path}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
     return result;
   } catch (error) {
     await remove();
@@ -144,9 +159,9 @@ async function writeZipFile<T>(
   }
 }
 
-function statOrUndefined(path: string): Deno.FileInfo | undefined {
+function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
   try {
-    return Deno.statSync(path);
+    return Deno.lstatSync(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw new UserError(`Cannot write the zip archive ${path}: ${(error as Error).message}`, {
@@ -159,7 +174,12 @@ function statOrUndefined(path: string): Deno.FileInfo | undefined {
 function stdoutStream(): WritableStream<Uint8Array> {
   return new WritableStream({
     async write(chunk) {
-      for (let done = 0; done < chunk.length;) done += await Deno.stdout.write(chunk.subarray(done));
+      try {
+        for (let done = 0; done < chunk.length;) done += await Deno.stdout.write(chunk.subarray(done));
+      } catch (error) {
+        if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+        throw new UserError("stdout was closed before the zip archive was complete", { cause: error });
+      }
     },
   });
 }

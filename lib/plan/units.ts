@@ -27,8 +27,7 @@ const SIZE_UNITS: Record<string, number> = {
  * What {@link parseSize} accepts as text, for the JSON Schema (editors flag a bad size as you type): a
  * fraction only with a unit above the byte (or one of zeros: `1.0`).
  */
-export const SIZE_PATTERN =
-  "^\\s*(\\d+(\\.0+)?\\s*[bB]?|\\d+(\\.\\d+)?\\s*[kKmMgGtT]([iI]?[bB])?)\\s*$";
+export const SIZE_PATTERN = "^\\s*(\\d+(\\.0+)?\\s*[bB]?|\\d+(\\.\\d+)?\\s*[kKmMgGtT]([iI]?[bB])?)\\s*$";
 
 /**
  * Parses a size: a number of bytes or a number with a unit. `KB`/`MB`/`GB`/`TB` are powers of 1000,

@@ -8,6 +8,13 @@
 
 import { constants, crc32, deflateRawSync } from "node:zlib";
 
+/** An entry's CRC-32, and its sizes as stored and as read back. */
+interface Sizes {
+  crc: number;
+  compressed: number;
+  size: number;
+}
+
 /** What an entry's headers say besides its name. */
 export interface ZipEntryInfo {
   /** The name's bytes: a relative path with `/` separators, a folder's ending in `/`. */
@@ -20,7 +27,7 @@ export interface ZipEntryInfo {
   gid: number;
 }
 
-/** Deflate keeps a file only when it saves at least this share of its first piece; otherwise it is stored. */
+/** Deflate packs a file only when it saves at least this share of its first piece; otherwise level 0 stores it. */
 const WORTH_DEFLATING = 0.97;
 /**
  * Files this large get Zip64 sizes in their data descriptor: their size is known ahead, but deflate may
@@ -69,24 +76,31 @@ export class ZipWriter {
 
   /** Adds a folder; its name ends in `/`. */
   async addFolder(info: ZipEntryInfo): Promise<void> {
-    await this.#addEntry(info, STORED, false, () => Promise.resolve({ crc: 0, compressed: 0, size: 0 }));
+    await this.#addKnown(info, new Uint8Array(0));
+  }
+
+  /** Adds a symlink: an entry holding its target, as Info-ZIP stores one. */
+  async addLink(info: ZipEntryInfo, target: Uint8Array): Promise<void> {
+    await this.#addKnown(info, target);
   }
 
   /**
-   * Adds a file whose content `pieces` yields, `size` bytes in all, deflated at `level` (0: stored) unless
-   * its first piece shows deflate gains nothing. Throws when `pieces` throws; the archive is then unusable.
+   * Adds a file whose content `pieces` yields, `size` bytes in all, deflated at `level`, or at level 0
+   * (stored blocks) when its first piece shows deflate gains nothing. Always deflate, with the CRC-32 and
+   * sizes after the data: readers of a stream (Java's) take a data descriptor only after deflated data.
+   * Throws when `pieces` throws; the archive is then unusable.
    */
   async addFile(info: ZipEntryInfo, pieces: AsyncIterable<Uint8Array>, size: number, level: number) {
     const iterator = pieces[Symbol.asyncIterator]();
     const first = await iterator.next();
     const firstPiece = first.done ? new Uint8Array(0) : first.value;
     let next = first.done ? first : await iterator.next();
-    let packed = level > 0 && firstPiece.length > 0
-      ? deflatePiece(firstPiece, level, next.done === true)
-      : undefined;
-    if (packed && packed.length >= firstPiece.length * WORTH_DEFLATING) packed = undefined;
-    const method = packed ? DEFLATED : STORED;
-    await this.#addEntry(info, method, size >= ZIP64_FROM, async () => {
+    let packed = deflatePiece(firstPiece, level, next.done === true);
+    if (level > 0 && packed.length >= firstPiece.length * WORTH_DEFLATING) {
+      level = 0;
+      packed = deflatePiece(firstPiece, 0, next.done === true);
+    }
+    await this.#addEntry(info, { method: DEFLATED, zip64: size >= ZIP64_FROM }, async () => {
       let crc = 0;
       let compressed = 0;
       let total = 0;
@@ -95,15 +109,23 @@ export class ZipWriter {
       for (;;) {
         crc = crc32(piece, crc);
         total += piece.length;
-        const written = out ?? piece;
-        compressed += written.length;
-        await this.#write(written);
+        compressed += out.length;
+        await this.#write(out);
         if (next.done) break;
         piece = next.value;
         next = await iterator.next();
-        out = method === DEFLATED ? deflatePiece(piece, level, next.done === true) : undefined;
+        out = deflatePiece(piece, level, next.done === true);
       }
       return { crc, compressed, size: total };
+    });
+  }
+
+  /** Adds an entry whose few bytes are at hand: stored, with its CRC-32 and size in its header. */
+  async #addKnown(info: ZipEntryInfo, data: Uint8Array): Promise<void> {
+    const known = { crc: crc32(data), compressed: data.length, size: data.length };
+    await this.#addEntry(info, { method: STORED, zip64: false, known }, async () => {
+      await this.#write(data);
+      return known;
     });
   }
 
@@ -154,12 +176,12 @@ export class ZipWriter {
    */
   async #addEntry(
     info: ZipEntryInfo,
-    method: number,
-    zip64: boolean,
-    writeData: () => Promise<{ crc: number; compressed: number; size: number }>,
+    how: { method: number; zip64: boolean; known?: Sizes },
+    writeData: () => Promise<Sizes>,
   ): Promise<void> {
+    const { method, zip64, known } = how;
     const headerOffset = this.#offset + this.#buffered;
-    const flags = DATA_DESCRIPTOR | (isUtf8BeyondAscii(info.name) ? UTF8_NAME : 0);
+    const flags = (known ? 0 : DATA_DESCRIPTOR) | (isUtf8BeyondAscii(info.name) ? UTF8_NAME : 0);
     const needed = zip64 ? 45 : method === DEFLATED || isFolder(info) ? 20 : 10;
     const time = dosTime(info.mtimeMs);
     const extra = concat([
@@ -174,9 +196,10 @@ export class ZipWriter {
       [2, method],
       [2, time.time],
       [2, time.date],
-      [4, 0], // CRC-32 and sizes: in the data descriptor
-      [4, zip64 ? MAX_32 : 0],
-      [4, zip64 ? MAX_32 : 0],
+      // CRC-32 and sizes: here when known, else in the data descriptor.
+      [4, known?.crc ?? 0],
+      [4, known?.compressed ?? (zip64 ? MAX_32 : 0)],
+      [4, known?.size ?? (zip64 ? MAX_32 : 0)],
       [2, info.name.length],
       [2, extra.length],
     ]));
@@ -186,10 +209,12 @@ export class ZipWriter {
     if (!zip64 && (compressed >= MAX_32 || size >= MAX_32)) {
       throw new RangeError(`zip entry of ${size} bytes was declared as under 4 GiB`);
     }
-    const width = zip64 ? 8 : 4;
-    await this.#write(
-      fields([[4, Signature.dataDescriptor], [4, crc], [width, compressed], [width, size]]),
-    );
+    if (!known) {
+      const width = zip64 ? 8 : 4;
+      await this.#write(
+        fields([[4, Signature.dataDescriptor], [4, crc], [width, compressed], [width, size]]),
+      );
+    }
     this.#record(info, { method, flags, needed, time, crc, compressed, size, headerOffset });
   }
 
@@ -278,14 +303,14 @@ function deflatePiece(piece: Uint8Array, level: number, last: boolean): Uint8Arr
 }
 
 /**
- * The extra fields every entry carries: the modification time in seconds as Info-ZIP's "UT" field (when it
- * fits its 32 bits: otherwise only the DOS time, to two seconds, says it), and the owner as its "ux" field.
+ * The extra fields every entry carries: the modification time in seconds as Info-ZIP's "UT" field (from 1970
+ * to 2106: otherwise only the DOS time, to two seconds, says it), and the owner as its "ux" field.
  */
 function unixExtras(info: ZipEntryInfo): Uint8Array[] {
+  // Readers take the field as unsigned (unzip after 2038 by the DOS year, libarchive and Go always): a time
+  // before 1970 would read as one after 2100, so it is left to the DOS time, as Info-ZIP's zip does.
   const seconds = Math.floor(info.mtimeMs / 1000);
-  const time = seconds >= -(2 ** 31) && seconds < 2 ** 31
-    ? [fields([[2, 0x5455], [2, 5], [1, 1], [4, seconds >>> 0]])]
-    : [];
+  const time = seconds >= 0 && seconds < 2 ** 32 ? [fields([[2, 0x5455], [2, 5], [1, 1], [4, seconds]])] : [];
   const owner = fields([[2, 0x7875], [2, 11], [1, 1], [1, 4], [4, info.uid >>> 0], [1, 4], [
     4,
     info.gid >>> 0,

@@ -2,7 +2,7 @@
 // entries are the ones a restore would write into an empty folder, in its order, named by their path in
 // the snapshot without the leading slash (etc/ssh/sshd_config), with mode, owner and modification time.
 
-import { describeError, IntegrityError } from "../errors.ts";
+import { describeError, IntegrityError, UserError } from "../errors.ts";
 import { describePath, pathBytes } from "../platform/mod.ts";
 import type { BlobId, TreeNode } from "../repo/mod.ts";
 import { type ErrorKind, errorKind, IoError } from "../workers/mod.ts";
@@ -20,7 +20,7 @@ export interface ExportSource extends TreeSource {
 
 /** Options of {@linkcode exportZip}. */
 export interface ZipOptions extends ExportPlanOptions {
-  /** Called with each entry left out of the archive (refused, special, socket) as it is met; in the result too. */
+  /** Called with each entry left out of the archive (refused, FIFO, device) as it is met; in the result too. */
   onLeftOut?: (entry: RestoreEntry) => void;
   /** Called with each entry once it is in the archive, and the bytes of content it holds (progress). */
   onProgress?: (entry: RestoreEntry, bytes: number) => void;
@@ -63,12 +63,17 @@ export async function exportZip(
   try {
     for await (const entry of entries) {
       const written = await addEntry(writer, source, entry, { result, level });
-      if (written === undefined) options.onLeftOut?.(entry);
-      else options.onProgress?.(entry, written);
+      // Sockets are left out as a restore leaves them, by design: not reported.
+      if (written === undefined && entry.node.type !== "socket") options.onLeftOut?.(entry);
+      else if (written !== undefined) options.onProgress?.(entry, written);
     }
     await writer.close();
   } catch (error) {
     await writer.abort(error).catch(() => {}); // already errored when the stream itself failed
+    // What reading throws names its entry (blobsOf); what the system refused here was the writing.
+    if (!(error instanceof UserError) && errorKind(error) === "io") {
+      throw new IoError(`Cannot write the zip archive: ${describeError(error)}`, { cause: error });
+    }
     throw error;
   }
   return result;
@@ -98,12 +103,10 @@ async function addEntry(
       await writer.addFolder(infoOf(`${name}/`, node, 0o040000));
       result.dirs++;
       return 0;
-    case "symlink": {
-      const target = pathBytes(node.target ?? "");
-      await writer.addFile(infoOf(name, node, 0o120000), piecesOf([target]), target.length, 0);
+    case "symlink":
+      await writer.addLink(infoOf(name, node, 0o120000), pathBytes(node.target ?? ""));
       result.files++;
       return 0;
-    }
     case "file": {
       const size = node.size ?? 0;
       await writer.addFile(infoOf(name, node, 0o100000), blobsOf(source, entry), size, level);
@@ -158,8 +161,4 @@ async function* blobsOf(source: ExportSource, entry: RestoreEntry): AsyncGenerat
 function entryError(entry: RestoreEntry, kind: Exclude<ErrorKind, "bug">, message: string, cause?: unknown) {
   const text = `${describePath(entry.path)}: ${message}`;
   return kind === "integrity" ? new IntegrityError(text, { cause }) : new IoError(text, { cause });
-}
-
-async function* piecesOf(pieces: Uint8Array[]): AsyncGenerator<Uint8Array> {
-  yield* pieces;
 }

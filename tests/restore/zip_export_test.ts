@@ -26,6 +26,9 @@ interface ZipListing {
   owner: [number, number] | null;
   method: number;
   utf8: boolean;
+  compressed: number;
+  /** Sizes and CRC-32 in a data descriptor after the data (general purpose flag bit 3). */
+  descriptor: boolean;
 }
 
 /** Reads the archive at `path` with Python's zipfile, every entry's content too (which checks its CRC-32). */
@@ -39,7 +42,7 @@ with zipfile.ZipFile(args) as z:
         ut = None; ux = None; extra = i.extra; pos = 0
         while pos + 4 <= len(extra):
             tag, size = struct.unpack_from('<HH', extra, pos); body = extra[pos + 4:pos + 4 + size]
-            if tag == 0x5455: ut = struct.unpack_from('<i', body, 1)[0]
+            if tag == 0x5455: ut = struct.unpack_from('<I', body, 1)[0]
             if tag == 0x7875: ux = [struct.unpack_from('<I', body, 2)[0], struct.unpack_from('<I', body, 7)[0]]
             pos += 4 + size
         utf8 = bool(i.flag_bits & 0x800)
@@ -47,7 +50,8 @@ with zipfile.ZipFile(args) as z:
         data = z.read(i)
         out.append({"name": name.hex(), "mode": i.external_attr >> 16, "size": len(data),
                     "sha256": hashlib.sha256(data).hexdigest(), "mtime": ut, "owner": ux,
-                    "method": i.compress_type, "utf8": utf8})
+                    "method": i.compress_type, "utf8": utf8, "compressed": i.compress_size,
+                    "descriptor": bool(i.flag_bits & 0x8)})
 print(json.dumps(out))
 `,
     path,
@@ -87,6 +91,8 @@ function writeSource(src: string): Record<string, Uint8Array> {
   Deno.linkSync(`${src}/hard/first`, `${src}/hard/second`);
   Deno.symlinkSync("../a.txt", `${src}/bin/link`);
   Deno.utimeSync(`${src}/a.txt`, new Date(0), new Date(Date.UTC(1975, 5, 1, 12, 0, 7)));
+  Deno.utimeSync(`${src}/hard/first`, new Date(0), new Date(Date.UTC(2040, 0, 1, 0, 0, 1))); // past 2^31 s
+  Deno.utimeSync(`${src}/empty`, new Date(0), new Date(Date.UTC(1960, 0, 1, 0, 0, 0))); // before 1970
   new Deno.Command("mkfifo", { args: [`${src}/pipe`] }).outputSync();
   return { ...contents, "hard/second": contents["hard/first"]! };
 }
@@ -109,12 +115,22 @@ Deno.test("a zip export holds every entry with its name, mode, owner, time and c
       assert.equal(entry.sha256, sha256(bytes), path);
       const info = Deno.lstatSync(`${src}/${path}`);
       assert.equal(entry.mode, info.mode, path);
-      assert.equal(entry.mtime, Math.floor(info.mtime!.getTime() / 1000), path);
+      // Info-ZIP's UT field is read as unsigned: a time before 1970 is left to the DOS time.
+      const seconds = Math.floor(info.mtime!.getTime() / 1000);
+      assert.equal(entry.mtime, seconds >= 0 ? seconds : null, path);
       assert.deepEqual(entry.owner, [info.uid, info.gid], path);
     }
     assert.equal(entries.get(`${prefix}/a.txt`)!.mtime, Date.UTC(1975, 5, 1, 12, 0, 7) / 1000);
-    assert.equal(entries.get(`${prefix}/data/random.bin`)!.method, 0, "random data should be stored");
-    assert.equal(entries.get(`${prefix}/data/text.log`)!.method, 8, "a log should be deflated");
+    const random = entries.get(`${prefix}/data/random.bin`)!;
+    assert.ok(random.compressed >= random.size, "random data should be stored (deflate level 0)");
+    const log = entries.get(`${prefix}/data/text.log`)!;
+    assert.ok(log.compressed < log.size / 10, "a log should be deflated");
+    assert.equal(entries.get(`${prefix}/hard/second`)!.mtime, Date.UTC(2040, 0, 1, 0, 0, 1) / 1000);
+    // A reader of a stream (Java's ZipInputStream) takes a data descriptor only after deflated data.
+    for (const [name, entry] of entries) {
+      assert.ok(!entry.descriptor || entry.method === 8, `${name}: a data descriptor after stored data`);
+      if (name.endsWith("/") || name.endsWith("/link")) assert.equal(entry.descriptor, false, name);
+    }
     const link = entries.get(`${prefix}/bin/link`)!;
     assert.equal(link.mode, 0o120000 | (Deno.lstatSync(`${src}/bin/link`).mode! & 0o7777));
     assert.equal(link.sha256, sha256(new TextEncoder().encode("../a.txt")));
@@ -224,6 +240,18 @@ Deno.test("an existing file is replaced by --zip only with --overwrite", async (
     assert.equal(Deno.readTextFileSync(zip), "precious\n");
     await fixture.keptOk(["restore", "latest", "--zip", zip, "--overwrite", "--zip-level", "0"]);
     assert.equal(readZip(zip).filter((entry) => !entry.name.endsWith(hex("/"))).length, 1);
+    // A symbolic link is not written through (nor replaced), dangling or not.
+    for (const target of [zip, `${fixture.root}/nowhere/x.zip`]) {
+      const link = `${fixture.root}/link.zip`;
+      try {
+        Deno.removeSync(link);
+      } catch { /* not there yet */ }
+      Deno.symlinkSync(target, link);
+      const refused = await fixture.kept(["restore", "latest", "--zip", link, "--overwrite"]);
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.match(refused.stderr, /it is a symbolic link/);
+      assert.ok(Deno.lstatSync(link).isSymlink);
+    }
   } finally {
     await fixture.cleanup();
   }
@@ -273,6 +301,7 @@ Deno.test("flags that cannot go with --zip are usage errors, before any reposito
       [["--zip", ""], /Invalid --zip ""/],
       [["--zip", "-", "--json"], /--json prints to stdout/],
       [["--zip", "x.zip", "--zip-level", "10"], /Invalid --zip-level "10"/],
+      [["--zip", "new/"], /Invalid --zip "new\/": give a file, not a folder/],
       [[], /Give --target DIR to restore into, or --zip FILE/],
     ];
     for (const [flags, message] of cases) {
@@ -384,4 +413,39 @@ Deno.test("exportZip names a tree it cannot read and aborts the stream", async (
   const error = await exportZip(source, out, { tree: snapshot.tree }).then(() => undefined, (e) => e);
   assert.ok(error instanceof Error);
   assert.equal(aborted, error);
+});
+
+Deno.test("--zip - into a pipe closed early ends with one line and exit code 1, not as a bug", async () => {
+  const fixture = await makeFixture((root) => ({ p: { sources: [`${root}/src`] } }));
+  try {
+    Deno.mkdirSync(`${fixture.root}/src`);
+    Deno.writeFileSync(`${fixture.root}/src/big`, randomBytes(8 * 1024 * 1024, 3));
+    await fixture.backup("p");
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--quiet",
+        "main.ts",
+        "--config",
+        fixture.config,
+        "restore",
+        "latest",
+        "--zip",
+        "-",
+      ],
+      env: { KEPT_KDF_N: "1024", NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stdout.getReader();
+    await reader.read(); // the first bytes, then the reader goes away: as `| head -c 100` does
+    await reader.cancel();
+    const [{ code }, text] = await Promise.all([child.status, new Response(child.stderr).text()]);
+    assert.equal(code, 1, text);
+    assert.equal(text, "kept: stdout was closed before the zip archive was complete\n");
+  } finally {
+    await fixture.cleanup();
+  }
 });
