@@ -45,7 +45,8 @@ export function applyCommand(program: Program, kit: CommandKit): void {
     )
     .action(async (names, options, command) => {
       const clock = applyClock(kit.context.env);
-      const config = await kit.loadConfig();
+      // Named plans (each scheduled job names its own): another plan's unset variable is not theirs.
+      const config = await kit.loadConfig(names.length > 0 ? { plans: names } : {});
       const plans = choosePlans(config, names);
       using _lock = await lockStateFile(config.statePath, {
         waitMs: lockWaitMs(command.parent?.opts().lockWait as string | undefined),

@@ -30,7 +30,8 @@ export function planCommand(program: Program, kit: CommandKit): void {
     )
     .action(async (names, options) => {
       const now = options.at === undefined ? new Date() : parseAt(options.at);
-      const config = await kit.loadConfig();
+      // Named plans (each scheduled job names its own): another plan's unset variable is not theirs.
+      const config = await kit.loadConfig(names.length > 0 ? { plans: names } : {});
       const plans = choosePlans(config, names);
       const offline = options.offline ?? false;
       using state = StateFile.open(config.statePath, { readOnly: true });

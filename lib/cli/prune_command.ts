@@ -4,7 +4,7 @@
 import { Option } from "@commander-js/extra-typings";
 import { eachDestination } from "../destinations/mod.ts";
 import { IntegrityError, UsageError } from "../errors.ts";
-import { formatBytes, parseSize } from "../plan/mod.ts";
+import { destinationNames, formatBytes, parseSize } from "../plan/mod.ts";
 import {
   applyPrune,
   planPrune,
@@ -55,7 +55,7 @@ export function pruneCommand(program: Program, kit: CommandKit): void {
       const config = await kit.loadConfig({ plans: [] }); // prune reads no plan values
       const destinations = options.destination !== undefined
         ? chooseDestinations(config, undefined, options.destination)
-        : [...config.destinations.keys()];
+        : destinationNames(config); // with those an unset variable leaves unusable: each fails, named
       const dryRun = options.dryRun ?? false;
       const outcomes = await eachDestination(destinations, async (destination) => {
         const repository = await kit.openLocked(config, destination, dryRun ? "shared" : "exclusive");

@@ -3,7 +3,7 @@
 import { destinationByName, openRepository } from "../destinations/mod.ts";
 import type { SnapshotEntry } from "../repo/mod.ts";
 import { listSnapshotsAt } from "../snapshots/mod.ts";
-import { formatBytes } from "../plan/mod.ts";
+import { destinationNames, formatBytes } from "../plan/mod.ts";
 import { formatLocalTime } from "./_local_time.ts";
 import { formatTable } from "./_table.ts";
 import { escapeName } from "./output.ts";
@@ -29,7 +29,7 @@ export function snapshotsCommand(program: Program, kit: CommandKit): void {
       const config = await loadConfig({ plans: [] }); // listing reads no plan values
       const names = options.destination
         ? [destinationByName(config, options.destination).name]
-        : [...config.destinations.keys()];
+        : destinationNames(config); // with those an unset variable leaves unusable: each fails, named
       const outcomes = await listSnapshotsAt(
         names,
         (name) => openRepository(destinationByName(config, name), kit.repositoryAccess()),

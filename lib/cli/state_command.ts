@@ -2,7 +2,7 @@
 // each plan × destination is next due. Reads only; a missing state file shows as empty.
 
 import { UsageError } from "../errors.ts";
-import type { Config } from "../plan/mod.ts";
+import { type Config, destinationNames } from "../plan/mod.ts";
 import { CLOCK_SKEW_MS, machineTimeZone, type NextDue, nextDue } from "../reconcile/mod.ts";
 import { SCHEMA_VERSION, StateFile } from "../state/mod.ts";
 import type { CommandKit, Program } from "./_command_kit.ts";
@@ -39,7 +39,7 @@ type StateView = ReturnType<typeof stateView>;
 
 /** What `kept state` shows, as data (also its `--json`). */
 function stateView(config: Config, state: StateFile, limit: number, now: Date) {
-  const caches = [...config.destinations.keys()].flatMap((destination) => {
+  const caches = destinationNames(config).flatMap((destination) => {
     const cache = state.cachedSnapshots(destination);
     return cache ? [cache] : [];
   });

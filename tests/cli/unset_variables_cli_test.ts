@@ -128,6 +128,13 @@ Deno.test("an unset variable in the plan a backup uses still refuses the backup,
   assert.equal(home.code, 0, home.stderr);
   assert.equal([...Deno.readDirSync(join(dir, "nas", "snapshots"))].length, 1);
 
+  // A scheduled job applies its own plan: another plan's variable is not its to need.
+  const applied = await runKept(["--config", config, "apply", "home"], {
+    env: { ...env, KEPT_NOW: "2026-12-07T12:00:00Z" },
+  });
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.equal((await kept("apply", "web")).code, 1);
+
   // Nor do listing, pruning or a restore: they read a repository, not plans.
   const listed = await kept("snapshots", "--destination", "nas");
   assert.equal(listed.code, 0, listed.stderr);
@@ -137,4 +144,28 @@ Deno.test("an unset variable in the plan a backup uses still refuses the backup,
   const restore = await kept("restore", "latest", "--destination", "nas", "--target", target);
   assert.equal(restore.code, 0, restore.stderr);
   assert.equal(Deno.readTextFileSync(join(target, dir, "home", "notes.txt")), "keep me\n");
+});
+
+Deno.test("a destination whose url variable is unset is named by snapshots and prune, not passed over", async () => {
+  using temp = tempDir("kept-unset-url-");
+  const dir = temp.path;
+  const config = join(dir, "kept.yaml");
+  Deno.writeTextFileSync(join(dir, "nas.pass"), "nas secret\n", { mode: 0o600 });
+  Deno.writeTextFileSync(
+    config,
+    `version: 1
+destinations:
+  nas: { url: nas, password_file: nas.pass }
+  offsite: { url: "\${KEPT_TEST_UNSET_URL}", password_file: nas.pass }
+plans: {}
+`,
+  );
+  const env = { KEPT_KDF_N: "1024", XDG_STATE_HOME: join(dir, "state"), XDG_CACHE_HOME: join(dir, "cache") };
+  const kept = (...args: string[]) => runKept(["--config", config, ...args], { env });
+  assert.equal((await kept("init", "nas")).code, 0);
+  for (const command of ["snapshots", "prune"]) {
+    const result = await kept(command);
+    assert.equal(result.code, 1, `${command}: ${result.stderr}`);
+    assert.match(result.stderr, /^kept: destination "offsite": .*KEPT_TEST_UNSET_URL is not set/m, command);
+  }
 });
