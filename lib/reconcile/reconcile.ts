@@ -221,7 +221,11 @@ function planAtDestination(
   // The state file's record counts only beside a snapshot: the destination is the truth.
   const times = newest === undefined ? [] : [...mine.map((s) => s.time), ...recorded ? [recorded.time] : []];
   const { lastSuccess, datedAhead } = splitByClock(times, now);
-  const reason = backupReason(plan, destination, newest, { lastSuccess, datedAhead }, state, now, timeZone);
+  // Said while the last run recorded is the one dated ahead (or none is): once a backup followed it, the
+  // plan is due as any other, and a warning at every firing until that future date would be noise.
+  const recordedAhead = recorded === undefined || isAhead(recorded.time, now);
+  const successes = { lastSuccess, datedAhead: recordedAhead ? datedAhead : undefined };
+  const reason = backupReason(plan, destination, newest, successes, state, now, timeZone);
   const actions: Action[] = [];
   if (reason) actions.push({ kind: "backup", plan: plan.name, destination, basis, reason });
   if (basis === "none") return actions;

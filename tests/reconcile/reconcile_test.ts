@@ -306,6 +306,18 @@ Deno.test("reconcile() backs up when the last success is dated in the future, an
   // Once a backup dated now is made, the schedule counts from it again.
   const after = run([web()], listed(ahead, snapshot("2026-12-05T03:01:00Z")), "2026-12-05T03:02:00Z", state);
   assert.equal(after[0]!.kind, "nothing");
+  // The next firing after that backup (recorded in the state file) is an ordinary one: no warning again.
+  const recorded = {
+    ...EMPTY,
+    lastSuccesses: [{ plan: "web", destination: "nas", time: "2026-12-05T03:01:00Z" }],
+  };
+  const next = run(
+    [web()],
+    listed(ahead, snapshot("2026-12-05T03:01:00Z")),
+    "2026-12-06T03:00:00Z",
+    recorded,
+  )[0]!;
+  assert.equal(next.kind === "backup" && next.reason.kind, "schedule");
   // A few minutes ahead (two machines' clocks) is not the clock having been changed.
   const skew = run([web()], listed(snapshot("2026-12-05T03:04:00Z")), "2026-12-05T03:00:00Z");
   assert.equal(skew[0]!.kind, "nothing");
