@@ -15,11 +15,12 @@ export interface PasswordContext {
   prompt?: ((question: string) => Promise<string | undefined>) | undefined;
   /** Hears what is worth a warning (a password file others can read; damaged repository files left out). */
   warn?: ((message: string) => void) | undefined;
-  /** Aborted when kept is interrupted: a running `password_command` is killed with its process group. */
-  signal?: AbortSignal | undefined;
 }
 
-/** The process groups of the password commands running now (see {@link killPasswordCommands}). */
+/**
+ * The process groups of the password commands running now (see {@link killPasswordCommands}): module state,
+ * as the signal handler that needs it is the process's one.
+ */
 const runningGroups = new Set<number>();
 
 /**
@@ -150,8 +151,7 @@ export const PASSWORD_COMMAND_TIMEOUT_MS = 60_000;
  * Runs `password_command` with `sh -c` and returns what it printed, without its final newline. It runs in a
  * session and process group of its own, killed whole when it outlives its time, so that a hung command (or a
  * child it left holding the output) cannot hang kept; it has no controlling terminal (a prompt it needs must
- * come from an agent, as gpg's pinentry does). It is killed the same way on `context.signal`'s abort and
- * by {@link killPasswordCommands}. What it writes to stderr is never shown: it may hold the password.
+ * come from an agent, as gpg's pinentry does). It is killed the same way by {@link killPasswordCommands}. What it writes to stderr is never shown: it may hold the password.
  */
 async function runPasswordCommand(command: string, label: string, context: PasswordContext): Promise<string> {
   const timeoutMs = passwordCommandTimeout(context);
@@ -176,13 +176,9 @@ async function runPasswordCommand(command: string, label: string, context: Passw
     timedOut = true;
     killGroup(child.pid);
   }, timeoutMs);
-  const interrupted = () => killGroup(child.pid);
-  context.signal?.addEventListener("abort", interrupted, { once: true });
-  if (context.signal?.aborted) interrupted();
   runningGroups.add(child.pid);
   try {
     const output = await child.output();
-    if (context.signal?.aborted) throw new UserError(`${what} was stopped: kept was interrupted`);
     if (timedOut) {
       throw new UserError(`${what} did not finish within ${timeoutMs / 1000} s and was killed: ${debug}`);
     }
@@ -193,7 +189,6 @@ async function runPasswordCommand(command: string, label: string, context: Passw
     return new TextDecoder().decode(output.stdout).replace(/\r?\n$/, "");
   } finally {
     clearTimeout(timer);
-    context.signal?.removeEventListener("abort", interrupted);
     runningGroups.delete(child.pid);
   }
 }

@@ -706,7 +706,7 @@ async function foreignEntries(folder: string): Promise<string[]> {
   const names: string[] = [];
   try {
     for await (const entry of Deno.readDir(folder)) {
-      if (!own.has(entry.name) && !entry.name.startsWith(".tmp-")) names.push(entry.name);
+      if (!own.has(entry.name) && !entry.name.startsWith(TEMP_PREFIX)) names.push(entry.name);
     }
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return [];

@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import { Option } from "@commander-js/extra-typings";
 import { UsageError, UserError } from "../errors.ts";
-import { type Config, resolveConfigPath } from "../plan/mod.ts";
+import { type Config, resolveConfigPath, unresolvedError } from "../plan/mod.ts";
 import { machineTimeZone } from "../reconcile/mod.ts";
 import { selfCommand } from "../daemon/mod.ts";
 import {
@@ -107,6 +107,13 @@ export function scheduleCommand(program: Program, kit: CommandKit): void {
       if (unscheduled.length > 0) kit.say(`not scheduled (no schedule): ${unscheduled.join(", ")}\n`);
       const missing = missingVariables(kit, config, scheduled, read, target);
       if (missing.length > 0) kit.output.err(`warning: ${missingVariablesWarning(missing, target)}\n`);
+      // A variable not set even here: every scheduled backup to that destination would fail.
+      const used = new Set(scheduled.flatMap((plan) => config.plans.get(plan.name)?.destinations ?? []));
+      for (const [name, problems] of config.unresolved.destinations) {
+        if (!used.has(name)) continue;
+        const why = unresolvedError(problems).message;
+        kit.output.err(`warning: destination "${name}": ${why}: its scheduled backups will fail\n`);
+      }
     });
 }
 

@@ -3,7 +3,7 @@
 
 import { UsageError } from "../errors.ts";
 import { type Config, destinationNames } from "../plan/mod.ts";
-import { CLOCK_SKEW_MS, machineTimeZone, type NextDue, nextDue } from "../reconcile/mod.ts";
+import { isDatedAhead, machineTimeZone, type NextDue, nextDue } from "../reconcile/mod.ts";
 import { SCHEMA_VERSION, StateFile } from "../state/mod.ts";
 import type { CommandKit, Program } from "./_command_kit.ts";
 import { localTime, parseAt, snakeKeys } from "./plan_command.ts";
@@ -56,7 +56,7 @@ function stateView(config: Config, state: StateFile, limit: number, now: Date) {
       ].sort((a, b) => Date.parse(a) - Date.parse(b));
       // A success dated in the future (a clock that was ahead) is passed only when there is no other: it
       // makes the plan overdue, and the backup made since must count.
-      const current = times.filter((time) => Date.parse(time) <= now.getTime() + CLOCK_SKEW_MS);
+      const current = times.filter((time) => !isDatedAhead(time, now));
       const zone = plan.timezone ?? machineTimeZone();
       return {
         plan: plan.name,

@@ -101,6 +101,34 @@ export class YamlSource {
 }
 
 /**
+ * The document's value, or why it has none, where: an alias with no anchor, a merge key whose value is no
+ * mapping, too many aliases.
+ */
+function jsValue(
+  doc: Document.Parsed,
+  toPosition: (offset: number) => Position,
+): { value: unknown } | { message: string; position?: Position | undefined } {
+  try {
+    return { value: doc.toJS({ maxAliasCount: 100 }) };
+  } catch (error) {
+    const alias = /^Unresolved alias.*: (.*)$/.exec(error instanceof Error ? error.message : "")?.[1];
+    if (alias !== undefined) {
+      const node = findAlias(doc, alias);
+      return {
+        message: `"*${alias}" is read as an alias, but no anchor "&${alias}" is defined above it; ` +
+          `if you meant the text, quote it: "*${alias}"`,
+        position: node?.range ? toPosition(node.range[0]) : undefined,
+      };
+    }
+    const merge = badMerge(doc);
+    if (merge !== undefined) return { message: merge.message, position: toPosition(merge.offset) };
+    const bomb = error instanceof Error && /alias count/i.test(error.message);
+    const first = bomb ? findAlias(doc) : undefined;
+    return { message: parserFailure(error), position: first?.range ? toPosition(first.range[0]) : undefined };
+  }
+}
+
+/**
  * Parses YAML text. Returns the source, or the problems that make the file unreadable (syntax errors,
  * binary content, too large, too deeply nested, alias bombs). Never throws for bad input.
  */
@@ -149,25 +177,9 @@ export function parseYamlSource(
     );
   }
 
-  let value: unknown;
-  try {
-    value = doc.toJS({ maxAliasCount: 100 });
-  } catch (error) {
-    const alias = /^Unresolved alias.*: (.*)$/.exec(error instanceof Error ? error.message : "")?.[1];
-    if (alias !== undefined) {
-      const node = findAlias(doc, alias);
-      return fail(
-        `"*${alias}" is read as an alias, but no anchor "&${alias}" is defined above it; ` +
-          `if you meant the text, quote it: "*${alias}"`,
-        node?.range ? toPosition(node.range[0]) : undefined,
-      );
-    }
-    const merge = badMerge(doc);
-    if (merge !== undefined) return fail(merge.message, toPosition(merge.offset));
-    const bomb = error instanceof Error && /alias count/i.test(error.message);
-    const first = bomb ? findAlias(doc) : undefined;
-    return fail(parserFailure(error), first?.range ? toPosition(first.range[0]) : undefined);
-  }
+  const converted = jsValue(doc, toPosition);
+  if ("message" in converted) return fail(converted.message, converted.position);
+  const { value } = converted;
 
   const root = doc.contents as YamlNode | null;
   const located = new NodeLocator(file, toPosition);

@@ -144,7 +144,7 @@ export interface ReconcileOptions {
  * How far after now a success may be dated and still count: clocks of two machines writing to one
  * destination differ a little. A success dated later was made while a clock was ahead.
  */
-export const CLOCK_SKEW_MS = 5 * 60_000;
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 const ORDER: Record<Action["kind"], number> = {
   unreachable: 0,
@@ -223,7 +223,7 @@ function planAtDestination(
   const { lastSuccess, datedAhead } = splitByClock(times, now);
   // Said while the last run recorded is the one dated ahead (or none is): once a backup followed it, the
   // plan is due as any other, and a warning at every firing until that future date would be noise.
-  const recordedAhead = recorded === undefined || isAhead(recorded.time, now);
+  const recordedAhead = recorded === undefined || isDatedAhead(recorded.time, now);
   const successes = { lastSuccess, datedAhead: recordedAhead ? datedAhead : undefined };
   const reason = backupReason(plan, destination, newest, successes, state, now, timeZone);
   const actions: Action[] = [];
@@ -296,13 +296,14 @@ function splitByClock(
   let lastSuccess: string | undefined;
   let datedAhead: string | undefined;
   for (const time of times) {
-    if (isAhead(time, now)) datedAhead = datedAhead === undefined ? time : latest(time, datedAhead);
+    if (isDatedAhead(time, now)) datedAhead = datedAhead === undefined ? time : latest(time, datedAhead);
     else lastSuccess = lastSuccess === undefined ? time : latest(time, lastSuccess);
   }
   return { lastSuccess, datedAhead };
 }
 
-function isAhead(time: string, now: Date): boolean {
+/** True when `time` is dated after `now` by more than {@link CLOCK_SKEW_MS}: made while a clock was ahead. */
+export function isDatedAhead(time: string, now: Date): boolean {
   return Date.parse(time) > now.getTime() + CLOCK_SKEW_MS;
 }
 
@@ -394,7 +395,9 @@ export function nextDue(
   if (schedule === undefined) return { kind: "unscheduled" };
   const fired = previousRun(schedule, now);
   // A success dated in the future was made while the clock was ahead: it does not cover the last firing.
-  if (fired !== undefined && (isAhead(lastSuccess, now) || Date.parse(fired) > Date.parse(lastSuccess))) {
+  if (
+    fired !== undefined && (isDatedAhead(lastSuccess, now) || Date.parse(fired) > Date.parse(lastSuccess))
+  ) {
     return { kind: "overdue", since: fired };
   }
   const at = nextRun(schedule, now);

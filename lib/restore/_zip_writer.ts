@@ -31,9 +31,11 @@ export interface ZipEntryInfo {
 const WORTH_DEFLATING = 0.97;
 /**
  * Files this large get Zip64 sizes in their data descriptor: their size is known ahead, but deflate may
- * add a little (5 bytes a 64 KiB stored block), so the limit leaves room below 4 GiB.
+ * add a little (5 bytes a 64 KiB stored block, ~330 KB at 4 GiB, and a few bytes a piece for its flush), so
+ * the limit leaves 1 MiB below 4 GiB. No lower: a stream reader (Java's before 21) takes 8-byte sizes in a
+ * data descriptor only for data over 4 GiB.
  */
-const ZIP64_FROM = 0xff00_0000;
+const ZIP64_FROM = 0xfff0_0000;
 const MAX_32 = 0xffff_ffff;
 const MAX_16 = 0xffff;
 /** Output is gathered into writes of this size: headers alone would be a write each. */

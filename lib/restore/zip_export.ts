@@ -49,18 +49,18 @@ export interface ZipResult {
  *
  * @throws {IntegrityError} naming the entry, as soon as a folder's tree or a file's data cannot be read:
  * the archive is then incomplete (`out` is aborted), and whoever made it must not keep it. Throws as
- * `planRestore()` does for a bad path or include pattern, before anything is written.
+ * `planRestore()` does for a bad path or include pattern (`out` aborted, nothing written).
  */
 export async function exportZip(
   source: ExportSource,
   out: WritableStream<Uint8Array>,
   options: ZipOptions,
 ): Promise<ZipResult> {
-  const entries = await planExport(source, options);
   const result: ZipResult = { files: 0, dirs: 0, bytes: 0, special: [], problems: [] };
   const writer = new ZipWriter(out);
   const level = options.level ?? ZIP_LEVEL;
   try {
+    const entries = await planExport(source, options);
     for await (const entry of entries) {
       const written = await addEntry(writer, source, entry, { result, level });
       // Sockets are left out as a restore leaves them, by design: not reported.

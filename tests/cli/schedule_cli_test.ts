@@ -232,6 +232,15 @@ Deno.test("`schedule install` warns about the variables the config uses that the
   assert.doesNotMatch(systemd.stderr, /secret/);
   const cron = await schedule(dir.path, ["install", "--cron", "--root", `${dir.path}/root`], env);
   assert.match(cron.stderr, /^warning: the scheduled jobs will not have DATA, MYPASS, .*\/etc\/environment/m);
+  // Not set even for the install: every scheduled backup there would fail, so install says so.
+  const unset = await schedule(dir.path, ["install", "--systemd", "--root", `${dir.path}/root`], {
+    DATA: "/d",
+  });
+  assert.equal(unset.code, 0, unset.stderr);
+  assert.match(
+    unset.stderr,
+    /^warning: destination "local": .*environment variable MYPASS is not set .*: its scheduled backups will fail$/m,
+  );
   // Without a variable from outside, no warning.
   writeConfig(dir.path, { web: "15 2 * * *" });
   const quiet = await schedule(dir.path, ["install", "--systemd", "--root", `${dir.path}/root`], env);

@@ -376,7 +376,7 @@ Deno.test("the zip writer switches to Zip64 for more than 65,535 entries and for
     (async function* () {
       yield content;
     })(),
-    0xff00_0000,
+    0xfff0_0000,
     6,
   );
   await writer.close();
