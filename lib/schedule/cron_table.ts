@@ -113,7 +113,7 @@ export function replaceCronBlock(crontab: string, lines: readonly string[], conf
   return result.length === 0 ? "" : result.join("\n") + "\n";
 }
 
-/** Where kept's block for `config` is: the one naming it, else the first naming no config. */
+/** Where kept's block for `config` is: the one naming it, else the first naming no config that runs it. */
 function findBlock(all: readonly string[], config: string): { begin: number; end: number } | undefined {
   let unnamed: { begin: number; end: number } | undefined;
   let begin = all.indexOf(BLOCK_BEGIN);
@@ -126,7 +126,9 @@ function findBlock(all: readonly string[], config: string): { begin: number; end
     }
     const owner = installedFor(all.slice(begin + 1, Math.min(begin + 3, end)).join("\n"));
     if (owner === config) return { begin, end };
-    if (owner === undefined) unnamed ??= { begin, end };
+    // An older kept's block names no config: it is this one's only when its lines run this config.
+    const runsThis = cronRunsConfig(all.slice(begin, end + 1).join("\n") + "\n", config);
+    if (owner === undefined && runsThis) unnamed ??= { begin, end };
     begin = all.indexOf(BLOCK_BEGIN, end + 1);
   }
   return unnamed;

@@ -129,11 +129,14 @@ async function applyStep(step: InstallStep): Promise<void> {
   }
 }
 
-/** Whether kept wrote `content` for `owner.config` (or for no config named: an older kept). */
+/**
+ * Whether kept wrote `content` for `owner.config`. One an older kept wrote names no config in its marker:
+ * it is this config's when its command runs this config (another config's would stop with its removal).
+ */
 function ownedBy(content: string | undefined, owner: InstallOwner): boolean {
   if (content === undefined || !isMarked(content)) return false;
   const config = installedFor(content);
-  return config === undefined || config === owner.config;
+  return config === undefined ? content.includes(owner.config) : config === owner.config;
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {

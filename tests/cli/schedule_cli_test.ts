@@ -179,6 +179,14 @@ Deno.test("`schedule install` for one config leaves the units of another config 
     Deno.readTextFileSync(`${folder}/kept-web.service`),
     new RegExp(`--config ${a}/config apply web`),
   );
+  // Units an older kept wrote for a name no config: b's install (no plan "web" now) leaves a's alone.
+  for (const unit of ["kept-web.service", "kept-web.timer"]) {
+    const path = `${folder}/${unit}`;
+    Deno.writeTextFileSync(path, Deno.readTextFileSync(path).replace(/^# Config: .*\n/m, ""));
+  }
+  writeConfig(b, { db: "0 * * * *" });
+  assert.equal((await install(b)).code, 0);
+  assert.deepEqual(names(), ["kept-db.service", "kept-db.timer", "kept-web.service", "kept-web.timer"]);
 });
 
 Deno.test("`schedule install --cron` writes one /etc/cron.d file per config, and leaves the others' alone", async () => {

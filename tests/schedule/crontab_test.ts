@@ -140,9 +140,11 @@ Deno.test("replaceCronBlock() keeps each config's block: installing one leaves a
   );
   // b's plans lose their schedule: only b's block goes.
   assert.equal(replaceCronBlock(both, [], "/b"), a);
-  // A block an older kept wrote names no config: the next install makes it its own.
-  const old = `${mine}${BLOCK_BEGIN}\n${MARKER}\n0 * * * * kept apply web\n${BLOCK_END}\n`;
+  // A block an older kept wrote names no config: the install of the config it runs makes it its own,
+  // another config's install leaves it alone.
+  const old = `${mine}${BLOCK_BEGIN}\n${MARKER}\n0 * * * * kept --config /a apply web\n${BLOCK_END}\n`;
   assert.equal(replaceCronBlock(old, ["0 * * * * kept --config /a apply web"], "/a"), a);
+  assert.ok(replaceCronBlock(old, ["0 * * * * kept --config /b apply web"], "/b").startsWith(old));
 });
 
 Deno.test("cronFileName() names one /etc/cron.d file per config, as cron accepts names", () => {
