@@ -44,12 +44,13 @@ export interface ZipResult {
 /**
  * Writes the snapshot's entries below `options.path` (matching `options.include`) to `out` as a zip
  * archive (Zip64 where sizes need it), then closes `out`. File contents are read a blob at a time (the
- * next one read meanwhile) and deflated, or stored when their first blob does not shrink; links are stored
- * with their target as content, as Info-ZIP does; hard links are each a file of their own.
+ * next one read meanwhile) and deflated, at level 0 when their first blob does not shrink; links are
+ * stored with their target as content, as Info-ZIP does; hard links are each a file of their own.
  *
- * @throws {IntegrityError} naming the entry, as soon as a folder's tree or a file's data cannot be read:
- * the archive is then incomplete (`out` is aborted), and whoever made it must not keep it. Throws as
- * `planRestore()` does for a bad path or include pattern (`out` aborted, nothing written).
+ * @throws {IntegrityError} (or `IoError`) naming the entry, as soon as a folder's tree or a file's data
+ * cannot be read, and an `IoError` when `out` refuses what is written: the archive is then incomplete (`out`
+ * is aborted), and whoever made it must not keep it. Throws as `planRestore()` does for a bad path or
+ * include pattern (`out` aborted, nothing written).
  */
 export async function exportZip(
   source: ExportSource,
