@@ -10,6 +10,7 @@ import { seededBytes } from "../backends/_content.ts";
 import { backendOptions, type S3Server, s3Server, uniqueBucket } from "./_server.ts";
 import { S3Backend } from "../../lib/backends/mod.ts";
 import { s3Environment, s3Url, writeS3Config } from "./_cli_config.ts";
+import { hex, python } from "../platform/_python.ts";
 
 /** A config of `bucket` on `server` backing up `source` (see writeS3Config). */
 function writeConfig(dir: string, server: S3Server, bucket: string, source: string, extra = ""): string {
@@ -54,6 +55,17 @@ Deno.test("backup, snapshots, ls, restore, forget, prune and check --read-data w
   const target = join(dir.path, "restored");
   ok(await kept("restore", "latest", "--target", target), "restore");
   assertSameTree(source, join(target, source));
+  // The same snapshot as a zip archive, its packs read whole from the bucket.
+  const zip = join(dir.path, "files.zip");
+  ok(await kept("restore", "latest", "--zip", zip), "restore --zip");
+  const zipped = python<Record<string, string>>(
+    `import zipfile\nwith zipfile.ZipFile(args) as z: print(json.dumps({i.filename: z.read(i).hex() for i in z.infolist() if not i.is_dir()}))`,
+    zip,
+  );
+  const inZip = (path: string) => zipped[join(source, path).slice(1)];
+  assert.equal(inZip("big.bin"), hex(Deno.readFileSync(join(source, "big.bin"))));
+  assert.equal(inZip("sub/hello.txt"), hex("hello over S3\n"));
+  assert.equal(inZip("sub/deeper/empty"), "");
 
   ok(await kept("forget", "--snapshot", listed[0]!.id), "forget");
   const pruned = ok(await kept("prune"), "prune");
