@@ -21,7 +21,7 @@ import { resolveNewPassword } from "../secrets.ts";
 import { secretsOf } from "./_context.ts";
 import { type CommandKit, lockWaitMs, type Program, whoAmI } from "./_command_kit.ts";
 import { forgetAtDestination, forgetPolicy } from "./forget_command.ts";
-import { actionJson, choosePlans, describeAction, missingFolder, snakeKeys } from "./plan_command.ts";
+import { actionJson, describeAction, missingFolder, plansToReconcile, snakeKeys } from "./plan_command.ts";
 import { pruneLimits } from "./prune_command.ts";
 import { backupProgress } from "./_progress.ts";
 
@@ -45,9 +45,7 @@ export function applyCommand(program: Program, kit: CommandKit): void {
     )
     .action(async (names, options, command) => {
       const clock = applyClock(kit.context.env);
-      // Named plans (each scheduled job names its own): another plan's unset variable is not theirs.
-      const config = await kit.loadConfig(names.length > 0 ? { plans: names } : {});
-      const plans = choosePlans(config, names);
+      const { config, plans, configured } = await plansToReconcile(kit, names);
       using _lock = await lockStateFile(config.statePath, {
         waitMs: lockWaitMs(command.parent?.opts().lockWait as string | undefined),
         now: clock(),
@@ -64,7 +62,7 @@ export function applyCommand(program: Program, kit: CommandKit): void {
           plans: new Map(plans.map((plan) => [plan.name, plan])),
           state,
           clock,
-          survey: () => planNow(kit, config, plans, names, state, clock()),
+          survey: () => planNow(kit, config, plans, configured, state, clock()),
           refresh: async (destinations) => {
             await surveyDestinations(destinations, surveyOptions(kit, config, state, new Date()));
           },
@@ -125,7 +123,7 @@ function planNow(
   kit: CommandKit,
   config: Config,
   plans: readonly Plan[],
-  names: readonly string[],
+  configured: ReadonlySet<string> | undefined,
   state: StateFile,
   at: Date,
 ) {
@@ -135,7 +133,7 @@ function planNow(
     listedAt: new Date(),
     timeZone: machineTimeZone(),
     host: Deno.hostname(),
-    configured: names.length === 0 ? new Set(config.plans.keys()) : undefined,
+    configured,
   });
 }
 

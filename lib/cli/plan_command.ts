@@ -3,7 +3,7 @@
 
 import { destinationByName, openRepository } from "../destinations/mod.ts";
 import { ExitCode, UsageError, UserError } from "../errors.ts";
-import type { Config, Plan } from "../plan/mod.ts";
+import { type Config, type Plan, unresolvedError } from "../plan/mod.ts";
 import {
   type Action,
   type BackupReason,
@@ -30,9 +30,7 @@ export function planCommand(program: Program, kit: CommandKit): void {
     )
     .action(async (names, options) => {
       const now = options.at === undefined ? new Date() : parseAt(options.at);
-      // Named plans (each scheduled job names its own): another plan's unset variable is not theirs.
-      const config = await kit.loadConfig(names.length > 0 ? { plans: names } : {});
-      const plans = choosePlans(config, names);
+      const { config, plans, configured } = await plansToReconcile(kit, names);
       const offline = options.offline ?? false;
       using state = StateFile.open(config.statePath, { readOnly: true });
       const actions = await planActions(plans, {
@@ -45,7 +43,7 @@ export function planCommand(program: Program, kit: CommandKit): void {
         listedAt: new Date(),
         timeZone: machineTimeZone(),
         host: Deno.hostname(),
-        configured: names.length === 0 ? new Set(config.plans.keys()) : undefined,
+        configured,
       });
       if (actions.some((action) => action.kind === "unreachable") && !offline) {
         kit.setExitCode(ExitCode.failure);
@@ -94,6 +92,27 @@ export function choosePlans(config: Config, names: readonly string[]): Plan[] {
   }
   const chosen = names.length > 0 ? [...new Set(names)] : [...config.plans.keys()];
   return chosen.map((name) => config.plans.get(name)!);
+}
+
+/**
+ * The config and the plans `kept plan` and `kept apply` act on: the plans named (each needs its variables
+ * set), or every plan but those an unset variable leaves unusable, each named on stderr and the exit code 1:
+ * one plan's missing secret must not stop the others' scheduled backups. `configured` is every plan name
+ * when none is named (snapshots of no plan among them are orphans).
+ */
+export async function plansToReconcile(
+  kit: CommandKit,
+  names: readonly string[],
+): Promise<{ config: Config; plans: Plan[]; configured: Set<string> | undefined }> {
+  const config = await kit.loadConfig({ plans: names });
+  const unusable = names.length > 0 ? new Map() : config.unresolved.plans;
+  for (const [name, problems] of unusable) {
+    kit.output.err(`kept: plan "${name}": ${unresolvedError(problems).message}\n`);
+    kit.setExitCode(ExitCode.failure);
+  }
+  const plans = choosePlans(config, names).filter((plan) => !unusable.has(plan.name));
+  const configured = names.length > 0 ? undefined : new Set([...config.plans.keys(), ...unusable.keys()]);
+  return { config, plans, configured };
 }
 
 /** A local destination whose folder does not exist yet needs `init` (which creates it), not a retry. */

@@ -134,6 +134,17 @@ Deno.test("an unset variable in the plan a backup uses still refuses the backup,
   });
   assert.equal(applied.code, 0, applied.stderr);
   assert.equal((await kept("apply", "web")).code, 1);
+  // Every plan: the one that cannot be read is named and fails the run; the others are planned and done.
+  const all = await runKept(["--config", config, "apply"], {
+    env: { ...env, KEPT_NOW: "2026-12-08T12:00:00Z" },
+  });
+  assert.equal(all.code, 1, all.stderr);
+  assert.match(all.stderr, /^kept: plan "web": .*KEPT_TEST_UNSET_DATA is not set/m);
+  assert.match(all.stdout, /^nothing to do for home → nas: up to date/m); // planned, and up to date
+  const planned = await kept("plan");
+  assert.equal(planned.code, 1);
+  assert.match(planned.stderr, /^kept: plan "web": /m);
+  assert.doesNotMatch(planned.stdout, /web/);
 
   // Nor do listing, pruning or a restore: they read a repository, not plans.
   const listed = await kept("snapshots", "--destination", "nas");
