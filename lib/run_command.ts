@@ -67,3 +67,15 @@ function checked(spec: CommandSpec, output: Deno.CommandOutput): Uint8Array {
   }
   return spec.stdout ? output.stdout : new Uint8Array(0);
 }
+
+/**
+ * Sends `signal` to every process of the group `group` (a child started `detached` leads a group of its
+ * own, and what it started is in it); a group whose processes have all ended is no error.
+ */
+export function signalGroup(group: number, signal: Deno.Signal): void {
+  try {
+    Deno.kill(-group, signal);
+  } catch {
+    // ESRCH: every process of the group has ended.
+  }
+}

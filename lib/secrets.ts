@@ -7,6 +7,7 @@
 
 import type { PasswordSource } from "./plan/mod.ts";
 import { UserError } from "./errors.ts";
+import { signalGroup } from "./run_command.ts";
 
 /** Where to look when the destination names no password source. */
 export interface PasswordContext {
@@ -28,7 +29,7 @@ const runningGroups = new Set<number>();
  * command in a session of its own would outlive it.
  */
 export function killPasswordCommands(): void {
-  for (const pid of runningGroups) killGroup(pid);
+  for (const pid of runningGroups) signalGroup(pid, "SIGKILL");
 }
 
 /**
@@ -174,7 +175,7 @@ async function runPasswordCommand(command: string, label: string, context: Passw
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    killGroup(child.pid);
+    signalGroup(child.pid, "SIGKILL");
   }, timeoutMs);
   runningGroups.add(child.pid);
   try {
@@ -204,15 +205,6 @@ function passwordCommandTimeout(context: PasswordContext): number {
     );
   }
   return seconds * 1000;
-}
-
-/** Kills a process group; one that has ended already is no error. */
-function killGroup(pid: number): void {
-  try {
-    Deno.kill(-pid, "SIGKILL");
-  } catch {
-    // Gone already.
-  }
 }
 
 /** Reads a line from the terminal without echo; undefined when stdin is not a terminal. */

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { signalGroup } from "../run_command.ts";
+
 /** Options of {@link runHookCommand}. */
 export interface HookCommandOptions {
   /** The whole environment of the command (see {@link hookEnvironment}). */
@@ -99,15 +101,6 @@ export function hookEnvironment(
   return { ...env, ...variables };
 }
 
-/** Sends `signal` to the process group `group`; one that is already gone is fine. */
-function killGroup(group: number, signal: Deno.Signal): void {
-  try {
-    Deno.kill(-group, signal);
-  } catch {
-    // ESRCH: every process of the group has ended.
-  }
-}
-
 /**
  * Arms the timeout and the abort listener of one command; `reason()` says why it was ended, if it was.
  * `settle()`, called once `sh` has exited, disarms them, but after a timeout it first waits for the
@@ -119,12 +112,12 @@ function endOnTimeoutOrAbort(group: number, options: HookCommandOptions) {
   const killed = Promise.withResolvers<void>();
   const kill = () => {
     clearTimeout(killTimer);
-    killGroup(group, "SIGKILL");
+    signalGroup(group, "SIGKILL");
     killed.resolve();
   };
   const timer = setTimeout(() => {
     reason = `timed out after ${formatMs(options.timeoutMs)} (its process group was killed)`;
-    killGroup(group, "SIGTERM");
+    signalGroup(group, "SIGTERM");
     killTimer = setTimeout(kill, KILL_GRACE_MS);
   }, options.timeoutMs);
   const onAbort = () => {
