@@ -2,6 +2,7 @@
 // packs` salvages damaged packs; `kept repair snapshots` writes snapshots without what can no longer be read.
 // All under an exclusive lock (a shared one with --dry-run). See docs/repair.md.
 
+import { UserError } from "../errors.ts";
 import { formatBytes } from "../plan/mod.ts";
 import {
   applyIndexRepair,
@@ -81,6 +82,29 @@ function printIndexRepair(
         `removed ${plural(result.indexFilesRemoved, "old one")}\n`,
     );
   }
+}
+
+/**
+ * `repair snapshots` takes what the index does not locate for lost: with an index file left out, packs
+ * stored but in no index, or indexed packs gone, it would cut data `kept repair index` still recovers (and
+ * report damage the index only mis-states). Refuses then, naming what differs; for a dry run (`kit` given)
+ * it only warns, and lists what the repair would cut as things stand.
+ */
+async function refuseWithIndexGaps(repository: Repository, destination: string, kit?: CommandKit) {
+  const stored = new Set<string>();
+  for await (const pack of repository.packs.list()) stored.add(pack.name);
+  const indexed = new Set<string>(repository.index.packIds());
+  const gaps = [
+    plural(repository.damagedFiles.filter((file) => file.kind === "index").length, "index file") +
+    " left out",
+    plural([...stored].filter((pack) => !indexed.has(pack)).length, "pack") + " stored but in no index",
+    plural([...indexed].filter((pack) => !stored.has(pack)).length, "indexed pack") + " missing",
+  ].filter((gap) => !gap.startsWith("0 "));
+  if (gaps.length === 0) return;
+  const message = `${destination}: the index does not match the packs stored (${gaps.join(", ")}): ` +
+    "repairing snapshots now would drop data the index can still find";
+  if (kit) kit.output.err(`warning: ${message}\n`);
+  else throw new UserError(message, { hint: "run `kept repair index` first, then this again" });
 }
 
 /** Registers `kept repair packs` on the `repair` command. */
@@ -168,7 +192,9 @@ function repairSnapshotsCommand(repair: Program, kit: CommandKit): void {
     .option("--json", "print the repairs as JSON")
     .addHelpText(
       "after",
-      "\nRun `kept repair index` first. A folder that cannot be read becomes empty; a file keeps its content\n" +
+      "\nRun `kept repair index` first: it refuses while the index does not match the packs stored (an\n" +
+        "index file left out, packs in no index, indexed packs gone), as it would cut data the index can\n" +
+        "still find. A folder that cannot be read becomes empty; a file keeps its content\n" +
         "up to the first piece no pack holds. Replacements keep the snapshot's time and get the tag\n" +
         '"repaired". If the sources still hold the data, a new backup heals old snapshots instead: try that\n' +
         "first. See docs/repair.md.",
@@ -179,6 +205,7 @@ function repairSnapshotsCommand(repair: Program, kit: CommandKit): void {
         lock: dryRun ? "shared" : "exclusive",
       });
       await repository.loadIndex();
+      await refuseWithIndexGaps(repository, destination.name, dryRun ? kit : undefined);
       const chosen = await chooseSnapshots(repository, ids);
       const { repairs, written } = await runSnapshotRepair(repository, chosen, {
         dryRun,

@@ -118,3 +118,37 @@ Deno.test("a folder whose tree is lost becomes empty; --dry-run only reports it"
     await fixture.cleanup();
   }
 });
+
+Deno.test("repair snapshots refuses while the index does not match the packs stored: an index file lost, a pack lost", async () => {
+  const { fixture, tailPack } = await twoBackups();
+  try {
+    // An index file gone: its packs are stored but in no index, and snapshots seem to lack their data.
+    const indexFiles = [...Deno.readDirSync(`${fixture.repo}/index`)].map((e) =>
+      `${fixture.repo}/index/${e.name}`
+    );
+    Deno.removeSync(indexFiles[0]!);
+    const refused = await fixture.kept(["repair", "snapshots", "--forget"]);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(
+      refused.stderr,
+      /the index does not match the packs stored \(\d+ packs? stored but in no index\)/,
+    );
+    assert.match(refused.stderr, /kept repair index/);
+    const dry = await fixture.kept(["repair", "snapshots", "--dry-run"]);
+    assert.match(dry.stderr, /^warning: .*the index does not match the packs stored/m);
+    assert.equal((await snapshotsOf(fixture)).length, 2, "nothing written or removed");
+    // repair index finds it all again: nothing to repair.
+    await fixture.keptOk(["repair", "index"]);
+    await fixture.keptOk(["check"]);
+
+    // An indexed pack gone: refused until repair index has dropped it.
+    Deno.removeSync(tailPack);
+    const missing = await fixture.kept(["repair", "snapshots"]);
+    assert.equal(missing.code, 1, missing.stderr);
+    assert.match(missing.stderr, /1 indexed pack missing/);
+    await fixture.keptOk(["repair", "index"]);
+    await fixture.keptOk(["repair", "snapshots", "--forget"]);
+  } finally {
+    await fixture.cleanup();
+  }
+});
