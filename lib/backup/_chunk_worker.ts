@@ -210,6 +210,14 @@ function processFiles(s: NonNullable<typeof state>, files: FileBatch): void {
         : { dev: numbers[at + 6]!, ino: numbers[at + 7]! };
       let result = chunkFile(s, folders.open(path, folder), path, expected, fileHints);
       if (result.changed) {
+        // A source named by the plan is opened by its path, with no folder the walk read to check: another
+        // file there now may have come through a folder on that path swapped for a symlink, so it is not
+        // read in the source's place (a file replaced in a folder the walk read is: see FolderOpener).
+        if (folder === undefined && (result.seen.ino !== expected.ino || result.seen.dev !== expected.dev)) {
+          throw new IoError(
+            `${describePath(path)}: the file was replaced while it was backed up; not read again`,
+          );
+        }
         // Changed while we read it (or since the scan): read once more, by its path as it is now, from the
         // same folder; report if it keeps changing.
         folders.close();

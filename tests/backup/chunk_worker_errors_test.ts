@@ -107,3 +107,24 @@ Deno.test("a worker reads a file only from the folder the walk read, not through
     await chunks.close();
   }
 });
+
+Deno.test("a source file, which has no scanned folder to check, is not read when another file is at its path", async () => {
+  using dir = tempDir("kept-chunk-source-");
+  const root = dir.path;
+  for (const folder of ["user/d", "secret/d"]) Deno.mkdirSync(`${root}/${folder}`, { recursive: true });
+  Deno.writeTextFileSync(`${root}/user/d/target.txt`, "alice's own text\n");
+  Deno.writeTextFileSync(`${root}/secret/d/target.txt`, "a secret outside the sources, and longer\n");
+  const chunks = await pool();
+  try {
+    // As the walk saw the source (named by the plan: no folder identity), then a folder on its path swapped.
+    const { folder: _, ...seen } = scannedFile(`${root}/user/d/target.txt`);
+    const source = { ...seen, folder: undefined };
+    Deno.renameSync(`${root}/user`, `${root}/user.old`);
+    Deno.symlinkSync(`${root}/secret`, `${root}/user`);
+    const error = await chunks.chunkFile(source).catch((error) => error);
+    assert.ok(error instanceof FileReadError, `read through the symlink: ${JSON.stringify(error)}`);
+    assert.match(error.message, /target\.txt: the file was replaced while it was backed up/);
+  } finally {
+    await chunks.close();
+  }
+});
