@@ -234,15 +234,20 @@ function missingSourceWarnings(parsed: { source: YamlSource; file: PlanFile }[],
       const resolved = config.plans.get(name)?.sources ?? [];
       input.sources.forEach((written, index) => {
         const path = resolved[index];
-        if (path === undefined || !missingPath(path)) return;
+        if (path === undefined) return;
         const where = ["plans", name, "sources", index];
         const shown = path === written ? JSON.stringify(path) : `${JSON.stringify(written)} (${path})`;
+        const link = missingPath(path) ? undefined : symlinkOnTheWay(path);
+        if (!missingPath(path) && link === undefined) return;
         problems.push({
           file: source.file,
           ...source.positionOf(where),
           path: where,
           severity: "warning",
-          message: `source ${shown} does not exist on this machine`,
+          message: link === undefined
+            ? `source ${shown} does not exist on this machine`
+            : `source ${shown} is below the symlink "${link}", which a backup does not follow: ` +
+              `name the path it leads to (${JSON.stringify(realPathOf(path))})`,
         });
       });
     }
@@ -303,6 +308,28 @@ function unresolvedByHolder(problems: readonly Problem[]): Config["unresolved"] 
     grouped[section].set(name, [...list, problem]);
   }
   return grouped;
+}
+
+/** The first folder on the way to `path` that is a symlink, if any (`/lib` on a merged-/usr system). */
+function symlinkOnTheWay(path: string): string | undefined {
+  const parts = path.split("/").filter((part) => part !== "");
+  for (let i = 1; i < parts.length; i++) {
+    const folder = `/${parts.slice(0, i).join("/")}`;
+    try {
+      if (Deno.lstatSync(folder).isSymlink) return folder;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+function realPathOf(path: string): string {
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 function missingPath(path: string): boolean {

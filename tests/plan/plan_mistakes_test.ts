@@ -290,3 +290,21 @@ Deno.test("loadConfig() refuses a %YAML 1.1 directive, which would read yes and 
   const { problems: fine } = await load({ "b.yaml": "%YAML 1.2\n---\nversion: 1\nplans: {}\n" });
   assert.deepEqual(fine, []);
 });
+
+Deno.test("validate warns about a source below a symlink, which a backup does not follow, naming where it leads", async () => {
+  using dir = tempDir("kept-source-link-");
+  Deno.mkdirSync(`${dir.path}/real`);
+  Deno.writeTextFileSync(`${dir.path}/real/f`, "f\n");
+  Deno.symlinkSync(`${dir.path}/real`, `${dir.path}/link`);
+  const file = `${dir.path}/a.yaml`;
+  Deno.writeTextFileSync(
+    file,
+    `version: 1\ndestinations:\n  r: { url: /srv/repo }\nplans:\n  p: { sources: ["${dir.path}/link/f", "${dir.path}/real/f"], destinations: [r] }\n`,
+  );
+  const result = await loadConfig([file], { env, checkSources: true });
+  const warnings = result.problems.map((problem) => problem.message);
+  assert.deepEqual(warnings, [
+    `source "${dir.path}/link/f" is below the symlink "${dir.path}/link", which a backup does not follow: ` +
+    `name the path it leads to ("${dir.path}/real/f")`,
+  ]);
+});
