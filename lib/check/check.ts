@@ -73,6 +73,7 @@ export async function check(repository: Repository, options: CheckOptions = {}):
   }
   const walked = await walkSnapshots(repository, snapshots, badBlobs, problems);
   if (walked.complete) findUnused(repository, stored, walked.used, problems);
+  markUnindexedPacks(problems);
   await findLeftovers(repository, problems);
   return {
     ok: !problems.some((problem) => problem.severity === "error"),
@@ -132,9 +133,28 @@ async function comparePacks(
     for (const entry of entries) if (entry.offset + entry.length > size) badBlobs.add(entry.id);
   }
   for (const pack of sizes.keys()) {
-    if (!indexed.has(pack)) problems.push({ kind: "pack-unindexed", severity: "info", pack });
+    if (!indexed.has(pack)) {
+      problems.push({ kind: "pack-unindexed", severity: "info", pack, indexMayFix: false });
+    }
   }
   return { stored: new Set(sizes.keys()), badBlobs };
+}
+
+/**
+ * Unindexed packs are only space while nothing is missing; once a snapshot misses data, or an index file
+ * was left out, they may hold it: then they are warnings that indexing them may mend (not packs for prune).
+ */
+function markUnindexedPacks(problems: CheckProblem[]): void {
+  const missing = problems.some((problem) =>
+    problem.kind === "snapshot-damaged" || problem.kind === "tree-unreadable" ||
+    (problem.kind === "file-damaged" && problem.file === "index")
+  );
+  if (!missing) return;
+  problems.forEach((problem, i) => {
+    if (problem.kind === "pack-unindexed") {
+      problems[i] = { ...problem, severity: "warning", indexMayFix: true };
+    }
+  });
 }
 
 /**

@@ -26,13 +26,17 @@ export interface PackMissing {
 }
 
 /**
- * A stored pack no index names (left by a writer or a prune that was killed): it takes space, loses nothing,
- * and prune removes it once it is older than its grace period. Information, not a problem.
+ * A stored pack no index names. Usually left by a writer or a prune that was killed: it takes space, loses
+ * nothing, and prune removes it once it is older than its grace period (information, not a problem). But
+ * when snapshots miss data, or an index file was left out, it may hold that data: then it is a warning,
+ * `indexMayFix` is true, and `kept repair index` (which describes it from its header) comes first.
  */
 export interface PackUnindexed {
   kind: "pack-unindexed";
-  severity: "info";
+  severity: "info" | "warning";
   pack: string;
+  /** Snapshots miss data or an index file was left out: indexing this pack may mend it. */
+  indexMayFix: boolean;
 }
 
 /** A pack whose bytes were read and found wrong; only the blobs named are lost. */

@@ -48,6 +48,7 @@ export function checkCommand(program: Program, kit: CommandKit): void {
         describeProblem,
       );
       const info = result.problems.filter((problem) => problem.severity === "info").map(describeProblem);
+      const hints = hintsFor(result.problems);
       if (options.json) {
         const { problems, ...counts } = result;
         const { damagedPacks, affected } = damageSummary(result);
@@ -58,6 +59,7 @@ export function checkCommand(program: Program, kit: CommandKit): void {
           errors,
           warnings,
           info,
+          hints,
           damaged_packs: damagedPacks,
           affected,
         });
@@ -65,6 +67,7 @@ export function checkCommand(program: Program, kit: CommandKit): void {
         if (!kit.quiet()) { for (const line of info) output.err(`info: ${line}\n`); }
         for (const warning of warnings) output.err(`warning: ${warning}\n`);
         for (const error of errors) output.out(`error: ${error}\n`);
+        for (const hint of hints) output.err(`hint: ${hint}\n`);
         kit.say(
           `${destination.name}: ${
             result.ok ? "no errors" : `${errors.length} errors`
@@ -144,7 +147,9 @@ function describeProblem(problem: CheckProblem): string {
     case "pack-missing":
       return `pack ${problem.pack} is in the index but missing from storage`;
     case "pack-unindexed":
-      return `pack ${problem.pack} is not in any index (prune removes it once it is a day old)`;
+      return problem.indexMayFix
+        ? `pack ${problem.pack} is not in any index: it may hold data the snapshots miss`
+        : `pack ${problem.pack} is not in any index (prune removes it once it is a day old)`;
     case "pack-damaged": {
       const parts = problem.damagedBlobs.map((id) => `blob ${id.slice(0, 12)} is damaged`);
       if (problem.hashMismatch) parts.push("content does not match its name (SHA-256)");
@@ -183,6 +188,42 @@ function describeProblem(problem: CheckProblem): string {
         `${whole} nothing else (\`kept prune\` frees this space)`;
     }
   }
+}
+
+/**
+ * What to do about what check found, one line each, the first to do first (docs/repair.md): with packs stored
+ * but in no index while snapshots miss data, `kept repair index` may mend every error, and those packs are
+ * no longer only space for prune.
+ */
+function hintsFor(problems: readonly CheckProblem[]): string[] {
+  const hints: string[] = [];
+  const unindexed = problems.filter((problem) => problem.kind === "pack-unindexed" && problem.indexMayFix);
+  const damagedIndex = problems.some((problem) =>
+    problem.kind === "file-damaged" && problem.file === "index"
+  );
+  if (unindexed.length > 0) {
+    const stored = unindexed.length === 1 ? "1 pack is stored" : `${unindexed.length} packs are stored`;
+    hints.push(`${stored} but in no index: run \`kept repair index\` first, then \`kept check\` again`);
+  } else if (damagedIndex) {
+    hints.push("run `kept repair index`: it replaces the damaged index files, then `kept check` again");
+  }
+  const resized = problems.flatMap((problem) => problem.kind === "pack-size" ? [problem.pack] : []);
+  if (resized.length > 0) {
+    hints.push(
+      `\`kept repair packs ${resized.join(" ")}\` keeps the intact blobs of packs of unexpected size`,
+    );
+  }
+  const snapshots = problems.flatMap((problem) =>
+    problem.kind === "file-damaged" && problem.file === "snapshots" ? [problem.name] : []
+  );
+  if (snapshots.length > 0) {
+    hints.push(
+      `a damaged snapshot file is lost (and stops prune): remove it with \`kept forget --snapshot ${
+        snapshots.join(" ")
+      }\``,
+    );
+  }
+  return hints;
 }
 
 /** A damaged path as a line of text writes it: escaped as `ls` writes names, a folder's listing marked. */

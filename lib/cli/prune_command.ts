@@ -3,7 +3,7 @@
 
 import { Option } from "@commander-js/extra-typings";
 import { eachDestination } from "../destinations/mod.ts";
-import { IntegrityError, UsageError } from "../errors.ts";
+import { UsageError, UserError } from "../errors.ts";
 import { destinationNames, formatBytes, parseSize } from "../plan/mod.ts";
 import {
   applyPrune,
@@ -163,12 +163,15 @@ function withoutSnapshots(repository: Repository, gone: ReadonlySet<string>): Pr
     index: repository.index,
     listSnapshots: async () => {
       // A damaged snapshot file that forget removes (or, in a dry run, would) does not stop prune; others do.
-      const goneDamaged = repository.damagedFiles.some((file) =>
-        file.kind === "snapshots" && gone.has(file.name)
-      );
-      const listed = await repository.listSnapshots({ damaged: goneDamaged ? "skip" : "fail" });
+      // Listed with "skip", so that the one that stops prune is named with the way forward.
+      const listed = await repository.listSnapshots({ damaged: "skip" });
       const stays = repository.damagedFiles.find((file) => file.kind === "snapshots" && !gone.has(file.name));
-      if (stays !== undefined) throw new IntegrityError(stays.reason);
+      if (stays !== undefined) {
+        throw new UserError(stays.reason, {
+          hint:
+            `remove it with \`kept forget --snapshot ${stays.name}\` (docs/retention.md), then prune again`,
+        });
+      }
       return listed.filter((entry) => !gone.has(entry.id));
     },
     loadTree: (id) => repository.loadTree(id),

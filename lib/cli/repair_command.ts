@@ -75,6 +75,16 @@ function printIndexRepair(
       `warning: ${destination}: pack ${pack.slice(0, 12)} (${formatBytes(size)}) left out: ${reason}\n`,
     );
   }
+  for (const { pack, kept, dropped, reason } of plan.damaged) {
+    kit.output.err(
+      `warning: ${destination}: pack ${pack.slice(0, 12)}: ${reason}; kept the ${kept} ${
+        kept === 1 ? "entry" : "entries"
+      } ` +
+        `within it (dropped ${dropped} past its end): \`kept repair packs ${
+          pack.slice(0, 12)
+        }\` salvages them\n`,
+    );
+  }
   kit.say(`${destination}: ${describePlan(plan, result === undefined)}\n`);
   if (result) {
     kit.say(
@@ -349,6 +359,13 @@ function indexRepairJson(destination: string, plan: IndexRepairPlan, result: Ind
     packs_from_header: plan.packs.filter((pack) => pack.from === "header").length,
     missing: plan.missing.map(({ pack, blobs }) => ({ pack, blobs })),
     unreadable: plan.unreadable.map(({ pack, size, reason }) => ({ pack, size, reason })),
+    damaged: plan.damaged.map(({ pack, size, reason, kept, dropped }) => ({
+      pack,
+      size,
+      reason,
+      kept,
+      dropped,
+    })),
     index_files_written: result?.indexFilesWritten ?? 0,
     index_files_removed: result?.indexFilesRemoved ?? 0,
   };

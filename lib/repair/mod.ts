@@ -16,6 +16,7 @@ export {
   type IndexRepairTarget,
   planIndexRepair,
   type RepairedPack,
+  type UnreadablePackKept,
 } from "./repair_index.ts";
 export {
   findPacks,

@@ -5,6 +5,11 @@
  * all of them with `readAllPacks`) is described from its header; entries of packs that are gone are
  * dropped, so that the next backup stores their blobs again instead of pointing at nothing.
  *
+ * A pack whose header cannot be read but which the old index describes (truncated, say) keeps the old
+ * entries that lie within it: those blobs may well be intact, and `kept repair packs` needs them indexed to
+ * salvage them. Only entries past its end, whose bytes are gone, are dropped. Nothing that may be intact
+ * leaves the index.
+ *
  * Deciding (planIndexRepair) is apart from writing (applyIndexRepair), so that `--dry-run` shows the plan.
  * The new index files are written before the old ones are removed: a crash in between leaves entries twice,
  * which readers accept (docs/format.md#index), never none.
@@ -46,12 +51,36 @@ export interface RepairedPack {
   from: "index" | "header";
 }
 
+/**
+ * A stored pack whose header cannot be read, described by the old index at another size than it has: it
+ * keeps the old entries that lie within it (their blobs may be intact, `kept repair packs` finds out).
+ */
+export interface UnreadablePackKept {
+  pack: PackId;
+  /** Bytes in storage. */
+  size: number;
+  /** Why its header cannot be read. */
+  reason: string;
+  /** Old entries kept: they lie within the pack. */
+  kept: number;
+  /** Old entries dropped: they lie (partly) past its end. */
+  dropped: number;
+}
+
 /** What a repair will do. */
 export interface IndexRepairPlan {
   /** Every stored pack whose blobs are known, in name order. */
   packs: RepairedPack[];
-  /** Stored packs whose header cannot be read: left out of the index (prune removes them after a day). */
+  /**
+   * Stored packs whose header cannot be read and that the old index does not describe: left out of the
+   * index (prune removes them after a day).
+   */
   unreadable: { pack: PackId; size: number; reason: string }[];
+  /**
+   * Stored packs whose header cannot be read but that the old index describes: in `packs` with the old
+   * entries that lie within them (`from: "index"`); `kept repair packs` salvages their intact blobs.
+   */
+  damaged: UnreadablePackKept[];
   /** Packs the index names that are not stored: their entries are dropped. */
   missing: { pack: PackId; blobs: number }[];
   /** The index files replaced. */
@@ -90,12 +119,34 @@ export async function planIndexRepair(
     }
     return describeFromHeader(source, pack, stored.get(pack)!.size);
   });
-  const plan: IndexRepairPlan = { packs: [], unreadable: [], missing, oldIndexFiles: source.indexFiles };
+  const plan: IndexRepairPlan = {
+    packs: [],
+    unreadable: [],
+    damaged: [],
+    missing,
+    oldIndexFiles: source.indexFiles,
+  };
   described.forEach((result, i) => {
     const pack = names[i]!;
-    if ("reason" in result) {
-      plan.unreadable.push({ pack, size: stored.get(pack)!.size, reason: result.reason });
-    } else plan.packs.push({ id: pack, ...result });
+    if (!("reason" in result)) {
+      plan.packs.push({ id: pack, ...result });
+      return;
+    }
+    const size = stored.get(pack)!.size;
+    const indexed = source.index.packEntries(pack) ?? [];
+    const within = indexed.filter((entry) => entry.offset + entry.length <= size);
+    if (within.length === 0) {
+      plan.unreadable.push({ pack, size, reason: result.reason });
+      return;
+    }
+    plan.packs.push({ id: pack, entries: within, from: "index" });
+    plan.damaged.push({
+      pack,
+      size,
+      reason: result.reason,
+      kept: within.length,
+      dropped: indexed.length - within.length,
+    });
   });
   return plan;
 }
@@ -134,10 +185,10 @@ export interface IndexRepairTarget {
   removeIndexFile(name: string): Promise<void>;
 }
 
-/** Writes the new index files, then removes the old ones. */
+/** Writes the new index files of `plan.packs`, then removes `plan.oldIndexFiles`. */
 export async function applyIndexRepair(
   target: IndexRepairTarget,
-  plan: IndexRepairPlan,
+  plan: Pick<IndexRepairPlan, "packs" | "oldIndexFiles">,
 ): Promise<IndexRepairResult> {
   let written = 0;
   for (const file of indexFilesOf(plan.packs)) {

@@ -125,12 +125,7 @@ export async function repairPacks(
     .filter((pack) => !salvaged.has(pack))
     .sort()
     .map((id) => ({ id, entries: target.index.packEntries(id) ?? [], from: "index" }));
-  const rewritten = await applyIndexRepair(target, {
-    packs: others,
-    unreadable: [],
-    missing: [],
-    oldIndexFiles: target.indexFiles,
-  });
+  const rewritten = await applyIndexRepair(target, { packs: others, oldIndexFiles: target.indexFiles });
   result.indexFilesWritten = rewritten.indexFilesWritten;
   result.indexFilesRemoved = rewritten.indexFilesRemoved;
   await target.removePacks(packs);

@@ -68,20 +68,76 @@ Deno.test("after a lost pack, repair index drops its blobs and the next backup s
   }
 });
 
-Deno.test("a pack whose header is damaged is left out with a warning naming it; the rest is indexed", async () => {
+Deno.test("a pack no index describes whose header is damaged is left out with a warning naming it; the rest is indexed", async () => {
   const { fixture } = await backedUp();
   try {
     const victim = packFiles(fixture.repo).find((path) => Deno.statSync(path).size > 1_000_000)!;
     const bytes = Deno.readFileSync(victim);
     bytes[bytes.length - 10]! ^= 1; // inside the sealed header
     Deno.writeFileSync(victim, bytes);
-    const repaired = await fixture.keptOk(["repair", "index", "--read-all-packs"]);
+    for (const name of indexFiles(fixture.repo)) Deno.removeSync(`${fixture.repo}/index/${name}`);
+    const repaired = await fixture.keptOk(["repair", "index"]);
     const id = victim.slice(victim.lastIndexOf("/") + 1);
     assert.match(
       repaired.stderr,
       new RegExp(`warning: local: pack ${id.slice(0, 12)} \\([^)]+\\) left out: its header is damaged`),
     );
     assert.match(repaired.stdout, /1 unreadable pack left out/);
+  } finally {
+    await fixture.cleanup();
+  }
+});
+
+Deno.test("a truncated pack keeps the entries that lie within it, so repair packs can salvage them", async () => {
+  const { fixture } = await backedUp();
+  try {
+    const victim = packFiles(fixture.repo).find((path) => Deno.statSync(path).size > 1_000_000)!;
+    const id = victim.slice(victim.lastIndexOf("/") + 1);
+    Deno.truncateSync(victim, Math.floor(Deno.statSync(victim).size * 0.6));
+    const found = await fixture.kept(["check"]);
+    assert.equal(found.code, 1);
+    assert.match(found.stdout, new RegExp(`^error: pack ${id}: unexpected size `, "m"));
+    assert.match(found.stderr, new RegExp(`^hint: \`kept repair packs ${id}\` keeps the intact blobs`, "m"));
+
+    const repaired = await fixture.keptOk(["repair", "index"]);
+    assert.match(
+      repaired.stderr,
+      new RegExp(
+        `^warning: local: pack ${
+          id.slice(0, 12)
+        }: .*; kept the \\d+ entr(y|ies) within it .*kept repair packs`,
+        "m",
+      ),
+    );
+    // The header is gone with the tail, but the old index still located the blobs before the cut.
+    const salvaged = await fixture.keptOk(["repair", "packs", id.slice(0, 12), "--json"]);
+    const [pack] = JSON.parse(salvaged.stdout).packs;
+    assert.ok(pack.intact > 0, salvaged.stdout);
+    assert.ok(
+      !packFiles(fixture.repo).some((path) => path.endsWith(id)),
+      "the truncated pack is still stored",
+    );
+    // What lay past the cut left the index with it: the next backup stores it again.
+    await fixture.backup("files");
+    await fixture.keptOk(["check", "--read-data"]);
+  } finally {
+    await fixture.cleanup();
+  }
+});
+
+Deno.test("--read-all-packs keeps the old entries of a pack whose header is damaged", async () => {
+  const { fixture } = await backedUp();
+  try {
+    const victim = packFiles(fixture.repo).find((path) => Deno.statSync(path).size > 1_000_000)!;
+    const bytes = Deno.readFileSync(victim);
+    bytes[bytes.length - 10]! ^= 1; // inside the sealed header
+    Deno.writeFileSync(victim, bytes);
+    const repaired = await fixture.keptOk(["repair", "index", "--read-all-packs", "--json"]);
+    const outcome = JSON.parse(repaired.stdout);
+    assert.deepEqual(outcome.unreadable, []);
+    assert.equal(outcome.packs, packFiles(fixture.repo).length);
+    // Every blob is still indexed and intact: the snapshots restore as before.
+    await fixture.keptOk(["check"]);
   } finally {
     await fixture.cleanup();
   }
