@@ -4,9 +4,9 @@
 
 import assert from "node:assert/strict";
 import { type Fixture, makeFixture, PASSWORD } from "../_support/fixture.ts";
+import { holdLock as startHolder } from "../_support/lock_holder.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-const HOLD_LOCK = new URL("../_support/hold_lock.ts", import.meta.url).pathname;
 
 interface ListedKey {
   id: string;
@@ -74,27 +74,11 @@ Deno.test("two key removes at once cannot leave a repository without a key: the 
   });
 });
 
-/** Starts a process that holds a lock of `kind` on the fixture's repository for `holdMs`. */
+/** A process holding a lock of `kind` on the fixture's repository for `holdMs`, once it holds it. */
 async function holdLock(fixture: Fixture, kind: string, holdMs: number) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", HOLD_LOCK, fixture.repo, PASSWORD, kind, String(holdMs)],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += value;
-  }
-  const rest = (async () => {
-    while (!(await reader.read()).done) { /* drain */ }
-  })();
-  const first = JSON.parse(text.split("\n")[0]!) as { ok: boolean; error?: string };
-  assert.equal(first.ok, true, first.error);
-  return { child, done: Promise.all([child.status, rest]).then(([status]) => status.code) };
+  const holder = await startHolder(fixture, kind, holdMs);
+  assert.equal(holder.first.ok, true, holder.first.error);
+  return holder;
 }
 
 Deno.test("key add, remove and passwd need the repository to themselves: a shared lock makes them fail or wait", async (t) => {

@@ -5,48 +5,7 @@ import { LocalBackend } from "../../lib/backends/local.ts";
 import type { LockFile } from "../../lib/repo/mod.ts";
 import { Repository } from "../../lib/repo/repository.ts";
 import { type Fixture, makeFixture, PASSWORD } from "../_support/fixture.ts";
-
-const HOLD_LOCK = new URL("../_support/hold_lock.ts", import.meta.url).pathname;
-
-interface Holder {
-  child: Deno.ChildProcess;
-  /** The first line the holder printed. */
-  first: { ok: boolean; pid?: number; error?: string };
-  /** Resolves with the exit code. */
-  done: Promise<number>;
-}
-
-/** Starts a process that takes a lock of `kind` on the fixture's repository and holds it `holdMs`. */
-async function holdLock(fixture: Fixture, kind: string, holdMs: number, startAt?: number): Promise<Holder> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--quiet",
-      HOLD_LOCK,
-      fixture.repo,
-      PASSWORD,
-      kind,
-      String(holdMs),
-      ...(startAt === undefined ? [] : [String(startAt)]),
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += value;
-  }
-  const rest = (async () => {
-    while (!(await reader.read()).done) { /* drain */ }
-  })();
-  const done = Promise.all([child.status, rest]).then(([status]) => status.code);
-  return { child, first: JSON.parse(text.split("\n")[0]!), done };
-}
+import { holdLock } from "../_support/lock_holder.ts";
 
 function lockNames(fixture: Fixture): string[] {
   return [...Deno.readDirSync(`${fixture.repo}/locks`)].map((entry) => entry.name).filter((name) =>
