@@ -11,7 +11,8 @@ import { exportZip, type RestoreEntry, type ZipOptions, type ZipResult } from ".
 import { escapeName, type Output } from "./output.ts";
 import { pathJson } from "./_json.ts";
 import type { CommandKit } from "./_command_kit.ts";
-import { type ProgressState, terminalProgress } from "./_progress.ts";
+import { terminalProgress } from "./_progress.ts";
+import { RestoreProgress } from "./_restore_progress.ts";
 
 /** What `--zip` takes from restore's flags. */
 export interface ZipFlags {
@@ -70,14 +71,7 @@ export async function restoreZip(
   const progress = flags.json
     ? undefined
     : terminalProgress("zipping", kit.output, { quiet: kit.quiet(), env: kit.context.env });
-  const state: ProgressState = {
-    unit: "files",
-    done: 0,
-    total: 0,
-    bytesDone: 0,
-    bytesTotal: 0,
-    totalsFinal: false,
-  };
+  const counter = progress === undefined ? undefined : new RestoreProgress(progress.line);
   const options: ZipOptions = {
     tree: snapshot.tree,
     level: zipLevel(flags.zipLevel),
@@ -87,10 +81,9 @@ export async function restoreZip(
     onProgress: (entry, bytes) => {
       report.added?.(entry);
       if (entry.node.type === "dir") return;
-      state.done = ++state.total;
-      state.bytesTotal = state.bytesDone = state.bytesDone! + bytes;
-      state.current = escapeName(entry.path);
-      progress?.line.update(state);
+      // Listed as it is written: the totals grow with what is done.
+      counter?.planned(entry);
+      counter?.written(entry, bytes);
     },
   };
   // Packs elsewhere than on this machine are read whole, a few at a time, not one range per blob.

@@ -23,7 +23,8 @@ import type { Repository } from "../repo/mod.ts";
 import { escapeName, type Output } from "./output.ts";
 import { pathJson } from "./_json.ts";
 import { type CommandKit, type Program, SNAPSHOT_HOST_HELP, SNAPSHOT_PLAN_HELP } from "./_command_kit.ts";
-import { type ProgressLine, type ProgressState, terminalProgress } from "./_progress.ts";
+import { type ProgressLine, terminalProgress } from "./_progress.ts";
+import { RestoreProgress } from "./_restore_progress.ts";
 import { assertZipFlags, restoreZip } from "./_restore_zip.ts";
 
 /** Registers `kept restore` on `program`. */
@@ -243,45 +244,6 @@ function watching(
       onEnd();
     },
   };
-}
-
-/**
- * Counts for the progress line: what the plan lists to write (totals that grow while it is read), what has
- * been written. Entries already in place count as done at once; folders are not counted.
- */
-class RestoreProgress {
-  readonly #line: ProgressLine;
-  readonly #state: ProgressState = {
-    unit: "files",
-    done: 0,
-    total: 0,
-    bytesDone: 0,
-    bytesTotal: 0,
-    totalsFinal: false,
-  };
-
-  constructor(line: ProgressLine) {
-    this.#line = line;
-  }
-
-  planned(entry: RestoreEntry): void {
-    if (entry.node.type === "dir" || entry.action === "omit" || entry.action === "refuse") return;
-    this.#state.total++;
-    if (entry.action === "skip") this.#state.done++;
-    else this.#state.bytesTotal! += entry.node.size ?? 0;
-  }
-
-  listed(): void {
-    this.#state.totalsFinal = true;
-    this.#line.update(this.#state);
-  }
-
-  written(entry: RestoreEntry, bytes: number): void {
-    this.#state.done++;
-    this.#state.bytesDone! += bytes;
-    this.#state.current = escapeName(entry.path); // one line, whatever bytes the name holds
-    this.#line.update(this.#state);
-  }
 }
 
 const MARKERS: Record<RestoreAction, string> = {

@@ -1,0 +1,44 @@
+// The progress line of a restore, and of a zip export, which writes the same entries.
+
+import type { RestoreEntry } from "../restore/mod.ts";
+import { escapeName } from "./output.ts";
+import type { ProgressLine, ProgressState } from "./_progress.ts";
+
+/**
+ * Counts for the progress line: what the plan lists to write (totals that grow while it is read), what has
+ * been written. Entries already in place count as done at once; folders are not counted.
+ */
+export class RestoreProgress {
+  readonly #line: ProgressLine;
+  readonly #state: ProgressState = {
+    unit: "files",
+    done: 0,
+    total: 0,
+    bytesDone: 0,
+    bytesTotal: 0,
+    totalsFinal: false,
+  };
+
+  constructor(line: ProgressLine) {
+    this.#line = line;
+  }
+
+  planned(entry: RestoreEntry): void {
+    if (entry.node.type === "dir" || entry.action === "omit" || entry.action === "refuse") return;
+    this.#state.total++;
+    if (entry.action === "skip") this.#state.done++;
+    else this.#state.bytesTotal! += entry.node.size ?? 0;
+  }
+
+  listed(): void {
+    this.#state.totalsFinal = true;
+    this.#line.update(this.#state);
+  }
+
+  written(entry: RestoreEntry, bytes: number): void {
+    this.#state.done++;
+    this.#state.bytesDone! += bytes;
+    this.#state.current = escapeName(entry.path); // one line, whatever bytes the name holds
+    this.#line.update(this.#state);
+  }
+}
