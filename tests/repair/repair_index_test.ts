@@ -68,13 +68,19 @@ Deno.test("after a lost pack, repair index drops its blobs and the next backup s
   }
 });
 
+/** Flips a byte inside the sealed header of a pack over 1 MB; returns its path. */
+function damageHeaderOfLargePack(fixture: Fixture): string {
+  const victim = packFiles(fixture.repo).find((path) => Deno.statSync(path).size > 1_000_000)!;
+  const bytes = Deno.readFileSync(victim);
+  bytes[bytes.length - 10]! ^= 1;
+  Deno.writeFileSync(victim, bytes);
+  return victim;
+}
+
 Deno.test("a pack no index describes whose header is damaged is left out with a warning naming it; the rest is indexed", async () => {
   const { fixture } = await backedUp();
   try {
-    const victim = packFiles(fixture.repo).find((path) => Deno.statSync(path).size > 1_000_000)!;
-    const bytes = Deno.readFileSync(victim);
-    bytes[bytes.length - 10]! ^= 1; // inside the sealed header
-    Deno.writeFileSync(victim, bytes);
+    const victim = damageHeaderOfLargePack(fixture);
     for (const name of indexFiles(fixture.repo)) Deno.removeSync(`${fixture.repo}/index/${name}`);
     const repaired = await fixture.keptOk(["repair", "index"]);
     const id = victim.slice(victim.lastIndexOf("/") + 1);
@@ -128,10 +134,7 @@ Deno.test("a truncated pack keeps the entries that lie within it, so repair pack
 Deno.test("--read-all-packs keeps the old entries of a pack whose header is damaged", async () => {
   const { fixture } = await backedUp();
   try {
-    const victim = packFiles(fixture.repo).find((path) => Deno.statSync(path).size > 1_000_000)!;
-    const bytes = Deno.readFileSync(victim);
-    bytes[bytes.length - 10]! ^= 1; // inside the sealed header
-    Deno.writeFileSync(victim, bytes);
+    damageHeaderOfLargePack(fixture);
     const repaired = await fixture.keptOk(["repair", "index", "--read-all-packs", "--json"]);
     const outcome = JSON.parse(repaired.stdout);
     assert.deepEqual(outcome.unreadable, []);
