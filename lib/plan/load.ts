@@ -237,8 +237,9 @@ function missingSourceWarnings(parsed: { source: YamlSource; file: PlanFile }[],
         if (path === undefined) return;
         const where = ["plans", name, "sources", index];
         const shown = path === written ? JSON.stringify(path) : `${JSON.stringify(written)} (${path})`;
-        const link = missingPath(path) ? undefined : symlinkOnTheWay(path);
-        if (!missingPath(path) && link === undefined) return;
+        const missing = missingPath(path);
+        const link = missing ? undefined : symlinkOnTheWay(path);
+        if (!missing && link === undefined) return;
         problems.push({
           file: source.file,
           ...source.positionOf(where),
