@@ -7,6 +7,7 @@
 // until the archive closed and spent ~250 µs an entry, which a snapshot of a million files cannot afford.
 
 import { constants, crc32, deflateRawSync } from "node:zlib";
+import { pathText } from "../platform/mod.ts";
 
 /** An entry's CRC-32, and its sizes as stored and as read back. */
 interface Sizes {
@@ -336,17 +337,9 @@ function isFolder(info: ZipEntryInfo): boolean {
   return info.name[info.name.length - 1] === 0x2f; // "/"
 }
 
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
-
 /** True when the name is UTF-8 and not all ASCII: the flag that says so is then set (readers decode it). */
 function isUtf8BeyondAscii(name: Uint8Array): boolean {
-  if (name.every((byte) => byte < 0x80)) return false;
-  try {
-    strictUtf8.decode(name);
-    return true;
-  } catch {
-    return false;
-  }
+  return !name.every((byte) => byte < 0x80) && pathText(name) !== undefined;
 }
 
 /** A little-endian field: its width in bytes and its value. */
