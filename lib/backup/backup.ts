@@ -194,6 +194,8 @@ interface WalkContext {
   progress: WalkProgress;
   /** Folders and sources being handed out: none once the walk has met every entry (see {@link walkEnds}). */
   handingOut: number;
+  /** Subfolders whose hand-out has begun on the current call stack and not yet awaited anything. */
+  stackedFolders: number;
 }
 
 /** Files in flight between the walk and the workers: enough to keep both cores busy, no more. */
@@ -205,6 +207,12 @@ const FILES_IN_FLIGHT = 512;
  * tree of new folders was held whole until its last file was read: 3 GiB for a million small files.
  */
 const OPEN_ENTRIES = 4096;
+
+/**
+ * A folder is handed out on its parent's call stack until something awaits: a tree a thousand folders
+ * deep overflowed the stack. Past this many levels on one stack a folder goes on from a fresh one.
+ */
+const STACKED_FOLDERS = 64;
 
 /**
  * Runs one backup of `options.plan` into `repository`. Unreadable files are reported and skipped. Long
@@ -264,6 +272,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     scansAwaited: 0,
     progress: new WalkProgress(),
     handingOut: 0,
+    stackedFolders: 0,
     ...(options.scans ? { scans: options.scans } : {}),
   };
   options.watchProgress?.(context.progress);
@@ -610,6 +619,7 @@ async function backupFolder(
   context: WalkContext,
   handedOut?: () => void,
 ): Promise<TreeNode | undefined> {
+  if (context.stackedFolders >= STACKED_FOLDERS) await null;
   const node = metadata(path, name, "dir", info, context);
   let folder: HandedOutFolder | undefined;
   context.handingOut++;
@@ -754,6 +764,7 @@ async function handOutFolder(
     if (childInfo.type === "dir") {
       let subtreeHandedOut = () => {};
       const handedOut = new Promise<void>((resolve) => subtreeHandedOut = resolve);
+      context.stackedFolders++; // an async function: it returns at its first await, never throws
       add(
         backupFolder(
           childPath,
@@ -766,6 +777,7 @@ async function handOutFolder(
           subtreeHandedOut,
         ),
       );
+      context.stackedFolders--;
       // Depth first where the parent snapshot has the folder, when many entries are open (see above), or
       // while a folder waits for its scan: its entries are not counted yet.
       if (parentChild?.subtree || context.openEntries > OPEN_ENTRIES || context.scansAwaited > 0) {
