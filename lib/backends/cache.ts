@@ -21,6 +21,7 @@ import { openRegularSync, preadFullSync } from "../regular_file.ts";
 import { LruCache } from "../lru_cache.ts";
 import type { Backend } from "./backend.ts";
 import { describeError, UserError } from "../errors.ts";
+import { compareText } from "../compare_text.ts";
 
 /** Tree pack copies kept open at once: a snapshot's trees lie in few packs. */
 const OPEN_COPIES = 16;
@@ -380,7 +381,7 @@ export async function listCache(root: string): Promise<CachedRepository[]> {
     if (!entry.isDirectory || !/^[0-9a-f]{32}$/.test(entry.name)) continue;
     found.push({ id: entry.name, ...await folderSize(join(root, entry.name)) });
   }
-  return found.sort((a, b) => a.id.localeCompare(b.id));
+  return found.sort((a, b) => compareText(a.id, b.id));
 }
 
 /** Removes the cache of every repository under `root` (only kept's folders), and returns what they held. */

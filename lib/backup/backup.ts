@@ -32,6 +32,7 @@ import { ExcludeMatcher, type FolderRules } from "./excludes.ts";
 import { type FolderIdentity, type FolderScan, type FolderScans, scanFolder } from "./folder_scan.ts";
 import { hasExactTimes, isUnchanged, writtenSince } from "./file_changed.ts";
 import { Slots } from "../workers/mod.ts";
+import { compareText } from "../compare_text.ts";
 
 /** Options of {@link backup}. */
 export interface BackupOptions {
@@ -575,9 +576,7 @@ function sameXattr(a: unknown, b: unknown): boolean {
 }
 
 function sortNodes(nodes: (TreeNode | undefined)[]): TreeNode[] {
-  return nodes.filter((n): n is TreeNode => n !== undefined).sort((a, b) =>
-    a.name < b.name ? -1 : a.name > b.name ? 1 : 0
-  );
+  return nodes.filter((n): n is TreeNode => n !== undefined).sort((a, b) => compareText(a.name, b.name));
 }
 
 /** Backs up one path of any type; undefined when it is skipped. */

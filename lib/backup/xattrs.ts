@@ -8,6 +8,7 @@
 import { describeError } from "../errors.ts";
 import { describePath, nameText } from "../platform/mod.ts";
 import type { NodeXattr } from "../repo/mod.ts";
+import { compareText } from "../compare_text.ts";
 
 /** Where extended attributes are read: an entry by path (through `Platform`), or a file open (`OpenFile`). */
 export interface XattrSource {
@@ -53,5 +54,5 @@ export function readXattrs(
     xattrs.push({ name: nameText(name), value: value.toBase64() });
   }
   if (xattrs.length === 0) return undefined;
-  return xattrs.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  return xattrs.sort((a, b) => compareText(a.name, b.name));
 }

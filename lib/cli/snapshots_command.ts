@@ -9,6 +9,7 @@ import { formatTable } from "./_table.ts";
 import { escapeName } from "./output.ts";
 import { snakeKeys } from "./_json.ts";
 import { type CommandKit, failureExitCode, printFailure, type Program } from "./_command_kit.ts";
+import { compareText } from "../compare_text.ts";
 
 /** Registers `kept snapshots` on `program`. */
 export function snapshotsCommand(program: Program, kit: CommandKit): void {
@@ -82,10 +83,6 @@ function oldestFirst(
   a: SnapshotEntry & { destination: string },
   b: SnapshotEntry & { destination: string },
 ): number {
-  return compare(a.snapshot.time, b.snapshot.time) || compare(a.id, b.id) ||
-    compare(a.destination, b.destination);
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return compareText(a.snapshot.time, b.snapshot.time) || compareText(a.id, b.id) ||
+    compareText(a.destination, b.destination);
 }

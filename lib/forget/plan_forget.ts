@@ -7,6 +7,7 @@
  */
 
 import { applyRetention, type RetentionPolicy } from "../retention/mod.ts";
+import { compareText } from "../compare_text.ts";
 
 /** A snapshot as forget sees it (a repository's `SnapshotEntry` flattened). */
 export interface ForgetSnapshot {
@@ -85,7 +86,7 @@ export function planForget(snapshots: readonly ForgetSnapshot[], options: PlanFo
   }
   const groups: ForgetGroup[] = [];
   const withoutRetention: { plan: string; snapshots: number }[] = [];
-  for (const [plan, policy] of [...options.plans].sort(([a], [b]) => compare(a, b))) {
+  for (const [plan, policy] of [...options.plans].sort(([a], [b]) => compareText(a, b))) {
     const own = byPlan.get(plan) ?? [];
     if (policy.retention === undefined) {
       if (own.length > 0) withoutRetention.push({ plan, snapshots: own.length });
@@ -97,7 +98,7 @@ export function planForget(snapshots: readonly ForgetSnapshot[], options: PlanFo
     destination: options.destination,
     groups,
     withoutRetention,
-    orphans: [...orphans].sort(([a], [b]) => compare(a, b)).map(([plan, count]) => ({
+    orphans: [...orphans].sort(([a], [b]) => compareText(a, b)).map(([plan, count]) => ({
       plan,
       snapshots: count,
     })),
@@ -126,8 +127,4 @@ function decide(
     keep: group.keep.map(({ snapshot, reasons }) => ({ id: snapshot.id, time: snapshot.stored, reasons })),
     forget: group.forget.map((snapshot) => ({ id: snapshot.id, time: snapshot.stored })),
   }));
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

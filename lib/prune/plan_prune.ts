@@ -9,6 +9,7 @@
 import { UserError } from "../errors.ts";
 import type { PackEntry, SnapshotEntry } from "../repo/mod.ts";
 import { markUsed, type TreeLoader } from "./_mark.ts";
+import { compareText } from "../compare_text.ts";
 
 /** Packs per index file prune writes. */
 export const PACKS_PER_INDEX = 256;
@@ -182,7 +183,7 @@ function choosePacks(
     usage.push({ pack, size, blobBytes, usedBytes: 0, copy: [] });
     share.set(pack, blobBytes === 0 ? 0 : usedBytes / blobBytes);
   }
-  usage.sort((a, b) => share.get(b.pack)! - share.get(a.pack)! || compare(a.pack, b.pack));
+  usage.sort((a, b) => share.get(b.pack)! - share.get(a.pack)! || compareText(a.pack, b.pack));
   const placed = new Set<string>();
   let unusedEntries = 0;
   for (const pack of usage) {
@@ -248,7 +249,7 @@ function decidePacks(usage: readonly PackUsage[], options: PlanPruneOptions) {
     else kept.push(pack);
   }
   const unusedShare = (pack: PackUsage) => (pack.blobBytes - pack.usedBytes) / pack.blobBytes;
-  candidates.sort((a, b) => unusedShare(b) - unusedShare(a) || compare(a.pack, b.pack));
+  candidates.sort((a, b) => unusedShare(b) - unusedShare(a) || compareText(a.pack, b.pack));
   const repackList: RepackPack[] = [];
   let repackBytes = 0, copyBytes = 0, copyBlobs = 0;
   for (const pack of candidates) {
@@ -273,8 +274,4 @@ function decidePacks(usage: readonly PackUsage[], options: PlanPruneOptions) {
       ids: kept.map((pack) => pack.pack).sort(),
     },
   };
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -10,6 +10,7 @@ import { Cron } from "croner";
 import type { Plan } from "../plan/mod.ts";
 import { applyRetention } from "../retention/mod.ts";
 import { effectiveSettings, type SettingChange, settingChanges, settingsFingerprint } from "./_settings.ts";
+import { compareText } from "../compare_text.ts";
 
 /** A snapshot as reconcile sees it (a repository's snapshot, or the state file's cached copy). */
 export interface ReconcileSnapshot {
@@ -346,7 +347,7 @@ function orphans(
   for (const snapshot of snapshots) {
     if (!configured.has(snapshot.plan)) counts.set(snapshot.plan, (counts.get(snapshot.plan) ?? 0) + 1);
   }
-  return [...counts].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
+  return [...counts].sort(([a], [b]) => compareText(a, b))
     .map(([plan, count]): Action => ({ kind: "orphan", destination, plan, snapshots: count }));
 }
 

@@ -29,6 +29,7 @@ import {
   readPackHeader,
   toIndexFile,
 } from "../repo/mod.ts";
+import { compareText } from "../compare_text.ts";
 
 /** What planning a repair reads: the index as loaded, the stored packs, the key that opens pack headers. */
 export interface IndexRepairSource {
@@ -110,7 +111,7 @@ export async function planIndexRepair(
   const missing = [...source.index.packIds()]
     .filter((pack) => !stored.has(pack))
     .map((pack) => ({ pack, blobs: source.index.packEntries(pack)?.length ?? 0 }))
-    .sort((a, b) => a.pack.localeCompare(b.pack));
+    .sort((a, b) => compareText(a.pack, b.pack));
   const names = [...stored.keys()].sort();
   const described = await mapLimit(names, READS_IN_FLIGHT, (pack) => {
     const indexed = source.index.packEntries(pack);

@@ -12,6 +12,7 @@ import { IntegrityError, NotFoundError, UserError } from "../errors.ts";
 import { describeValue, integerProblem, isJsonObject, stringProblem } from "./_bounds.ts";
 import { readBounded } from "./_read_bounded.ts";
 import { isStoredFileName } from "./types.ts";
+import { compareText } from "../compare_text.ts";
 
 /** The secret keys of a repository. */
 export interface MasterKeys {
@@ -142,7 +143,7 @@ export async function listKeys(backend: Backend, onSkipped: OnSkippedKey = () =>
       onSkipped(entry.name, error.message);
     }
   }
-  return keys.sort((a, b) => a.file.created.localeCompare(b.file.created) || a.id.localeCompare(b.id));
+  return keys.sort((a, b) => compareText(a.file.created, b.file.created) || compareText(a.id, b.id));
 }
 
 /** Parses a key file and checks every field against docs/format.md#bounds. */

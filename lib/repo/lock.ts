@@ -8,6 +8,7 @@
  */
 
 import { IntegrityError, NotFoundError, UserError } from "../errors.ts";
+import { compareText } from "../compare_text.ts";
 
 /** How a lock shares the repository. */
 export type LockKind = "shared" | "exclusive";
@@ -168,7 +169,7 @@ export async function listLocks(
   // Read at once rather than one after another: on object storage each read is a round trip.
   const listed = await Promise.all(entries.map((entry) => readListed(store, owner, entry, own)));
   return listed.filter((entry) => entry !== undefined)
-    .sort((a, b) => a.mtime - b.mtime || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    .sort((a, b) => a.mtime - b.mtime || compareText(a.name, b.name));
 }
 
 /** A lock this process wrote: its file's name and content. */

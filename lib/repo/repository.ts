@@ -49,6 +49,7 @@ import { discard } from "../memory.ts";
 import { CHUNKER_V1, readConfig, type RepositoryConfig } from "./config.ts";
 import { readBounded } from "./_read_bounded.ts";
 import { indexProblem, snapshotProblem } from "./_meta_shapes.ts";
+import { compareText } from "../compare_text.ts";
 
 /** A snapshot with its id. */
 export interface SnapshotEntry {
@@ -613,9 +614,7 @@ export class Repository {
     read.forEach((snapshot, i) => {
       if (snapshot) snapshots.push({ id: entries[i]!.name as SnapshotId, snapshot });
     });
-    return snapshots.sort((a, b) =>
-      a.snapshot.time.localeCompare(b.snapshot.time) || a.id.localeCompare(b.id)
-    );
+    return snapshots.sort((a, b) => compareText(a.snapshot.time, b.snapshot.time) || compareText(a.id, b.id));
   }
 
   /**
