@@ -27,6 +27,7 @@ import {
   listKeys,
   type MasterKeys,
   newMasterKeys,
+  type OnKeyDerivation,
   type OnSkippedKey,
   openKeyFile,
   unlock,
@@ -76,10 +77,10 @@ export interface OpenOptions {
    */
   early?: EarlyUnlock | null | undefined;
   /**
-   * Hears that the password's key derivation starts (scrypt: a fifth of a second of another core): work
-   * that would hold up the reads before it (the config, the key files) can start beside it then.
+   * Hears that the password's key derivation starts (scrypt: a tenth of a second of every core, or a fifth
+   * of one): work that would hold up the reads before it (the config, the key files) can start then.
    */
-  onKeyDerivation?: (() => void) | undefined;
+  onKeyDerivation?: OnKeyDerivation | undefined;
 }
 
 /** The password's key, being derived from the key file that opened a repository last time. */
@@ -94,7 +95,7 @@ export interface EarlyUnlock {
 export function unlockEarly(
   remembered: RememberedKey | undefined,
   password: string,
-  onKeyDerivation?: () => void,
+  onKeyDerivation?: OnKeyDerivation,
 ): EarlyUnlock | undefined {
   if (!remembered) return undefined;
   const { repository, keyId, bytes } = remembered;
