@@ -16,6 +16,7 @@ const SHARED = [
   "regular_file.ts",
   "lru_cache.ts",
   "process_alive.ts",
+  "compare_text.ts",
 ];
 
 /** Files that only workers load, besides the `*_worker.ts` entry files: they may import narrowly too. */
