@@ -79,6 +79,11 @@ export interface CommandKit {
   /** Whether `-v/--verbose` was given: list each entry as it is handled. */
   verbose(): boolean;
   /**
+   * The global options that change what a kept started by this run does (the daemon's applies, scheduled
+   * jobs): `--config` with `configPath`, then `--lock-wait` and `--no-cache` as this run was given them.
+   */
+  childGlobals(configPath: string): string[];
+  /**
    * Says what an interruption (Ctrl-C, SIGTERM) leaves behind, for the one line printed then, e.g. "the
    * data stored so far stays in the repository, and the next backup reuses it".
    */
@@ -186,6 +191,15 @@ export function commandKit(
     },
     quiet: () => flags.quiet(),
     verbose: () => flags.verbose(),
+    childGlobals: (configPath) => {
+      const lockWait = flags.lockWait();
+      return [
+        "--config",
+        configPath,
+        ...(lockWait ? ["--lock-wait", lockWait] : []),
+        ...(flags.noCache() ? ["--no-cache"] : []),
+      ];
+    },
     setInterruptNote: (note) => interruptNote = note,
     interruptNote: () => interruptNote,
     onInterrupt: (stop) => stops.push(stop),

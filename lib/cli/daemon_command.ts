@@ -28,20 +28,16 @@ export function daemonCommand(program: Program, kit: CommandKit): void {
     )
     .action(async (options) => {
       const format = logFormat(options.logFormat);
-      const globals = program.opts();
       const configPath = resolveConfigPath({
-        flag: globals.config,
+        flag: program.opts().config,
         env: kit.context.env,
         cwd: kit.context.cwd,
       });
-      // Each apply runs with the global options the daemon was started with.
+      // Each apply runs with the global options the daemon was started with; it prints into the daemon's log.
       const childGlobals = [
-        "--config",
-        configPath,
-        ...(globals.lockWait ? ["--lock-wait", globals.lockWait] : []),
-        ...(globals.cache === false ? ["--no-cache"] : []),
-        ...(globals.quiet ? ["--quiet"] : []),
-        ...(globals.verbose ? ["--verbose"] : []),
+        ...kit.childGlobals(configPath),
+        ...(kit.quiet() ? ["--quiet"] : []),
+        ...(kit.verbose() ? ["--verbose"] : []),
       ];
       const daemon = new Daemon({
         clock: systemClock,

@@ -176,9 +176,13 @@ function configPath(kit: CommandKit, program: Program): string {
   return resolveConfigPath({ flag, env: kit.context.env, cwd: kit.context.cwd });
 }
 
-/** The kept command the units and lines run: this kept, with the config as an absolute path. */
+/**
+ * The kept command the units and lines run: this kept, with the config as an absolute path and the global
+ * options `schedule install` was given that change what a job does (`--lock-wait`, `--no-cache`). `-q`
+ * and `-v` say how much `install` itself prints (cron lines always get `--quiet`: cron mails output).
+ */
 function keptCommand(kit: CommandKit, program: Program): string[] {
-  const self = selfCommand(["--config", configPath(kit, program)]);
+  const self = selfCommand(kit.childGlobals(configPath(kit, program)));
   return [self.command, ...self.args];
 }
 

@@ -97,6 +97,30 @@ if (!hasSystemdAnalyze) {
   console.warn("schedule_cli_test: systemd-analyze not found; the verify test is skipped");
 }
 
+Deno.test("scheduled jobs run with the --lock-wait and --no-cache install was given, not its -q/-v", async () => {
+  using dir = tempDir("kept-schedule-");
+  const config = writeConfig(dir.path, { web: "15 2 * * *" });
+  const install = (globals: string[], how: string) =>
+    runKept(["--config", config, ...globals, "schedule", "install", how, "--root", `${dir.path}/root`], {
+      env: { HOME: "/home/test", TZ: "UTC" },
+    });
+  const globals = ["--lock-wait", "10min", "--no-cache", "-v"];
+  assert.equal((await install(globals, "--systemd")).code, 0);
+  const service = () => Deno.readTextFileSync(`${dir.path}/root${UNITS}/kept-web.service`);
+  assert.match(
+    service(),
+    new RegExp(`^ExecStart=\\S+ .*--config ${config} --lock-wait 10min --no-cache apply web$`, "m"),
+  );
+  assert.equal((await install(globals, "--cron")).code, 0);
+  const cron = [...Deno.readDirSync(`${dir.path}/root/etc/cron.d`)].map((entry) => entry.name);
+  const line = Deno.readTextFileSync(`${dir.path}/root/etc/cron.d/${cron[0]}`);
+  assert.match(line, new RegExp(` --config ${config} --lock-wait 10min --no-cache --quiet apply web`));
+  // Installed again without them: the same units, now without the options.
+  const again = await install([], "--systemd");
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(service(), new RegExp(`^ExecStart=\\S+ .*--config ${config} apply web$`, "m"));
+});
+
 Deno.test("`schedule install` twice writes the same files and says they are unchanged", async () => {
   using dir = tempDir("kept-schedule-");
   writeConfig(dir.path, { web: "15 2 * * *" });
