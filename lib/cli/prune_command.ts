@@ -156,7 +156,17 @@ export async function pruneRepository(
 function withoutSnapshots(repository: Repository, gone: ReadonlySet<string>): PruneSource {
   return {
     // Prune never decides on a partial view: a damaged snapshot or index file stops it (docs/format.md#prune).
-    loadIndex: () => repository.loadIndex({ damaged: "fail" }),
+    // Loaded with "skip", so that the index file that stops prune is named with the way forward.
+    loadIndex: async () => {
+      await repository.loadIndex({ damaged: "skip" });
+      const damaged = repository.damagedFiles.find((file) => file.kind === "index");
+      if (damaged !== undefined) {
+        throw new UserError(damaged.reason, {
+          hint:
+            "run `kept repair index`: it rebuilds the index from the packs (docs/repair.md), then prune again",
+        });
+      }
+    },
     get indexFiles() {
       return repository.indexFiles;
     },
