@@ -6,7 +6,7 @@
  */
 
 import { type DestinationOutcome, eachDestination } from "../destinations/mod.ts";
-import type { OnKeyDerivation, Repository } from "../repo/mod.ts";
+import type { Repository } from "../repo/mod.ts";
 import { backup, type BackupProgress, type BackupResult, type FileChange } from "./backup.ts";
 import type { BackupSpec } from "./backup_spec.ts";
 import { FolderScans } from "./folder_scan.ts";
@@ -20,7 +20,7 @@ export interface BackupToDestinationsOptions {
    * Opens and unlocks a destination's repository, calling `onKeyDerivation` as the password's key starts
    * being derived (`RepositoryAccess.onKeyDerivation`): the backup reads folders meanwhile.
    */
-  open: (destination: string, onKeyDerivation: OnKeyDerivation) => Promise<Repository>;
+  open: (destination: string, onKeyDerivation: () => void) => Promise<Repository>;
   host: string;
   username: string;
   /** The clock: each backup's start (its snapshot's time) is read once, before any file is looked at. */
@@ -48,13 +48,8 @@ export function backupToDestinations(
   return eachDestination(options.destinations, async (destination) => {
     const now = options.now();
     const deriving = Promise.withResolvers<void>();
-    // Folders are read while the repository is opened, so that the walk then only compares: from the start
-    // of the password's key derivation when it leaves a core idle, else from its end (storage may still be
-    // answering then): beside a derivation on every core, reading only slowed both down.
-    const opening = options.open(destination, ({ busyCores, done }) => {
-      if (navigator.hardwareConcurrency > busyCores) deriving.resolve();
-      else void done.then(deriving.resolve);
-    });
+    const opening = options.open(destination, deriving.resolve);
+    // Read folders while the password's key is derived: the walk then only compares.
     using scans = FolderScans.start(options.plan, { from: deriving.promise, until: opening });
     const repository = await opening;
     return await backup(repository, {

@@ -12,7 +12,6 @@ import {
   createHash,
   type DecipherChaCha20Poly1305,
   type Hash,
-  pbkdf2Sync,
   randomBytes as nodeRandomBytes,
   scrypt,
 } from "node:crypto";
@@ -207,65 +206,17 @@ export interface KdfParams {
 }
 
 /**
- * How a key file derives its key-encryption key from the password (docs/format.md#keys).
- *
- * - `scrypt`: RFC 7914 scrypt. Its p lanes are independent, but node:crypto (OpenSSL) runs them one after
- *   another on one core.
- * - `scrypt-lanes`: each lane is a scrypt of its own (same N and r, p = 1, the salt followed by the lane's
- *   number as one byte), run at the same time on as many cores as there are; the lanes' outputs are joined
- *   as scrypt joins its own, by PBKDF2-HMAC-SHA256 of the password with one iteration. Per lane a guesser
- *   does the same work in the same memory as for `scrypt` with that p; on two cores the wait halves.
- */
-export type KdfName = "scrypt" | "scrypt-lanes";
-
-/**
- * Production KDF cost: two lanes of 32 MiB, about 0.1 s here on two cores (0.2 s on one). Two lanes over
- * 32 MiB cost a guesser as much as one over 64 MiB; restic bounds its own memory at 60 MiB, which gives
- * the same N.
+ * Production KDF cost: about 0.2 s here, in 32 MiB. Two passes (p = 2) over 32 MiB cost the same time
+ * as one over 64 MiB, and every command's peak memory is 32 MiB lower, since the derivation runs while
+ * kept's runtime is already loaded; restic bounds its own at 60 MiB, which gives the same 32.
  */
 export const DEFAULT_KDF: KdfParams = { N: 2 ** 15, r: 8, p: 2 };
 
-/** The derivation new key files use. */
-export const DEFAULT_KDF_NAME: KdfName = "scrypt-lanes";
-
-/** Derives a 32-byte key-encryption key from a password with scrypt, as `name` says. */
-export async function deriveKey(
-  password: string,
-  salt: Uint8Array,
-  params: KdfParams,
-  name: KdfName = DEFAULT_KDF_NAME,
-): Promise<Uint8Array> {
-  const normalized = password.normalize("NFC");
-  if (name === "scrypt") return await scryptKey(normalized, salt, params);
-  const lanes: Uint8Array[] = [];
-  const atOnce = kdfThreads(params, name);
-  for (let first = 0; first < params.p; first += atOnce) {
-    const wave: Promise<Uint8Array>[] = [];
-    for (let lane = first; lane < Math.min(params.p, first + atOnce); lane++) {
-      const laneSalt = new Uint8Array(salt.length + 1);
-      laneSalt.set(salt);
-      laneSalt[salt.length] = lane;
-      wave.push(scryptKey(normalized, laneSalt, { ...params, p: 1 }));
-    }
-    lanes.push(...await Promise.all(wave));
-  }
-  return new Uint8Array(pbkdf2Sync(normalized, Buffer.concat(lanes), 1, 32, "sha256"));
-}
-
-/**
- * The cores a derivation keeps busy: one for `scrypt`; for `scrypt-lanes` as many lanes at once as there
- * are cores (each holds 128·N·r bytes while it runs).
- */
-export function kdfThreads(params: KdfParams, name: KdfName): number {
-  if (name === "scrypt") return 1;
-  return Math.max(1, Math.min(params.p, navigator.hardwareConcurrency || 1));
-}
-
-/** RFC 7914 scrypt of an NFC-normalised password, 32 bytes, on one of the runtime's blocking threads. */
-function scryptKey(password: string, salt: Uint8Array, params: KdfParams): Promise<Uint8Array> {
+/** Derives a 32-byte key-encryption key from a password with scrypt. */
+export function deriveKey(password: string, salt: Uint8Array, params: KdfParams): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     scrypt(
-      password,
+      password.normalize("NFC"),
       salt,
       32,
       { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r + 16 * 1024 * 1024 },

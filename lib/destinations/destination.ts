@@ -18,7 +18,7 @@ import {
 import { MissingStorageError, UserError } from "../errors.ts";
 import { type Config, type Destination, destinationNames, unresolvedError } from "../plan/mod.ts";
 import type { KdfParams } from "../crypto/mod.ts";
-import { NoRepositoryError, type OnKeyDerivation, Repository, unlockEarly } from "../repo/mod.ts";
+import { NoRepositoryError, Repository, unlockEarly } from "../repo/mod.ts";
 import { type PasswordContext, resolvePassword } from "../secrets.ts";
 
 /**
@@ -70,7 +70,7 @@ export interface RepositoryAccess extends PasswordContext {
    */
   damageWarnings?: boolean;
   /** Hears that the password's key derivation starts (see `OpenOptions.onKeyDerivation`). */
-  onKeyDerivation?: OnKeyDerivation;
+  onKeyDerivation?: () => void;
 }
 
 /** Opens and unlocks a destination's repository; a remote one reads its metadata through the local cache. */

@@ -6,18 +6,7 @@
  */
 
 import { Buffer } from "node:buffer";
-import {
-  DEFAULT_KDF,
-  DEFAULT_KDF_NAME,
-  deriveKey,
-  type KdfName,
-  type KdfParams,
-  kdfThreads,
-  open,
-  randomBytes,
-  seal,
-  sha256Hex,
-} from "../crypto/mod.ts";
+import { DEFAULT_KDF, deriveKey, type KdfParams, open, randomBytes, seal, sha256Hex } from "../crypto/mod.ts";
 import type { Backend } from "../backends/mod.ts";
 import { IntegrityError, NotFoundError, UserError } from "../errors.ts";
 import { describeValue, integerProblem, isJsonObject, stringProblem } from "./_bounds.ts";
@@ -41,7 +30,7 @@ export interface KeyFile {
   created: string;
   host: string;
   username: string;
-  kdf: { name: KdfName; N: number; r: number; p: number; salt: string };
+  kdf: { name: "scrypt"; N: number; r: number; p: number; salt: string };
   data: string;
 }
 
@@ -51,8 +40,6 @@ export interface KeyMeta {
   username: string;
   now: Date;
   kdf?: KdfParams;
-  /** Default: {@link DEFAULT_KDF_NAME}; tests write the older `scrypt` to show such keys still open. */
-  kdfName?: KdfName;
 }
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
@@ -72,14 +59,13 @@ export async function addKey(
   meta: KeyMeta,
 ): Promise<string> {
   const kdf = meta.kdf ?? DEFAULT_KDF;
-  const kdfName = meta.kdfName ?? DEFAULT_KDF_NAME;
   // Never write a key file that opening would refuse.
   const problem = kdfProblem({ ...kdf });
   if (problem) {
     throw new UserError(`Cannot add a key with scrypt N=${kdf.N} r=${kdf.r} p=${kdf.p}: ${problem}`);
   }
   const salt = randomBytes(32);
-  const kek = await deriveKey(password, salt, kdf, kdfName);
+  const kek = await deriveKey(password, salt, kdf);
   const secret = JSON.stringify({
     repository: repositoryId,
     encrypt: b64(keys.encrypt),
@@ -91,7 +77,7 @@ export async function addKey(
     created: meta.now.toISOString(),
     host: meta.host,
     username: meta.username,
-    kdf: { name: kdfName, N: kdf.N, r: kdf.r, p: kdf.p, salt: b64(salt) },
+    kdf: { name: "scrypt", N: kdf.N, r: kdf.r, p: kdf.p, salt: b64(salt) },
     data: b64(seal(kek, new TextEncoder().encode(secret))),
   };
   const bytes = new TextEncoder().encode(JSON.stringify(file, null, 2) + "\n");
@@ -99,15 +85,6 @@ export async function addKey(
   await backend.put({ kind: "keys", name: id }, bytes);
   return id;
 }
-
-/** A key derivation that has started: the cores it keeps busy, and its end (never rejects). */
-export interface KeyDerivation {
-  busyCores: number;
-  done: Promise<void>;
-}
-
-/** Hears each key derivation as it starts: work that waited for the reads before it can start beside it. */
-export type OnKeyDerivation = (derivation: KeyDerivation) => void;
 
 /** A key file with its id. */
 export interface ListedKey {
@@ -194,9 +171,7 @@ function keyFileProblem(file: unknown): string | undefined {
   if (data) return `"data" ${data}`;
   const kdf = file.kdf;
   if (!isJsonObject(kdf)) return `"kdf" must be an object, found ${describeValue(kdf)}`;
-  if (kdf.name !== "scrypt" && kdf.name !== "scrypt-lanes") {
-    return `"kdf.name" must be "scrypt-lanes" or "scrypt", found ${describeValue(kdf.name)}`;
-  }
+  if (kdf.name !== "scrypt") return `"kdf.name" must be "scrypt", found ${describeValue(kdf.name)}`;
   const salt = stringProblem(kdf.salt, 88, BASE64);
   if (salt) return `"kdf.salt" ${salt}`;
   if (unb64(kdf.salt as string).length < 16) return `"kdf.salt" must hold at least 16 bytes`;
@@ -233,7 +208,7 @@ export async function unlock(
   repositoryId: string,
   password: string,
   onSkipped: OnSkippedKey = () => {},
-  onKeyDerivation?: OnKeyDerivation,
+  onKeyDerivation?: () => void,
 ): Promise<{ keyId: string; keys: MasterKeys }> {
   const listed = await listKeys(backend, onSkipped);
   if (listed.length === 0) {
@@ -265,7 +240,7 @@ export async function openKeyFile(
   bytes: Uint8Array,
   repositoryId: string,
   password: string,
-  onKeyDerivation?: OnKeyDerivation,
+  onKeyDerivation?: () => void,
 ): Promise<MasterKeys | undefined> {
   try {
     if (sha256Hex(bytes) !== id) return undefined;
@@ -290,13 +265,10 @@ async function openSecret(
   id: string,
   file: KeyFile,
   password: string,
-  onKeyDerivation: OnKeyDerivation | undefined,
+  onKeyDerivation: (() => void) | undefined,
 ): Promise<(MasterKeys & { repository: string }) | undefined> {
-  const deriving = deriveKey(password, unb64(file.kdf.salt), file.kdf, file.kdf.name);
-  onKeyDerivation?.({
-    busyCores: kdfThreads(file.kdf, file.kdf.name),
-    done: deriving.then(() => {}, () => {}),
-  });
+  const deriving = deriveKey(password, unb64(file.kdf.salt), file.kdf);
+  onKeyDerivation?.();
   const kek = await deriving;
   const opened = open(kek, unb64(file.data));
   return opened ? parseSecret(id, opened) : undefined;

@@ -41,13 +41,11 @@ export {
   addKey,
   KDF_BOUNDS,
   KEY_FILE_MAX_BYTES,
-  type KeyDerivation,
   type KeyFile,
   type KeyMeta,
   type ListedKey,
   listKeys,
   type MasterKeys,
-  type OnKeyDerivation,
   WrongPasswordError,
 } from "./keys.ts";
 export { type BlobLocation, type IndexFile, MasterIndex, toIndexFile } from "./master_index.ts";

@@ -27,7 +27,6 @@ import {
   listKeys,
   type MasterKeys,
   newMasterKeys,
-  type OnKeyDerivation,
   type OnSkippedKey,
   openKeyFile,
   unlock,
@@ -77,10 +76,10 @@ export interface OpenOptions {
    */
   early?: EarlyUnlock | null | undefined;
   /**
-   * Hears that the password's key derivation starts (scrypt: a tenth of a second of every core, or a fifth
-   * of one): work that would hold up the reads before it (the config, the key files) can start then.
+   * Hears that the password's key derivation starts (scrypt: a fifth of a second of another core): work
+   * that would hold up the reads before it (the config, the key files) can start beside it then.
    */
-  onKeyDerivation?: OnKeyDerivation | undefined;
+  onKeyDerivation?: (() => void) | undefined;
 }
 
 /** The password's key, being derived from the key file that opened a repository last time. */
@@ -95,7 +94,7 @@ export interface EarlyUnlock {
 export function unlockEarly(
   remembered: RememberedKey | undefined,
   password: string,
-  onKeyDerivation?: OnKeyDerivation,
+  onKeyDerivation?: () => void,
 ): EarlyUnlock | undefined {
   if (!remembered) return undefined;
   const { repository, keyId, bytes } = remembered;

@@ -3,8 +3,7 @@
 import assert from "node:assert/strict";
 import { makeFixture, PASSWORD } from "../_support/fixture.ts";
 import { MemoryBackend } from "../../lib/backends/mod.ts";
-import { addKey, listKeys, newMasterKeys, unlock, WrongPasswordError } from "../../lib/repo/keys.ts";
-import { sha256Hex } from "../../lib/crypto/mod.ts";
+import { addKey, listKeys, newMasterKeys, unlock } from "../../lib/repo/keys.ts";
 
 interface ListedKey {
   id: string;
@@ -63,51 +62,16 @@ Deno.test("key add, key remove and key passwd manage the passwords that open a r
   }
 });
 
-Deno.test("a new key derives with two scrypt-lanes of 32 MiB (N = 2^15, r = 8), run at once on two cores", async () => {
-  // Key derivation runs while the rest of kept is loaded, so its memory is added to every command's peak:
-  // 32 MiB per lane running, one lane per core (docs/format.md#keys).
+Deno.test("a new key's scrypt needs 32 MiB (N = 2^15, r = 8) and twice that work in two passes (p = 2)", async () => {
+  // Key derivation runs while the rest of kept is loaded, so its memory is added to every command's peak.
   const backend = new MemoryBackend();
   const keys = newMasterKeys();
   const meta = { host: "host", username: "user", now: new Date(0) };
   const id = await addKey(backend, "repo-id", keys, "secret", meta);
   const [listed] = await listKeys(backend);
   assert.equal(listed?.id, id);
-  const { name, N, r, p } = listed.file.kdf;
-  assert.deepEqual({ name, N, r, p }, { name: "scrypt-lanes", N: 2 ** 15, r: 8, p: 2 });
+  const { N, r, p } = listed.file.kdf;
+  assert.deepEqual({ N, r, p }, { N: 2 ** 15, r: 8, p: 2 });
   assert.equal(128 * N * r, 32 * 1024 * 1024);
   assert.deepEqual((await unlock(backend, "repo-id", "secret")).keys, keys);
-});
-
-Deno.test("a key file written before scrypt-lanes (plain scrypt) still opens; an unknown derivation is named", async () => {
-  const backend = new MemoryBackend();
-  const keys = newMasterKeys();
-  const meta = { host: "host", username: "user", now: new Date(0), kdf: { N: 1024, r: 8, p: 2 } };
-  await addKey(backend, "repo-id", keys, "old secret", { ...meta, kdfName: "scrypt" });
-  await addKey(backend, "repo-id", keys, "new secret", meta);
-  const names = (await listKeys(backend)).map((key) => key.file.kdf.name).sort();
-  assert.deepEqual(names, ["scrypt", "scrypt-lanes"]);
-  assert.deepEqual((await unlock(backend, "repo-id", "old secret")).keys, keys);
-  assert.deepEqual((await unlock(backend, "repo-id", "new secret")).keys, keys);
-
-  // The name decides the derivation: a file relabelled opens with no password; an unknown name is named.
-  const [stored] = await listKeys(backend);
-  const storeRelabelled = async (name: string) => {
-    const other = new MemoryBackend();
-    const file = { ...stored!.file, kdf: { ...stored!.file.kdf, name } };
-    const bytes = new TextEncoder().encode(JSON.stringify(file));
-    await other.put({ kind: "keys", name: sha256Hex(bytes) }, bytes);
-    return other;
-  };
-  const swapped = stored!.file.kdf.name === "scrypt" ? "scrypt-lanes" : "scrypt";
-  await assert.rejects(unlock(await storeRelabelled(swapped), "repo-id", "old secret"), WrongPasswordError);
-  await assert.rejects(unlock(await storeRelabelled(swapped), "repo-id", "new secret"), WrongPasswordError);
-  const skipped: string[] = [];
-  assert.deepEqual(
-    await listKeys(await storeRelabelled("argon2id"), (_id, reason) => skipped.push(reason)),
-    [],
-  );
-  assert.match(
-    skipped[0] ?? "",
-    /"kdf.name" must be "scrypt-lanes" or "scrypt", found the string "argon2id"/,
-  );
 });
