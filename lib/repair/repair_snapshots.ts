@@ -3,8 +3,9 @@
  * longer holds (after `repair index` dropped a lost pack's blobs). A folder whose tree cannot be read
  * becomes an empty folder; a file whose content needs a blob no index names keeps the part before the first
  * such blob. The new snapshot keeps the old one's time, plan and host, carries the tag `repaired` and names
- * the snapshot it replaces (`repairedFrom`); the old one is removed only when asked (`--forget`), after its
- * replacement is stored. Whether a data blob is
+ * the snapshot it replaces (`repairedFrom`); its files, folders and bytes are counted again from what it
+ * keeps (the other stats are the original backup's). The old one is removed only when asked (`--forget`),
+ * after its replacement is stored. Whether a data blob is
  * there is decided by the index alone: run `repair index` first (docs/repair.md).
  *
  * @module
@@ -56,10 +57,18 @@ export interface SnapshotRepair {
   replacement: Snapshot;
 }
 
-/** A tree's rewrite: its new id, and what it lost (paths relative to it). */
+/** A tree's rewrite: its new id, what it lost (paths relative to it), and what it holds below it. */
 interface Rewritten {
   id: BlobId;
   losses: Loss[];
+  contents: Contents;
+}
+
+/** What a snapshot's stats count of a tree: its folders and regular files, at every depth, and their bytes. */
+interface Contents {
+  files: number;
+  dirs: number;
+  bytes: number;
 }
 
 /**
@@ -83,6 +92,7 @@ export async function repairSnapshots(
       losses: rewritten.losses,
       replacement: {
         ...snapshot,
+        stats: { ...snapshot.stats, ...rewritten.contents },
         tree: rewritten.id,
         tags: [...snapshot.tags.filter((tag) => tag !== REPAIRED_TAG), REPAIRED_TAG],
         repairedFrom: id,
@@ -143,27 +153,40 @@ class TreeRewriter {
     } catch (error) {
       if (!(error instanceof IntegrityError)) throw error;
       this.#emptyTree ??= this.#saver.saveTree({ nodes: [] });
-      return { id: await this.#emptyTree, losses: [{ path: "", kind: "folder" }] };
+      const contents = { files: 0, dirs: 0, bytes: 0 };
+      return { id: await this.#emptyTree, losses: [{ path: "", kind: "folder" }], contents };
     }
     const losses: Loss[] = [];
     const nodes: TreeNode[] = [];
+    const contents = { files: 0, dirs: 0, bytes: 0 };
     for (const node of tree.nodes) {
-      const { node: kept, losses: below } = await this.#rewriteNode(node);
+      const { node: kept, losses: below, contents: under } = await this.#rewriteNode(node);
       nodes.push(kept);
       for (const loss of below) {
         losses.push({ ...loss, path: loss.path ? `${node.name}/${loss.path}` : node.name });
       }
+      if (kept.type === "dir") contents.dirs++;
+      if (kept.type === "file") {
+        contents.files++;
+        contents.bytes += kept.size ?? 0;
+      }
+      if (under) {
+        contents.files += under.files;
+        contents.dirs += under.dirs;
+        contents.bytes += under.bytes;
+      }
     }
-    if (losses.length === 0) return { id, losses };
-    return { id: await this.#saver.saveTree({ ...tree, nodes }), losses };
+    if (losses.length === 0) return { id, losses, contents };
+    return { id: await this.#saver.saveTree({ ...tree, nodes }), losses, contents };
   }
 
-  async #rewriteNode(node: TreeNode): Promise<{ node: TreeNode; losses: Loss[] }> {
+  async #rewriteNode(node: TreeNode): Promise<{ node: TreeNode; losses: Loss[]; contents?: Contents }> {
     if (node.subtree !== undefined) {
       const rewritten = await this.rewrite(node.subtree);
       return {
         node: rewritten.losses.length ? { ...node, subtree: rewritten.id } : node,
         losses: rewritten.losses,
+        contents: rewritten.contents,
       };
     }
     if (node.content === undefined) return { node, losses: [] };

@@ -9,6 +9,7 @@ import { type Fixture, makeFixture, packFiles } from "../_support/fixture.ts";
 interface SnapshotJson {
   id: string;
   tags: string[];
+  stats: { files: number; dirs: number; bytes: number; new_files: number };
 }
 
 async function snapshotsOf(fixture: Fixture): Promise<SnapshotJson[]> {
@@ -59,6 +60,10 @@ Deno.test("repair snapshots cuts a file where its lost data starts, tags the rep
     assert.deepEqual(after.map((s) => s.id).includes(second!.id), false, "--forget removed the damaged one");
     const replacement = after.find((s) => s.id !== first!.id)!;
     assert.ok(replacement.tags.includes("repaired"));
+    // Its files, folders and bytes are what it keeps; the other stats are the original backup's.
+    assert.equal(replacement.stats.files, second!.stats.files);
+    assert.equal(replacement.stats.dirs, second!.stats.dirs);
+    assert.equal(replacement.stats.new_files, second!.stats.new_files);
     await fixture.keptOk(["check", "--read-data"]);
 
     const out = `${fixture.root}/out`;
@@ -67,6 +72,9 @@ Deno.test("repair snapshots cuts a file where its lost data starts, tags the rep
     const cut = Deno.readFileSync(`${out}${src}/y.bin`);
     assert.ok(cut.length > 0 && cut.length < 3_000_000, `${cut.length} bytes kept`);
     assert.deepEqual(cut, y.subarray(0, cut.length), "what is kept is the file's start");
+    const x = Deno.statSync(`${src}/x.bin`).size;
+    assert.equal(second!.stats.bytes, x + y.length);
+    assert.equal(replacement.stats.bytes, x + cut.length, "the bytes lost are no longer counted");
     assert.deepEqual(Deno.readFileSync(`${out}${src}/x.bin`), Deno.readFileSync(`${src}/x.bin`));
   } finally {
     await fixture.cleanup();
@@ -111,6 +119,12 @@ Deno.test("a folder whose tree is lost becomes empty; --dry-run only reports it"
 
     await fixture.keptOk(["repair", "snapshots", "--forget"]);
     const [replacement] = await snapshotsOf(fixture);
+    assert.equal(snapshots[0]!.stats.files, 1);
+    assert.deepEqual(
+      [replacement!.stats.files, replacement!.stats.dirs, replacement!.stats.bytes],
+      [0, 0, 0],
+      "an empty snapshot counts nothing",
+    );
     const out = `${fixture.root}/out`;
     await fixture.keptOk(["restore", replacement!.id, "--target", out]);
     assert.deepEqual([...Deno.readDirSync(out)], []);
