@@ -20,8 +20,11 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Options for {@link interpolate}. */
 export interface InterpolateOptions {
-  /** Names whose `${NAME}` (or `${NAME:-default}`) stays as written, for the shell to expand later. */
-  keep?: ReadonlySet<string>;
+  /**
+   * Every `${NAME}` (and `${NAME:-default}`) stays as written, for the shell to expand later; `$$` still
+   * gives `$`. The names are still asked of `env`, so that a caller sees which variables are used.
+   */
+  keepVariables?: boolean;
 }
 
 /**
@@ -70,7 +73,7 @@ export function interpolate(
         );
       }
       const found = env(name);
-      if (options.keep?.has(name)) value += `\${${body}}`;
+      if (options.keepVariables) value += `\${${body}}`;
       else if (found !== undefined && found !== "") value += found;
       else if (separator >= 0) value += body.slice(separator + 2);
       else {

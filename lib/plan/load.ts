@@ -19,7 +19,6 @@ import {
   DEFAULT_S3_REGION,
   type DestinationInput,
   HOOK_LISTS,
-  HOOK_VARIABLES,
   PASSWORD_KEYS,
   PLAN_FORMAT_VERSION,
   type PlanFile,
@@ -626,7 +625,10 @@ function substituteVariables(
   const unresolved: (string | number)[][] = [];
   const substitute = (value: unknown, path: (string | number)[]): unknown => {
     if (typeof value === "string") {
-      const result = interpolate(value, env, isHookCommand(path) ? { keep: HOOK_VARIABLES } : {});
+      // A hook is a shell command: its variables are the shell's, from the hook's environment (kept's own
+      // without the password settings, plus KEPT_PLAN…). Expanded here, a secret would be in the log and
+      // the state file, and in the command line every local user can list.
+      const result = interpolate(value, env, { keepVariables: isHookCommand(path) });
       if (result.error) {
         problemAt(path, result.error);
         unresolved.push(path);

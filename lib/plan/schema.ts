@@ -385,18 +385,6 @@ const retention = z.strictObject({
   }
 });
 
-/**
- * The variables kept sets for each hook command (docs/reconcile.md#hooks): `${KEPT_SNAPSHOT}` in a hook is
- * left to the shell, not read from kept's own environment when the plan loads.
- */
-export const HOOK_VARIABLES: ReadonlySet<string> = new Set([
-  "KEPT_PLAN",
-  "KEPT_DESTINATION",
-  "KEPT_SNAPSHOT",
-  "KEPT_RESULT",
-  "KEPT_ERROR",
-]);
-
 /** The lists of hook commands under `hooks`. */
 export const HOOK_LISTS: readonly string[] = ["before", "after", "on_failure"];
 

@@ -4,7 +4,6 @@
 import assert from "node:assert/strict";
 import { KILL_GRACE_MS, MAX_OUTPUT_BYTES, runHookCommand, withHooks } from "../../lib/hooks/mod.ts";
 import { tempDir } from "../_support/temp_dir.ts";
-import { HOOK_VARIABLES } from "../../lib/plan/schema.ts";
 
 const HOOKS = { before: [], after: [], onFailure: [], timeoutMs: 10_000 };
 
@@ -225,17 +224,4 @@ Deno.test("runHookCommand() keeps the end of long output, and hooks never see KE
   );
   assert.match(outcome.log, /password=\[\] other=\[kept\]/);
   assert.doesNotMatch(outcome.log, /hunter2/);
-});
-
-Deno.test("the KEPT_* variables a hook gets are the ones the plan loader leaves to the shell", async () => {
-  // lib/plan lists them (`${KEPT_SNAPSHOT}` in a hook is not expanded when the plan loads), lib/hooks sets
-  // them: neither layer may import the other, so this keeps the two lists one.
-  using dir = tempDir("kept-hooks-");
-  await withHooks(
-    { ...HOOKS, before: ["env | sed -n 's/^\\(KEPT_[A-Z_]*\\)=.*/\\1/p' | sort > names"] },
-    context(dir.path),
-    () => Promise.resolve({ ok: true, value: undefined }),
-  );
-  const names = (await Deno.readTextFile(`${dir.path}/names`)).trim().split("\n");
-  assert.deepEqual(names, [...HOOK_VARIABLES].sort());
 });

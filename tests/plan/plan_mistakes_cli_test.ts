@@ -72,3 +72,37 @@ plans:
   assert.equal(await Deno.readTextFile(join(dir.path, "before.txt")), "web r\n");
   assert.equal(await Deno.readTextFile(join(dir.path, "after.txt")), `${saved!.snapshot_id} success\n`);
 });
+
+Deno.test("a hook's ${SECRET} is the shell's: its value is never in kept's log, state file or the command line", async () => {
+  using dir = tempDir("kept-hook-secret-");
+  await Deno.mkdir(join(dir.path, "data"));
+  await Deno.writeTextFile(join(dir.path, "data", "file.txt"), "hello\n");
+  await Deno.writeTextFile(
+    join(dir.path, "plan.yaml"),
+    `version: 1
+destinations:
+  r:
+    url: repo
+plans:
+  web:
+    sources: [data]
+    destinations: [r]
+    hooks:
+      after: ['echo "token=\${API_TOKEN} password=\${KEPT_PASSWORD:-none} \${MISSING:-dflt}$$HOME" > after.txt']
+`,
+  );
+  const env = { API_TOKEN: "s3cr3t-token", KEPT_PASSWORD: "pw-not-for-hooks", HOME: "/home/h" };
+  assert.equal((await keptIn(dir.path, ["--config", "plan.yaml", "init", "r"], env)).code, 0);
+  const backup = await keptIn(dir.path, ["--config", "plan.yaml", "-v", "apply", "web"], env);
+  assert.equal(backup.code, 0, backup.stderr);
+  // The shell expanded them, from the hook's environment (which has no KEPT_PASSWORD).
+  assert.equal(
+    await Deno.readTextFile(join(dir.path, "after.txt")),
+    "token=s3cr3t-token password=none dflt/home/h\n",
+  );
+  const state = new TextDecoder().decode(await Deno.readFile(join(dir.path, "state", "kept", "state.db")));
+  for (const text of [backup.stdout, backup.stderr, state]) {
+    assert.doesNotMatch(text, /s3cr3t-token|pw-not-for-hooks/);
+  }
+  assert.match(state, /after \$ echo "token=\$\{API_TOKEN\}/, "the log names the command as written");
+});
