@@ -210,8 +210,9 @@ const FILES_IN_FLIGHT = 512;
 const OPEN_ENTRIES = 4096;
 
 /**
- * A folder is handed out on its parent's call stack until something awaits: a tree a thousand folders
- * deep overflowed the stack. Past this many levels on one stack a folder goes on from a fresh one.
+ * A folder is handed out on its parent's call stack until something awaits (so is each folder on the way
+ * to a source): a tree ~1,300 folders deep overflowed the stack. Past this many levels on one stack a
+ * folder goes on from a fresh one.
  */
 const STACKED_FOLDERS = 64;
 
@@ -480,6 +481,7 @@ async function backupVirtualFolder(
 ): Promise<{ id: BlobId; reused: boolean }> {
   const parentNodes = new Map(parentTree?.nodes.map((n) => [n.name, n]));
   context.handingOut++; // until every child below has counted itself
+  if (context.stackedFolders >= STACKED_FOLDERS) await null;
   const children = [...trie.children].map(async ([name, child]) => {
     const childPath = join(path, name);
     const parentNode = parentNodes.get(name);
@@ -504,7 +506,9 @@ async function backupVirtualFolder(
       return undefined;
     }
     const subtreeParent = parentNode?.subtree ? await context.loadTree(parentNode.subtree) : undefined;
+    context.stackedFolders++; // an async function: it returns at its first await, never throws
     const backingUp = backupVirtualFolder(childPath, child, subtreeParent, parentNode?.subtree, context);
+    context.stackedFolders--;
     walkEnds(context);
     const listing = await backingUp;
     countFolder(context, listing);
@@ -618,11 +622,11 @@ async function backupFolder(
   context: WalkContext,
   handedOut?: () => void,
 ): Promise<TreeNode | undefined> {
-  if (context.stackedFolders >= STACKED_FOLDERS) await null;
   const node = metadata(path, name, "dir", info, context);
   let folder: HandedOutFolder | undefined;
   context.handingOut++;
   try {
+    if (context.stackedFolders >= STACKED_FOLDERS) await null;
     if (context.plan.oneFileSystem && info.dev !== rootDevice) {
       // A mount point: each source stays on its own file system (docs/plans.md). One that is itself a
       // source is walked on its file system; any other is kept as an empty folder, as restic and borg do,

@@ -112,11 +112,26 @@ async function resolve(source: TreeLoader, root: BlobId, path: string): Promise<
   }
 }
 
+/**
+ * Every entry below the folder `treeId`, depth first in the trees' order. Iterative, not recursive: a tree
+ * as deep as a path may be long (~2,000 folders) overflowed the call stack through nested generators.
+ */
 async function* walk(source: TreeLoader, treeId: BlobId, at: FolderAt): AsyncGenerator<ListedEntry> {
-  for (const node of (await loadFolder(source, treeId, at)).nodes) {
-    const path = `${at.path}/${node.name}`;
+  /** The folders on the current path: their entries, the next one to list, where they are. */
+  const open = [{ nodes: (await loadFolder(source, treeId, at)).nodes, next: 0, at }];
+  while (open.length > 0) {
+    const folder = open.at(-1)!;
+    const node = folder.nodes[folder.next++];
+    if (node === undefined) {
+      open.pop();
+      continue;
+    }
+    const path = `${folder.at.path}/${node.name}`;
     yield entryOf(path, node);
-    if (node.type === "dir" && node.subtree) yield* walk(source, node.subtree, { root: at.root, path });
+    if (node.type === "dir" && node.subtree) {
+      const below = { root: folder.at.root, path };
+      open.push({ nodes: (await loadFolder(source, node.subtree, below)).nodes, next: 0, at: below });
+    }
   }
 }
 
@@ -149,6 +164,16 @@ export function diffTrees(source: TreeLoader, a: BlobId, b: BlobId): AsyncGenera
   return diffFolders(source, { a, b }, a, b, "");
 }
 
+/** Two folders being compared: their entries by name, the names of both in order, the next one to compare. */
+interface ComparedFolders {
+  left: Map<string, TreeNode>;
+  right: Map<string, TreeNode>;
+  names: string[];
+  next: number;
+  prefix: string;
+}
+
+/** Iterative, not recursive, as {@link walk}: one frame per folder on the current path. */
 async function* diffFolders(
   source: TreeLoader,
   roots: { a: BlobId; b: BlobId },
@@ -156,38 +181,51 @@ async function* diffFolders(
   b: BlobId,
   prefix: string,
 ): AsyncGenerator<Change> {
-  if (a === b) return;
-  const left = new Map(
-    (await loadFolder(source, a, { root: roots.a, path: prefix })).nodes.map((n) => [n.name, n]),
-  );
-  const right = new Map(
-    (await loadFolder(source, b, { root: roots.b, path: prefix })).nodes.map((n) => [n.name, n]),
-  );
-  const names = [...new Set([...left.keys(), ...right.keys()])].sort();
-  for (const name of names) {
-    const before = left.get(name);
-    const after = right.get(name);
-    const path = `${prefix}/${name}`;
+  const compare = async (a: BlobId, b: BlobId, prefix: string): Promise<ComparedFolders> => {
+    const left = new Map(
+      (await loadFolder(source, a, { root: roots.a, path: prefix })).nodes.map((n) => [n.name, n]),
+    );
+    const right = new Map(
+      (await loadFolder(source, b, { root: roots.b, path: prefix })).nodes.map((n) => [n.name, n]),
+    );
+    return { left, right, names: [...new Set([...left.keys(), ...right.keys()])].sort(), next: 0, prefix };
+  };
+  const open: ComparedFolders[] = a === b ? [] : [await compare(a, b, prefix)];
+  while (open.length > 0) {
+    const folders = open.at(-1)!;
+    const name = folders.names[folders.next++];
+    if (name === undefined) {
+      open.pop();
+      continue;
+    }
+    const before = folders.left.get(name);
+    const after = folders.right.get(name);
+    const path = `${folders.prefix}/${name}`;
     if (!before) yield* everything("added", source, after!, { root: roots.b, path });
     else if (!after) yield* everything("removed", source, before, { root: roots.a, path });
     else if (before.type === "dir" && after.type === "dir") {
       if (folderChanged(before, after)) yield { change: "modified", path };
-      yield* diffFolders(source, roots, before.subtree!, after.subtree!, path);
+      // Identical subtrees are skipped without being read.
+      if (before.subtree !== after.subtree) open.push(await compare(before.subtree!, after.subtree!, path));
     } else if (differs(before, after)) yield { change: "modified", path };
   }
 }
 
-/** `node` at `at` and everything below it, all added or all removed. */
+/** `node` at `at` and everything below it, all added or all removed: depth first, with a stack of its own. */
 async function* everything(
   change: "added" | "removed",
   source: TreeLoader,
   node: TreeNode,
   at: FolderAt,
 ): AsyncGenerator<Change> {
-  yield { change, path: at.path };
-  if (node.type === "dir" && node.subtree) {
-    for (const child of (await loadFolder(source, node.subtree, at)).nodes) {
-      yield* everything(change, source, child, { root: at.root, path: `${at.path}/${child.name}` });
+  const pending = [{ node, at }];
+  while (pending.length > 0) {
+    const { node, at } = pending.pop()!;
+    yield { change, path: at.path };
+    if (node.type !== "dir" || !node.subtree) continue;
+    const children = (await loadFolder(source, node.subtree, at)).nodes;
+    for (let i = children.length - 1; i >= 0; i--) {
+      pending.push({ node: children[i]!, at: { root: at.root, path: `${at.path}/${children[i]!.name}` } });
     }
   }
 }
