@@ -81,6 +81,8 @@ export interface CommandKit {
   /**
    * The global options that change what a kept started by this run does (the daemon's applies, scheduled
    * jobs): `--config` with `configPath`, then `--lock-wait` and `--no-cache` as this run was given them.
+   *
+   * @throws {UsageError} for a `--lock-wait` that is no duration.
    */
   childGlobals(configPath: string): string[];
   /**
@@ -193,6 +195,7 @@ export function commandKit(
     verbose: () => flags.verbose(),
     childGlobals: (configPath) => {
       const lockWait = flags.lockWait();
+      lockWaitMs(lockWait); // a job must not fail on a value this run could have refused
       return [
         "--config",
         configPath,

@@ -115,6 +115,12 @@ Deno.test("scheduled jobs run with the --lock-wait and --no-cache install was gi
   const cron = [...Deno.readDirSync(`${dir.path}/root/etc/cron.d`)].map((entry) => entry.name);
   const line = Deno.readTextFileSync(`${dir.path}/root/etc/cron.d/${cron[0]}`);
   assert.match(line, new RegExp(` --config ${config} --lock-wait 10min --no-cache --quiet apply web`));
+  // A --lock-wait the jobs would refuse is refused now, and nothing is written.
+  const before = service();
+  const refused = await install(["--lock-wait", "forever"], "--systemd");
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /^kept: Invalid --lock-wait "forever"/);
+  assert.equal(service(), before);
   // Installed again without them: the same units, now without the options.
   const again = await install([], "--systemd");
   assert.equal(again.code, 0, again.stderr);
