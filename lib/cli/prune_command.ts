@@ -3,7 +3,7 @@
 
 import { Option } from "@commander-js/extra-typings";
 import { eachDestination } from "../destinations/mod.ts";
-import { UsageError, UserError } from "../errors.ts";
+import { IntegrityError, UsageError, UserError } from "../errors.ts";
 import { destinationNames, formatBytes, parseSize } from "../plan/mod.ts";
 import {
   applyPrune,
@@ -156,12 +156,13 @@ export async function pruneRepository(
 function withoutSnapshots(repository: Repository, gone: ReadonlySet<string>): PruneSource {
   return {
     // Prune never decides on a partial view: a damaged snapshot or index file stops it (docs/format.md#prune).
-    // Loaded with "skip", so that the index file that stops prune is named with the way forward.
+    // The first damaged index file stops it, named with the way forward.
     loadIndex: async () => {
-      await repository.loadIndex({ damaged: "skip" });
-      const damaged = repository.damagedFiles.find((file) => file.kind === "index");
-      if (damaged !== undefined) {
-        throw new UserError(damaged.reason, {
+      try {
+        await repository.loadIndex({ damaged: "fail" });
+      } catch (error) {
+        if (!(error instanceof IntegrityError)) throw error;
+        throw new UserError(error.message, {
           hint:
             "run `kept repair index`: it rebuilds the index from the packs (docs/repair.md), then prune again",
         });
