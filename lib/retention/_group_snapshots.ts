@@ -5,8 +5,6 @@
  * @module
  */
 
-import { compareText } from "../compare_text.ts";
-
 /** What retention needs to know about a snapshot; callers pass their own objects with these fields. */
 export interface RetentionSnapshot {
   /** Unique among the snapshots passed in. */
@@ -76,3 +74,11 @@ export function epochMilliseconds(snapshot: RetentionSnapshot): number {
 
 /** The range of Date and Temporal.Instant: 10^8 days either side of 1970. */
 const MAX_EPOCH_MILLISECONDS = 8.64e15;
+
+/**
+ * Compares by UTF-16 code units, not by locale, so that the order is the same on every machine. Retention
+ * imports nothing of kept's (STYLE.md): this is lib/compare_text.ts's rule, repeated.
+ */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
