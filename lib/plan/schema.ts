@@ -373,7 +373,8 @@ const retention = z.strictObject({
 }).superRefine((value, context) => {
   const keepsByCount = RETENTION_COUNTS.some((key) => (value[key] ?? 0) !== 0);
   const within = value.keep_within === undefined ? undefined : parseAge(value.keep_within);
-  const keepsByAge = within !== undefined && !isZeroAge(within);
+  // An age that does not parse is reported on its own: it is no reason to also say nothing is kept.
+  const keepsByAge = value.keep_within !== undefined && (within === undefined || !isZeroAge(within));
   const keepsByTag = (value.keep_tags?.length ?? 0) > 0;
   if (!keepsByCount && !keepsByAge && !keepsByTag) {
     context.addIssue({
