@@ -561,6 +561,17 @@ function syntaxMessage(error: YAMLError, text: string, toPosition: (offset: numb
     }
     case "UNEXPECTED_TOKEN": {
       // "unexpected map-value-ind token in YAML stream: \":\"" names the lexer's token kind: say just the text.
+      if (message.startsWith("unexpected alias")) {
+        // `schedule: */5 * * * *`: every "*" after a space starts an alias ("*name") in YAML.
+        const lineStart = text.lastIndexOf("\n", error.pos[0] - 1) + 1;
+        const lineEnd = text.indexOf("\n", lineStart);
+        const line = text.slice(lineStart, lineEnd < 0 ? undefined : lineEnd);
+        const colon = line.indexOf(": ");
+        const key = colon < 0 ? "" : line.slice(0, colon).trim();
+        const value = line.slice(colon + 2).replace(/\s+#.*$/, "").trim();
+        return `a "*" after a space starts a YAML alias ("*name"), so this value is not text: quote it: ` +
+          (key === "" ? JSON.stringify(value) : `${key}: ${JSON.stringify(value)}`);
+      }
       const token = /token in YAML stream: (.*)$/.exec(message)?.[1];
       return token === undefined ? message : `unexpected ${token} here: check this line and the one above`;
     }
