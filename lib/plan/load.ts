@@ -801,7 +801,23 @@ function issueMessage(issue: z.core.$ZodIssue, path: (string | number)[], missin
     const unlimited = issue.minimum === -1 ? " (-1 means unlimited)" : "";
     return `${name} must be at least ${issue.minimum}${unlimited}, found ${describeValue(issue.input)}`;
   }
-  return issue.message;
+  if (issue.code === "too_big" && issue.origin === "number") {
+    return `${name} must be at most ${issue.maximum}, found ${describeValue(issue.input)}`;
+  }
+  // The schema's own words for a value ("invalid size …", "invalid cron expression …") say what is wrong
+  // but not where: the key goes first, unless the message names it already.
+  const key = path.at(-1);
+  if (key === undefined || namesWord(issue.message, String(key))) return issue.message;
+  return `${name}: ${issue.message}`;
+}
+
+/**
+ * True when `text` holds `word` as a word of its own, in any case (`retention keeps nothing` names
+ * "retention", `URL "ftp://…"` names "url").
+ */
+function namesWord(text: string, word: string): boolean {
+  const escaped = word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(^|[^\\w])${escaped}($|[^\\w])`, "i").test(text);
 }
 
 function article(expected: string): string {

@@ -49,7 +49,7 @@ Deno.test("loadConfig() refuses an exclude_larger_than below 1 byte or a fractio
     });
     assert.equal(result.config, undefined, size);
     assert.equal(problems.length, 1, size);
-    assert.ok(problems[0]!.startsWith(`a.yaml:9:26: error: ${message}`), problems[0]);
+    assert.ok(problems[0]!.startsWith(`a.yaml:9:26: error: "exclude_larger_than": ${message}`), problems[0]);
   }
   const { result } = await load({
     "a.yaml": plan(`    destinations: [r]\n    exclude_larger_than: 1.1K\n`),
@@ -89,14 +89,14 @@ Deno.test("loadConfig() requires plain file names in exclude_if_present and igno
   });
   assert.equal(result.config, undefined);
   assert.deepEqual(problems, [
-    'a.yaml:9:37: error: file name "sub/.nobackup" contains "/": write the name of a file in the folder ' +
+    'a.yaml:9:37: error: plans.web.exclude_if_present[1]: file name "sub/.nobackup" contains "/": write the name of a file in the folder ' +
     'itself, like ".nobackup"',
-    "a.yaml:9:52: error: file name is empty: write the name of a file, like .nobackup",
-    'a.yaml:9:56: error: file name is ".", which names a folder, not a file in it',
-    'a.yaml:9:59: error: file name is "..", which names a folder, not a file in it',
-    'a.yaml:9:63: error: file name "CACHEDIR.TAG:Signature: 8a477f59" contains ":", as in restic\'s ' +
+    "a.yaml:9:52: error: plans.web.exclude_if_present[2]: file name is empty: write the name of a file, like .nobackup",
+    'a.yaml:9:56: error: plans.web.exclude_if_present[3]: file name is ".", which names a folder, not a file in it',
+    'a.yaml:9:59: error: plans.web.exclude_if_present[4]: file name is "..", which names a folder, not a file in it',
+    'a.yaml:9:63: error: plans.web.exclude_if_present[5]: file name "CACHEDIR.TAG:Signature: 8a477f59" contains ":", as in restic\'s ' +
     'NAME:HEADER form, which kept does not read: kept matches the file name alone; write "CACHEDIR.TAG"',
-    'a.yaml:10:32: error: file name "/etc/ignore" contains "/": write the name of a file in the folder ' +
+    'a.yaml:10:32: error: plans.web.ignore_files[1]: file name "/etc/ignore" contains "/": write the name of a file in the folder ' +
     'itself, like "ignore"',
   ]);
 });
@@ -199,7 +199,7 @@ Deno.test("loadConfig() refuses a destination listed twice in a plan, and warns 
   const twice = await load({ "a.yaml": plan("    destinations: [r, r]\n") });
   assert.equal(twice.result.config, undefined);
   assert.deepEqual(twice.problems, [
-    'a.yaml:8:23: error: destination "r" is listed twice (first at destinations[0]): remove one',
+    'a.yaml:8:23: error: plans.web.destinations[1]: destination "r" is listed twice (first at destinations[0]): remove one',
   ]);
 
   const same = await load({

@@ -42,9 +42,9 @@ Deno.test("`kept validate` refuses a misspelled zone, a UTC offset and dates tha
       `are case-sensitive); did you mean "Europe/Berlin"?`,
       `${file}:14:15: error: timezone "+02:00" is a UTC offset, which systemd and cron cannot read: use an ` +
       `IANA name like Europe/Berlin, or Etc/GMT-2 for this fixed offset`,
-      `${file}:18:15: error: invalid cron expression "0 0 30-31 2 *": it never runs: February has no day 30 ` +
+      `${file}:18:15: error: "schedule": invalid cron expression "0 0 30-31 2 *": it never runs: February has no day 30 ` +
       `or 31`,
-      `${file}:22:15: error: invalid cron expression "0 0 31 2-4/2 *": it never runs: February and April ` +
+      `${file}:22:15: error: "schedule": invalid cron expression "0 0 31 2-4/2 *": it never runs: February and April ` +
       `have no day 31`,
       "",
     ].join("\n"),
