@@ -2,6 +2,7 @@
 
 import { type Config, formatKeyPath, formatProblem, loadConfig } from "../plan/mod.ts";
 import { ExitCode } from "../errors.ts";
+import { crontabFields, onCalendar, Unexpressible } from "../schedule/mod.ts";
 import type { Output } from "./output.ts";
 
 /** Options of `kept validate`. */
@@ -20,6 +21,7 @@ export async function runValidate(options: ValidateOptions, output: Output): Pro
     env: options.env,
     requireEnv: options.requireEnv,
     checkSources: true,
+    checkSchedule: uninstallableSchedule,
   });
   const errors = result.problems.filter((p) => p.severity === "error").length;
   const warnings = result.problems.length - errors;
@@ -64,4 +66,32 @@ function listPlans(config: Config, output: Output): void {
       }\n`,
     );
   }
+}
+
+/**
+ * How `kept schedule install` cannot write `schedule`, as the rest of a sentence that starts with it, or
+ * undefined when both systemd timers and crontab lines can say it (`kept daemon` runs every schedule).
+ */
+function uninstallableSchedule(schedule: string, timeZone: string | undefined): string | undefined {
+  const why = (write: () => unknown): string | undefined => {
+    try {
+      write();
+      return undefined;
+    } catch (error) {
+      if (error instanceof Unexpressible) return error.message;
+      throw error;
+    }
+  };
+  const systemd = why(() => onCalendar(schedule, timeZone));
+  const cron = why(() => crontabFields(schedule));
+  if (systemd !== undefined && cron !== undefined) {
+    return `runs only under \`kept daemon\`: ${systemd}; ${cron}`;
+  }
+  if (systemd !== undefined) {
+    return `cannot be a systemd timer (${systemd}): use \`schedule install --cron\` or \`kept daemon\``;
+  }
+  if (cron !== undefined) {
+    return `cannot be a crontab line (${cron}): use \`schedule install --systemd\` or \`kept daemon\``;
+  }
+  return undefined;
 }

@@ -125,6 +125,11 @@ export interface LoadOptions {
   requireEnv?: RequireEnv;
   /** Warns about sources that do not exist on this machine (`kept validate`). */
   checkSources?: boolean;
+  /**
+   * Says how a schedule cannot be installed as systemd timers or crontab lines, if it cannot, after the
+   * expression in the warning (`kept validate`, from lib/schedule, which the plan layer may not import).
+   */
+  checkSchedule?: (schedule: string, timeZone: string | undefined) => string | undefined;
 }
 
 /** The outcome of loading: `config` is present only when there is no error (warnings allowed). */
@@ -183,6 +188,7 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions 
   const config = buildConfig(files, parsed, { env, unresolved: unresolvedByHolder(unresolved) });
   const warnings = sharedLocationWarnings(parsed, config);
   if (options.checkSources) warnings.push(...missingSourceWarnings(parsed, config));
+  if (options.checkSchedule) warnings.push(...scheduleWarnings(parsed, config, options.checkSchedule));
   for (const warning of warnings) warning.message = oneLine(warning.message);
   problems.push(...warnings);
   problems.sort(compareProblems);
@@ -249,6 +255,32 @@ function missingSourceWarnings(parsed: { source: YamlSource; file: PlanFile }[],
             : `source ${shown} is below the symlink "${link}", which a backup does not follow: ` +
               `name the path it leads to (${JSON.stringify(realPathOf(path))})`,
         });
+      });
+    }
+  }
+  return problems;
+}
+
+/** A warning for each plan whose schedule `check` says cannot be installed (see `LoadOptions.checkSchedule`). */
+function scheduleWarnings(
+  parsed: { source: YamlSource; file: PlanFile }[],
+  config: Config,
+  check: (schedule: string, timeZone: string | undefined) => string | undefined,
+): Problem[] {
+  const problems: Problem[] = [];
+  for (const { source, file } of parsed) {
+    for (const name of Object.keys(file.plans ?? {})) {
+      const plan = config.plans.get(name);
+      if (plan?.schedule === undefined) continue;
+      const why = check(plan.schedule, plan.timezone);
+      if (why === undefined) continue;
+      const where = ["plans", name, "schedule"];
+      problems.push({
+        file: source.file,
+        ...source.positionOf(where),
+        path: where,
+        severity: "warning",
+        message: `"schedule": ${JSON.stringify(plan.schedule)} ${why} (docs/scheduling.md)`,
       });
     }
   }
