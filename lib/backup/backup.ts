@@ -746,7 +746,14 @@ async function handOutFolder(
     context.warn(scan.problem);
     return undefined;
   }
-  if (scan.kind === "excluded") return undefined;
+  if (scan.kind === "excluded") {
+    // exclude_if_present leaves a folder out; a source that holds the marker is kept as an empty folder,
+    // as one that `excludes` matches is (docs/plans.md#excludes).
+    if (!sourcesAt(context.sources, path)?.isSource) return undefined;
+    const files = new FilesInFlight();
+    files.handedOut();
+    return { children: [], files, parentTree: undefined };
+  }
   for (const problem of scan.problems) context.warn(problem);
   const parentTree = parentNode?.type === "dir" && parentNode.subtree
     ? await context.loadTree(parentNode.subtree)

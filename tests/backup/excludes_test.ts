@@ -72,6 +72,27 @@ Deno.test("backup honours excludes, exclude_if_present, per-folder ignore files 
   }
 });
 
+Deno.test("a source that holds an exclude_if_present marker is kept as an empty folder; a folder below one is left out", async () => {
+  const fixture = await makeFixture((root) => ({
+    p: { sources: [`${root}/marked`, `${root}/plain`], exclude_if_present: [".nobackup"] },
+  }));
+  try {
+    for (const folder of ["marked", "plain"]) {
+      Deno.mkdirSync(`${fixture.root}/${folder}/sub`, { recursive: true });
+      Deno.writeTextFileSync(`${fixture.root}/${folder}/a.txt`, folder);
+    }
+    Deno.writeTextFileSync(`${fixture.root}/marked/.nobackup`, "");
+    Deno.writeTextFileSync(`${fixture.root}/plain/sub/.nobackup`, "");
+    await fixture.backup("p");
+    const listed = parseLines<{ path: string; type: string }>(
+      (await fixture.keptOk(["ls", "latest", fixture.root, "--json"])).stdout,
+    ).map((entry) => entry.path.slice(fixture.root.length + 1)).filter((path) => path !== "").sort();
+    assert.deepEqual(listed, ["marked", "plain", "plain/a.txt"]);
+  } finally {
+    await fixture.cleanup();
+  }
+});
+
 Deno.test("exclude answers stay right after the matcher starts a fresh cache", () => {
   const matcher = new ExcludeMatcher({
     excludes: ["*.tmp", "/srv/cache/"],
