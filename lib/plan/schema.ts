@@ -40,6 +40,10 @@ export const DEFAULT_S3_CONNECTIONS = 8;
 /** An optional list of strings, empty by default. */
 const stringList = (description: string) => z.array(z.string()).meta({ default: [] }).describe(description);
 
+/** Snapshot tags: an empty one could never be asked for (`--tag ""`) nor told apart in a listing. */
+const tagList = (description: string) =>
+  z.array(z.string().min(1, "a tag cannot be empty")).meta({ default: [] }).describe(description);
+
 /**
  * Why `name` cannot be the name of a file in a folder (kept compares names of folder entries with it), or
  * undefined when it can.
@@ -369,7 +373,7 @@ const retention = z.strictObject({
   keep_monthly: count("Keep the newest snapshot of each of the last N months that have one"),
   keep_yearly: count("Keep the newest snapshot of each of the last N years that have one"),
   keep_within: age.optional().describe("Keep every snapshot younger than this age (e.g. 2d, 1y6mo)"),
-  keep_tags: stringList("Keep every snapshot that has one of these tags").optional(),
+  keep_tags: tagList("Keep every snapshot that has one of these tags").optional(),
 }).superRefine((value, context) => {
   const keepsByCount = RETENTION_COUNTS.some((key) => (value[key] ?? 0) !== 0);
   const within = value.keep_within === undefined ? undefined : parseAge(value.keep_within);
@@ -433,7 +437,7 @@ const plan = z.strictObject({
     .describe("Names of destinations (defined under `destinations:`) to back up to"),
   retention: retention.optional().describe("Which snapshots to keep; without it every snapshot is kept"),
   hooks: hooks.optional().describe("Commands to run around the backup"),
-  tags: stringList("Tags added to every snapshot of this plan").optional(),
+  tags: tagList("Tags added to every snapshot of this plan").optional(),
 }).superRefine((value, context) => {
   // Listed twice, a destination would get two backups of every run.
   const first = new Map<string, number>();
