@@ -332,7 +332,7 @@ const destination = z.strictObject({
     "A PEM file of extra certificate authorities to trust for HTTPS (a private CA)",
   ),
   connections: z.int().min(1).max(256).meta({ default: DEFAULT_S3_CONNECTIONS }).optional().describe(
-    "S3 requests in flight at once",
+    "S3 requests in flight at once, 1 to 256",
   ),
 }).superRefine((value, context) => {
   const urlProblem = parseDestinationUrl(value.url).problem;
