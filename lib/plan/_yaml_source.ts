@@ -136,7 +136,8 @@ export function parseYamlSource(
   file: string,
   bytes: Uint8Array,
 ): { source?: YamlSource; problems: Problem[] } {
-  const fail = (message: string, position: Position = { line: 1, column: 1 }) => ({
+  // A problem of the file as a whole (too large, not UTF-8, not YAML at all) has no line and column.
+  const fail = (message: string, position?: Position) => ({
     problems: [{ file, ...position, path: [], severity: "error" as const, message }],
   });
   const text = decodePlanText(bytes);
