@@ -155,7 +155,13 @@ function unitProblem(
   allowed: readonly DurationUnit[],
 ): string {
   if (name === "m") {
-    return `ambiguous unit "m" in ${where}: did you mean ${amount}min (minutes) or ${amount}mo (months)?`;
+    // Suggest only what this value allows: a timeout has no months, an age no minutes.
+    const meant = [["min", "minutes"], ["mo", "months"]].filter(([unit]) =>
+      allowed.includes(unit as DurationUnit)
+    )
+      .map(([unit, word]) => `${amount}${unit} (${word})`);
+    if (meant.length === 0) return `unknown unit "m" in ${where}: use ${allowed.join(", ")}`;
+    return `ambiguous unit "m" in ${where}: did you mean ${meant.join(" or ")}?`;
   }
   if (unit !== undefined) return `unsupported unit "${name}" in ${where}: use ${allowed.join(", ")}`;
   // One letter is too short to guess from ("x" is as close to "y" as to "d").

@@ -81,12 +81,15 @@ Deno.test("parseAge() rejects bare numbers, spaces between amounts, capitals, mi
   }
 });
 
-Deno.test("ageProblem() and timeoutProblem() reject a bare m with a did-you-mean naming minutes and months", () => {
-  const both =
-    /ambiguous unit "m" in (duration|timeout) "30m": did you mean 30min \(minutes\) or 30mo \(months\)\?$/;
-  assert.match(ageProblem("30m")!, both);
-  assert.match(timeoutProblem("30m")!, both);
-  assert.match(ageProblem("1y2m")!, /did you mean 2min \(minutes\) or 2mo \(months\)\?$/);
+Deno.test("ageProblem() and timeoutProblem() reject a bare m with a did-you-mean naming only the unit that fits", () => {
+  // An age has months and no minutes, a timeout minutes and no months.
+  assert.match(ageProblem("30m")!, /ambiguous unit "m" in duration "30m": did you mean 30mo \(months\)\?$/);
+  assert.match(
+    timeoutProblem("30m")!,
+    /ambiguous unit "m" in timeout "30m": did you mean 30min \(minutes\)\?$/,
+  );
+  assert.match(ageProblem("1y2m")!, /did you mean 2mo \(months\)\?$/);
+  assert.match(timeoutProblem("1h30m")!, /did you mean 30min \(minutes\)\?$/);
 });
 
 Deno.test("ageProblem() and timeoutProblem() name the units that fit where another one is used", () => {
