@@ -18,15 +18,6 @@ export interface Interpolated {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Options for {@link interpolate}. */
-export interface InterpolateOptions {
-  /**
-   * Every `${NAME}` (and `${NAME:-default}`) stays as written, for the shell to expand later; `$$` still
-   * gives `$`. The names are still asked of `env`, so that a caller sees which variables are used.
-   */
-  keepVariables?: boolean;
-}
-
 /**
  * Replaces variables in `text` with values from `env`. An unset or empty variable without default becomes
  * "", and is reported in `unset` or `empty`.
@@ -34,7 +25,6 @@ export interface InterpolateOptions {
 export function interpolate(
   text: string,
   env: (name: string) => string | undefined,
-  options: InterpolateOptions = {},
 ): Interpolated {
   if (!text.includes("$")) return { value: text, unset: [], empty: [], rootedBy: [] };
   let value = "";
@@ -73,8 +63,7 @@ export function interpolate(
         );
       }
       const found = env(name);
-      if (options.keepVariables) value += `\${${body}}`;
-      else if (found !== undefined && found !== "") value += found;
+      if (found !== undefined && found !== "") value += found;
       else if (separator >= 0) value += body.slice(separator + 2);
       else {
         (found === undefined ? unset : empty).push(name);

@@ -657,10 +657,8 @@ function substituteVariables(
   const unresolved: (string | number)[][] = [];
   const substitute = (value: unknown, path: (string | number)[]): unknown => {
     if (typeof value === "string") {
-      // A hook is a shell command: its variables are the shell's, from the hook's environment (kept's own
-      // without the password settings, plus KEPT_PLAN…). Expanded here, a secret would be in the log and
-      // the state file, and in the command line every local user can list.
-      const result = interpolate(value, env, { keepVariables: isHookCommand(path) });
+      if (isHookCommand(path)) return shellCommand(value, env);
+      const result = interpolate(value, env);
       if (result.error) {
         problemAt(path, result.error);
         unresolved.push(path);
@@ -695,6 +693,18 @@ function substituteVariables(
 }
 
 /** True for `plans.NAME.hooks.before[i]` and the like: a command whose variables kept sets when it runs. */
+/**
+ * A hook command goes to `sh` exactly as written: its variables are the shell's, from the hook's
+ * environment (kept's own without the password settings, plus KEPT_PLAN…), and so is `$$`. Expanded
+ * here, a secret would be in the log, the state file and the command line every local user can list.
+ * The `${NAME}` it uses are still asked of `env`, so that `schedule install` can say which ones the
+ * jobs will lack.
+ */
+function shellCommand(command: string, env: (name: string) => string | undefined): string {
+  for (const [, name] of command.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g)) env(name!);
+  return command;
+}
+
 function isHookCommand(path: readonly (string | number)[]): boolean {
   return path.length === 5 && path[0] === "plans" && path[2] === "hooks" &&
     HOOK_LISTS.includes(String(path[3])) &&

@@ -62,7 +62,7 @@ Deno.test("loadConfig() leaves every variable of a hook command to the shell, an
     tags: ["\${KEPT_PLAN:-none}"]
     hooks:
       before: ["echo \${KEPT_PLAN} \${KEPT_DESTINATION} \${HOME}"]
-      after: ["echo \${KEPT_SNAPSHOT} \${KEPT_RESULT:-none} $\${KEPT_ERROR}"]
+      after: ["echo \${KEPT_SNAPSHOT} \${KEPT_RESULT:-none} $\${KEPT_ERROR} \${#HOME} \${X%%.*}"]
       on_failure: ["echo \${KEPT_ERROR} >&2"]
 `;
   // A stale value in kept's own environment must not be baked in either.
@@ -71,7 +71,9 @@ Deno.test("loadConfig() leaves every variable of a hook command to the shell, an
   assert.deepEqual(problems, []);
   const web = result.config?.plans.get("web");
   assert.deepEqual(web?.hooks.before, ["echo ${KEPT_PLAN} ${KEPT_DESTINATION} ${HOME}"], "not HOME's value");
-  assert.deepEqual(web?.hooks.after, ["echo ${KEPT_SNAPSHOT} ${KEPT_RESULT:-none} ${KEPT_ERROR}"]);
+  assert.deepEqual(web?.hooks.after, [
+    "echo ${KEPT_SNAPSHOT} ${KEPT_RESULT:-none} $${KEPT_ERROR} ${#HOME} ${X%%.*}",
+  ]);
   assert.deepEqual(web?.hooks.onFailure, ["echo ${KEPT_ERROR} >&2"]);
   assert.deepEqual(web?.tags, ["none"], "outside hooks, KEPT_PLAN is an ordinary variable");
 
