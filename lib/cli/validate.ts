@@ -88,10 +88,10 @@ function uninstallableSchedule(schedule: string, timeZone: string | undefined): 
     return `runs only under \`kept daemon\`: ${systemd}; ${cron}`;
   }
   if (systemd !== undefined) {
-    return `cannot be a systemd timer (${systemd}): use \`schedule install --cron\` or \`kept daemon\``;
+    return `cannot be a systemd timer: ${systemd}; use \`kept schedule install --cron\` or \`kept daemon\``;
   }
   if (cron !== undefined) {
-    return `cannot be a crontab line (${cron}): use \`schedule install --systemd\` or \`kept daemon\``;
+    return `cannot be a crontab line: ${cron}; use \`kept schedule install --systemd\` or \`kept daemon\``;
   }
   return undefined;
 }

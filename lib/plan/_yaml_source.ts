@@ -566,10 +566,12 @@ function syntaxMessage(error: YAMLError, text: string, toPosition: (offset: numb
         // `schedule: */5 * * * *`: every "*" after a space starts an alias ("*name") in YAML.
         const lineStart = text.lastIndexOf("\n", error.pos[0] - 1) + 1;
         const lineEnd = text.indexOf("\n", lineStart);
-        const line = text.slice(lineStart, lineEnd < 0 ? undefined : lineEnd);
+        // A list item's dash stays outside the quotes: `- *.tmp *.bak` becomes `- "*.tmp *.bak"`.
+        const line = text.slice(lineStart, lineEnd < 0 ? undefined : lineEnd).replace(/\s+#.*$/, "").trim()
+          .replace(/^- +/, "");
         const colon = line.indexOf(": ");
         const key = colon < 0 ? "" : line.slice(0, colon).trim();
-        const value = line.slice(colon + 2).replace(/\s+#.*$/, "").trim();
+        const value = line.slice(colon < 0 ? 0 : colon + 2).trim();
         return `a "*" after a space starts a YAML alias ("*name"), so this value is not text: quote it: ` +
           (key === "" ? JSON.stringify(value) : `${key}: ${JSON.stringify(value)}`);
       }

@@ -40,9 +40,11 @@ export const DEFAULT_S3_CONNECTIONS = 8;
 /** An optional list of strings, empty by default. */
 const stringList = (description: string) => z.array(z.string()).meta({ default: [] }).describe(description);
 
-/** Snapshot tags: an empty one could never be asked for (`--tag ""`) nor told apart in a listing. */
+/** Snapshot tags: an empty or blank one names nothing that `keep_tags` or a reader could tell apart. */
 const tagList = (description: string) =>
-  z.array(z.string().min(1, "a tag cannot be empty")).meta({ default: [] }).describe(description);
+  z.array(z.string().regex(/\S/, "a tag cannot be empty or blank")).meta({ default: [] }).describe(
+    description,
+  );
 
 /**
  * Why `name` cannot be the name of a file in a folder (kept compares names of folder entries with it), or

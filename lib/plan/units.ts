@@ -225,6 +225,7 @@ export function timeoutProblem(text: string | number): string | undefined {
   const ms = parseTimeout(text);
   const shown = typeof text === "number" ? String(text) : JSON.stringify(text);
   if (ms === undefined) {
+    if (typeof text === "number" && text < 0) return `timeout must be at least 1s, found ${shown}`;
     if (typeof text === "number" || /^\s*\d+\s*$/.test(text)) return `timeout ${text} is too large`;
     const read = readDuration(text, TIMEOUT_UNITS, "timeout");
     return "problem" in read ? read.problem : `timeout ${shown} is too large`;

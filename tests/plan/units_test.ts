@@ -228,3 +228,7 @@ Deno.test("sizeLimitProblem() refuses limits below 1 byte and fractional byte co
     assert.match(sizeLimitProblem(value) ?? "", /^invalid size .*: write a whole number of bytes/);
   }
 });
+
+Deno.test("timeoutProblem() says a negative timeout is below the least, not too large", () => {
+  assert.equal(timeoutProblem(-5), "timeout must be at least 1s, found -5");
+});
