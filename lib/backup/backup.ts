@@ -749,7 +749,13 @@ async function handOutFolder(
   if (scan.kind === "excluded") {
     // exclude_if_present leaves a folder out; a source that holds the marker is kept as an empty folder,
     // as one that `excludes` matches is (docs/plans.md#excludes).
-    if (!sourcesAt(context.sources, path)?.isSource) return undefined;
+    const source = sourcesAt(context.sources, path);
+    if (!source?.isSource) return undefined;
+    if (source.children.size > 0) {
+      context.warn(
+        `${describePath(path)}: holds an exclude_if_present file, so the sources below it are left out`,
+      );
+    }
     const files = new FilesInFlight();
     files.handedOut();
     return { children: [], files, parentTree: undefined };

@@ -93,6 +93,25 @@ Deno.test("a source that holds an exclude_if_present marker is kept as an empty 
   }
 });
 
+Deno.test("a source below a source that holds an exclude_if_present marker is left out with a warning", async () => {
+  const fixture = await makeFixture((root) => ({
+    p: { sources: [`${root}/marked`, `${root}/marked/sub`], exclude_if_present: [".nobackup"] },
+  }));
+  try {
+    Deno.mkdirSync(`${fixture.root}/marked/sub`, { recursive: true });
+    Deno.writeTextFileSync(`${fixture.root}/marked/.nobackup`, "");
+    Deno.writeTextFileSync(`${fixture.root}/marked/sub/b.txt`, "nested source");
+    const result = await fixture.kept(["backup", "p"]);
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(
+      result.stderr,
+      /marked: holds an exclude_if_present file, so the sources below it are left out/,
+    );
+  } finally {
+    await fixture.cleanup();
+  }
+});
+
 Deno.test("exclude answers stay right after the matcher starts a fresh cache", () => {
   const matcher = new ExcludeMatcher({
     excludes: ["*.tmp", "/srv/cache/"],
