@@ -29,7 +29,13 @@ import type { BackupSpec } from "./backup_spec.ts";
 import { type EntryStat, lstatEntry } from "./entry_stat.ts";
 import { readXattrs } from "./xattrs.ts";
 import { ExcludeMatcher, type FolderRules } from "./excludes.ts";
-import { type FolderIdentity, type FolderScan, type FolderScans, scanFolder } from "./folder_scan.ts";
+import {
+  type FolderIdentity,
+  type FolderScan,
+  type FolderScans,
+  scanFolder,
+  type ScannedEntry,
+} from "./folder_scan.ts";
 import { hasExactTimes, isUnchanged, writtenSince } from "./file_changed.ts";
 import { Slots } from "../workers/mod.ts";
 import { compareText } from "../compare_text.ts";
@@ -197,6 +203,8 @@ interface WalkContext {
   handingOut: number;
   /** Subfolders whose hand-out has begun on the current call stack and not yet awaited anything. */
   stackedFolders: number;
+  /** A source lies inside another: the walk reaches it from the outer one (see {@link withNestedSources}). */
+  nestedSources: boolean;
 }
 
 /** Files in flight between the walk and the workers: enough to keep both cores busy, no more. */
@@ -275,8 +283,10 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     progress: new WalkProgress(),
     handingOut: 0,
     stackedFolders: 0,
+    nestedSources: false,
     ...(options.scans ? { scans: options.scans } : {}),
   };
+  context.nestedSources = hasNestedSources(context.sources);
   options.watchProgress?.(context.progress);
   if (!options.dryRun) {
     if (options.scans?.some((info) => writtenSince(info, parentTime))) pool = startPool();
@@ -433,6 +443,36 @@ function sourceTrie(sources: readonly string[]): SourceTrie {
     node.isSource = true;
   }
   return root;
+}
+
+/** True when a source of `trie` lies inside another source. */
+function hasNestedSources(trie: SourceTrie): boolean {
+  for (const child of trie.children.values()) {
+    if (child.isSource ? child.children.size > 0 : hasNestedSources(child)) return true;
+  }
+  return false;
+}
+
+/**
+ * `entries` with the folders on the way to a source below `path` that the excludes left out (a pattern,
+ * an ignore file): a source is always backed up, kept empty where the excludes leave out what is in it
+ * (docs/plans.md#excludes), and the walk reaches a source inside another only through the outer one.
+ */
+function withNestedSources(path: string, entries: ScannedEntry[], context: WalkContext): ScannedEntry[] {
+  const below = sourcesAt(context.sources, path)?.children;
+  if (below === undefined || below.size === 0) return entries;
+  const found = new Set(entries.map((entry) => entry.name));
+  const added = [...entries];
+  for (const name of below.keys()) {
+    if (found.has(name)) continue;
+    const childPath = join(path, name);
+    try {
+      added.push({ name, path: childPath, info: lstatEntry(childPath) });
+    } catch (error) {
+      context.warn(`${describePath(childPath)}: cannot read source: ${describeError(error)}`);
+    }
+  }
+  return added;
 }
 
 /** The trie node of `path`: undefined when no source is on or below it. */
@@ -761,6 +801,7 @@ async function handOutFolder(
     return { children: [], files, parentTree: undefined };
   }
   for (const problem of scan.problems) context.warn(problem);
+  const entries = context.nestedSources ? withNestedSources(path, scan.entries, context) : scan.entries;
   const parentTree = parentNode?.type === "dir" && parentNode.subtree
     ? await context.loadTree(parentNode.subtree)
     : undefined;
@@ -768,14 +809,14 @@ async function handOutFolder(
 
   const children: Child[] = [];
   const files = new FilesInFlight();
-  context.openEntries += scan.entries.length;
+  context.openEntries += entries.length;
   // A child can fail while this loop still waits (for a slot, or a subfolder): the rejection is seen by
   // backupFolder later, and must not count as unhandled now (Deno would exit at once).
   const add = (child: Child) => {
     if (child instanceof Promise) child.catch(() => {});
     children.push(child);
   };
-  for (const { name, path: childPath, info: childInfo } of scan.entries) {
+  for (const { name, path: childPath, info: childInfo } of entries) {
     const parentChild = parentNodes.get(name);
     if (childInfo.type === "dir") {
       let subtreeHandedOut = () => {};

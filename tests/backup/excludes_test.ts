@@ -112,6 +112,29 @@ Deno.test("a source below a source that holds an exclude_if_present marker is le
   }
 });
 
+Deno.test("a source inside another that excludes leave out is kept empty, not lost", async () => {
+  const fixture = await makeFixture((root) => ({
+    p: {
+      sources: [`${root}/n/a`, `${root}/n/a/b`, `${root}/n/x/y`],
+      excludes: [`${root}/n/a/`, `${root}/n/x/`],
+    },
+  }));
+  try {
+    for (const file of ["n/a/g", "n/a/b/f", "n/x/y/h"]) {
+      Deno.mkdirSync(`${fixture.root}/${file.slice(0, file.lastIndexOf("/"))}`, { recursive: true });
+      Deno.writeTextFileSync(`${fixture.root}/${file}`, file);
+    }
+    await fixture.backup("p");
+    const listed = parseLines<{ path: string }>(
+      (await fixture.keptOk(["ls", "latest", `${fixture.root}/n`, "--json"])).stdout,
+    ).map((entry) => entry.path.slice(fixture.root.length + 1)).sort();
+    // Every source is in the snapshot, empty where the excludes leave out what is in it (docs/plans.md).
+    assert.deepEqual(listed, ["n", "n/a", "n/a/b", "n/x", "n/x/y"]);
+  } finally {
+    await fixture.cleanup();
+  }
+});
+
 Deno.test("exclude answers stay right after the matcher starts a fresh cache", () => {
   const matcher = new ExcludeMatcher({
     excludes: ["*.tmp", "/srv/cache/"],
