@@ -692,7 +692,6 @@ function substituteVariables(
   return { value: substitute(value, []), unresolved };
 }
 
-/** True for `plans.NAME.hooks.before[i]` and the like: a command whose variables kept sets when it runs. */
 /**
  * A hook command goes to `sh` exactly as written: its variables are the shell's, from the hook's
  * environment (kept's own without the password settings, plus KEPT_PLAN…), and so is `$$`. Expanded
@@ -705,6 +704,7 @@ function shellCommand(command: string, env: (name: string) => string | undefined
   return command;
 }
 
+/** True for `plans.NAME.hooks.before[i]` and the like: a command whose variables kept sets when it runs. */
 function isHookCommand(path: readonly (string | number)[]): boolean {
   return path.length === 5 && path[0] === "plans" && path[2] === "hooks" &&
     HOOK_LISTS.includes(String(path[3])) &&
