@@ -562,19 +562,7 @@ function syntaxMessage(error: YAMLError, text: string, toPosition: (offset: numb
     }
     case "UNEXPECTED_TOKEN": {
       // "unexpected map-value-ind token in YAML stream: \":\"" names the lexer's token kind: say just the text.
-      if (message.startsWith("unexpected alias")) {
-        // `schedule: */5 * * * *`: every "*" after a space starts an alias ("*name") in YAML.
-        const lineStart = text.lastIndexOf("\n", error.pos[0] - 1) + 1;
-        const lineEnd = text.indexOf("\n", lineStart);
-        // A list item's dash stays outside the quotes: `- *.tmp *.bak` becomes `- "*.tmp *.bak"`.
-        const line = text.slice(lineStart, lineEnd < 0 ? undefined : lineEnd).replace(/\s+#.*$/, "").trim()
-          .replace(/^- +/, "");
-        const colon = line.indexOf(": ");
-        const key = colon < 0 ? "" : line.slice(0, colon).trim();
-        const value = line.slice(colon < 0 ? 0 : colon + 2).trim();
-        return `a "*" after a space starts a YAML alias ("*name"), so this value is not text: quote it: ` +
-          (key === "" ? JSON.stringify(value) : `${key}: ${JSON.stringify(value)}`);
-      }
+      if (message.startsWith("unexpected alias")) return starInValue(text, error.pos[0]);
       const token = /token in YAML stream: (.*)$/.exec(message)?.[1];
       return token === undefined ? message : `unexpected ${token} here: check this line and the one above`;
     }
@@ -588,6 +576,23 @@ function syntaxMessage(error: YAMLError, text: string, toPosition: (offset: numb
     default:
       return message;
   }
+}
+
+/**
+ * An unquoted cron schedule or glob with "* " in it: every "*" after a space starts a YAML alias ("*name"),
+ * and the yaml library only says "unexpected alias at node end". Says to quote the value, shown with its
+ * key (a list item's dash and a comment stay outside the quotes).
+ */
+function starInValue(text: string, offset: number): string {
+  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
+  const lineEnd = text.indexOf("\n", lineStart);
+  const line = text.slice(lineStart, lineEnd < 0 ? undefined : lineEnd).replace(/\s+#.*$/, "").trim()
+    .replace(/^- +/, "");
+  const colon = line.indexOf(": ");
+  const key = colon < 0 ? "" : line.slice(0, colon).trim();
+  const value = line.slice(colon < 0 ? 0 : colon + 2).trim();
+  return `a "*" after a space starts a YAML alias ("*name"), so this value is not text: quote it: ` +
+    (key === "" ? JSON.stringify(value) : `${key}: ${JSON.stringify(value)}`);
 }
 
 function parserFailure(error: unknown): string {
