@@ -251,6 +251,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
   // file written since the parent, they start now rather than when the walk gets there.
   let pool: ChunkPool | undefined;
   const startPool = () => chunkPool(repository, sink, options.workers ?? navigator.hardwareConcurrency ?? 2);
+  const sources = sourceTrie(options.plan.sources);
 
   const context: WalkContext = {
     matcher: new ExcludeMatcher(options.plan),
@@ -274,7 +275,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     parentTime,
     exact: platform().kind === "ffi",
     parentExact: parent?.snapshot.exactTimes === true,
-    sources: sourceTrie(options.plan.sources),
+    sources,
     notice: warn,
     onFile: options.onFile,
     slots: new Slots(FILES_IN_FLIGHT),
@@ -283,10 +284,9 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
     progress: new WalkProgress(),
     handingOut: 0,
     stackedFolders: 0,
-    nestedSources: false,
+    nestedSources: hasNestedSources(sources),
     ...(options.scans ? { scans: options.scans } : {}),
   };
-  context.nestedSources = hasNestedSources(context.sources);
   options.watchProgress?.(context.progress);
   if (!options.dryRun) {
     if (options.scans?.some((info) => writtenSince(info, parentTime))) pool = startPool();
