@@ -4,7 +4,7 @@
 import { currentUserName } from "../platform/mod.ts";
 import type { Command } from "@commander-js/extra-typings";
 import { ExitCode, UsageError, type UserError } from "../errors.ts";
-import { type Config, type Destination, parseTimeout } from "../plan/mod.ts";
+import { type Config, type Destination, parseTimeout, resolveConfigPath } from "../plan/mod.ts";
 import {
   describeStaleLock,
   destinationByName,
@@ -78,13 +78,15 @@ export interface CommandKit {
   quiet(): boolean;
   /** Whether `-v/--verbose` was given: list each entry as it is handled. */
   verbose(): boolean;
+  /** The config this run uses, as an absolute path (`--config`, KEPT_CONFIG, or the default). */
+  configPath(): string;
   /**
    * The global options that change what a kept started by this run does (the daemon's applies, scheduled
-   * jobs): `--config` with `configPath`, then `--lock-wait` and `--no-cache` as this run was given them.
+   * jobs): `--config` with {@link configPath}, then `--lock-wait` and `--no-cache` as this run was given them.
    *
    * @throws {UsageError} for a `--lock-wait` that is no duration.
    */
-  childGlobals(configPath: string): string[];
+  childGlobals(): string[];
   /**
    * Says what an interruption (Ctrl-C, SIGTERM) leaves behind, for the one line printed then, e.g. "the
    * data stored so far stays in the repository, and the next backup reuses it".
@@ -129,6 +131,7 @@ export function commandKit(
     lockWaitMs(flags.lockWait());
     return loadConfigOrFail(context, flags.config(), use);
   };
+  const configPath = () => resolveConfigPath({ flag: flags.config(), env: context.env, cwd: context.cwd });
   const repositoryAccess = (): RepositoryAccess => ({ ...secretsOf(context), cache: !flags.noCache() });
   const held: RepositoryLock[] = [];
   let interruptNote: string | undefined;
@@ -193,12 +196,13 @@ export function commandKit(
     },
     quiet: () => flags.quiet(),
     verbose: () => flags.verbose(),
-    childGlobals: (configPath) => {
+    configPath,
+    childGlobals: () => {
       const lockWait = flags.lockWait();
       lockWaitMs(lockWait); // a job must not fail on a value this run could have refused
       return [
         "--config",
-        configPath,
+        configPath(),
         ...(lockWait ? ["--lock-wait", lockWait] : []),
         ...(flags.noCache() ? ["--no-cache"] : []),
       ];

@@ -4,7 +4,6 @@
 // ended. See docs/scheduling.md.
 
 import { UsageError } from "../errors.ts";
-import { resolveConfigPath } from "../plan/mod.ts";
 import { machineTimeZone } from "../reconcile/mod.ts";
 import { applyRunner, Daemon, daemonPlans, formatEvent, selfCommand, systemClock } from "../daemon/mod.ts";
 import type { CommandKit, Program } from "./_command_kit.ts";
@@ -28,14 +27,9 @@ export function daemonCommand(program: Program, kit: CommandKit): void {
     )
     .action(async (options) => {
       const format = logFormat(options.logFormat);
-      const configPath = resolveConfigPath({
-        flag: program.opts().config,
-        env: kit.context.env,
-        cwd: kit.context.cwd,
-      });
       // Each apply runs with the global options the daemon was started with; it prints into the daemon's log.
       const childGlobals = [
-        ...kit.childGlobals(configPath),
+        ...kit.childGlobals(),
         ...(kit.quiet() ? ["--quiet"] : []),
         ...(kit.verbose() ? ["--verbose"] : []),
       ];

@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import { Option } from "@commander-js/extra-typings";
 import { UsageError, UserError } from "../errors.ts";
-import { type Config, resolveConfigPath, unresolvedError } from "../plan/mod.ts";
+import { type Config, unresolvedError } from "../plan/mod.ts";
 import { machineTimeZone } from "../reconcile/mod.ts";
 import { selfCommand } from "../daemon/mod.ts";
 import {
@@ -67,9 +67,7 @@ export function scheduleCommand(program: Program, kit: CommandKit): void {
       const target = resolveTarget(options, "systemd");
       const plans = choose(scheduledPlans(await kit.loadConfig()), names);
       kit.output.out(
-        target.kind === "systemd"
-          ? showUnits(kit, program, plans, target)
-          : showCron(kit, program, plans, target),
+        target.kind === "systemd" ? showUnits(kit, plans, target) : showCron(kit, plans, target),
       );
     });
 
@@ -102,8 +100,8 @@ export function scheduleCommand(program: Program, kit: CommandKit): void {
         program.opts().config as string | undefined,
       );
       const { scheduled, unscheduled } = scheduledPlans(config);
-      if (target.kind === "systemd") await installUnits(kit, program, scheduled, target);
-      else await installCron(kit, program, scheduled, target);
+      if (target.kind === "systemd") await installUnits(kit, scheduled, target);
+      else await installCron(kit, scheduled, target);
       if (unscheduled.length > 0) kit.say(`not scheduled (no schedule): ${unscheduled.join(", ")}\n`);
       const missing = missingVariables(kit, config, scheduled, read, target);
       if (missing.length > 0) kit.output.err(`warning: ${missingVariablesWarning(missing, target)}\n`);
@@ -170,19 +168,13 @@ function choose(plans: ReturnType<typeof scheduledPlans>, names: readonly string
   });
 }
 
-/** The config the units and lines run, as an absolute path. */
-function configPath(kit: CommandKit, program: Program): string {
-  const flag = program.opts().config as string | undefined;
-  return resolveConfigPath({ flag, env: kit.context.env, cwd: kit.context.cwd });
-}
-
 /**
  * The kept command the units and lines run: this kept, with the config as an absolute path and the global
  * options `schedule install` was given that change what a job does (`--lock-wait`, `--no-cache`). `-q`
  * and `-v` say how much `install` itself prints (cron lines always get `--quiet`: cron mails output).
  */
-function keptCommand(kit: CommandKit, program: Program): string[] {
-  const self = selfCommand(kit.childGlobals(configPath(kit, program)));
+function keptCommand(kit: CommandKit): string[] {
+  const self = selfCommand(kit.childGlobals());
   return [self.command, ...self.args];
 }
 
@@ -207,13 +199,12 @@ function unitFolder(kit: CommandKit, target: Target): string {
 
 function units(
   kit: CommandKit,
-  program: Program,
   plans: readonly ScheduledPlan[],
   target: Target,
 ): GeneratedFile[] {
   return systemdUnits(plans, {
-    command: keptCommand(kit, program),
-    config: configPath(kit, program),
+    command: keptCommand(kit),
+    config: kit.configPath(),
     environment: jobEnvironment(kit, target.user),
     user: target.user,
   });
@@ -221,23 +212,21 @@ function units(
 
 function showUnits(
   kit: CommandKit,
-  program: Program,
   plans: readonly ScheduledPlan[],
   target: Target,
 ): string {
   const folder = unitFolder(kit, target);
-  return units(kit, program, plans, target).map((file) => `# ${join(folder, file.name)}\n${file.content}`)
+  return units(kit, plans, target).map((file) => `# ${join(folder, file.name)}\n${file.content}`)
     .join("\n");
 }
 
 async function installUnits(
   kit: CommandKit,
-  program: Program,
   plans: readonly ScheduledPlan[],
   target: Target,
 ): Promise<void> {
-  const files = units(kit, program, plans, target);
-  const steps = await planUnitsInstall(unitFolder(kit, target), files, { config: configPath(kit, program) });
+  const files = units(kit, plans, target);
+  const steps = await planUnitsInstall(unitFolder(kit, target), files, { config: kit.configPath() });
   await applyInstall(steps);
   printSteps(kit, steps);
   const systemctl = target.user ? "systemctl --user" : "systemctl";
@@ -255,10 +244,10 @@ async function installUnits(
   kit.output.out(`run: ${commands.join(" && ")}\n`);
 }
 
-function cronOptions(kit: CommandKit, program: Program, target: Target): CronOptions {
+function cronOptions(kit: CommandKit, target: Target): CronOptions {
   return {
-    command: keptCommand(kit, program),
-    config: configPath(kit, program),
+    command: keptCommand(kit),
+    config: kit.configPath(),
     system: !target.user,
     environment: jobEnvironment(kit, target.user),
     machineTimeZone: machineTimeZone(),
@@ -267,11 +256,10 @@ function cronOptions(kit: CommandKit, program: Program, target: Target): CronOpt
 
 function showCron(
   kit: CommandKit,
-  program: Program,
   plans: readonly ScheduledPlan[],
   target: Target,
 ): string {
-  const options = cronOptions(kit, program, target);
+  const options = cronOptions(kit, target);
   if (!target.user) return `# ${cronPath(target, options.config)}\n${cronFile(plans, options)}`;
   return [BLOCK_BEGIN, ...markerLines(options.config), ...cronLines(plans, options), BLOCK_END, ""].join(
     "\n",
@@ -280,11 +268,10 @@ function showCron(
 
 async function installCron(
   kit: CommandKit,
-  program: Program,
   plans: readonly ScheduledPlan[],
   target: Target,
 ): Promise<void> {
-  const options = cronOptions(kit, program, target);
+  const options = cronOptions(kit, target);
   if (target.user) {
     const before = await userCrontab.read();
     const after = replaceCronBlock(before, cronLines(plans, options), options.config);
