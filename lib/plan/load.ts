@@ -195,6 +195,11 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions 
   return { config, files, problems };
 }
 
+/** A warning about the value at `path` of `source`'s file, placed where that value is written. */
+function warningAt(source: YamlSource, path: (string | number)[], message: string): Problem {
+  return { file: source.file, ...source.positionOf(path), path, severity: "warning", message };
+}
+
 /**
  * A warning for each destination of a plan that is the same repository as an earlier one of the plan
  * (`repo` and `./repo`): each run would back up to it twice.
@@ -216,15 +221,12 @@ function sharedLocationWarnings(parsed: { source: YamlSource; file: PlanFile }[]
           return;
         }
         if (earlier === destination) return; // listed twice: an error of its own
-        const path = ["plans", name, "destinations", index];
-        problems.push({
-          file: source.file,
-          ...source.positionOf(path),
-          path,
-          severity: "warning",
-          message: `destinations "${earlier}" and "${destination}" are the same repository ` +
+        problems.push(warningAt(
+          source,
+          ["plans", name, "destinations", index],
+          `destinations "${earlier}" and "${destination}" are the same repository ` +
             `(${where(location)}): plan "${name}" would back up to it twice`,
-        });
+        ));
       });
     }
   }
@@ -245,16 +247,14 @@ function missingSourceWarnings(parsed: { source: YamlSource; file: PlanFile }[],
         const missing = missingPath(path);
         const link = missing ? undefined : symlinkOnTheWay(path);
         if (!missing && link === undefined) return;
-        problems.push({
-          file: source.file,
-          ...source.positionOf(where),
-          path: where,
-          severity: "warning",
-          message: link === undefined
+        problems.push(warningAt(
+          source,
+          where,
+          link === undefined
             ? `source ${shown} does not exist on this machine`
             : `source ${shown} is below the symlink "${link}", which a backup does not follow: ` +
               `name the path it leads to (${JSON.stringify(realPathOf(path))})`,
-        });
+        ));
       });
     }
   }
@@ -274,14 +274,8 @@ function scheduleWarnings(
       if (plan?.schedule === undefined) continue;
       const why = check(plan.schedule, plan.timezone);
       if (why === undefined) continue;
-      const where = ["plans", name, "schedule"];
-      problems.push({
-        file: source.file,
-        ...source.positionOf(where),
-        path: where,
-        severity: "warning",
-        message: `"schedule": ${JSON.stringify(plan.schedule)} ${why} (docs/scheduling.md)`,
-      });
+      const message = `"schedule": ${JSON.stringify(plan.schedule)} ${why} (docs/scheduling.md)`;
+      problems.push(warningAt(source, ["plans", name, "schedule"], message));
     }
   }
   return problems;
