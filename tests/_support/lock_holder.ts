@@ -2,6 +2,7 @@
 // for the tests of what kept does when it meets one.
 
 import { type Fixture, PASSWORD } from "./fixture.ts";
+import { readUntil } from "./read_until.ts";
 
 const HOLD_LOCK = new URL("./hold_lock.ts", import.meta.url).pathname;
 
@@ -37,12 +38,7 @@ export async function holdLock(
     stderr: "inherit",
   }).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += value;
-  }
+  const text = await readUntil(reader, "\n");
   const rest = (async () => {
     while (!(await reader.read()).done) { /* drain */ }
   })();

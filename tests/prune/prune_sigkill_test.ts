@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import { assertRestores, copyTree, makeHistory } from "./_history.ts";
+import { readUntil } from "../_support/read_until.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 /** Points to kill prune at; chosen among its steps with a seeded generator (the seed is printed). */
@@ -56,12 +57,7 @@ Deno.test("a backup while prune runs fails on its lock, naming prune; after prun
     await fixture.keptOk(["forget", "--snapshot", snapshots[0]!, snapshots[2]!, snapshots[3]!]);
     const child = prune(fixture.config, "2").spawn();
     const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-    let said = "";
-    while (!said.includes("prune stopped at step 2")) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      said += value;
-    }
+    await readUntil(reader, "prune stopped at step 2");
     try {
       const backup = await fixture.kept(["backup", "p"]);
       assert.equal(backup.code, 11, backup.stderr);
@@ -106,11 +102,7 @@ async function killAt(config: string, point: number): Promise<string> {
   let said = "";
   const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
   try {
-    while (!said.includes(`prune stopped at step ${point}`)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      said += value;
-    }
+    said = await readUntil(reader, `prune stopped at step ${point}`);
     child.kill("SIGKILL");
   } finally {
     reader.releaseLock();
