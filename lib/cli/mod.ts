@@ -15,28 +15,9 @@ import { listenForInterrupts } from "./_interrupts.ts";
 import type { CliContext } from "./_context.ts";
 import { promptHidden } from "../secrets.ts";
 import { type CommandKit, commandKit, failurePrinted } from "./_command_kit.ts";
+import { commandRegisters } from "./_commands.ts";
 import { hintFor } from "./_hints.ts";
 import { exitCodeFor, exitCodeHelp } from "./_exit_codes.ts";
-import { initCommand } from "./init_command.ts";
-import { backupCommand } from "./backup_command.ts";
-import { snapshotsCommand } from "./snapshots_command.ts";
-import { lsCommand } from "./ls_command.ts";
-import { diffCommand } from "./diff_command.ts";
-import { restoreCommand } from "./restore_command.ts";
-import { checkCommand } from "./check_command.ts";
-import { keyCommand } from "./key_command.ts";
-import { forgetCommand } from "./forget_command.ts";
-import { unlockCommand } from "./unlock_command.ts";
-import { pruneCommand } from "./prune_command.ts";
-import { planCommand } from "./plan_command.ts";
-import { stateCommand } from "./state_command.ts";
-import { completionsCommand } from "./completions_command.ts";
-import { applyCommand } from "./apply_command.ts";
-import { daemonCommand } from "./daemon_command.ts";
-import { scheduleCommand } from "./schedule_command.ts";
-import { repairCommand } from "./repair_command.ts";
-import { cacheCommand } from "./cache_command.ts";
-
 export type { CliContext };
 import { runValidate } from "./validate.ts";
 
@@ -74,7 +55,7 @@ function versionText(): string {
 /** Runs kept with `args` (without the program name) and returns the exit code. Never throws. */
 export async function main(args: string[], context: CliContext = defaultContext()): Promise<number> {
   let exitCode: number = ExitCode.ok;
-  const { program, kit } = buildProgram(context, (code) => exitCode = code);
+  const { program, kit } = await buildProgram(args, context, (code) => exitCode = code);
   const interrupts = context.signals ? listenForInterrupts(kit) : undefined;
   try {
     await program.parseAsync(args, { from: "user" });
@@ -120,7 +101,11 @@ function reportError(error: unknown, output: Output): number {
   return ExitCode.internal;
 }
 
-function buildProgram(context: CliContext, setExitCode: (code: number) => void) {
+async function buildProgram(
+  args: readonly string[],
+  context: CliContext,
+  setExitCode: (code: number) => void,
+) {
   const { output } = context;
   const program = new Command()
     .name("kept")
@@ -174,15 +159,7 @@ function buildProgram(context: CliContext, setExitCode: (code: number) => void) 
     verbose: () => program.opts().verbose ?? false,
     noCache: () => program.opts().cache === false,
   });
-  for (const register of [initCommand, backupCommand, snapshotsCommand, lsCommand, diffCommand]) {
-    register(program, kit);
-  }
-  for (const register of [restoreCommand, checkCommand, keyCommand]) register(program, kit);
-  for (const register of [forgetCommand, pruneCommand, unlockCommand]) register(program, kit);
-  for (const register of [repairCommand, cacheCommand]) register(program, kit);
-  for (const register of [planCommand, applyCommand, stateCommand]) register(program, kit);
-  for (const register of [daemonCommand, scheduleCommand]) register(program, kit);
-  completionsCommand(program, kit);
+  for (const register of await commandRegisters(args, program)) register(program, kit);
 
   for (const command of program.commands) {
     command.exitOverride().configureOutput(program.configureOutput());
