@@ -28,7 +28,7 @@ import type { ChunkHints } from "./_chunk_protocol.ts";
 import type { BackupSpec } from "./backup_spec.ts";
 import { type EntryStat, lstatEntry } from "./entry_stat.ts";
 import { readXattrs } from "./xattrs.ts";
-import { ExcludeMatcher, type FolderRules } from "./excludes.ts";
+import { ExcludeMatcher, type FolderRules, LEFT_OUT } from "./excludes.ts";
 import {
   type FolderIdentity,
   type FolderScan,
@@ -453,12 +453,18 @@ function hasNestedSources(trie: SourceTrie): boolean {
   return false;
 }
 
+/** An entry of a folder being walked; `leftOut` when the excludes leave it out but a source is inside it. */
+interface WalkEntry extends ScannedEntry {
+  leftOut?: true;
+}
+
 /**
- * `entries` with the folders on the way to a source below `path` that the excludes left out (a pattern,
- * an ignore file): a source is always backed up, kept empty where the excludes leave out what is in it
- * (docs/plans.md#excludes), and the walk reaches a source inside another only through the outer one.
+ * `entries` with the entries on the way to a source below `path` that the excludes left out (a pattern, an
+ * ignore file, a marker), marked `leftOut`: a source is always in the snapshot, kept empty where the
+ * excludes leave it out or a folder it is in (docs/plans.md#excludes), and the walk reaches a source inside
+ * another only through the outer one.
  */
-function withNestedSources(path: string, entries: ScannedEntry[], context: WalkContext): ScannedEntry[] {
+function withNestedSources(path: string, entries: WalkEntry[], context: WalkContext): WalkEntry[] {
   const below = sourcesAt(context.sources, path)?.children;
   if (below === undefined || below.size === 0) return entries;
   const found = new Set(entries.map((entry) => entry.name));
@@ -467,7 +473,7 @@ function withNestedSources(path: string, entries: ScannedEntry[], context: WalkC
     if (found.has(name)) continue;
     const childPath = join(path, name);
     try {
-      added.push({ name, path: childPath, info: lstatEntry(childPath) });
+      added.push({ name, path: childPath, info: lstatEntry(childPath), leftOut: true });
     } catch (error) {
       context.warn(`${describePath(childPath)}: cannot read source: ${describeError(error)}`);
     }
@@ -786,22 +792,14 @@ async function handOutFolder(
     context.warn(scan.problem);
     return undefined;
   }
-  if (scan.kind === "excluded") {
-    // exclude_if_present leaves a folder out; a source that holds the marker is kept as an empty folder,
-    // as one that `excludes` matches is (docs/plans.md#excludes).
-    const source = sourcesAt(context.sources, path);
-    if (!source?.isSource) return undefined;
-    if (source.children.size > 0) {
-      context.warn(
-        `${describePath(path)}: holds an exclude_if_present file, so the sources below it are left out`,
-      );
-    }
-    const files = new FilesInFlight();
-    files.handedOut();
-    return { children: [], files, parentTree: undefined };
-  }
-  for (const problem of scan.problems) context.warn(problem);
-  const entries = context.nestedSources ? withNestedSources(path, scan.entries, context) : scan.entries;
+  // exclude_if_present leaves a folder out, unless a source is in it or it is one: then it holds only the
+  // way to its sources, as a folder that `excludes` match does (docs/plans.md#excludes).
+  if (scan.kind === "excluded" && !sourcesAt(context.sources, path)) return undefined;
+  const { entries: found, rules, folder } = scan.kind === "excluded"
+    ? { entries: [], rules: LEFT_OUT, folder: undefined }
+    : scan;
+  if (scan.kind === "read") { for (const problem of scan.problems) context.warn(problem); }
+  const entries: WalkEntry[] = context.nestedSources ? withNestedSources(path, found, context) : found;
   const parentTree = parentNode?.type === "dir" && parentNode.subtree
     ? await context.loadTree(parentNode.subtree)
     : undefined;
@@ -816,7 +814,7 @@ async function handOutFolder(
     if (child instanceof Promise) child.catch(() => {});
     children.push(child);
   };
-  for (const { name, path: childPath, info: childInfo } of entries) {
+  for (const { name, path: childPath, info: childInfo, leftOut } of entries) {
     const parentChild = parentNodes.get(name);
     if (childInfo.type === "dir") {
       let subtreeHandedOut = () => {};
@@ -828,7 +826,7 @@ async function handOutFolder(
           name,
           childInfo,
           parentChild,
-          scan.rules,
+          leftOut ? LEFT_OUT : rules,
           rootDevice,
           context,
           subtreeHandedOut,
@@ -857,11 +855,11 @@ async function handOutFolder(
         children[at] = node;
         files.finish();
       };
-      const file = { path: childPath, name, info: childInfo, folder: scan.folder };
+      const file = { path: childPath, name, info: childInfo, folder };
       backupChangedFile(file, parentChild, context, done, (error) => files.fail(error));
       continue;
     }
-    add(backupEntry(childPath, name, childInfo, parentChild, scan.rules, rootDevice, context));
+    add(backupEntry(childPath, name, childInfo, parentChild, rules, rootDevice, context));
   }
   files.handedOut();
   return { children, files, parentTree };

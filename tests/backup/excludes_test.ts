@@ -93,20 +93,61 @@ Deno.test("a source that holds an exclude_if_present marker is kept as an empty 
   }
 });
 
-Deno.test("a source below a source that holds an exclude_if_present marker is left out with a warning", async () => {
+Deno.test("a source inside a folder an exclude_if_present marker leaves out is kept empty, with the way to it", async () => {
   const fixture = await makeFixture((root) => ({
-    p: { sources: [`${root}/marked`, `${root}/marked/sub`], exclude_if_present: [".nobackup"] },
+    p: {
+      sources: [`${root}/marked`, `${root}/marked/sub`, `${root}/outer`, `${root}/outer/skipped/deep/source`],
+      exclude_if_present: [".nobackup"],
+    },
   }));
   try {
-    Deno.mkdirSync(`${fixture.root}/marked/sub`, { recursive: true });
+    for (const file of ["marked/a.txt", "marked/sub/b.txt", "outer/c.txt", "outer/skipped/d.txt"]) {
+      Deno.mkdirSync(`${fixture.root}/${file.slice(0, file.lastIndexOf("/"))}`, { recursive: true });
+      Deno.writeTextFileSync(`${fixture.root}/${file}`, file);
+    }
+    Deno.mkdirSync(`${fixture.root}/outer/skipped/deep/source/more`, { recursive: true });
+    Deno.writeTextFileSync(`${fixture.root}/outer/skipped/deep/source/more/e.txt`, "e");
+    Deno.writeTextFileSync(`${fixture.root}/outer/skipped/deep/f.txt`, "f");
     Deno.writeTextFileSync(`${fixture.root}/marked/.nobackup`, "");
-    Deno.writeTextFileSync(`${fixture.root}/marked/sub/b.txt`, "nested source");
-    const result = await fixture.kept(["backup", "p"]);
-    assert.equal(result.code, 3, result.stderr);
-    assert.match(
-      result.stderr,
-      /marked: holds an exclude_if_present file, so the sources below it are left out/,
-    );
+    Deno.writeTextFileSync(`${fixture.root}/outer/skipped/.nobackup`, "");
+    // Exit 0: nothing was lost that the plan asked for (a source below a marker was once left out, exit 3,
+    // and one below a marked folder on the way vanished).
+    await fixture.backup("p");
+    const listed = parseLines<{ path: string }>(
+      (await fixture.keptOk(["ls", "latest", fixture.root, "--json"])).stdout,
+    ).map((entry) => entry.path.slice(fixture.root.length + 1)).filter((path) => path !== "").sort();
+    assert.deepEqual(listed, [
+      "marked",
+      "marked/sub",
+      "outer",
+      "outer/c.txt",
+      "outer/skipped",
+      "outer/skipped/deep",
+      "outer/skipped/deep/source",
+    ]);
+  } finally {
+    await fixture.cleanup();
+  }
+});
+
+Deno.test("a folder a pattern leaves out holds only the way to a source inside it, and that source is kept empty", async () => {
+  const fixture = await makeFixture((root) => ({
+    p: {
+      sources: [`${root}/tree/a`, `${root}/tree/a/b/c`, `${root}/tree/a/secret`],
+      excludes: ["b", "secret"],
+    },
+  }));
+  try {
+    for (const file of ["a/keep.txt", "a/b/c/f", "a/b/h", "a/b/other/g", "a/secret/key"]) {
+      Deno.mkdirSync(`${fixture.root}/tree/${file.slice(0, file.lastIndexOf("/"))}`, { recursive: true });
+      Deno.writeTextFileSync(`${fixture.root}/tree/${file}`, file);
+    }
+    await fixture.backup("p");
+    const listed = parseLines<{ path: string }>(
+      (await fixture.keptOk(["ls", "latest", `${fixture.root}/tree/a`, "--json"])).stdout,
+    ).map((entry) => entry.path.slice(fixture.root.length + "/tree/".length)).sort();
+    // What the patterns leave out stays out (b/h and b/other were backed up, unmatched by `b` on their own).
+    assert.deepEqual(listed, ["a", "a/b", "a/b/c", "a/keep.txt", "a/secret"]);
   } finally {
     await fixture.cleanup();
   }
