@@ -1,6 +1,8 @@
 // One way to show a time to a person: local wall-clock time with the zone, in every command's text
 // output (`--json` keeps RFC 3339 UTC).
 
+import { machineTimeZone } from "../forget/mod.ts";
+
 /**
  * `time` (a Date or an RFC 3339 string) on the wall clock of `timeZone` (default: the process's, from TZ)
  * with the zone's abbreviation: `2026-12-06 08:15:02 CET`. Where the zone has no common abbreviation the
@@ -8,7 +10,7 @@
  */
 export function formatLocalTime(time: Date | string, timeZone?: string): string {
   const date = typeof time === "string" ? new Date(time) : time;
-  const zone = timeZone ?? (processZone ??= Intl.DateTimeFormat().resolvedOptions().timeZone);
+  const zone = timeZone ?? (processZone ??= machineTimeZone());
   const wall = Temporal.Instant.fromEpochMilliseconds(date.getTime()).toZonedDateTimeISO(zone);
   const pad = (value: number, width = 2) => String(value).padStart(width, "0");
   return `${pad(wall.year, 4)}-${pad(wall.month)}-${pad(wall.day)} ${pad(wall.hour)}:${pad(wall.minute)}:${
@@ -16,7 +18,7 @@ export function formatLocalTime(time: Date | string, timeZone?: string): string 
   } ${zoneName(date, zone, wall.offset)}`;
 }
 
-/** The process's time zone, read once. */
+/** The machine's time zone, read once. */
 let processZone: string | undefined;
 
 /**
