@@ -187,7 +187,9 @@ function applySteps(
           destination,
           policies: new Map(plans.map((plan) => [plan.name, forgetPolicy(plan)])),
           configured: new Set(config.plans.keys()),
-          host: undefined,
+          // This host's snapshots, as reconcile decided: another host's are its own apply's to forget.
+          host: Deno.hostname(),
+          now: clock(),
           dryRun: false,
           limits: pruneLimits({}),
           pruneOnlyAfterForget: true,

@@ -17,6 +17,7 @@ import {
 } from "../forget/mod.ts";
 import type { Plan } from "../plan/mod.ts";
 import type { PrunePlan } from "../prune/mod.ts";
+import { datedAheadAfter } from "../reconcile/mod.ts";
 import type { Repository, SnapshotEntry } from "../repo/mod.ts";
 import { chooseDestinations } from "./_context.ts";
 import { type CommandKit, failureExitCode, printFailure, type Program } from "./_command_kit.ts";
@@ -109,6 +110,7 @@ async function forgetByRetention(
       policies,
       configured: new Set(config.plans.keys()),
       host: options.host,
+      now: new Date(),
       dryRun,
       limits,
       // Forget's decision is printed before prune's, which is printed before prune acts.
@@ -205,6 +207,8 @@ export interface ForgetAtDestinationOptions {
   /** Every plan of the config: snapshots of other plans are orphans, never touched. */
   configured: ReadonlySet<string>;
   host: string | undefined;
+  /** Now, by the clock of the command: snapshots dated after it (and the skew allowed) are held. */
+  now: Date;
   dryRun: boolean;
   /** Prune afterwards, under the same lock, with these limits; undefined: no prune. */
   limits: PruneLimits | undefined;
@@ -228,6 +232,7 @@ export async function forgetAtDestination(
     plans: options.policies,
     configured: options.configured,
     host: options.host,
+    heldAfter: datedAheadAfter(options.now),
   });
   const ids = forgottenIds(plan);
   const removed = options.dryRun ? 0 : await applyForget(repository, ids);

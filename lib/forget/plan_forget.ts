@@ -37,6 +37,8 @@ export interface PlanForgetOptions {
   readonly configured: ReadonlySet<string>;
   /** Only snapshots taken on this host. */
   readonly host?: string | undefined;
+  /** Snapshots dated after this are kept, uncounted (see `RetentionOptions.heldAfter`). */
+  readonly heldAfter?: Date | undefined;
 }
 
 /** A snapshot retention keeps, with its reasons. */
@@ -92,7 +94,7 @@ export function planForget(snapshots: readonly ForgetSnapshot[], options: PlanFo
       if (own.length > 0) withoutRetention.push({ plan, snapshots: own.length });
       continue;
     }
-    groups.push(...decide(own, policy.retention, policy.timeZone, options.destination));
+    groups.push(...decide(own, policy.retention, policy.timeZone, options));
   }
   return {
     destination: options.destination,
@@ -109,7 +111,7 @@ function decide(
   snapshots: readonly ForgetSnapshot[],
   retention: RetentionPolicy,
   timeZone: string,
-  destination: string,
+  { destination, heldAfter }: PlanForgetOptions,
 ): ForgetGroup[] {
   const input = snapshots.map((snapshot) => ({
     id: snapshot.id,
@@ -120,7 +122,7 @@ function decide(
     destination,
     stored: snapshot.time,
   }));
-  return applyRetention(input, retention, { timeZone }).groups.map((group) => ({
+  return applyRetention(input, retention, { timeZone, heldAfter }).groups.map((group) => ({
     plan: group.plan,
     host: group.host,
     destination: group.destination,

@@ -9,6 +9,7 @@ export {
   type Action,
   type BackupReason,
   type Basis,
+  datedAheadAfter,
   type DestinationView,
   isDatedAhead,
   type NextDue,

@@ -230,7 +230,8 @@ function planAtDestination(
   const actions: Action[] = [];
   if (reason) actions.push({ kind: "backup", plan: plan.name, destination, basis, reason });
   if (basis === "none") return actions;
-  const forget = retentionForgets(plan, destination, own, timeZone);
+  // This host's alone, as for the backup: another host with the same plan name applies its own retention.
+  const forget = retentionForgets(plan, destination, mine, timeZone, now);
   if (forget) actions.push({ kind: "forget", plan: plan.name, destination, basis, reason: forget });
   if (actions.length === 0) {
     actions.push({
@@ -305,7 +306,12 @@ function splitByClock(
 
 /** True when `time` is dated after `now` by more than {@link CLOCK_SKEW_MS}: made while a clock was ahead. */
 export function isDatedAhead(time: string, now: Date): boolean {
-  return Date.parse(time) > now.getTime() + CLOCK_SKEW_MS;
+  return Date.parse(time) > datedAheadAfter(now).getTime();
+}
+
+/** The time after which a snapshot counts as dated in the future at `now` (see {@link CLOCK_SKEW_MS}). */
+export function datedAheadAfter(now: Date): Date {
+  return new Date(now.getTime() + CLOCK_SKEW_MS);
 }
 
 /** What retention would forget of a plan's snapshots at a destination, or undefined for nothing. */
@@ -314,6 +320,7 @@ function retentionForgets(
   destination: string,
   own: readonly ReconcileSnapshot[],
   timeZone: string,
+  now: Date,
 ): Extract<Action, { kind: "forget" }>["reason"] | undefined {
   if (plan.retention === undefined || own.length === 0) return undefined;
   const input = own.map((snapshot) => ({
@@ -325,7 +332,7 @@ function retentionForgets(
     host: snapshot.host,
     destination,
   }));
-  const { groups } = applyRetention(input, plan.retention, { timeZone });
+  const { groups } = applyRetention(input, plan.retention, { timeZone, heldAfter: datedAheadAfter(now) });
   const forgotten = groups.flatMap((group) => group.forget)
     .sort((a, b) => b.time.getTime() - a.time.getTime())
     .map((snapshot) => ({ id: snapshot.id, time: snapshot.stored }));

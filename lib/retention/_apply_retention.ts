@@ -46,15 +46,25 @@ export interface RetentionResult<T extends RetentionSnapshot> {
 export interface RetentionOptions {
   /** IANA time zone whose calendar the hours, days, weeks, months and years follow (the plan's). */
   readonly timeZone: string;
+  /**
+   * Snapshots dated after this are kept ({@link DATED_AHEAD_REASON}) and no rule counts them: a clock
+   * that was ahead made them (or this one is behind), and counted they would push out every backup made
+   * until the clock reaches them (keep_within would count back from them). Undefined: every snapshot
+   * counts, as in restic.
+   */
+  readonly heldAfter?: Date | undefined;
 }
 
 /** The reason given when no rule keeps any snapshot of a group and the newest is kept anyway. */
 export const NEVER_EMPTY_REASON = "newest in group (never emptied)";
 
+/** The reason a snapshot dated after {@link RetentionOptions.heldAfter} is kept. */
+export const DATED_AHEAD_REASON = "dated in the future (clock changed?)";
+
 /**
  * Applies a retention policy to snapshots, group by group (plan, host, destination). Pure: no clock
- * (`keep_within` counts back from each group's newest snapshot), no I/O, and the result does not
- * depend on the order of `snapshots`.
+ * (`keep_within` counts back from each group's newest snapshot; the caller passes `heldAfter`), no I/O,
+ * and the result does not depend on the order of `snapshots`.
  *
  * @example
  * ```ts
@@ -84,11 +94,15 @@ export function applyRetention<T extends RetentionSnapshot>(
 ): RetentionResult<T> {
   checkPolicy(policy);
   checkTimeZone(options.timeZone);
+  const heldAfter = options.heldAfter?.getTime() ?? Infinity;
   const groups = groupSnapshots(snapshots).map((group) => {
-    const reasons = keepReasons(group.snapshots, policy, options.timeZone);
-    const keep: KeptSnapshot<T>[] = [];
+    // Newest first: the snapshots held are the first ones.
+    const held = group.snapshots.filter((snapshot) => epochMilliseconds(snapshot) > heldAfter);
+    const counted = group.snapshots.slice(held.length);
+    const reasons = keepReasons(counted, policy, options.timeZone);
+    const keep: KeptSnapshot<T>[] = held.map((snapshot) => ({ snapshot, reasons: [DATED_AHEAD_REASON] }));
     const forget: T[] = [];
-    group.snapshots.forEach((snapshot, index) => {
+    counted.forEach((snapshot, index) => {
       const why = reasons[index]!;
       if (why.length > 0) keep.push({ snapshot, reasons: why });
       else forget.push(snapshot);

@@ -8,6 +8,7 @@
 
 export {
   applyRetention,
+  DATED_AHEAD_REASON,
   type KeptSnapshot,
   NEVER_EMPTY_REASON,
   type RetentionGroup,

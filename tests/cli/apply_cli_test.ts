@@ -465,3 +465,68 @@ function existsFile(path: string): boolean {
     return false;
   }
 }
+
+Deno.test("snapshots dated in the future are held, uncounted: apply keeps the backups it makes meanwhile", async () => {
+  const { apply, keptOk, snapshots } = await setUp({ retention: { keep_last: 2 } });
+  // The clock was ahead for two days of backups.
+  await apply("2027-06-01T03:10:00Z");
+  await apply("2027-06-02T03:10:00Z");
+  // Back to the right time: each day's backup stays, and retention counts only those.
+  for (const day of ["08", "09", "10"]) {
+    const report = await apply(`2026-12-${day}T03:10:00Z`);
+    assert.ok(done(report).includes("backup web→local: success"), `${day}: ${done(report)}`);
+    const times = (await snapshots()).map((s) => s.time.slice(0, 10));
+    assert.ok(times.includes(`2026-12-${day}`), `${day}: its backup was forgotten: ${times}`);
+  }
+  assert.deepEqual((await snapshots()).map((s) => s.time.slice(0, 10)), [
+    "2026-12-09",
+    "2026-12-10",
+    "2027-06-01",
+    "2027-06-02",
+  ]);
+  const planned = await keptOk(["forget", "web", "--dry-run"]);
+  assert.match(planned.stdout, /keep +\w{12} +2027-06-02 .* dated in the future \(clock changed\?\)/);
+});
+
+Deno.test("apply forgets this host's snapshots only: another host's of the same plan are left to it", async (t) => {
+  const { root, config, apply, snapshots } = await setUp({ retention: { keep_last: 1 } });
+  const otherHost = async (time: string) =>
+    await new Deno.Command("unshare", {
+      args: [
+        "-Ur",
+        "--uts",
+        "sh",
+        "-c",
+        'hostname other && exec "$@"',
+        "sh",
+        Deno.execPath(),
+        "run",
+        "-A",
+        MAIN,
+      ]
+        .concat(["--config", config, "-q", "backup", "web", "--time", time]),
+      env: { KEPT_KDF_N: "1024", TZ: "UTC" },
+      stdout: "null",
+      stderr: "piped",
+    }).output().catch(() => undefined);
+  await apply("2026-12-01T03:00:00Z"); // init and this host's first backup
+  const first = await otherHost("2026-12-02T03:00:00Z");
+  if (first?.code !== 0) {
+    t.step({ name: "user namespaces are not available here", ignore: true, fn: () => {} });
+    return;
+  }
+  await otherHost("2026-12-03T03:00:00Z");
+  assert.equal((await snapshots()).length, 3, root);
+  const report = await apply("2026-12-04T03:00:00Z");
+  assert.deepEqual(done(report), [
+    "backup web→local: success",
+    "forget web→local: success",
+    "prune →local: success",
+  ]);
+  // keep_last 1 of this host's two; both of the other host's stay.
+  assert.deepEqual((await snapshots()).map((s) => s.time.slice(0, 10)), [
+    "2026-12-02",
+    "2026-12-03",
+    "2026-12-04",
+  ]);
+});

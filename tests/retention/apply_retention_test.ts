@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import {
   applyRetention,
+  DATED_AHEAD_REASON,
   NEVER_EMPTY_REASON,
   type RetentionSnapshot,
   UNLIMITED,
@@ -276,4 +277,37 @@ Deno.test("equal times are ordered by id, and Date and millisecond times decide 
 
 Deno.test("applyRetention() of no snapshots returns no groups", () => {
   assert.deepEqual(applyRetention([], { last: 1 }, UTC), { groups: [] });
+});
+
+Deno.test("snapshots dated after heldAfter are kept and no rule counts them, keep_within included", () => {
+  const future = ["2027-06-01T03:00:00Z", "2027-06-02T03:00:00Z"].map((time) => snapshotAt(time));
+  const now = snapshotsEvery("2026-12-01T03:00:00Z", "2026-12-04T03:00:00Z", 24 * 60);
+  const heldAfter = new Date("2026-12-04T03:05:00Z");
+  assert.deepEqual(decisions(applyRetention([...future, ...now], { last: 2 }, { ...UTC, heldAfter })), {
+    keep: [
+      ["2027-06-02T03:00:00Z", [DATED_AHEAD_REASON]],
+      ["2027-06-01T03:00:00Z", [DATED_AHEAD_REASON]],
+      ["2026-12-04T03:00:00.000Z", ["last 1"]],
+      ["2026-12-03T03:00:00.000Z", ["last 2"]],
+    ],
+    forget: ["2026-12-02T03:00:00.000Z", "2026-12-01T03:00:00.000Z"],
+  });
+  // keep_within counts back from the newest snapshot not held.
+  const within = decisions(
+    applyRetention([...future, ...now], { within: { years: 0, months: 0, days: 2, hours: 0 } }, {
+      ...UTC,
+      heldAfter,
+    }),
+  );
+  assert.deepEqual(within.forget, ["2026-12-02T03:00:00.000Z", "2026-12-01T03:00:00.000Z"]);
+  // Without heldAfter every snapshot counts, as in restic.
+  assert.deepEqual(
+    decisions(applyRetention([...future, ...now], { last: 2 }, UTC)).keep.map(([time]) => time),
+    [
+      "2027-06-02T03:00:00Z",
+      "2027-06-01T03:00:00Z",
+    ],
+  );
+  // A group of held snapshots alone forgets nothing.
+  assert.deepEqual(decisions(applyRetention(future, { last: 1 }, { ...UTC, heldAfter })).forget, []);
 });
