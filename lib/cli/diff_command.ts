@@ -21,7 +21,8 @@ export function diffCommand(program: Program, kit: CommandKit): void {
       "after",
       "\n+ added, - removed, M modified: a file, link or special file whose content, type, link target, mode,\n" +
         "owner, extended attributes or time (to the nanosecond) changed; a folder whose mode, owner or\n" +
-        "extended attributes changed (not its time alone: entries added or removed are listed).",
+        "extended attributes changed (not its time alone: entries added or removed are listed). An entry\n" +
+        "that became a folder, or a folder that became something else, is M, and what is in the folder -/+.",
     )
     .action(async (first, second, options) => {
       const { repository } = await openNamed(options.destination);

@@ -207,21 +207,31 @@ async function* diffFolders(
       if (folderChanged(before, after)) yield { change: "modified", path };
       // Identical subtrees are skipped without being read.
       if (before.subtree !== after.subtree) open.push(await compare(before.subtree!, after.subtree!, path));
-    } else if (differs(before, after)) yield { change: "modified", path };
+    } else {
+      if (differs(before, after)) yield { change: "modified", path };
+      // A folder that became a file (or the other way round): what was in it went, or came.
+      if (before.type === "dir") yield* everything("removed", source, before, { root: roots.a, path }, false);
+      if (after.type === "dir") yield* everything("added", source, after, { root: roots.b, path }, false);
+    }
   }
 }
 
-/** `node` at `at` and everything below it, all added or all removed: depth first, with a stack of its own. */
+/**
+ * `node` at `at` (unless `self` is false) and everything below it, all added or all removed: depth first,
+ * with a stack of its own.
+ */
 async function* everything(
   change: "added" | "removed",
   source: TreeLoader,
   node: TreeNode,
   at: FolderAt,
+  self = true,
 ): AsyncGenerator<Change> {
   const pending = [{ node, at }];
   while (pending.length > 0) {
     const { node, at } = pending.pop()!;
-    yield { change, path: at.path };
+    if (self) yield { change, path: at.path };
+    self = true;
     if (node.type !== "dir" || !node.subtree) continue;
     const children = (await loadFolder(source, node.subtree, at)).nodes;
     for (let i = children.length - 1; i >= 0; i--) {

@@ -202,3 +202,45 @@ Deno.test("diff sees what a restore would set: a time that moved by nanoseconds,
     await fixture.cleanup();
   }
 });
+
+Deno.test("diff lists what was in a folder that became a file, and what is in a file that became a folder", async () => {
+  const fixture = await makeFixture((root) => ({ p: { sources: [`${root}/src`] } }));
+  const src = `${fixture.root}/src`;
+  try {
+    Deno.mkdirSync(`${src}/d1/deep`, { recursive: true });
+    Deno.writeTextFileSync(`${src}/d1/deep/x`, "1");
+    Deno.writeTextFileSync(`${src}/f1`, "2");
+    const first = await fixture.backup("p");
+    Deno.removeSync(`${src}/d1`, { recursive: true });
+    Deno.writeTextFileSync(`${src}/d1`, "now a file");
+    Deno.removeSync(`${src}/f1`);
+    Deno.mkdirSync(`${src}/f1/sub`, { recursive: true });
+    Deno.writeTextFileSync(`${src}/f1/sub/y`, "y");
+    const second = await fixture.backup("p");
+    const changes = parseLines<{ change: string; path: string }>(
+      (await fixture.keptOk(["diff", first.snapshotId!, second.snapshotId!, "--json"])).stdout,
+    );
+    assert.deepEqual(changes.map((c) => `${c.change} ${c.path.slice(src.length)}`), [
+      "modified /d1",
+      "removed /d1/deep",
+      "removed /d1/deep/x",
+      "modified /f1",
+      "added /f1/sub",
+      "added /f1/sub/y",
+    ]);
+    // And the other way round.
+    const back = parseLines<{ change: string; path: string }>(
+      (await fixture.keptOk(["diff", second.snapshotId!, first.snapshotId!, "--json"])).stdout,
+    );
+    assert.deepEqual(back.map((c) => `${c.change} ${c.path.slice(src.length)}`), [
+      "modified /d1",
+      "added /d1/deep",
+      "added /d1/deep/x",
+      "modified /f1",
+      "removed /f1/sub",
+      "removed /f1/sub/y",
+    ]);
+  } finally {
+    await fixture.cleanup();
+  }
+});
