@@ -40,7 +40,11 @@ export function restoreCommand(program: Program, kit: CommandKit): void {
     .option("--host <name>", SNAPSHOT_HOST_HELP)
     .option("--path <subpath>", "restore only this path of the snapshot, e.g. /etc/nginx")
     .option("--include <pattern...>", "restore only paths matching these gitignore-style patterns")
-    .option("--overwrite", "replace existing files that differ from the snapshot (or the --zip file)")
+    .option(
+      "--overwrite",
+      "replace existing files that differ from the snapshot, reading those whose size and time match " +
+        "(or the --zip file)",
+    )
     .option("--dry-run", "list what would be created, replaced and skipped; write nothing")
     .option("--json", "print JSON lines: the entries listed (dry run) or not restored, then a summary")
     .addHelpText(

@@ -7,6 +7,8 @@ import { describeError, IntegrityError, UsageError, UserError } from "../errors.
 import { describePath, type FileStat, hasEscapedBytes, pathBytes, platform } from "../platform/mod.ts";
 import { asBlobId, isSafeName, resolveTreePath, type Tree, type TreeNode } from "../repo/mod.ts";
 import { errorKind } from "../workers/mod.ts";
+import { toHex } from "../crypto/mod.ts";
+import { readFullSync } from "../read_full.ts";
 import { includeProblem } from "./include_problem.ts";
 import { partialNames } from "./partial_names.ts";
 import type { RestoreAction, RestoreEntry } from "./types.ts";
@@ -35,6 +37,13 @@ export interface PlanOptions {
 /** Reads trees: what planning needs of a repository. */
 export interface TreeSource {
   loadTree(id: string): Promise<Tree>;
+  /**
+   * With `--overwrite`, a file that matches an entry by size and time is read and its pieces' ids compared
+   * with the entry's content ({@link holdsContent}): these answer for the blobs. A source without them (a
+   * test's) takes such a file as it is.
+   */
+  readonly index?: { lookup(id: string): { readonly rawLength: number } | undefined };
+  blobIdBytes?(data: Uint8Array): Uint8Array;
 }
 
 /**
@@ -179,6 +188,8 @@ class PlanWalk {
    * itself is yielded only once something below it is to be written: none is left empty.
    */
   readonly #pending: RestoreEntry[] = [];
+  /** Each hard-link group met so far: the inode of its first file, skipped as it is, or "written". */
+  readonly #linkGroups = new Map<string, bigint | "written">();
 
   constructor(settings: WalkSettings) {
     this.#settings = settings;
@@ -321,13 +332,43 @@ class PlanWalk {
     }
     if (!this.#canName(node)) return { ...entry("refuse"), reason: "needs_ffi" };
     const info = fresh ? undefined : lstatOrUndefined(target);
-    if (info && matchesNode(info, node, target, this.#settings.exact)) return entry("skip");
-    if ((node.type === "chardev" || node.type === "blockdev") && !this.#settings.asRoot) {
-      return { ...entry("refuse"), reason: "needs_root" };
+    const { asRoot, exact, overwrite, source } = this.#settings;
+    const decided = ((): RestoreEntry => {
+      if (info && matchesNode(info, node, target, { exact, asRoot })) {
+        // --overwrite replaces what differs: a file whose size and time were kept is read to be sure.
+        const same = !overwrite || node.type !== "file" || holdsContent(target, node.content ?? [], source);
+        if (same) return entry("skip");
+      }
+      if ((node.type === "chardev" || node.type === "blockdev") && !asRoot) {
+        return { ...entry("refuse"), reason: "needs_root" };
+      }
+      if (!info) return entry("create");
+      if (overwrite) return entry("replace");
+      return { ...entry("refuse"), reason: "differs" };
+    })();
+    return node.type === "file" ? this.#hardLinked(decided, info) : decided;
+  }
+
+  /**
+   * A file of a hard-link group (`links` > 1) after its group's first one: where that one is written again,
+   * or where this one is a file of its own (a rerun after one of them was deleted), one that would be
+   * skipped is linked to it again instead (`replace`), so that a rerun ends as a fresh restore does.
+   */
+  #hardLinked(entry: RestoreEntry, info: FileStat | undefined): RestoreEntry {
+    const { node } = entry;
+    if (node.links === undefined || node.links < 2) return entry;
+    const key = `${node.device}:${node.inode}`;
+    const first = this.#linkGroups.get(key);
+    if (first === undefined) {
+      // Apply links the later ones to the first one it skips or writes (a refused one is not there).
+      if (entry.action === "skip") this.#linkGroups.set(key, info!.ino);
+      else if (entry.action === "create" || entry.action === "replace") this.#linkGroups.set(key, "written");
+      return entry;
     }
-    if (!info) return entry("create");
-    if (this.#settings.overwrite) return entry("replace");
-    return { ...entry("refuse"), reason: "differs" };
+    if (entry.action === "skip" && (first === "written" || first !== info!.ino)) {
+      return { ...entry, action: "replace" };
+    }
+    return entry;
   }
 
   /**
@@ -368,13 +409,21 @@ function frame(
 
 /**
  * True when what is at `target` is the snapshot's entry already (a resumed restore). A file's time is
- * compared as a restore sets it: to the nanosecond, or (not `exact`) to the millisecond.
+ * compared as a restore sets it: to the nanosecond, or (not `exact`) to the millisecond; its mode too, and
+ * its owner when the restore sets owners (`asRoot`). Its content is not read here (see holdsContent).
  */
-function matchesNode(info: FileStat, node: TreeNode, target: string, exact: boolean): boolean {
+function matchesNode(
+  info: FileStat,
+  node: TreeNode,
+  target: string,
+  { exact, asRoot }: { exact: boolean; asRoot: boolean },
+): boolean {
   switch (node.type) {
     case "file": {
       const restored = exact ? modifiedNs(node) : modifiedNs({ mtime: node.mtime });
-      return info.type === "file" && info.size === (node.size ?? 0) && info.mtimeNs === restored;
+      return info.type === "file" && info.size === (node.size ?? 0) && info.mtimeNs === restored &&
+        (info.mode & 0o7777) === (node.mode & 0o7777) &&
+        (!asRoot || (info.uid === node.uid && info.gid === node.gid));
     }
     case "symlink":
       return info.type === "symlink" && sameBytes(platform().readLink(target), pathBytes(node.target ?? ""));
@@ -384,6 +433,32 @@ function matchesNode(info: FileStat, node: TreeNode, target: string, exact: bool
       return sameSpecialType(info, node) && info.rdev === (node.rdev ?? 0);
     default:
       return false;
+  }
+}
+
+/**
+ * True when the file at `path` holds exactly the blobs `content`, in order: each piece, cut at its blob's
+ * length, has the blob's id. False when it differs, cannot be read, or a blob's length is not known (the
+ * restore then replaces it, and fails for that blob before the file in place is touched). Without the
+ * index and ids of `source`, true.
+ */
+function holdsContent(path: string, content: readonly string[], source: TreeSource): boolean {
+  const { index } = source;
+  if (index === undefined || source.blobIdBytes === undefined) return true;
+  try {
+    using file = platform().openFile(path);
+    let position = 0;
+    for (const id of content) {
+      const length = index.lookup(id)?.rawLength;
+      if (length === undefined) return false;
+      const piece = new Uint8Array(length);
+      const read = readFullSync(piece, (rest, filled) => file.read(rest, position + filled));
+      if (read !== length || toHex(source.blobIdBytes(piece)) !== id) return false;
+      position += length;
+    }
+    return file.read(new Uint8Array(1), position) === 0;
+  } catch {
+    return false;
   }
 }
 

@@ -24,6 +24,12 @@ async function sourceFixture(): Promise<{ fixture: Fixture; src: string }> {
   return { fixture, src };
 }
 
+/** Gives `path` the modification time of `from`, to the nanosecond. */
+function copyTime(from: string, path: string): void {
+  const touched = new Deno.Command("touch", { args: ["-m", "-r", from, path] }).outputSync();
+  assert.ok(touched.success, new TextDecoder().decode(touched.stderr));
+}
+
 /** Relative paths of every file and symlink below `root`. */
 function listFiles(root: string, prefix = ""): string[] {
   const out: string[] = [];
@@ -55,6 +61,73 @@ Deno.test("restore refuses to replace a different file without --overwrite and r
     const replaced = await fixture.kept(["restore", "latest", "--target", out, "--overwrite"]);
     assert.equal(replaced.code, 0, replaced.stderr);
     assertSameTree(src, restored);
+  } finally {
+    await fixture.cleanup();
+  }
+});
+
+Deno.test("--overwrite replaces a file whose size and time were kept, by its content; a changed mode differs", async () => {
+  const { fixture, src } = await sourceFixture();
+  try {
+    const out = `${fixture.root}/out`;
+    await fixture.keptOk(["restore", "latest", "--target", out]);
+    const restored = `${out}${src}`;
+    const inodeBefore = Deno.statSync(`${restored}/docs/readme.md`).ino;
+    // Tampered with, size and time kept: a plain rerun cannot tell, --overwrite reads it.
+    const keepTime = (path: string, edit: () => void) => {
+      Deno.writeTextFileSync(`${fixture.root}/time-of`, "");
+      copyTime(path, `${fixture.root}/time-of`);
+      edit();
+      copyTime(`${fixture.root}/time-of`, path);
+    };
+    keepTime(`${restored}/a.txt`, () => Deno.writeTextFileSync(`${restored}/a.txt`, "ALPHA\n"));
+    const big = Deno.readFileSync(`${restored}/big.bin`);
+    big[4_000_000] = big[4_000_000]! ^ 1;
+    keepTime(`${restored}/big.bin`, () => Deno.writeFileSync(`${restored}/big.bin`, big));
+    Deno.chmodSync(`${restored}/bin/tool`, 0o777);
+
+    const rerun = await fixture.kept(["restore", "latest", "--target", out]);
+    assert.equal(rerun.code, 1, rerun.stderr);
+    assert.match(rerun.stderr, new RegExp(`${restored}/bin/tool exists and differs`));
+    assert.doesNotMatch(rerun.stderr, /a\.txt|big\.bin/); // size and time match: a rerun cannot tell
+    assert.equal(Deno.readTextFileSync(`${restored}/a.txt`), "ALPHA\n");
+
+    const replaced = await fixture.kept(["restore", "latest", "--target", out, "--overwrite"]);
+    assert.equal(replaced.code, 0, replaced.stderr);
+    assert.match(replaced.stdout, /3 replaced/);
+    assertSameTree(src, restored);
+    assert.equal(Deno.statSync(`${restored}/bin/tool`).mode! & 0o7777, 0o755);
+    // What matched was read, not written again.
+    assert.equal(Deno.statSync(`${restored}/docs/readme.md`).ino, inodeBefore);
+  } finally {
+    await fixture.cleanup();
+  }
+});
+
+Deno.test("a rerun links a hard-link group again where one of its files was deleted or replaced", async () => {
+  const fixture = await makeFixture((root) => ({ p: { sources: [`${root}/src`] } }));
+  const src = `${fixture.root}/src`;
+  try {
+    Deno.mkdirSync(`${src}/d`, { recursive: true });
+    Deno.writeTextFileSync(`${src}/hl1`, "linked\n");
+    Deno.linkSync(`${src}/hl1`, `${src}/hl2`);
+    Deno.linkSync(`${src}/hl1`, `${src}/d/hl3`);
+    await fixture.backup("p");
+    const out = `${fixture.root}/out`;
+    await fixture.keptOk(["restore", "latest", "--target", out]);
+    const restored = `${out}${src}`;
+    const inodes = () =>
+      [`${restored}/hl1`, `${restored}/hl2`, `${restored}/d/hl3`].map((p) => Deno.statSync(p).ino);
+    Deno.removeSync(`${restored}/hl1`);
+    await fixture.keptOk(["restore", "latest", "--target", out]);
+    assert.equal(new Set(inodes()).size, 1, `one inode: ${inodes()}`);
+    assert.equal(Deno.statSync(`${restored}/hl1`).nlink, 3);
+    // A copy in place of a later one (same content, size and time) is linked again too.
+    Deno.removeSync(`${restored}/d/hl3`);
+    Deno.writeTextFileSync(`${restored}/d/hl3`, "linked\n");
+    copyTime(`${restored}/hl2`, `${restored}/d/hl3`);
+    await fixture.keptOk(["restore", "latest", "--target", out]);
+    assert.equal(new Set(inodes()).size, 1, `one inode: ${inodes()}`);
   } finally {
     await fixture.cleanup();
   }
