@@ -17,7 +17,8 @@ import { RestoreProgress } from "./_restore_progress.ts";
 /** What `--zip` takes from restore's flags. */
 export interface ZipFlags {
   zip: string;
-  zipLevel: string;
+  /** Default 6. */
+  zipLevel?: string;
   path?: string;
   include?: string[];
   overwrite?: boolean;
@@ -30,6 +31,9 @@ interface ZipReport {
   added?: (entry: RestoreEntry) => void;
   summary(result: ZipResult): void;
 }
+
+/** The deflate level when `--zip-level` is not given (zip's and gzip's own default). */
+export const DEFAULT_ZIP_LEVEL = 6;
 
 /** Refuses flags that cannot go with `--zip` before a repository is opened; a `UsageError` says why. */
 export function assertZipFlags(flags: ZipFlags & { target?: string; dryRun?: boolean }): void {
@@ -50,7 +54,8 @@ export function assertZipFlags(flags: ZipFlags & { target?: string; dryRun?: boo
   }
 }
 
-function zipLevel(text: string): number {
+/** The deflate level of `--zip-level`, 6 when it is not given. */
+function zipLevel(text = String(DEFAULT_ZIP_LEVEL)): number {
   if (!/^[0-9]$/.test(text)) throw new UsageError(`Invalid --zip-level "${text}": give a digit, 0 to 9`);
   return Number(text);
 }

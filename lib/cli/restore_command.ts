@@ -1,6 +1,7 @@
 // `kept restore`: restores a snapshot, or a path in it, below a target folder; `--dry-run` lists what it
 // would do. The engine says what happened to each entry; the wording (and the flags to suggest) is here.
 
+import { InvalidArgumentError } from "@commander-js/extra-typings";
 import { UsageError, UserError } from "../errors.ts";
 import { hasEscapedBytes } from "../platform/mod.ts";
 import { formatBytes } from "../plan/mod.ts";
@@ -25,20 +26,25 @@ import { pathJson } from "./_json.ts";
 import { type CommandKit, type Program, SNAPSHOT_HOST_HELP, SNAPSHOT_PLAN_HELP } from "./_command_kit.ts";
 import { type ProgressLine, terminalProgress } from "./_progress.ts";
 import { RestoreProgress } from "./_restore_progress.ts";
-import { assertZipFlags, restoreZip } from "./_restore_zip.ts";
+import { assertZipFlags, DEFAULT_ZIP_LEVEL, restoreZip } from "./_restore_zip.ts";
 
 /** Registers `kept restore` on `program`. */
 export function restoreCommand(program: Program, kit: CommandKit): void {
   program.command("restore")
     .description("restore a snapshot, or a path in it, below a target folder or into a zip archive")
-    .argument("<snapshot>", "snapshot id, unique id prefix, or latest")
+    // Optional to commander, so that a snapshot taken as one of --include's patterns is explained.
+    .argument("[snapshot]", "snapshot id, unique id prefix, or latest")
+    .usage("[options] <snapshot>")
     .option("--target <dir>", "folder to restore into (created if missing)")
     .option("--zip <file>", "write a zip archive instead of restoring into a folder (- for stdout)")
-    .option("--zip-level <0-9>", "deflate level of the zip archive: 0 stores, 9 packs tightest", "6")
+    .option(
+      "--zip-level <0-9>",
+      `deflate level of the zip archive: 0 stores, 9 packs tightest (default: ${DEFAULT_ZIP_LEVEL})`,
+    )
     .option("--destination <name>", "destination (needed when several are defined)")
     .option("--plan <name>", SNAPSHOT_PLAN_HELP)
     .option("--host <name>", SNAPSHOT_HOST_HELP)
-    .option("--path <subpath>", "restore only this path of the snapshot, e.g. /etc/nginx")
+    .option("--path <subpath>", "restore only this path of the snapshot, e.g. /etc/nginx", onlyOnce("--path"))
     .option("--include <pattern...>", "restore only paths matching these gitignore-style patterns")
     .option(
       "--overwrite",
@@ -59,17 +65,48 @@ export function restoreCommand(program: Program, kit: CommandKit): void {
         "--zip FILE writes the same entries (named etc/hosts) with mode, owner and time into one archive,\n" +
         "under a temporary name until it is complete; FIFOs and device nodes are left out. See docs/restore.md.",
     )
-    .action((ref, options) =>
-      options.zip === undefined
+    .action((ref, options) => {
+      if (ref === undefined) throw new UsageError(missingSnapshot(options.include));
+      assertSnapshotPath(options.path);
+      return options.zip === undefined
         ? restoreToFolder(kit, ref, options)
-        : restoreToZip(kit, ref, options, options.zip)
-    );
+        : restoreToZip(kit, ref, options, options.zip);
+    });
+}
+
+/** Why no snapshot was given: --include takes every word after it, a snapshot named last too. */
+function missingSnapshot(include: readonly string[] | undefined): string {
+  const last = include?.at(-1);
+  if (last === undefined) {
+    return "Missing the snapshot to restore: give an id, a unique prefix of one, or latest";
+  }
+  return `Missing the snapshot to restore: --include took "${
+    shown(last)
+  }" as a pattern (it takes every word ` +
+    `after it): name the snapshot before --include, or end the patterns with --`;
+}
+
+/** A commander parser for an option that may be given once: a second one would silently win. */
+function onlyOnce(flag: string): (value: string, previous: string | undefined) => string {
+  return (value, previous) => {
+    if (previous !== undefined) {
+      throw new InvalidArgumentError(
+        `${flag} may be given once (also "${previous}"): use --include for several`,
+      );
+    }
+    return value;
+  };
+}
+
+function assertSnapshotPath(path: string | undefined): void {
+  // An empty one would restore the whole snapshot.
+  if (path === "") throw new UsageError(`Invalid --path "": give a path in the snapshot, e.g. /etc/nginx`);
 }
 
 /** The flags of `kept restore`. */
 interface RestoreFlags {
   target?: string;
-  zipLevel: string;
+  zipLevel?: string;
   destination?: string;
   plan?: string;
   host?: string;
@@ -95,6 +132,9 @@ async function restoreToFolder(kit: CommandKit, ref: string, options: RestoreFla
   const { output } = kit;
   if (options.target === undefined) {
     throw new UsageError("Give --target DIR to restore into, or --zip FILE to write a zip archive");
+  }
+  if (options.zipLevel !== undefined) {
+    throw new UsageError("--zip-level sets the level of a zip archive: it goes with --zip FILE");
   }
   assertUsableFlags({ ...options, target: options.target });
   kit.setInterruptNote("the files restored so far stay, and the same restore run again skips them");

@@ -264,3 +264,18 @@ Deno.test("restore --dry-run into a dangling symlink fails as the restore would,
     await fixture.cleanup();
   }
 });
+
+Deno.test("a target that is a symlink to a folder is the caller's path: the restore goes into that folder", async () => {
+  const { fixture, src } = await sourceFixture();
+  try {
+    Deno.mkdirSync(`${fixture.root}/big-disk`);
+    Deno.symlinkSync(`${fixture.root}/big-disk`, `${fixture.root}/out`);
+    const restored = await fixture.kept(["restore", "latest", "--target", `${fixture.root}/out`, "--json"]);
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.equal(Deno.readTextFileSync(`${fixture.root}/big-disk${src}/a.txt`), "alpha\n");
+    const summary = JSON.parse(restored.stdout.trim().split("\n").at(-1)!);
+    assert.equal(summary.target, `${fixture.root}/big-disk`);
+  } finally {
+    await fixture.cleanup();
+  }
+});

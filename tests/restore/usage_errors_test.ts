@@ -173,3 +173,47 @@ Deno.test("planRestore() refuses an include pattern that matches nothing, and an
     (error) => error instanceof UserError && error.message === `Cannot restore into "": no folder given`,
   );
 });
+
+Deno.test("an empty or repeated --path, and --zip-level without --zip, are usage errors, not silently passed by", async () => {
+  await withSnapshot(async (fixture) => {
+    const target = `${fixture.root}/cwd/out`;
+    assert.equal(
+      await refused(fixture, ["--target", target, "--path", ""]),
+      `kept: Invalid --path "": give a path in the snapshot, e.g. /etc/nginx`,
+    );
+    assert.equal(
+      await refused(fixture, ["--zip", `${fixture.root}/cwd/a.zip`, "--path", ""]),
+      `kept: Invalid --path "": give a path in the snapshot, e.g. /etc/nginx`,
+    );
+    assert.match(
+      await refused(fixture, ["--target", target, "--path", "/a", "--path", "/b"]),
+      /--path may be given once \(also "\/a"\)/,
+    );
+    assert.equal(
+      await refused(fixture, ["--target", target, "--zip-level", "3"]),
+      "kept: --zip-level sets the level of a zip archive: it goes with --zip FILE",
+    );
+  });
+});
+
+Deno.test("a snapshot named after --include's patterns is explained, and -- ends the patterns", async () => {
+  await withSnapshot(async (fixture) => {
+    const cwd = `${fixture.root}/cwd`;
+    const run = (args: string[]) =>
+      runKept(["--config", fixture.config, "restore", ...args], { cwd, env: { KEPT_KDF_N: "1024" } });
+    const swallowed = await run(["--target", `${cwd}/out`, "--include", "*.txt", "latest"]);
+    assert.equal(swallowed.code, 2);
+    assert.equal(
+      swallowed.stderr,
+      `kept: Missing the snapshot to restore: --include took "latest" as a pattern (it takes every word after ` +
+        `it): name the snapshot before --include, or end the patterns with --\n`,
+    );
+    assert.deepEqual([...Deno.readDirSync(cwd)], [], "nothing is written");
+    const ended = await run(["--target", `${cwd}/out`, "--include", "*.txt", "--", "latest"]);
+    assert.equal(ended.code, 0, ended.stderr);
+    assert.equal(Deno.readTextFileSync(`${cwd}/out${fixture.root}/src/a.txt`), "alpha\n");
+    const none = await run([]);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /^kept: Missing the snapshot to restore: give an id/);
+  });
+});
