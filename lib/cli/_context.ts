@@ -9,7 +9,7 @@ import {
   unresolvedError,
 } from "../plan/mod.ts";
 import type { Config } from "../plan/mod.ts";
-import { UserError } from "../errors.ts";
+import { UsageError, UserError } from "../errors.ts";
 import type { Output } from "./output.ts";
 import type { PasswordContext } from "../secrets.ts";
 
@@ -81,7 +81,8 @@ export function chooseDestinations(
   }
   if (planName !== undefined) return config.plans.get(planName)?.destinations ?? [];
   if (defined.length === 1) return defined;
-  throw new UserError("Several destinations are defined: name one with --destination", {
-    hint: `defined: ${defined.join(", ")}`,
-  });
+  throw new UsageError(
+    "Several destinations are defined: name one with --destination",
+    `defined: ${defined.join(", ")}`,
+  );
 }

@@ -24,6 +24,7 @@ import { forgetAtDestination, forgetPolicy } from "./forget_command.ts";
 import { actionJson, describeAction, missingFolder, plansToReconcile, snakeKeys } from "./plan_command.ts";
 import { pruneLimits } from "./prune_command.ts";
 import { backupProgress } from "./_progress.ts";
+import { counted } from "./_counted.ts";
 
 /** For tests: the time `kept apply` starts at (RFC 3339); its clock then runs on from there. */
 export const NOW_ENV = "KEPT_NOW";
@@ -298,7 +299,7 @@ function successDetail(action: ApplyAction, snapshot: string | null, stats: unkn
       `${done.changedFiles} changed), added ${formatBytes(done.addedBytes ?? 0)}`;
   }
   if (action.kind === "forget") {
-    return `: forgot ${figures.forgotten} snapshot${figures.forgotten === 1 ? "" : "s"}`;
+    return `: forgot ${counted(figures.forgotten ?? 0, "snapshot")}`;
   }
   if (action.kind === "prune") return `: freed ${formatBytes(figures.freedBytes ?? 0)}`;
   return "";

@@ -5,6 +5,7 @@ import { escapeName } from "./output.ts";
 import { pathJson } from "./_json.ts";
 import { namingFolders } from "./ls_command.ts";
 import { type CommandKit, type Program, SNAPSHOT_HOST_HELP, SNAPSHOT_PLAN_HELP } from "./_command_kit.ts";
+import { counted } from "./_counted.ts";
 
 /** Registers `kept diff` on `program`. */
 export function diffCommand(program: Program, kit: CommandKit): void {
@@ -42,6 +43,6 @@ export function diffCommand(program: Program, kit: CommandKit): void {
             }\n`,
           );}
       }
-      if (!options.json && !kit.quiet()) output.err(`${count} change${count === 1 ? "" : "s"}\n`);
+      if (!options.json && !kit.quiet()) output.err(`${counted(count, "change")}\n`);
     });
 }

@@ -33,6 +33,7 @@ import {
   type PruneOutcome,
   pruneRepository,
 } from "./prune_command.ts";
+import { counted } from "./_counted.ts";
 
 /** Options of `kept forget`, as parsed. */
 interface ForgetFlags extends PruneFlags {
@@ -309,5 +310,5 @@ function summary(forgotten: number, dryRun: boolean, pruning: boolean): string {
 }
 
 function count(snapshots: number): string {
-  return `${snapshots} snapshot${snapshots === 1 ? "" : "s"}`;
+  return counted(snapshots, "snapshot");
 }

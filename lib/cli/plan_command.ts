@@ -13,6 +13,7 @@ import {
 } from "../reconcile/mod.ts";
 import { StateFile } from "../state/mod.ts";
 import type { CommandKit, Program } from "./_command_kit.ts";
+import { counted } from "./_counted.ts";
 
 /** Registers `kept plan` on `program`. */
 export function planCommand(program: Program, kit: CommandKit): void {
@@ -199,5 +200,5 @@ export function localTime(time: string, timeZone: string): string {
 }
 
 function count(snapshots: number): string {
-  return `${snapshots} snapshot${snapshots === 1 ? "" : "s"}`;
+  return counted(snapshots, "snapshot");
 }

@@ -17,6 +17,7 @@ import type { Repository } from "../repo/mod.ts";
 import { chooseDestinations } from "./_context.ts";
 import { type CommandKit, failureExitCode, printFailure, type Program } from "./_command_kit.ts";
 import { snakeKeys } from "./_json.ts";
+import { counted } from "./_counted.ts";
 
 /** The prune flags, as parsed (shared with `kept forget --prune`). */
 export interface PruneFlags {
@@ -277,5 +278,5 @@ export function pruneJson(destination: string, { plan, result }: PruneOutcome, d
 }
 
 function packs(count: number): string {
-  return `${count} pack${count === 1 ? "" : "s"}`;
+  return counted(count, "pack");
 }

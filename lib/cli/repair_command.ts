@@ -23,6 +23,7 @@ import type { CommandKit, Program } from "./_command_kit.ts";
 import { formatLocalTime } from "./_local_time.ts";
 import { pathJson } from "./_json.ts";
 import { escapeName } from "./output.ts";
+import { counted } from "./_counted.ts";
 
 /** Registers `kept repair` and its subcommands on `program`. */
 export function repairCommand(program: Program, kit: CommandKit): void {
@@ -88,8 +89,8 @@ function printIndexRepair(
   kit.say(`${destination}: ${describePlan(plan, result === undefined)}\n`);
   if (result) {
     kit.say(
-      `${destination}: wrote ${plural(result.indexFilesWritten, "index file")}, ` +
-        `removed ${plural(result.indexFilesRemoved, "old one")}\n`,
+      `${destination}: wrote ${counted(result.indexFilesWritten, "index file")}, ` +
+        `removed ${counted(result.indexFilesRemoved, "old one")}\n`,
     );
   }
 }
@@ -105,10 +106,10 @@ async function refuseWithIndexGaps(repository: Repository, destination: string, 
   for await (const pack of repository.packs.list()) stored.add(pack.name);
   const indexed = new Set<string>(repository.index.packIds());
   const gaps = [
-    plural(repository.damagedFiles.filter((file) => file.kind === "index").length, "index file") +
+    counted(repository.damagedFiles.filter((file) => file.kind === "index").length, "index file") +
     " left out",
-    plural([...stored].filter((pack) => !indexed.has(pack)).length, "pack") + " stored but in no index",
-    plural([...indexed].filter((pack) => !stored.has(pack)).length, "indexed pack") + " missing",
+    counted([...stored].filter((pack) => !indexed.has(pack)).length, "pack") + " stored but in no index",
+    counted([...indexed].filter((pack) => !stored.has(pack)).length, "indexed pack") + " missing",
   ].filter((gap) => !gap.startsWith("0 "));
   if (gaps.length === 0) return;
   const message = `${destination}: the index does not match the packs stored (${gaps.join(", ")}): ` +
@@ -155,7 +156,7 @@ function printPackRepair(
   for (const { pack, intact, damaged } of result.packs) {
     const blobs = intact + damaged.length;
     kit.output.out(
-      `${destination}: pack ${pack.slice(0, 12)}: ${intact} of ${plural(blobs, "blob")} intact` +
+      `${destination}: pack ${pack.slice(0, 12)}: ${intact} of ${counted(blobs, "blob")} intact` +
         `${damaged.length > 0 ? `, ${damaged.length} damaged` : ""}\n`,
     );
     for (const { id, type } of damaged) kit.output.out(`  damaged ${type} blob ${id.slice(0, 12)}\n`);
@@ -164,19 +165,19 @@ function printPackRepair(
   if (dryRun) {
     kit.say(
       `${destination}: would copy ${formatBytes(result.copiedBytes)} and remove ${
-        plural(result.packs.length, "pack")
+        counted(result.packs.length, "pack")
       }\n`,
     );
     return;
   }
   kit.say(
     `${destination}: copied ${formatBytes(result.copiedBytes)} to new packs, removed ` +
-      `${plural(result.packs.length, "pack")}; wrote ${plural(result.indexFilesWritten, "index file")}, ` +
-      `removed ${plural(result.indexFilesRemoved, "old one")}\n`,
+      `${counted(result.packs.length, "pack")}; wrote ${counted(result.indexFilesWritten, "index file")}, ` +
+      `removed ${counted(result.indexFilesRemoved, "old one")}\n`,
   );
   if (lost > 0) {
     kit.say(
-      `${destination}: ${plural(lost, "damaged blob")} left the index: the next backup stores again what ` +
+      `${destination}: ${counted(lost, "damaged blob")} left the index: the next backup stores again what ` +
         "the sources still hold; then `kept check --read-data`\n",
     );
   }
@@ -234,7 +235,7 @@ function repairSnapshotsCommand(repair: Program, kit: CommandKit): void {
         printRepair(kit, destination.name, repair, written[i], { dryRun, forget: options.forget ?? false })
       );
       kit.say(
-        `${destination.name}: ${plural(repairs.length, "damaged snapshot")} ${
+        `${destination.name}: ${counted(repairs.length, "damaged snapshot")} ${
           dryRun ? "found" : "repaired"
         }, ${chosen.length - repairs.length} intact\n`,
       );
@@ -336,18 +337,14 @@ function describePlan(plan: IndexRepairPlan, dryRun: boolean): string {
   const fromHeader = plan.packs.length - fromIndex;
   const dropped = plan.missing.reduce((sum, pack) => sum + pack.blobs, 0);
   const parts = [
-    `${dryRun ? "would index" : "indexed"} ${plural(plan.packs.length, "pack")} ` +
+    `${dryRun ? "would index" : "indexed"} ${counted(plan.packs.length, "pack")} ` +
     `(${fromIndex} as indexed, ${fromHeader} from their headers)`,
     ...(plan.missing.length > 0
-      ? [`${plural(plan.missing.length, "missing pack")} dropped (${plural(dropped, "blob")})`]
+      ? [`${counted(plan.missing.length, "missing pack")} dropped (${counted(dropped, "blob")})`]
       : []),
-    ...(plan.unreadable.length > 0 ? [`${plural(plan.unreadable.length, "unreadable pack")} left out`] : []),
+    ...(plan.unreadable.length > 0 ? [`${counted(plan.unreadable.length, "unreadable pack")} left out`] : []),
   ];
   return parts.join("; ");
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 
 function indexRepairJson(destination: string, plan: IndexRepairPlan, result: IndexRepairResult | undefined) {

@@ -30,6 +30,7 @@ import {
 } from "../schedule/mod.ts";
 import type { CommandKit, Program } from "./_command_kit.ts";
 import { loadConfigOrFail } from "./_context.ts";
+import { counted } from "./_counted.ts";
 
 const SYSTEM_UNITS = "/etc/systemd/system";
 const CRON_FOLDER = "/etc/cron.d";
@@ -279,7 +280,7 @@ async function installCron(
     else {
       await userCrontab.write(after);
       kit.output.out(
-        `updated your crontab: kept's block runs ${plans.length} plan${plans.length === 1 ? "" : "s"}\n`,
+        `updated your crontab: kept's block runs ${counted(plans.length, "plan")}\n`,
       );
     }
     return;

@@ -10,6 +10,7 @@ import { escapeName } from "./output.ts";
 import { snakeKeys } from "./_json.ts";
 import { type CommandKit, failureExitCode, printFailure, type Program } from "./_command_kit.ts";
 import { compareText } from "../compare_text.ts";
+import { counted } from "./_counted.ts";
 
 /** Registers `kept snapshots` on `program`. */
 export function snapshotsCommand(program: Program, kit: CommandKit): void {
@@ -74,7 +75,7 @@ export function snapshotsCommand(program: Program, kit: CommandKit): void {
           formatBytes(snapshot.stats.bytes),
         ]),
       ]));
-      kit.say(`${rows.length} snapshot${rows.length === 1 ? "" : "s"}\n`);
+      kit.say(`${counted(rows.length, "snapshot")}\n`);
     });
 }
 

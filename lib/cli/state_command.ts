@@ -7,6 +7,7 @@ import { isDatedAhead, machineTimeZone, type NextDue, nextDue } from "../reconci
 import { SCHEMA_VERSION, StateFile } from "../state/mod.ts";
 import type { CommandKit, Program } from "./_command_kit.ts";
 import { localTime, parseAt, snakeKeys } from "./plan_command.ts";
+import { counted } from "./_counted.ts";
 
 /** Registers `kept state` on `program`. */
 export function stateCommand(program: Program, kit: CommandKit): void {
@@ -107,9 +108,7 @@ function printState(kit: CommandKit, config: Config, view: StateView): void {
   section(
     "cached snapshot lists",
     view.caches.map((c) =>
-      `${c.destination}: ${c.snapshots} snapshot${c.snapshots === 1 ? "" : "s"}, listed ${
-        localTime(c.listed, "UTC")
-      } UTC`
+      `${c.destination}: ${counted(c.snapshots, "snapshot")}, listed ${localTime(c.listed, "UTC")} UTC`
     ),
   );
   section(
@@ -122,7 +121,7 @@ function printState(kit: CommandKit, config: Config, view: StateView): void {
 
 function lineCount(text: string): string {
   const lines = text.split("\n").filter((line) => line !== "").length;
-  return `${lines} line${lines === 1 ? "" : "s"}`;
+  return counted(lines, "line");
 }
 
 function describeDue(due: NextDue, timeZone: string | undefined): string {

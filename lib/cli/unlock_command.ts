@@ -3,6 +3,7 @@
 import { describeStaleLock, processLockOwner } from "../destinations/mod.ts";
 import { type ListedLock, removeLocks } from "../repo/mod.ts";
 import { type CommandKit, type Program, whoAmI } from "./_command_kit.ts";
+import { counted } from "./_counted.ts";
 
 /** Registers `kept unlock` on `program`. */
 export function unlockCommand(program: Program, kit: CommandKit): void {
@@ -32,9 +33,11 @@ export function unlockCommand(program: Program, kit: CommandKit): void {
       for (const listed of removed) {
         output.out(`removed ${listed.stale ? describeStaleLock(listed) : describeLiveLock(listed)}\n`);
       }
-      const what = options.all ? "locks" : "stale locks";
+      const what = options.all ? "lock" : "stale lock";
       kit.say(
-        `${destination.name}: ${removed.length === 0 ? `no ${what}` : `${removed.length} ${what} removed`}\n`,
+        `${destination.name}: ${
+          removed.length === 0 ? `no ${what}s` : `${counted(removed.length, what)} removed`
+        }\n`,
       );
     });
 }

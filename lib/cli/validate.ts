@@ -4,6 +4,7 @@ import { type Config, formatKeyPath, formatProblem, loadConfig } from "../plan/m
 import { ExitCode } from "../errors.ts";
 import { crontabFields, onCalendar, Unexpressible } from "../schedule/mod.ts";
 import type { Output } from "./output.ts";
+import { counted } from "./_counted.ts";
 
 /** Options of `kept validate`. */
 export interface ValidateOptions {
@@ -38,19 +39,17 @@ export async function runValidate(options: ValidateOptions, output: Output): Pro
   } else {
     for (const problem of result.problems) output.out(formatProblem(problem) + "\n");
     if (options.verbose && result.config) listPlans(result.config, output);
-    const files = `${result.files.length} file${result.files.length === 1 ? "" : "s"}`;
+    const files = counted(result.files.length, "file");
     if (result.config) {
       const { plans, destinations } = result.config;
       output.err(
-        `${files} valid: ${plans.size} plan${plans.size === 1 ? "" : "s"}, ${destinations.size} destination${
-          destinations.size === 1 ? "" : "s"
-        }${warnings ? `, ${warnings} warning${warnings === 1 ? "" : "s"}` : ""}\n`,
+        `${files} valid: ${counted(plans.size, "plan")}, ${counted(destinations.size, "destination")}${
+          warnings ? `, ${counted(warnings, "warning")}` : ""
+        }\n`,
       );
     } else {
       output.err(
-        `${files} checked: ${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${
-          warnings === 1 ? "" : "s"
-        }\n`,
+        `${files} checked: ${counted(errors, "error")}, ${counted(warnings, "warning")}\n`,
       );
     }
   }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { UserError } from "../errors.ts";
+import { UsageError, UserError } from "../errors.ts";
 
 /**
  * Resolves each reference (an id or a unique prefix) among `snapshots`. Every reference must match exactly
@@ -20,7 +20,7 @@ export function selectSnapshots<T extends { readonly id: string }>(
   const chosen = new Map<string, T>();
   for (const ref of refs) {
     if (!/^[0-9a-f]{1,64}$/.test(ref)) {
-      throw new UserError(`Invalid snapshot "${ref}": give an id or a unique id prefix`);
+      throw new UsageError(`Invalid snapshot "${ref}": give an id or a unique id prefix`);
     }
     const matches = snapshots.filter((snapshot) => snapshot.id.startsWith(ref));
     if (matches.length === 0) throw new UserError(`No snapshot "${ref}" in ${location}`);

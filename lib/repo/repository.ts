@@ -17,7 +17,7 @@ import {
   type RememberedKey,
 } from "../backends/mod.ts";
 import { blobIdBytes, randomBytes, sha256Hex, toHex } from "../crypto/mod.ts";
-import { AlreadyExistsError, IntegrityError, NotFoundError, UserError } from "../errors.ts";
+import { AlreadyExistsError, IntegrityError, NotFoundError, UsageError, UserError } from "../errors.ts";
 import { blobReadError, decodeBlob, encodeBlob, openBlob } from "./blob.ts";
 import {
   addKey,
@@ -630,7 +630,7 @@ export class Repository {
       return latest;
     }
     if (!/^[0-9a-f]{1,64}$/.test(ref)) {
-      throw new UserError(`Invalid snapshot "${ref}": give an id, a unique id prefix, or "latest"`);
+      throw new UsageError(`Invalid snapshot "${ref}": give an id, a unique id prefix, or "latest"`);
     }
     const matches = all.filter((s) => s.id.startsWith(ref));
     const damaged = this.#damagedFiles.find((file) => file.kind === "snapshots" && file.name.startsWith(ref));

@@ -38,6 +38,18 @@ Deno.test("exit 0 on success, 1 on failure, 2 on a usage error", async () => {
     const unknown = await f.kept(["restore", "0123abcd", "--target", `${f.root}/out`]);
     assert.equal(unknown.code, ExitCode.failure, unknown.stderr);
     assert.equal((await f.kept(["check", "--no-such-option"])).code, ExitCode.usage);
+    // A snapshot that is no id, and a destination left unnamed among several, are bad arguments too.
+    const malformed = await f.kept(["ls", "zz"]);
+    assert.equal(malformed.code, ExitCode.usage, malformed.stderr);
+    assert.match(malformed.stderr, /^kept: Invalid snapshot "zz"/);
+    const config = JSON.parse(await Deno.readTextFile(`${f.config}/kept.yaml`));
+    config.destinations.other = { url: `${f.root}/other`, password: PASSWORD };
+    await Deno.writeTextFile(`${f.config}/kept.yaml`, JSON.stringify(config));
+    for (const args of [["ls", "latest"], ["unlock"]]) {
+      const unnamed = await f.kept(args);
+      assert.equal(unnamed.code, ExitCode.usage, `${args}: ${unnamed.stderr}`);
+      assert.match(unnamed.stderr, /^kept: Several destinations are defined: name one with --destination\n/);
+    }
   } finally {
     await f.cleanup();
   }
