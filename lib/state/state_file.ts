@@ -234,8 +234,8 @@ export class StateFile {
         plan: String(row.plan),
         destination: String(row.destination),
         action: String(row.action),
-        started: String(row.started),
-        ended: nullableText(row.ended),
+        started: storedTime(row.started),
+        ended: row.ended === null ? null : storedTime(row.ended),
         result: nullableText(row.result) as RunResult | null,
         snapshot: nullableText(row.snapshot),
         stats: row.stats === null ? null : JSON.parse(String(row.stats)),
@@ -266,7 +266,7 @@ export class StateFile {
       this.#statement("SELECT * FROM last_success ORDER BY plan, destination").all().map((row) => ({
         plan: String(row.plan),
         destination: String(row.destination),
-        time: String(row.time),
+        time: storedTime(row.time),
         snapshot: nullableText(row.snapshot),
       }))
     );
@@ -300,7 +300,7 @@ export class StateFile {
         destination: String(row.destination),
         fingerprint: String(row.fingerprint),
         settings: JSON.parse(String(row.settings)),
-        recorded: String(row.recorded),
+        recorded: storedTime(row.recorded),
       }))
     );
   }
@@ -320,7 +320,7 @@ export class StateFile {
     return this.#use(() => {
       const row = this.#statement("SELECT * FROM snapshot_cache WHERE destination = ?").get(destination);
       if (!row) return undefined;
-      return { destination, listed: String(row.listed), snapshots: JSON.parse(String(row.snapshots)) };
+      return { destination, listed: storedTime(row.listed), snapshots: JSON.parse(String(row.snapshots)) };
     });
   }
 
@@ -511,6 +511,20 @@ function sqliteCode(error: unknown): number | undefined {
   if (typeof code === "number") return code & 0xff;
   // A statement run by `exec()` (COMMIT, for one) fails with the message only.
   return SQLITE_WORDS.find(([words]) => words.test(error.message))?.[1] ?? -1;
+}
+
+/**
+ * A time as kept stores it (RFC 3339). Anything else is damage SQLite's checks do not see: a SyntaxError,
+ * which the caller reports as a damaged file, as a stored JSON value that does not parse.
+ */
+function storedTime(value: unknown): string {
+  const text = String(value);
+  if (
+    !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(text) || Number.isNaN(Date.parse(text))
+  ) {
+    throw new SyntaxError(`not a time: ${JSON.stringify(text)}`);
+  }
+  return text;
 }
 
 function nullableText(value: unknown): string | null {

@@ -116,7 +116,7 @@ Deno.test("StateFile migrates a version 1 file: its runs stay, and runs gain a h
   const db = new DatabaseSync(path);
   db.exec(MIGRATIONS[0]!);
   db.exec("PRAGMA user_version = 1");
-  db.exec("INSERT INTO runs (plan, destination, action, started) VALUES ('web', 'nas', 'backup', 't')");
+  db.exec("INSERT INTO runs (plan, destination, action, started) VALUES ('web', 'nas', 'backup', '2026-12-01T03:00:00.000Z')");
   db.close();
   using state = StateFile.open(path);
   const id = state.startRun({ plan: "web", destination: "nas", action: "backup" }, NOW);
@@ -181,6 +181,22 @@ Deno.test("StateFile.open() refuses a file with any one page damaged, in one lin
       assert.deepEqual(Deno.readFileSync(path), damaged, `page ${page + 1} left as it was`);
     }
   }
+});
+
+Deno.test("StateFile: a stored time that is not a time is a damaged file, in one line", async () => {
+  const path = await tempPath();
+  filledState(path);
+  const other = new DatabaseSync(path);
+  other.exec("UPDATE last_success SET time = 'not-a-time' WHERE plan = 'plan-3'");
+  other.exec("UPDATE runs SET started = '2026-13-45T99:00:00Z' WHERE snapshot = 's7'");
+  other.exec("UPDATE fingerprints SET recorded = '' WHERE plan = 'plan-5'");
+  other.exec("UPDATE snapshot_cache SET listed = 'yesterday'");
+  other.close();
+  using state = StateFile.open(path, { readOnly: true });
+  for (const read of [() => state.lastSuccesses(), () => state.runs(), () => state.fingerprints()]) {
+    assert.throws(read, isDamaged(path));
+  }
+  assert.throws(() => state.cachedSnapshots("nas"), isDamaged(path));
 });
 
 Deno.test("StateFile: a stored value that is not JSON is a damaged file, in one line", async () => {
