@@ -116,7 +116,9 @@ Deno.test("StateFile migrates a version 1 file: its runs stay, and runs gain a h
   const db = new DatabaseSync(path);
   db.exec(MIGRATIONS[0]!);
   db.exec("PRAGMA user_version = 1");
-  db.exec("INSERT INTO runs (plan, destination, action, started) VALUES ('web', 'nas', 'backup', '2026-12-01T03:00:00.000Z')");
+  db.exec(
+    "INSERT INTO runs (plan, destination, action, started) VALUES ('web', 'nas', 'backup', '2026-12-01T03:00:00.000Z')",
+  );
   db.close();
   using state = StateFile.open(path);
   const id = state.startRun({ plan: "web", destination: "nas", action: "backup" }, NOW);
