@@ -6,7 +6,7 @@
 // docs/performance.md#restore.
 
 import { describeError } from "../errors.ts";
-import type { DirHandle, Owner } from "../platform/mod.ts";
+import type { DirHandle, FileStat, Owner } from "../platform/mod.ts";
 import { errorKind, Slots } from "../workers/mod.ts";
 import type { RestorePlan } from "./plan_restore.ts";
 import type { RestoreEntry, RestoreProblem, RestoreResult, RestoreWarning } from "./types.ts";
@@ -267,6 +267,7 @@ class Applier {
     await this.#run(parent, entry, () => {
       if (entry.action === "replace") removeIfPresent(dir, name, true);
       if (fresh) dir.mkdir(name, 0o700);
+      else if (!this.#plan.asRoot) openToOwner(dir, name);
       const opened = dir.openDir(name); // fails, never follows, if a symlink took the folder's place
       try {
         if (fresh) {
@@ -439,6 +440,24 @@ class Applier {
 
   #stopOnBug(): void {
     if (this.#bug) throw this.#bug.error;
+  }
+}
+
+/**
+ * Gives the owner read, write and search rights on the folder `name` of `dir` where it is the caller's and
+ * lacks them: a restore run again finds the folders it made with the snapshot's modes (0555, 0000), and as
+ * another user than root could neither look in nor write in them. Its mode is set to the snapshot's again
+ * once its entries are written. A folder of someone else's (or a symlink) is left as it is.
+ */
+function openToOwner(dir: DirHandle, name: string): void {
+  let info: FileStat;
+  try {
+    info = dir.lstat(name);
+  } catch {
+    return; // opening it says what is wrong
+  }
+  if (info.type === "dir" && info.uid === Deno.uid() && (info.mode & 0o700) !== 0o700) {
+    dir.setMode((info.mode & 0o7777) | 0o700, name);
   }
 }
 

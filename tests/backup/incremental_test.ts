@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { writeRandomFile } from "../_support/random_bytes.ts";
 import { assertSameTree } from "../_support/tree_differ.ts";
 import { makeFixture, nextSecond, nodeAt, parseLines } from "../_support/fixture.ts";
+import { chownTree, NOBODY, runKeptAsNobody } from "../_support/as_nobody.ts";
 
 Deno.test("a second backup reuses unchanged files and reads changed and new ones", async () => {
   const fixture = await makeFixture((root) => ({ p: { sources: [`${root}/src`] } }));
@@ -131,37 +132,14 @@ Deno.test("files and folders that cannot be read are reported and skipped with e
     Deno.writeTextFileSync(`${src}/closed/inside.txt`, "behind a closed folder\n");
     Deno.chmodSync(`${src}/closed`, 0o700);
     // Root reads everything: run this backup as "nobody", which owns the repository but not those two.
-    const nobody = 65534;
-    Deno.chmodSync(fixture.root, 0o755);
-    await chownTree(fixture.repo, nobody);
-    await chownTree(fixture.config, nobody);
-    const denoDir = `${fixture.root}/deno-dir`;
-    await copyDenoDir(denoDir, nobody);
-    const main = await copyCode(`${fixture.root}/code`);
-
-    const child = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--quiet",
-        main,
-        "--config",
-        fixture.config,
-        "backup",
-        "p",
-        "--json",
-      ],
-      uid: nobody,
-      gid: nobody,
-      env: { KEPT_KDF_N: "1024", NO_COLOR: "1", DENO_DIR: denoDir, HOME: fixture.root },
-      cwd: fixture.root,
-      stdin: "null",
-    }).output();
-    const stderr = new TextDecoder().decode(child.stderr);
+    await chownTree(fixture.repo, NOBODY);
+    await chownTree(fixture.config, NOBODY);
+    const child = await runKeptAsNobody(fixture.root, ["--config", fixture.config, "backup", "p", "--json"]);
+    const stderr = child.stderr;
     assert.equal(child.code, 3, stderr);
     assert.match(stderr, new RegExp(`warning: ${src}/secret.txt: cannot read file: .*`));
     assert.match(stderr, new RegExp(`warning: ${src}/closed: cannot read folder: .*`));
-    const [result] = JSON.parse(new TextDecoder().decode(child.stdout));
+    const [result] = JSON.parse(child.stdout);
     assert.equal(result.stats.skipped, 2);
     assert.equal(result.stats.files, 1);
 
@@ -173,31 +151,3 @@ Deno.test("files and folders that cannot be read are reported and skipped with e
     await fixture.cleanup();
   }
 });
-
-async function chownTree(path: string, uid: number): Promise<void> {
-  const result = await new Deno.Command("chown", { args: ["-R", `${uid}:${uid}`, path] }).output();
-  assert.ok(result.success, new TextDecoder().decode(result.stderr));
-}
-
-/**
- * A copy of kept's code in `to` (returns its main.ts): the checkout may sit in a folder "nobody" cannot enter
- * (a 0700 temp folder or home), where the child could not even load main.ts.
- */
-async function copyCode(to: string): Promise<string> {
-  const root = new URL("../../", import.meta.url).pathname;
-  Deno.mkdirSync(to, { mode: 0o755 });
-  const parts = ["main.ts", "deno.json", "deno.lock", "lib"].map((part) => `${root}${part}`);
-  const copy = await new Deno.Command("cp", { args: ["-r", ...parts, to] }).output();
-  assert.ok(copy.success, new TextDecoder().decode(copy.stderr));
-  await new Deno.Command("chmod", { args: ["-R", "a+rX", to] }).output();
-  return `${to}/main.ts`;
-}
-
-/** A copy of Deno's cache that `uid` can use, so the child needs no network and no access to ours. */
-async function copyDenoDir(to: string, uid: number): Promise<void> {
-  const info = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"] }).output();
-  const from = JSON.parse(new TextDecoder().decode(info.stdout)).denoDir as string;
-  const copy = await new Deno.Command("cp", { args: ["-a", from, to] }).output();
-  assert.ok(copy.success, new TextDecoder().decode(copy.stderr));
-  await chownTree(to, uid);
-}

@@ -6,6 +6,7 @@ import { writeRandomFile } from "../_support/random_bytes.ts";
 import { assertSameTree, scanTree } from "../_support/tree_differ.ts";
 import { SnapshotCrafter } from "../_support/craft.ts";
 import { type Fixture, makeFixture, nodeAt } from "../_support/fixture.ts";
+import { chownTree, NOBODY, runKeptAsNobody } from "../_support/as_nobody.ts";
 
 async function sourceFixture(): Promise<{ fixture: Fixture; src: string }> {
   const fixture = await makeFixture((root) => ({ p: { sources: [`${root}/src`] } }));
@@ -398,6 +399,46 @@ Deno.test("restore finishes, and sets every folder's time, on trees deeper and w
       assert.equal(Deno.statSync(folder).mtime?.getTime(), 1_600_000_000_000, folder);
     }
   } finally {
+    await fixture.cleanup();
+  }
+});
+
+Deno.test("a restore run again as a user other than root goes into the read-only folders it restored", async () => {
+  const fixture = await makeFixture((root) => ({ p: { sources: [`${root}/src`] } }));
+  const src = `${fixture.root}/src`;
+  try {
+    Deno.mkdirSync(`${src}/ro/inner`, { recursive: true });
+    Deno.mkdirSync(`${src}/closed`);
+    Deno.writeTextFileSync(`${src}/ro/inner/g`, "g\n");
+    Deno.writeTextFileSync(`${src}/closed/h`, "h\n");
+    Deno.chmodSync(`${src}/ro/inner`, 0o555);
+    Deno.chmodSync(`${src}/ro`, 0o555);
+    Deno.chmodSync(`${src}/closed`, 0o000);
+    await fixture.backup("p");
+    await chownTree(fixture.repo, NOBODY);
+    await chownTree(fixture.config, NOBODY);
+    const out = `${fixture.root}/out`;
+    Deno.mkdirSync(out);
+    await chownTree(out, NOBODY);
+    const restore = () =>
+      runKeptAsNobody(fixture.root, ["--config", fixture.config, "restore", "latest", "--target", out]);
+    const first = await restore();
+    assert.equal(first.code, 0, first.stderr);
+    // Again, as an interrupted restore is resumed: the folders now have the snapshot's modes.
+    const again = await restore();
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /\(2 already present\)/);
+    Deno.removeSync(`${out}${src}/ro/inner/g`);
+    Deno.removeSync(`${out}${src}/closed/h`);
+    const resumed = await restore();
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(Deno.readTextFileSync(`${out}${src}/ro/inner/g`), "g\n");
+    assert.equal(Deno.readTextFileSync(`${out}${src}/closed/h`), "h\n");
+    for (const [folder, mode] of [["ro", 0o555], ["ro/inner", 0o555], ["closed", 0o000]] as const) {
+      assert.equal(Deno.statSync(`${out}${src}/${folder}`).mode! & 0o7777, mode, folder);
+    }
+  } finally {
+    Deno.chmodSync(`${src}/closed`, 0o700);
     await fixture.cleanup();
   }
 });
