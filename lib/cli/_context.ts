@@ -61,9 +61,19 @@ export function secretsOf(context: CliContext): PasswordContext {
   return {
     env: context.env,
     prompt: context.prompt,
-    warn: (message) => context.output.err(`warning: ${message}\n`),
+    warn: (message) => {
+      // Once a run: apply reads a destination's password for each step (plan, backup, forget, prune).
+      const said = warningsSaid.get(context) ?? new Set<string>();
+      warningsSaid.set(context, said);
+      if (said.has(message)) return;
+      said.add(message);
+      context.output.err(`warning: ${message}\n`);
+    },
   };
 }
+
+/** The warnings about passwords each run has printed. */
+const warningsSaid = new WeakMap<CliContext, Set<string>>();
 
 /** The names of a plan's destinations, or the one asked for (which must be one of them). */
 export function chooseDestinations(

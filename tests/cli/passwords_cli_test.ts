@@ -193,6 +193,21 @@ Deno.test("a password_file that group or others can read is used, with a warning
     `warning: password_file "${file}" of destination "local" can be read by group or others: ` +
       `run chmod 600 "${file}"\n`,
   );
+  // Said once, though apply reads the password for its plan, the backup, forget and prune.
+  const config = JSON.parse(Deno.readTextFileSync(`${temp.path}/kept.yaml`));
+  Deno.mkdirSync(`${temp.path}/src`);
+  config.state = `${temp.path}/state.db`;
+  config.plans = {
+    p: { sources: [`${temp.path}/src`], destinations: ["local"], retention: { keep_last: 1 } },
+  };
+  Deno.writeTextFileSync(`${temp.path}/kept.yaml`, JSON.stringify(config));
+  assert.equal((await keptWith(temp.path, ["backup", "p"])).code, 0);
+  config.plans.p.sources.push(`${temp.path}/repo/config`); // settings changed: a backup is due, then forget
+  Deno.writeTextFileSync(`${temp.path}/kept.yaml`, JSON.stringify(config));
+  const applied = await keptWith(temp.path, ["apply"]);
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.match(applied.stdout, /forget p/);
+  assert.equal(applied.stderr.match(/can be read by group or others/g)?.length, 1, applied.stderr);
   Deno.chmodSync(file, 0o600);
   const closed = await keptWith(temp.path, ["snapshots"]);
   assert.equal(closed.code, 0, closed.stderr);
