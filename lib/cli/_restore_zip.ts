@@ -7,7 +7,13 @@ import { basename, dirname, join } from "node:path";
 import { UsageError, UserError } from "../errors.ts";
 import { formatBytes } from "../plan/mod.ts";
 import type { Repository } from "../repo/mod.ts";
-import { exportZip, type RestoreEntry, type ZipOptions, type ZipResult } from "../restore/mod.ts";
+import {
+  exportZip,
+  folderProblem,
+  type RestoreEntry,
+  type ZipOptions,
+  type ZipResult,
+} from "../restore/mod.ts";
 import { escapeName, type Output } from "./output.ts";
 import { pathJson } from "./_json.ts";
 import type { CommandKit } from "./_command_kit.ts";
@@ -134,9 +140,9 @@ async function writeZipFile<T>(
   try {
     file = await Deno.open(partial, { write: true, createNew: true, mode: 0o600 });
   } catch (error) {
-    throw new UserError(`Cannot write the zip archive ${path}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    // Said of the archive, not of the hidden name it is written under.
+    const why = folderProblem(path) ?? (error as Error).message.replace(partial, path);
+    throw new UserError(`Cannot write the zip archive ${path}: ${why}`, { cause: error });
   }
   const remove = async () => await Deno.remove(partial).catch(() => {});
   kit.onInterrupt(remove);
@@ -162,9 +168,8 @@ function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
     return Deno.lstatSync(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
-    throw new UserError(`Cannot write the zip archive ${path}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    const why = folderProblem(path) ?? (error as Error).message;
+    throw new UserError(`Cannot write the zip archive ${path}: ${why}`, { cause: error });
   }
 }
 

@@ -31,7 +31,8 @@ export function resolveTarget(target: string): { path: string; exists: boolean }
       real = Deno.realPathSync(existing);
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound) || existing === dirname(existing)) {
-        throw new UserError(`Cannot restore into "${target}": ${describeError(error)}`, { cause: error });
+        const why = folderProblem(existing) ?? describeError(error);
+        throw new UserError(`Cannot restore into "${target}": ${why}`, { cause: error });
       }
       missing.unshift(basename(existing));
       existing = dirname(existing);
@@ -41,6 +42,30 @@ export function resolveTarget(target: string): { path: string; exists: boolean }
       throw new UserError(`Cannot restore into "${target}": not a folder`);
     }
     return { path: join(real, ...missing), exists: missing.length === 0 };
+  }
+}
+
+/**
+ * Why `path` cannot be made for want of a folder: the nearest folder above it is missing (`its folder
+ * /a/b does not exist`), or a file stands where a folder above it should be (`/a is not a folder`).
+ * Undefined when neither is so.
+ */
+export function folderProblem(path: string): string | undefined {
+  const folder = dirname(resolve(path));
+  for (let above = folder;; above = dirname(above)) {
+    let info: Deno.FileInfo | undefined;
+    try {
+      info = Deno.statSync(above);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory)) {
+        return undefined;
+      }
+    }
+    if (info !== undefined) {
+      if (!info.isDirectory) return `${above} is not a folder`;
+      return above === folder ? undefined : `its folder ${folder} does not exist`;
+    }
+    if (above === dirname(above)) return undefined;
   }
 }
 

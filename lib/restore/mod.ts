@@ -21,6 +21,7 @@ export { fallbackMetadataWarning, fallbackRestoreWarning, restore, type RestoreO
 export { type IncludeProblem, includeProblem } from "./include_problem.ts";
 export { PlanTally } from "./plan_tally.ts";
 export { partialNames } from "./partial_names.ts";
+export { folderProblem } from "./_target_fs.ts";
 export type {
   EntryError,
   RefusalReason,

@@ -442,3 +442,34 @@ Deno.test("a restore run again as a user other than root goes into the read-only
     await fixture.cleanup();
   }
 });
+
+Deno.test("a target or zip archive below a file or a missing folder is said in kept's words, naming that one", async () => {
+  const fixture = await makeFixture((root) => ({ p: { sources: [`${root}/src`] } }));
+  try {
+    Deno.mkdirSync(`${fixture.root}/src`);
+    Deno.writeTextFileSync(`${fixture.root}/src/a`, "a");
+    Deno.writeTextFileSync(`${fixture.root}/file`, "");
+    await fixture.backup("p");
+    const cases: [string[], string][] = [
+      [
+        ["--target", `${fixture.root}/file/out`],
+        `Cannot restore into "${fixture.root}/file/out": ${fixture.root}/file is not a folder`,
+      ],
+      [
+        ["--zip", `${fixture.root}/file/a.zip`],
+        `Cannot write the zip archive ${fixture.root}/file/a.zip: ${fixture.root}/file is not a folder`,
+      ],
+      [
+        ["--zip", `${fixture.root}/none/a.zip`],
+        `Cannot write the zip archive ${fixture.root}/none/a.zip: its folder ${fixture.root}/none does not exist`,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const result = await fixture.kept(["restore", "latest", ...args]);
+      assert.equal(result.code, 1, result.stderr);
+      assert.equal(result.stderr, `kept: ${message}\n`);
+    }
+  } finally {
+    await fixture.cleanup();
+  }
+});
