@@ -42,7 +42,10 @@ const DIM = (text: string) => `\x1b[2m${text}\x1b[22m`;
 export function formatProgress(state: ProgressState, layout: ProgressLayout): string {
   const seconds = layout.elapsedMs / 1000;
   const bytes = state.bytesDone !== undefined && state.bytesTotal !== undefined;
-  const share = bytes ? fraction(state.bytesDone!, state.bytesTotal!) : fraction(state.done, state.total);
+  // By bytes while there are bytes to write; by entries when all there is are empty files and links.
+  const share = bytes && state.bytesTotal! > 0
+    ? fraction(state.bytesDone!, state.bytesTotal!)
+    : fraction(state.done, state.total);
   const percent = `${Math.floor(share * 100)}%`;
   const growing = state.totalsFinal ? "" : "+";
   const parts = [
@@ -73,8 +76,9 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
 }
 
+/** The share done; nothing to do is all done. */
 function fraction(done: number, total: number): number {
-  return total > 0 ? Math.min(1, done / total) : 0;
+  return total > 0 ? Math.min(1, done / total) : 1;
 }
 
 function visibleLength(text: string): number {

@@ -24,10 +24,22 @@ export class RestoreProgress {
   }
 
   planned(entry: RestoreEntry): void {
-    if (entry.node.type === "dir" || entry.action === "omit" || entry.action === "refuse") return;
+    const { node } = entry;
+    if (node.type === "dir" || entry.action === "omit" || entry.action === "refuse") return;
     this.#state.total++;
     if (entry.action === "skip") this.#state.done++;
-    else this.#state.bytesTotal! += entry.node.size ?? 0;
+    else if (this.#firstOfGroup(node)) this.#state.bytesTotal! += node.size ?? 0;
+  }
+
+  /** Hard-link groups met: a group's bytes are written once, its other names are links. */
+  readonly #groups = new Set<string>();
+
+  #firstOfGroup(node: RestoreEntry["node"]): boolean {
+    if (node.links === undefined || node.links < 2) return true;
+    const key = `${node.device}:${node.inode}`;
+    if (this.#groups.has(key)) return false;
+    this.#groups.add(key);
+    return true;
   }
 
   listed(): void {

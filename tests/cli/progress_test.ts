@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { formatDuration, formatProgress, ProgressLine, type ProgressState } from "../../lib/cli/_progress.ts";
 import { processOutput, setTransientLine } from "../../lib/cli/output.ts";
+import { RestoreProgress } from "../../lib/cli/_restore_progress.ts";
 
 const MiB = 1024 * 1024;
 
@@ -55,6 +56,50 @@ Deno.test("formatProgress() marks totals that still grow with + and gives no sha
     }),
     "backing up 300/512 files, 512.0 MiB/1.50 GiB, 33%, 128.0 MiB/s, ETA 0:08",
   );
+});
+
+Deno.test("formatProgress() with no bytes left to write counts entries, and nothing to do is all done", () => {
+  // Every file already there: 0 B of 0 B is not 0 %.
+  assert.equal(
+    formatProgress(restoring({ done: 301, total: 301, bytesDone: 0, bytesTotal: 0 }), {
+      ...PLAIN,
+      elapsedMs: 0,
+    }),
+    "restoring 301/301 files, 0 B/0 B, 100%",
+  );
+  assert.equal(
+    formatProgress(restoring({ done: 1, total: 4, bytesDone: 0, bytesTotal: 0 }), { ...PLAIN, elapsedMs: 0 }),
+    "restoring 1/4 files, 0 B/0 B, 25%",
+  );
+  assert.equal(
+    formatProgress(restoring({ done: 0, total: 0, bytesDone: 0, bytesTotal: 0 }), { ...PLAIN, elapsedMs: 0 }),
+    "restoring 0/0 files, 0 B/0 B, 100%",
+  );
+});
+
+Deno.test("RestoreProgress counts a hard-link group's bytes once: its other names are links", () => {
+  const states: ProgressState[] = [];
+  const progress = new RestoreProgress(
+    { update: (state: ProgressState) => states.push({ ...state }) } as unknown as ProgressLine,
+  );
+  const file = (name: string, links?: number) => ({
+    path: `/${name}`,
+    target: `/t/${name}`,
+    action: "create" as const,
+    node: {
+      name,
+      type: "file" as const,
+      mode: 0o644,
+      mtime: "",
+      uid: 0,
+      gid: 0,
+      size: 100,
+      ...(links ? { links, device: 1, inode: 7 } : {}),
+    },
+  });
+  for (const entry of [file("a", 2), file("b", 2), file("c")]) progress.planned(entry as never);
+  progress.listed();
+  assert.equal(states.at(-1)!.bytesTotal, 200);
 });
 
 Deno.test("formatProgress() counts units per second when there are no bytes", () => {
