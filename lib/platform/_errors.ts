@@ -63,7 +63,29 @@ const ERRNOS: ReadonlyArray<readonly [string, number, number, ErrorClass | undef
   ["ENOTSUP", 95, 45, Deno.errors.NotSupported],
   ["EOPNOTSUPP", 95, 102, Deno.errors.NotSupported],
   ["EDQUOT", 122, 69, undefined],
+  // Met while reading what changed or went away under a backup: a file become a FIFO, a dead mount.
+  ["ENODEV", 19, 19, undefined],
+  ["ENFILE", 23, 23, undefined],
+  ["ETXTBSY", 26, 26, undefined],
+  ["EFBIG", 27, 27, undefined],
+  ["ESPIPE", 29, 29, undefined],
+  ["EMLINK", 31, 31, undefined],
+  ["ENOSYS", 38, 78, undefined],
+  ["ENOLINK", 67, 97, undefined],
+  ["EOVERFLOW", 75, 84, undefined],
+  ["ENOTCONN", 107, 57, undefined],
+  ["ETIMEDOUT", 110, 60, undefined],
+  ["EHOSTDOWN", 112, 64, undefined],
+  ["ESTALE", 116, 70, undefined],
 ];
+
+/**
+ * The code of an errno the table does not name: still a code (`E` and capitals), so that what the system
+ * refused is never taken for a bug (workers class errors by their code), and the number is in the message.
+ */
+function unnamedCode(errno: number): string {
+  return `ERRNO${errno}`;
+}
 
 /** The symbolic name of errno `errno` on `os`, e.g. `ENOENT`. */
 export function errnoName(os: "linux" | "darwin", errno: number): string | undefined {
@@ -116,12 +138,12 @@ export function errnoError(
   reason: string,
   where: { call: string; path: PathLike; subject?: string },
 ): PlatformError {
-  const code = errnoName(os, errno);
-  const errorClass = ERRNOS.find((entry) => entry[0] === code)?.[3];
+  const name = errnoName(os, errno);
+  const errorClass = ERRNOS.find((entry) => entry[0] === name)?.[3];
   return makeError({
     ...where,
-    reason: code === undefined ? `${reason} (errno ${errno})` : `${reason} (${code})`,
-    code,
+    reason: name === undefined ? `${reason} (errno ${errno})` : `${reason} (${name})`,
+    code: name ?? unnamedCode(errno),
     errno,
     errorClass,
   });

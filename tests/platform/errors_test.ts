@@ -4,6 +4,8 @@
 import assert from "node:assert/strict";
 import { fallbackPlatform, isPlatformError, joinPath, platform } from "../../lib/platform/mod.ts";
 import { tempDir } from "../_support/temp_dir.ts";
+import { errnoError } from "../../lib/platform/_errors.ts";
+import { errorKind } from "../../lib/workers/mod.ts";
 
 const fs = platform();
 const ENOENT = "No such file or directory (ENOENT)";
@@ -89,4 +91,23 @@ Deno.test("the fallback words Deno's errors the same way and keeps their class",
     assert.match(error.message, /^Cannot mkfifo ".*\/missing\/pipe": "mkfifo" failed with exit code 1: /);
     return true;
   });
+});
+
+Deno.test("a read the system refuses for any reason is an I/O error, never a bug: ESPIPE of a file become a FIFO", () => {
+  using dir = tempDir("kept-platform-errors-");
+  const fifo = `${dir.path}/was-a-file`;
+  const made = new Deno.Command("mkfifo", { args: [fifo] }).outputSync();
+  assert.ok(made.success);
+  // What a backup's worker meets when a file is swapped for a FIFO after the walk saw it.
+  using file = fs.openFile(fifo);
+  assert.throws(() => file.read(new Uint8Array(16), 0), (error: unknown) => {
+    assert.ok(isPlatformError(error));
+    assert.equal(error.code, "ESPIPE");
+    assert.equal(errorKind(error), "io");
+    return true;
+  });
+  // An errno the layer has no name for still counts as the system's answer, with its number said.
+  const unnamed = errnoError("linux", 250, "Unknown error 250", { call: "pread", path: "/x" });
+  assert.equal(unnamed.message, 'Cannot pread "/x": Unknown error 250 (errno 250)');
+  assert.equal(errorKind(unnamed), "io");
 });
