@@ -69,9 +69,16 @@ export class ChunkPool {
   #pool: BatchingPool<FileToRead, ChunkedFile, ToMain>;
   #rings: RingReader[] = [];
   #sink: PackSink;
+  /** Hears the plain bytes of each new blob as it reaches the main thread, before its file is done. */
+  #onStreamed: ((bytes: number) => void) | undefined;
 
-  constructor(options: ChunkerSetup & { workers: number }, sink: PackSink) {
+  constructor(
+    options: ChunkerSetup & { workers: number },
+    sink: PackSink,
+    onStreamed?: (bytes: number) => void,
+  ) {
     this.#sink = sink;
+    this.#onStreamed = onStreamed;
     const { workers, ...setup } = options;
     this.#pool = new BatchingPool(
       new URL("./_chunk_worker.ts", import.meta.url),
@@ -131,9 +138,11 @@ export class ChunkPool {
     let failure: unknown;
     const { blobIds, blobNumbers, large } = message;
     let nextLarge = 0;
+    let streamed = 0;
     for (let i = 0, at = 0; at < blobNumbers.length; i++, at += BLOB_NUMBERS) {
       const id = blobIds.subarray(i * 32, i * 32 + 32);
       const rawLength = blobNumbers[at + 3]!;
+      streamed += rawLength;
       // The sink copies each blob into a pack before it calls release, in the order of adds (also when
       // some wait for a pack to close), which is the order the worker wrote its ring in.
       let sealed: Uint8Array;
@@ -151,6 +160,7 @@ export class ChunkPool {
         failure ??= error;
       }
     }
+    if (streamed > 0) this.#onStreamed?.(streamed);
     return failure;
   }
 

@@ -100,8 +100,19 @@ class WalkProgress implements BackupProgress {
   filesSeen = 0;
   bytesSeen = 0;
   filesDone = 0;
-  bytesDone = 0;
   walked = false;
+  /** Bytes of the files done. */
+  #bytesFinished = 0;
+  /**
+   * Bytes of new blobs stored from files not yet done: a large file counts as it is read, not only once
+   * it is done (a line of "692 B of 900 MiB, ETA 296:32:31" while three large files were read). Not told
+   * apart by file: a file done takes its size off, so the sum never runs ahead of the files read.
+   */
+  #bytesStreamed = 0;
+
+  get bytesDone(): number {
+    return this.#bytesFinished + this.#bytesStreamed;
+  }
   /** Files being read by the order they were handed out: no more than are in flight (512). */
   readonly #reading = new Map<number, string>();
   #handedOut = 0;
@@ -120,7 +131,12 @@ class WalkProgress implements BackupProgress {
   /** Counts a file done without being read (unchanged, or a dry run). */
   done(size: number): void {
     this.filesDone++;
-    this.bytesDone += size;
+    this.#bytesFinished += size;
+  }
+
+  /** Counts the plain bytes of new blobs of files being read. */
+  streamed(bytes: number): void {
+    this.#bytesStreamed += bytes;
   }
 
   /** Counts a file handed to the workers; returns the number {@link stored} takes. */
@@ -132,6 +148,7 @@ class WalkProgress implements BackupProgress {
   /** Counts a file stored (or found unreadable): `number` is what {@link reading} gave, `size` as scanned. */
   stored(number: number, size: number): void {
     this.#reading.delete(number);
+    this.#bytesStreamed -= Math.min(this.#bytesStreamed, size);
     this.done(size);
   }
 }
@@ -250,7 +267,13 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
   // Starting them takes a core tens of milliseconds, so when the folders scanned ahead already show a
   // file written since the parent, they start now rather than when the walk gets there.
   let pool: ChunkPool | undefined;
-  const startPool = () => chunkPool(repository, sink, options.workers ?? navigator.hardwareConcurrency ?? 2);
+  const startPool = () =>
+    chunkPool(
+      repository,
+      sink,
+      options.workers ?? navigator.hardwareConcurrency ?? 2,
+      (bytes) => context.progress.streamed(bytes),
+    );
   const sources = sourceTrie(options.plan.sources);
 
   const context: WalkContext = {
@@ -330,17 +353,26 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
 }
 
 /** Starts the workers that chunk, seal and dedup file contents into `sink`. */
-function chunkPool(repository: Repository, sink: PackSink, workers: number): ChunkPool {
+function chunkPool(
+  repository: Repository,
+  sink: PackSink,
+  workers: number,
+  onStreamed: (bytes: number) => void,
+): ChunkPool {
   const keys = repository.workerKeys();
-  return new ChunkPool({
-    workers,
-    encryptKey: keys.encrypt,
-    idKey: keys.id,
-    chunkerKey: keys.chunker,
-    params: repository.config.chunker,
-    level: DEFAULT_COMPRESSION_LEVEL,
-    known: repository.index.sharedIds(),
-  }, sink);
+  return new ChunkPool(
+    {
+      workers,
+      encryptKey: keys.encrypt,
+      idKey: keys.id,
+      chunkerKey: keys.chunker,
+      params: repository.config.chunker,
+      level: DEFAULT_COMPRESSION_LEVEL,
+      known: repository.index.sharedIds(),
+    },
+    sink,
+    onStreamed,
+  );
 }
 
 /** Stores a tree blob unless it exists (a dry run only computes its id); returns its id. */
@@ -548,7 +580,14 @@ async function backupVirtualFolder(
     }
     if (info.type !== "dir") {
       walkEnds(context);
-      context.warn(`${childPath}: is not a folder, so the sources below it are missing`);
+      context.warn(
+        info.type === "symlink"
+          ? `${
+            describePath(childPath)
+          }: is a symlink, which a backup does not follow, so the sources below ` +
+            `it are missing: name the path it leads to`
+          : `${describePath(childPath)}: is not a folder, so the sources below it are missing`,
+      );
       return undefined;
     }
     const subtreeParent = parentNode?.subtree ? await context.loadTree(parentNode.subtree) : undefined;

@@ -54,7 +54,9 @@ export function formatProgress(state: ProgressState, layout: ProgressLayout): st
     ...(state.totalsFinal ? [layout.color ? BOLD(percent) : percent] : []),
   ];
   const rate = seconds > 0 ? (bytes ? state.bytesDone! : state.done) / seconds : 0;
-  if (rate > 0) parts.push(bytes ? `${formatBytes(rate)}/s` : `${rate.toFixed(1)} ${state.unit}/s`);
+  if (rate > 0) {
+    parts.push(bytes ? `${formatBytes(Math.round(rate))}/s` : `${rate.toFixed(1)} ${state.unit}/s`);
+  }
   if (state.totalsFinal && rate > 0 && share < 1) {
     const left = bytes ? state.bytesTotal! - state.bytesDone! : state.total - state.done;
     parts.push(`ETA ${formatDuration(left / rate)}`);

@@ -6,7 +6,7 @@ import { backup } from "../../lib/backup/backup.ts";
 import type { SnapshotStats } from "../../lib/repo/mod.ts";
 import { backupOptions, testRepository } from "../_support/repository.ts";
 import { tempDir } from "../_support/temp_dir.ts";
-import { nextSecond } from "../_support/fixture.ts";
+import { makeFixture, nextSecond } from "../_support/fixture.ts";
 
 function counts(stats: SnapshotStats): number[] {
   assert.equal(stats.files, stats.newFiles + stats.changedFiles + stats.unchangedFiles, "the counts add up");
@@ -37,4 +37,24 @@ Deno.test("files removed before they are read count as skipped, not as new or ch
   const second = await backup(repository, backupOptions([root], { onFile: removing(["f2", "f3"]) }));
   // f0 changed, f1 new, f4 and f5 unchanged; f2 (changed) and f3 (new) were removed before being read.
   assert.deepEqual(counts(second.stats), [4, 1, 1, 2, 2]);
+});
+
+Deno.test("a source below a symlink is said to be below a symlink, in one line whatever its name holds", async () => {
+  const fixture = await makeFixture((root) => ({
+    p: { sources: [`${root}/li\nnk/dir`] },
+  }));
+  try {
+    Deno.mkdirSync(`${fixture.root}/real/dir`, { recursive: true });
+    Deno.writeTextFileSync(`${fixture.root}/real/dir/a`, "a");
+    Deno.symlinkSync(`${fixture.root}/real`, `${fixture.root}/li\nnk`);
+    const result = await fixture.kept(["backup", "p"]);
+    assert.equal(result.code, 3, result.stderr);
+    const warnings = result.stderr.split("\n").filter((line) => line.startsWith("warning: "));
+    assert.deepEqual(warnings, [
+      `warning: ${fixture.root}/li\\nnk: is a symlink, which a backup does not follow, so the sources below it ` +
+      `are missing: name the path it leads to`,
+    ]);
+  } finally {
+    await fixture.cleanup();
+  }
 });

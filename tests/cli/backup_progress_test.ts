@@ -183,3 +183,22 @@ Deno.test("backupProgressState() shows nothing before the walk meets a file, the
     current: "/srv/a\\nb", // one line, whatever the name holds
   });
 });
+
+Deno.test("a large file's bytes count as its blobs are stored, before the file is done", async () => {
+  using dir = tempDir("kept-progress-");
+  const size = 48 * 1024 * 1024;
+  Deno.writeFileSync(`${dir.path}/large.bin`, randomBytes(size, 5));
+  const repository = await testRepository();
+  let progress: BackupProgress | undefined;
+  const seen: ReturnType<typeof counts>[] = [];
+  const timer = setInterval(() => progress && seen.push(counts(progress)), 1);
+  await backup(repository, { ...backupOptions([dir.path]), watchProgress: (watched) => progress = watched })
+    .finally(() => clearInterval(timer));
+  // Once the line showed "0 B of 48 MiB" until the whole file was stored.
+  assert.ok(seen.some((count) => count.filesDone === 0 && count.bytesDone > 0), JSON.stringify(seen.at(-1)));
+  for (const [i, count] of seen.entries()) {
+    assert.ok(count.bytesDone <= size, JSON.stringify(count));
+    assert.ok(count.bytesDone >= (seen[i - 1]?.bytesDone ?? 0), JSON.stringify([seen[i - 1], count]));
+  }
+  assert.equal(counts(progress!).bytesDone, size);
+});

@@ -77,6 +77,13 @@ Deno.test("formatProgress() with no bytes left to write counts entries, and noth
   );
 });
 
+Deno.test("formatProgress() writes a rate below a KiB in whole bytes", () => {
+  assert.equal(
+    formatProgress(restoring({ bytesDone: 1000, bytesTotal: 4000 }), { ...PLAIN, elapsedMs: 3000 }),
+    "restoring 120/300 files, 1000 B/3.91 KiB, 25%, 333 B/s, ETA 0:09",
+  );
+});
+
 Deno.test("RestoreProgress counts a hard-link group's bytes once: its other names are links", () => {
   const states: ProgressState[] = [];
   const progress = new RestoreProgress(
