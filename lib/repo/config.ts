@@ -65,7 +65,13 @@ export async function readConfig(backend: Backend): Promise<RepositoryConfig> {
     bytes = await readBounded(backend, { kind: "config", name: "config" }, CONFIG_MAX_BYTES, what);
   } catch (error) {
     if (error instanceof NotFoundError) {
-      throw new NoRepositoryError(backend.location);
+      const kind = await orphanedKind(backend);
+      if (kind === undefined) throw new NoRepositoryError(backend.location);
+      throw new UserError(
+        `${backend.location} holds a repository's ${kind} files but no config file: it was lost (kept never ` +
+          `removes it)`,
+        { hint: "put the config file back from a copy; kept init will not make a new repository over these" },
+      );
     }
     throw error;
   }
@@ -76,6 +82,19 @@ export async function readConfig(backend: Backend): Promise<RepositoryConfig> {
     throw new IntegrityError(`${what} is damaged: it is not JSON`);
   }
   return parseConfig(value, backend.location);
+}
+
+/**
+ * The kind of file (`snapshot`, `index`) a location holds whose config file is missing, or undefined when
+ * it holds neither: its repository lost its config, and a new one made there would hide it (an `init` or an
+ * apply that found "no repository"), where writing the config back would bring it all back. Key files alone
+ * are what an interrupted init leaves (it writes the config last): nothing is lost by making one anew.
+ */
+export async function orphanedKind(backend: Backend): Promise<"snapshot" | "index" | undefined> {
+  for (const [kind, name] of [["snapshots", "snapshot"], ["index", "index"]] as const) {
+    for await (const _ of backend.list(kind)) return name;
+  }
+  return undefined;
 }
 
 /** Checks a parsed config: format and version first (a newer kept's repository), then every field. */

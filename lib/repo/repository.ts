@@ -46,7 +46,7 @@ import {
 } from "./types.ts";
 import { LruCache } from "../lru_cache.ts";
 import { discard } from "../memory.ts";
-import { CHUNKER_V1, readConfig, type RepositoryConfig } from "./config.ts";
+import { CHUNKER_V1, orphanedKind, readConfig, type RepositoryConfig } from "./config.ts";
 import { readBounded } from "./_read_bounded.ts";
 import { indexProblem, snapshotProblem } from "./_meta_shapes.ts";
 import { compareText } from "../compare_text.ts";
@@ -169,6 +169,14 @@ export class Repository {
   static async init(backend: Backend, password: string, options: InitOptions): Promise<Repository> {
     if (await backend.stat({ kind: "config", name: "config" })) {
       throw new UserError(`A repository already exists at ${backend.location}`);
+    }
+    const orphaned = await orphanedKind(backend);
+    if (orphaned !== undefined) {
+      throw new UserError(
+        `Not creating a repository at ${backend.location}: it holds the ${orphaned} files of one whose config ` +
+          `file is missing, which a new repository would hide`,
+        { hint: "put its config file back from a copy, or move these files away to start anew" },
+      );
     }
     const { random = randomBytes, sleep = wait, ...meta } = options;
     const config: RepositoryConfig = {
