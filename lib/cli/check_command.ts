@@ -201,16 +201,29 @@ function hintsFor(problems: readonly CheckProblem[]): string[] {
   const damagedIndex = problems.some((problem) =>
     problem.kind === "file-damaged" && problem.file === "index"
   );
+  const missing = problems.some((problem) => problem.kind === "pack-missing");
   if (unindexed.length > 0) {
     const stored = unindexed.length === 1 ? "1 pack is stored" : `${unindexed.length} packs are stored`;
     hints.push(`${stored} but in no index: run \`kept repair index\` first, then \`kept check\` again`);
   } else if (damagedIndex) {
     hints.push("run `kept repair index`: it replaces the damaged index files, then `kept check` again");
+  } else if (missing) {
+    hints.push("packs the index names are not stored: run `kept repair index`, then back up again");
   }
-  const resized = problems.flatMap((problem) => problem.kind === "pack-size" ? [problem.pack] : []);
-  if (resized.length > 0) {
+  // Damaged or cut short: their intact blobs are kept, the rest dropped from the index.
+  const damaged = problems.flatMap((problem) =>
+    problem.kind === "pack-size" || problem.kind === "pack-damaged" ? [problem.pack] : []
+  );
+  if (damaged.length > 0) {
     hints.push(
-      `\`kept repair packs ${resized.join(" ")}\` keeps the intact blobs of packs of unexpected size`,
+      `\`kept repair packs ${
+        damaged.join(" ")
+      }\` keeps the intact blobs of damaged packs, then back up again`,
+    );
+  }
+  if (hints.length === 0 && problems.some((problem) => problem.kind === "snapshot-damaged")) {
+    hints.push(
+      "no repair brings back the data these snapshots miss: back up again while the sources hold it",
     );
   }
   const snapshots = problems.flatMap((problem) =>

@@ -82,3 +82,40 @@ Deno.test("check and prune name `kept forget --snapshot ID` for a damaged snapsh
     await fixture.cleanup();
   }
 });
+
+Deno.test("check names the repair for a damaged pack and for a missing one, and that a new backup follows", async () => {
+  const fixture = await backedUpTwice();
+  try {
+    const [first, second] = packFiles(fixture.repo).sort((a, b) =>
+      Deno.statSync(b).size - Deno.statSync(a).size
+    );
+    const damagedId = first!.slice(first!.lastIndexOf("/") + 1);
+    const bytes = Deno.readFileSync(first!);
+    bytes[1000] = bytes[1000]! ^ 0xff;
+    Deno.writeFileSync(first!, bytes);
+    const read = await fixture.kept(["check", "--read-data"]);
+    assert.equal(read.code, 1, read.stdout + read.stderr);
+    assert.match(
+      read.stderr,
+      new RegExp(`^hint: \`kept repair packs ${damagedId}\` keeps the intact blobs`, "m"),
+    );
+
+    Deno.removeSync(second!);
+    const missing = await fixture.kept(["check"]);
+    assert.equal(missing.code, 1, missing.stdout + missing.stderr);
+    assert.match(
+      missing.stderr,
+      /^hint: packs the index names are not stored: run `kept repair index`, then back up/m,
+    );
+
+    // Repaired, the snapshots still miss what was lost: only a backup brings it back.
+    await fixture.keptOk(["repair", "index"]);
+    await fixture.keptOk(["repair", "packs", damagedId]);
+    const after = await fixture.kept(["check", "--read-data"]);
+    assert.equal(after.code, 1, after.stdout + after.stderr);
+    assert.match(after.stderr, /^hint: no repair brings back the data these snapshots miss: back up again/m);
+    await fixture.keptOk(["backup", "files"]);
+  } finally {
+    await fixture.cleanup();
+  }
+});
