@@ -3,7 +3,7 @@
 
 import { currentUserName } from "../platform/mod.ts";
 import type { Command } from "@commander-js/extra-typings";
-import { ExitCode, UsageError, type UserError } from "../errors.ts";
+import { describeError, ExitCode, UsageError, type UserError } from "../errors.ts";
 import { type Config, type Destination, parseTimeout, resolveConfigPath } from "../plan/mod.ts";
 import {
   describeStaleLock,
@@ -186,7 +186,9 @@ export function commandKit(
       const results = await Promise.allSettled(held.splice(0).map((lock) => lock.release()));
       for (const result of results) {
         if (result.status === "rejected") {
-          context.output.err(`warning: cannot remove a lock: ${String(result.reason)} (it goes stale)\n`);
+          context.output.err(
+            `warning: cannot remove a lock: ${describeError(result.reason)} (it goes stale)\n`,
+          );
         }
       }
     },
