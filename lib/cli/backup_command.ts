@@ -107,9 +107,12 @@ async function runBackup(kit: CommandKit, planName: string, options: BackupFlags
   if (options.json) {
     kit.json(
       outcomes.map((outcome) =>
-        outcome.ok
-          ? { destination: outcome.destination, ...snakeKeys(outcome.value) as object }
-          : { destination: outcome.destination, error: outcome.error.message }
+        outcome.ok ? { destination: outcome.destination, ...snakeKeys(outcome.value) as object } : {
+          destination: outcome.destination,
+          // An `after` hook failed: the snapshot was saved all the same.
+          ...(savedBeforeFailure.has(outcome) ? { snapshot_id: savedBeforeFailure.get(outcome) } : {}),
+          error: outcome.error.message,
+        }
       ),
     );
   }
@@ -224,11 +227,16 @@ async function backUpTo(run: BackupRun, destination: string): Promise<Destinatio
   if (hooked.log && (!hooked.ok || kit.verbose())) output.err(hooked.log);
   if (!hooked.ok && outcome?.ok !== false) {
     // A hook failed: the backup did not run (before), or its snapshot stays (after).
+    const saved = outcome?.ok ? outcome.value.snapshotId : undefined;
     outcome = { destination, ok: false, error: new UserError(hooked.error) };
+    if (saved !== undefined) savedBeforeFailure.set(outcome, saved);
     printFailure(output, destination, outcome.error);
   }
   return outcome!;
 }
+
+/** The snapshot a destination saved before what ran after it (an `after` hook) failed. */
+const savedBeforeFailure = new WeakMap<DestinationOutcome<BackupResult>, string>();
 
 /** One destination's result in words: what was saved, and what interrupted backups left and was removed. */
 function printResult(

@@ -98,3 +98,21 @@ Deno.test("every --json output has snake_case keys and is described in docs/json
     await fixture.cleanup();
   }
 });
+
+Deno.test("backup --json keeps the snapshot id of a destination whose after hook failed", async () => {
+  const fixture = await makeFixture((root) => ({
+    p: { sources: [`${root}/src`], hooks: { after: ["exit 5"] } },
+  }));
+  try {
+    Deno.mkdirSync(`${fixture.root}/src`);
+    Deno.writeTextFileSync(`${fixture.root}/src/a`, "a");
+    const result = await fixture.kept(["backup", "p", "--json"]);
+    assert.equal(result.code, 1, result.stderr);
+    const [outcome] = JSON.parse(result.stdout);
+    assert.equal(outcome.error, 'after hook "exit 5" failed: exit code 5');
+    const [snapshot] = JSON.parse((await fixture.keptOk(["snapshots", "--json"])).stdout);
+    assert.equal(outcome.snapshot_id, snapshot.id);
+  } finally {
+    await fixture.cleanup();
+  }
+});
