@@ -1,7 +1,7 @@
 // `kept unlock`: removes stale repository locks (every lock with --all).
 
 import { describeStaleLock, processLockOwner } from "../destinations/mod.ts";
-import { type ListedLock, removeLocks } from "../repo/mod.ts";
+import { type ListedLock, listLocks, removeLocks } from "../repo/mod.ts";
 import { type CommandKit, type Program, whoAmI } from "./_command_kit.ts";
 import { counted } from "./_counted.ts";
 
@@ -21,11 +21,8 @@ export function unlockCommand(program: Program, kit: CommandKit): void {
     )
     .action(async (options) => {
       const { destination, repository } = await openNamed(options.destination, { lock: "none" });
-      const removed = await removeLocks(
-        repository.lockStore(),
-        processLockOwner(whoAmI(context.env).username),
-        { all: options.all ?? false },
-      );
+      const owner = processLockOwner(whoAmI(context.env).username);
+      const removed = await removeLocks(repository.lockStore(), owner, { all: options.all ?? false });
       if (options.json) {
         json({ destination: destination.name, removed: removed.map(lockJson) });
         return;
@@ -39,6 +36,11 @@ export function unlockCommand(program: Program, kit: CommandKit): void {
           removed.length === 0 ? `no ${what}s` : `${counted(removed.length, what)} removed`
         }\n`,
       );
+      // What is left blocks commands all the same: say what it is, and how it goes.
+      if (options.all) return;
+      for (const kept of await listLocks(repository.lockStore(), owner)) {
+        output.err(`note: kept ${describeLiveLock(kept)}: not stale yet (--all removes it)\n`);
+      }
     });
 }
 

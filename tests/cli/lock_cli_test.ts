@@ -115,6 +115,11 @@ Deno.test("a lock not refreshed for 30 minutes is stale; a younger one of anothe
     assert.match(blocked.stderr, /locked exclusively by carol@far-away-host, pid 1, since/);
     const unlock = await fixture.keptOk(["unlock"]);
     assert.match(unlock.stdout, /local: no stale locks/);
+    // What still blocks is named, with the way to remove it.
+    assert.match(
+      unlock.stderr,
+      /^note: kept exclusive lock \w+ of carol@far-away-host \(pid 1, since .*\): not stale yet \(--all removes it\)$/m,
+    );
     assert.equal(lockNames(fixture).length, 1);
     const all = await fixture.keptOk(["unlock", "--all"]);
     assert.match(all.stdout, /removed exclusive lock \w+ of carol@far-away-host/);
