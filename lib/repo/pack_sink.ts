@@ -306,12 +306,13 @@ export class PackSink {
   }
 
   /**
-   * For a backup that is being interrupted: waits for the packs being stored, then writes the index file of
-   * every pack stored so far, so that the next backup finds their blobs instead of storing them again. The
-   * packs still being filled are left alone (the backup may go on until the process ends).
+   * For a backup that is being interrupted: drops the packs still being filled (as {@link discard}: the
+   * process ends next, and would leave their temporary files, up to a pack each, for a day), waits for the
+   * packs being stored, then writes the index file of every pack stored, so that the next backup finds
+   * their blobs instead of storing them again.
    */
   async checkpoint(): Promise<void> {
-    await Promise.allSettled(this.#uploads);
+    await this.discard();
     await this.#writeIndex();
   }
 

@@ -45,6 +45,16 @@ function countFiles(path: string): number {
   return count;
 }
 
+/** Temporary files below `path`: what an interrupted write leaves. */
+function temporaryFiles(path: string): string[] {
+  const found: string[] = [];
+  for (const entry of Deno.readDirSync(path)) {
+    if (entry.isDirectory) found.push(...temporaryFiles(`${path}/${entry.name}`));
+    else if (entry.name.startsWith(".tmp-")) found.push(`${path}/${entry.name}`);
+  }
+  return found;
+}
+
 /** Waits until the repository holds more data files than `before` (the backup is writing), or 60 s. */
 async function untilWriting(repo: string, before: number): Promise<void> {
   const deadline = Date.now() + 60_000;
@@ -108,6 +118,8 @@ Deno.test("Ctrl-C and SIGTERM stop a backup with one line, exit 130 and 143, and
         assert.match(lines[0]!, new RegExp(`^kept: interrupted by ${signal}: no snapshot was saved`));
         assert.equal(await stdout, "");
         assert.deepEqual([...Deno.readDirSync(`${fixture.repo}/locks`)], [], "the lock was released");
+        // The packs being filled are dropped, not left as temporary files for a day.
+        assert.deepEqual(temporaryFiles(fixture.repo), [], "temporary files left");
       });
     }
 
