@@ -210,9 +210,17 @@ export async function unlock(
   onSkipped: OnSkippedKey = () => {},
   onKeyDerivation?: () => void,
 ): Promise<{ keyId: string; keys: MasterKeys }> {
-  const listed = await listKeys(backend, onSkipped);
+  const skipped: string[] = [];
+  const listed = await listKeys(backend, (id, reason, repository) => {
+    skipped.push(reason);
+    onSkipped(id, reason, repository);
+  });
   if (listed.length === 0) {
-    throw new IntegrityError(`Repository at ${backend.location} has no usable key files`);
+    // Said here too: a command that keeps damage warnings for its own report (check) never gets to it.
+    const why = skipped.length === 0
+      ? ""
+      : `: ${skipped[0]}${skipped.length > 1 ? ` (and ${skipped.length - 1} more left out)` : ""}`;
+    throw new IntegrityError(`Repository at ${backend.location} has no usable key files${why}`);
   }
   const cost = ({ file }: ListedKey) => file.kdf.N * file.kdf.r * file.kdf.p;
   let foreign: IntegrityError | undefined;

@@ -46,7 +46,15 @@ Deno.test("when the only key file lacks fields, opening fails in one line and th
   const { data: _, ...withoutData } = file;
   const name = writeNamedFile(f.repo, "keys", new TextEncoder().encode(JSON.stringify(withoutData)));
   const result = await f.kept(["snapshots"]);
-  assertOneLineError(result, /has no usable key files$/);
+  assertOneLineError(
+    result,
+    /has no usable key files: Key file "\w+" is not a kept key file: "data" must be a/,
+  );
+  // check keeps damage for its own report, which it never reaches: the error itself names the file.
+  assertOneLineError(
+    await f.kept(["check"]),
+    new RegExp(`has no usable key files: Key file "${name}" is not`),
+  );
   assert.match(
     result.stderr,
     new RegExp(
