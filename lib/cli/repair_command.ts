@@ -112,10 +112,12 @@ async function refuseWithIndexGaps(repository: Repository, destination: string, 
     counted([...indexed].filter((pack) => !stored.has(pack)).length, "indexed pack") + " missing",
   ].filter((gap) => !gap.startsWith("0 "));
   if (gaps.length === 0) return;
-  const message = `${destination}: the index does not match the packs stored (${gaps.join(", ")}): ` +
-    "repairing snapshots now would drop data the index can still find";
-  if (kit) kit.output.err(`warning: ${message}\n`);
-  else throw new UserError(message, { hint: "run `kept repair index` first, then this again" });
+  // Both ways: a pack in no index holds data this would cut, an indexed pack gone data it would keep.
+  const message = `${destination}: the index does not match the packs stored (${gaps.join(", ")}): until ` +
+    "it does, a repair of snapshots takes data still stored for lost, and data gone for intact";
+  const hint = "run `kept repair index` first, then this again";
+  if (kit) kit.output.err(`warning: ${message}\nhint: ${hint}\n`);
+  else throw new UserError(message, { hint });
 }
 
 /** Registers `kept repair packs` on the `repair` command. */

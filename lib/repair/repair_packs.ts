@@ -78,7 +78,12 @@ export async function findPacks(
       throw new UserError(`"${name}" is not a pack id: expected 8 to 64 lower-case hex digits`);
     }
     const matches = stored.filter((pack) => pack.startsWith(name));
-    if (matches.length === 0) throw new UserError(`No pack "${name}" is stored in the repository`);
+    if (matches.length === 0) {
+      // One that check names as missing is the index's to drop: there is nothing left to salvage.
+      throw new UserError(`No pack "${name}" is stored in the repository`, {
+        hint: "a pack that is gone cannot be salvaged: `kept repair index` drops it from the index",
+      });
+    }
     if (matches.length > 1) {
       throw new UserError(`"${name}" names ${matches.length} packs (${matches.slice(0, 3).join(", ")}…)`);
     }
