@@ -3,6 +3,7 @@
 // folder), so the child runs a copy of kept's code, with a copy of the npm packages in Deno's cache.
 
 import assert from "node:assert/strict";
+import { exists } from "./exists.ts";
 
 export const NOBODY = 65534;
 
@@ -35,15 +36,6 @@ export async function runKeptAsNobody(
   }).output();
   const text = new TextDecoder();
   return { code: child.code, stdout: text.decode(child.stdout), stderr: text.decode(child.stderr) };
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function copyCode(to: string): Promise<void> {

@@ -7,6 +7,8 @@
 //
 // Usage: deno run -A _race_swapper.ts OUTSIDE STOP_FILE FOLDERS_JSON LATE
 
+import { exists } from "../_support/exists.ts";
+
 const [outside, stopFile, foldersFile, late] = Deno.args;
 if (outside === undefined || stopFile === undefined || foldersFile === undefined) {
   throw new Error("Usage: _race_swapper.ts OUTSIDE STOP_FILE FOLDERS_JSON LATE");
@@ -46,13 +48,4 @@ function swap(folder: string): boolean {
     // As above.
   }
   return true;
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

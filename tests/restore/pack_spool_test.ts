@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { PackSpool } from "../../lib/restore/_pack_spool.ts";
 import type { PackId } from "../../lib/repo/mod.ts";
 import type { ByteRange } from "../../lib/backends/mod.ts";
+import { exists } from "../_support/exists.ts";
 
 const pack = (n: number) => n.toString(16).padStart(64, "0") as PackId;
 
@@ -31,15 +32,6 @@ function packSource(size: number) {
 
 function spoolIn(parent: string, source: ReturnType<typeof packSource>["source"], maxBytes: number) {
   return new PackSpool(source, { parent, maxBytes, downloads: 2 });
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 Deno.test("a pack acquired again, also at once, is downloaded once; its file holds the pack", async () => {
