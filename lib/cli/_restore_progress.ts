@@ -27,8 +27,10 @@ export class RestoreProgress {
     const { node } = entry;
     if (node.type === "dir" || entry.action === "omit" || entry.action === "refuse") return;
     this.#state.total++;
+    // A group's first file is its bytes, skipped or written; the others are links.
+    const first = this.#firstOfGroup(node);
     if (entry.action === "skip") this.#state.done++;
-    else if (this.#firstOfGroup(node)) this.#state.bytesTotal! += node.size ?? 0;
+    else if (first) this.#state.bytesTotal! += node.size ?? 0;
   }
 
   /** Hard-link groups met: a group's bytes are written once, its other names are links. */

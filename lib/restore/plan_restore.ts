@@ -352,7 +352,8 @@ class PlanWalk {
   /**
    * A file of a hard-link group (`links` > 1) after its group's first one: where that one is written again,
    * or where this one is a file of its own (a rerun after one of them was deleted), one that would be
-   * skipped is linked to it again instead (`replace`), so that a rerun ends as a fresh restore does.
+   * skipped differs from the snapshot: with `--overwrite` it is linked to the group again (`replace`), so
+   * that a rerun ends as a fresh restore does; without, it is refused (`differs`).
    */
   #hardLinked(entry: RestoreEntry, info: FileStat | undefined): RestoreEntry {
     const { node } = entry;
@@ -366,7 +367,10 @@ class PlanWalk {
       return entry;
     }
     if (entry.action === "skip" && (first === "written" || first !== info!.ino)) {
-      return { ...entry, action: "replace" };
+      // A file of its own where the snapshot has a link: replaced only when told to, as any that differs.
+      return this.#settings.overwrite
+        ? { ...entry, action: "replace" }
+        : { ...entry, action: "refuse", reason: "differs" };
     }
     return entry;
   }
@@ -438,25 +442,28 @@ function matchesNode(
 
 /**
  * True when the file at `path` holds exactly the blobs `content`, in order: each piece, cut at its blob's
- * length, has the blob's id. False when it differs, cannot be read, or a blob's length is not known (the
- * restore then replaces it, and fails for that blob before the file in place is touched). Without the
- * index and ids of `source`, true.
+ * length, has the blob's id. False when it differs or cannot be read. A blob the index no longer knows
+ * cannot be told apart, nor written: the file is taken as it is (replacing it would remove it, then fail
+ * on that blob). Without the index and ids of `source`, true.
  */
 function holdsContent(path: string, content: readonly string[], source: TreeSource): boolean {
   const { index } = source;
   if (index === undefined || source.blobIdBytes === undefined) return true;
+  const lengths = content.map((id) => index.lookup(id)?.rawLength);
+  if (lengths.some((length) => length === undefined)) return true;
   try {
     using file = platform().openFile(path);
+    let buffer = new Uint8Array(0);
     let position = 0;
-    for (const id of content) {
-      const length = index.lookup(id)?.rawLength;
-      if (length === undefined) return false;
-      const piece = new Uint8Array(length);
+    for (const [i, id] of content.entries()) {
+      const length = lengths[i]!;
+      if (buffer.length < length) buffer = new Uint8Array(length);
+      const piece = buffer.subarray(0, length);
       const read = readFullSync(piece, (rest, filled) => file.read(rest, position + filled));
       if (read !== length || toHex(source.blobIdBytes(piece)) !== id) return false;
       position += length;
     }
-    return file.read(new Uint8Array(1), position) === 0;
+    return file.read(buffer.subarray(0, 1), position) === 0;
   } catch {
     return false;
   }

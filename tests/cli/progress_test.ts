@@ -107,6 +107,12 @@ Deno.test("RestoreProgress counts a hard-link group's bytes once: its other name
   for (const entry of [file("a", 2), file("b", 2), file("c")]) progress.planned(entry as never);
   progress.listed();
   assert.equal(states.at(-1)!.bytesTotal, 200);
+  // The first one already there: the other, linked to it, writes no bytes either.
+  const again = new RestoreProgress({ update: (state: ProgressState) => states.push({ ...state }) } as never);
+  again.planned({ ...file("a", 2), action: "skip" } as never);
+  again.planned(file("b", 2) as never);
+  again.listed();
+  assert.equal(states.at(-1)!.bytesTotal, 0);
 });
 
 Deno.test("formatProgress() counts units per second when there are no bytes", () => {

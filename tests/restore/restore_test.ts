@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { writeRandomFile } from "../_support/random_bytes.ts";
 import { assertSameTree, scanTree } from "../_support/tree_differ.ts";
 import { SnapshotCrafter } from "../_support/craft.ts";
-import { type Fixture, makeFixture, nodeAt } from "../_support/fixture.ts";
+import { type Fixture, makeFixture, nodeAt, packFiles } from "../_support/fixture.ts";
 import { chownTree, NOBODY, runKeptAsNobody } from "../_support/as_nobody.ts";
 
 async function sourceFixture(): Promise<{ fixture: Fixture; src: string }> {
@@ -105,7 +105,29 @@ Deno.test("--overwrite replaces a file whose size and time were kept, by its con
   }
 });
 
-Deno.test("a rerun links a hard-link group again where one of its files was deleted or replaced", async () => {
+Deno.test("--overwrite keeps a file whose blobs the index lost: it could not be written again", async () => {
+  const fixture = await makeFixture((root) => ({ p: { sources: [`${root}/src`] } }));
+  const src = `${fixture.root}/src`;
+  try {
+    Deno.mkdirSync(src);
+    writeRandomFile(`${src}/f`, 200_000, 3);
+    const bytes = Deno.readFileSync(`${src}/f`);
+    await fixture.backup("p");
+    const out = `${fixture.root}/out`;
+    await fixture.keptOk(["restore", "latest", "--target", out]);
+    // The data pack (the tree pack, far smaller, stays): its blob is gone from the index.
+    const [dataPack] = packFiles(fixture.repo).sort((a, b) => Deno.statSync(b).size - Deno.statSync(a).size);
+    Deno.removeSync(dataPack!);
+    await fixture.keptOk(["repair", "index"]);
+    const rerun = await fixture.kept(["restore", "latest", "--target", out, "--overwrite"]);
+    assert.match(rerun.stderr + rerun.stdout, /already present/);
+    assert.deepEqual(Deno.readFileSync(`${out}${src}/f`), bytes, rerun.stderr);
+  } finally {
+    await fixture.cleanup();
+  }
+});
+
+Deno.test("a rerun links a hard-link group again where one of its files was deleted, and with --overwrite where one was copied", async () => {
   const fixture = await makeFixture((root) => ({ p: { sources: [`${root}/src`] } }));
   const src = `${fixture.root}/src`;
   try {
@@ -119,15 +141,20 @@ Deno.test("a rerun links a hard-link group again where one of its files was dele
     const restored = `${out}${src}`;
     const inodes = () =>
       [`${restored}/hl1`, `${restored}/hl2`, `${restored}/d/hl3`].map((p) => Deno.statSync(p).ino);
+    // One deleted: made again as a link to the group's file that is there.
     Deno.removeSync(`${restored}/hl1`);
     await fixture.keptOk(["restore", "latest", "--target", out]);
     assert.equal(new Set(inodes()).size, 1, `one inode: ${inodes()}`);
     assert.equal(Deno.statSync(`${restored}/hl1`).nlink, 3);
-    // A copy in place of a later one (same content, size and time) is linked again too.
+    // A copy in place of one (same content, size and time): the others are no longer linked to the file
+    // the group is taken from, and are replaced only when told to.
     Deno.removeSync(`${restored}/d/hl3`);
     Deno.writeTextFileSync(`${restored}/d/hl3`, "linked\n");
     copyTime(`${restored}/hl2`, `${restored}/d/hl3`);
-    await fixture.keptOk(["restore", "latest", "--target", out]);
+    const plain = await fixture.kept(["restore", "latest", "--target", out]);
+    assert.equal(plain.code, 1, plain.stderr);
+    assert.match(plain.stderr, /hl1 exists and differs from the snapshot \(use --overwrite/);
+    await fixture.keptOk(["restore", "latest", "--target", out, "--overwrite"]);
     assert.equal(new Set(inodes()).size, 1, `one inode: ${inodes()}`);
   } finally {
     await fixture.cleanup();
