@@ -15,7 +15,10 @@ export interface PlatformErrorDetails {
   readonly call: string;
   /** The path, escaped as `describePath()` does when it is not valid UTF-8. */
   readonly path: string;
-  /** The errno's symbolic name (`ENOENT`), when known. */
+  /**
+   * The errno's symbolic name (`ENOENT`), `ERRNO<n>` for one the layer has no name for, or undefined for an
+   * error that is no errno, or that only a bug of kept's causes (EFAULT).
+   */
   readonly code: string | undefined;
   /** The errno's number on this OS, when known. */
   readonly errno: number | undefined;
@@ -82,10 +85,14 @@ const ERRNOS: ReadonlyArray<readonly [string, number, number, ErrorClass | undef
 /**
  * The code of an errno the table does not name: still a code (`E` and capitals), so that what the system
  * refused is never taken for a bug (workers class errors by their code), and the number is in the message.
+ * EFAULT (a bad address) is the exception: only kept's own calls into the C library can cause it, so it
+ * gets no code and stays a bug.
  */
-function unnamedCode(errno: number): string {
-  return `ERRNO${errno}`;
+function unnamedCode(os: "linux" | "darwin", errno: number): string | undefined {
+  return errno === EFAULT[os] ? undefined : `ERRNO${errno}`;
 }
+
+const EFAULT = { linux: 14, darwin: 14 } as const;
 
 /** The symbolic name of errno `errno` on `os`, e.g. `ENOENT`. */
 export function errnoName(os: "linux" | "darwin", errno: number): string | undefined {
@@ -143,7 +150,7 @@ export function errnoError(
   return makeError({
     ...where,
     reason: name === undefined ? `${reason} (errno ${errno})` : `${reason} (${name})`,
-    code: name ?? unnamedCode(errno),
+    code: name ?? unnamedCode(os, errno),
     errno,
     errorClass,
   });

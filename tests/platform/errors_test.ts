@@ -110,4 +110,6 @@ Deno.test("a read the system refuses for any reason is an I/O error, never a bug
   const unnamed = errnoError("linux", 250, "Unknown error 250", { call: "pread", path: "/x" });
   assert.equal(unnamed.message, 'Cannot pread "/x": Unknown error 250 (errno 250)');
   assert.equal(errorKind(unnamed), "io");
+  // Only kept's own calls can hand the C library a bad address: that is a bug.
+  assert.equal(errorKind(errnoError("linux", 14, "Bad address", { call: "pread", path: "/x" })), "bug");
 });
