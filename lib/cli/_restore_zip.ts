@@ -19,6 +19,7 @@ import { pathJson } from "./_json.ts";
 import type { CommandKit } from "./_command_kit.ts";
 import { terminalProgress } from "./_progress.ts";
 import { RestoreProgress } from "./_restore_progress.ts";
+import { counted } from "./_counted.ts";
 
 /** What `--zip` takes from restore's flags. */
 export interface ZipFlags {
@@ -110,7 +111,9 @@ export async function restoreZip(
   }
   report.summary(result);
   if (result.problems.length > 0) {
-    throw new UserError(`Zip archive incomplete: ${result.problems.length} entries could not be added`);
+    throw new UserError(
+      `Zip archive incomplete: ${counted(result.problems.length, "entry", "entries")} could not be added`,
+    );
   }
 }
 
@@ -204,9 +207,9 @@ function textReport(output: Output, kit: CommandKit, id: string, zip: string): Z
     summary: ({ files, dirs, bytes, special }) => {
       const where = zip === "-" ? "to stdout" : `into ${escapeName(zip)}`;
       say(
-        `zipped snapshot ${id.slice(0, 12)} ${where}: ${files} files, ${dirs} folders, ${
-          formatBytes(bytes)
-        }\n`,
+        `zipped snapshot ${id.slice(0, 12)} ${where}: ${counted(files, "file")}, ${
+          counted(dirs, "folder")
+        }, ${formatBytes(bytes)}\n`,
       );
       if (special.length > 0) {
         output.err(

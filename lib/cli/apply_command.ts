@@ -295,7 +295,9 @@ function successDetail(action: ApplyAction, snapshot: string | null, stats: unkn
   const figures = (stats ?? {}) as Record<string, number>;
   if (action.kind === "backup") {
     const done = figures as Record<string, number>;
-    return `: snapshot ${snapshot?.slice(0, 12)} saved, ${done.files} files (${done.newFiles} new, ` +
+    return `: snapshot ${snapshot?.slice(0, 12)} saved, ${
+      counted(done.files ?? 0, "file")
+    } (${done.newFiles} new, ` +
       `${done.changedFiles} changed), added ${formatBytes(done.addedBytes ?? 0)}`;
   }
   if (action.kind === "forget") {

@@ -20,6 +20,7 @@ import { escapeName, type Output } from "./output.ts";
 import { type CommandKit, failureExitCode, printFailure, type Program, whoAmI } from "./_command_kit.ts";
 import { abortOnSignals } from "./apply_command.ts";
 import { backupProgress } from "./_progress.ts";
+import { counted } from "./_counted.ts";
 
 /** A dry run reads and writes nothing, so it runs no hooks either. */
 const NO_HOOKS = { before: [], after: [], onFailure: [], timeoutMs: 0 };
@@ -249,7 +250,7 @@ function printResult(
   const s = result.stats;
   const verb = dryRun ? "would back up" : `snapshot ${result.snapshotId?.slice(0, 12)} saved:`;
   say(
-    `${name}: ${verb} ${s.files} files, ${s.dirs} folders, ${formatBytes(s.bytes)} ` +
+    `${name}: ${verb} ${counted(s.files, "file")}, ${counted(s.dirs, "folder")}, ${formatBytes(s.bytes)} ` +
       `(${s.newFiles} new, ${s.changedFiles} changed, ${s.unchangedFiles} unchanged)` +
       // Files and folders that could not be read (each a warning above): not among the files counted.
       (s.skipped > 0 ? `, ${s.skipped} skipped` : "") + "; " +
@@ -258,7 +259,7 @@ function printResult(
   if (result.removedLeftovers) {
     const { files, bytes } = result.removedLeftovers;
     say(
-      `${name}: removed ${files} temporary ${files === 1 ? "file" : "files"} (${formatBytes(bytes)}) ` +
+      `${name}: removed ${counted(files, "temporary file")} (${formatBytes(bytes)}) ` +
         `left by interrupted backups\n`,
     );
   }

@@ -27,6 +27,7 @@ import { type CommandKit, type Program, SNAPSHOT_HOST_HELP, SNAPSHOT_PLAN_HELP }
 import { type ProgressLine, terminalProgress } from "./_progress.ts";
 import { RestoreProgress } from "./_restore_progress.ts";
 import { assertZipFlags, DEFAULT_ZIP_LEVEL, restoreZip } from "./_restore_zip.ts";
+import { counted } from "./_counted.ts";
 
 /** Registers `kept restore` on `program`. */
 export function restoreCommand(program: Program, kit: CommandKit): void {
@@ -176,7 +177,7 @@ async function restoreToFolder(kit: CommandKit, ref: string, options: RestoreFla
     throw new UserError(
       dryRun
         ? `Restore would be incomplete: ${problems} entries would not be restored`
-        : `Restore incomplete: ${problems} entries could not be restored`,
+        : `Restore incomplete: ${counted(problems, "entry", "entries")} could not be restored`,
     );
   }
 }
@@ -332,9 +333,9 @@ function textReport(
         ...(counts.skipped ? [`${counts.skipped} already present`] : []),
         ...(counts.replaced ? [`${counts.replaced} replaced`] : []),
       ];
-      const what = `${counts.files} files, ${counts.dirs} folders, ${formatBytes(counts.bytes)}${
-        extras.length > 0 ? ` (${extras.join(", ")})` : ""
-      }`;
+      const what = `${counted(counts.files, "file")}, ${counted(counts.dirs, "folder")}, ${
+        formatBytes(counts.bytes)
+      }${extras.length > 0 ? ` (${extras.join(", ")})` : ""}`;
       const snapshot = id.slice(0, 12);
       say(
         dryRun

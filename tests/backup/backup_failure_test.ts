@@ -162,7 +162,7 @@ Deno.test({
       Deno.utimeSync(leftover, old, old);
       undo = makeImmutable(leftover);
       const result = await fixture.keptOk(["backup", "p"]);
-      assert.match(result.stdout, /snapshot [0-9a-f]{12} saved: 1 files/);
+      assert.match(result.stdout, /snapshot [0-9a-f]{12} saved: 1 file,/);
       assert.match(result.stderr, /^note: cannot remove what interrupted backups left in "local": .*repo/m);
       assert.equal((await fixture.kept(["snapshots", "--json"])).stdout.match(/"id"/g)?.length, 1);
     } finally {

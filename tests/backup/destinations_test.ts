@@ -35,7 +35,7 @@ Deno.test("backup to [usb, local] with the USB disk absent saves to local, names
   const result = await kept(dir.path, ["backup", "docs"]);
   assert.equal(result.code, 1, result.stderr);
   assert.match(result.stderr, /^kept: destination "usb": .*media\/usb\/kept.*does not exist/m);
-  assert.match(result.stdout, /^local: snapshot [0-9a-f]{12} saved: 1 files/m);
+  assert.match(result.stdout, /^local: snapshot [0-9a-f]{12} saved: 1 file,/m);
   assert.doesNotMatch(result.stderr, /^\s+at /m);
 
   const json = await kept(dir.path, ["backup", "docs", "--json"]);

@@ -171,7 +171,7 @@ Deno.test("restoring a damaged file fails loudly, leaves nothing under its name 
         const result = await fixture.kept(["restore", "latest", "--target", out]);
         assert.notEqual(result.code, 0);
         assert.match(result.stderr, new RegExp(`^error: ${victim}: Blob \\w+ in pack \\w+ is damaged$`, "m"));
-        assert.match(result.stderr, /^kept: Restore incomplete: 1 entries could not be restored$/m);
+        assert.match(result.stderr, /^kept: Restore incomplete: 1 entry could not be restored$/m);
         assert.doesNotMatch(result.stderr, /internal error|^ {4}at /m);
         assertOnlyTheOthersRestored(out, victim);
       } finally {

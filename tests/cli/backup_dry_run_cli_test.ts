@@ -99,7 +99,7 @@ Deno.test({
       }).output();
       const stderr = new TextDecoder().decode(child.stderr);
       assert.equal(child.code, 0, stderr);
-      assert.match(new TextDecoder().decode(child.stdout), /^local: would back up 1 files, /m);
+      assert.match(new TextDecoder().decode(child.stdout), /^local: would back up 1 file, /m);
       assert.equal(stderr, "");
     } finally {
       await fixture.cleanup();

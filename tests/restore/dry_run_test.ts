@@ -104,7 +104,7 @@ Deno.test("a dry run over a partly restored target tells what it would skip, cre
     );
     assert.match(refused.stdout, new RegExp(`^! ${src}/a.txt: exists and differs .*--overwrite`, "m"));
     assert.match(refused.stdout, new RegExp(`^! ${src}/bin/: exists and is not a folder`, "m"));
-    assert.match(refused.stdout, /: 1 files, \d+ folders, 5 B \(2 already present\)$/m);
+    assert.match(refused.stdout, /: 1 file, \d+ folders, 5 B \(2 already present\)$/m);
     assert.match(refused.stderr, /^kept: Restore would be incomplete: 3 entries would not be restored$/m);
 
     const overwrite = await fixture.kept(["restore", "latest", "--target", out, "--dry-run", "--overwrite"]);
@@ -213,7 +213,7 @@ Deno.test("restore --json prints one object per entry (dry run) or per problem, 
     });
     assert.equal(last?.problems, 1);
     assert.equal(last?.skipped, 6 - 1);
-    assert.match(refused.stderr, /^kept: Restore incomplete: 1 entries could not be restored$/m);
+    assert.match(refused.stderr, /^kept: Restore incomplete: 1 entry could not be restored$/m);
   } finally {
     await fixture.cleanup();
   }

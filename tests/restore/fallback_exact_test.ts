@@ -63,7 +63,7 @@ Deno.test("without --allow-ffi a restore keeps milliseconds, refuses byte names 
     // Run again: the files restored match to the millisecond and are skipped, not reported as different.
     const again = await restore();
     assert.equal(again.code, 1);
-    assert.match(again.stdout, /restored snapshot \w+: 0 files, 1 folders, 0 B \(2 already present\)/);
+    assert.match(again.stdout, /restored snapshot \w+: 0 files, 1 folder, 0 B \(2 already present\)/);
     assert.doesNotMatch(again.stderr, /differs/);
   } finally {
     await fixture.cleanup();
