@@ -30,6 +30,15 @@ Deno.test("a repository without its config file is named as such, and neither in
     assert.notEqual(applied.code, 0, applied.stdout);
     assert.throws(() => Deno.statSync(`${fixture.repo}/config`), Deno.errors.NotFound);
 
+    // Its data alone (snapshots and index gone too) is still not for a new repository to hide.
+    const aside = `${fixture.root}/aside`;
+    Deno.mkdirSync(aside);
+    for (const kind of ["snapshots", "index"]) Deno.renameSync(`${fixture.repo}/${kind}`, `${aside}/${kind}`);
+    const dataOnly = await fixture.kept(["init", "local"]);
+    assert.equal(dataOnly.code, 1, dataOnly.stderr);
+    assert.match(dataOnly.stderr, /it holds the data files of one whose config file is missing/);
+    for (const kind of ["snapshots", "index"]) Deno.renameSync(`${aside}/${kind}`, `${fixture.repo}/${kind}`);
+
     Deno.writeFileSync(`${fixture.repo}/config`, config);
     const back = await fixture.keptOk(["snapshots", "--json"]);
     assert.equal(JSON.parse(back.stdout).length, 1);
