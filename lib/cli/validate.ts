@@ -5,6 +5,7 @@ import { ExitCode } from "../errors.ts";
 import { crontabFields, onCalendar, Unexpressible } from "../schedule/mod.ts";
 import type { Output } from "./output.ts";
 import { counted } from "./_counted.ts";
+import type { ExcludeMatcher } from "../backup/mod.ts";
 
 /** Options of `kept validate`. */
 export interface ValidateOptions {
@@ -18,11 +19,14 @@ export interface ValidateOptions {
 
 /** Validates the plan files and prints every problem; returns the exit code. */
 export async function runValidate(options: ValidateOptions, output: Output): Promise<number> {
+  // Loaded here, not with the CLI: every other command would pay for the backup engine's modules.
+  const { ExcludeMatcher } = await import("../backup/mod.ts");
   const result = await loadConfig(options.paths, {
     env: options.env,
     requireEnv: options.requireEnv,
     checkSources: true,
     checkSchedule: uninstallableSchedule,
+    checkSource: (plan, source) => emptiedByExcludes(new ExcludeMatcher(plan), source),
   });
   const errors = result.problems.filter((p) => p.severity === "error").length;
   const warnings = result.problems.length - errors;
@@ -71,6 +75,23 @@ function listPlans(config: Config, output: Output): void {
  * How `kept schedule install` cannot write `schedule`, as the rest of a sentence that starts with it, or
  * undefined when both systemd timers and crontab lines can say it (`kept daemon` runs every schedule).
  */
+/**
+ * Why a source will be backed up empty: the plan's excludes leave it out, or a folder it is in (an ignore
+ * file or a marker may do so too, which only the backup reads). Nothing below a folder left out is kept
+ * again, and a source is always in the snapshot (docs/plans.md#excludes).
+ */
+function emptiedByExcludes(matcher: ExcludeMatcher, source: string): string | undefined {
+  if (!matcher.isExcluded(source, true, [])) return undefined;
+  let folder = "";
+  for (const part of source.split("/").slice(1)) {
+    folder += `/${part}`;
+    if (matcher.isExcluded(folder, true, [])) break;
+  }
+  return folder === source
+    ? "is kept empty: the plan's excludes leave it out"
+    : `is kept empty: the plan's excludes leave out ${JSON.stringify(folder)}, which it is in`;
+}
+
 function uninstallableSchedule(schedule: string, timeZone: string | undefined): string | undefined {
   const why = (write: () => unknown): string | undefined => {
     try {

@@ -130,6 +130,11 @@ export interface LoadOptions {
    * expression in the warning (`kept validate`, from lib/schedule, which the plan layer may not import).
    */
   checkSchedule?: (schedule: string, timeZone: string | undefined) => string | undefined;
+  /**
+   * Says why a source that exists will be backed up empty, if it will (`kept validate`, from lib/backup,
+   * whose excludes the plan layer may not import): after "source PATH" in the warning.
+   */
+  checkSource?: (plan: Plan, source: string) => string | undefined;
 }
 
 /** The outcome of loading: `config` is present only when there is no error (warnings allowed). */
@@ -187,7 +192,7 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions 
   if (problems.some((p) => p.severity === "error")) return { files, problems };
   const config = buildConfig(files, parsed, { env, unresolved: unresolvedByHolder(unresolved) });
   const warnings = sharedLocationWarnings(parsed, config);
-  if (options.checkSources) warnings.push(...missingSourceWarnings(parsed, config));
+  if (options.checkSources) warnings.push(...sourceWarnings(parsed, config, options.checkSource));
   if (options.checkSchedule) warnings.push(...scheduleWarnings(parsed, config, options.checkSchedule));
   for (const warning of warnings) warning.message = oneLine(warning.message);
   problems.push(...warnings);
@@ -233,32 +238,42 @@ function sharedLocationWarnings(parsed: { source: YamlSource; file: PlanFile }[]
   return problems;
 }
 
-/** A warning for each source that does not exist here, naming the path it resolves to. */
-function missingSourceWarnings(parsed: { source: YamlSource; file: PlanFile }[], config: Config): Problem[] {
+/**
+ * A warning for each source that does not exist here, or lies below a symlink, naming the path it resolves
+ * to; and for each that `check` says will be backed up empty (see `LoadOptions.checkSource`).
+ */
+function sourceWarnings(
+  parsed: { source: YamlSource; file: PlanFile }[],
+  config: Config,
+  check: LoadOptions["checkSource"],
+): Problem[] {
   const problems: Problem[] = [];
   for (const { source, file } of parsed) {
     for (const [name, input] of Object.entries(file.plans ?? {})) {
-      const resolved = config.plans.get(name)?.sources ?? [];
+      const plan = config.plans.get(name);
+      const resolved = plan?.sources ?? [];
       input.sources.forEach((written, index) => {
         const path = resolved[index];
         if (path === undefined) return;
-        const where = ["plans", name, "sources", index];
         const shown = path === written ? JSON.stringify(path) : `${JSON.stringify(written)} (${path})`;
-        const missing = missingPath(path);
-        const link = missing ? undefined : symlinkOnTheWay(path);
-        if (!missing && link === undefined) return;
-        problems.push(warningAt(
-          source,
-          where,
-          link === undefined
-            ? `source ${shown} does not exist on this machine`
-            : `source ${shown} is below the symlink "${link}", which a backup does not follow: ` +
-              `name the path it leads to (${JSON.stringify(realPathOf(path))})`,
-        ));
+        const why = sourceProblem(path, plan!, check);
+        if (why !== undefined) {
+          problems.push(warningAt(source, ["plans", name, "sources", index], `source ${shown} ${why}`));
+        }
       });
     }
   }
   return problems;
+}
+
+function sourceProblem(path: string, plan: Plan, check: LoadOptions["checkSource"]): string | undefined {
+  if (missingPath(path)) return "does not exist on this machine";
+  const link = symlinkOnTheWay(path);
+  if (link !== undefined) {
+    return `is below the symlink "${link}", which a backup does not follow: name the path it leads to ` +
+      `(${JSON.stringify(realPathOf(path))})`;
+  }
+  return check?.(plan, path);
 }
 
 /** A warning for each plan whose schedule `check` says cannot be installed (see `LoadOptions.checkSchedule`). */
