@@ -1,7 +1,7 @@
 // One way to show a time to a person: local wall-clock time with the zone, in every command's text
 // output (`--json` keeps RFC 3339 UTC).
 
-import { machineTimeZone } from "../forget/mod.ts";
+import { machineTimeZone } from "../machine_time_zone.ts";
 
 /**
  * `time` (a Date or an RFC 3339 string) on the wall clock of `timeZone` (default: the process's, from TZ)

@@ -11,7 +11,6 @@ import {
   applyPlans,
   type ApplySteps,
   initRefusal,
-  machineTimeZone,
   planActions,
   surveyDestinations,
 } from "../reconcile/mod.ts";
@@ -25,6 +24,7 @@ import { actionJson, describeAction, missingFolder, plansToReconcile, snakeKeys 
 import { pruneLimits } from "./prune_command.ts";
 import { backupProgress } from "./_progress.ts";
 import { counted } from "./_counted.ts";
+import { machineTimeZone } from "../machine_time_zone.ts";
 
 /** For tests: the time `kept apply` starts at (RFC 3339); its clock then runs on from there. */
 export const NOW_ENV = "KEPT_NOW";

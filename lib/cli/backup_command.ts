@@ -9,7 +9,6 @@ import {
   type FileChange,
 } from "../backup/mod.ts";
 import type { DestinationOutcome } from "../destinations/mod.ts";
-import { machineTimeZone } from "../forget/mod.ts";
 import { withHooks } from "../hooks/mod.ts";
 import { type Config, formatBytes, type Plan, requireSources } from "../plan/mod.ts";
 import { destinationByName, openRepository } from "../destinations/mod.ts";
@@ -21,6 +20,7 @@ import { type CommandKit, failureExitCode, printFailure, type Program, whoAmI } 
 import { abortOnSignals } from "./apply_command.ts";
 import { backupProgress } from "./_progress.ts";
 import { counted } from "./_counted.ts";
+import { machineTimeZone } from "../machine_time_zone.ts";
 
 /** A dry run reads and writes nothing, so it runs no hooks either. */
 const NO_HOOKS = { before: [], after: [], onFailure: [], timeoutMs: 0 };

@@ -4,7 +4,7 @@
 // ended. See docs/scheduling.md.
 
 import { UsageError } from "../errors.ts";
-import { machineTimeZone } from "../reconcile/mod.ts";
+import { machineTimeZone } from "../machine_time_zone.ts";
 import { applyRunner, Daemon, daemonPlans, formatEvent, selfCommand, systemClock } from "../daemon/mod.ts";
 import type { CommandKit, Program } from "./_command_kit.ts";
 

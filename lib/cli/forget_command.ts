@@ -10,7 +10,6 @@ import {
   type ForgetPolicy,
   type ForgetSnapshot,
   forgottenIds,
-  machineTimeZone,
   planForget,
   type RetentionPolicy,
   selectSnapshots,
@@ -34,6 +33,7 @@ import {
   pruneRepository,
 } from "./prune_command.ts";
 import { counted } from "./_counted.ts";
+import { machineTimeZone } from "../machine_time_zone.ts";
 
 /** Options of `kept forget`, as parsed. */
 interface ForgetFlags extends PruneFlags {

@@ -4,16 +4,11 @@
 import { destinationByName, openRepository } from "../destinations/mod.ts";
 import { ExitCode, UsageError, UserError } from "../errors.ts";
 import { type Config, type Plan, unresolvedError } from "../plan/mod.ts";
-import {
-  type Action,
-  type BackupReason,
-  machineTimeZone,
-  planActions,
-  type SettingChange,
-} from "../reconcile/mod.ts";
+import { type Action, type BackupReason, planActions, type SettingChange } from "../reconcile/mod.ts";
 import { StateFile } from "../state/mod.ts";
 import type { CommandKit, Program } from "./_command_kit.ts";
 import { counted } from "./_counted.ts";
+import { machineTimeZone } from "../machine_time_zone.ts";
 
 /** Registers `kept plan` on `program`. */
 export function planCommand(program: Program, kit: CommandKit): void {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Option } from "@commander-js/extra-typings";
 import { UsageError, UserError } from "../errors.ts";
 import { type Config, unresolvedError } from "../plan/mod.ts";
-import { machineTimeZone } from "../reconcile/mod.ts";
+import { machineTimeZone } from "../machine_time_zone.ts";
 import { selfCommand } from "../daemon/mod.ts";
 import {
   applyInstall,

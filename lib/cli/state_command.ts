@@ -3,11 +3,12 @@
 
 import { UsageError } from "../errors.ts";
 import { type Config, destinationNames } from "../plan/mod.ts";
-import { isDatedAhead, machineTimeZone, type NextDue, nextDue } from "../reconcile/mod.ts";
+import { isDatedAhead, type NextDue, nextDue } from "../reconcile/mod.ts";
 import { SCHEMA_VERSION, StateFile } from "../state/mod.ts";
 import type { CommandKit, Program } from "./_command_kit.ts";
 import { localTime, parseAt, snakeKeys } from "./plan_command.ts";
 import { counted } from "./_counted.ts";
+import { machineTimeZone } from "../machine_time_zone.ts";
 
 /** Registers `kept state` on `program`. */
 export function stateCommand(program: Program, kit: CommandKit): void {

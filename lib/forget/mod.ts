@@ -17,4 +17,4 @@ export {
   type PlanForgetOptions,
 } from "./plan_forget.ts";
 export { selectSnapshots } from "./select_snapshots.ts";
-export { machineTimeZone, type RetentionAge, type RetentionPolicy } from "../retention/mod.ts";
+export { type RetentionAge, type RetentionPolicy } from "../retention/mod.ts";

@@ -37,4 +37,3 @@ export {
   type RunOutcome,
 } from "./apply.ts";
 export { initRefusal } from "./init_guard.ts";
-export { machineTimeZone } from "../retention/mod.ts";

@@ -22,4 +22,3 @@ export {
   type SnapshotGroup,
 } from "./_group_snapshots.ts";
 export { type RetentionAge, type RetentionPolicy, UNLIMITED } from "./_policy.ts";
-export { machineTimeZone } from "./_time_zone.ts";

@@ -17,6 +17,7 @@ const SHARED = [
   "lru_cache.ts",
   "process_alive.ts",
   "compare_text.ts",
+  "machine_time_zone.ts",
 ];
 
 /** Files that only workers load, besides the `*_worker.ts` entry files: they may import narrowly too. */

@@ -3,7 +3,7 @@
 // a real `forget` after it had removed the snapshots.
 
 import assert from "node:assert/strict";
-import { machineTimeZone } from "../../lib/retention/mod.ts";
+import { machineTimeZone } from "../../lib/machine_time_zone.ts";
 import { makeFixture } from "../_support/fixture.ts";
 
 const ZONEINFO = "/usr/share/zoneinfo";
@@ -35,6 +35,11 @@ Deno.test("TZ names the machine's zone as the C library reads it, and UTC when i
   assert.equal(zoneWith("Bogus/Zone"), "UTC");
   assert.equal(zoneWith("CET-1CEST,M3.5.0,M10.5.0/3"), "UTC");
   assert.equal(zoneWith("/no/such/file"), "UTC");
+  // A POSIX rule without summer time is its offset (POSIX counts hours west, so the sign turns).
+  assert.equal(zoneWith("JST-9"), "+09:00");
+  assert.equal(zoneWith("<+0530>-5:30"), "+05:30");
+  assert.equal(zoneWith("EST5"), "-05:00");
+  assert.equal(zoneWith("UTC0"), "UTC");
   assert.equal(typeof zoneWith(undefined), "string");
 });
 
@@ -47,6 +52,14 @@ Deno.test({
     const link = `${Deno.makeTempDirSync({ prefix: "kept-tz-" })}/localtime`;
     Deno.symlinkSync(`${ZONEINFO}/America/New_York`, link);
     assert.equal(zoneWith(`:${link}`), "America/New_York");
+    // A copy, as containers often have for /etc/localtime: the zone file with the same bytes.
+    const copy = `${link}.copy`;
+    Deno.copyFileSync(`${ZONEINFO}/Australia/Lord_Howe`, copy);
+    const zone = zoneWith(`:${copy}`);
+    const at = (name: string) =>
+      Temporal.Instant.from("2026-01-15T00:00:00Z").toZonedDateTimeISO(name).offset;
+    assert.equal(at(zone), at("Australia/Lord_Howe"), zone);
+    assert.match(zone, /Lord_Howe|LHI/);
   },
 });
 
@@ -81,5 +94,18 @@ Deno.test("snapshots, forget and plan show times whatever TZ holds, and a path's
     assert.match(forgot.stdout + forgot.stderr, /forgot 1 snapshot/);
   } finally {
     await fixture.cleanup();
+  }
+});
+
+Deno.test("machineTimeZone() reports the zone from TZ", async () => {
+  const script = "console.log(JSON.stringify((await import(Deno.args[0])).machineTimeZone()))";
+  const module = new URL("../../lib/machine_time_zone.ts", import.meta.url).href;
+  for (const zone of ["America/New_York", "Australia/Lord_Howe", "UTC"]) {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", script, module],
+      env: { TZ: zone },
+    }).output();
+    assert.ok(output.success, new TextDecoder().decode(output.stderr));
+    assert.equal(JSON.parse(new TextDecoder().decode(output.stdout)), zone);
   }
 });

@@ -112,16 +112,3 @@ Deno.test("a plan's retention maps onto the policy key by key; weeks are named i
     "within 14d",
   ]);
 });
-
-Deno.test("machineTimeZone() reports the zone from TZ", async () => {
-  const script = "console.log(JSON.stringify((await import(Deno.args[0])).machineTimeZone()))";
-  const module = new URL("../../lib/retention/mod.ts", import.meta.url).href;
-  for (const zone of ["America/New_York", "Australia/Lord_Howe", "UTC"]) {
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: ["eval", script, module],
-      env: { TZ: zone },
-    }).output();
-    assert.ok(output.success, new TextDecoder().decode(output.stderr));
-    assert.equal(JSON.parse(new TextDecoder().decode(output.stdout)), zone);
-  }
-});
