@@ -111,7 +111,8 @@ class WalkProgress implements BackupProgress {
   #bytesStreamed = 0;
 
   get bytesDone(): number {
-    return this.#bytesFinished + this.#bytesStreamed;
+    // A file that grew while it was read must not take the count past what the walk saw.
+    return Math.min(this.#bytesFinished + this.#bytesStreamed, this.bytesSeen);
   }
   /** Files being read by the order they were handed out: no more than are in flight (512). */
   readonly #reading = new Map<number, string>();

@@ -1,6 +1,6 @@
 // The progress line of a restore, and of a zip export, which writes the same entries.
 
-import type { RestoreEntry } from "../restore/mod.ts";
+import { linkGroup, type RestoreEntry } from "../restore/mod.ts";
 import { escapeName } from "./output.ts";
 import type { ProgressLine, ProgressState } from "./_progress.ts";
 
@@ -37,8 +37,8 @@ export class RestoreProgress {
   readonly #groups = new Set<string>();
 
   #firstOfGroup(node: RestoreEntry["node"]): boolean {
-    if (node.links === undefined || node.links < 2) return true;
-    const key = `${node.device}:${node.inode}`;
+    const key = linkGroup(node);
+    if (key === undefined) return true;
     if (this.#groups.has(key)) return false;
     this.#groups.add(key);
     return true;

@@ -24,6 +24,7 @@ import {
   setFolderMetadata,
   setXattrs,
 } from "./_target_fs.ts";
+import { linkGroup } from "./link_group.ts";
 
 /** Files handed to the workers at once: enough to keep each busy while the main thread walks trees. */
 const FILES_IN_FLIGHT = 128;
@@ -232,7 +233,7 @@ class Applier {
     // putting a symlink in its place first would send those writes where the link points: what is in the
     // way is removed only once everything handed out before it in its folder is done.
     if (entry.action === "replace") await parent.idle();
-    if (entry.node.type === "file" && linkKey(entry) === undefined) {
+    if (entry.node.type === "file" && linkGroup(entry.node) === undefined) {
       // Plain files go in parallel; links, special files and hard-link groups in order (a link needs its
       // first path).
       const waiting = this.#fileSlots.acquire();
@@ -309,7 +310,7 @@ class Applier {
 
   #skip(entry: RestoreEntry): void {
     this.#result.skipped++;
-    const key = linkKey(entry);
+    const key = linkGroup(entry.node);
     if (key !== undefined && !this.#hardLinks.has(key)) this.#hardLinks.set(key, entry.path);
   }
 
@@ -317,7 +318,7 @@ class Applier {
     const { node } = entry;
     const dir = parent.handle!;
     if (entry.action === "replace") removeIfPresent(dir, node.name, true);
-    const key = linkKey(entry);
+    const key = linkGroup(entry.node);
     const linkedTo = key === undefined ? undefined : this.#hardLinks.get(key);
     if (linkedTo !== undefined) {
       this.#link(linkedTo, dir, node.name);
@@ -459,10 +460,4 @@ function openToOwner(dir: DirHandle, name: string): void {
   if (info.type === "dir" && info.uid === Deno.uid() && (info.mode & 0o700) !== 0o700) {
     dir.setMode((info.mode & 0o7777) | 0o700, name);
   }
-}
-
-/** The hard-link group of a file linked elsewhere in the snapshot (device:inode), or undefined. */
-function linkKey(entry: RestoreEntry): string | undefined {
-  const { node } = entry;
-  return node.links !== undefined && node.links > 1 ? `${node.device}:${node.inode}` : undefined;
 }

@@ -22,6 +22,7 @@ export { type IncludeProblem, includeProblem } from "./include_problem.ts";
 export { PlanTally } from "./plan_tally.ts";
 export { partialNames } from "./partial_names.ts";
 export { folderProblem } from "./_target_fs.ts";
+export { linkGroup } from "./link_group.ts";
 export type {
   EntryError,
   RefusalReason,

@@ -13,6 +13,7 @@ import { includeProblem } from "./include_problem.ts";
 import { partialNames } from "./partial_names.ts";
 import type { RestoreAction, RestoreEntry } from "./types.ts";
 import { checkTarget, lstatOrUndefined, modifiedNs, resolveTarget, sameSpecialType } from "./_target_fs.ts";
+import { linkGroup } from "./link_group.ts";
 
 /** Options of {@linkcode planRestore}. */
 export interface PlanOptions {
@@ -357,8 +358,8 @@ class PlanWalk {
    */
   #hardLinked(entry: RestoreEntry, info: FileStat | undefined): RestoreEntry {
     const { node } = entry;
-    if (node.links === undefined || node.links < 2) return entry;
-    const key = `${node.device}:${node.inode}`;
+    const key = linkGroup(node);
+    if (key === undefined) return entry;
     const first = this.#linkGroups.get(key);
     if (first === undefined) {
       // Apply links the later ones to the first one it skips or writes (a refused one is not there).

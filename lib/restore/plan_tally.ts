@@ -1,6 +1,7 @@
 // Counting what a plan would write, for a dry run's summary.
 
 import type { RestoreCounts, RestoreEntry } from "./types.ts";
+import { linkGroup } from "./link_group.ts";
 
 /** Adds up the entries of a restore plan as {@linkcode applyRestore} would count them once done. */
 export class PlanTally implements RestoreCounts {
@@ -24,7 +25,7 @@ export class PlanTally implements RestoreCounts {
       this.dirs++;
       return;
     }
-    const group = node.links !== undefined && node.links > 1 ? `${node.device}:${node.inode}` : undefined;
+    const group = linkGroup(node);
     const firstOfGroup = group === undefined || !this.#linkGroups.has(group);
     if (group !== undefined) this.#linkGroups.add(group);
     if (action === "skip") {
