@@ -72,14 +72,14 @@ export class ChunkPool {
   /** Hears the plain bytes of each new blob as it reaches the main thread, before its file is done. */
   #onStreamed: ((bytes: number) => void) | undefined;
 
+  /** `onStreamed` hears the plain bytes of each batch of new blobs as they reach the main thread. */
   constructor(
-    options: ChunkerSetup & { workers: number },
+    options: ChunkerSetup & { workers: number; onStreamed?: (bytes: number) => void },
     sink: PackSink,
-    onStreamed?: (bytes: number) => void,
   ) {
     this.#sink = sink;
+    const { workers, onStreamed, ...setup } = options;
     this.#onStreamed = onStreamed;
-    const { workers, ...setup } = options;
     this.#pool = new BatchingPool(
       new URL("./_chunk_worker.ts", import.meta.url),
       workers,

@@ -361,19 +361,16 @@ function chunkPool(
   onStreamed: (bytes: number) => void,
 ): ChunkPool {
   const keys = repository.workerKeys();
-  return new ChunkPool(
-    {
-      workers,
-      encryptKey: keys.encrypt,
-      idKey: keys.id,
-      chunkerKey: keys.chunker,
-      params: repository.config.chunker,
-      level: DEFAULT_COMPRESSION_LEVEL,
-      known: repository.index.sharedIds(),
-    },
-    sink,
+  return new ChunkPool({
+    workers,
+    encryptKey: keys.encrypt,
+    idKey: keys.id,
+    chunkerKey: keys.chunker,
+    params: repository.config.chunker,
+    level: DEFAULT_COMPRESSION_LEVEL,
+    known: repository.index.sharedIds(),
     onStreamed,
-  );
+  }, sink);
 }
 
 /** Stores a tree blob unless it exists (a dry run only computes its id); returns its id. */

@@ -85,7 +85,7 @@ async function runBackup(kit: CommandKit, planName: string, options: BackupFlags
   const time = options.time === undefined
     ? undefined
     : parseSnapshotTime(options.time, plan.timezone ?? machineTimeZone());
-  const outcomes: DestinationOutcome<BackupResult>[] = [];
+  const outcomes: BackupOutcome[] = [];
   const interrupt = new AbortController();
   const run: BackupRun = {
     kit,
@@ -111,7 +111,7 @@ async function runBackup(kit: CommandKit, planName: string, options: BackupFlags
         outcome.ok ? { destination: outcome.destination, ...snakeKeys(outcome.value) as object } : {
           destination: outcome.destination,
           // An `after` hook failed: the snapshot was saved all the same.
-          ...(savedBeforeFailure.has(outcome) ? { snapshot_id: savedBeforeFailure.get(outcome) } : {}),
+          ...(outcome.savedSnapshot !== undefined ? { snapshot_id: outcome.savedSnapshot } : {}),
           error: outcome.error.message,
         }
       ),
@@ -161,10 +161,10 @@ function reportOutcome(
 }
 
 /** Backs the plan up to one destination inside the plan's hooks (none for a dry run: docs/reconcile.md#hooks). */
-async function backUpTo(run: BackupRun, destination: string): Promise<DestinationOutcome<BackupResult>> {
+async function backUpTo(run: BackupRun, destination: string): Promise<BackupOutcome> {
   const { kit, options, config, plan } = run;
   const { output, context } = kit;
-  let outcome: DestinationOutcome<BackupResult> | undefined;
+  let outcome: BackupOutcome | undefined;
   const hooked = await withHooks(options.dryRun ? NO_HOOKS : plan.hooks, {
     plan: plan.name,
     destination,
@@ -229,15 +229,19 @@ async function backUpTo(run: BackupRun, destination: string): Promise<Destinatio
   if (!hooked.ok && outcome?.ok !== false) {
     // A hook failed: the backup did not run (before), or its snapshot stays (after).
     const saved = outcome?.ok ? outcome.value.snapshotId : undefined;
-    outcome = { destination, ok: false, error: new UserError(hooked.error) };
-    if (saved !== undefined) savedBeforeFailure.set(outcome, saved);
+    outcome = {
+      destination,
+      ok: false,
+      error: new UserError(hooked.error),
+      ...(saved !== undefined ? { savedSnapshot: saved } : {}),
+    };
     printFailure(output, destination, outcome.error);
   }
   return outcome!;
 }
 
-/** The snapshot a destination saved before what ran after it (an `after` hook) failed. */
-const savedBeforeFailure = new WeakMap<DestinationOutcome<BackupResult>, string>();
+/** One destination's backup; a failed one names the snapshot it saved before what ran after it failed. */
+type BackupOutcome = DestinationOutcome<BackupResult> & { savedSnapshot?: string };
 
 /** One destination's result in words: what was saved, and what interrupted backups left and was removed. */
 function printResult(
