@@ -426,8 +426,10 @@ function matchesNode(
   switch (node.type) {
     case "file": {
       const restored = exact ? modifiedNs(node) : modifiedNs({ mtime: node.mtime });
+      // As another user than root, the system may clear setuid and setgid as kept sets them: not compared.
+      const bits = asRoot ? 0o7777 : 0o777;
       return info.type === "file" && info.size === (node.size ?? 0) && info.mtimeNs === restored &&
-        (info.mode & 0o7777) === (node.mode & 0o7777) &&
+        (info.mode & bits) === (node.mode & bits) &&
         (!asRoot || (info.uid === node.uid && info.gid === node.gid));
     }
     case "symlink":

@@ -500,3 +500,31 @@ Deno.test("a target or zip archive below a file or a missing folder is said in k
     await fixture.cleanup();
   }
 });
+
+Deno.test("a rerun as a user other than root takes a file whose setgid bit the system cleared as already there", async () => {
+  const fixture = await makeFixture((root) => ({ p: { sources: [`${root}/src`] } }));
+  const src = `${fixture.root}/src`;
+  try {
+    Deno.mkdirSync(src);
+    Deno.writeTextFileSync(`${src}/tool`, "#!/bin/sh\n");
+    Deno.chmodSync(`${src}/tool`, 0o2755);
+    await fixture.backup("p");
+    await chownTree(fixture.repo, NOBODY);
+    await chownTree(fixture.config, NOBODY);
+    // A target whose folders pass their group (root's) on: nobody, not in it, may not set setgid there.
+    const out = `${fixture.root}/out`;
+    Deno.mkdirSync(out);
+    Deno.chownSync(out, NOBODY, 0);
+    Deno.chmodSync(out, 0o2775);
+    const restore = () =>
+      runKeptAsNobody(fixture.root, ["--config", fixture.config, "restore", "latest", "--target", out]);
+    const first = await restore();
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(Deno.statSync(`${out}${src}/tool`).mode! & 0o7777, 0o755, "the system cleared setgid");
+    const again = await restore();
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /\(1 already present\)/);
+  } finally {
+    await fixture.cleanup();
+  }
+});
