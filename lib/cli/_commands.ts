@@ -1,6 +1,7 @@
 /**
  * Which command modules a run loads. Only the module of the command the line names: the other commands'
- * modules and the engines behind them cost every run ~20 ms of start-up (docs/performance.md, "Short backups").
+ * modules and the engines behind them cost every run ~20 ms of start-up (docs/performance.md, "Short
+ * backups").
  * A line that names none of them (help, a misspelt command commander suggests a name for, completions,
  * which walk every command's options) loads them all; `validate` and `schema` (registered by the CLI
  * itself) none.

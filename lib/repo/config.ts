@@ -86,9 +86,10 @@ export async function readConfig(backend: Backend): Promise<RepositoryConfig> {
 
 /**
  * The kind of file (`snapshot`, `index`, `data`) a location holds whose config file is missing, or undefined
- * when it holds none of them: its repository lost its config, and a new one made there would hide it (an `init` or an
- * apply that found "no repository"), where writing the config back would bring it all back. Key files alone
- * are what an interrupted init leaves (it writes the config last): nothing is lost by making one anew.
+ * when it holds none of them: its repository lost its config, and a new one made there would hide it (an
+ * `init` or an apply that found "no repository"), where writing the config back would bring it all back. Key
+ * files alone are what an interrupted init leaves (it writes the config last): nothing is lost by making one
+ * anew.
  */
 export async function orphanedKind(backend: Backend): Promise<"snapshot" | "index" | "data" | undefined> {
   for (const [kind, name] of [["snapshots", "snapshot"], ["index", "index"], ["data", "data"]] as const) {
