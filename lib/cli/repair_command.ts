@@ -59,6 +59,17 @@ function repairIndexCommand(repair: Program, kit: CommandKit): void {
       const plan = await planIndexRepair(repairSource(repository), {
         readAllPacks: options.readAllPacks ?? false,
       });
+      // Not one pack readable with this key: an index of nothing would only lose the old one.
+      if (!dryRun && plan.packs.length === 0 && plan.unreadable.length > 0) {
+        throw new UserError(
+          `${destination.name}: none of the ${plan.unreadable.length} packs stored can be read with this ` +
+            `repository's key, and no index file describes one: not replacing the index with an empty one`,
+          {
+            hint:
+              "is this the repository the password is for? `kept repair index --dry-run` lists why each failed",
+          },
+        );
+      }
       const result = dryRun ? undefined : await applyIndexRepair(repository, plan);
       if (options.json) kit.json(indexRepairJson(destination.name, plan, result));
       else printIndexRepair(kit, destination.name, plan, result);

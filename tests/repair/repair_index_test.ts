@@ -94,6 +94,34 @@ Deno.test("a pack no index describes whose header is damaged is left out with a 
   }
 });
 
+Deno.test("repair index refuses to replace the index when no stored pack can be read with the repository's key", async () => {
+  const { fixture } = await backedUp();
+  try {
+    // Every pack's header and every index file damaged: what a wrong repository looks like to this key.
+    for (const pack of packFiles(fixture.repo)) {
+      const bytes = Deno.readFileSync(pack);
+      bytes[bytes.length - 10]! ^= 1;
+      Deno.writeFileSync(pack, bytes);
+    }
+    const before = indexFiles(fixture.repo);
+    for (const name of before) {
+      const path = `${fixture.repo}/index/${name}`;
+      const bytes = Deno.readFileSync(path);
+      bytes[bytes.length - 1]! ^= 1;
+      Deno.writeFileSync(path, bytes);
+    }
+    const refused = await fixture.kept(["repair", "index"]);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(
+      refused.stderr,
+      /^kept: local: none of the \d+ packs stored can be read with this repository's key/m,
+    );
+    assert.deepEqual(indexFiles(fixture.repo), before, "the old index files were removed");
+  } finally {
+    await fixture.cleanup();
+  }
+});
+
 Deno.test("a truncated pack keeps the entries that lie within it, so repair packs can salvage them", async () => {
   const { fixture } = await backedUp();
   try {
