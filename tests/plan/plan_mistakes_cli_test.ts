@@ -7,6 +7,20 @@ import { join } from "node:path";
 import { runKept } from "../_support/run_cli.ts";
 import { tempDir } from "../_support/temp_dir.ts";
 
+/**
+ * Writes `root/plan.yaml`: plan "web" backs up `root/data` (one file) to the repository `root/repo`, with
+ * `hooks` (YAML lines below `hooks:`, as written).
+ */
+async function writeHookedPlan(root: string, hooks: string[]): Promise<void> {
+  await Deno.mkdir(join(root, "data"));
+  await Deno.writeTextFile(join(root, "data", "file.txt"), "hello\n");
+  await Deno.writeTextFile(
+    join(root, "plan.yaml"),
+    "version: 1\ndestinations:\n  r:\n    url: repo\nplans:\n  web:\n    sources: [data]\n" +
+      `    destinations: [r]\n    hooks:\n${hooks.map((line) => `      ${line}\n`).join("")}`,
+  );
+}
+
 /** Runs kept in `root` with a cheap KDF, the password from the environment and state kept inside `root`. */
 function keptIn(root: string, args: string[], env: Record<string, string> = {}) {
   return runKept(args, {
@@ -44,23 +58,10 @@ Deno.test("`kept init` refuses a restic repository string with one line, and cre
 
 Deno.test("`kept backup` gives hooks the new snapshot's id in ${KEPT_SNAPSHOT}, not a value from when the plan loaded", async () => {
   using dir = tempDir("kept-hook-vars-");
-  await Deno.mkdir(join(dir.path, "data"));
-  await Deno.writeTextFile(join(dir.path, "data", "file.txt"), "hello\n");
-  await Deno.writeTextFile(
-    join(dir.path, "plan.yaml"),
-    `version: 1
-destinations:
-  r:
-    url: repo
-plans:
-  web:
-    sources: [data]
-    destinations: [r]
-    hooks:
-      before: ["echo \${KEPT_PLAN} \${KEPT_DESTINATION} > before.txt"]
-      after: ["echo \${KEPT_SNAPSHOT} \${KEPT_RESULT} > after.txt"]
-`,
-  );
+  await writeHookedPlan(dir.path, [
+    'before: ["echo ${KEPT_PLAN} ${KEPT_DESTINATION} > before.txt"]',
+    'after: ["echo ${KEPT_SNAPSHOT} ${KEPT_RESULT} > after.txt"]',
+  ]);
   // A stale KEPT_SNAPSHOT in kept's own environment: the hook must still see the new id.
   const env = { KEPT_SNAPSHOT: "stale" };
   const init = await keptIn(dir.path, ["--config", "plan.yaml", "init", "r"], env);
@@ -75,22 +76,9 @@ plans:
 
 Deno.test("a hook's ${SECRET} is the shell's: its value is never in kept's log, state file or the command line", async () => {
   using dir = tempDir("kept-hook-secret-");
-  await Deno.mkdir(join(dir.path, "data"));
-  await Deno.writeTextFile(join(dir.path, "data", "file.txt"), "hello\n");
-  await Deno.writeTextFile(
-    join(dir.path, "plan.yaml"),
-    `version: 1
-destinations:
-  r:
-    url: repo
-plans:
-  web:
-    sources: [data]
-    destinations: [r]
-    hooks:
-      after: ['echo "token=\${API_TOKEN} password=\${KEPT_PASSWORD:-none} \${MISSING:-dflt} \${#HOME} $$" > after.txt']
-`,
-  );
+  await writeHookedPlan(dir.path, [
+    `after: ['echo "token=\${API_TOKEN} password=\${KEPT_PASSWORD:-none} \${MISSING:-dflt} \${#HOME} $$" > after.txt']`,
+  ]);
   const env = { API_TOKEN: "s3cr3t-token", KEPT_PASSWORD: "pw-not-for-hooks", HOME: "/home/h" };
   assert.equal((await keptIn(dir.path, ["--config", "plan.yaml", "init", "r"], env)).code, 0);
   const backup = await keptIn(dir.path, ["--config", "plan.yaml", "-v", "apply", "web"], env);
