@@ -31,6 +31,17 @@ function copyTime(from: string, path: string): void {
   assert.ok(touched.success, new TextDecoder().decode(touched.stderr));
 }
 
+/** Runs `test` on a fixture whose plan "p" backs up the folder `src` (made empty), then cleans up. */
+async function withSource(test: (fixture: Fixture, src: string) => Promise<void>): Promise<void> {
+  const fixture = await makeFixture((root) => ({ p: { sources: [`${root}/src`] } }));
+  try {
+    Deno.mkdirSync(`${fixture.root}/src`);
+    await test(fixture, `${fixture.root}/src`);
+  } finally {
+    await fixture.cleanup();
+  }
+}
+
 /** Relative paths of every file and symlink below `root`. */
 function listFiles(root: string, prefix = ""): string[] {
   const out: string[] = [];
@@ -106,10 +117,7 @@ Deno.test("--overwrite replaces a file whose size and time were kept, by its con
 });
 
 Deno.test("--overwrite keeps a file whose blobs the index lost: it could not be written again", async () => {
-  const fixture = await makeFixture((root) => ({ p: { sources: [`${root}/src`] } }));
-  const src = `${fixture.root}/src`;
-  try {
-    Deno.mkdirSync(src);
+  await withSource(async (fixture, src) => {
     writeRandomFile(`${src}/f`, 200_000, 3);
     const bytes = Deno.readFileSync(`${src}/f`);
     await fixture.backup("p");
@@ -122,15 +130,11 @@ Deno.test("--overwrite keeps a file whose blobs the index lost: it could not be 
     const rerun = await fixture.kept(["restore", "latest", "--target", out, "--overwrite"]);
     assert.match(rerun.stderr + rerun.stdout, /already present/);
     assert.deepEqual(Deno.readFileSync(`${out}${src}/f`), bytes, rerun.stderr);
-  } finally {
-    await fixture.cleanup();
-  }
+  });
 });
 
 Deno.test("a rerun links a hard-link group again where one of its files was deleted, and with --overwrite where one was copied", async () => {
-  const fixture = await makeFixture((root) => ({ p: { sources: [`${root}/src`] } }));
-  const src = `${fixture.root}/src`;
-  try {
+  await withSource(async (fixture, src) => {
     Deno.mkdirSync(`${src}/d`, { recursive: true });
     Deno.writeTextFileSync(`${src}/hl1`, "linked\n");
     Deno.linkSync(`${src}/hl1`, `${src}/hl2`);
@@ -156,9 +160,7 @@ Deno.test("a rerun links a hard-link group again where one of its files was dele
     assert.match(plain.stderr, /hl1 exists and differs from the snapshot \(use --overwrite/);
     await fixture.keptOk(["restore", "latest", "--target", out, "--overwrite"]);
     assert.equal(new Set(inodes()).size, 1, `one inode: ${inodes()}`);
-  } finally {
-    await fixture.cleanup();
-  }
+  });
 });
 
 Deno.test("restoring into the same target again keeps finished files and completes the rest", async () => {
@@ -502,10 +504,7 @@ Deno.test("a target or zip archive below a file or a missing folder is said in k
 });
 
 Deno.test("a rerun as a user other than root takes a file whose setgid bit the system cleared as already there", async () => {
-  const fixture = await makeFixture((root) => ({ p: { sources: [`${root}/src`] } }));
-  const src = `${fixture.root}/src`;
-  try {
-    Deno.mkdirSync(src);
+  await withSource(async (fixture, src) => {
     Deno.writeTextFileSync(`${src}/tool`, "#!/bin/sh\n");
     Deno.chmodSync(`${src}/tool`, 0o2755);
     await fixture.backup("p");
@@ -524,7 +523,5 @@ Deno.test("a rerun as a user other than root takes a file whose setgid bit the s
     const again = await restore();
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /\(1 already present\)/);
-  } finally {
-    await fixture.cleanup();
-  }
+  });
 });
