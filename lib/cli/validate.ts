@@ -1,6 +1,6 @@
 // `kept validate`: checks plan files without touching any repository.
 
-import { type Config, formatKeyPath, formatProblem, loadConfig } from "../plan/mod.ts";
+import { type Config, formatKeyPath, formatProblem, loadConfig, type Plan } from "../plan/mod.ts";
 import { ExitCode } from "../errors.ts";
 import { crontabFields, onCalendar, Unexpressible } from "../schedule/mod.ts";
 import type { Output } from "./output.ts";
@@ -21,12 +21,19 @@ export interface ValidateOptions {
 export async function runValidate(options: ValidateOptions, output: Output): Promise<number> {
   // Loaded here, not with the CLI: every other command would pay for the backup engine's modules.
   const { ExcludeMatcher } = await import("../backup/mod.ts");
+  // One per plan, not per source: each compiles the plan's patterns.
+  const matchers = new Map<string, ExcludeMatcher>();
+  const matcherOf = (plan: Plan) => {
+    let matcher = matchers.get(plan.name);
+    if (matcher === undefined) matchers.set(plan.name, matcher = new ExcludeMatcher(plan));
+    return matcher;
+  };
   const result = await loadConfig(options.paths, {
     env: options.env,
     requireEnv: options.requireEnv,
     checkSources: true,
     checkSchedule: uninstallableSchedule,
-    checkSource: (plan, source) => emptiedByExcludes(new ExcludeMatcher(plan), source),
+    checkSource: (plan, source) => emptiedByExcludes(matcherOf(plan), source),
   });
   const errors = result.problems.filter((p) => p.severity === "error").length;
   const warnings = result.problems.length - errors;
