@@ -22,6 +22,7 @@ import { LruCache } from "../lru_cache.ts";
 import type { Backend } from "./backend.ts";
 import { describeError, UserError } from "../errors.ts";
 import { compareText } from "../compare_text.ts";
+import { WARM_UNLOCK_FOLDER } from "./cache_root.ts";
 
 /** Tree pack copies kept open at once: a snapshot's trees lie in few packs. */
 const OPEN_COPIES = 16;
@@ -351,19 +352,6 @@ function readCopy(path: string, name: string): { bytes: Uint8Array; matches: boo
   return { bytes, matches: sha256Hex(bytes) === name };
 }
 
-/**
- * The folder kept caches repositories in: `$KEPT_CACHE_DIR`, else `$XDG_CACHE_HOME/kept`, else
- * `~/.cache/kept`; undefined when none can be found (no home).
- */
-export function defaultCacheRoot(env: (name: string) => string | undefined): string | undefined {
-  const explicit = env("KEPT_CACHE_DIR");
-  if (explicit) return explicit;
-  const xdg = env("XDG_CACHE_HOME");
-  if (xdg) return join(xdg, "kept");
-  const home = env("HOME");
-  return home ? join(home, ".cache", "kept") : undefined;
-}
-
 /** One repository's cache folder, as `kept cache` shows it. */
 export interface CachedRepository {
   /** The repository id (the folder's name). */
@@ -388,8 +376,11 @@ export async function listCache(root: string): Promise<CachedRepository[]> {
 export async function cleanCache(root: string): Promise<CachedRepository[]> {
   const removed = await listCache(root);
   for (const repository of removed) await Deno.remove(join(root, repository.id), { recursive: true });
-  // Which key opened which location: useless without the copies.
-  await Deno.remove(join(root, "locations"), { recursive: true }).catch(() => {});
+  // Which key opened which location, and the key files a run starts unlocking with before it reads its plan
+  // (lib/destinations/warm_unlock.ts): useless without the copies.
+  for (const folder of ["locations", WARM_UNLOCK_FOLDER]) {
+    await Deno.remove(join(root, folder), { recursive: true }).catch(() => {});
+  }
   return removed;
 }
 

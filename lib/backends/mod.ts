@@ -30,11 +30,11 @@ export {
   type CacheStats,
   CachingBackend,
   cleanCache,
-  defaultCacheRoot,
   listCache,
   type RememberedKey,
   rememberedKeyAt,
 } from "./cache.ts";
+export { defaultCacheRoot } from "./cache_root.ts";
 export { type Fault, type FaultRule, FaultyBackend, type FaultyOperation } from "./faulty.ts";
 export { LocalBackend, type LocalBackendOptions } from "./local.ts";
 export { MemoryBackend, type MemoryBackendOptions } from "./memory.ts";

@@ -16,10 +16,17 @@ import {
   s3Location,
 } from "../backends/mod.ts";
 import { MissingStorageError, UserError } from "../errors.ts";
-import { type Config, type Destination, destinationNames, unresolvedError } from "../plan/mod.ts";
+import {
+  type Config,
+  type Destination,
+  type DestinationLocation,
+  destinationNames,
+  unresolvedError,
+} from "../plan/mod.ts";
 import type { KdfParams } from "../crypto/mod.ts";
 import { NoRepositoryError, Repository, unlockEarly } from "../repo/mod.ts";
 import { type PasswordContext, resolvePassword } from "../secrets.ts";
+import { rememberWarmUnlock, takeWarmUnlock } from "./warm_unlock.ts";
 
 /**
  * Finds a destination by name, to be opened.
@@ -62,7 +69,10 @@ export async function openBackend(destination: Destination, create: boolean): Pr
 
 /** How to open a repository: where its password comes from, and whether to use the local cache. */
 export interface RepositoryAccess extends PasswordContext {
-  /** Keep remote metadata in the local cache (docs/destinations.md#cache); default true. */
+  /**
+   * Keep remote metadata in the local cache (docs/destinations.md#cache), and the record the next run of
+   * this command line starts unlocking with (lib/destinations/warm_unlock.ts); default true.
+   */
   cache?: boolean;
   /**
    * Warn (through `warn`) about damaged key, index and snapshot files as they are left out; default true.
@@ -90,10 +100,14 @@ export async function openRepository(
     throw error;
   }
   const cache = cacheOf(destination, access);
+  const location = locationText(destination.location);
+  // Started before the plan was read, when the last run of this command line opened this repository.
+  const warm = access.cache === false ? undefined : await takeWarmUnlock(location, password);
+  if (warm) access.onKeyDerivation?.();
   // Looked up once, here: `null` tells Repository.open that nothing is remembered, so it does not look again.
-  const early = cache &&
+  const early = warm ?? (cache &&
     (unlockEarly(await rememberedKeyAt(cache.root, cache.location), password, access.onKeyDerivation) ??
-      null);
+      null));
   const backend = await opening.catch((error) => {
     // A bucket or folder that is not there holds no repository: `kept init` (and `kept apply`) creates it,
     // where storage that cannot be reached is left alone. A missing folder is said so: it may be on a disk
@@ -105,11 +119,28 @@ export async function openRepository(
     throw error;
   });
   const onWarning = access.damageWarnings === false ? () => {} : access.warn;
-  return await Repository.open(cache ? new CachingBackend(backend, cache.root) : backend, password, {
-    onWarning,
-    early,
-    onKeyDerivation: access.onKeyDerivation,
-  });
+  const repository = await Repository.open(
+    cache ? new CachingBackend(backend, cache.root) : backend,
+    password,
+    {
+      onWarning,
+      early,
+      onKeyDerivation: access.onKeyDerivation,
+    },
+  );
+  const opened = {
+    location,
+    repository: repository.config.id,
+    keyId: repository.keyId,
+    keyFile: () => repository.keyFileBytes(),
+  };
+  if (access.cache !== false) await rememberWarmUnlock(opened, destination.password, password, access.env);
+  return repository;
+}
+
+/** A destination's storage as one line: the same text names the same storage. */
+function locationText(location: DestinationLocation): string {
+  return location.kind === "local" ? `local:${location.path}` : `s3:${s3Location(location)}`;
 }
 
 /**

@@ -22,6 +22,7 @@ import { blobReadError, decodeBlob, encodeBlob, openBlob } from "./blob.ts";
 import {
   addKey,
   hasKeyFile,
+  KEY_FILE_MAX_BYTES,
   type KeyMeta,
   type ListedKey,
   listKeys,
@@ -224,6 +225,12 @@ export class Repository {
     );
     await cache?.rememberKey(config.id, keyId);
     return new Repository(backend, config, keys, keyId, { ...options, damagedFiles });
+  }
+
+  /** The stored bytes of the key file this repository was opened with. */
+  keyFileBytes(): Promise<Uint8Array> {
+    const what = `Key file "${this.keyId}"`;
+    return readBounded(this.#backend, { kind: "keys", name: this.keyId }, KEY_FILE_MAX_BYTES, what);
   }
 
   /** The metadata files left out so far because they are damaged (key files at open; then snapshots, index). */
