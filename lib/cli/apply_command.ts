@@ -2,7 +2,7 @@
 // recording every run in the state file, one apply per state file at a time. See docs/reconcile.md.
 
 import { type BackupProgress, backupToDestinations } from "../backup/mod.ts";
-import { destinationByName, kdfFromEnv, openBackend, openRepository } from "../destinations/mod.ts";
+import { createRepository, destinationByName, kdfFromEnv, openRepository } from "../destinations/mod.ts";
 import { ExitCode, UserError } from "../errors.ts";
 import { type Config, formatBytes, type Plan, requireSources } from "../plan/mod.ts";
 import {
@@ -14,7 +14,6 @@ import {
   planActions,
   surveyDestinations,
 } from "../reconcile/mod.ts";
-import { Repository } from "../repo/mod.ts";
 import { lockStateFile, StateFile } from "../state/mod.ts";
 import { resolveNewPassword } from "../secrets.ts";
 import { secretsOf } from "./_context.ts";
@@ -228,11 +227,11 @@ async function initDestination(kit: CommandKit, config: Config, name: string, no
   }
   const password = await resolveNewPassword(destination.password, name, secretsOf(kit.context));
   const kdf = kdfFromEnv(kit.context.env);
-  await Repository.init(await openBackend(destination, true), password, {
+  await createRepository(destination, password, {
     ...whoAmI(kit.context.env),
     now,
     ...(kdf ? { kdf } : {}),
-  });
+  }, kit.context.env);
 }
 
 /**

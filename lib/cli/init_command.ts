@@ -1,7 +1,6 @@
 // `kept init`: creates the repository of a destination.
 
-import { Repository } from "../repo/mod.ts";
-import { destinationByName, kdfFromEnv, openBackend } from "../destinations/mod.ts";
+import { createRepository, destinationByName, kdfFromEnv } from "../destinations/mod.ts";
 import { resolveNewPassword } from "../secrets.ts";
 import { secretsOf } from "./_context.ts";
 import { type CommandKit, type Program, whoAmI } from "./_command_kit.ts";
@@ -22,13 +21,12 @@ export function initCommand(program: Program, kit: CommandKit): void {
       const destination = destinationByName(config, name);
       // The password first: a refused one leaves no empty repository folder behind.
       const password = await resolveNewPassword(destination.password, destination.name, secretsOf(context));
-      const backend = await openBackend(destination, true);
       const kdf = kdfFromEnv(context.env);
-      const repository = await Repository.init(backend, password, {
+      const repository = await createRepository(destination, password, {
         ...whoAmI(context.env),
         now: new Date(),
         ...(kdf ? { kdf } : {}),
-      });
-      say(`created repository ${repository.config.id} at ${backend.location}\n`);
+      }, context.env);
+      say(`created repository ${repository.config.id} at ${repository.location}\n`);
     });
 }

@@ -24,9 +24,9 @@ import {
   unresolvedError,
 } from "../plan/mod.ts";
 import type { KdfParams } from "../crypto/mod.ts";
-import { NoRepositoryError, Repository, unlockEarly } from "../repo/mod.ts";
+import { type InitOptions, NoRepositoryError, Repository, unlockEarly } from "../repo/mod.ts";
 import { type PasswordContext, resolvePassword } from "../secrets.ts";
-import { rememberWarmUnlock, takeWarmUnlock } from "./warm_unlock.ts";
+import { forgetWarmUnlocks, rememberWarmUnlock, takeWarmUnlock } from "./warm_unlock.ts";
 
 /**
  * Finds a destination by name, to be opened.
@@ -65,6 +65,23 @@ export async function openBackend(destination: Destination, create: boolean): Pr
     return new RetryBackend(backend);
   }
   return create ? await LocalBackend.create(location.path) : await LocalBackend.open(location.path);
+}
+
+/**
+ * Creates the repository of a destination (`kept init`, `kept apply`). The records of earlier runs that
+ * name its location are dropped: the repository they name is gone.
+ *
+ * @throws {AlreadyExistsError} when the location holds a repository already.
+ */
+export async function createRepository(
+  destination: Destination,
+  password: string,
+  options: InitOptions,
+  env: (name: string) => string | undefined,
+): Promise<Repository> {
+  const repository = await Repository.init(await openBackend(destination, true), password, options);
+  forgetWarmUnlocks(locationText(destination.location), env);
+  return repository;
 }
 
 /** How to open a repository: where its password comes from, and whether to use the local cache. */

@@ -5,6 +5,7 @@
  */
 
 export {
+  createRepository,
   destinationByName,
   kdfFromEnv,
   openBackend,

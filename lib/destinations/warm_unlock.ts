@@ -135,6 +135,24 @@ export async function rememberWarmUnlock(
   }
 }
 
+/**
+ * Drops every record that names `location`: a repository was just created there, and whatever a record
+ * names now is gone (each would cost its next run a derivation for nothing). Best effort.
+ */
+export function forgetWarmUnlocks(location: string, env: (name: string) => string | undefined): void {
+  const root = defaultCacheRoot(env);
+  if (root === undefined) return;
+  const folder = join(root, WARM_UNLOCK_FOLDER);
+  try {
+    for (const name of readdirSync(folder)) {
+      const path = join(folder, name);
+      if (name.endsWith(".json") && readRecord(path)?.location === location) unlinkSync(path);
+    }
+  } catch {
+    // No records, or none that can be removed: they open nothing anyway.
+  }
+}
+
 /** A command line run in a folder, as a file name. */
 function invocationId(args: readonly string[]): string {
   return sha256Hex(new TextEncoder().encode(JSON.stringify([Deno.cwd(), ...args]))).slice(0, 32);

@@ -92,7 +92,7 @@ Deno.test("the next run of a command line unlocks with the key file the last one
   assert.match(other.stderr, new RegExp(DAMAGED));
 });
 
-Deno.test("a record opens nothing with another password, another repository or when damaged", async () => {
+Deno.test("a record opens nothing with another password, another repository or when damaged; init drops it", async () => {
   using dir = tempDir("kept-warm-");
   const setup = await setUp(dir.path);
   const list = ["--config", setup.config, "snapshots", "--json"];
@@ -121,6 +121,11 @@ Deno.test("a record opens nothing with another password, another repository or w
   assert.equal(moved.code, 0, moved.stderr);
   assert.deepEqual(JSON.parse(moved.stdout), [], "the new repository's snapshots: none");
   assert.equal(JSON.parse(Deno.readTextFileSync(record)).location, `local:${other}`);
+
+  // A repository created where the record's was: that one is gone, and so is the record.
+  Deno.removeSync(other, { recursive: true });
+  assert.equal((await runKept(["--config", setup.config, "init", "usb"], { env: setup.env })).code, 0);
+  assert.deepEqual(records(setup.records), [], "init drops the records of its location");
 });
 
 Deno.test("a password file is recorded by its path; a password command is not recorded, and removes a record", async () => {
