@@ -20,9 +20,12 @@ export interface BatchLimits {
   batchBytes: number;
   /**
    * When set, the pool starts with one worker and adds one (up to its count) whenever the bytes queued or
-   * running exceed this much per worker, or more jobs wait than a worker may hold; unset, all start at once.
+   * running exceed this much per worker, or the jobs exceed `growAtJobs` per worker; unset, all start at
+   * once.
    */
   growAtBytes?: number;
+  /** With `growAtBytes`: jobs queued or running per worker before another starts; default 2 × `jobsPerWorker`. */
+  growAtJobs?: number;
   /**
    * When set, a worker that has jobs is given more only once it is down to this many: jobs that trickle in
    * one at a time (each released by the one before) then travel in batches, not one message each.
@@ -149,12 +152,13 @@ export class BatchingPool<T, R, M> {
   #dispatch(): void {
     if (this.#failure) return;
     const { jobsPerWorker, batchJobs, batchBytes, growAtBytes, refillAt } = this.#limits;
+    const growAtJobs = this.#limits.growAtJobs ?? 2 * jobsPerWorker;
     // Another worker only when there is work enough to pay for its start (tens of milliseconds of a core):
-    // many bytes, or more jobs waiting than a worker may hold.
+    // many bytes, or many jobs.
     while (
       growAtBytes !== undefined && this.#entries.length < this.#maxWorkers &&
       (this.#pendingBytes > growAtBytes * this.#entries.length ||
-        this.#queue.length - this.#head > jobsPerWorker)
+        this.#pendingJobs() > growAtJobs * this.#entries.length)
     ) {
       this.#spawn();
     }
@@ -187,6 +191,13 @@ export class BatchingPool<T, R, M> {
       }
       this.#handlers.send(best.worker, batch);
     }
+  }
+
+  /** Jobs queued or running. */
+  #pendingJobs(): number {
+    let jobs = this.#queue.length - this.#head;
+    for (const entry of this.#entries) jobs += entry.running.size;
+    return jobs;
   }
 
   /** Stops the workers; jobs still running never settle. */

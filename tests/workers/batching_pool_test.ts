@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { BatchingPool } from "../../lib/workers/batching_pool.ts";
+import { BatchingPool, type BatchLimits } from "../../lib/workers/batching_pool.ts";
 
 interface Reply {
   ids: number[];
 }
 
 function echoPool(
-  limits: { jobsPerWorker: number; batchJobs: number; batchBytes: number; refillAt?: number },
+  limits: BatchLimits,
   batches: number[],
   sentTo: number[][] = [[], []],
 ) {
@@ -112,9 +112,20 @@ Deno.test("a growing pool starts one worker, and a second only for work enough t
   const manyJobs = echoPool(limits, []);
   try {
     await Promise.all(Array.from({ length: 40 }, () => manyJobs.submit("x", 1)));
-    assert.equal(manyJobs.workers, 2, "more jobs waiting than one worker may hold: a second worker");
+    assert.equal(manyJobs.workers, 2, "more jobs than twice what one worker may hold: a second worker");
   } finally {
     manyJobs.terminate();
+  }
+  // Deep queues: one worker may hold 100 jobs, but a second starts past 30.
+  const deep = { ...limits, jobsPerWorker: 100, growAtJobs: 30 };
+  for (const [jobs, workers] of [[30, 1], [31, 2]] as const) {
+    const pool = echoPool(deep, []);
+    try {
+      await Promise.all(Array.from({ length: jobs }, () => pool.submit("x", 1)));
+      assert.equal(pool.workers, workers, `${jobs} jobs, growAtJobs 30`);
+    } finally {
+      pool.terminate();
+    }
   }
 });
 
