@@ -15,7 +15,9 @@ export function cacheCommand(program: Program, kit: CommandKit): void {
       "after",
       "\nkept caches what it reads from S3 under $KEPT_CACHE_DIR, else $XDG_CACHE_HOME/kept, else\n" +
         "~/.cache/kept, one folder per repository id. Every copy is checked against its name when used.\n" +
-        "--no-cache turns it off for one run. See docs/destinations.md#cache.",
+        "warm/ remembers, for each command line, the key file that opened its repository (never the\n" +
+        "password), so that its next run unlocks while kept starts. --no-cache turns both off for one\n" +
+        "run; cache clean removes both. See docs/destinations.md#cache.",
     )
     .action(async (options) => {
       const root = cacheRoot(kit);
