@@ -157,7 +157,7 @@ export async function openRepository(
 
 /** A destination's storage as one line: the same text names the same storage. */
 function locationText(location: DestinationLocation): string {
-  return location.kind === "local" ? `local:${location.path}` : `s3:${s3Location(location)}`;
+  return location.kind === "local" ? `local:${location.path}` : s3Location(location);
 }
 
 /**

@@ -178,7 +178,7 @@ Deno.test("S3 metadata is cached per repository; --no-cache reads around the cac
   // The backup's command line is remembered with the bucket it opened (lib/destinations/warm_unlock.ts).
   const [record] = [...Deno.readDirSync(join(cacheRoot, "warm"))];
   const location = JSON.parse(Deno.readTextFileSync(join(cacheRoot, "warm", record!.name))).location;
-  assert.match(location, /^s3:http:\/\/127\.0\.0\.1:\d+\/kept-cache/);
+  assert.match(location, /^s3\+http:\/\/127\.0\.0\.1:\d+\/kept-cache-[^/]*\/repo$/);
 
   assert.match(ok(await kept("cache", "clean"), "cache clean"), /removed the cache of 1 repository/);
   assert.deepEqual([...Deno.readDirSync(cacheRoot)], []);
