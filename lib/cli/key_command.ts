@@ -1,7 +1,7 @@
 // `kept key`: manages the passwords (keys) that open a repository.
 
 import { UserError } from "../errors.ts";
-import { kdfFromEnv } from "../destinations/mod.ts";
+import { forgetWarmUnlocks, kdfFromEnv } from "../destinations/mod.ts";
 import type { KeyMeta } from "../repo/mod.ts";
 import { askNewPassword, readPasswordFile } from "../secrets.ts";
 import type { CliContext } from "./_context.ts";
@@ -139,6 +139,7 @@ function keyChangeCommands(key: Program, kit: CommandKit): void {
         });
       }
       await repository.removeKey(id);
+      forgetWarmUnlocks({ keyId: id }, context.env); // copies of it kept to unlock early go too
       say(`removed key ${id.slice(0, 12)}\n`);
     });
   key.command("passwd")
@@ -150,6 +151,7 @@ function keyChangeCommands(key: Program, kit: CommandKit): void {
       const { repository, destination } = await open(options.destination);
       const password = fromFile ?? await newPassword(context, destination.name);
       const id = await repository.changePassword(password, keyMeta(context));
+      forgetWarmUnlocks({ keyId: repository.keyId }, context.env); // copies of the old key go with it
       say(`password changed: key ${id.slice(0, 12)} replaces ${repository.keyId.slice(0, 12)}\n`);
     });
 }

@@ -80,7 +80,7 @@ export async function createRepository(
   env: (name: string) => string | undefined,
 ): Promise<Repository> {
   const repository = await Repository.init(await openBackend(destination, true), password, options);
-  forgetWarmUnlocks(locationText(destination.location), env);
+  forgetWarmUnlocks({ location: locationText(destination.location) }, env);
   return repository;
 }
 

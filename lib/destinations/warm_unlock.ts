@@ -19,7 +19,17 @@
 
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
-import { closeSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { defaultCacheRoot, WARM_UNLOCK_FOLDER } from "../backends/cache_root.ts";
 import type { PasswordSource } from "../plan/mod.ts";
@@ -126,7 +136,12 @@ export async function rememberWarmUnlock(
     if (
       found?.location === opened.location && found.repository === opened.repository &&
       found.keyId === opened.keyId && sameOrigin(found.password, origin)
-    ) return;
+    ) {
+      // Used: the records dropped first are those used longest ago.
+      const now = new Date();
+      utimesSync(path, now, now);
+      return;
+    }
     const keyFile = await opened.keyFile();
     if (sha256Hex(keyFile) !== opened.keyId) return;
     writeRecord(path, { ...opened, keyFile, password: origin });
@@ -136,17 +151,24 @@ export async function rememberWarmUnlock(
 }
 
 /**
- * Drops every record that names `location`: a repository was just created there, and whatever a record
- * names now is gone (each would cost its next run a derivation for nothing). Best effort.
+ * Drops every record that names `location` (a repository was just created there: whatever a record names
+ * is gone, and would cost its next run a derivation for nothing) or key file `keyId` (it was removed: its
+ * copies go too). Best effort.
  */
-export function forgetWarmUnlocks(location: string, env: (name: string) => string | undefined): void {
+export function forgetWarmUnlocks(
+  which: { location: string } | { keyId: string },
+  env: (name: string) => string | undefined,
+): void {
   const root = defaultCacheRoot(env);
   if (root === undefined) return;
   const folder = join(root, WARM_UNLOCK_FOLDER);
+  const named = (record: WarmRecord) =>
+    "location" in which ? record.location === which.location : record.keyId === which.keyId;
   try {
     for (const name of readdirSync(folder)) {
       const path = join(folder, name);
-      if (name.endsWith(".json") && readRecord(path)?.location === location) unlinkSync(path);
+      const record = name.endsWith(".json") ? readRecord(path) : undefined;
+      if (record && named(record)) unlinkSync(path);
     }
   } catch {
     // No records, or none that can be removed: they open nothing anyway.
@@ -248,18 +270,32 @@ function writeRecord(path: string, record: WarmRecord): void {
   mkdirSync(folder, { recursive: true, mode: 0o700 });
   const { keyFile, ...rest } = record;
   const text = JSON.stringify({ ...rest, keyFile: Buffer.from(keyFile).toString("base64") });
-  const temporary = `${path}.${Deno.pid}.tmp`;
-  writeFileSync(temporary, text + "\n", { mode: 0o600 });
-  renameSync(temporary, path);
+  const temporary = `${path}.${Deno.pid}${TEMPORARY}`;
+  try {
+    writeFileSync(temporary, text + "\n", { mode: 0o600 });
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
   dropOldest(folder);
 }
 
+/** The ending of a record being written; one a run killed meanwhile left goes after {@link STALE_MS}. */
+const TEMPORARY = ".tmp";
+const STALE_MS = 10 * 60 * 1000;
+
+/** Keeps the {@link MAX_RECORDS} records written or used last, and no stale temporary files. */
 function dropOldest(folder: string): void {
-  const records = readdirSync(folder).filter((name) => name.endsWith(".json"));
-  if (records.length <= MAX_RECORDS) return;
-  const byAge = records.map((name) => ({ name, mtime: statSync(join(folder, name)).mtimeMs }))
-    .sort((a, b) => a.mtime - b.mtime);
-  for (const { name } of byAge.slice(0, records.length - MAX_RECORDS)) unlinkSync(join(folder, name));
+  const files = readdirSync(folder).map((name) => ({ name, mtime: statSync(join(folder, name)).mtimeMs }));
+  const stale = Date.now() - STALE_MS;
+  for (const { name, mtime } of files) {
+    if (name.endsWith(TEMPORARY) && mtime < stale) unlinkSync(join(folder, name));
+  }
+  const records = files.filter(({ name }) => name.endsWith(".json")).sort((a, b) => a.mtime - b.mtime);
+  for (const { name } of records.slice(0, Math.max(0, records.length - MAX_RECORDS))) {
+    unlinkSync(join(folder, name));
+  }
 }
 
 function sha256Hex(bytes: Uint8Array): string {

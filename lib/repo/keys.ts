@@ -260,9 +260,19 @@ export async function openKeyFile(
   }
 }
 
-/** True when storage still holds key file `id`: a key removed since it was remembered must open nothing. */
-export async function hasKeyFile(backend: Backend, id: string): Promise<boolean> {
-  return (await backend.stat({ kind: "keys", name: id })) !== undefined;
+/**
+ * True when `storage` still holds key file `id` as it was written (its bytes match its name): a key removed
+ * or damaged since it was remembered must open nothing, as it would open nothing without the memory. Pass
+ * the storage behind a local cache: a GET of a key file costs a remote store the round trip a HEAD does.
+ */
+export async function holdsKeyFile(storage: Backend, id: string): Promise<boolean> {
+  try {
+    const what = `Key file "${id}"`;
+    return sha256Hex(await readBounded(storage, { kind: "keys", name: id }, KEY_FILE_MAX_BYTES, what)) === id;
+  } catch (error) {
+    if (error instanceof NotFoundError || error instanceof IntegrityError) return false;
+    throw error;
+  }
 }
 
 /**

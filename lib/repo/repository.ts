@@ -21,7 +21,7 @@ import { AlreadyExistsError, IntegrityError, NotFoundError, UsageError, UserErro
 import { blobReadError, decodeBlob, encodeBlob, openBlob } from "./blob.ts";
 import {
   addKey,
-  hasKeyFile,
+  holdsKeyFile,
   KEY_FILE_MAX_BYTES,
   type KeyMeta,
   type ListedKey,
@@ -207,8 +207,9 @@ export class Repository {
     const early = options.early === undefined
       ? unlockEarly(await cache?.rememberedKey(), password, options.onKeyDerivation)
       : options.early ?? undefined;
-    // Asked beside the config: one round trip less before the key can be used.
-    const keyStored = early && hasKeyFile(backend, early.keyId);
+    // Asked beside the config: one round trip less before the key can be used. Around the cache: storage
+    // must still hold that key file, intact.
+    const keyStored = early && holdsKeyFile(cache?.unwrap() ?? backend, early.keyId);
     keyStored?.catch(() => {}); // awaited below unless the config cannot be read
     const config = await readConfig(backend);
     const damagedFiles: DamagedFile[] = [];

@@ -168,3 +168,51 @@ Deno.test("a password the plan takes from a variable is recorded by the variable
   assert.equal(clean.code, 0, clean.stderr);
   assert.deepEqual(records(setup.records), []);
 });
+
+Deno.test("a record opens nothing once its key file is damaged, and key passwd drops the copies of the old key", async () => {
+  using dir = tempDir("kept-warm-");
+  const setup = await setUp(dir.path);
+  const list = ["--config", setup.config, "snapshots"];
+  assert.equal((await runKept(list, { env: setup.env })).code, 0);
+  const [key] = [...Deno.readDirSync(join(setup.repo, "keys"))].map((entry) => entry.name);
+  assert.ok(key !== undefined);
+  assert.ok(Deno.readTextFileSync(records(setup.records)[0]!).includes(key));
+
+  const passwd = await runKept(["--config", setup.config, "key", "passwd"], {
+    env: { ...setup.env, KEPT_NEW_PASSWORD: "warm-password-2" },
+  });
+  assert.equal(passwd.code, 0, passwd.stderr);
+  const holdingOldKey = records(setup.records).filter((path) => Deno.readTextFileSync(path).includes(key));
+  assert.deepEqual(holdingOldKey, [], "no copy of the removed key is left in the cache");
+
+  const env = { ...setup.env, KEPT_PASSWORD: "warm-password-2" };
+  assert.equal((await runKept(list, { env })).code, 0, "recorded again with the new key");
+  // The key file damaged in storage: the record's intact copy must not hide it.
+  const [newKey] = [...Deno.readDirSync(join(setup.repo, "keys"))].map((entry) => entry.name);
+  Deno.writeTextFileSync(join(setup.repo, "keys", newKey!), '{"version":1}');
+  const damaged = await runKept(list, { env });
+  assert.equal(damaged.code, 1, damaged.stderr);
+  assert.match(damaged.stderr, /no usable key files/);
+});
+
+Deno.test("a record used is kept the longest; a record that cannot be replaced leaves no temporary file", async () => {
+  using dir = tempDir("kept-warm-");
+  const setup = await setUp(dir.path);
+  const list = ["--config", setup.config, "snapshots"];
+  assert.equal((await runKept(list, { env: setup.env })).code, 0);
+  const [record] = records(setup.records);
+  const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+  Deno.utimeSync(record!, twoDaysAgo, twoDaysAgo);
+  assert.equal((await runKept(list, { env: setup.env })).code, 0);
+  assert.ok(Deno.statSync(record!).mtime!.getTime() > Date.now() - 3600 * 1000, "used: its time is now");
+
+  // A folder where the record of another command line would go: the run goes on, and cleans up after itself.
+  const other = [...list, "--json"];
+  assert.equal((await runKept(other, { env: setup.env })).code, 0);
+  const otherRecord = records(setup.records).find((path) => path !== record)!;
+  Deno.removeSync(otherRecord);
+  Deno.mkdirSync(otherRecord);
+  const blocked = await runKept(other, { env: setup.env });
+  assert.equal(blocked.code, 0, blocked.stderr);
+  assert.deepEqual(records(setup.records).filter((path) => path.endsWith(".tmp")), []);
+});
