@@ -15,6 +15,11 @@ export interface PoolJob<T, R> {
 export interface BatchLimits {
   /** Jobs a worker may have queued, so that none idles while the main thread is busy. */
   jobsPerWorker: number;
+  /**
+   * When set, a worker is given more only while the bytes it has queued or running are fewer than this:
+   * deep queues of small jobs, without handing out large ones long before a worker can take them.
+   */
+  bytesPerWorker?: number;
   /** A batch: at most this many jobs or bytes. */
   batchJobs: number;
   batchBytes: number;
@@ -152,6 +157,10 @@ export class BatchingPool<T, R, M> {
   #dispatch(): void {
     if (this.#failure) return;
     const { jobsPerWorker, batchJobs, batchBytes, growAtBytes, refillAt } = this.#limits;
+    const bytesPerWorker = this.#limits.bytesPerWorker ?? Infinity;
+    // Room for one more job: within the count, and within the bytes unless it has nothing at all.
+    const hasRoom = (entry: WorkerEntry<T, R>) =>
+      entry.running.size < jobsPerWorker && (entry.running.size === 0 || entry.bytes < bytesPerWorker);
     const growAtJobs = this.#limits.growAtJobs ?? 2 * jobsPerWorker;
     // Another worker only when there is work enough to pay for its start (tens of milliseconds of a core):
     // many bytes, or many jobs.
@@ -167,16 +176,14 @@ export class BatchingPool<T, R, M> {
       // small files queued after it would wait for it on a worker chosen by count of jobs.
       let best: WorkerEntry<T, R> | undefined;
       for (const entry of this.#entries) {
-        const room = entry.running.size < jobsPerWorker &&
-          (refillAt === undefined || entry.running.size <= refillAt);
+        const room = hasRoom(entry) && (refillAt === undefined || entry.running.size <= refillAt);
         if (room && (!best || entry.bytes < best.bytes)) best = entry;
       }
       if (!best) return;
       const batch: PoolJob<T, R>[] = [];
       let bytes = 0;
       while (
-        this.#head < this.#queue.length && batch.length < batchJobs && bytes < batchBytes &&
-        best.running.size < jobsPerWorker
+        this.#head < this.#queue.length && batch.length < batchJobs && bytes < batchBytes && hasRoom(best)
       ) {
         const job = this.#queue[this.#head]!;
         this.#queue[this.#head++] = undefined as unknown as PoolJob<T, R>;

@@ -129,6 +129,26 @@ Deno.test("a growing pool starts one worker, and a second only for work enough t
   }
 });
 
+Deno.test("with bytesPerWorker, a worker is given jobs only while it holds fewer bytes", async () => {
+  const batches: number[] = [];
+  const pool = echoPool(
+    { jobsPerWorker: 100, batchJobs: 100, batchBytes: 10_000, bytesPerWorker: 50 },
+    batches,
+  );
+  try {
+    const results = await Promise.all([
+      ...Array.from({ length: 10 }, () => pool.submit("small", 20)),
+      pool.submit("large", 500),
+    ]);
+    assert.equal(results.length, 11);
+    assert.deepEqual(batches.slice(0, 2), [3, 3], "20 + 20 + 20 bytes: the third reaches 50");
+    assert.ok(batches.every((size) => size <= 3), `never more than 50 bytes ahead: ${batches}`);
+    assert.equal(batches.reduce((sum, size) => sum + size, 0), 11, "the 500-byte job too");
+  } finally {
+    pool.terminate();
+  }
+});
+
 Deno.test("jobs go to the worker with the fewest bytes to go, not to the one with the fewest jobs", async () => {
   const sentTo: number[][] = [[], []];
   const pool = echoPool({ jobsPerWorker: 100, batchJobs: 1, batchBytes: 1 }, [], sentTo);
