@@ -1,10 +1,17 @@
 // `kept cache` and `kept cache clean`: the local cache of remote repositories' metadata
 // (docs/destinations.md#cache).
 
-import { type CachedRepository, cleanCache, defaultCacheRoot, listCache } from "../destinations/mod.ts";
+import {
+  type CachedRepository,
+  cleanCache,
+  countWarmUnlocks,
+  defaultCacheRoot,
+  listCache,
+} from "../destinations/mod.ts";
 import { UserError } from "../errors.ts";
 import { formatBytes } from "../plan/mod.ts";
 import type { CommandKit, Program } from "./_command_kit.ts";
+import { counted } from "./_counted.ts";
 
 /** Registers `kept cache` (show) and `kept cache clean` on `program`. */
 export function cacheCommand(program: Program, kit: CommandKit): void {
@@ -22,13 +29,17 @@ export function cacheCommand(program: Program, kit: CommandKit): void {
     .action(async (options) => {
       const root = cacheRoot(kit);
       const cached = await listCache(root);
+      const records = countWarmUnlocks(root);
       if (options.json) {
-        kit.json({ root, repositories: cached.map(repositoryJson) });
+        kit.json({ root, repositories: cached.map(repositoryJson), unlock_records: records });
         return;
       }
       if (cached.length === 0) kit.say(`no cached repositories in ${root}\n`);
       for (const repository of cached) {
         kit.output.out(`${repository.id}  ${repository.files} files, ${formatBytes(repository.bytes)}\n`);
+      }
+      if (records > 0) {
+        kit.say(`${counted(records, "unlock record")} (the key file each command line last opened with)\n`);
       }
     });
 

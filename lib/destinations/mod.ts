@@ -13,7 +13,7 @@ export {
   type RepositoryAccess,
 } from "./destination.ts";
 export { type DestinationOutcome, eachDestination } from "./each_destination.ts";
-export { forgetWarmUnlocks } from "./warm_unlock.ts";
+export { countWarmUnlocks, forgetWarmUnlocks } from "./warm_unlock.ts";
 export {
   describeStaleLock,
   type LockedRepository,

@@ -175,6 +175,15 @@ export function forgetWarmUnlocks(
   }
 }
 
+/** How many records the cache under `root` holds (`kept cache` shows it). */
+export function countWarmUnlocks(root: string): number {
+  try {
+    return readdirSync(join(root, WARM_UNLOCK_FOLDER)).filter((name) => name.endsWith(".json")).length;
+  } catch {
+    return 0;
+  }
+}
+
 /** A command line run in a folder, as a file name. */
 function invocationId(args: readonly string[]): string {
   return sha256Hex(new TextEncoder().encode(JSON.stringify([Deno.cwd(), ...args]))).slice(0, 32);

@@ -14,7 +14,11 @@ Deno.test("kept cache clean prints JSON with --json before or after `clean`, and
     Deno.writeTextFileSync(`${root}/${id}/index/${"cd".repeat(32)}`, "12345");
     const listed = await runKept(["cache", "--json"], { cwd: temp.path, env });
     assert.equal(listed.code, 0, listed.stderr);
-    assert.deepEqual(JSON.parse(listed.stdout), { root, repositories: [{ id, files: 1, bytes: 5 }] });
+    assert.deepEqual(JSON.parse(listed.stdout), {
+      root,
+      repositories: [{ id, files: 1, bytes: 5 }],
+      unlock_records: 0,
+    });
 
     const result = await runKept(args, { cwd: temp.path, env });
     assert.equal(result.code, 0, result.stderr);

@@ -149,7 +149,7 @@ Deno.test("a password file is recorded by its path; a password command is not re
   assert.deepEqual(records(setup.records), [], "a command's password is not looked up before the plan asks");
 });
 
-Deno.test("a password the plan takes from a variable is recorded by the variable's name; --no-cache records nothing; cache clean removes records", async () => {
+Deno.test("a password the plan takes from a variable is recorded by the variable's name; --no-cache records nothing; cache shows and clean removes records", async () => {
   using dir = tempDir("kept-warm-");
   const setup = await setUp(dir.path);
   writeConfig(setup.config, setup.repo, join(dir.path, "source"), { password: "${BACKUP_SECRET}" });
@@ -163,6 +163,14 @@ Deno.test("a password the plan takes from a variable is recorded by the variable
   const uncached = await runKept(["--config", setup.config, "--no-cache", "snapshots"], { env });
   assert.equal(uncached.code, 0, uncached.stderr);
   assert.equal(records(setup.records).length, 1, "--no-cache records nothing");
+
+  const shown = await runKept(["cache"], { env });
+  assert.match(
+    shown.stdout + shown.stderr,
+    /1 unlock record \(the key file each command line last opened with\)/,
+  );
+  const json = JSON.parse((await runKept(["cache", "--json"], { env })).stdout);
+  assert.equal(json.unlock_records, 1);
 
   const clean = await runKept(["cache", "clean"], { env });
   assert.equal(clean.code, 0, clean.stderr);
