@@ -83,20 +83,8 @@ export class ChunkPool {
     this.#pool = new BatchingPool(
       new URL("./_chunk_worker.ts", import.meta.url),
       workers,
-      // 512 jobs a worker, 8 batches of 64: a worker that held two idled a fifth of its time on a million
-      // small files, done with both before the main thread (collecting garbage, storing a pack or a tree)
-      // sent the next. But no more than 4 MiB of files: larger ones, handed out that far ahead, left one
-      // worker with a long queue at the end (the CPython tree: 0.15 s later, 5 MiB more). A second worker
-      // costs a core tens of milliseconds to start: it starts only for more than 256 jobs or 96 MiB, so a
-      // small incremental backup does without.
-      {
-        jobsPerWorker: 512,
-        bytesPerWorker: 4 * 1024 * 1024,
-        batchJobs: 64,
-        batchBytes: 16 * 1024 * 1024,
-        growAtBytes: 96 * 1024 * 1024,
-        growAtJobs: 256,
-      },
+      // A second worker costs a core tens of milliseconds to start: a small incremental backup does without.
+      { jobsPerWorker: 128, batchJobs: 64, batchBytes: 16 * 1024 * 1024, growAtBytes: 96 * 1024 * 1024 },
       {
         label: "chunk worker",
         init: (worker) => {

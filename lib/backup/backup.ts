@@ -114,7 +114,7 @@ class WalkProgress implements BackupProgress {
     // A file that grew while it was read must not take the count past what the walk saw.
     return Math.min(this.#bytesFinished + this.#bytesStreamed, this.bytesSeen);
   }
-  /** Files being read by the order they were handed out: no more than are in flight (2,048). */
+  /** Files being read by the order they were handed out: no more than are in flight (512). */
   readonly #reading = new Map<number, string>();
   #handedOut = 0;
 
@@ -225,11 +225,8 @@ interface WalkContext {
   nestedSources: boolean;
 }
 
-/**
- * Files in flight between the walk and the workers: enough that each worker holds a queue of them (see
- * `_chunk_pool.ts`) while the main thread is busy elsewhere, at ~1 KB each.
- */
-const FILES_IN_FLIGHT = 2048;
+/** Files in flight between the walk and the workers: enough to keep both cores busy, no more. */
+const FILES_IN_FLIGHT = 512;
 
 /**
  * New folders start alongside their siblings only while the folders open (scanned, tree not yet stored)

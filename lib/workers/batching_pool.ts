@@ -15,22 +15,14 @@ export interface PoolJob<T, R> {
 export interface BatchLimits {
   /** Jobs a worker may have queued, so that none idles while the main thread is busy. */
   jobsPerWorker: number;
-  /**
-   * When set, a worker is given more only while the bytes it has queued or running are fewer than this:
-   * deep queues of small jobs, without handing out large ones long before a worker can take them.
-   */
-  bytesPerWorker?: number;
   /** A batch: at most this many jobs or bytes. */
   batchJobs: number;
   batchBytes: number;
   /**
    * When set, the pool starts with one worker and adds one (up to its count) whenever the bytes queued or
-   * running exceed this much per worker, or the jobs exceed `growAtJobs` per worker; unset, all start at
-   * once.
+   * running exceed this much per worker, or more jobs wait than a worker may hold; unset, all start at once.
    */
   growAtBytes?: number;
-  /** With `growAtBytes`: jobs queued or running per worker before another starts; default 2 × `jobsPerWorker`. */
-  growAtJobs?: number;
   /**
    * When set, a worker that has jobs is given more only once it is down to this many: jobs that trickle in
    * one at a time (each released by the one before) then travel in batches, not one message each.
@@ -157,17 +149,12 @@ export class BatchingPool<T, R, M> {
   #dispatch(): void {
     if (this.#failure) return;
     const { jobsPerWorker, batchJobs, batchBytes, growAtBytes, refillAt } = this.#limits;
-    const bytesPerWorker = this.#limits.bytesPerWorker ?? Infinity;
-    // Room for one more job: within the count, and within the bytes unless it has nothing at all.
-    const hasRoom = (entry: WorkerEntry<T, R>) =>
-      entry.running.size < jobsPerWorker && (entry.running.size === 0 || entry.bytes < bytesPerWorker);
-    const growAtJobs = this.#limits.growAtJobs ?? 2 * jobsPerWorker;
     // Another worker only when there is work enough to pay for its start (tens of milliseconds of a core):
-    // many bytes, or many jobs.
+    // many bytes, or more jobs waiting than a worker may hold.
     while (
       growAtBytes !== undefined && this.#entries.length < this.#maxWorkers &&
       (this.#pendingBytes > growAtBytes * this.#entries.length ||
-        this.#pendingJobs() > growAtJobs * this.#entries.length)
+        this.#queue.length - this.#head > jobsPerWorker)
     ) {
       this.#spawn();
     }
@@ -176,14 +163,16 @@ export class BatchingPool<T, R, M> {
       // small files queued after it would wait for it on a worker chosen by count of jobs.
       let best: WorkerEntry<T, R> | undefined;
       for (const entry of this.#entries) {
-        const room = hasRoom(entry) && (refillAt === undefined || entry.running.size <= refillAt);
+        const room = entry.running.size < jobsPerWorker &&
+          (refillAt === undefined || entry.running.size <= refillAt);
         if (room && (!best || entry.bytes < best.bytes)) best = entry;
       }
       if (!best) return;
       const batch: PoolJob<T, R>[] = [];
       let bytes = 0;
       while (
-        this.#head < this.#queue.length && batch.length < batchJobs && bytes < batchBytes && hasRoom(best)
+        this.#head < this.#queue.length && batch.length < batchJobs && bytes < batchBytes &&
+        best.running.size < jobsPerWorker
       ) {
         const job = this.#queue[this.#head]!;
         this.#queue[this.#head++] = undefined as unknown as PoolJob<T, R>;
@@ -198,13 +187,6 @@ export class BatchingPool<T, R, M> {
       }
       this.#handlers.send(best.worker, batch);
     }
-  }
-
-  /** Jobs queued or running. */
-  #pendingJobs(): number {
-    let jobs = this.#queue.length - this.#head;
-    for (const entry of this.#entries) jobs += entry.running.size;
-    return jobs;
   }
 
   /** Stops the workers; jobs still running never settle. */
