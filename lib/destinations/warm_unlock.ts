@@ -18,7 +18,6 @@
  */
 
 import { Buffer } from "node:buffer";
-import { createHash } from "node:crypto";
 import {
   closeSync,
   mkdirSync,
@@ -32,6 +31,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { defaultCacheRoot, WARM_UNLOCK_FOLDER } from "../backends/cache_root.ts";
+import { sha256Hex } from "../crypto/mod.ts";
 import type { PasswordSource } from "../plan/mod.ts";
 import { type MasterKeys, openKeyFile } from "../repo/keys.ts";
 import type { EarlyUnlock } from "../repo/repository.ts";
@@ -305,8 +305,4 @@ function dropOldest(folder: string): void {
   for (const { name } of records.slice(0, Math.max(0, records.length - MAX_RECORDS))) {
     unlinkSync(join(folder, name));
   }
-}
-
-function sha256Hex(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
 }
